@@ -1,0 +1,2 @@
+//! The `alertable` command.
+fn main() {}

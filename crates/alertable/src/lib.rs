@@ -1,0 +1,64 @@
+//! Windows user-mode asynchronous procedure calls (APCs), on Linux.
+//!
+//! Every thread owns a queue of APCs. Any thread may queue a closure to any other with
+//! [`queue_apc`] (or [`queue_user_apc`], Win32's function-plus-word form); the closure runs
+//! **on the target thread, in FIFO order, only while that thread is inside an alertable
+//! wait** — [`sleep_ex`] with [`Alertable::Yes`], or [`test_alert`]. That is the model of
+//! `QueueUserAPC` and `SleepEx(…, TRUE)`, reproduced exactly:
+//!
+//! - an APC never runs inside `queue_apc`, not even one queued to the calling thread;
+//! - a non-alertable wait never runs APCs; they wait for the next alertable one;
+//! - an alertable wait runs *all* pending APCs, including ones queued while they run, and
+//!   then returns [`SleepStatus::Alerted`] (Win32's `WAIT_IO_COMPLETION`, 192) at once;
+//! - a thread created suspended ([`Builder::suspended`]) runs nothing until
+//!   [`ThreadHandle::resume`]; APCs queued before it starts run before its entry function;
+//! - APCs still queued when a thread exits are dropped, and queueing to an exited thread
+//!   fails with [`QueueApcError::ThreadExited`].
+//!
+//! [`current`] works on every thread, including `main` and threads made with `std::thread`.
+//!
+//! # Example
+//!
+//! ```
+//! use alertable::{Alertable, sleep_ex};
+//! use std::cell::Cell;
+//! use std::sync::mpsc;
+//!
+//! thread_local!(static STOP: Cell<bool> = const { Cell::new(false) });
+//!
+//! // A worker that serves APCs until one of them tells it to stop.
+//! let worker = alertable::spawn(|| {
+//!     while !STOP.get() {
+//!         sleep_ex(None, Alertable::Yes);
+//!     }
+//! })
+//! .unwrap();
+//!
+//! let (tx, rx) = mpsc::channel();
+//! worker
+//!     .thread()
+//!     .queue_apc(move || tx.send(alertable::current().id()).unwrap())
+//!     .unwrap();
+//! // The closure ran on the worker thread.
+//! assert_eq!(rx.recv().unwrap(), worker.thread().id());
+//!
+//! // The stop request runs on the worker too, so it sets the worker's own flag.
+//! worker.thread().queue_apc(|| STOP.set(true)).unwrap();
+//! worker.join().unwrap();
+//! ```
+//!
+//! # Platform
+//!
+//! Linux (futexes). Each item's documentation names its Win32 counterpart under `# Win32`.
+
+mod apc;
+mod parker;
+mod queue;
+mod sync;
+mod sys;
+mod thread;
+mod wait;
+
+pub use apc::{QueueApcError, queue_apc, queue_user_apc};
+pub use thread::{Builder, JoinHandle, ResumeError, ThreadHandle, current, spawn};
+pub use wait::{Alertable, SleepStatus, sleep_ex, test_alert};

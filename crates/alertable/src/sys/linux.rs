@@ -1,0 +1,37 @@
+//! Linux: futexes, thread ids and sleeping, through `rustix`.
+
+use std::time::Duration;
+
+use rustix::thread::futex;
+
+use crate::sync::AtomicU32;
+
+/// Sleeps while `*word == expected` (see the module contract).
+pub(crate) fn futex_wait(word: &AtomicU32, expected: u32, timeout: Option<Duration>) {
+    // A timeout too large for a timespec is as good as none.
+    let timespec = timeout.and_then(|t| rustix::time::Timespec::try_from(t).ok());
+    // EAGAIN (the word changed), EINTR and ETIMEDOUT all mean "re-check": callers loop.
+    let _ = futex::wait(word, futex::Flags::PRIVATE, expected, timespec.as_ref());
+}
+
+/// Wakes up to `count` waiters on `word`.
+pub(crate) fn futex_wake(word: &AtomicU32, count: u32) {
+    // Waking can only fail for a bad address, which a reference cannot be.
+    let _ = futex::wake(word, futex::Flags::PRIVATE, count);
+}
+
+/// The calling thread's kernel thread id.
+pub(crate) fn current_tid() -> u32 {
+    // A tid is a positive `pid_t`.
+    rustix::thread::gettid().as_raw_nonzero().get().unsigned_abs()
+}
+
+/// Sleeps for `duration`, waking for nothing else.
+pub(crate) fn sleep(duration: Duration) {
+    std::thread::sleep(duration);
+}
+
+/// Gives up the rest of the time slice.
+pub(crate) fn yield_now() {
+    std::thread::yield_now();
+}

@@ -1,0 +1,27 @@
+//! The only place that talks to the operating system.
+//!
+//! Every backend meets this contract, and the algorithms above (the APC queue, the parker,
+//! the thread start gate) are written once against it:
+//!
+//! | item | contract |
+//! |------|----------|
+//! | `futex_wait(word, expected, timeout)` | sleeps while `*word == expected`, until a wake, the timeout, or spuriously; returns at once if the word differs |
+//! | `futex_wake(word, count)` | wakes up to `count` threads sleeping in `futex_wait` on `word` |
+//! | `current_tid()` | the calling thread's OS thread id (never 0) |
+//! | `sleep(duration)` | sleeps the calling thread without waking for anything but the clock |
+//! | `yield_now()` | gives up the rest of the time slice |
+//!
+//! Spurious returns from `futex_wait` are allowed everywhere: every caller re-checks its
+//! condition in a loop. Under `--cfg loom` the futex is emulated with loom's mutex and
+//! condition variable so that the protocols above can be model-checked unchanged; loom has
+//! no clock, so a timed wait there returns at once, which exercises the timeout paths.
+
+#[cfg(not(loom))]
+mod linux;
+#[cfg(not(loom))]
+pub(crate) use linux::{current_tid, futex_wait, futex_wake, sleep, yield_now};
+
+#[cfg(loom)]
+mod loom;
+#[cfg(loom)]
+pub(crate) use self::loom::{current_tid, futex_wait, futex_wake, sleep, yield_now};

@@ -1,0 +1,614 @@
+//! Threads: the per-thread context, [`ThreadHandle`], [`current`], and [`Builder`] with
+//! suspended start.
+//!
+//! Every thread that touches the library gets a context, created on first use (so `main`
+//! and `std::thread` threads work too) or, for threads made by [`Builder`], before the
+//! thread starts, so that APCs can be queued to it at once. The context is split the way
+//! the model demands (owner and handle are different types):
+//!
+//! - `Context` lives in the thread's thread-local storage and is `!Send`: it is the only
+//!   way to reach the consumer side of the APC queue, so APCs can only ever run on their
+//!   own thread (invariant T1).
+//! - [`ThreadHandle`] is a cheap `Send + Sync` clone of the shared state whose powers are
+//!   "queue an APC", "resume", and "is it finished".
+//!
+//! When the thread exits, its context closes the APC queue: pending APCs are dropped, never
+//! run, and later `queue_apc` calls fail (C35, A4).
+
+use std::cell::OnceCell;
+use std::fmt;
+use std::io;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::apc::QueueApcError;
+use crate::parker::{Parker, Unparked};
+use crate::queue::{Apc, ApcQueue, Park, Pushed};
+use crate::sync::{AtomicU32, Ordering};
+use crate::sys;
+
+/// The largest suspend count, as Windows' `MAXIMUM_SUSPEND_COUNT`.
+const MAX_SUSPEND_COUNT: u32 = 127;
+
+/// The state shared by a thread and all its handles.
+pub(crate) struct ThreadInner {
+    /// OS thread id; 0 until the thread has run its first instruction.
+    tid: AtomicU32,
+    name: Option<String>,
+    pub(crate) apcs: ApcQueue,
+    pub(crate) parker: Parker,
+    /// Suspend count; the thread starts when it drops to 0, after which it stays 0.
+    suspend_count: AtomicU32,
+}
+
+impl ThreadInner {
+    fn new(name: Option<String>, tid: u32, suspend_count: u32) -> Self {
+        Self {
+            tid: AtomicU32::new(tid),
+            name,
+            apcs: ApcQueue::new(),
+            parker: Parker::new(),
+            suspend_count: AtomicU32::new(suspend_count),
+        }
+    }
+}
+
+/// A handle to a thread: queue APCs to it, resume it, ask whether it has finished.
+///
+/// Cheap to clone and to send anywhere; it stays valid after the thread exits (then
+/// queueing fails with [`QueueApcError::ThreadExited`]). Obtain one from [`current`],
+/// [`JoinHandle::thread`], or by cloning.
+///
+/// # Examples
+///
+/// ```
+/// use alertable::{Alertable, SleepStatus, sleep_ex};
+/// use std::sync::mpsc;
+///
+/// let (tx, rx) = mpsc::channel();
+/// let worker = alertable::spawn(move || {
+///     tx.send(alertable::current()).unwrap();
+///     // Wait alertably until one APC has run.
+///     assert_eq!(sleep_ex(None, Alertable::Yes), SleepStatus::Alerted);
+///     "done"
+/// })
+/// .unwrap();
+/// let handle = rx.recv().unwrap();
+/// assert_eq!(handle.id(), worker.thread().id());
+/// handle.queue_apc(|| println!("running on the worker")).unwrap();
+/// assert_eq!(worker.join().unwrap(), "done");
+/// assert!(handle.is_finished());
+/// ```
+///
+/// # Win32
+///
+/// A thread `HANDLE` with `THREAD_SET_CONTEXT | THREAD_SUSPEND_RESUME` access.
+#[derive(Clone)]
+pub struct ThreadHandle {
+    pub(crate) inner: Arc<ThreadInner>,
+}
+
+impl fmt::Debug for ThreadHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ThreadHandle")
+            .field("id", &self.inner.tid.load(Ordering::Relaxed))
+            .field("name", &self.inner.name)
+            .field("finished", &self.is_finished())
+            .finish()
+    }
+}
+
+impl PartialEq for ThreadHandle {
+    /// Two handles are equal when they refer to the same thread.
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+impl Eq for ThreadHandle {}
+
+impl ThreadHandle {
+    /// The thread's OS thread id (its Linux tid).
+    ///
+    /// For a thread made by [`Builder`] that has not been scheduled yet, this waits the
+    /// moment it takes the new thread to report its id (also when it was created
+    /// suspended: it reports its id before stopping at the start gate).
+    ///
+    /// # Win32
+    ///
+    /// `GetThreadId`.
+    pub fn id(&self) -> u64 {
+        loop {
+            let tid = self.inner.tid.load(Ordering::Acquire);
+            if tid != 0 {
+                return u64::from(tid);
+            }
+            sys::futex_wait(&self.inner.tid, 0, None);
+        }
+    }
+
+    /// The thread's name, if it has one.
+    ///
+    /// # Win32
+    ///
+    /// `GetThreadDescription`.
+    pub fn name(&self) -> Option<&str> {
+        self.inner.name.as_deref()
+    }
+
+    /// Queues `f` to run on this thread during its next alertable wait. Same as the free
+    /// function [`queue_apc`](crate::queue_apc).
+    ///
+    /// # Errors
+    ///
+    /// [`QueueApcError::ThreadExited`] if the thread has exited; `f` is dropped.
+    ///
+    /// # Win32
+    ///
+    /// `QueueUserAPC` with a closure.
+    #[inline]
+    pub fn queue_apc<F>(&self, f: F) -> Result<(), QueueApcError>
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        self.push(Apc::new(f))
+    }
+
+    /// Queues `func(param)` to run on this thread during its next alertable wait. Never
+    /// allocates in steady state.
+    ///
+    /// # Errors
+    ///
+    /// [`QueueApcError::ThreadExited`] if the thread has exited.
+    ///
+    /// # Win32
+    ///
+    /// `QueueUserAPC(func, thread, param)`.
+    #[inline]
+    pub fn queue_user_apc(&self, func: fn(usize), param: usize) -> Result<(), QueueApcError> {
+        self.push(Apc::new(move || func(param)))
+    }
+
+    #[inline]
+    fn push(&self, apc: Apc) -> Result<(), QueueApcError> {
+        match self.inner.apcs.push(apc) {
+            Ok(Pushed::Running) => Ok(()),
+            Ok(Pushed::WakeConsumer) => {
+                self.inner.parker.unpark();
+                Ok(())
+            }
+            Err(apc) => {
+                drop(apc);
+                Err(QueueApcError::ThreadExited)
+            }
+        }
+    }
+
+    /// Decrements the suspend count and returns its previous value; the thread starts when
+    /// the count reaches zero.
+    ///
+    /// Returns `Ok(1)` for a thread created suspended (which then starts), `Ok(n)` with
+    /// `n > 1` if it was suspended more than once (it stays suspended), and `Ok(0)` for a
+    /// thread that is running or has exited (nothing changes).
+    ///
+    /// # Errors
+    ///
+    /// None today: every thread can be resumed. The `Result` matches [`suspend`](Self::suspend).
+    ///
+    /// # Win32
+    ///
+    /// `ResumeThread` (C33).
+    pub fn resume(&self) -> Result<u32, ResumeError> {
+        let count = &self.inner.suspend_count;
+        let mut current = count.load(Ordering::Acquire);
+        loop {
+            if current == 0 {
+                return Ok(0);
+            }
+            match count.compare_exchange_weak(
+                current,
+                current - 1,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => break,
+                Err(now) => current = now,
+            }
+        }
+        if current == 1 {
+            sys::futex_wake(count, u32::MAX);
+        }
+        Ok(current)
+    }
+
+    /// Increments the suspend count of a thread that has not started yet and returns the
+    /// previous count.
+    ///
+    /// Linux offers no safe way to stop a running thread at an arbitrary instruction, so
+    /// only a thread still held at its start gate (created suspended and not yet resumed
+    /// to zero) can be suspended.
+    ///
+    /// # Errors
+    ///
+    /// - [`ResumeError::ThreadRunning`] if the thread has started (or was never held);
+    /// - [`ResumeError::ThreadExited`] if it has exited (C37);
+    /// - [`ResumeError::CountExceeded`] if the count is already 127.
+    ///
+    /// # Win32
+    ///
+    /// `SuspendThread` (C33, C37); Windows can also suspend running threads.
+    pub fn suspend(&self) -> Result<u32, ResumeError> {
+        let count = &self.inner.suspend_count;
+        let mut current = count.load(Ordering::Acquire);
+        loop {
+            if current == 0 {
+                return Err(if self.is_finished() {
+                    ResumeError::ThreadExited
+                } else {
+                    ResumeError::ThreadRunning
+                });
+            }
+            if current >= MAX_SUSPEND_COUNT {
+                return Err(ResumeError::CountExceeded);
+            }
+            match count.compare_exchange_weak(
+                current,
+                current + 1,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return Ok(current),
+                Err(now) => current = now,
+            }
+        }
+    }
+
+    /// Whether the thread has exited. Once true, it stays true, and every APC that was
+    /// still queued has been dropped.
+    ///
+    /// # Win32
+    ///
+    /// `WaitForSingleObject(thread, 0) == WAIT_OBJECT_0`, or `GetExitCodeThread` returning
+    /// something other than `STILL_ACTIVE`.
+    pub fn is_finished(&self) -> bool {
+        self.inner.apcs.is_closed()
+    }
+}
+
+/// Why [`ThreadHandle::suspend`] (or [`ThreadHandle::resume`]) failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ResumeError {
+    /// The thread has started running; Linux cannot suspend a running thread safely.
+    /// Windows would suspend it; there is no Win32 error for this.
+    ThreadRunning,
+    /// The thread has exited. Win32: `SuspendThread` returns `(DWORD)-1` with
+    /// `ERROR_ACCESS_DENIED` (5) (C37).
+    ThreadExited,
+    /// The suspend count is already `MAXIMUM_SUSPEND_COUNT` (127). Win32:
+    /// `ERROR_SIGNAL_REFUSED` (156).
+    CountExceeded,
+}
+
+impl ResumeError {
+    /// The Win32 error code this corresponds to (0 where Win32 has none).
+    pub fn win32_error(self) -> u32 {
+        match self {
+            Self::ThreadRunning => 0,
+            Self::ThreadExited => 5,
+            Self::CountExceeded => 156,
+        }
+    }
+}
+
+impl fmt::Display for ResumeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::ThreadRunning => "the thread is running and cannot be suspended",
+            Self::ThreadExited => "the thread has exited",
+            Self::CountExceeded => "the suspend count is at its maximum (127)",
+        })
+    }
+}
+
+impl std::error::Error for ResumeError {}
+
+// ---------------------------------------------------------------------------------------
+// The owner side.
+
+/// The owning side of a thread's state, reachable only from that thread (T1).
+pub(crate) struct Context {
+    inner: Arc<ThreadInner>,
+    /// `!Send + !Sync`: the owner side never leaves its thread.
+    _not_send: PhantomData<*const ()>,
+}
+
+impl Context {
+    fn new(inner: Arc<ThreadInner>) -> Self {
+        Self {
+            inner,
+            _not_send: PhantomData,
+        }
+    }
+
+    /// A context for a thread the library did not create: `main`, `std::thread`.
+    fn adopt() -> Self {
+        let name = std::thread::current().name().map(str::to_owned);
+        Self::new(Arc::new(ThreadInner::new(name, sys::current_tid(), 0)))
+    }
+
+    pub(crate) fn handle(&self) -> ThreadHandle {
+        ThreadHandle {
+            inner: self.inner.clone(),
+        }
+    }
+
+    /// Runs every pending APC, FIFO, including those queued meanwhile; true if any ran.
+    /// A panicking APC unwinds from here and leaves the rest queued.
+    pub(crate) fn drain(&self) -> bool {
+        let mut ran = false;
+        // SAFETY: (T1) a `Context` is reached only on its own thread, which makes this
+        // thread the queue's owner (Q1); `pop` holds no borrow while the APC runs, so an
+        // APC may drain re-entrantly.
+        while let Some(apc) = unsafe { self.inner.apcs.pop() } {
+            ran = true;
+            apc.run();
+        }
+        ran
+    }
+
+    /// Whether an APC is pending.
+    pub(crate) fn has_pending(&self) -> bool {
+        // SAFETY: (T1) ⇒ (Q1).
+        unsafe { self.inner.apcs.has_pending() }
+    }
+
+    /// Sleeps until an APC is queued or `deadline` passes. Returns `true` if APCs are
+    /// pending; `false` on timeout or if the queue is closed for good.
+    pub(crate) fn park_for_apcs(&self, deadline: Option<Instant>) -> bool {
+        loop {
+            // SAFETY: (T1) ⇒ (Q1).
+            match unsafe { self.inner.apcs.try_park() } {
+                Park::Pending => return true,
+                Park::Closed => return false,
+                Park::Parked => {}
+            }
+            let woke = self.inner.parker.park(deadline);
+            // SAFETY: (T1) ⇒ (Q1); `try_park` returned `Parked`.
+            if !unsafe { self.inner.apcs.cancel_park() } {
+                // A producer claimed a slot and cleared the flag (Q5); its wake-up token
+                // may arrive later and will cost one spurious loop then.
+                return true;
+            }
+            if woke == Unparked::TimedOut {
+                return false;
+            }
+        }
+    }
+
+    /// Marks the thread exited: closes the APC queue, dropping what is pending (C35).
+    fn exit(&self) {
+        // SAFETY: (T1) ⇒ (Q1).
+        unsafe { self.inner.apcs.close() };
+    }
+}
+
+impl Drop for Context {
+    fn drop(&mut self) {
+        self.exit();
+    }
+}
+
+thread_local! {
+    static CONTEXT: OnceCell<Context> = const { OnceCell::new() };
+}
+
+/// Runs `f` with the calling thread's context, creating it on first use.
+///
+/// During thread-local teardown, after the context is gone, `f` gets a detached context
+/// whose queue is already closed: waits there are simply not alertable.
+pub(crate) fn with_current<R>(f: impl FnOnce(&Context) -> R) -> R {
+    let mut f = Some(f);
+    if let Ok(r) = CONTEXT.try_with(|cell| (f.take().unwrap())(cell.get_or_init(Context::adopt)))
+    {
+        return r;
+    }
+    let detached = Context::adopt();
+    detached.exit();
+    (f.take().unwrap())(&detached)
+}
+
+/// A handle to the calling thread.
+///
+/// Works on every thread: `main`, threads made with `std::thread`, and threads made by this
+/// crate. The first call on a thread creates its APC queue.
+///
+/// # Examples
+///
+/// ```
+/// use alertable::{Alertable, SleepStatus, sleep_ex};
+///
+/// let me = alertable::current();
+/// me.queue_apc(|| println!("an APC to myself")).unwrap();
+/// // Not run yet: APCs run only in alertable waits (A1).
+/// assert_eq!(sleep_ex(Some(std::time::Duration::ZERO), Alertable::Yes), SleepStatus::Alerted);
+/// ```
+///
+/// # Win32
+///
+/// `GetCurrentThread` followed by `DuplicateHandle`: a real handle, valid on any thread.
+pub fn current() -> ThreadHandle {
+    with_current(Context::handle)
+}
+
+// ---------------------------------------------------------------------------------------
+// Spawning.
+
+/// Configures and creates a thread with an APC queue, optionally suspended.
+///
+/// # Examples
+///
+/// ```
+/// use alertable::Builder;
+/// use std::sync::{Arc, Mutex};
+///
+/// let log = Arc::new(Mutex::new(Vec::new()));
+/// let l = log.clone();
+/// let t = Builder::new()
+///     .name("worker".into())
+///     .suspended(true)
+///     .spawn(move || l.lock().unwrap().push("entry"))
+///     .unwrap();
+/// let l = log.clone();
+/// t.thread().queue_apc(move || l.lock().unwrap().push("apc")).unwrap();
+/// assert_eq!(t.thread().resume(), Ok(1)); // starts it
+/// t.join().unwrap();
+/// // APCs queued before the start run before the entry function (C34).
+/// assert_eq!(*log.lock().unwrap(), ["apc", "entry"]);
+/// ```
+///
+/// # Win32
+///
+/// `CreateThread` with `dwStackSize` and `CREATE_SUSPENDED`.
+#[derive(Debug, Default)]
+#[must_use = "a Builder does nothing until `spawn` is called"]
+pub struct Builder {
+    name: Option<String>,
+    stack_size: Option<usize>,
+    suspended: bool,
+}
+
+impl Builder {
+    /// A builder for a thread with the default name (none), stack size and start.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Names the thread (shown by debuggers and in panic messages).
+    pub fn name(mut self, name: String) -> Self {
+        self.name = Some(name);
+        self
+    }
+
+    /// Sets the stack size in bytes.
+    pub fn stack_size(mut self, size: usize) -> Self {
+        self.stack_size = Some(size);
+        self
+    }
+
+    /// Creates the thread suspended: it runs nothing, not even its APCs, until
+    /// [`ThreadHandle::resume`] brings the suspend count to zero.
+    pub fn suspended(mut self, suspended: bool) -> Self {
+        self.suspended = suspended;
+        self
+    }
+
+    /// Creates the thread. Before `f` runs, the thread runs every APC queued to it so far
+    /// (C34); when it exits, APCs still queued are dropped (C35).
+    ///
+    /// # Errors
+    ///
+    /// The OS error if the thread cannot be created (as `std::thread::Builder::spawn`).
+    pub fn spawn<F, T>(self, f: F) -> io::Result<JoinHandle<T>>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let inner = Arc::new(ThreadInner::new(
+            self.name.clone(),
+            0,
+            u32::from(self.suspended),
+        ));
+        let mut builder = std::thread::Builder::new();
+        if let Some(name) = self.name {
+            builder = builder.name(name);
+        }
+        if let Some(size) = self.stack_size {
+            builder = builder.stack_size(size);
+        }
+        let theirs = inner.clone();
+        let native = builder.spawn(move || {
+            theirs.tid.store(sys::current_tid(), Ordering::Release);
+            sys::futex_wake(&theirs.tid, u32::MAX);
+            wait_for_start(&theirs);
+            CONTEXT.with(|cell| {
+                if cell.set(Context::new(theirs)).is_err() {
+                    unreachable!("a new thread has no context yet");
+                }
+            });
+            // Exit (close the queue) when `f` returns or unwinds, before the OS thread
+            // goes, so `is_finished` and `queue_apc` see it at once.
+            struct ExitGuard;
+            impl Drop for ExitGuard {
+                fn drop(&mut self) {
+                    with_current(Context::exit);
+                }
+            }
+            let _exit = ExitGuard;
+            with_current(Context::drain);
+            f()
+        })?;
+        Ok(JoinHandle {
+            thread: ThreadHandle { inner },
+            native,
+        })
+    }
+}
+
+/// Blocks a new thread at its start gate until its suspend count is zero.
+fn wait_for_start(inner: &ThreadInner) {
+    loop {
+        let count = inner.suspend_count.load(Ordering::Acquire);
+        if count == 0 {
+            return;
+        }
+        sys::futex_wait(&inner.suspend_count, count, None);
+    }
+}
+
+/// Creates a thread with default settings; see [`Builder::spawn`].
+///
+/// # Errors
+///
+/// The OS error if the thread cannot be created.
+///
+/// # Win32
+///
+/// `CreateThread` without flags.
+pub fn spawn<F, T>(f: F) -> io::Result<JoinHandle<T>>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    Builder::new().spawn(f)
+}
+
+/// An owned permission to join a thread made by [`Builder`] or [`spawn`].
+///
+/// # Win32
+///
+/// The `HANDLE` returned by `CreateThread`, waited on and read with `GetExitCodeThread`.
+#[derive(Debug)]
+pub struct JoinHandle<T> {
+    thread: ThreadHandle,
+    native: std::thread::JoinHandle<T>,
+}
+
+impl<T> JoinHandle<T> {
+    /// The handle of the thread, for queueing APCs and resuming it.
+    pub fn thread(&self) -> &ThreadHandle {
+        &self.thread
+    }
+
+    /// Waits for the thread to finish and returns what its function returned.
+    ///
+    /// A thread created suspended and never resumed never finishes: resume it first.
+    ///
+    /// # Errors
+    ///
+    /// The panic payload if the thread panicked (in its function or in an APC).
+    pub fn join(self) -> std::thread::Result<T> {
+        self.native.join()
+    }
+}
