@@ -59,6 +59,11 @@ mod sys;
 mod thread;
 mod wait;
 
+/// The README's example, compiled and run as a doctest so it cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeExample;
+
 pub use apc::{QueueApcError, queue_apc, queue_user_apc};
 pub use thread::{Builder, JoinHandle, ResumeError, ThreadHandle, current, spawn};
 pub use wait::{Alertable, SleepStatus, sleep_ex, test_alert};

@@ -46,7 +46,9 @@ pub(crate) enum Unparked {
 
 impl Parker {
     pub(crate) fn new() -> Self {
-        Self { state: AtomicU32::new(EMPTY) }
+        Self {
+            state: AtomicU32::new(EMPTY),
+        }
     }
 
     /// Sleeps until a token arrives or `deadline` passes (`None`: no deadline). Owner only

@@ -364,14 +364,13 @@ impl Context {
         unsafe { self.inner.apcs.has_pending() }
     }
 
-    /// Sleeps until an APC is queued or `deadline` passes. Returns `true` if APCs are
-    /// pending; `false` on timeout or if the queue is closed for good.
-    pub(crate) fn park_for_apcs(&self, deadline: Option<Instant>) -> bool {
+    /// Sleeps until an APC is queued or `deadline` passes.
+    pub(crate) fn park_for_apcs(&self, deadline: Option<Instant>) -> ApcWait {
         loop {
             // SAFETY: (T1) ⇒ (Q1).
             match unsafe { self.inner.apcs.try_park() } {
-                Park::Pending => return true,
-                Park::Closed => return false,
+                Park::Pending => return ApcWait::Pending,
+                Park::Closed => return ApcWait::Closed,
                 Park::Parked => {}
             }
             let woke = self.inner.parker.park(deadline);
@@ -379,10 +378,10 @@ impl Context {
             if !unsafe { self.inner.apcs.cancel_park() } {
                 // A producer claimed a slot and cleared the flag (Q5); its wake-up token
                 // may arrive later and will cost one spurious loop then.
-                return true;
+                return ApcWait::Pending;
             }
             if woke == Unparked::TimedOut {
-                return false;
+                return ApcWait::TimedOut;
             }
         }
     }
@@ -400,6 +399,17 @@ impl Drop for Context {
     }
 }
 
+/// How [`Context::park_for_apcs`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ApcWait {
+    /// APCs are pending.
+    Pending,
+    /// The deadline passed with nothing queued.
+    TimedOut,
+    /// The queue is closed (the thread is tearing down): no APC will ever come.
+    Closed,
+}
+
 thread_local! {
     static CONTEXT: OnceCell<Context> = const { OnceCell::new() };
 }
@@ -410,8 +420,7 @@ thread_local! {
 /// whose queue is already closed: waits there are simply not alertable.
 pub(crate) fn with_current<R>(f: impl FnOnce(&Context) -> R) -> R {
     let mut f = Some(f);
-    if let Ok(r) = CONTEXT.try_with(|cell| (f.take().unwrap())(cell.get_or_init(Context::adopt)))
-    {
+    if let Ok(r) = CONTEXT.try_with(|cell| (f.take().unwrap())(cell.get_or_init(Context::adopt))) {
         return r;
     }
     let detached = Context::adopt();
@@ -610,5 +619,74 @@ impl<T> JoinHandle<T> {
     /// The panic payload if the thread panicked (in its function or in an APC).
     pub fn join(self) -> std::thread::Result<T> {
         self.native.join()
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_models {
+    use super::*;
+    use loom::sync::atomic::AtomicUsize;
+
+    /// The queue-then-wake handshake: an owner that parks whenever its queue looks empty
+    /// never sleeps through an APC (Q5 with P2). A lost wake-up would leave the owner
+    /// parked with work queued, which loom reports as a deadlock.
+    #[test]
+    fn queued_apc_always_wakes_a_parking_owner() {
+        loom::model(|| {
+            let inner = Arc::new(ThreadInner::new(None, 1, 0));
+            let owner = Context::new(inner.clone());
+            let ran = Arc::new(AtomicUsize::new(0));
+            let producers: Vec<_> = (0..2)
+                .map(|_| {
+                    let handle = ThreadHandle {
+                        inner: inner.clone(),
+                    };
+                    let ran = ran.clone();
+                    loom::thread::spawn(move || {
+                        handle
+                            .queue_apc(move || {
+                                ran.fetch_add(1, Ordering::Relaxed);
+                            })
+                            .unwrap();
+                    })
+                })
+                .collect();
+            while ran.load(Ordering::Relaxed) < 2 {
+                if owner.park_for_apcs(None) == ApcWait::Pending {
+                    assert!(owner.drain(), "woken for APCs, so some must run");
+                }
+            }
+            for p in producers {
+                p.join().unwrap();
+            }
+        });
+    }
+
+    /// An APC queued to an exiting thread either runs before the exit or is refused or
+    /// dropped; it never runs after `exit`, and nothing leaks (C35, A4).
+    #[test]
+    fn queue_races_exit() {
+        loom::model(|| {
+            let inner = Arc::new(ThreadInner::new(None, 1, 0));
+            let owner = Context::new(inner.clone());
+            let handle = ThreadHandle {
+                inner: inner.clone(),
+            };
+            let token = Arc::new(());
+            let t = token.clone();
+            let producer = loom::thread::spawn(move || {
+                let result = handle.queue_apc(move || drop(t));
+                (result, handle.is_finished())
+            });
+            owner.exit();
+            let (result, _) = producer.join().unwrap();
+            assert!(result.is_ok() || result == Err(QueueApcError::ThreadExited));
+            assert!(!owner.drain(), "nothing runs after exit");
+            assert_eq!(
+                Arc::strong_count(&token),
+                1,
+                "the APC was dropped, not kept"
+            );
+        });
     }
 }

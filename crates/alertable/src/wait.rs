@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use crate::sys;
-use crate::thread::{Context, with_current};
+use crate::thread::{ApcWait, Context, with_current};
 
 /// Whether a wait runs APCs.
 ///
@@ -84,11 +84,16 @@ impl SleepStatus {
 /// `SleepEx(dwMilliseconds, bAlertable)`, with `None` for `INFINITE`.
 pub fn sleep_ex(timeout: Option<Duration>, alertable: Alertable) -> SleepStatus {
     let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
-    let forever = timeout.is_some() && deadline.is_none() || timeout.is_none();
+    // `deadline` is `None` for INFINITE and for timeouts past the end of the clock.
     match alertable {
         Alertable::Yes => with_current(|ctx| sleep_alertable(ctx, timeout, deadline)),
+        Alertable::No if timeout == Some(Duration::ZERO) => {
+            // Win32's Sleep(0): give up the time slice.
+            sys::yield_now();
+            SleepStatus::Elapsed
+        }
         Alertable::No => {
-            sleep_plain(if forever { None } else { deadline });
+            sleep_plain(deadline);
             SleepStatus::Elapsed
         }
     }
@@ -105,20 +110,23 @@ fn sleep_alertable(
     if timeout == Some(Duration::ZERO) {
         return SleepStatus::Elapsed;
     }
-    if spin_for_apcs(ctx) || ctx.park_for_apcs(deadline) {
-        ctx.drain();
-        return SleepStatus::Alerted;
+    let outcome = if spin_for_apcs(ctx) {
+        ApcWait::Pending
+    } else {
+        ctx.park_for_apcs(deadline)
+    };
+    match outcome {
+        ApcWait::Pending => {
+            ctx.drain();
+            SleepStatus::Alerted
+        }
+        ApcWait::TimedOut => SleepStatus::Elapsed,
+        ApcWait::Closed => {
+            // Thread-local teardown: no APC can arrive, so this is a plain sleep.
+            sleep_plain(deadline);
+            SleepStatus::Elapsed
+        }
     }
-    if ctx.has_pending() {
-        // Closed queues have nothing pending; this is a timeout racing an arrival.
-        ctx.drain();
-        return SleepStatus::Alerted;
-    }
-    if let Some(deadline) = deadline {
-        // Only a closed queue (thread-local teardown) gets here early.
-        sleep_plain(Some(deadline));
-    }
-    SleepStatus::Elapsed
 }
 
 /// Watches the queue for a short, bounded while before the thread goes to sleep: a
@@ -150,9 +158,6 @@ fn sleep_plain(deadline: Option<Instant>) {
     loop {
         let now = Instant::now();
         if now >= deadline {
-            if now == deadline {
-                sys::yield_now();
-            }
             return;
         }
         sys::sleep(deadline - now);

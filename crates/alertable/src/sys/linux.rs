@@ -23,7 +23,10 @@ pub(crate) fn futex_wake(word: &AtomicU32, count: u32) {
 /// The calling thread's kernel thread id.
 pub(crate) fn current_tid() -> u32 {
     // A tid is a positive `pid_t`.
-    rustix::thread::gettid().as_raw_nonzero().get().unsigned_abs()
+    rustix::thread::gettid()
+        .as_raw_nonzero()
+        .get()
+        .unsigned_abs()
 }
 
 /// Sleeps for `duration`, waking for nothing else.
