@@ -193,6 +193,9 @@ struct Tail {
 struct Head {
     index: usize,
     block: *mut Block,
+    /// Set by `close` before it discards anything: from then on `pop` hands out nothing,
+    /// even to code that a discarded APC's destructor runs on this thread (Q6).
+    closed: bool,
 }
 
 /// What a successful push tells the producer.
@@ -250,6 +253,7 @@ impl ApcQueue {
             head: CachePadded::new(UnsafeCell::new(Head {
                 index: 0,
                 block: first,
+                closed: false,
             })),
             spares: std::array::from_fn(|_| AtomicPtr::new(ptr::null_mut())),
         }
@@ -335,16 +339,29 @@ impl ApcQueue {
         self.tail.index.load(Ordering::Acquire) >> SHIFT != head
     }
 
-    /// Takes the oldest APC, waiting out a producer that has claimed it but not yet
-    /// written it.
+    /// Takes the oldest APC to run it, waiting out a producer that has claimed it but not
+    /// yet written it. Returns `None` once the queue is closed.
     ///
     /// # Safety
     /// Owner only (Q1).
     #[inline]
     pub(crate) unsafe fn pop(&self) -> Option<Apc> {
+        // SAFETY: (Q1), forwarded.
+        unsafe { self.take(false) }
+    }
+
+    /// Takes the oldest APC; `discarding` lets `close` take them after `closed` is set.
+    ///
+    /// # Safety
+    /// Owner only (Q1).
+    #[inline]
+    unsafe fn take(&self, discarding: bool) -> Option<Apc> {
         // SAFETY: (Q1) the owner alone touches the head, and not across user code.
         self.head.with_mut(|h| unsafe {
             let head = &mut *h;
+            if head.closed && !discarding {
+                return None;
+            }
             let offset = head.index % LAP;
             let block = head.block;
             // SAFETY: `head.block` is live until we recycle it below (Q4).
@@ -421,9 +438,12 @@ impl ApcQueue {
     /// # Safety
     /// Owner only (Q1).
     pub(crate) unsafe fn close(&self) {
+        // SAFETY: (Q1).
+        self.head.with_mut(|h| unsafe { (*h).closed = true });
         self.tail.index.fetch_or(CLOSED, Ordering::AcqRel);
-        // SAFETY: (Q1), forwarded.
-        while let Some(apc) = unsafe { self.pop() } {
+        // SAFETY: (Q1), forwarded. Each APC is out of the queue before its destructor runs,
+        // so a destructor that reaches this queue again finds it consistent.
+        while let Some(apc) = unsafe { self.take(true) } {
             drop(apc);
         }
     }
