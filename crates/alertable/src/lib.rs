@@ -52,6 +52,8 @@
 //! Linux (futexes). Each item's documentation names its Win32 counterpart under `# Win32`.
 
 mod apc;
+mod dispatch;
+mod object;
 mod parker;
 mod queue;
 mod sync;
@@ -65,5 +67,12 @@ mod wait;
 struct ReadmeExample;
 
 pub use apc::{QueueApcError, queue_apc, queue_user_apc};
+#[doc(hidden)]
+pub use dispatch::{Acquired, Dispatcher, Locked, WaitList};
+pub use dispatch::{Signal, Waitable};
+pub use object::{Event, EventReset, Mutex, Semaphore, SyncError};
 pub use thread::{Builder, JoinHandle, ResumeError, ThreadHandle, current, spawn};
-pub use wait::{Alertable, SleepStatus, sleep_ex, test_alert};
+pub use wait::{
+    Alertable, MAXIMUM_WAIT_OBJECTS, SleepStatus, WaitError, WaitStatus, signal_and_wait, sleep_ex,
+    test_alert, wait_all, wait_any, wait_one,
+};

@@ -10,8 +10,12 @@
 
 #![allow(clippy::disallowed_types)]
 
+#[cfg(loom)]
+pub(crate) use loom::sync::{Mutex, MutexGuard};
 #[cfg(not(loom))]
 pub(crate) use std::sync::atomic::Ordering;
+#[cfg(not(loom))]
+pub(crate) use std::sync::{Mutex, MutexGuard};
 
 /// Declares a newtype over a std atomic, so that the facade's types have their own paths
 /// (which is what lets `clippy.toml` forbid std's) while keeping every std method.

@@ -23,6 +23,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::apc::QueueApcError;
+use crate::dispatch::{Acquired, Dispatcher, WaitList, Waitable};
+use crate::object::{OwnedMutexes, abandon_owned_mutexes};
 use crate::parker::{Parker, Unparked};
 use crate::queue::{Apc, ApcQueue, Park, Pushed};
 use crate::sync::{AtomicU32, Ordering};
@@ -40,6 +42,12 @@ pub(crate) struct ThreadInner {
     pub(crate) parker: Parker,
     /// Suspend count; the thread starts when it drops to 0, after which it stays 0.
     suspend_count: AtomicU32,
+    /// Non-zero once the thread has exited: the handle is then signaled (C36).
+    exited: AtomicU32,
+    /// Threads waiting for this one to exit.
+    exit_waiters: WaitList,
+    /// Mutexes this thread owns, abandoned when it exits (G72).
+    pub(crate) owned_mutexes: OwnedMutexes,
 }
 
 impl ThreadInner {
@@ -50,6 +58,9 @@ impl ThreadInner {
             apcs: ApcQueue::new(),
             parker: Parker::new(),
             suspend_count: AtomicU32::new(suspend_count),
+            exited: AtomicU32::new(0),
+            exit_waiters: WaitList::new(),
+            owned_mutexes: OwnedMutexes::new(Vec::new()),
         }
     }
 }
@@ -276,6 +287,21 @@ impl ThreadHandle {
     }
 }
 
+/// A thread handle is signaled once the thread has exited (C36); waiting consumes nothing.
+impl Waitable for ThreadHandle {
+    fn wait_list(&self) -> &WaitList {
+        &self.inner.exit_waiters
+    }
+
+    fn is_ready(&self, _lock: &Dispatcher, _waiter: &ThreadHandle) -> bool {
+        self.inner.exited.load(Ordering::Acquire) != 0
+    }
+
+    fn acquire(&self, _lock: &mut Dispatcher, _waiter: &ThreadHandle) -> Acquired {
+        Acquired::Normal
+    }
+}
+
 /// Why [`ThreadHandle::suspend`] (or [`ThreadHandle::resume`]) failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -386,10 +412,42 @@ impl Context {
         }
     }
 
-    /// Marks the thread exited: closes the APC queue, dropping what is pending (C35).
+    /// Marks the thread exited: closes the APC queue, dropping what is pending (C35),
+    /// abandons the mutexes it owns (G72), and signals its handle (C36). Idempotent.
     fn exit(&self) {
         // SAFETY: (T1) ⇒ (Q1).
         unsafe { self.inner.apcs.close() };
+        if self.inner.exited.load(Ordering::Acquire) != 0 {
+            return;
+        }
+        let me = self.handle();
+        let mut lock = Dispatcher::lock();
+        abandon_owned_mutexes(&mut lock, &me);
+        self.inner.exited.store(1, Ordering::Release);
+        self.inner.exit_waiters.wake_waiters(&mut lock);
+    }
+
+    /// Sleeps until the parker is unparked (an object signaled this thread's wait) or
+    /// `deadline` passes. APC producers do not wake this sleep.
+    pub(crate) fn park_for_objects(&self, deadline: Option<Instant>) {
+        self.inner.parker.park(deadline);
+    }
+
+    /// Sleeps until an object signals this thread's wait, an APC is queued, or `deadline`
+    /// passes. Returns whether APCs are pending.
+    pub(crate) fn park_for_objects_or_apcs(&self, deadline: Option<Instant>) -> bool {
+        // SAFETY: (T1) ⇒ (Q1).
+        match unsafe { self.inner.apcs.try_park() } {
+            Park::Pending => return true,
+            Park::Closed => {
+                self.inner.parker.park(deadline);
+                return false;
+            }
+            Park::Parked => {}
+        }
+        self.inner.parker.park(deadline);
+        // SAFETY: (T1) ⇒ (Q1); `try_park` returned `Parked`.
+        !unsafe { self.inner.apcs.cancel_park() }
     }
 }
 
@@ -619,6 +677,18 @@ impl<T> JoinHandle<T> {
     /// The panic payload if the thread panicked (in its function or in an APC).
     pub fn join(self) -> std::thread::Result<T> {
         self.native.join()
+    }
+}
+
+/// Owner contexts for loom models, which run on loom's threads where std thread-locals
+/// do not apply: each model thread makes its own.
+#[cfg(all(test, loom))]
+pub(crate) mod loom_support {
+    use super::*;
+
+    /// A fresh owner context for the calling model thread.
+    pub(crate) fn owner() -> Context {
+        Context::new(Arc::new(ThreadInner::new(None, 1, 0)))
     }
 }
 

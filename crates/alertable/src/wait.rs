@@ -1,12 +1,16 @@
-//! Waiting: [`sleep_ex`] and [`test_alert`].
+//! Waiting: [`sleep_ex`], [`test_alert`], and waits on objects: [`wait_one`],
+//! [`wait_any`], [`wait_all`], [`signal_and_wait`].
 //!
 //! An *alertable* wait is where APCs run. It first runs every APC already queued — FIFO,
 //! including APCs those APCs queue — and returns at once if there were any; otherwise it
 //! spins briefly, then sleeps until an APC arrives or the timeout passes. A non-alertable
 //! wait never runs APCs; they stay queued for the next alertable one (B19).
 
+use std::fmt;
 use std::time::{Duration, Instant};
 
+use crate::SyncError;
+use crate::dispatch::{self, Outcome, Signal, WaitKind, Waitable};
 use crate::sys;
 use crate::thread::{ApcWait, Context, with_current};
 
@@ -188,4 +192,292 @@ fn sleep_plain(deadline: Option<Instant>) {
 /// whether APCs ran.
 pub fn test_alert() -> bool {
     with_current(Context::drain)
+}
+
+/// The most objects one wait accepts.
+///
+/// # Win32
+///
+/// `MAXIMUM_WAIT_OBJECTS` (64) (D45, D46).
+pub const MAXIMUM_WAIT_OBJECTS: usize = 64;
+
+/// How a wait on objects ended.
+///
+/// # Win32
+///
+/// The return value of `WaitForMultipleObjectsEx` and friends: see
+/// [`as_win32`](Self::as_win32).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WaitStatus {
+    /// The object at this index was signaled and acquired (for `wait_all`: all were, and
+    /// the index is 0). Win32: `WAIT_OBJECT_0 + i`.
+    Signaled(usize),
+    /// The object at this index was a mutex abandoned by its exited owner; the caller now
+    /// owns it (for `wait_all`: at least one was, and the index is 0, G74). Win32:
+    /// `WAIT_ABANDONED_0 + i` (0x80 + i).
+    Abandoned(usize),
+    /// APCs ran during the alertable wait, which ended without acquiring anything. Win32:
+    /// `WAIT_IO_COMPLETION` (192).
+    Alerted,
+    /// The timeout elapsed. Win32: `WAIT_TIMEOUT` (258).
+    TimedOut,
+}
+
+impl WaitStatus {
+    /// The value Win32's wait functions return for this outcome.
+    pub fn as_win32(self) -> u32 {
+        // Indices are below MAXIMUM_WAIT_OBJECTS, so they fit.
+        match self {
+            Self::Signaled(i) => i as u32,
+            Self::Abandoned(i) => 0x80 + i as u32,
+            Self::Alerted => 192,
+            Self::TimedOut => 258,
+        }
+    }
+}
+
+/// Why a wait could not start. Nothing was waited on or consumed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum WaitError {
+    /// The object list is empty. Win32: `ERROR_INVALID_PARAMETER` (87) (D46).
+    NoObjects,
+    /// More than [`MAXIMUM_WAIT_OBJECTS`] objects. Win32: `ERROR_INVALID_PARAMETER` (87)
+    /// (D46).
+    TooManyObjects,
+    /// The same object appears twice in a `wait_all`. Win32: `ERROR_INVALID_PARAMETER`
+    /// (87), from `STATUS_INVALID_PARAMETER_MIX` (D50).
+    DuplicateObject,
+    /// `signal_and_wait` could not signal its object, so it did not wait (I89): the
+    /// object's own error (`ERROR_TOO_MANY_POSTS`, `ERROR_NOT_OWNER`).
+    SignalFailed(SyncError),
+}
+
+impl WaitError {
+    /// The Win32 error code this corresponds to.
+    pub fn win32_error(self) -> u32 {
+        match self {
+            Self::NoObjects | Self::TooManyObjects | Self::DuplicateObject => 87,
+            Self::SignalFailed(e) => e.win32_error(),
+        }
+    }
+}
+
+impl fmt::Display for WaitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NoObjects => f.write_str("no objects to wait on"),
+            Self::TooManyObjects => write!(f, "more than {MAXIMUM_WAIT_OBJECTS} objects"),
+            Self::DuplicateObject => f.write_str("the same object appears twice in a wait-all"),
+            Self::SignalFailed(e) => write!(f, "could not signal the object: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for WaitError {}
+
+/// Waits until `object` is signaled (and acquires it), an APC runs (if `alertable`), or
+/// the timeout passes (`None`: forever).
+///
+/// An object that is already signaled is acquired at once, even with APCs pending and a
+/// zero timeout: objects beat APCs (B31). During an alertable wait, an APC ends the wait
+/// with [`WaitStatus::Alerted`] once it has run — even if the APC signaled the object, which
+/// then stays signaled for the next wait (B21).
+///
+/// # Examples
+///
+/// ```
+/// use alertable::{Alertable, Event, EventReset, WaitStatus, wait_one};
+/// use std::time::Duration;
+///
+/// let e = Event::new(EventReset::Manual, false);
+/// let e2 = e.clone();
+/// alertable::current().queue_apc(move || e2.set()).unwrap();
+/// // The APC sets the event, but the alertable wait still reports the APC (B21)...
+/// assert_eq!(wait_one(&e, None, Alertable::Yes), Ok(WaitStatus::Alerted));
+/// // ...and the next wait finds the event signaled.
+/// assert_eq!(wait_one(&e, Some(Duration::ZERO), Alertable::Yes), Ok(WaitStatus::Signaled(0)));
+/// ```
+///
+/// # Errors
+///
+/// None for a single object today; the `Result` matches the other wait functions.
+///
+/// # Panics
+///
+/// A panic in an APC run by an alertable wait unwinds out of the wait; the rest stay
+/// queued.
+///
+/// # Win32
+///
+/// `WaitForSingleObjectEx(h, ms, alertable)`.
+pub fn wait_one(
+    object: &dyn Waitable,
+    timeout: Option<Duration>,
+    alertable: Alertable,
+) -> Result<WaitStatus, WaitError> {
+    wait_objects(&[object], WaitKind::Any, timeout, alertable, None)
+}
+
+/// Waits until any of `objects` is signaled and acquires the one with the lowest index
+/// (only that one, D45, E60); or until an APC runs (if `alertable`), or the timeout passes.
+///
+/// The same object may appear more than once; the lowest index is reported.
+///
+/// # Examples
+///
+/// ```
+/// use alertable::{Alertable, Event, EventReset, Semaphore, WaitStatus, wait_any};
+/// use std::time::Duration;
+///
+/// let stop = Event::new(EventReset::Manual, false);
+/// let work = Semaphore::new(2, 10).unwrap();
+/// let objects: [&dyn alertable::Waitable; 2] = [&stop, &work];
+/// let poll = Some(Duration::ZERO);
+/// assert_eq!(wait_any(&objects, poll, Alertable::No), Ok(WaitStatus::Signaled(1)));
+/// stop.set();
+/// assert_eq!(wait_any(&objects, poll, Alertable::No), Ok(WaitStatus::Signaled(0)));
+/// ```
+///
+/// # Errors
+///
+/// [`WaitError::NoObjects`] or [`WaitError::TooManyObjects`] (D46).
+///
+/// # Panics
+///
+/// A panic in an APC unwinds out of the wait; the rest stay queued.
+///
+/// # Win32
+///
+/// `WaitForMultipleObjectsEx(n, handles, FALSE, ms, alertable)`.
+pub fn wait_any(
+    objects: &[&dyn Waitable],
+    timeout: Option<Duration>,
+    alertable: Alertable,
+) -> Result<WaitStatus, WaitError> {
+    check_count(objects)?;
+    wait_objects(objects, WaitKind::Any, timeout, alertable, None)
+}
+
+/// Waits until all of `objects` are signaled at one instant, and acquires them all
+/// together; until then nothing is consumed (D49, F66, G75). Or until an APC runs (if
+/// `alertable`), or the timeout passes. Returns [`WaitStatus::Signaled(0)`], or
+/// [`WaitStatus::Abandoned(0)`] if any acquired mutex was abandoned (G74).
+///
+/// # Examples
+///
+/// ```
+/// use alertable::{Alertable, Event, EventReset, WaitStatus, wait_all};
+/// use std::time::Duration;
+///
+/// let a = Event::new(EventReset::Auto, true);
+/// let b = Event::new(EventReset::Auto, false);
+/// let both: [&dyn alertable::Waitable; 2] = [&a, &b];
+/// let poll = Some(Duration::ZERO);
+/// assert_eq!(wait_all(&both, poll, Alertable::No), Ok(WaitStatus::TimedOut));
+/// assert!(a.is_set()); // not consumed: all or nothing
+/// b.set();
+/// assert_eq!(wait_all(&both, poll, Alertable::No), Ok(WaitStatus::Signaled(0)));
+/// assert!(!a.is_set() && !b.is_set());
+/// ```
+///
+/// # Errors
+///
+/// [`WaitError::NoObjects`], [`WaitError::TooManyObjects`] (D46), or
+/// [`WaitError::DuplicateObject`] if an object appears twice (D50).
+///
+/// # Panics
+///
+/// A panic in an APC unwinds out of the wait; the rest stay queued.
+///
+/// # Win32
+///
+/// `WaitForMultipleObjectsEx(n, handles, TRUE, ms, alertable)`.
+pub fn wait_all(
+    objects: &[&dyn Waitable],
+    timeout: Option<Duration>,
+    alertable: Alertable,
+) -> Result<WaitStatus, WaitError> {
+    check_count(objects)?;
+    for (i, a) in objects.iter().enumerate() {
+        let a = std::ptr::from_ref(a.wait_list());
+        if objects[..i].iter().any(|b| std::ptr::eq(a, b.wait_list())) {
+            return Err(WaitError::DuplicateObject);
+        }
+    }
+    wait_objects(objects, WaitKind::All, timeout, alertable, None)
+}
+
+/// Signals `signal` and waits on `wait` as one atomic step: no other thread can observe
+/// the signal before this thread is waiting (I87). Signaling an event sets it, a
+/// semaphore is released by one, a mutex released.
+///
+/// # Examples
+///
+/// ```
+/// use alertable::{Alertable, Event, EventReset, WaitStatus, signal_and_wait};
+/// use std::time::Duration;
+///
+/// // Signal and wait on the same auto-reset event: the wait takes the signal (I87).
+/// let e = Event::new(EventReset::Auto, false);
+/// assert_eq!(signal_and_wait(&e, &e, Some(Duration::ZERO), Alertable::No), Ok(WaitStatus::Signaled(0)));
+/// assert!(!e.is_set());
+/// ```
+///
+/// # Errors
+///
+/// [`WaitError::SignalFailed`] if the signal fails (a semaphore at its maximum, a mutex the
+/// caller does not own); then nothing is waited on (I89).
+///
+/// # Panics
+///
+/// A panic in an APC unwinds out of the wait; the rest stay queued.
+///
+/// # Win32
+///
+/// `SignalObjectAndWait(signal, wait, ms, alertable)`.
+pub fn signal_and_wait(
+    signal: &dyn Signal,
+    wait: &dyn Waitable,
+    timeout: Option<Duration>,
+    alertable: Alertable,
+) -> Result<WaitStatus, WaitError> {
+    wait_objects(&[wait], WaitKind::Any, timeout, alertable, Some(signal))
+}
+
+fn check_count(objects: &[&dyn Waitable]) -> Result<(), WaitError> {
+    match objects.len() {
+        0 => Err(WaitError::NoObjects),
+        n if n > MAXIMUM_WAIT_OBJECTS => Err(WaitError::TooManyObjects),
+        _ => Ok(()),
+    }
+}
+
+fn wait_objects(
+    objects: &[&dyn Waitable],
+    kind: WaitKind,
+    timeout: Option<Duration>,
+    alertable: Alertable,
+    signal: Option<&dyn Signal>,
+) -> Result<WaitStatus, WaitError> {
+    let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+    let zero = timeout == Some(Duration::ZERO);
+    let outcome = with_current(|ctx| {
+        dispatch::wait(
+            ctx,
+            objects,
+            kind,
+            deadline,
+            zero,
+            alertable == Alertable::Yes,
+            signal,
+        )
+    })
+    .map_err(WaitError::SignalFailed)?;
+    Ok(match outcome {
+        Outcome::Signaled(i) => WaitStatus::Signaled(i),
+        Outcome::Abandoned(i) => WaitStatus::Abandoned(i),
+        Outcome::Alerted => WaitStatus::Alerted,
+        Outcome::TimedOut => WaitStatus::TimedOut,
+    })
 }

@@ -1,0 +1,550 @@
+//! The dispatcher: the lock that makes multi-object waits atomic, wait lists, wait blocks,
+//! and the one wait algorithm behind `wait_one`, `wait_any`, `wait_all` and
+//! `signal_and_wait`.
+//!
+//! # The dispatcher lock
+//!
+//! One process-wide lock, [`Dispatcher`], guards every object's synchronised state
+//! ([`Locked`]) and every wait list. Holding it is what makes a wait-all atomic: the waiter
+//! sees all its objects in one consistent state and consumes them together, and no signal
+//! can slip between the check and the consumption. It is held only for short, bounded
+//! bookkeeping; user code (APCs, destructors of user values) never runs under it, so it
+//! can neither be poisoned by user panics nor re-entered. The one lock-free path is
+//! `Event::set` on an event nobody waits on (see `object/event.rs`).
+//!
+//! # Wait blocks
+//!
+//! A waiting thread puts a [`WaitBlock`] on its stack and links it into the wait list of
+//! every object it waits on.
+//!
+//! | status          | meaning                                   | set by (under the lock)    |
+//! |-----------------|-------------------------------------------|----------------------------|
+//! | `Waiting`       | linked on its objects, parked or parking  | waiter                     |
+//! | `Satisfied(s)`  | the objects were acquired for the waiter  | a signaler, or the waiter  |
+//! | `Alerted`       | withdrawn: APCs arrived (alertable waits) | waiter                     |
+//! | `TimedOut`      | withdrawn: the deadline passed            | waiter                     |
+//!
+//! - (W1) A block leaves `Waiting` exactly once, under the lock; whoever moves it to
+//!   `Satisfied` has already acquired (consumed) its objects for it.
+//! - (W2) A block is linked only while its owner is inside the wait call; the owner
+//!   unlinks it, under the lock, before returning. Unwinding while linked aborts the
+//!   process rather than leave dangling pointers in wait lists.
+//! - (W3) After linking, the waiter checks its objects once more under the same lock
+//!   hold, and every object reports "has waiters" from the moment it is linked; so a
+//!   signal cannot fall between the check and the sleep.
+//! - (W4) Objects beat APCs: the objects are checked before the APC queue, and a block
+//!   already `Satisfied` stays satisfied even if an APC arrived meanwhile (B31).
+//!
+//! # Wait-all
+//!
+//! A wait-all block is satisfied only when *every* object is ready for it at one instant
+//! under the lock, and then all are consumed in that same hold; otherwise nothing is
+//! consumed. Whenever one of its objects changes state, the signaler re-evaluates the whole
+//! block under the lock. There is no second lock to order, so it cannot deadlock, and no
+//! partial acquisition to undo, so no other waiter ever sees an object transiently taken.
+//! A signal that cannot complete a wait-all stays on its object for other waiters.
+
+use std::cell::Cell;
+use std::fmt;
+use std::marker::PhantomData;
+use std::ptr::NonNull;
+use std::time::Instant;
+
+use crate::sync::{Mutex, MutexGuard, UnsafeCell};
+use crate::thread::{Context, ThreadHandle};
+
+/// Proof that the dispatcher lock is held. Obtained with [`Dispatcher::lock`].
+///
+/// Object implementations outside this crate (completion ports, message queues) use it to
+/// read and change their [`Locked`] state and to wake waiters with
+/// [`WaitList::wake_waiters`].
+#[doc(hidden)]
+pub struct Dispatcher {
+    _guard: MutexGuard<'static, ()>,
+    _not_send: PhantomData<*const ()>,
+}
+
+#[cfg(not(loom))]
+static DISPATCHER: Mutex<()> = Mutex::new(());
+
+#[cfg(loom)]
+loom::lazy_static! {
+    static ref DISPATCHER: Mutex<()> = Mutex::new(());
+}
+
+impl Dispatcher {
+    /// Takes the dispatcher lock.
+    pub fn lock() -> Self {
+        // No user code runs under the lock, so a poisoned lock only means a panic in our
+        // own bookkeeping that has already aborted the wait that caused it.
+        let guard = DISPATCHER
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Self {
+            _guard: guard,
+            _not_send: PhantomData,
+        }
+    }
+}
+
+impl fmt::Debug for Dispatcher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Dispatcher(locked)")
+    }
+}
+
+/// State that may be touched only while the dispatcher lock is held.
+#[doc(hidden)]
+pub struct Locked<T> {
+    value: UnsafeCell<T>,
+}
+
+// SAFETY: the value is reached only through a `Dispatcher` token, so at most one thread
+// touches it at a time; `T: Send` lets it move between those threads.
+unsafe impl<T: Send> Sync for Locked<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send> Send for Locked<T> {}
+
+impl<T> Locked<T> {
+    /// Wraps `value`.
+    pub fn new(value: T) -> Self {
+        Self {
+            value: UnsafeCell::new(value),
+        }
+    }
+
+    /// Reads the value. `&Dispatcher` proves the lock is held and, being shared, that no
+    /// `with_mut` runs meanwhile.
+    pub fn with<R>(&self, _lock: &Dispatcher, f: impl FnOnce(&T) -> R) -> R {
+        // SAFETY: the lock is held (a `Dispatcher` exists only while it is), and writers
+        // need `&mut Dispatcher`, which cannot coexist with our `&Dispatcher`.
+        self.value.with(|p| f(unsafe { &*p }))
+    }
+
+    /// Changes the value. `&mut Dispatcher` proves the lock is held and that nothing else
+    /// under it is reading.
+    pub fn with_mut<R>(&self, _lock: &mut Dispatcher, f: impl FnOnce(&mut T) -> R) -> R {
+        // SAFETY: as for `with`; the exclusive borrow of the token rules out any other
+        // access for the duration of `f`.
+        self.value.with_mut(|p| f(unsafe { &mut *p }))
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Locked<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Locked(..)")
+    }
+}
+
+/// How an object was acquired.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Acquired {
+    /// Normally.
+    Normal,
+    /// It was a mutex whose owner had exited.
+    Abandoned,
+}
+
+/// What a waiter may be handed: the wait's outcome, before it becomes a `WaitStatus`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Signaled(usize),
+    Abandoned(usize),
+    Alerted,
+    TimedOut,
+}
+
+/// Whether a wait needs one object or all of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WaitKind {
+    Any,
+    All,
+}
+
+/// A waitable object's hooks into the dispatcher.
+///
+/// Every hook is called with the dispatcher lock held (the `Dispatcher` argument proves
+/// it). `is_ready` must not change anything; `acquire` is called only right after
+/// `is_ready` returned `true` in the same lock hold, and consumes what the waiter takes
+/// (an auto-reset event's signal, a semaphore count, mutex ownership).
+///
+/// Implemented by [`Event`](crate::Event), [`Semaphore`](crate::Semaphore),
+/// [`Mutex`](crate::Mutex) and [`ThreadHandle`]; other crates implement it for their own
+/// objects (completion ports, message queues). The hooks are hidden from the docs because
+/// only such implementations need them.
+pub trait Waitable: Send + Sync {
+    /// The object's wait list.
+    #[doc(hidden)]
+    fn wait_list(&self) -> &WaitList;
+
+    /// Whether `waiter` could acquire the object now.
+    #[doc(hidden)]
+    fn is_ready(&self, lock: &Dispatcher, waiter: &ThreadHandle) -> bool;
+
+    /// Acquires the object for `waiter`.
+    #[doc(hidden)]
+    fn acquire(&self, lock: &mut Dispatcher, waiter: &ThreadHandle) -> Acquired;
+
+    /// Called when the wait list goes from empty to non-empty (`true`) or back (`false`).
+    /// Objects with a lock-free signal path use it to send signals through the lock while
+    /// anyone waits (W3).
+    #[doc(hidden)]
+    fn waiters_changed(&self, _lock: &Dispatcher, _has_waiters: bool) {}
+}
+
+/// An object that [`signal_and_wait`](crate::signal_and_wait) can signal: an
+/// [`Event`](crate::Event) (set), a [`Semaphore`](crate::Semaphore) (release one) or a
+/// [`Mutex`](crate::Mutex) (release).
+///
+/// # Win32
+///
+/// The `hObjectToSignal` kinds `SignalObjectAndWait` accepts.
+pub trait Signal: Send + Sync {
+    /// Signals the object, under the dispatcher lock.
+    #[doc(hidden)]
+    fn signal(&self, lock: &mut Dispatcher) -> Result<(), crate::SyncError>;
+}
+
+/// An object's list of linked wait blocks, FIFO.
+#[doc(hidden)]
+pub struct WaitList {
+    links: Locked<Vec<Link>>,
+}
+
+#[derive(Clone, Copy)]
+struct Link {
+    block: NonNull<WaitBlock<'static>>,
+}
+
+// SAFETY: a `Link` is only dereferenced under the dispatcher lock while its block is
+// linked, and a linked block is alive (W2); the pointer itself is plain data.
+unsafe impl Send for Link {}
+
+impl Default for WaitList {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for WaitList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("WaitList")
+    }
+}
+
+impl WaitList {
+    /// An empty list.
+    pub fn new() -> Self {
+        Self {
+            links: Locked::new(Vec::new()),
+        }
+    }
+
+    /// Offers the object to its waiters, oldest first: every waiter whose wait can now be
+    /// satisfied is satisfied (its objects acquired, W1) and woken. Call it after anything
+    /// that may have made the object ready.
+    pub fn wake_waiters(&self, lock: &mut Dispatcher) {
+        let mut i = 0;
+        loop {
+            let Some(link) = self.links.with(lock, |links| links.get(i).copied()) else {
+                return;
+            };
+            i += 1;
+            // SAFETY: linked blocks are alive (W2), and we hold the lock.
+            let block = unsafe { link.block.as_ref() };
+            if block.status.get() == Status::Waiting && block.try_satisfy(lock) {
+                block.owner.inner.parker.unpark();
+            }
+        }
+    }
+
+    fn push(&self, lock: &mut Dispatcher, link: Link) -> bool {
+        self.links.with_mut(lock, |links| {
+            links.push(link);
+            links.len() == 1
+        })
+    }
+
+    fn remove(&self, lock: &mut Dispatcher, block: NonNull<WaitBlock<'static>>) -> bool {
+        self.links.with_mut(lock, |links| {
+            links.retain(|l| l.block != block);
+            links.is_empty()
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Waiting,
+    Satisfied(Outcome),
+    /// Withdrawn because APCs are pending (alertable waits only).
+    Alerted,
+    /// Withdrawn because the deadline passed.
+    TimedOut,
+}
+
+/// One thread's wait, linked into the wait lists of its objects.
+struct WaitBlock<'a> {
+    owner: ThreadHandle,
+    kind: WaitKind,
+    objects: &'a [&'a dyn Waitable],
+    /// Read and written only under the dispatcher lock (W1).
+    status: Cell<Status>,
+}
+
+impl WaitBlock<'_> {
+    /// Acquires the block's objects if the wait can be satisfied now; records the outcome.
+    fn try_satisfy(&self, lock: &mut Dispatcher) -> bool {
+        match try_acquire(lock, &self.owner, self.objects, self.kind) {
+            Some(outcome) => {
+                self.status.set(Status::Satisfied(outcome));
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// Checks `objects` for `waiter` and, if the wait can be satisfied, acquires them.
+fn try_acquire(
+    lock: &mut Dispatcher,
+    waiter: &ThreadHandle,
+    objects: &[&dyn Waitable],
+    kind: WaitKind,
+) -> Option<Outcome> {
+    match kind {
+        WaitKind::Any => {
+            let index = objects.iter().position(|o| o.is_ready(lock, waiter))?;
+            Some(match objects[index].acquire(lock, waiter) {
+                Acquired::Normal => Outcome::Signaled(index),
+                Acquired::Abandoned => Outcome::Abandoned(index),
+            })
+        }
+        WaitKind::All => {
+            if !objects.iter().all(|o| o.is_ready(lock, waiter)) {
+                return None;
+            }
+            let mut abandoned = false;
+            for object in objects {
+                abandoned |= object.acquire(lock, waiter) == Acquired::Abandoned;
+            }
+            // Wait-all reports abandonment without an index (G74).
+            Some(if abandoned {
+                Outcome::Abandoned(0)
+            } else {
+                Outcome::Signaled(0)
+            })
+        }
+    }
+}
+
+/// Aborts if dropped while armed: unwinding with a block linked would leave dangling
+/// pointers in wait lists (W2).
+struct AbortOnUnwind;
+
+impl Drop for AbortOnUnwind {
+    fn drop(&mut self) {
+        eprintln!("alertable: a wait unwound with its wait block linked; aborting");
+        std::process::abort();
+    }
+}
+
+/// The wait algorithm. `signal`, if given, is performed under the same lock hold as the
+/// first check (signal_and_wait); a failed signal returns its error before any waiting.
+pub(crate) fn wait(
+    ctx: &Context,
+    objects: &[&dyn Waitable],
+    kind: WaitKind,
+    deadline: Option<Instant>,
+    zero_timeout: bool,
+    alertable: bool,
+    signal: Option<&dyn Signal>,
+) -> Result<Outcome, crate::SyncError> {
+    let me = ctx.handle();
+    let mut lock = Dispatcher::lock();
+    if let Some(signal) = signal {
+        signal.signal(&mut lock)?;
+    }
+    // Objects first (W4), then APCs, then the clock.
+    if let Some(outcome) = try_acquire(&mut lock, &me, objects, kind) {
+        return Ok(outcome);
+    }
+    if alertable && ctx.has_pending() {
+        drop(lock);
+        ctx.drain();
+        return Ok(Outcome::Alerted);
+    }
+    if zero_timeout || deadline.is_some_and(|d| Instant::now() >= d) {
+        return Ok(Outcome::TimedOut);
+    }
+
+    let block = WaitBlock {
+        owner: me,
+        kind,
+        objects,
+        status: Cell::new(Status::Waiting),
+    };
+    let ptr = NonNull::from(&block).cast::<WaitBlock<'static>>();
+    let armed = AbortOnUnwind;
+    for object in objects {
+        if object.wait_list().push(&mut lock, Link { block: ptr }) {
+            object.waiters_changed(&lock, true);
+        }
+    }
+    // (W3): a signal that came through a lock-free path before we were linked is seen
+    // here; from now on every signal comes through the lock.
+    if block.try_satisfy(&mut lock) {
+        return Ok(finish(lock, &block, ptr, armed, ctx));
+    }
+    drop(lock);
+
+    loop {
+        let apcs = if alertable {
+            ctx.park_for_objects_or_apcs(deadline)
+        } else {
+            ctx.park_for_objects(deadline);
+            false
+        };
+        let lock = Dispatcher::lock();
+        if let Status::Satisfied(_) = block.status.get() {
+            return Ok(finish(lock, &block, ptr, armed, ctx));
+        }
+        if apcs || (alertable && ctx.has_pending()) {
+            block.status.set(Status::Alerted);
+            return Ok(finish(lock, &block, ptr, armed, ctx));
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            block.status.set(Status::TimedOut);
+            return Ok(finish(lock, &block, ptr, armed, ctx));
+        }
+    }
+}
+
+/// Unlinks `block` (W2), disarms the abort guard, releases the lock, and turns the block's
+/// final status into the outcome (running APCs if it was withdrawn for them).
+fn finish(
+    mut lock: Dispatcher,
+    block: &WaitBlock<'_>,
+    ptr: NonNull<WaitBlock<'static>>,
+    armed: AbortOnUnwind,
+    ctx: &Context,
+) -> Outcome {
+    for object in block.objects {
+        if object.wait_list().remove(&mut lock, ptr) {
+            object.waiters_changed(&lock, false);
+        }
+    }
+    std::mem::forget(armed);
+    drop(lock);
+    match block.status.get() {
+        Status::Satisfied(outcome) => outcome,
+        Status::Alerted => {
+            // Run the APCs now, with nothing linked and no lock held, so a panicking APC
+            // unwinds safely.
+            ctx.drain();
+            Outcome::Alerted
+        }
+        Status::TimedOut => Outcome::TimedOut,
+        Status::Waiting => unreachable!("W1: a finished block has left Waiting"),
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_models {
+    use super::*;
+    use crate::thread::loom_support::owner;
+    use crate::{Event, EventReset, Semaphore};
+    use loom::sync::Arc;
+    use loom::sync::atomic::{AtomicUsize, Ordering};
+
+    fn model(f: impl Fn() + Sync + Send + 'static) {
+        let mut model = loom::model::Builder::new();
+        if model.preemption_bound.is_none() {
+            model.preemption_bound = Some(3);
+        }
+        model.check(f);
+    }
+
+    /// A wait-any racing two signals takes exactly one of them and leaves the other set;
+    /// the waiter is never left asleep with a signal available (W1, W3).
+    #[test]
+    fn wait_any_races_two_signals() {
+        model(|| {
+            let a = Event::new(EventReset::Auto, false);
+            let b = Event::new(EventReset::Auto, false);
+            let setters: Vec<_> = [a.clone(), b.clone()]
+                .into_iter()
+                .map(|e| loom::thread::spawn(move || e.set()))
+                .collect();
+            let ctx = owner();
+            let objects: [&dyn Waitable; 2] = [&a, &b];
+            let outcome = wait(&ctx, &objects, WaitKind::Any, None, false, false, None).unwrap();
+            assert!(matches!(outcome, Outcome::Signaled(0 | 1)));
+            for s in setters {
+                s.join().unwrap();
+            }
+            assert_eq!(usize::from(a.is_set()) + usize::from(b.is_set()), 1);
+        });
+    }
+
+    /// A wait-all racing a wait-one for the same semaphore: both complete, each count is
+    /// consumed once, and the wait-all takes its two objects together (wait-all design).
+    #[test]
+    fn wait_all_races_a_competing_wait_one() {
+        model(|| {
+            let sem = Semaphore::new(0, 2).unwrap();
+            let event = Event::new(EventReset::Auto, false);
+            let (s, e) = (sem.clone(), event.clone());
+            let all = loom::thread::spawn(move || {
+                let ctx = owner();
+                let objects: [&dyn Waitable; 2] = [&s, &e];
+                wait(&ctx, &objects, WaitKind::All, None, false, false, None).unwrap()
+            });
+            let s = sem.clone();
+            let one = loom::thread::spawn(move || {
+                let ctx = owner();
+                wait(&ctx, &[&s], WaitKind::Any, None, false, false, None).unwrap()
+            });
+            sem.release(2).unwrap();
+            event.set();
+            assert_eq!(all.join().unwrap(), Outcome::Signaled(0));
+            assert_eq!(one.join().unwrap(), Outcome::Signaled(0));
+            assert_eq!(sem.count(), 0);
+            assert!(!event.is_set());
+        });
+    }
+
+    /// An alertable wait racing a signal and an APC ends with one of them; the APC runs
+    /// exactly once (in the wait, or at the next drain) and the signal is never lost
+    /// (W4, B20, B31).
+    #[test]
+    fn alertable_wait_races_signal_and_apc() {
+        model(|| {
+            let event = Event::new(EventReset::Manual, false);
+            let ran = Arc::new(AtomicUsize::new(0));
+            let ctx = owner();
+            let me = ctx.handle();
+            let e = event.clone();
+            let setter = loom::thread::spawn(move || e.set());
+            let r = ran.clone();
+            let producer = loom::thread::spawn(move || {
+                me.queue_apc(move || {
+                    r.fetch_add(1, Ordering::Relaxed);
+                })
+                .unwrap();
+            });
+            let outcome = wait(&ctx, &[&event], WaitKind::Any, None, false, true, None).unwrap();
+            match outcome {
+                Outcome::Signaled(0) => {}
+                Outcome::Alerted => assert_eq!(ran.load(Ordering::Relaxed), 1),
+                other => panic!("unexpected {other:?}"),
+            }
+            setter.join().unwrap();
+            producer.join().unwrap();
+            ctx.drain();
+            assert_eq!(ran.load(Ordering::Relaxed), 1, "the APC ran exactly once");
+            assert!(event.is_set(), "a manual event stays set");
+        });
+    }
+}
