@@ -17,6 +17,13 @@
 //!
 //! [`current`] works on every thread, including `main` and threads made with `std::thread`.
 //!
+//! Around the queues sit Win32's dispatcher objects — [`Event`], [`Semaphore`], [`Mutex`]
+//! (abandoned when its owner exits) and [`ThreadHandle`] (signaled when the thread exits) —
+//! and the waits over them: [`wait_one`], [`wait_any`], [`wait_all`] (atomic: all or
+//! nothing) and [`signal_and_wait`], each optionally alertable. A signaled object beats a
+//! pending APC; an APC that arrives during an alertable wait ends it with
+//! [`WaitStatus::Alerted`].
+//!
 //! # Example
 //!
 //! ```

@@ -361,8 +361,8 @@ pub fn wait_any(
 
 /// Waits until all of `objects` are signaled at one instant, and acquires them all
 /// together; until then nothing is consumed (D49, F66, G75). Or until an APC runs (if
-/// `alertable`), or the timeout passes. Returns [`WaitStatus::Signaled(0)`], or
-/// [`WaitStatus::Abandoned(0)`] if any acquired mutex was abandoned (G74).
+/// `alertable`), or the timeout passes. Returns `WaitStatus::Signaled(0)`, or
+/// `WaitStatus::Abandoned(0)` if any acquired mutex was abandoned (G74).
 ///
 /// # Examples
 ///
