@@ -362,25 +362,55 @@ pub(crate) fn wait(
     signal: Option<&dyn Signal>,
 ) -> Result<Outcome, crate::SyncError> {
     let me = ctx.handle();
-    let mut lock = Dispatcher::lock();
-    if let Some(signal) = signal {
-        signal.signal(&mut lock)?;
+    let mut signal = signal;
+    loop {
+        let mut lock = Dispatcher::lock();
+        if let Some(signal) = signal.take() {
+            signal.signal(&mut lock)?;
+        }
+        match wait_once(
+            ctx,
+            &me,
+            lock,
+            objects,
+            kind,
+            deadline,
+            zero_timeout,
+            alertable,
+        ) {
+            // Only cancelled timer routines ran: not a delivered APC, so wait on.
+            Outcome::Alerted if !ctx.drain() => continue,
+            outcome => return Ok(outcome),
+        }
     }
+}
+
+/// One attempt of [`wait`]: check, link, sleep, unlink. `Alerted` means APCs are pending
+/// and nothing is linked any more; the caller runs them.
+#[allow(clippy::too_many_arguments)] // the wait's parameters, passed through once
+fn wait_once(
+    ctx: &Context,
+    me: &ThreadHandle,
+    mut lock: Dispatcher,
+    objects: &[&dyn Waitable],
+    kind: WaitKind,
+    deadline: Option<Instant>,
+    zero_timeout: bool,
+    alertable: bool,
+) -> Outcome {
     // Objects first (W4), then APCs, then the clock.
-    if let Some(outcome) = try_acquire(&mut lock, &me, objects, kind) {
-        return Ok(outcome);
+    if let Some(outcome) = try_acquire(&mut lock, me, objects, kind) {
+        return outcome;
     }
     if alertable && ctx.has_pending() {
-        drop(lock);
-        ctx.drain();
-        return Ok(Outcome::Alerted);
+        return Outcome::Alerted;
     }
     if zero_timeout || deadline.is_some_and(|d| Instant::now() >= d) {
-        return Ok(Outcome::TimedOut);
+        return Outcome::TimedOut;
     }
 
     let block = WaitBlock {
-        owner: me,
+        owner: me.clone(),
         kind,
         objects,
         status: Cell::new(Status::Waiting),
@@ -395,7 +425,7 @@ pub(crate) fn wait(
     // (W3): a signal that came through a lock-free path before we were linked is seen
     // here; from now on every signal comes through the lock.
     if block.try_satisfy(&mut lock) {
-        return Ok(finish(lock, &block, ptr, armed, ctx));
+        return finish(lock, &block, ptr, armed);
     }
     drop(lock);
 
@@ -408,27 +438,26 @@ pub(crate) fn wait(
         };
         let lock = Dispatcher::lock();
         if let Status::Satisfied(_) = block.status.get() {
-            return Ok(finish(lock, &block, ptr, armed, ctx));
+            return finish(lock, &block, ptr, armed);
         }
         if apcs || (alertable && ctx.has_pending()) {
             block.status.set(Status::Alerted);
-            return Ok(finish(lock, &block, ptr, armed, ctx));
+            return finish(lock, &block, ptr, armed);
         }
         if deadline.is_some_and(|d| Instant::now() >= d) {
             block.status.set(Status::TimedOut);
-            return Ok(finish(lock, &block, ptr, armed, ctx));
+            return finish(lock, &block, ptr, armed);
         }
     }
 }
 
-/// Unlinks `block` (W2), disarms the abort guard, releases the lock, and turns the block's
-/// final status into the outcome (running APCs if it was withdrawn for them).
+/// Unlinks `block` (W2), disarms the abort guard, releases the lock, and returns the
+/// block's final status as the outcome.
 fn finish(
     mut lock: Dispatcher,
     block: &WaitBlock<'_>,
     ptr: NonNull<WaitBlock<'static>>,
     armed: AbortOnUnwind,
-    ctx: &Context,
 ) -> Outcome {
     for object in block.objects {
         if object.wait_list().remove(&mut lock, ptr) {
@@ -439,12 +468,9 @@ fn finish(
     drop(lock);
     match block.status.get() {
         Status::Satisfied(outcome) => outcome,
-        Status::Alerted => {
-            // Run the APCs now, with nothing linked and no lock held, so a panicking APC
-            // unwinds safely.
-            ctx.drain();
-            Outcome::Alerted
-        }
+        // The caller runs the APCs, with nothing linked and no lock held, so a panicking
+        // APC unwinds safely.
+        Status::Alerted => Outcome::Alerted,
         Status::TimedOut => Outcome::TimedOut,
         Status::Waiting => unreachable!("W1: a finished block has left Waiting"),
     }

@@ -66,6 +66,7 @@ mod queue;
 mod sync;
 mod sys;
 mod thread;
+mod timers;
 mod wait;
 
 /// The README's example, compiled and run as a doctest so it cannot rot.
@@ -77,8 +78,12 @@ pub use apc::{QueueApcError, queue_apc, queue_user_apc};
 #[doc(hidden)]
 pub use dispatch::{Acquired, Dispatcher, Locked, WaitList};
 pub use dispatch::{Signal, Waitable};
-pub use object::{Event, EventReset, Mutex, Semaphore, SyncError};
+pub use object::{
+    DueTime, Event, EventReset, Mutex, Semaphore, SyncError, TimerReset, WaitableTimer,
+};
 pub use thread::{Builder, JoinHandle, ResumeError, ThreadHandle, current, spawn};
+#[doc(hidden)]
+pub use timers::armed_timers;
 pub use wait::{
     Alertable, MAXIMUM_WAIT_OBJECTS, SleepStatus, WaitError, WaitStatus, signal_and_wait, sleep_ex,
     test_alert, wait_all, wait_any, wait_one,

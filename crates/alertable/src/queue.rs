@@ -72,7 +72,9 @@ type Inline = [usize; 4];
 
 /// How to run or drop the closure stored in an [`Apc`].
 struct VTable {
-    run: unsafe fn(*mut Inline),
+    /// Runs the closure; `false` means it turned out to have nothing to do (a cancelled
+    /// timer routine), which an alertable wait does not count as a delivered APC.
+    run: unsafe fn(*mut Inline) -> bool,
     drop: unsafe fn(*mut Inline),
 }
 
@@ -95,11 +97,11 @@ impl std::fmt::Debug for Apc {
 ///
 /// # Safety
 /// `data` holds a valid `F` that is never used again.
-unsafe fn run_stored<F: FnOnce()>(data: *mut Inline) {
+unsafe fn run_stored<F: FnOnce() -> bool>(data: *mut Inline) -> bool {
     // SAFETY: the caller hands over the only copy of a valid `F`; `fits::<F>()` was checked
     // when it was stored, so size and alignment are right.
     let f = unsafe { data.cast::<F>().read() };
-    f();
+    f()
 }
 
 /// Drops the `F` stored at `data`.
@@ -120,6 +122,17 @@ impl Apc {
     /// Stores `f`, inline when it fits, otherwise in a box whose pointer is stored inline.
     #[inline]
     pub(crate) fn new<F: FnOnce() + Send + 'static>(f: F) -> Self {
+        // The wrapper captures exactly `f`, so it is the same size.
+        Self::new_reporting(move || {
+            f();
+            true
+        })
+    }
+
+    /// Like [`new`](Self::new), for a closure that reports whether it did anything: one
+    /// that returns `false` does not count as a delivered APC.
+    #[inline]
+    pub(crate) fn new_reporting<F: FnOnce() -> bool + Send + 'static>(f: F) -> Self {
         if fits::<F>() {
             Self::new_inline(f)
         } else {
@@ -129,7 +142,7 @@ impl Apc {
     }
 
     #[inline]
-    fn new_inline<F: FnOnce() + Send + 'static>(f: F) -> Self {
+    fn new_inline<F: FnOnce() -> bool + Send + 'static>(f: F) -> Self {
         // Constant-folded: `new` calls this only for closures that fit.
         assert!(fits::<F>(), "closure too large for inline storage");
         let mut data = MaybeUninit::<Inline>::uninit();
@@ -144,10 +157,10 @@ impl Apc {
         Self { vtable, data }
     }
 
-    /// Runs the closure, consuming it. A panic in the closure unwinds from here, after the
-    /// closure's captures have been dropped.
+    /// Runs the closure, consuming it; returns whether it counts as a delivered APC. A
+    /// panic in the closure unwinds from here, after the closure's captures were dropped.
     #[inline]
-    pub(crate) fn run(self) {
+    pub(crate) fn run(self) -> bool {
         let mut this = ManuallyDrop::new(self);
         // SAFETY: `data` holds the closure this vtable was made for; `ManuallyDrop` makes
         // sure it is not dropped again after `run` consumed it.

@@ -163,7 +163,7 @@ impl ThreadHandle {
     where
         F: FnOnce() + Send + 'static,
     {
-        self.push(Apc::new(f))
+        self.push_apc(Apc::new(f))
     }
 
     /// Queues `func(param)` to run on this thread during its next alertable wait. Never
@@ -178,11 +178,11 @@ impl ThreadHandle {
     /// `QueueUserAPC(func, thread, param)`.
     #[inline]
     pub fn queue_user_apc(&self, func: fn(usize), param: usize) -> Result<(), QueueApcError> {
-        self.push(Apc::new(move || func(param)))
+        self.push_apc(Apc::new(move || func(param)))
     }
 
     #[inline]
-    fn push(&self, apc: Apc) -> Result<(), QueueApcError> {
+    pub(crate) fn push_apc(&self, apc: Apc) -> Result<(), QueueApcError> {
         match self.inner.apcs.push(apc) {
             Ok(Pushed::Running) => Ok(()),
             Ok(Pushed::WakeConsumer) => {
@@ -378,8 +378,7 @@ impl Context {
         // thread the queue's owner (Q1); `pop` holds no borrow while the APC runs, so an
         // APC may drain re-entrantly.
         while let Some(apc) = unsafe { self.inner.apcs.pop() } {
-            ran = true;
-            apc.run();
+            ran |= apc.run();
         }
         ran
     }

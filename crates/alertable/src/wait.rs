@@ -108,27 +108,33 @@ fn sleep_alertable(
     timeout: Option<Duration>,
     deadline: Option<Instant>,
 ) -> SleepStatus {
+    // `drain` reports only APCs that did something (a cancelled timer routine does not),
+    // so the loop goes on waiting after one that did not.
     if ctx.drain() {
         return SleepStatus::Alerted;
     }
     if timeout == Some(Duration::ZERO) {
         return SleepStatus::Elapsed;
     }
-    let outcome = if spin_for_apcs(ctx) {
-        ApcWait::Pending
-    } else {
-        ctx.park_for_apcs(deadline)
-    };
-    match outcome {
-        ApcWait::Pending => {
-            ctx.drain();
-            SleepStatus::Alerted
-        }
-        ApcWait::TimedOut => SleepStatus::Elapsed,
-        ApcWait::Closed => {
-            // Thread-local teardown: no APC can arrive, so this is a plain sleep.
-            sleep_plain(deadline);
-            SleepStatus::Elapsed
+    let mut spin = true;
+    loop {
+        let outcome = if std::mem::take(&mut spin) && spin_for_apcs(ctx) {
+            ApcWait::Pending
+        } else {
+            ctx.park_for_apcs(deadline)
+        };
+        match outcome {
+            ApcWait::Pending => {
+                if ctx.drain() {
+                    return SleepStatus::Alerted;
+                }
+            }
+            ApcWait::TimedOut => return SleepStatus::Elapsed,
+            ApcWait::Closed => {
+                // Thread-local teardown: no APC can arrive, so this is a plain sleep.
+                sleep_plain(deadline);
+                return SleepStatus::Elapsed;
+            }
         }
     }
 }

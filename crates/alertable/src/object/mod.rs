@@ -1,4 +1,4 @@
-//! Dispatcher objects: [`Event`], [`Semaphore`], [`Mutex`] — and [`SyncError`], the errors
+//! Dispatcher objects: [`Event`], [`Semaphore`], [`Mutex`], [`WaitableTimer`] — and [`SyncError`], the errors
 //! their operations return.
 //!
 //! Each object is a cheap cloneable handle to shared state (clones are the same object,
@@ -12,12 +12,15 @@ use std::fmt;
 mod event;
 mod mutex;
 mod semaphore;
+mod timer;
 
 pub use event::{Event, EventReset};
 pub use mutex::Mutex;
 pub(crate) use mutex::OwnedMutexes;
 pub(crate) use mutex::abandon_owned_mutexes;
 pub use semaphore::Semaphore;
+pub(crate) use timer::TimerInner;
+pub use timer::{DueTime, TimerReset, WaitableTimer};
 
 /// Why an operation on a dispatcher object failed. The object is left unchanged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -1,6 +1,6 @@
 //! Linux: futexes, thread ids and sleeping, through `rustix`.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use rustix::thread::futex;
 
@@ -12,6 +12,27 @@ pub(crate) fn futex_wait(word: &AtomicU32, expected: u32, timeout: Option<Durati
     let timespec = timeout.and_then(|t| rustix::time::Timespec::try_from(t).ok());
     // EAGAIN (the word changed), EINTR and ETIMEDOUT all mean "re-check": callers loop.
     let _ = futex::wait(word, futex::Flags::PRIVATE, expected, timespec.as_ref());
+}
+
+/// Sleeps while `*word == expected`, until the wall clock reads `deadline` (or a wake, or
+/// spuriously). The kernel re-evaluates an absolute `CLOCK_REALTIME` futex deadline when
+/// the system clock is set, so a clock jump moves the wake-up with it.
+pub(crate) fn futex_wait_until_wall(word: &AtomicU32, expected: u32, deadline: SystemTime) {
+    let since_epoch = deadline
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO);
+    let Ok(timespec) = rustix::time::Timespec::try_from(since_epoch) else {
+        // Past the end of the timespec range: wait without a deadline.
+        return futex_wait(word, expected, None);
+    };
+    let all = std::num::NonZeroU32::MAX;
+    let _ = futex::wait_bitset(
+        word,
+        futex::Flags::PRIVATE | futex::Flags::CLOCK_REALTIME,
+        expected,
+        Some(&timespec),
+        all,
+    );
 }
 
 /// Wakes up to `count` waiters on `word`.

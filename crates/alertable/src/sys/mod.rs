@@ -6,6 +6,7 @@
 //! | item | contract |
 //! |------|----------|
 //! | `futex_wait(word, expected, timeout)` | sleeps while `*word == expected`, until a wake, the timeout, or spuriously; returns at once if the word differs |
+//! | `futex_wait_until_wall(word, expected, time)` | as `futex_wait`, with an absolute wall-clock deadline that follows changes of the system clock |
 //! | `futex_wake(word, count)` | wakes up to `count` threads sleeping in `futex_wait` on `word` |
 //! | `current_tid()` | the calling thread's OS thread id (never 0) |
 //! | `sleep(duration)` | sleeps the calling thread without waking for anything but the clock |
@@ -19,9 +20,13 @@
 #[cfg(not(loom))]
 mod linux;
 #[cfg(not(loom))]
-pub(crate) use linux::{current_tid, futex_wait, futex_wake, sleep, yield_now};
+pub(crate) use linux::{
+    current_tid, futex_wait, futex_wait_until_wall, futex_wake, sleep, yield_now,
+};
 
 #[cfg(loom)]
 mod loom;
 #[cfg(loom)]
-pub(crate) use self::loom::{current_tid, futex_wait, futex_wake, sleep, yield_now};
+pub(crate) use self::loom::{
+    current_tid, futex_wait, futex_wait_until_wall, futex_wake, sleep, yield_now,
+};

@@ -1,0 +1,196 @@
+//! The process's timer service: one ordered queue of deadlines per clock, each served by
+//! one thread, shared by every [`WaitableTimer`](crate::WaitableTimer).
+//!
+//! | clock      | deadlines        | the service thread sleeps with                     |
+//! |------------|------------------|----------------------------------------------------|
+//! | monotonic  | `DueTime::After` | a relative futex timeout (immune to clock changes) |
+//! | wall clock | `DueTime::At`    | an absolute `CLOCK_REALTIME` futex deadline, which the kernel moves when the clock is set |
+//!
+//! Each queue is a `BTreeMap` keyed by `(deadline, sequence number)`: arming inserts,
+//! cancelling removes by key, both O(log n); a cancelled timer leaves nothing behind.
+//! Entries hold weak references, so a timer whose last handle is dropped stops (its `Drop`
+//! removes its entry). A service thread starts on first use and sleeps in the kernel when
+//! it has nothing due; it never runs user code (completion routines are APCs on the
+//! setting thread).
+//!
+//! - (S1) An entry is in a queue iff its timer's `armed` field holds that entry's key;
+//!   both change together under the timer's own lock (lock order: timer, then queue).
+//! - (S2) The futex word `generation` changes whenever the earliest deadline may have
+//!   moved earlier, so the service thread never sleeps past a new first deadline.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::AtomicU64;
+use std::sync::{LazyLock, Mutex, PoisonError, Weak};
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::object::TimerInner;
+use crate::sync::{AtomicU32, Ordering};
+use crate::sys;
+
+/// A deadline on one of the two clocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Deadline {
+    Monotonic(Instant),
+    Wall(SystemTime),
+}
+
+impl Deadline {
+    /// The next deadline of a periodic timer: one period after this one — counted from
+    /// the previous deadline, not from when it was served, so periods do not drift —
+    /// skipping periods that have already passed entirely (they coalesce, as undelivered
+    /// routine calls do).
+    pub(crate) fn next_period(self, period: Duration) -> Self {
+        let period = period.max(Duration::from_nanos(1));
+        let periods = |behind: Duration| {
+            u32::try_from(behind.as_nanos() / period.as_nanos() + 1).unwrap_or(u32::MAX)
+        };
+        match self {
+            Self::Monotonic(due) => {
+                let behind = Instant::now().saturating_duration_since(due);
+                Self::Monotonic(due + period * periods(behind))
+            }
+            Self::Wall(due) => {
+                let behind = SystemTime::now().duration_since(due).unwrap_or_default();
+                Self::Wall(due + period * periods(behind))
+            }
+        }
+    }
+}
+
+/// Where a timer sits in a service queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Key {
+    deadline: Deadline,
+    sequence: u64,
+}
+
+impl Key {
+    pub(crate) fn deadline(self) -> Deadline {
+        self.deadline
+    }
+}
+
+struct Service {
+    queue: Mutex<BTreeMap<Key, Weak<TimerInner>>>,
+    generation: AtomicU32,
+    wall: bool,
+}
+
+static SEQUENCE: AtomicU64 = AtomicU64::new(0);
+
+static MONOTONIC: LazyLock<&'static Service> = LazyLock::new(|| Service::start(false));
+static WALL: LazyLock<&'static Service> = LazyLock::new(|| Service::start(true));
+
+fn service(deadline: Deadline) -> &'static Service {
+    match deadline {
+        Deadline::Monotonic(_) => &MONOTONIC,
+        Deadline::Wall(_) => &WALL,
+    }
+}
+
+/// Puts `timer` in the queue of its deadline's clock; returns its key (S1: the caller
+/// holds the timer's lock and stores the key).
+pub(crate) fn arm(deadline: Deadline, timer: Weak<TimerInner>) -> Key {
+    let key = Key {
+        deadline,
+        sequence: SEQUENCE.fetch_add(1, Ordering::Relaxed),
+    };
+    let service = service(deadline);
+    let first = {
+        let mut queue = service.lock();
+        queue.insert(key, timer);
+        queue.keys().next() == Some(&key)
+    };
+    if first {
+        service.poke();
+    }
+    key
+}
+
+/// Takes `key` out of its queue (S1: the caller holds the timer's lock and clears the key).
+pub(crate) fn disarm(key: Key) {
+    service(key.deadline).lock().remove(&key);
+}
+
+/// How many timers are armed on both clocks (for tests and benchmarks of clean-up).
+#[doc(hidden)]
+pub fn armed_timers() -> usize {
+    [&*MONOTONIC, &*WALL]
+        .iter()
+        .map(|service| service.lock().len())
+        .sum()
+}
+
+impl Service {
+    fn start(wall: bool) -> &'static Self {
+        let service: &'static Self = Box::leak(Box::new(Self {
+            queue: Mutex::new(BTreeMap::new()),
+            generation: AtomicU32::new(0),
+            wall,
+        }));
+        let name = if wall {
+            "alertable-timers-wall"
+        } else {
+            "alertable-timers"
+        };
+        std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || service.run())
+            .expect("cannot start the timer service thread");
+        service
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<Key, Weak<TimerInner>>> {
+        // The queue holds plain data and no user code runs under the lock.
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Tells the service thread that the first deadline may have moved (S2).
+    fn poke(&self) {
+        self.generation.fetch_add(1, Ordering::Release);
+        sys::futex_wake(&self.generation, 1);
+    }
+
+    fn run(&self) {
+        loop {
+            let generation = self.generation.load(Ordering::Acquire);
+            let (due, next) = self.take_due();
+            if !due.is_empty() {
+                for (key, timer) in due {
+                    if let Some(timer) = timer.upgrade() {
+                        timer.fire(key);
+                    }
+                }
+                continue;
+            }
+            match next {
+                None => sys::futex_wait(&self.generation, generation, None),
+                Some(Deadline::Monotonic(at)) => {
+                    let left = at.saturating_duration_since(Instant::now());
+                    sys::futex_wait(&self.generation, generation, Some(left));
+                }
+                Some(Deadline::Wall(at)) => {
+                    sys::futex_wait_until_wall(&self.generation, generation, at);
+                }
+            }
+        }
+    }
+
+    /// Removes and returns the entries that are due, and the first deadline left.
+    fn take_due(&self) -> (Vec<(Key, Weak<TimerInner>)>, Option<Deadline>) {
+        let now = if self.wall {
+            Deadline::Wall(SystemTime::now())
+        } else {
+            Deadline::Monotonic(Instant::now())
+        };
+        let mut queue = self.lock();
+        let mut due = Vec::new();
+        while let Some(entry) = queue.first_entry() {
+            if entry.key().deadline > now {
+                break;
+            }
+            due.push(entry.remove_entry());
+        }
+        (due, queue.keys().next().map(|k| k.deadline))
+    }
+}
