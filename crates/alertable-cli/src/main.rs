@@ -1,2 +1,32 @@
-//! The `alertable` command.
-fn main() {}
+//! `alertable`: a live tour of the Win32 APC model as this library reproduces it, and the
+//! benchmarks that compare it with what people would use instead.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod bench;
+mod tour;
+
+/// Windows user-mode APCs on Linux: see them work, and measure them.
+#[derive(Debug, Parser)]
+#[command(name = "alertable", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Replay the classic APC experiments live and check each against Windows.
+    Tour(tour::TourArgs),
+    /// Run the benchmarks and print ratios against the alternatives.
+    Bench(bench::BenchArgs),
+}
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Tour(args) => tour::run(args),
+        Command::Bench(args) => bench::run(args),
+    }
+}

@@ -1,0 +1,178 @@
+//! The performance goals, checked against the results of the groups that ran.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use super::report::{GroupReport, Row, Table};
+
+/// Whether a goal is met by this run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum Status {
+    Met,
+    Missed,
+    /// The group that measures it did not run.
+    NotRun,
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Met => "met",
+            Self::Missed => "MISSED",
+            Self::NotRun => "not run",
+        })
+    }
+}
+
+/// One goal and where this run stands.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Goal {
+    pub(crate) goal: &'static str,
+    pub(crate) measured: String,
+    pub(crate) status: Status,
+}
+
+/// The most CPU an idle consumer may use, as a fraction of its idle window, and still count
+/// as using "no measurable CPU": 1 ms per second. One wake-up (the probe that ends the
+/// window) costs tens of microseconds here; a thread that polled even 100 times a second
+/// would show as many context switches.
+pub(crate) const IDLE_CPU_SHARE: f64 = 1e-3;
+
+/// The most context switches an idle consumer may make over its window: its return to
+/// sleep after the first probe (up to four yields of its spin phase, then the futex wait),
+/// with room for a preemption or two on a busy machine. A thread that woke even ten times
+/// a second would exceed it.
+pub(crate) const IDLE_SWITCHES: f64 = 8.0;
+
+fn table<'a>(groups: &'a [GroupReport], group: &str, index: usize) -> Option<&'a Table> {
+    groups.iter().find(|g| g.name == group)?.tables.get(index)
+}
+
+fn row<'a>(groups: &'a [GroupReport], group: &str, index: usize, id: &str) -> Option<&'a Row> {
+    table(groups, group, index)?.row(id)
+}
+
+fn goal(goal: &'static str, check: Option<(bool, String)>) -> Goal {
+    match check {
+        Some((met, measured)) => Goal {
+            goal,
+            measured,
+            status: if met { Status::Met } else { Status::Missed },
+        },
+        None => Goal {
+            goal,
+            measured: String::new(),
+            status: Status::NotRun,
+        },
+    }
+}
+
+/// Checks every goal against `groups`.
+pub(crate) fn evaluate(groups: &[GroupReport]) -> Vec<Goal> {
+    let throughput = (|| {
+        let ours = row(groups, "throughput", 0, "ours-queue-apc")?;
+        let theirs = row(groups, "throughput", 0, "crossbeam-channel")?;
+        let speedup = theirs.summary.median / ours.summary.median;
+        Some((
+            speedup >= 1.5,
+            format!(
+                "queue_apc {:.1} ns/op vs crossbeam-channel {:.1} ns/op: {speedup:.2}× its throughput",
+                ours.summary.median, theirs.summary.median
+            ),
+        ))
+    })();
+    let ping_pong = (|| {
+        let ours = row(groups, "ping-pong", 0, "ours-queue-apc")?;
+        let theirs = row(groups, "ping-pong", 0, "crossbeam-channel")?;
+        let ratio = ours.summary.median / theirs.summary.median;
+        Some((
+            ratio <= 1.0,
+            format!(
+                "{:.0} ns vs {:.0} ns per round trip: {ratio:.2}× crossbeam's",
+                ours.summary.median, theirs.summary.median
+            ),
+        ))
+    })();
+    let scaling = (|| {
+        let one = row(groups, "multi-producer", 0, "ours-queue-apc")?;
+        let two = row(groups, "multi-producer", 1, "ours-queue-apc")?;
+        let kept = one.summary.median / two.summary.median;
+        Some((
+            kept >= 0.8,
+            format!(
+                "queue_apc {:.1} ns/op with 1 producer, {:.1} ns/op with 2: keeps {kept:.2}",
+                one.summary.median, two.summary.median
+            ),
+        ))
+    })();
+    let idle = (|| {
+        let ours = row(groups, "idle-cpu", 0, "ours-sleep-ex")?;
+        let window = ours.extra.get("window_us").copied()?;
+        let switches = ours.extra.get("context_switches").copied()?;
+        let share = ours.summary.median / window;
+        let parked = row(groups, "idle-cpu", 0, "std-park").map_or(f64::NAN, |r| r.summary.median);
+        Some((
+            share <= IDLE_CPU_SHARE && switches <= IDLE_SWITCHES,
+            format!(
+                "{:.1} µs of CPU per {:.0} ms idle ({:.4} % of a core; limit {:.1} %), \
+                 {switches:.0} context switches (limit {IDLE_SWITCHES:.0}); \
+                 a thread blocked in std park measured the same way: {parked:.1} µs",
+                ours.summary.median,
+                window / 1e3,
+                share * 100.0,
+                IDLE_CPU_SHARE * 100.0,
+            ),
+        ))
+    })();
+    let allocations = (|| {
+        let total = |table: usize, id: &str| {
+            row(groups, "allocations", table, id).and_then(|r| r.extra.get("allocations").copied())
+        };
+        let worst =
+            |table: usize, id: &str| row(groups, "allocations", table, id).map(|r| r.summary.max);
+        let paced_worst = worst(1, "ours-queue-apc")?.max(worst(1, "ours-queue-user-apc")?);
+        Some((
+            paced_worst == 0.0,
+            format!(
+                "steady state (paced): queue_apc {:.0}, queue_user_apc {:.0} allocations per run \
+                 (worst run {paced_worst:.6} per APC); burst: {:.0} and {:.0} per run \
+                 ({:.4} and {:.4} per APC: new queue blocks while the queue grows)",
+                total(1, "ours-queue-apc")?,
+                total(1, "ours-queue-user-apc")?,
+                total(0, "ours-queue-apc")?,
+                total(0, "ours-queue-user-apc")?,
+                row(groups, "allocations", 0, "ours-queue-apc")?
+                    .summary
+                    .median,
+                row(groups, "allocations", 0, "ours-queue-user-apc")?
+                    .summary
+                    .median,
+            ),
+        ))
+    })();
+    vec![
+        goal("throughput ≥ 1.5× crossbeam-channel's", throughput),
+        goal("ping-pong round trip ≤ 1.0× crossbeam-channel's", ping_pong),
+        goal("2 producers keep ≥ 0.8× of 1-producer throughput", scaling),
+        goal("an idle consumer uses no measurable CPU", idle),
+        goal(
+            "0 allocations per APC for queue_user_apc and small closures",
+            allocations,
+        ),
+    ]
+}
+
+/// The goals as text.
+pub(crate) fn render(goals: &[Goal]) -> String {
+    let mut out = String::from("\n== goals\n");
+    for g in goals {
+        out.push_str(&format!("  [{:<7}] {}", g.status.to_string(), g.goal));
+        if !g.measured.is_empty() {
+            out.push_str(&format!("\n            {}", g.measured));
+        }
+        out.push('\n');
+    }
+    out
+}

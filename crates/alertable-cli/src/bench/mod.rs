@@ -1,0 +1,268 @@
+//! `alertable bench`: measures the library against what one would use instead — channels
+//! of boxed closures, `std::thread::park`, a raw futex — in the same process and run, and
+//! prints each contender's ratio against ours.
+//!
+//! Groups: `throughput`, `multi-producer`, `ping-pong`, `idle-wake`, `idle-cpu` and
+//! `allocations` (see `BENCHMARKS.md` at the repository root for what each measures).
+
+use std::fs;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+
+mod alloc;
+mod env;
+mod goals;
+mod idle;
+mod pingpong;
+mod report;
+mod stats;
+mod throughput;
+mod work;
+
+use env::Environment;
+use report::GroupReport;
+
+/// Arguments of `alertable bench`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct BenchArgs {
+    /// Small workloads: proves that every benchmark works, in well under 30 seconds; the
+    /// numbers mean little.
+    #[arg(long)]
+    quick: bool,
+    /// Also write the results, with the environment, as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// List the benchmark groups and exit.
+    #[arg(long)]
+    list: bool,
+    /// Groups to run (default: all). `--list` shows them.
+    #[arg(value_name = "NAME")]
+    groups: Vec<String>,
+}
+
+/// How much work each group does.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Settings {
+    /// Timed repetitions per contender (also the idle-cpu windows).
+    pub(crate) reps: usize,
+    /// Closures per throughput run.
+    pub(crate) throughput_ops: usize,
+    /// Round trips per ping-pong run.
+    pub(crate) ping_pong_trips: usize,
+    /// Wake-up samples per idle-wake contender.
+    pub(crate) idle_wake_samples: usize,
+    /// How long the idle-cpu consumers stay idle per window.
+    #[serde(rename = "idle_cpu_window_ms", serialize_with = "as_millis")]
+    pub(crate) idle_cpu_window: Duration,
+}
+
+fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u128(d.as_millis())
+}
+
+impl Settings {
+    fn full() -> Self {
+        Self {
+            reps: 7,
+            throughput_ops: 1_000_000,
+            ping_pong_trips: 20_000,
+            idle_wake_samples: 300,
+            idle_cpu_window: Duration::from_secs(1),
+        }
+    }
+
+    fn quick() -> Self {
+        Self {
+            reps: 5,
+            throughput_ops: 50_000,
+            ping_pong_trips: 2_000,
+            idle_wake_samples: 30,
+            idle_cpu_window: Duration::from_millis(100),
+        }
+    }
+}
+
+/// The progress bar, on stderr; hidden when stderr is not a terminal.
+pub(crate) struct Progress {
+    bar: ProgressBar,
+}
+
+impl Progress {
+    fn new(steps: u64) -> Self {
+        let target = if std::io::stderr().is_terminal() {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
+        let bar = ProgressBar::with_draw_target(Some(steps), target);
+        bar.set_style(
+            ProgressStyle::with_template("{prefix:>14} [{bar:30}] {pos}/{len} {wide_msg}")
+                .expect("a valid template")
+                .progress_chars("=> "),
+        );
+        Self { bar }
+    }
+
+    /// Runs one step of a benchmark, showing `what` meanwhile. The bar is drawn only
+    /// between steps, from this thread: no ticker thread runs during a measurement.
+    pub(crate) fn run<T>(&self, what: impl Into<String>, f: impl FnOnce() -> T) -> T {
+        self.bar.set_message(what.into());
+        let result = f();
+        self.bar.inc(1);
+        result
+    }
+
+    fn group(&self, name: &'static str) {
+        self.bar.set_prefix(name);
+    }
+
+    fn print(&self, text: &str) {
+        self.bar.suspend(|| print!("{text}"));
+    }
+}
+
+/// A benchmark group.
+struct Group {
+    name: &'static str,
+    about: &'static str,
+    steps: fn(&Settings) -> u64,
+    run: fn(&Settings, &Progress) -> GroupReport,
+}
+
+const GROUPS: [Group; 6] = [
+    Group {
+        name: "throughput",
+        about: "1 producer sends closures to 1 consumer: ns per closure",
+        steps: throughput::throughput_steps,
+        run: throughput::throughput,
+    },
+    Group {
+        name: "multi-producer",
+        about: "1, 2 and 4 producers share the closures: ns per closure, scaling",
+        steps: throughput::multi_producer_steps,
+        run: throughput::multi_producer,
+    },
+    Group {
+        name: "ping-pong",
+        about: "a closure bounces between two threads: ns per round trip",
+        steps: pingpong::steps,
+        run: pingpong::run,
+    },
+    Group {
+        name: "idle-wake",
+        about: "wake-up latency of a sleeping consumer: median and p99",
+        steps: idle::wake_steps,
+        run: idle::wake,
+    },
+    Group {
+        name: "idle-cpu",
+        about: "CPU time of a consumer idle for a second",
+        steps: idle::cpu_steps,
+        run: idle::cpu,
+    },
+    Group {
+        name: "allocations",
+        about: "allocations per closure delivered, for the throughput contenders",
+        steps: throughput::allocations_steps,
+        run: throughput::allocations,
+    },
+];
+
+/// Everything one run produced, as written by `--json`.
+#[derive(Debug, Serialize)]
+struct Results {
+    environment: Environment,
+    mode: &'static str,
+    settings: Settings,
+    groups: Vec<GroupReport>,
+    goals: Vec<goals::Goal>,
+    wall_time_s: f64,
+}
+
+fn valid_names() -> String {
+    GROUPS.iter().map(|g| g.name).collect::<Vec<_>>().join(", ")
+}
+
+/// Runs `alertable bench`.
+pub(crate) fn run(args: BenchArgs) -> ExitCode {
+    if args.list {
+        for g in &GROUPS {
+            println!("{:<16} {}", g.name, g.about);
+        }
+        return ExitCode::SUCCESS;
+    }
+    if let Some(bad) = args
+        .groups
+        .iter()
+        .find(|n| !GROUPS.iter().any(|g| g.name == n.as_str()))
+    {
+        eprintln!(
+            "error: unknown benchmark group `{bad}`; valid groups: {}",
+            valid_names()
+        );
+        return ExitCode::from(2);
+    }
+    let selected: Vec<&Group> = GROUPS
+        .iter()
+        .filter(|g| args.groups.is_empty() || args.groups.iter().any(|n| n == g.name))
+        .collect();
+    let (mode, settings) = if args.quick {
+        ("quick", Settings::quick())
+    } else {
+        ("full", Settings::full())
+    };
+
+    let started = Instant::now();
+    let environment = Environment::capture();
+    println!("alertable bench ({mode})");
+    println!("{environment}");
+    if environment.profile == "debug" {
+        println!("warning: debug build; run with --release for meaningful numbers");
+    }
+    println!(
+        "times are medians over {} runs; “vs ours” = contender's median time ÷ ours \
+         (first row): “1.42× slower” means it takes 1.42 times as long",
+        settings.reps
+    );
+
+    let progress = Progress::new(selected.iter().map(|g| (g.steps)(&settings)).sum());
+    let mut groups = Vec::with_capacity(selected.len());
+    for group in selected {
+        progress.group(group.name);
+        let report = (group.run)(&settings, &progress);
+        progress.print(&report.render());
+        groups.push(report);
+    }
+    progress.bar.finish_and_clear();
+
+    let goals = goals::evaluate(&groups);
+    print!("{}", goals::render(&goals));
+    if args.quick {
+        println!("  (quick run: the workloads are too small for these verdicts to mean much)");
+    }
+    let wall_time_s = started.elapsed().as_secs_f64();
+    println!("\ntotal time: {wall_time_s:.1} s");
+
+    if let Some(path) = args.json {
+        let results = Results {
+            environment,
+            mode,
+            settings,
+            groups,
+            goals,
+            wall_time_s,
+        };
+        let text = serde_json::to_string_pretty(&results).expect("results serialize");
+        if let Err(e) = fs::write(&path, text + "\n") {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
+        println!("results written to {}", path.display());
+    }
+    ExitCode::SUCCESS
+}
