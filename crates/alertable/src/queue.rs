@@ -176,6 +176,9 @@ impl Drop for Apc {
     }
 }
 
+/// One cache line per slot: the producer writing slot i+1 does not take the line the
+/// consumer is reading slot i from.
+#[repr(align(64))]
 struct Slot {
     state: AtomicUsize,
     apc: UnsafeCell<MaybeUninit<Apc>>,
@@ -347,9 +350,33 @@ impl ApcQueue {
     /// Owner only (Q1).
     #[inline]
     pub(crate) unsafe fn has_pending(&self) -> bool {
+        // SAFETY: (Q1), forwarded.
+        if unsafe { self.head_written() } {
+            return true;
+        }
         // SAFETY: (Q1) the owner alone touches the head.
         let head = self.head.with(|h| unsafe { (*h).index });
         self.tail.index.load(Ordering::Acquire) >> SHIFT != head
+    }
+
+    /// Whether the slot at the head is written: the cheap check for a consumer that waits
+    /// for work. It reads only the line the next producer writes anyway, never the tail
+    /// word every push claims with a CAS, so a spinning consumer does not pull that line
+    /// away from the producers. It misses a slot claimed but not yet written, which
+    /// `has_pending` and `try_park` see.
+    ///
+    /// # Safety
+    /// Owner only (Q1).
+    #[inline]
+    pub(crate) unsafe fn head_written(&self) -> bool {
+        // SAFETY: (Q1) the owner alone touches the head; `head.block` is live (Q4).
+        self.head.with(|h| unsafe {
+            let head = &*h;
+            (*head.block).slots[head.index % LAP]
+                .state
+                .load(Ordering::Acquire)
+                == WRITTEN
+        })
     }
 
     /// Takes the oldest APC to run it, waiting out a producer that has claimed it but not

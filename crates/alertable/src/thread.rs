@@ -389,6 +389,13 @@ impl Context {
         unsafe { self.inner.apcs.has_pending() }
     }
 
+    /// Whether the APC at the head of the queue is written (see `ApcQueue::head_written`).
+    #[inline]
+    pub(crate) fn head_written(&self) -> bool {
+        // SAFETY: (T1) ⇒ (Q1).
+        unsafe { self.inner.apcs.head_written() }
+    }
+
     /// Sleeps until an APC is queued or `deadline` passes.
     pub(crate) fn park_for_apcs(&self, deadline: Option<Instant>) -> ApcWait {
         loop {

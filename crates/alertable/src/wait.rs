@@ -150,7 +150,9 @@ fn spin_for_apcs(ctx: &Context) -> bool {
     }
     let backoff = crossbeam_utils::Backoff::new();
     while !backoff.is_completed() {
-        if ctx.has_pending() {
+        // The head slot only: polling the tail word would drag the producers' line over
+        // to this core on every push.
+        if ctx.head_written() {
             return true;
         }
         backoff.snooze();
