@@ -50,6 +50,7 @@ fn every_scenario_matches_windows() {
         "race",
         "wait-vs-apc",
         "abandoned",
+        "timer",
     ] {
         assert!(
             names.iter().any(|n| n == expected),
@@ -132,7 +133,7 @@ fn list_names_every_scenario_with_a_summary() {
             "bad line: {line:?}"
         );
     }
-    assert!(stdout.lines().count() >= 8);
+    assert!(stdout.lines().count() >= 9);
 }
 
 #[test]

@@ -38,20 +38,25 @@ impl Deadline {
     /// The next deadline of a periodic timer: one period after this one — counted from
     /// the previous deadline, not from when it was served, so periods do not drift —
     /// skipping periods that have already passed entirely (they coalesce, as undelivered
-    /// routine calls do).
-    pub(crate) fn next_period(self, period: Duration) -> Self {
-        let period = period.max(Duration::from_nanos(1));
-        let periods = |behind: Duration| {
-            u32::try_from(behind.as_nanos() / period.as_nanos() + 1).unwrap_or(u32::MAX)
+    /// routine calls do). `None` past the end of the clock: no further expiry.
+    pub(crate) fn next_period(self, period: Duration) -> Option<Self> {
+        // The whole periods from this deadline to the first one after now, in u128
+        // nanoseconds, so that a deadline far in the past lands after now in one step.
+        let step = |behind: Duration| {
+            let period = period.as_nanos().max(1);
+            let nanos = (behind.as_nanos() / period + 1) * period;
+            let secs = u64::try_from(nanos / 1_000_000_000).ok()?;
+            // The remainder is below one second.
+            Some(Duration::new(secs, (nanos % 1_000_000_000) as u32))
         };
         match self {
             Self::Monotonic(due) => {
                 let behind = Instant::now().saturating_duration_since(due);
-                Self::Monotonic(due + period * periods(behind))
+                due.checked_add(step(behind)?).map(Self::Monotonic)
             }
             Self::Wall(due) => {
                 let behind = SystemTime::now().duration_since(due).unwrap_or_default();
-                Self::Wall(due + period * periods(behind))
+                due.checked_add(step(behind)?).map(Self::Wall)
             }
         }
     }

@@ -24,6 +24,7 @@ mod not_alertable;
 mod race;
 mod suspended;
 mod thousand;
+mod timer;
 mod verdict;
 mod wait_vs_apc;
 
@@ -39,6 +40,7 @@ const SCENARIOS: &[Scenario] = &[
     race::SCENARIO,
     wait_vs_apc::SCENARIO,
     abandoned::SCENARIO,
+    timer::SCENARIO,
 ];
 
 /// The width the tour's headers and descriptions are laid out for.

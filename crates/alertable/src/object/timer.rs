@@ -171,6 +171,7 @@ impl WaitableTimer {
         };
         let mut arming = self.inner.lock_arming();
         arming.withdraw();
+        let old = arming.forget_routine();
         (arming.thread, arming.routine) =
             routine.map(|(t, r)| (Some(t), Some(r))).unwrap_or_default();
         arming.period = period.filter(|p| !p.is_zero());
@@ -179,6 +180,9 @@ impl WaitableTimer {
             self.inner.signaled.with_mut(&mut lock, |s| *s = false);
         }
         arming.key = deadline.map(|d| timers::arm(d, Arc::downgrade(&self.inner)));
+        drop(arming);
+        // The old routine's captures may run any code when dropped: not under our lock.
+        drop(old);
     }
 
     /// Stops the timer and drops its undelivered routine call; the signaled state stays as
@@ -190,8 +194,9 @@ impl WaitableTimer {
     pub fn cancel(&self) {
         let mut arming = self.inner.lock_arming();
         arming.withdraw();
-        arming.thread = None;
-        arming.routine = None;
+        let old = arming.forget_routine();
+        drop(arming);
+        drop(old);
     }
 
     /// Whether the timer is signaled at this moment (a snapshot).
@@ -201,7 +206,18 @@ impl WaitableTimer {
     }
 }
 
+/// A routine taken out of a timer, to be dropped once the timer's lock is released.
+type Forgotten = (Option<ThreadHandle>, Option<Routine>);
+
 impl Arming {
+    /// Forgets the routine, its thread and its undelivered call; the caller drops what
+    /// this returns after releasing the lock, since dropping runs the routine's captures'
+    /// destructors, which may use the timer.
+    fn forget_routine(&mut self) -> Forgotten {
+        self.pending = None;
+        (self.thread.take(), self.routine.take())
+    }
+
     /// Takes the timer out of the service and voids its undelivered call (T2).
     fn withdraw(&mut self) {
         if let Some(key) = self.key.take() {
@@ -227,7 +243,8 @@ impl TimerInner {
         }
         arming.key = arming
             .period
-            .map(|period| timers::arm(key.deadline().next_period(period), Arc::downgrade(&self)));
+            .and_then(|period| key.deadline().next_period(period))
+            .map(|next| timers::arm(next, Arc::downgrade(&self)));
         {
             let mut lock = Dispatcher::lock();
             self.signaled.with_mut(&mut lock, |s| *s = true);
@@ -236,6 +253,14 @@ impl TimerInner {
         let Some(thread) = arming.thread.clone() else {
             return; // no routine
         };
+        if thread.is_finished() {
+            // The setting thread has exited, with or without a call undelivered: the
+            // routine is dropped for good (M145).
+            let old = arming.forget_routine();
+            drop(arming);
+            drop(old);
+            return;
+        }
         if arming.pending.replace(fired_at).is_some() {
             return; // a call is undelivered: it takes the new time (T1)
         }
@@ -255,9 +280,9 @@ impl TimerInner {
         if thread.push_apc(call).is_err() {
             let mut arming = self.lock_arming();
             if arming.generation == generation {
-                arming.thread = None;
-                arming.routine = None;
-                arming.pending = None;
+                let old = arming.forget_routine();
+                drop(arming);
+                drop(old);
             }
         }
     }
