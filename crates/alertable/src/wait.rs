@@ -468,8 +468,11 @@ fn wait_objects(
     alertable: Alertable,
     signal: Option<&dyn Signal>,
 ) -> Result<WaitStatus, WaitError> {
-    let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
     let zero = timeout == Some(Duration::ZERO);
+    // A zero timeout never sleeps, so it needs no deadline (and no clock read).
+    let deadline = timeout
+        .filter(|_| !zero)
+        .and_then(|t| Instant::now().checked_add(t));
     let outcome = with_current(|ctx| {
         dispatch::wait(
             ctx,

@@ -92,7 +92,7 @@ fn context_switches() -> u64 {
         .sum()
 }
 
-fn gettid() -> i32 {
+pub(crate) fn gettid() -> i32 {
     rustix::thread::gettid().as_raw_nonzero().get()
 }
 
@@ -104,7 +104,7 @@ fn thread_state(tid: i32) -> Option<char> {
 
 /// Waits until thread `tid` has had nothing to do for at least `idle` and sleeps in the
 /// kernel.
-fn wait_until_asleep(tid: i32, idle: Duration) {
+pub(crate) fn wait_until_asleep(tid: i32, idle: Duration) {
     thread::sleep(idle);
     let deadline = Instant::now() + Duration::from_secs(5);
     while thread_state(tid) != Some('S') {
@@ -318,18 +318,18 @@ impl Consumer {
     }
 }
 
-fn nanos(d: Duration) -> u64 {
+pub(crate) fn nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
-fn nanos_since(base: Instant) -> u64 {
+pub(crate) fn nanos_since(base: Instant) -> u64 {
     nanos(base.elapsed())
 }
 
 /// How long a consumer must have been idle before each wake-up sample.
-const IDLE_BEFORE_SAMPLE: Duration = Duration::from_millis(1);
+pub(crate) const IDLE_BEFORE_SAMPLE: Duration = Duration::from_millis(1);
 /// Samples taken, and thrown away, before the measured ones.
-const DISCARDED_SAMPLES: usize = 5;
+pub(crate) const DISCARDED_SAMPLES: usize = 5;
 
 pub(crate) fn wake_steps(s: &Settings) -> u64 {
     (s.idle_wake_samples + DISCARDED_SAMPLES) as u64

@@ -1,9 +1,11 @@
 //! `alertable bench`: measures the library against what one would use instead — channels
-//! of boxed closures, `std::thread::park`, a raw futex — in the same process and run, and
-//! prints each contender's ratio against ours.
+//! of boxed closures, `std::thread::park`, a raw futex, a `Mutex<bool>` with a `Condvar`,
+//! `std::thread::sleep` — in the same process and run, and prints each contender's ratio
+//! against ours.
 //!
-//! Groups: `throughput`, `multi-producer`, `ping-pong`, `idle-wake`, `idle-cpu` and
-//! `allocations` (see `BENCHMARKS.md` at the repository root for what each measures).
+//! Groups: `throughput`, `multi-producer`, `ping-pong`, `idle-wake`, `idle-cpu`,
+//! `allocations`, `objects` and `timers` (see `BENCHMARKS.md` at the repository root for
+//! what each measures).
 
 use std::fs;
 use std::io::IsTerminal;
@@ -18,10 +20,12 @@ mod alloc;
 mod env;
 mod goals;
 mod idle;
+mod objects;
 mod pingpong;
 mod report;
 mod stats;
 mod throughput;
+mod timers;
 mod work;
 
 use env::Environment;
@@ -59,6 +63,18 @@ pub(crate) struct Settings {
     /// How long the idle-cpu consumers stay idle per window.
     #[serde(rename = "idle_cpu_window_ms", serialize_with = "as_millis")]
     pub(crate) idle_cpu_window: Duration,
+    /// Signal-and-take pairs per `objects` run.
+    pub(crate) object_pairs: usize,
+    /// `Event::set` calls (and rivals') per `objects` run.
+    pub(crate) event_sets: usize,
+    /// Wake-up samples per `objects` waiter.
+    pub(crate) object_wake_samples: usize,
+    /// Periods of the 1 ms periodic timer.
+    pub(crate) timer_periods: usize,
+    /// Timers armed, then cancelled, per run.
+    pub(crate) timer_arms: usize,
+    /// One-shot 1 ms samples per contender.
+    pub(crate) timer_one_shot_samples: usize,
 }
 
 fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -73,6 +89,12 @@ impl Settings {
             ping_pong_trips: 20_000,
             idle_wake_samples: 300,
             idle_cpu_window: Duration::from_secs(1),
+            object_pairs: 200_000,
+            event_sets: 512_000,
+            object_wake_samples: 1_000,
+            timer_periods: 2_000,
+            timer_arms: 100_000,
+            timer_one_shot_samples: 500,
         }
     }
 
@@ -83,6 +105,12 @@ impl Settings {
             ping_pong_trips: 2_000,
             idle_wake_samples: 30,
             idle_cpu_window: Duration::from_millis(100),
+            object_pairs: 20_000,
+            event_sets: 51_200,
+            object_wake_samples: 30,
+            timer_periods: 200,
+            timer_arms: 10_000,
+            timer_one_shot_samples: 50,
         }
     }
 }
@@ -134,7 +162,7 @@ struct Group {
     run: fn(&Settings, &Progress) -> GroupReport,
 }
 
-const GROUPS: [Group; 6] = [
+const GROUPS: [Group; 8] = [
     Group {
         name: "throughput",
         about: "1 producer sends closures to 1 consumer: ns per closure",
@@ -170,6 +198,18 @@ const GROUPS: [Group; 6] = [
         about: "allocations per closure delivered, for the throughput contenders",
         steps: throughput::allocations_steps,
         run: throughput::allocations,
+    },
+    Group {
+        name: "objects",
+        about: "Event::set + wait_one vs Mutex + Condvar; wake-up from wait_any over 64",
+        steps: objects::steps,
+        run: objects::run,
+    },
+    Group {
+        name: "timers",
+        about: "periodic routine and one-shot lateness; arm and cancel cost",
+        steps: timers::steps,
+        run: timers::run,
     },
 ];
 

@@ -49,6 +49,10 @@ pub(crate) struct Table {
     pub(crate) kind: Kind,
     pub(crate) unit: &'static str,
     pub(crate) rows: Vec<Row>,
+    /// Whether the rows are compared with the first (the "vs ours" column). Off when the
+    /// rows measure different operations rather than rival ways of doing one.
+    #[serde(skip)]
+    pub(crate) compared: bool,
 }
 
 impl Table {
@@ -64,6 +68,16 @@ impl Table {
             kind,
             unit,
             rows: Vec::new(),
+            compared: true,
+        }
+    }
+
+    /// A table whose rows are not compared with one another: no "vs ours" column, and no
+    /// `ratio_vs_ours` in the JSON.
+    pub(crate) fn uncompared(title: impl Into<String>, kind: Kind) -> Self {
+        Self {
+            compared: false,
+            ..Self::new(title, kind)
         }
     }
 
@@ -91,7 +105,7 @@ impl Table {
 
     /// Computes every row's ratio against the first row.
     pub(crate) fn finish(mut self) -> Self {
-        if matches!(self.kind, Kind::Time | Kind::Latency) {
+        if self.compared && matches!(self.kind, Kind::Time | Kind::Latency) {
             let base = self.rows.first().map_or(0.0, |r| r.summary.median);
             if base > 0.0 {
                 for row in &mut self.rows {
@@ -120,8 +134,10 @@ impl Table {
                     "min ns/op",
                     "max ns/op",
                     "ops/s (median)",
-                    "vs ours",
                 ];
+                if self.compared {
+                    header.push("vs ours");
+                }
                 if sending {
                     header.push("sends done at (ns/op)");
                 }
@@ -136,8 +152,10 @@ impl Table {
                             fmt_ns(r.summary.min),
                             fmt_ns(r.summary.max),
                             r.ops_per_sec.map_or_else(String::new, fmt_rate),
-                            fmt_ratio(i, r.ratio_vs_ours),
                         ];
+                        if self.compared {
+                            cells.push(fmt_ratio(i, r.ratio_vs_ours));
+                        }
                         if sending {
                             cells.push(
                                 r.extra
@@ -150,30 +168,31 @@ impl Table {
                     .collect();
                 (header, cells)
             }
-            Kind::Latency => (
-                vec![
-                    "contender",
-                    "median µs",
-                    "p99 µs",
-                    "min µs",
-                    "max µs",
-                    "vs ours (median)",
-                ],
-                self.rows
+            Kind::Latency => {
+                let mut header = vec!["contender", "median µs", "p99 µs", "min µs", "max µs"];
+                if self.compared {
+                    header.push("vs ours (median)");
+                }
+                let cells = self
+                    .rows
                     .iter()
                     .enumerate()
                     .map(|(i, r)| {
-                        vec![
+                        let mut cells = vec![
                             r.contender.to_owned(),
                             format!("{:.1}", r.summary.median),
                             format!("{:.1}", r.summary.p99),
                             format!("{:.1}", r.summary.min),
                             format!("{:.1}", r.summary.max),
-                            fmt_ratio(i, r.ratio_vs_ours),
-                        ]
+                        ];
+                        if self.compared {
+                            cells.push(fmt_ratio(i, r.ratio_vs_ours));
+                        }
+                        cells
                     })
-                    .collect(),
-            ),
+                    .collect();
+                (header, cells)
+            }
             Kind::IdleCpu => (
                 vec![
                     "contender",
@@ -309,5 +328,33 @@ fn fmt_ratio(index: usize, ratio: Option<f64>) -> String {
         Some(r) if r >= 1.0 => format!("{r:.2}× slower"),
         Some(r) if r > 0.0 => format!("{:.2}× faster", 1.0 / r),
         _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::{Kind, Table};
+
+    fn table(compared: bool) -> Table {
+        let mut t = if compared {
+            Table::new("t", Kind::Latency)
+        } else {
+            Table::uncompared("t", Kind::Latency)
+        };
+        t.push("a", "a", vec![1.0, 2.0, 3.0], BTreeMap::new());
+        t.push("b", "b", vec![4.0], BTreeMap::new());
+        t.finish()
+    }
+
+    #[test]
+    fn compared_tables_have_ratios_and_uncompared_ones_none() {
+        let compared = table(true);
+        assert_eq!(compared.rows[1].ratio_vs_ours, Some(2.0));
+        assert!(compared.render().contains("vs ours"));
+        let uncompared = table(false);
+        assert!(uncompared.rows.iter().all(|r| r.ratio_vs_ours.is_none()));
+        assert!(!uncompared.render().contains("vs ours"));
     }
 }
