@@ -199,3 +199,53 @@ impl Service {
         (due, queue.keys().next().map(|k| k.deadline))
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::{DueTime, TimerReset, WaitableTimer};
+
+    fn armed_on(service: &Service) -> usize {
+        service.lock().len()
+    }
+
+    /// M138 without moving the system clock: a relative due time is queued on the
+    /// monotonic clock's service, an absolute one on the wall clock's, so a change of the
+    /// system clock moves only the latter. (The only unit test that arms timers, so the
+    /// counts are not disturbed by others running in parallel.)
+    #[test]
+    fn relative_timers_use_the_monotonic_clock_absolute_ones_the_wall_clock() {
+        let (mono, wall) = (armed_on(&MONOTONIC), armed_on(&WALL));
+        let relative = WaitableTimer::new(TimerReset::Manual);
+        relative.set(DueTime::After(Duration::from_secs(3600)), None);
+        assert_eq!((armed_on(&MONOTONIC), armed_on(&WALL)), (mono + 1, wall));
+        let absolute = WaitableTimer::new(TimerReset::Manual);
+        let in_an_hour = SystemTime::now() + Duration::from_secs(3600);
+        absolute.set(DueTime::At(in_an_hour), None);
+        assert_eq!(
+            (armed_on(&MONOTONIC), armed_on(&WALL)),
+            (mono + 1, wall + 1)
+        );
+        relative.cancel();
+        drop(absolute);
+        assert_eq!((armed_on(&MONOTONIC), armed_on(&WALL)), (mono, wall));
+    }
+
+    #[test]
+    fn next_period_counts_from_the_previous_due_time() {
+        let due = Instant::now() + Duration::from_secs(60);
+        let next = Deadline::Monotonic(due).next_period(Duration::from_millis(7));
+        assert_eq!(
+            next,
+            Some(Deadline::Monotonic(due + Duration::from_millis(7)))
+        );
+        // Far behind: lands after now in one step, on the period grid.
+        let epoch = Deadline::Wall(SystemTime::UNIX_EPOCH);
+        let Some(Deadline::Wall(next)) = epoch.next_period(Duration::from_millis(1)) else {
+            panic!("expected a wall deadline");
+        };
+        assert!(next > SystemTime::now() - Duration::from_secs(1));
+        let since = next.duration_since(SystemTime::UNIX_EPOCH).unwrap();
+        assert_eq!(since.as_nanos() % 1_000_000, 0);
+    }
+}
