@@ -50,6 +50,7 @@ use std::marker::PhantomData;
 use std::ptr::NonNull;
 use std::time::Instant;
 
+use crate::MAXIMUM_WAIT_OBJECTS;
 use crate::sync::{Mutex, MutexGuard, UnsafeCell};
 use crate::thread::{Context, ThreadHandle};
 
@@ -201,9 +202,14 @@ pub trait Waitable: Send + Sync {
 ///
 /// The `hObjectToSignal` kinds `SignalObjectAndWait` accepts.
 pub trait Signal: Send + Sync {
-    /// Signals the object, under the dispatcher lock.
+    /// Signals the object, under the dispatcher lock, on behalf of `signaler` (the calling
+    /// thread; passed in because nothing may look it up while the lock is held).
     #[doc(hidden)]
-    fn signal(&self, lock: &mut Dispatcher) -> Result<(), crate::SyncError>;
+    fn signal(
+        &self,
+        lock: &mut Dispatcher,
+        signaler: &ThreadHandle,
+    ) -> Result<(), crate::SyncError>;
 }
 
 /// An object's list of linked wait blocks, FIFO.
@@ -289,6 +295,10 @@ struct WaitBlock<'a> {
     owner: ThreadHandle,
     kind: WaitKind,
     objects: &'a [&'a dyn Waitable],
+    /// The lists the block was linked into, in `objects` order: unlinking uses these, not
+    /// a second call to `wait_list()`, so W2 holds even for an implementation that does
+    /// not return the same list every time.
+    linked: [Option<&'a WaitList>; MAXIMUM_WAIT_OBJECTS],
     /// Read and written only under the dispatcher lock (W1).
     status: Cell<Status>,
 }
@@ -366,7 +376,7 @@ pub(crate) fn wait(
     loop {
         let mut lock = Dispatcher::lock();
         if let Some(signal) = signal.take() {
-            signal.signal(&mut lock)?;
+            signal.signal(&mut lock, &me)?;
         }
         match wait_once(
             ctx,
@@ -409,16 +419,21 @@ fn wait_once(
         return Outcome::TimedOut;
     }
 
+    let mut linked = [None; MAXIMUM_WAIT_OBJECTS];
+    for (slot, object) in linked.iter_mut().zip(objects) {
+        *slot = Some(object.wait_list());
+    }
     let block = WaitBlock {
         owner: me.clone(),
         kind,
         objects,
+        linked,
         status: Cell::new(Status::Waiting),
     };
     let ptr = NonNull::from(&block).cast::<WaitBlock<'static>>();
     let armed = AbortOnUnwind;
-    for object in objects {
-        if object.wait_list().push(&mut lock, Link { block: ptr }) {
+    for (object, list) in objects.iter().zip(block.linked.iter().flatten()) {
+        if list.push(&mut lock, Link { block: ptr }) {
             object.waiters_changed(&lock, true);
         }
     }
@@ -459,8 +474,8 @@ fn finish(
     ptr: NonNull<WaitBlock<'static>>,
     armed: AbortOnUnwind,
 ) -> Outcome {
-    for object in block.objects {
-        if object.wait_list().remove(&mut lock, ptr) {
+    for (object, list) in block.objects.iter().zip(block.linked.iter().flatten()) {
+        if list.remove(&mut lock, ptr) {
             object.waiters_changed(&lock, false);
         }
     }

@@ -339,11 +339,6 @@ impl ApcQueue {
         })
     }
 
-    /// Whether the queue is closed.
-    pub(crate) fn is_closed(&self) -> bool {
-        self.tail.index.load(Ordering::Acquire) & CLOSED != 0
-    }
-
     /// Whether an APC is claimed and not yet taken.
     ///
     /// # Safety

@@ -275,15 +275,16 @@ impl ThreadHandle {
         }
     }
 
-    /// Whether the thread has exited. Once true, it stays true, and every APC that was
-    /// still queued has been dropped.
+    /// Whether the thread has exited. Once true, it stays true, every APC that was still
+    /// queued has been dropped, its mutexes are abandoned, and the handle is signaled.
     ///
     /// # Win32
     ///
     /// `WaitForSingleObject(thread, 0) == WAIT_OBJECT_0`, or `GetExitCodeThread` returning
     /// something other than `STILL_ACTIVE`.
     pub fn is_finished(&self) -> bool {
-        self.inner.apcs.is_closed()
+        // Stored after the queue is closed and drained, with the handle signaled.
+        self.inner.exited.load(Ordering::Acquire) != 0
     }
 }
 
@@ -423,14 +424,14 @@ impl Context {
     fn exit(&self) {
         // SAFETY: (T1) ⇒ (Q1).
         unsafe { self.inner.apcs.close() };
-        if self.inner.exited.load(Ordering::Acquire) != 0 {
-            return;
-        }
         let me = self.handle();
         let mut lock = Dispatcher::lock();
+        // Every time, not only the first: thread-local destructors that run after the
+        // first exit may still acquire mutexes.
         abandon_owned_mutexes(&mut lock, &me);
-        self.inner.exited.store(1, Ordering::Release);
-        self.inner.exit_waiters.wake_waiters(&mut lock);
+        if self.inner.exited.swap(1, Ordering::AcqRel) == 0 {
+            self.inner.exit_waiters.wake_waiters(&mut lock);
+        }
     }
 
     /// Sleeps until the parker is unparked (an object signaled this thread's wait) or

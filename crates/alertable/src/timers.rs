@@ -55,8 +55,13 @@ impl Deadline {
                 due.checked_add(step(behind)?).map(Self::Monotonic)
             }
             Self::Wall(due) => {
-                let behind = SystemTime::now().duration_since(due).unwrap_or_default();
-                due.checked_add(step(behind)?).map(Self::Wall)
+                // Only the first due time is on the wall clock; periods are counted on the
+                // monotonic clock (M139), so a later clock change does not move them.
+                let now = SystemTime::now();
+                let behind = now.duration_since(due).unwrap_or_default();
+                let next = due.checked_add(step(behind)?)?;
+                let left = next.duration_since(now).unwrap_or_default();
+                Instant::now().checked_add(left).map(Self::Monotonic)
             }
         }
     }
@@ -162,9 +167,15 @@ impl Service {
             let (due, next) = self.take_due();
             if !due.is_empty() {
                 for (key, timer) in due {
-                    if let Some(timer) = timer.upgrade() {
-                        timer.fire(key);
-                    }
+                    // Firing may drop the last handle, or a routine whose thread has
+                    // exited: user destructors, on this thread. A panic there must not
+                    // stop every timer on this clock.
+                    let fire = std::panic::AssertUnwindSafe(move || {
+                        if let Some(timer) = timer.upgrade() {
+                            timer.fire(key);
+                        }
+                    });
+                    let _ = std::panic::catch_unwind(fire);
                 }
                 continue;
             }
@@ -239,13 +250,12 @@ mod tests {
             next,
             Some(Deadline::Monotonic(due + Duration::from_millis(7)))
         );
-        // Far behind: lands after now in one step, on the period grid.
+        // Far behind on the wall clock: lands after now in one step, on the monotonic clock.
+        let before = Instant::now();
         let epoch = Deadline::Wall(SystemTime::UNIX_EPOCH);
-        let Some(Deadline::Wall(next)) = epoch.next_period(Duration::from_millis(1)) else {
-            panic!("expected a wall deadline");
+        let Some(Deadline::Monotonic(next)) = epoch.next_period(Duration::from_millis(1)) else {
+            panic!("periods after the first due time count on the monotonic clock");
         };
-        assert!(next > SystemTime::now() - Duration::from_secs(1));
-        let since = next.duration_since(SystemTime::UNIX_EPOCH).unwrap();
-        assert_eq!(since.as_nanos() % 1_000_000, 0);
+        assert!(next >= before && next <= Instant::now() + Duration::from_millis(1));
     }
 }

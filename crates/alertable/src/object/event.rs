@@ -190,7 +190,7 @@ impl Waitable for Event {
 }
 
 impl Signal for Event {
-    fn signal(&self, lock: &mut Dispatcher) -> Result<(), SyncError> {
+    fn signal(&self, lock: &mut Dispatcher, _signaler: &ThreadHandle) -> Result<(), SyncError> {
         self.set_locked(lock);
         Ok(())
     }

@@ -157,9 +157,8 @@ impl Waitable for Mutex {
 }
 
 impl Signal for Mutex {
-    fn signal(&self, lock: &mut Dispatcher) -> Result<(), SyncError> {
-        let me = crate::current();
-        self.release_locked(lock, &me)
+    fn signal(&self, lock: &mut Dispatcher, signaler: &ThreadHandle) -> Result<(), SyncError> {
+        self.release_locked(lock, signaler)
     }
 }
 

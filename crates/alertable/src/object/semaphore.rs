@@ -134,7 +134,7 @@ impl Waitable for Semaphore {
 }
 
 impl Signal for Semaphore {
-    fn signal(&self, lock: &mut Dispatcher) -> Result<(), SyncError> {
+    fn signal(&self, lock: &mut Dispatcher, _signaler: &ThreadHandle) -> Result<(), SyncError> {
         self.release_locked(lock, 1).map(drop)
     }
 }

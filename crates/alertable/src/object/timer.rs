@@ -47,7 +47,7 @@ pub enum DueTime {
     /// it (M138). `Duration::ZERO` fires at once.
     After(Duration),
     /// At this wall-clock time: a change of the system clock moves it (M138). A time in the
-    /// past fires at once.
+    /// past fires at once. A period that follows is counted on the monotonic clock (M139).
     At(SystemTime),
 }
 
