@@ -4,67 +4,18 @@
 #![allow(clippy::disallowed_types)]
 
 use std::any::Any;
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use alertable::{Alertable, SleepStatus, sleep_ex};
 
-thread_local! {
-    /// Events recorded by APCs, on the thread that ran them.
-    static LOG: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
-    /// How many APCs ran on this thread through `count_call`.
-    static CALLS: Cell<usize> = const { Cell::new(0) };
-}
+mod common;
 
-fn log(event: impl Into<String>) {
-    LOG.with_borrow_mut(|log| log.push(event.into()));
-}
-
-fn take_log() -> Vec<String> {
-    LOG.take()
-}
-
-fn count_call(_: usize) {
-    CALLS.set(CALLS.get() + 1);
-}
-
-fn counter() -> Arc<AtomicUsize> {
-    Arc::new(AtomicUsize::new(0))
-}
-
-fn bump(counter: &Arc<AtomicUsize>) -> impl FnOnce() + Send + 'static {
-    let counter = counter.clone();
-    move || {
-        counter.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-/// Returns once thread `tid` of this process is blocked in the kernel (state `S`).
-///
-/// Used to make sure a thread has really gone to sleep before an APC is queued to it. This
-/// polls `/proc`; the limit only turns a thread that never blocks into a failure instead
-/// of a hang.
-fn wait_until_blocked(tid: u64) {
-    let path = format!("/proc/self/task/{tid}/stat");
-    let start = Instant::now();
-    loop {
-        let stat = std::fs::read_to_string(&path).expect("thread is alive");
-        // The state follows the parenthesised command name, which may contain spaces.
-        let (_, rest) = stat.rsplit_once(')').expect("stat format");
-        if rest.trim_start().starts_with('S') {
-            return;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "thread {tid} never blocked"
-        );
-        std::thread::yield_now();
-    }
-}
+use common::{CALLS, bump, count_call, counter, log, take_log, wait_until_blocked};
 
 fn panic_message(payload: &(dyn Any + Send)) -> &str {
     payload

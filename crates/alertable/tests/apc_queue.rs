@@ -2,7 +2,7 @@
 //! (A4), parameters passed through unchanged (A14) and FIFO order (A15).
 #![allow(clippy::disallowed_types)]
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -11,34 +11,21 @@ use std::time::Duration;
 
 use alertable::{Alertable, QueueApcError, SleepStatus, queue_apc, queue_user_apc, sleep_ex};
 
+mod common;
+
+use common::{CALLS, bump, count_call, counter};
+
 thread_local! {
     /// Parameters seen by `record_param`, on the thread that ran it.
     static SEEN: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
-    /// How many times `count_call` ran on this thread.
-    static CALLS: Cell<usize> = const { Cell::new(0) };
 }
 
 fn record_param(param: usize) {
     SEEN.with_borrow_mut(|seen| seen.push(param));
 }
 
-fn count_call(_: usize) {
-    CALLS.set(CALLS.get() + 1);
-}
-
 fn take_seen() -> Vec<usize> {
     SEEN.take()
-}
-
-fn counter() -> Arc<AtomicUsize> {
-    Arc::new(AtomicUsize::new(0))
-}
-
-fn bump(counter: &Arc<AtomicUsize>) -> impl FnOnce() + Send + 'static {
-    let counter = counter.clone();
-    move || {
-        counter.fetch_add(1, Ordering::SeqCst);
-    }
 }
 
 /// Records, when dropped, the thread it was dropped on.

@@ -10,78 +10,11 @@
 use std::sync::mpsc;
 use std::time::Duration;
 
-use alertable::{
-    Acquired, Alertable, Dispatcher, Event, EventReset, ThreadHandle, WaitList, WaitStatus,
-    Waitable, wait_all, wait_any, wait_one,
-};
+use alertable::{Alertable, Event, EventReset, WaitStatus, Waitable, wait_all, wait_any, wait_one};
 
-/// A hang guard: long enough never to expire in a passing run, short enough to turn a lost
-/// wake-up into a failure instead of a stuck test.
-const LONG: Option<Duration> = Some(Duration::from_secs(60));
-const POLL: Option<Duration> = Some(Duration::ZERO);
+mod common;
 
-/// An object that reports, through a channel, when a wait links onto it (`true`) and when
-/// it unlinks (`false`). `ready` decides what it contributes to a wait: a never-ready
-/// probe goes last in a wait-any (it can never be the object that satisfies it); an
-/// always-ready one can join a wait-all without changing when it is satisfied.
-struct Probe {
-    list: WaitList,
-    ready: bool,
-    tx: mpsc::Sender<bool>,
-}
-
-impl Probe {
-    fn new(ready: bool) -> (Self, Linked) {
-        let (tx, rx) = mpsc::channel();
-        let probe = Self {
-            list: WaitList::new(),
-            ready,
-            tx,
-        };
-        (probe, Linked(rx))
-    }
-}
-
-impl Waitable for Probe {
-    fn wait_list(&self) -> &WaitList {
-        &self.list
-    }
-
-    fn is_ready(&self, _lock: &Dispatcher, _waiter: &ThreadHandle) -> bool {
-        self.ready
-    }
-
-    fn acquire(&self, _lock: &mut Dispatcher, _waiter: &ThreadHandle) -> Acquired {
-        Acquired::Normal
-    }
-
-    fn waiters_changed(&self, _lock: &Dispatcher, has_waiters: bool) {
-        // The receiver may be gone once the test has what it needs.
-        let _ = self.tx.send(has_waiters);
-    }
-}
-
-/// The receiving end of a [`Probe`].
-struct Linked(mpsc::Receiver<bool>);
-
-impl Linked {
-    /// Returns once the probed wait has linked itself onto its objects.
-    fn wait(&self) {
-        loop {
-            match self.0.recv_timeout(Duration::from_secs(60)) {
-                Ok(true) => return,
-                Ok(false) => {}
-                Err(e) => panic!("the waiter never started waiting: {e}"),
-            }
-        }
-    }
-}
-
-/// Receives one result, failing instead of hanging if none comes.
-fn recv<T>(rx: &mpsc::Receiver<T>) -> T {
-    rx.recv_timeout(Duration::from_secs(60))
-        .expect("a waiter should have been released")
-}
+use common::{LONG, POLL, Probe, recv};
 
 // ---------------------------------------------------------------------------------------
 // E56, E59: state.

@@ -12,72 +12,13 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use alertable::{
-    Acquired, Alertable, Dispatcher, Event, EventReset, Mutex, Semaphore, SyncError, ThreadHandle,
-    WaitList, WaitStatus, Waitable, signal_and_wait, wait_all, wait_any, wait_one,
+    Alertable, Event, EventReset, Mutex, Semaphore, SyncError, WaitStatus, Waitable,
+    signal_and_wait, wait_all, wait_any, wait_one,
 };
 
-const LONG: Option<Duration> = Some(Duration::from_secs(60));
-const POLL: Option<Duration> = Some(Duration::ZERO);
+mod common;
 
-/// An object that reports, through a channel, when a wait links onto it (`true`) and when
-/// it unlinks (`false`). A never-ready probe goes last in a wait-any; an always-ready one
-/// can join a wait-all without changing when it is satisfied.
-struct Probe {
-    list: WaitList,
-    ready: bool,
-    tx: mpsc::Sender<bool>,
-}
-
-impl Probe {
-    fn new(ready: bool) -> (Self, Linked) {
-        let (tx, rx) = mpsc::channel();
-        let probe = Self {
-            list: WaitList::new(),
-            ready,
-            tx,
-        };
-        (probe, Linked(rx))
-    }
-}
-
-impl Waitable for Probe {
-    fn wait_list(&self) -> &WaitList {
-        &self.list
-    }
-
-    fn is_ready(&self, _lock: &Dispatcher, _waiter: &ThreadHandle) -> bool {
-        self.ready
-    }
-
-    fn acquire(&self, _lock: &mut Dispatcher, _waiter: &ThreadHandle) -> Acquired {
-        Acquired::Normal
-    }
-
-    fn waiters_changed(&self, _lock: &Dispatcher, has_waiters: bool) {
-        let _ = self.tx.send(has_waiters);
-    }
-}
-
-/// The receiving end of a [`Probe`].
-struct Linked(mpsc::Receiver<bool>);
-
-impl Linked {
-    /// Returns once the probed wait has linked itself onto its objects.
-    fn wait(&self) {
-        loop {
-            match self.0.recv_timeout(Duration::from_secs(60)) {
-                Ok(true) => return,
-                Ok(false) => {}
-                Err(e) => panic!("the waiter never started waiting: {e}"),
-            }
-        }
-    }
-}
-
-fn recv<T>(rx: &mpsc::Receiver<T>) -> T {
-    rx.recv_timeout(Duration::from_secs(60))
-        .expect("a waiter should have been released")
-}
+use common::{LONG, POLL, Probe, recv};
 
 /// Runs `f` on a fresh thread and returns its result.
 fn on_other_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {

@@ -21,74 +21,9 @@ use alertable::{
     signal_and_wait, sleep_ex, wait_all, wait_any, wait_one,
 };
 
-const LONG: Option<Duration> = Some(Duration::from_secs(60));
-const POLL: Option<Duration> = Some(Duration::ZERO);
+mod common;
 
-/// An object that reports, through a channel, when a wait links onto it (`true`) and when
-/// it unlinks (`false`). A never-ready probe goes last in a wait-any; an always-ready one
-/// can join a wait-all without changing when it is satisfied.
-struct Probe {
-    list: WaitList,
-    ready: bool,
-    tx: mpsc::Sender<bool>,
-}
-
-impl Probe {
-    fn new(ready: bool) -> (Self, Linked) {
-        let (tx, rx) = mpsc::channel();
-        let probe = Self {
-            list: WaitList::new(),
-            ready,
-            tx,
-        };
-        (probe, Linked(rx))
-    }
-}
-
-impl Waitable for Probe {
-    fn wait_list(&self) -> &WaitList {
-        &self.list
-    }
-
-    fn is_ready(&self, _lock: &Dispatcher, _waiter: &ThreadHandle) -> bool {
-        self.ready
-    }
-
-    fn acquire(&self, _lock: &mut Dispatcher, _waiter: &ThreadHandle) -> Acquired {
-        Acquired::Normal
-    }
-
-    fn waiters_changed(&self, _lock: &Dispatcher, has_waiters: bool) {
-        let _ = self.tx.send(has_waiters);
-    }
-}
-
-/// The receiving end of a [`Probe`].
-struct Linked(mpsc::Receiver<bool>);
-
-impl Linked {
-    /// Returns once the probed wait has linked itself onto its objects.
-    fn wait(&self) {
-        loop {
-            match self.0.recv_timeout(Duration::from_secs(60)) {
-                Ok(true) => return,
-                Ok(false) => {}
-                Err(e) => panic!("the waiter never started waiting: {e}"),
-            }
-        }
-    }
-}
-
-fn counter() -> Arc<AtomicUsize> {
-    Arc::new(AtomicUsize::new(0))
-}
-
-fn bump(counter: &Arc<AtomicUsize>) -> impl FnOnce() + Send + 'static {
-    let counter = counter.clone();
-    move || {
-        counter.fetch_add(1, Ordering::SeqCst);
-    }
-}
+use common::{LONG, POLL, Probe, bump, counter};
 
 fn events(n: usize, reset: EventReset, set: bool) -> Vec<Event> {
     (0..n).map(|_| Event::new(reset, set)).collect()

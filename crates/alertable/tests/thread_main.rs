@@ -10,36 +10,13 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::process::ExitCode;
 use std::sync::mpsc;
 use std::thread::ThreadId;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use alertable::{Alertable, SleepStatus, ThreadHandle, sleep_ex};
 
-thread_local! {
-    static CALLS: Cell<usize> = const { Cell::new(0) };
-}
+mod common;
 
-fn count_call(_: usize) {
-    CALLS.set(CALLS.get() + 1);
-}
-
-/// Returns once thread `tid` of this process is blocked in the kernel (state `S`); the
-/// limit only turns a thread that never blocks into a failure instead of a hang.
-fn wait_until_blocked(tid: u64) {
-    let path = format!("/proc/self/task/{tid}/stat");
-    let start = Instant::now();
-    loop {
-        let stat = std::fs::read_to_string(&path).expect("thread is alive");
-        let (_, rest) = stat.rsplit_once(')').expect("stat format");
-        if rest.trim_start().starts_with('S') {
-            return;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "thread {tid} never blocked"
-        );
-        std::thread::yield_now();
-    }
-}
+use common::{CALLS, count_call, wait_until_blocked};
 
 /// The main thread's handle is usable: its id is the process id (the main thread's tid),
 /// it is named "main", and it is not finished.

@@ -3,31 +3,15 @@
 //! also names, ids, `is_finished`, and `current()` on threads this crate did not create.
 #![allow(clippy::disallowed_types)]
 
-use std::cell::{Cell, RefCell};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use alertable::{Alertable, Builder, QueueApcError, ResumeError, SleepStatus, sleep_ex};
 
-thread_local! {
-    /// Events recorded on the thread that ran them.
-    static LOG: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
-    /// How many APCs ran on this thread through `count_call`.
-    static CALLS: Cell<usize> = const { Cell::new(0) };
-}
+mod common;
 
-fn log(event: impl Into<String>) {
-    LOG.with_borrow_mut(|log| log.push(event.into()));
-}
-
-fn take_log() -> Vec<String> {
-    LOG.take()
-}
-
-fn count_call(_: usize) {
-    CALLS.set(CALLS.get() + 1);
-}
+use common::{CALLS, count_call, log, take_log};
 
 fn log_param(param: usize) {
     log(format!("user apc {param}"));

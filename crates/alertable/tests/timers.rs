@@ -25,15 +25,14 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant, SystemTime};
 
 use alertable::{
-    Acquired, Alertable, Dispatcher, DueTime, Event, EventReset, SleepStatus, ThreadHandle,
-    TimerReset, WaitList, WaitStatus, Waitable, WaitableTimer, signal_and_wait, sleep_ex, wait_all,
-    wait_any, wait_one,
+    Alertable, DueTime, Event, EventReset, SleepStatus, TimerReset, WaitStatus, WaitableTimer,
+    signal_and_wait, sleep_ex, wait_all, wait_any, wait_one,
 };
 
-/// A hang guard: long enough never to expire in a passing run, short enough to turn a lost
-/// wake-up into a failure instead of a stuck test.
-const LONG: Option<Duration> = Some(Duration::from_secs(60));
-const POLL: Option<Duration> = Some(Duration::ZERO);
+mod common;
+
+use common::{LONG, POLL, Probe, recv};
+
 /// "At once", as generously as a loaded machine needs.
 const SOON: Option<Duration> = Some(Duration::from_secs(10));
 /// A due time no test waits for.
@@ -117,66 +116,6 @@ impl Drop for Token {
     }
 }
 
-/// An object that reports, through a channel, when a wait links onto it (`true`) and when
-/// it unlinks (`false`). It is never ready, so it goes last in a wait-any and never
-/// satisfies it.
-struct Probe {
-    list: WaitList,
-    tx: mpsc::Sender<bool>,
-}
-
-impl Probe {
-    fn new() -> (Self, Linked) {
-        let (tx, rx) = mpsc::channel();
-        let probe = Self {
-            list: WaitList::new(),
-            tx,
-        };
-        (probe, Linked(rx))
-    }
-}
-
-impl Waitable for Probe {
-    fn wait_list(&self) -> &WaitList {
-        &self.list
-    }
-
-    fn is_ready(&self, _lock: &Dispatcher, _waiter: &ThreadHandle) -> bool {
-        false
-    }
-
-    fn acquire(&self, _lock: &mut Dispatcher, _waiter: &ThreadHandle) -> Acquired {
-        Acquired::Normal
-    }
-
-    fn waiters_changed(&self, _lock: &Dispatcher, has_waiters: bool) {
-        // The receiver may be gone once the test has what it needs.
-        let _ = self.tx.send(has_waiters);
-    }
-}
-
-/// The receiving end of a [`Probe`].
-struct Linked(mpsc::Receiver<bool>);
-
-impl Linked {
-    /// Returns once the probed wait has linked itself onto its objects.
-    fn wait(&self) {
-        loop {
-            match self.0.recv_timeout(Duration::from_secs(60)) {
-                Ok(true) => return,
-                Ok(false) => {}
-                Err(e) => panic!("the waiter never started waiting: {e}"),
-            }
-        }
-    }
-}
-
-/// Receives one message, failing instead of hanging if none comes.
-fn recv<T>(rx: &mpsc::Receiver<T>) -> T {
-    rx.recv_timeout(Duration::from_secs(60))
-        .expect("a waiter should have been released")
-}
-
 /// What a blocked waiter reports: its index, its wait's result, and when the wait returned.
 type Released = (usize, WaitStatus, Instant);
 
@@ -189,7 +128,7 @@ fn blocked_waiters(
     let (tx, rx) = mpsc::channel();
     let waiters = (0..n)
         .map(|i| {
-            let (probe, linked) = Probe::new();
+            let (probe, linked) = Probe::new(false);
             let (timer, tx) = (timer.clone(), tx.clone());
             let waiter = alertable::spawn(move || {
                 let status = wait_any(&[&timer, &probe], LONG, Alertable::No).unwrap();

@@ -69,84 +69,47 @@ pub(crate) struct StdMpsc;
 #[derive(Debug)]
 pub(crate) struct Flume;
 
-thread_local! {
-    static CROSSBEAM_PEER: RefCell<Option<crossbeam_channel::Sender<Job>>> =
-        const { RefCell::new(None) };
-    static MPSC_PEER: RefCell<Option<mpsc::Sender<Job>>> = const { RefCell::new(None) };
-    static FLUME_PEER: RefCell<Option<flume::Sender<Job>>> = const { RefCell::new(None) };
+/// Implements [`Channel`] for `$contender` over `$krate`'s `Sender`/`Receiver` of [`Job`]s
+/// and its unbounded constructor `$unbounded`.
+macro_rules! channel {
+    ($contender:ty, $id:literal, $name:literal, $($krate:ident)::+, $unbounded:ident) => {
+        impl Channel for $contender {
+            const ID: &'static str = $id;
+            const NAME: &'static str = $name;
+            type Tx = $($krate)::+::Sender<Job>;
+            type Rx = $($krate)::+::Receiver<Job>;
+
+            fn unbounded() -> (Self::Tx, Self::Rx) {
+                $($krate)::+::$unbounded()
+            }
+
+            #[inline]
+            fn send(tx: &Self::Tx, job: Job) {
+                tx.send(job).expect("the consumer outlives the producers");
+            }
+
+            #[inline]
+            fn recv(rx: &Self::Rx) -> Job {
+                rx.recv().expect("a producer outlives the consumer's loop")
+            }
+
+            fn peer() -> &'static LocalKey<RefCell<Option<Self::Tx>>> {
+                thread_local! {
+                    static PEER: RefCell<Option<$($krate)::+::Sender<Job>>> =
+                        const { RefCell::new(None) };
+                }
+                &PEER
+            }
+        }
+    };
 }
 
-impl Channel for Crossbeam {
-    const ID: &'static str = "crossbeam-channel";
-    const NAME: &'static str = "crossbeam-channel";
-    type Tx = crossbeam_channel::Sender<Job>;
-    type Rx = crossbeam_channel::Receiver<Job>;
-
-    fn unbounded() -> (Self::Tx, Self::Rx) {
-        crossbeam_channel::unbounded()
-    }
-
-    #[inline]
-    fn send(tx: &Self::Tx, job: Job) {
-        tx.send(job).expect("the consumer outlives the producers");
-    }
-
-    #[inline]
-    fn recv(rx: &Self::Rx) -> Job {
-        rx.recv().expect("a producer outlives the consumer's loop")
-    }
-
-    fn peer() -> &'static LocalKey<RefCell<Option<Self::Tx>>> {
-        &CROSSBEAM_PEER
-    }
-}
-
-impl Channel for StdMpsc {
-    const ID: &'static str = "std-mpsc";
-    const NAME: &'static str = "std mpsc";
-    type Tx = mpsc::Sender<Job>;
-    type Rx = mpsc::Receiver<Job>;
-
-    fn unbounded() -> (Self::Tx, Self::Rx) {
-        mpsc::channel()
-    }
-
-    #[inline]
-    fn send(tx: &Self::Tx, job: Job) {
-        tx.send(job).expect("the consumer outlives the producers");
-    }
-
-    #[inline]
-    fn recv(rx: &Self::Rx) -> Job {
-        rx.recv().expect("a producer outlives the consumer's loop")
-    }
-
-    fn peer() -> &'static LocalKey<RefCell<Option<Self::Tx>>> {
-        &MPSC_PEER
-    }
-}
-
-impl Channel for Flume {
-    const ID: &'static str = "flume";
-    const NAME: &'static str = "flume";
-    type Tx = flume::Sender<Job>;
-    type Rx = flume::Receiver<Job>;
-
-    fn unbounded() -> (Self::Tx, Self::Rx) {
-        flume::unbounded()
-    }
-
-    #[inline]
-    fn send(tx: &Self::Tx, job: Job) {
-        tx.send(job).expect("the consumer outlives the producers");
-    }
-
-    #[inline]
-    fn recv(rx: &Self::Rx) -> Job {
-        rx.recv().expect("a producer outlives the consumer's loop")
-    }
-
-    fn peer() -> &'static LocalKey<RefCell<Option<Self::Tx>>> {
-        &FLUME_PEER
-    }
-}
+channel!(
+    Crossbeam,
+    "crossbeam-channel",
+    "crossbeam-channel",
+    crossbeam_channel,
+    unbounded
+);
+channel!(StdMpsc, "std-mpsc", "std mpsc", mpsc, channel);
+channel!(Flume, "flume", "flume", flume, unbounded);
