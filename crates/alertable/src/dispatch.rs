@@ -292,7 +292,7 @@ enum Status {
 
 /// One thread's wait, linked into the wait lists of its objects.
 struct WaitBlock<'a> {
-    owner: ThreadHandle,
+    owner: &'a ThreadHandle,
     kind: WaitKind,
     objects: &'a [&'a dyn Waitable],
     /// The lists the block was linked into, in `objects` order: unlinking uses these, not
@@ -306,7 +306,7 @@ struct WaitBlock<'a> {
 impl WaitBlock<'_> {
     /// Acquires the block's objects if the wait can be satisfied now; records the outcome.
     fn try_satisfy(&self, lock: &mut Dispatcher) -> bool {
-        match try_acquire(lock, &self.owner, self.objects, self.kind) {
+        match try_acquire(lock, self.owner, self.objects, self.kind) {
             Some(outcome) => {
                 self.status.set(Status::Satisfied(outcome));
                 true
@@ -371,16 +371,16 @@ pub(crate) fn wait(
     alertable: bool,
     signal: Option<&dyn Signal>,
 ) -> Result<Outcome, crate::SyncError> {
-    let me = ctx.handle();
+    let me = ctx.thread();
     let mut signal = signal;
     loop {
         let mut lock = Dispatcher::lock();
         if let Some(signal) = signal.take() {
-            signal.signal(&mut lock, &me)?;
+            signal.signal(&mut lock, me)?;
         }
         match wait_once(
             ctx,
-            &me,
+            me,
             lock,
             objects,
             kind,
@@ -424,7 +424,7 @@ fn wait_once(
         *slot = Some(object.wait_list());
     }
     let block = WaitBlock {
-        owner: me.clone(),
+        owner: me,
         kind,
         objects,
         linked,

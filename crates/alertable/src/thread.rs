@@ -346,7 +346,7 @@ impl std::error::Error for ResumeError {}
 
 /// The owning side of a thread's state, reachable only from that thread (T1).
 pub(crate) struct Context {
-    inner: Arc<ThreadInner>,
+    this: ThreadHandle,
     /// `!Send + !Sync`: the owner side never leaves its thread.
     _not_send: PhantomData<*const ()>,
 }
@@ -354,7 +354,7 @@ pub(crate) struct Context {
 impl Context {
     fn new(inner: Arc<ThreadInner>) -> Self {
         Self {
-            inner,
+            this: ThreadHandle { inner },
             _not_send: PhantomData,
         }
     }
@@ -366,9 +366,12 @@ impl Context {
     }
 
     pub(crate) fn handle(&self) -> ThreadHandle {
-        ThreadHandle {
-            inner: self.inner.clone(),
-        }
+        self.this.clone()
+    }
+
+    /// This thread's handle, borrowed (no reference count traffic).
+    pub(crate) fn thread(&self) -> &ThreadHandle {
+        &self.this
     }
 
     /// Runs every pending APC, FIFO, including those queued meanwhile; true if any ran.
@@ -378,7 +381,7 @@ impl Context {
         // SAFETY: (T1) a `Context` is reached only on its own thread, which makes this
         // thread the queue's owner (Q1); `pop` holds no borrow while the APC runs, so an
         // APC may drain re-entrantly.
-        while let Some(apc) = unsafe { self.inner.apcs.pop() } {
+        while let Some(apc) = unsafe { self.this.inner.apcs.pop() } {
             ran |= apc.run();
         }
         ran
@@ -387,28 +390,28 @@ impl Context {
     /// Whether an APC is pending.
     pub(crate) fn has_pending(&self) -> bool {
         // SAFETY: (T1) ⇒ (Q1).
-        unsafe { self.inner.apcs.has_pending() }
+        unsafe { self.this.inner.apcs.has_pending() }
     }
 
     /// Whether the APC at the head of the queue is written (see `ApcQueue::head_written`).
     #[inline]
     pub(crate) fn head_written(&self) -> bool {
         // SAFETY: (T1) ⇒ (Q1).
-        unsafe { self.inner.apcs.head_written() }
+        unsafe { self.this.inner.apcs.head_written() }
     }
 
     /// Sleeps until an APC is queued or `deadline` passes.
     pub(crate) fn park_for_apcs(&self, deadline: Option<Instant>) -> ApcWait {
         loop {
             // SAFETY: (T1) ⇒ (Q1).
-            match unsafe { self.inner.apcs.try_park() } {
+            match unsafe { self.this.inner.apcs.try_park() } {
                 Park::Pending => return ApcWait::Pending,
                 Park::Closed => return ApcWait::Closed,
                 Park::Parked => {}
             }
-            let woke = self.inner.parker.park(deadline);
+            let woke = self.this.inner.parker.park(deadline);
             // SAFETY: (T1) ⇒ (Q1); `try_park` returned `Parked`.
-            if !unsafe { self.inner.apcs.cancel_park() } {
+            if !unsafe { self.this.inner.apcs.cancel_park() } {
                 // A producer claimed a slot and cleared the flag (Q5); its wake-up token
                 // may arrive later and will cost one spurious loop then.
                 return ApcWait::Pending;
@@ -423,38 +426,38 @@ impl Context {
     /// abandons the mutexes it owns (G72), and signals its handle (C36). Idempotent.
     fn exit(&self) {
         // SAFETY: (T1) ⇒ (Q1).
-        unsafe { self.inner.apcs.close() };
-        let me = self.handle();
+        unsafe { self.this.inner.apcs.close() };
+        let me = &self.this;
         let mut lock = Dispatcher::lock();
         // Every time, not only the first: thread-local destructors that run after the
         // first exit may still acquire mutexes.
-        abandon_owned_mutexes(&mut lock, &me);
-        if self.inner.exited.swap(1, Ordering::AcqRel) == 0 {
-            self.inner.exit_waiters.wake_waiters(&mut lock);
+        abandon_owned_mutexes(&mut lock, me);
+        if self.this.inner.exited.swap(1, Ordering::AcqRel) == 0 {
+            self.this.inner.exit_waiters.wake_waiters(&mut lock);
         }
     }
 
     /// Sleeps until the parker is unparked (an object signaled this thread's wait) or
     /// `deadline` passes. APC producers do not wake this sleep.
     pub(crate) fn park_for_objects(&self, deadline: Option<Instant>) {
-        self.inner.parker.park(deadline);
+        self.this.inner.parker.park(deadline);
     }
 
     /// Sleeps until an object signals this thread's wait, an APC is queued, or `deadline`
     /// passes. Returns whether APCs are pending.
     pub(crate) fn park_for_objects_or_apcs(&self, deadline: Option<Instant>) -> bool {
         // SAFETY: (T1) ⇒ (Q1).
-        match unsafe { self.inner.apcs.try_park() } {
+        match unsafe { self.this.inner.apcs.try_park() } {
             Park::Pending => return true,
             Park::Closed => {
-                self.inner.parker.park(deadline);
+                self.this.inner.parker.park(deadline);
                 return false;
             }
             Park::Parked => {}
         }
-        self.inner.parker.park(deadline);
+        self.this.inner.parker.park(deadline);
         // SAFETY: (T1) ⇒ (Q1); `try_park` returned `Parked`.
-        !unsafe { self.inner.apcs.cancel_park() }
+        !unsafe { self.this.inner.apcs.cancel_park() }
     }
 }
 
