@@ -25,7 +25,7 @@ use std::time::Instant;
 use crate::apc::QueueApcError;
 use crate::dispatch::{Acquired, Dispatcher, WaitList, Waitable};
 use crate::object::{OwnedMutexes, abandon_owned_mutexes};
-use crate::parker::{Parker, Unparked};
+use crate::parker::Parker;
 use crate::queue::{Apc, ApcQueue, Park, Pushed};
 use crate::sync::{AtomicU32, Ordering};
 use crate::sys;
@@ -403,22 +403,33 @@ impl Context {
     /// Sleeps until an APC is queued or `deadline` passes.
     pub(crate) fn park_for_apcs(&self, deadline: Option<Instant>) -> ApcWait {
         loop {
-            // SAFETY: (T1) ⇒ (Q1).
-            match unsafe { self.this.inner.apcs.try_park() } {
-                Park::Pending => return ApcWait::Pending,
-                Park::Closed => return ApcWait::Closed,
-                Park::Parked => {}
+            match self.park_alertably(deadline) {
+                // Woken for something else (a stale token): the APCs are what we wait for.
+                ApcWait::TimedOut if deadline.is_none_or(|d| Instant::now() < d) => {}
+                outcome => return outcome,
             }
-            let woke = self.this.inner.parker.park(deadline);
-            // SAFETY: (T1) ⇒ (Q1); `try_park` returned `Parked`.
-            if !unsafe { self.this.inner.apcs.cancel_park() } {
-                // A producer claimed a slot and cleared the flag (Q5); its wake-up token
-                // may arrive later and will cost one spurious loop then.
-                return ApcWait::Pending;
-            }
-            if woke == Unparked::TimedOut {
-                return ApcWait::TimedOut;
-            }
+        }
+    }
+
+    /// The alertable park, once: announce the sleep to the APC queue (Q5), sleep on the
+    /// parker (woken by an APC producer, an object signaling this thread's wait, or the
+    /// deadline), withdraw the announcement. `TimedOut` means "woken without APCs";
+    /// the caller decides whether the deadline really passed.
+    fn park_alertably(&self, deadline: Option<Instant>) -> ApcWait {
+        // SAFETY: (T1) ⇒ (Q1).
+        match unsafe { self.this.inner.apcs.try_park() } {
+            Park::Pending => return ApcWait::Pending,
+            Park::Closed => return ApcWait::Closed,
+            Park::Parked => {}
+        }
+        self.this.inner.parker.park(deadline);
+        // SAFETY: (T1) ⇒ (Q1); `try_park` returned `Parked`.
+        if unsafe { self.this.inner.apcs.cancel_park() } {
+            ApcWait::TimedOut
+        } else {
+            // A producer claimed a slot and cleared the flag (Q5); its wake-up token may
+            // arrive later and will cost one spurious loop then.
+            ApcWait::Pending
         }
     }
 
@@ -446,18 +457,15 @@ impl Context {
     /// Sleeps until an object signals this thread's wait, an APC is queued, or `deadline`
     /// passes. Returns whether APCs are pending.
     pub(crate) fn park_for_objects_or_apcs(&self, deadline: Option<Instant>) -> bool {
-        // SAFETY: (T1) ⇒ (Q1).
-        match unsafe { self.this.inner.apcs.try_park() } {
-            Park::Pending => return true,
-            Park::Closed => {
-                self.this.inner.parker.park(deadline);
-                return false;
+        match self.park_alertably(deadline) {
+            ApcWait::Pending => true,
+            ApcWait::TimedOut => false,
+            ApcWait::Closed => {
+                // Thread-local teardown: no APC will come; objects still can.
+                self.park_for_objects(deadline);
+                false
             }
-            Park::Parked => {}
         }
-        self.this.inner.parker.park(deadline);
-        // SAFETY: (T1) ⇒ (Q1); `try_park` returned `Parked`.
-        !unsafe { self.this.inner.apcs.cancel_park() }
     }
 }
 
