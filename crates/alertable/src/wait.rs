@@ -87,8 +87,7 @@ impl SleepStatus {
 ///
 /// `SleepEx(dwMilliseconds, bAlertable)`, with `None` for `INFINITE`.
 pub fn sleep_ex(timeout: Option<Duration>, alertable: Alertable) -> SleepStatus {
-    let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
-    // `deadline` is `None` for INFINITE and for timeouts past the end of the clock.
+    let deadline = deadline_after(timeout);
     match alertable {
         Alertable::Yes => with_current(|ctx| sleep_alertable(ctx, timeout, deadline)),
         Alertable::No if timeout == Some(Duration::ZERO) => {
@@ -453,6 +452,14 @@ pub fn signal_and_wait(
     wait_objects(&[wait], WaitKind::Any, timeout, alertable, Some(signal))
 }
 
+/// The instant `timeout` from now: `None` for INFINITE, for timeouts past the end of the
+/// clock, and for a zero timeout, which never sleeps and so needs no clock read.
+fn deadline_after(timeout: Option<Duration>) -> Option<Instant> {
+    timeout
+        .filter(|t| !t.is_zero())
+        .and_then(|t| Instant::now().checked_add(t))
+}
+
 fn check_count(objects: &[&dyn Waitable]) -> Result<(), WaitError> {
     match objects.len() {
         0 => Err(WaitError::NoObjects),
@@ -469,10 +476,7 @@ fn wait_objects(
     signal: Option<&dyn Signal>,
 ) -> Result<WaitStatus, WaitError> {
     let zero = timeout == Some(Duration::ZERO);
-    // A zero timeout never sleeps, so it needs no deadline (and no clock read).
-    let deadline = timeout
-        .filter(|_| !zero)
-        .and_then(|t| Instant::now().checked_add(t));
+    let deadline = deadline_after(timeout);
     let outcome = with_current(|ctx| {
         dispatch::wait(
             ctx,
