@@ -81,6 +81,8 @@ pub use dispatch::{Signal, Waitable};
 pub use object::{
     DueTime, Event, EventReset, Mutex, Semaphore, SyncError, TimerReset, WaitableTimer,
 };
+#[doc(hidden)]
+pub use thread::{BlockObserver, set_block_observer};
 pub use thread::{Builder, JoinHandle, ResumeError, ThreadHandle, current, spawn};
 #[doc(hidden)]
 pub use timers::armed_timers;

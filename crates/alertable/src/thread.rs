@@ -15,7 +15,7 @@
 //! When the thread exits, its context closes the APC queue: pending APCs are dropped, never
 //! run, and later `queue_apc` calls fail (C35, A4).
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::fmt;
 use std::io;
 use std::marker::PhantomData;
@@ -347,6 +347,8 @@ impl std::error::Error for ResumeError {}
 /// The owning side of a thread's state, reachable only from that thread (T1).
 pub(crate) struct Context {
     this: ThreadHandle,
+    /// Told when this thread blocks in, and returns from, a park (see [`BlockObserver`]).
+    observer: Cell<Option<Arc<dyn BlockObserver>>>,
     /// `!Send + !Sync`: the owner side never leaves its thread.
     _not_send: PhantomData<*const ()>,
 }
@@ -355,6 +357,7 @@ impl Context {
     fn new(inner: Arc<ThreadInner>) -> Self {
         Self {
             this: ThreadHandle { inner },
+            observer: Cell::new(None),
             _not_send: PhantomData,
         }
     }
@@ -422,7 +425,7 @@ impl Context {
             Park::Closed => return ApcWait::Closed,
             Park::Parked => {}
         }
-        self.this.inner.parker.park(deadline);
+        self.park(deadline);
         // SAFETY: (T1) ⇒ (Q1); `try_park` returned `Parked`.
         if unsafe { self.this.inner.apcs.cancel_park() } {
             ApcWait::TimedOut
@@ -451,7 +454,30 @@ impl Context {
     /// Sleeps until the parker is unparked (an object signaled this thread's wait) or
     /// `deadline` passes. APC producers do not wake this sleep.
     pub(crate) fn park_for_objects(&self, deadline: Option<Instant>) {
+        self.park(deadline);
+    }
+
+    /// Every blocking park of the library's waits goes through here, so that a
+    /// [`BlockObserver`] sees each one.
+    fn park(&self, deadline: Option<Instant>) {
+        // Taken out for the duration: an observer never sees itself re-entered.
+        let observer = self.observer.take();
+        if let Some(observer) = &observer {
+            observer.blocking();
+        }
         self.this.inner.parker.park(deadline);
+        if let Some(observer) = &observer {
+            observer.unblocked();
+        }
+        self.observer.set(observer);
+    }
+
+    /// Installs `observer` for this thread, returning the previous one.
+    pub(crate) fn set_observer(
+        &self,
+        observer: Option<Arc<dyn BlockObserver>>,
+    ) -> Option<Arc<dyn BlockObserver>> {
+        self.observer.replace(observer)
     }
 
     /// Sleeps until an object signals this thread's wait, an APC is queued, or `deadline`
@@ -473,6 +499,30 @@ impl Drop for Context {
     fn drop(&mut self) {
         self.exit();
     }
+}
+
+/// Told when a thread blocks in one of the library's waits and when it wakes again.
+///
+/// This is the hook an I/O completion port uses to keep its count of running threads:
+/// a thread that took a packet stops counting as running while it is blocked in a wait,
+/// so that another waiter may be released, and counts again when it wakes (Windows'
+/// `NumberOfConcurrentThreads` rule). Only real blocking is reported: a wait satisfied at
+/// once, or ended during its spin, is not.
+#[doc(hidden)]
+pub trait BlockObserver: Send + Sync {
+    /// The calling thread is about to block.
+    fn blocking(&self);
+    /// The calling thread has woken from the block announced by [`blocking`](Self::blocking).
+    fn unblocked(&self);
+}
+
+/// Installs the calling thread's [`BlockObserver`] (or removes it with `None`) and returns
+/// the previous one.
+#[doc(hidden)]
+pub fn set_block_observer(
+    observer: Option<Arc<dyn BlockObserver>>,
+) -> Option<Arc<dyn BlockObserver>> {
+    with_current(|cx| cx.set_observer(observer))
 }
 
 /// How [`Context::park_for_apcs`] ended.
