@@ -1,5 +1,7 @@
 //! The hidden block-observer hook that completion ports count running threads with.
 
+#![allow(clippy::disallowed_types)]
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
