@@ -19,6 +19,8 @@
 
 mod error;
 mod packet;
+mod port;
 
 pub use error::IoError;
 pub use packet::{CompletionPacket, PortError};
+pub use port::CompletionPort;

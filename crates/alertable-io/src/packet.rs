@@ -55,7 +55,8 @@ pub enum PortError {
     Alerted,
     /// The port was closed while (or before) waiting: `ERROR_ABANDONED_WAIT_0` (735) (L131).
     Closed,
-    /// A bad argument (an empty output slice, a concurrency value out of range):
+    /// A bad argument (room for no packet in
+    /// [`CompletionPort::get_many`](crate::CompletionPort::get_many)):
     /// `ERROR_INVALID_PARAMETER` (87).
     InvalidParameter,
 }

@@ -4,7 +4,7 @@
 //! against ours.
 //!
 //! Groups: `throughput`, `multi-producer`, `ping-pong`, `idle-wake`, `idle-cpu`,
-//! `allocations`, `objects` and `timers` (see `BENCHMARKS.md` at the repository root for
+//! `allocations`, `objects`, `timers` and `port` (see `BENCHMARKS.md` at the repository root for
 //! what each measures).
 
 use std::fs;
@@ -22,6 +22,7 @@ mod goals;
 mod idle;
 mod objects;
 mod pingpong;
+mod port;
 mod report;
 mod stats;
 mod throughput;
@@ -75,6 +76,8 @@ pub(crate) struct Settings {
     pub(crate) timer_arms: usize,
     /// One-shot 1 ms samples per contender.
     pub(crate) timer_one_shot_samples: usize,
+    /// Completion packets per `port` run.
+    pub(crate) port_packets: usize,
 }
 
 fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -95,6 +98,7 @@ impl Settings {
             timer_periods: 2_000,
             timer_arms: 100_000,
             timer_one_shot_samples: 500,
+            port_packets: 500_000,
         }
     }
 
@@ -111,6 +115,7 @@ impl Settings {
             timer_periods: 200,
             timer_arms: 10_000,
             timer_one_shot_samples: 50,
+            port_packets: 20_000,
         }
     }
 }
@@ -162,7 +167,7 @@ struct Group {
     run: fn(&Settings, &Progress) -> GroupReport,
 }
 
-const GROUPS: [Group; 8] = [
+const GROUPS: [Group; 9] = [
     Group {
         name: "throughput",
         about: "1 producer sends closures to 1 consumer: ns per closure",
@@ -210,6 +215,12 @@ const GROUPS: [Group; 8] = [
         about: "periodic routine and one-shot lateness; arm and cancel cost",
         steps: timers::steps,
         run: timers::run,
+    },
+    Group {
+        name: "port",
+        about: "packets through a completion port to 1, 2 and 4 workers vs crossbeam MPMC",
+        steps: port::steps,
+        run: port::run_group,
     },
 ];
 

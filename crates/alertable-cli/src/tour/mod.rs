@@ -19,6 +19,7 @@ use clap::builder::{PossibleValue, PossibleValuesParser};
 mod abandoned;
 mod basic;
 mod before_start;
+mod completion_port;
 mod journal;
 mod not_alertable;
 mod race;
@@ -41,6 +42,7 @@ const SCENARIOS: &[Scenario] = &[
     wait_vs_apc::SCENARIO,
     abandoned::SCENARIO,
     timer::SCENARIO,
+    completion_port::SCENARIO,
 ];
 
 /// The width the tour's headers and descriptions are laid out for.
