@@ -51,6 +51,7 @@ fn every_scenario_matches_windows() {
         "wait-vs-apc",
         "abandoned",
         "timer",
+        "read-file-ex",
         "completion-port",
     ] {
         assert!(

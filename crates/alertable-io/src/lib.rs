@@ -1,26 +1,57 @@
 //! Asynchronous file I/O and I/O completion ports for [`alertable`] threads: the Win32
 //! overlapped-I/O model on Linux.
 //!
-//! A request reads or writes at an offset with a buffer the request **owns** until it
-//! completes (so a cancelled or failed request can never leave the kernel writing into
-//! freed memory), and completes in one of four ways, as in Win32:
+//! An [`AsyncFile`] request reads or writes at an offset with a buffer the request
+//! **owns** until it completes — so a cancelled or failed request can never leave the
+//! kernel writing into freed memory — and completes in one of the four Win32 styles:
 //!
-//! 1. **poll** — an [`Operation`] to ask (`GetOverlappedResult`);
+//! 1. **poll** — ask its [`Operation`] (`GetOverlappedResult`);
 //! 2. **event** — an [`alertable::Event`] is signaled;
 //! 3. **completion routine** — a closure queued as an APC to the issuing thread, run only in
 //!    its alertable waits (`ReadFileEx` / `WriteFileEx`);
-//! 4. **completion port** — a [`CompletionPacket`] on the port the file is bound to.
+//! 4. **completion port** — a [`CompletionPacket`] on the [`CompletionPort`] the file is
+//!    bound to.
+//!
+//! Only the routine waits for its thread: events, operations and ports complete whatever
+//! the issuing thread is doing.
+//!
+//! ```
+//! use alertable::{Event, EventReset, WaitStatus, wait_one};
+//! use alertable_io::{AsyncFile, IoError};
+//!
+//! let path = std::env::temp_dir().join(format!("alertable-io-lib-{}", std::process::id()));
+//! let file = AsyncFile::create(&path)?;
+//! let done = Event::new(EventReset::Manual, false);
+//! let write = file.write_with_event(0, b"abc".to_vec(), &done)?;
+//! assert_eq!(wait_one(&done, None, alertable::Alertable::No)?, WaitStatus::Signaled(0));
+//! assert_eq!(write.result(false), Ok(3));
+//!
+//! // A read at the end of the file completes with ERROR_HANDLE_EOF (38), not at once.
+//! let read = file.read(3, vec![0; 8])?;
+//! assert_eq!(read.result(true), Err(IoError::EndOfFile));
+//! # std::fs::remove_file(&path)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! # Platform
 //!
-//! Linux. io_uring is used when the kernel offers it; otherwise (or with
-//! `ALERTABLE_IO_BACKEND=threads`) a pool of worker threads does blocking `pread`/`pwrite`.
-//! Both behave the same.
+//! Linux. io_uring serves when the kernel offers it; otherwise (or with
+//! `ALERTABLE_IO_BACKEND=threads`) a pool of worker threads does blocking
+//! `pread`/`pwrite`. Both behave the same; [`backend_name`] says which one runs.
 
+mod backend;
 mod error;
+mod file;
+mod op;
 mod packet;
+mod pool;
 mod port;
+mod sys;
+mod uring;
 
+pub use backend::backend_name;
 pub use error::IoError;
+pub use file::{AsyncFile, SubmitError};
+pub use op::Operation;
 pub use packet::{CompletionPacket, PortError};
 pub use port::CompletionPort;

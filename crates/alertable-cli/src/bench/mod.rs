@@ -20,6 +20,7 @@ mod alloc;
 mod env;
 mod goals;
 mod idle;
+mod io;
 mod objects;
 mod pingpong;
 mod port;
@@ -167,7 +168,7 @@ struct Group {
     run: fn(&Settings, &Progress) -> GroupReport,
 }
 
-const GROUPS: [Group; 9] = [
+const GROUPS: [Group; 10] = [
     Group {
         name: "throughput",
         about: "1 producer sends closures to 1 consumer: ns per closure",
@@ -215,6 +216,12 @@ const GROUPS: [Group; 9] = [
         about: "periodic routine and one-shot lateness; arm and cancel cost",
         steps: timers::steps,
         run: timers::run,
+    },
+    Group {
+        name: "io",
+        about: "4 KiB random file reads, depth 1 and 32: read_ex vs raw io_uring vs pread",
+        steps: io::steps,
+        run: io::run,
     },
     Group {
         name: "port",

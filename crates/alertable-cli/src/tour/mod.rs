@@ -23,6 +23,7 @@ mod completion_port;
 mod journal;
 mod not_alertable;
 mod race;
+mod read_file_ex;
 mod suspended;
 mod thousand;
 mod timer;
@@ -42,6 +43,7 @@ const SCENARIOS: &[Scenario] = &[
     wait_vs_apc::SCENARIO,
     abandoned::SCENARIO,
     timer::SCENARIO,
+    read_file_ex::SCENARIO,
     completion_port::SCENARIO,
 ];
 

@@ -1,0 +1,89 @@
+//! The backend contract, and the choice of backend.
+//!
+//! A backend takes requests ([`OpShared`]) and completes each exactly once with
+//! [`OpShared::complete`], holding a strong reference until then (R1), from whatever
+//! thread it likes: completion styles other than the routine never wait for the issuing
+//! thread. It must not busy-poll. Two backends meet the contract:
+//!
+//! - [`uring`](crate::uring): one io_uring shared by the process;
+//! - [`pool`](crate::pool): worker threads doing blocking `pread`/`pwrite`.
+//!
+//! io_uring is chosen when it can be set up; any setup failure (`ENOSYS` on old kernels,
+//! `EPERM` under seccomp or with `io_uring_disabled`, `ENOMEM` under a small memlock
+//! limit) selects the worker threads. `ALERTABLE_IO_BACKEND=threads` forces them;
+//! `ALERTABLE_IO_BACKEND=io_uring` insists on io_uring and panics if it is unavailable.
+//! The choice is made once per process, on first use.
+
+use std::sync::{Arc, OnceLock};
+
+use crate::op::OpShared;
+use crate::pool::Pool;
+use crate::uring::Ring;
+
+/// The environment variable that forces a backend.
+const FORCE_VAR: &str = "ALERTABLE_IO_BACKEND";
+
+pub(crate) enum Backend {
+    Uring(Box<Ring>),
+    Pool(Pool),
+}
+
+impl Backend {
+    /// Starts a request. Never fails: a request the kernel refuses completes with the
+    /// error.
+    pub(crate) fn submit(&'static self, op: &Arc<OpShared>) {
+        match self {
+            Self::Uring(ring) => ring.submit(op),
+            Self::Pool(pool) => pool.submit(op),
+        }
+    }
+
+    /// Asks the kernel to end a request early (its cancel flag is already set). The
+    /// request completes as usual, with [`IoError::Aborted`](crate::IoError::Aborted)
+    /// unless it finished first.
+    pub(crate) fn cancel(&'static self, op: &Arc<OpShared>) {
+        match self {
+            Self::Uring(ring) => ring.cancel(op),
+            Self::Pool(pool) => pool.cancel(op),
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Uring(_) => "io_uring",
+            Self::Pool(_) => "threads",
+        }
+    }
+}
+
+/// The process's backend, chosen on first use.
+pub(crate) fn get() -> &'static Backend {
+    static BACKEND: OnceLock<Backend> = OnceLock::new();
+    BACKEND.get_or_init(|| {
+        let forced = std::env::var(FORCE_VAR).ok();
+        match forced.as_deref() {
+            Some("threads") => Backend::Pool(Pool::new()),
+            Some("io_uring") => Backend::Uring(
+                Ring::new()
+                    .map(Box::new)
+                    .unwrap_or_else(|e| panic!("{FORCE_VAR}=io_uring: {e}")),
+            ),
+            _ => Ring::new().map_or_else(
+                |_| Backend::Pool(Pool::new()),
+                |ring| Backend::Uring(Box::new(ring)),
+            ),
+        }
+    })
+}
+
+/// The backend serving this process: `"io_uring"` or `"threads"`.
+///
+/// # Example
+///
+/// ```
+/// let name = alertable_io::backend_name();
+/// assert!(name == "io_uring" || name == "threads");
+/// ```
+pub fn backend_name() -> &'static str {
+    get().name()
+}

@@ -1,0 +1,471 @@
+//! [`AsyncFile`]: a file opened for asynchronous I/O, and the calls that issue requests.
+
+use std::fmt;
+use std::fs;
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use alertable::Event;
+
+use crate::op::{self, Kind, Notify, OpShared, Operation, Routine};
+use crate::{CompletionPort, IoError, PortError, sys};
+
+/// The state a file shares with its requests: a request keeps its file open until the
+/// kernel is done with it (R1).
+pub(crate) struct FileInner {
+    fd: OwnedFd,
+    /// Not seekable (a pipe, a socket, a character device): requests use the current
+    /// position and ignore their offset.
+    pub(crate) stream: bool,
+    readable: bool,
+    writable: bool,
+    /// The completion port this file is bound to, and its key.
+    pub(crate) port: OnceLock<(CompletionPort, usize)>,
+}
+
+impl FileInner {
+    pub(crate) fn raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+
+    pub(crate) fn fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+/// A file opened for asynchronous (overlapped) I/O.
+///
+/// Each request reads or writes at an explicit offset (ignored on pipes and other streams,
+/// which use their current position) with a buffer the request owns until it completes,
+/// and completes in one of four styles:
+///
+/// | style | issue with | completion |
+/// |-------|-----------|------------|
+/// | poll | [`read`](Self::read), [`write`](Self::write) | ask the [`Operation`] |
+/// | event | [`read_with_event`](Self::read_with_event), [`write_with_event`](Self::write_with_event) | the [`Event`] is signaled |
+/// | completion routine | [`read_ex`](Self::read_ex), [`write_ex`](Self::write_ex) | an APC on the issuing thread, in its next alertable wait |
+/// | completion port | any but `_ex`, once [bound](CompletionPort::associate) | a [`CompletionPacket`](crate::CompletionPacket) on the port |
+///
+/// Requests always complete "pending": even one that finished at once reports through its
+/// style, never inside the issuing call (J92, J102). A request refused at once (a bad
+/// offset, a file not opened for that access) returns the error and its buffer, and
+/// queues nothing (J97, J106).
+///
+/// When a thread exits, the requests it issued that are still in flight are cancelled
+/// (K121): their completion routines never run; event and poll requests complete with
+/// [`IoError::Aborted`]; requests that complete to a completion port, without an event,
+/// outlive the thread.
+///
+/// # Win32
+///
+/// A `HANDLE` from `CreateFile(…, FILE_FLAG_OVERLAPPED, …)`, with `ReadFile`/`WriteFile`
+/// (given an `OVERLAPPED`), `ReadFileEx`/`WriteFileEx` and `CancelIo`.
+///
+/// # Example
+///
+/// A completion routine runs on the issuing thread, in an alertable wait:
+///
+/// ```
+/// use alertable::{Alertable, SleepStatus, sleep_ex};
+/// use alertable_io::AsyncFile;
+/// use std::sync::mpsc;
+///
+/// let path = std::env::temp_dir().join(format!("alertable-io-doc-{}", std::process::id()));
+/// let file = AsyncFile::create(&path)?;
+/// file.write(0, b"one two".to_vec())?.result(true)?;
+///
+/// let (tx, rx) = mpsc::channel();
+/// file.read_ex(4, vec![0; 16], move |result, buffer| {
+///     tx.send((result, buffer)).unwrap();
+/// })?;
+/// assert!(rx.try_recv().is_err(), "never inside the call");
+/// assert_eq!(sleep_ex(None, Alertable::Yes), SleepStatus::Alerted);
+/// assert_eq!(rx.try_recv()?, (Ok(3), b"two".to_vec()));
+/// # std::fs::remove_file(&path)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct AsyncFile {
+    inner: Arc<FileInner>,
+}
+
+/// A request refused before anything was queued; its buffer comes back.
+///
+/// # Win32
+///
+/// `ReadFile`/`ReadFileEx`/… returning `FALSE` with an error other than `ERROR_IO_PENDING`:
+/// no event is signaled, no routine runs, no packet is posted (J97, J106).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmitError {
+    /// Why the request was refused.
+    pub error: IoError,
+    /// The buffer the request was given.
+    pub buffer: Vec<u8>,
+}
+
+impl SubmitError {
+    /// The Win32 error code (`GetLastError()`).
+    pub fn win32_error(&self) -> u32 {
+        self.error.win32_error()
+    }
+}
+
+impl fmt::Display for SubmitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "I/O request refused: {}", self.error)
+    }
+}
+
+impl std::error::Error for SubmitError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+impl From<SubmitError> for IoError {
+    fn from(e: SubmitError) -> Self {
+        e.error
+    }
+}
+
+impl From<SubmitError> for io::Error {
+    fn from(e: SubmitError) -> Self {
+        e.error.into()
+    }
+}
+
+impl AsyncFile {
+    /// Opens an existing file for reading.
+    ///
+    /// # Errors
+    ///
+    /// As [`std::fs::File::open`]; a directory is refused with `ERROR_ACCESS_DENIED`'s
+    /// `EISDIR`.
+    ///
+    /// # Win32
+    ///
+    /// `CreateFile(path, GENERIC_READ, …, OPEN_EXISTING, FILE_FLAG_OVERLAPPED, …)`.
+    pub fn open(path: impl AsRef<Path>) -> io::Result<Self> {
+        Self::try_from(fs::File::open(path)?)
+    }
+
+    /// Creates (or truncates) a file for reading and writing.
+    ///
+    /// # Errors
+    ///
+    /// As [`std::fs::File::create`].
+    ///
+    /// # Win32
+    ///
+    /// `CreateFile(path, GENERIC_READ | GENERIC_WRITE, …, CREATE_ALWAYS,
+    /// FILE_FLAG_OVERLAPPED, …)`.
+    pub fn create(path: impl AsRef<Path>) -> io::Result<Self> {
+        let file = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(path)?;
+        Self::try_from(file)
+    }
+
+    /// Wraps an open file descriptor: a regular file, or a stream (pipe, socket, character
+    /// device) whose requests use the current position. Other [`std::fs::OpenOptions`]
+    /// combinations are reached this way.
+    ///
+    /// # Errors
+    ///
+    /// `EISDIR` for a directory; `EBADF` for a descriptor opened with `O_PATH`.
+    pub fn from_fd(fd: OwnedFd) -> io::Result<Self> {
+        let described = sys::describe(fd.as_fd())?;
+        Ok(Self {
+            inner: Arc::new(FileInner {
+                fd,
+                stream: described.stream,
+                readable: described.readable,
+                writable: described.writable,
+                port: OnceLock::new(),
+            }),
+        })
+    }
+
+    /// Reads up to `buffer.len()` bytes at `offset`; the [`Operation`] reports the result
+    /// and hands the buffer back, holding exactly the bytes read. On a file bound to a
+    /// completion port the request also completes there.
+    ///
+    /// # Errors
+    ///
+    /// Refused at once ([`SubmitError`], nothing queued) for an offset beyond `i64::MAX` or
+    /// a buffer over 4 GiB ([`IoError::InvalidParameter`]), a file not opened for reading
+    /// ([`IoError::AccessDenied`]), or a pipe whose writing end is closed with nothing left
+    /// in it (`EPIPE`, `ERROR_BROKEN_PIPE` 109). Failures found later, such as the end of the file
+    /// ([`IoError::EndOfFile`]), complete the request with that error (J100).
+    ///
+    /// # Win32
+    ///
+    /// `ReadFile(file, buffer, len, NULL, &overlapped)` with `overlapped.hEvent == NULL`.
+    pub fn read(&self, offset: u64, buffer: Vec<u8>) -> Result<Operation, SubmitError> {
+        self.submit(Kind::Read, offset, buffer, Notify::None)
+    }
+
+    /// Writes `buffer` at `offset`; as [`read`](Self::read) otherwise (the buffer comes
+    /// back unchanged).
+    ///
+    /// # Errors
+    ///
+    /// As [`read`](Self::read), with [`IoError::AccessDenied`] for a file not opened for
+    /// writing.
+    ///
+    /// # Win32
+    ///
+    /// `WriteFile(file, buffer, len, NULL, &overlapped)`.
+    pub fn write(&self, offset: u64, buffer: Vec<u8>) -> Result<Operation, SubmitError> {
+        self.submit(Kind::Write, offset, buffer, Notify::None)
+    }
+
+    /// [`read`](Self::read), and `event` is signaled when the request completes.
+    ///
+    /// # Errors
+    ///
+    /// As [`read`](Self::read); a refused request leaves `event` as it was.
+    ///
+    /// # Win32
+    ///
+    /// `ReadFile` with `overlapped.hEvent = event`.
+    pub fn read_with_event(
+        &self,
+        offset: u64,
+        buffer: Vec<u8>,
+        event: &Event,
+    ) -> Result<Operation, SubmitError> {
+        self.submit(Kind::Read, offset, buffer, Notify::Event(event.clone()))
+    }
+
+    /// [`write`](Self::write), and `event` is signaled when the request completes.
+    ///
+    /// # Errors
+    ///
+    /// As [`write`](Self::write).
+    ///
+    /// # Win32
+    ///
+    /// `WriteFile` with `overlapped.hEvent = event`.
+    pub fn write_with_event(
+        &self,
+        offset: u64,
+        buffer: Vec<u8>,
+        event: &Event,
+    ) -> Result<Operation, SubmitError> {
+        self.submit(Kind::Write, offset, buffer, Notify::Event(event.clone()))
+    }
+
+    /// Reads at `offset` and, when done, queues `routine` as an APC to the calling thread:
+    /// it runs only in that thread's alertable waits — never inside this call, even when
+    /// the read finished at once (J92, J102) — and receives the result (bytes read, or the
+    /// error: [`IoError::EndOfFile`] at the end of the file, [`IoError::Aborted`] when
+    /// cancelled — J99, J101) and the buffer, holding exactly the bytes read. If the thread
+    /// exits first, the routine never runs (K121).
+    ///
+    /// # Errors
+    ///
+    /// As [`read`](Self::read), and [`IoError::InvalidParameter`] on a file bound to a
+    /// completion port (J108). A refused request never runs its routine (J97).
+    ///
+    /// # Win32
+    ///
+    /// `ReadFileEx(file, buffer, len, &overlapped, routine)`.
+    pub fn read_ex<F>(
+        &self,
+        offset: u64,
+        buffer: Vec<u8>,
+        routine: F,
+    ) -> Result<Operation, SubmitError>
+    where
+        F: FnOnce(Result<usize, IoError>, Vec<u8>) + Send + 'static,
+    {
+        self.submit_ex(Kind::Read, offset, buffer, Box::new(routine))
+    }
+
+    /// Writes `buffer` at `offset` and, when done, queues `routine` as an APC to the calling
+    /// thread, as [`read_ex`](Self::read_ex) does; the routine gets the bytes written and
+    /// the buffer back.
+    ///
+    /// # Errors
+    ///
+    /// As [`read_ex`](Self::read_ex).
+    ///
+    /// # Win32
+    ///
+    /// `WriteFileEx(file, buffer, len, &overlapped, routine)`.
+    pub fn write_ex<F>(
+        &self,
+        offset: u64,
+        buffer: Vec<u8>,
+        routine: F,
+    ) -> Result<Operation, SubmitError>
+    where
+        F: FnOnce(Result<usize, IoError>, Vec<u8>) + Send + 'static,
+    {
+        self.submit_ex(Kind::Write, offset, buffer, Box::new(routine))
+    }
+
+    /// Cancels every request the calling thread issued on this file that is still in
+    /// flight: each completes through its style with [`IoError::Aborted`] (K115). Requests
+    /// of other threads are left alone.
+    ///
+    /// # Errors
+    ///
+    /// None: succeeds also with nothing to cancel (K115). The `Result` is Win32's.
+    ///
+    /// # Win32
+    ///
+    /// `CancelIo(file)`.
+    pub fn cancel_io(&self) -> Result<(), IoError> {
+        op::cancel_issued_on(&self.inner);
+        Ok(())
+    }
+
+    /// The completion port this file is bound to, and the key, if any.
+    pub fn completion_port(&self) -> Option<(&CompletionPort, usize)> {
+        self.inner.port.get().map(|(port, key)| (port, *key))
+    }
+
+    pub(crate) fn inner(&self) -> &Arc<FileInner> {
+        &self.inner
+    }
+
+    fn submit_ex(
+        &self,
+        kind: Kind,
+        offset: u64,
+        buffer: Vec<u8>,
+        routine: Routine,
+    ) -> Result<Operation, SubmitError> {
+        if self.inner.port.get().is_some() {
+            return Err(SubmitError {
+                error: IoError::InvalidParameter,
+                buffer,
+            });
+        }
+        let thread = alertable::current();
+        self.submit(kind, offset, buffer, Notify::Routine { thread, routine })
+    }
+
+    fn submit(
+        &self,
+        kind: Kind,
+        offset: u64,
+        buffer: Vec<u8>,
+        notify: Notify,
+    ) -> Result<Operation, SubmitError> {
+        let allowed = match kind {
+            Kind::Read => self.inner.readable,
+            Kind::Write => self.inner.writable,
+        };
+        let refusal = if !allowed {
+            Some(IoError::AccessDenied)
+        } else if offset > i64::MAX as u64 || u32::try_from(buffer.len()).is_err() {
+            Some(IoError::InvalidParameter)
+        } else if self.inner.stream && sys::peer_closed(self.inner.fd(), kind == Kind::Write) {
+            // A pipe whose other end is gone refuses at once (J106): ERROR_BROKEN_PIPE.
+            Some(IoError::Os(rustix::io::Errno::PIPE.raw_os_error()))
+        } else {
+            None
+        };
+        if let Some(error) = refusal {
+            return Err(SubmitError { error, buffer });
+        }
+        let port = match notify {
+            Notify::Routine { .. } => None,
+            _ => self.inner.port.get().cloned(),
+        };
+        let op = OpShared::new(self.inner.clone(), kind, offset, buffer, notify, port);
+        op::record_issued(&op);
+        crate::backend::get().submit(&op);
+        Ok(Operation { op })
+    }
+}
+
+impl TryFrom<fs::File> for AsyncFile {
+    type Error = io::Error;
+
+    fn try_from(file: fs::File) -> io::Result<Self> {
+        Self::from_fd(file.into())
+    }
+}
+
+impl TryFrom<OwnedFd> for AsyncFile {
+    type Error = io::Error;
+
+    fn try_from(fd: OwnedFd) -> io::Result<Self> {
+        Self::from_fd(fd)
+    }
+}
+
+impl AsFd for AsyncFile {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.inner.fd.as_fd()
+    }
+}
+
+impl AsRawFd for AsyncFile {
+    fn as_raw_fd(&self) -> RawFd {
+        self.inner.fd.as_raw_fd()
+    }
+}
+
+impl fmt::Debug for AsyncFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsyncFile")
+            .field("fd", &self.inner.fd.as_raw_fd())
+            .field("stream", &self.inner.stream)
+            .field("port", &self.inner.port.get().map(|(_, key)| key))
+            .finish()
+    }
+}
+
+impl CompletionPort {
+    /// Binds `file` to this port with completion key `key`: from now on every request on
+    /// the file, except those with a completion routine (which the file then refuses, J108),
+    /// also completes as a [`CompletionPacket`](crate::CompletionPacket) on this port,
+    /// carrying `key`, the request's [`token`](Operation::token), its result and its buffer.
+    /// Requests issued before the binding complete as they were issued, without a packet.
+    /// The file keeps the port open.
+    ///
+    /// # Errors
+    ///
+    /// [`PortError::InvalidParameter`] if the file is already bound (to any port, as on
+    /// Windows a file handle is bound once); [`PortError::Closed`] if the port is closed.
+    ///
+    /// # Win32
+    ///
+    /// `CreateIoCompletionPort(file, port, key, 0)`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use alertable_io::{AsyncFile, CompletionPort};
+    ///
+    /// let path = std::env::temp_dir().join(format!("alertable-io-port-{}", std::process::id()));
+    /// let file = AsyncFile::create(&path)?;
+    /// let port = CompletionPort::new(0);
+    /// port.associate(&file, 7)?;
+    /// let write = file.write(0, b"packet".to_vec())?;
+    /// let packet = port.get(None)?;
+    /// assert_eq!((packet.key, packet.token, packet.status), (7, write.token(), Ok(6)));
+    /// assert_eq!(packet.buffer.as_deref(), Some(&b"packet"[..]));
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn associate(&self, file: &AsyncFile, key: usize) -> Result<(), PortError> {
+        if self.is_closed() {
+            return Err(PortError::Closed);
+        }
+        file.inner()
+            .port
+            .set((self.clone(), key))
+            .map_err(|_| PortError::InvalidParameter)
+    }
+}

@@ -1,0 +1,534 @@
+//! One I/O request: its shared state, how it completes, and [`Operation`], the handle the
+//! issuer keeps.
+//!
+//! # Life of a request
+//!
+//! | state       | buffer held by                         | who may touch it        |
+//! |-------------|----------------------------------------|-------------------------|
+//! | in flight   | the request (the kernel writes into it) | the backend only        |
+//! | complete    | the request, until handed on           | whoever takes it        |
+//! | handed on   | the completion routine, the packet, or [`Operation::take_buffer`] | its new owner |
+//!
+//! (R1) A backend keeps a strong reference to the request from submission until it calls
+//!      [`OpShared::complete`], exactly once; so the buffer, the file descriptor (the
+//!      request holds its file) and the request itself outlive the kernel's use of them,
+//!      also when the request is cancelled or its thread exits.
+//! (R2) The buffer is not read or written by anyone but the backend before completion.
+//! (R3) `complete` publishes the result before it signals anything: an event, a waiter, a
+//!      routine or a packet never sees an incomplete request.
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::Duration;
+
+use alertable::{Alertable, Event, EventReset, ThreadHandle, WaitError, WaitStatus};
+
+use crate::file::FileInner;
+use crate::{CompletionPacket, IoError};
+
+/// A completion routine: the request's result and its buffer.
+pub(crate) type Routine = Box<dyn FnOnce(Result<usize, IoError>, Vec<u8>) + Send + 'static>;
+
+/// Read or write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Read,
+    Write,
+}
+
+/// How a request tells its issuer it is done, besides [`Operation`] (which always works).
+pub(crate) enum Notify {
+    /// Nothing more (poll style, or already notified).
+    None,
+    /// Signal this event (the event style).
+    Event(Event),
+    /// Queue the routine as an APC to `thread` (the completion-routine style). The routine
+    /// stays here until that APC runs and takes it.
+    Routine {
+        thread: ThreadHandle,
+        routine: Routine,
+    },
+}
+
+/// The mutable part of a request, behind its lock.
+struct State {
+    /// Some until handed on (R2: untouched by others while in flight).
+    buffer: Option<Vec<u8>>,
+    /// Some once complete.
+    result: Option<Result<usize, IoError>>,
+    notify: Notify,
+    /// Set on completion for threads blocked in [`Operation::wait`].
+    waiter: Option<Event>,
+    /// The worker-thread backend's way to interrupt a request blocked on a stream.
+    pub(crate) interrupt: Option<Arc<dyn Fn() + Send + Sync>>,
+}
+
+/// The state of one request, shared by its issuer, the backend and the completion.
+pub(crate) struct OpShared {
+    token: usize,
+    pub(crate) file: Arc<FileInner>,
+    pub(crate) kind: Kind,
+    pub(crate) offset: u64,
+    /// The length asked for (the buffer's length at submission).
+    pub(crate) len: usize,
+    /// Where the completion goes besides the issuer: the file's port binding, if any.
+    port: Option<(crate::CompletionPort, usize)>,
+    complete: AtomicBool,
+    cancel_requested: AtomicBool,
+    /// Bytes written so far by a write to a stream, which the kernel may do in parts.
+    written: AtomicUsize,
+    /// Completes to a port without an event and its thread has exited: if the kernel
+    /// cancels it for that exit, it is submitted again from a thread that stays (K121).
+    migrate: AtomicBool,
+    state: Mutex<State>,
+}
+
+/// Request tokens: unique for the life of the process (`Operation::token`).
+static NEXT_TOKEN: AtomicUsize = AtomicUsize::new(1);
+
+impl OpShared {
+    pub(crate) fn new(
+        file: Arc<FileInner>,
+        kind: Kind,
+        offset: u64,
+        buffer: Vec<u8>,
+        notify: Notify,
+        port: Option<(crate::CompletionPort, usize)>,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            token: NEXT_TOKEN.fetch_add(1, Ordering::Relaxed),
+            file,
+            kind,
+            offset,
+            len: buffer.len(),
+            port,
+            complete: AtomicBool::new(false),
+            cancel_requested: AtomicBool::new(false),
+            written: AtomicUsize::new(0),
+            migrate: AtomicBool::new(false),
+            state: Mutex::new(State {
+                buffer: Some(buffer),
+                result: None,
+                notify,
+                waiter: None,
+                interrupt: None,
+            }),
+        })
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // Nothing runs user code under this lock, so it cannot be poisoned; recover anyway.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn is_complete(&self) -> bool {
+        self.complete.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn cancel_requested(&self) -> bool {
+        self.cancel_requested.load(Ordering::Acquire)
+    }
+
+    /// The buffer's address and length, for a backend that hands it to the kernel.
+    ///
+    /// (R2): nobody else touches the buffer until `complete`, so the address stays valid
+    /// and unaliased for the kernel's use.
+    pub(crate) fn buffer_raw(&self) -> (*mut u8, usize) {
+        let mut st = self.state();
+        let buf = st
+            .buffer
+            .as_mut()
+            .expect("an in-flight request owns its buffer");
+        (buf.as_mut_ptr(), buf.len())
+    }
+
+    /// For a write to a stream, which completes only when all of it is written (J96):
+    /// records `n` more bytes and returns the total written so far.
+    pub(crate) fn add_written(&self, n: usize) -> usize {
+        self.written.fetch_add(n, Ordering::Relaxed) + n
+    }
+
+    /// Bytes written so far by a stream write.
+    pub(crate) fn written(&self) -> usize {
+        self.written.load(Ordering::Relaxed)
+    }
+
+    /// Whether a cancellation the request did not ask for must be undone by submitting it
+    /// again (its thread exited, and it outlives its thread: K121).
+    pub(crate) fn should_migrate(&self) -> bool {
+        self.migrate.load(Ordering::Acquire) && !self.cancel_requested()
+    }
+
+    /// Takes the buffer out for a worker thread to do blocking I/O with; it must be put
+    /// back with [`put_buffer`](Self::put_buffer) before [`complete`](Self::complete).
+    pub(crate) fn take_buffer_for_io(&self) -> Vec<u8> {
+        self.state()
+            .buffer
+            .take()
+            .expect("an in-flight request owns its buffer")
+    }
+
+    pub(crate) fn put_buffer(&self, buffer: Vec<u8>) {
+        self.state().buffer = Some(buffer);
+    }
+
+    /// Registers how a worker blocked on this request can be interrupted; returns false
+    /// (and registers nothing) if a cancel was already requested.
+    pub(crate) fn set_interrupt(&self, interrupt: Option<Arc<dyn Fn() + Send + Sync>>) -> bool {
+        let mut st = self.state();
+        if interrupt.is_some() && self.cancel_requested() {
+            return false;
+        }
+        st.interrupt = interrupt;
+        true
+    }
+
+    /// Asks for the request to end with [`IoError::Aborted`]; false if it is already
+    /// complete. The backend does the rest.
+    pub(crate) fn request_cancel(self: &Arc<Self>) -> bool {
+        if self.is_complete() {
+            return false;
+        }
+        self.cancel_requested.store(true, Ordering::Release);
+        let interrupt = self.state().interrupt.clone();
+        if let Some(interrupt) = interrupt {
+            interrupt();
+        }
+        crate::backend::get().cancel(self);
+        true
+    }
+
+    /// Forgets a routine that must never run (its thread is exiting) and cancels the
+    /// request, unless it completes to a port without an event (K121).
+    fn orphan(self: &Arc<Self>) {
+        let forgotten = self.forget_routine();
+        if matches!(forgotten, Notify::None) && self.port.is_some() && !self.has_event() {
+            // Completes to its port: outlives the thread.
+            self.migrate.store(true, Ordering::Release);
+            return;
+        }
+        drop(forgotten); // outside the lock: the routine's captures may do anything
+        self.request_cancel();
+    }
+
+    fn has_event(&self) -> bool {
+        matches!(self.state().notify, Notify::Event(_))
+    }
+
+    /// Takes a routine that must never run out of the request, returning it (to be dropped
+    /// by the caller, outside the lock) or `Notify::None`.
+    fn forget_routine(&self) -> Notify {
+        let mut st = self.state();
+        match st.notify {
+            Notify::Routine { .. } => std::mem::replace(&mut st.notify, Notify::None),
+            _ => Notify::None,
+        }
+    }
+
+    /// Completes the request with the backend's raw result (bytes, or the error) — once
+    /// per request (R1). A read of zero bytes where some were asked for is the end of the
+    /// file (J100, J101), or a broken pipe on a stream.
+    pub(crate) fn complete(self: &Arc<Self>, raw: Result<usize, IoError>) {
+        let result = match raw {
+            Ok(0) if self.kind == Kind::Read && self.len > 0 => Err(if self.file.stream {
+                IoError::Os(rustix::io::Errno::PIPE.raw_os_error())
+            } else {
+                IoError::EndOfFile
+            }),
+            other => other,
+        };
+        let routine_thread = {
+            let mut st = self.state();
+            debug_assert!(st.result.is_none(), "a request completes once (R1)");
+            if self.kind == Kind::Read
+                && let Some(buf) = st.buffer.as_mut()
+            {
+                buf.truncate(*result.as_ref().unwrap_or(&0));
+            }
+            match &st.notify {
+                Notify::Routine { thread, .. } => Some(thread.clone()),
+                _ => None,
+            }
+        };
+        if let Some(thread) = routine_thread {
+            // Queued before the request shows as complete, so that the issuing thread
+            // cannot see it done and queue an APC that overtakes the routine (J109); the
+            // APC carries the result. Not under the lock: an APC refused because the
+            // thread has exited is dropped at once, and drops the routine (K121).
+            let apc = RoutineApc {
+                op: self.clone(),
+                result,
+            };
+            let _ = thread.queue_apc(apc.into_closure());
+        }
+        let (notify, waiter, packet_buffer) = {
+            let mut st = self.state();
+            st.result = Some(result);
+            st.interrupt = None;
+            // (R3): published before anything below signals.
+            self.complete.store(true, Ordering::Release);
+            let notify = match st.notify {
+                Notify::Routine { .. } => Notify::None, // stays until its APC takes it
+                _ => std::mem::replace(&mut st.notify, Notify::None),
+            };
+            let packet_buffer = if self.port.is_some() {
+                st.buffer.take()
+            } else {
+                None
+            };
+            (notify, st.waiter.take(), packet_buffer)
+        };
+        if let Some(waiter) = waiter {
+            waiter.set();
+        }
+        if let Some((port, key)) = &self.port {
+            // A closed port drops the packet, and with it the buffer.
+            let _ = port.post(CompletionPacket {
+                key: *key,
+                token: self.token,
+                status: result,
+                buffer: packet_buffer,
+            });
+        }
+        if let Notify::Event(event) = notify {
+            event.set();
+        }
+    }
+
+    /// Takes the routine out, with the buffer, if it is still there.
+    fn take_routine(&self) -> Option<(Routine, Vec<u8>)> {
+        let mut st = self.state();
+        let Notify::Routine { routine, .. } = std::mem::replace(&mut st.notify, Notify::None)
+        else {
+            return None;
+        };
+        Some((routine, st.buffer.take().unwrap_or_default()))
+    }
+}
+
+/// The APC that runs a request's completion routine on the issuing thread. If it is
+/// dropped unrun (its thread exited), it drops the routine too, so the routine's captures
+/// do not live on in the request (K121).
+/// Small enough (24 bytes) to be stored in the APC queue without an allocation.
+struct RoutineApc {
+    op: Arc<OpShared>,
+    result: Result<usize, IoError>,
+}
+
+impl RoutineApc {
+    fn into_closure(self) -> impl FnOnce() + Send + 'static {
+        move || {
+            if let Some((routine, buffer)) = self.op.take_routine() {
+                routine(self.result, buffer);
+            }
+        }
+    }
+}
+
+impl Drop for RoutineApc {
+    fn drop(&mut self) {
+        // After a run this finds nothing; unrun, the routine is dropped outside the lock.
+        drop(self.op.forget_routine());
+    }
+}
+
+impl fmt::Debug for OpShared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Operation")
+            .field("token", &self.token)
+            .field("kind", &self.kind)
+            .field("offset", &self.offset)
+            .field("len", &self.len)
+            .field("complete", &self.is_complete())
+            .finish()
+    }
+}
+
+/// An I/O request in flight or done: the handle its issuer keeps.
+///
+/// Every request gets one, whatever its completion style: it reports the result
+/// ([`result`](Self::result)), can be waited for ([`wait`](Self::wait)) and cancelled
+/// ([`cancel`](Self::cancel)). Dropping it neither waits for nor cancels the request.
+///
+/// # Win32
+///
+/// The `OVERLAPPED` structure of a request, with `GetOverlappedResult(Ex)`, `HasOverlappedIoCompleted`
+/// and `CancelIoEx(file, &overlapped)`.
+///
+/// # Example
+///
+/// ```
+/// use alertable_io::AsyncFile;
+///
+/// let path = std::env::temp_dir().join(format!("alertable-io-op-{}", std::process::id()));
+/// std::fs::write(&path, b"hello")?;
+/// let file = AsyncFile::open(&path)?;
+/// let op = file.read(0, vec![0; 16])?;
+/// assert_eq!(op.result(true), Ok(5));
+/// assert_eq!(op.take_buffer().unwrap(), b"hello");
+/// # std::fs::remove_file(&path)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Operation {
+    pub(crate) op: Arc<OpShared>,
+}
+
+impl Operation {
+    /// The request's token: unique in this process, and the `token` of its completion
+    /// packet.
+    ///
+    /// # Win32
+    ///
+    /// The `LPOVERLAPPED` a completion packet carries.
+    pub fn token(&self) -> usize {
+        self.op.token
+    }
+
+    /// Whether the request is complete.
+    ///
+    /// # Win32
+    ///
+    /// `HasOverlappedIoCompleted`.
+    pub fn is_complete(&self) -> bool {
+        self.op.is_complete()
+    }
+
+    /// The number of bytes transferred, once the request is complete; with `wait`, blocks
+    /// (not alertably) until it is.
+    ///
+    /// # Errors
+    ///
+    /// The error the request failed with ([`IoError::EndOfFile`] for a read at or beyond
+    /// the end of the file, [`IoError::Aborted`] if cancelled, …), or
+    /// [`IoError::Incomplete`] if it is still in progress and `wait` is false (J114).
+    ///
+    /// # Win32
+    ///
+    /// `GetOverlappedResult(file, &overlapped, &bytes, wait)`.
+    pub fn result(&self, wait: bool) -> Result<usize, IoError> {
+        if wait {
+            // Cannot fail: one object, no timeout, not alertable.
+            let _ = self.wait(None, Alertable::No);
+        }
+        self.op.state().result.unwrap_or(Err(IoError::Incomplete))
+    }
+
+    /// Waits until the request is complete, `timeout` passes, or (if `alertable`) APCs
+    /// run — an alertable wait like [`alertable::wait_one`], and with its outcomes:
+    /// `Signaled(0)` once complete.
+    ///
+    /// # Errors
+    ///
+    /// None in practice; the type is [`alertable::wait_one`]'s.
+    ///
+    /// # Win32
+    ///
+    /// The wait of `GetOverlappedResultEx(file, &overlapped, &bytes, timeout, alertable)`.
+    pub fn wait(
+        &self,
+        timeout: Option<Duration>,
+        alertable: Alertable,
+    ) -> Result<WaitStatus, WaitError> {
+        let event = {
+            let mut st = self.op.state();
+            if st.result.is_some() {
+                return Ok(WaitStatus::Signaled(0));
+            }
+            st.waiter
+                .get_or_insert_with(|| Event::new(EventReset::Manual, false))
+                .clone()
+        };
+        alertable::wait_one(&event, timeout, alertable)
+    }
+
+    /// Takes the request's buffer back once it is complete: after a read it holds exactly
+    /// the bytes read. `None` while the request is in flight, and when the buffer went to a
+    /// completion routine, into a completion packet, or was taken before.
+    pub fn take_buffer(&self) -> Option<Vec<u8>> {
+        let mut st = self.op.state();
+        if st.result.is_none() || matches!(st.notify, Notify::Routine { .. }) {
+            return None;
+        }
+        st.buffer.take()
+    }
+
+    /// Cancels this request: it completes (through its completion style, as ever) with
+    /// [`IoError::Aborted`], unless it completes normally first.
+    ///
+    /// # Errors
+    ///
+    /// [`IoError::NotFound`] if the request is already complete (K116).
+    ///
+    /// # Win32
+    ///
+    /// `CancelIoEx(file, &overlapped)`.
+    pub fn cancel(&self) -> Result<(), IoError> {
+        if self.op.request_cancel() {
+            Ok(())
+        } else {
+            Err(IoError::NotFound)
+        }
+    }
+}
+
+/// The requests the calling thread issued, so that `cancel_io` finds them and thread exit
+/// cancels them (K121). Weak references: a finished request is not kept alive by this.
+struct Issued {
+    ops: RefCell<Vec<Weak<OpShared>>>,
+    /// Prune finished entries when the list reaches this length.
+    prune_at: Cell<usize>,
+}
+
+impl Drop for Issued {
+    fn drop(&mut self) {
+        for op in self.ops.take().iter().filter_map(Weak::upgrade) {
+            if !op.is_complete() {
+                op.orphan();
+            }
+        }
+    }
+}
+
+thread_local! {
+    static ISSUED: Issued = const {
+        Issued {
+            ops: RefCell::new(Vec::new()),
+            prune_at: Cell::new(64),
+        }
+    };
+}
+
+/// Records a request the calling thread issued.
+pub(crate) fn record_issued(op: &Arc<OpShared>) {
+    // During thread-local teardown there is no list: the request then simply is not
+    // cancelled by `cancel_io` or exit.
+    let _ = ISSUED.try_with(|issued| {
+        let mut ops = issued.ops.borrow_mut();
+        if ops.len() >= issued.prune_at.get() {
+            ops.retain(|op| op.upgrade().is_some_and(|op| !op.is_complete()));
+            issued.prune_at.set((ops.len() * 2).max(64));
+        }
+        ops.push(Arc::downgrade(op));
+    });
+}
+
+/// Cancels the calling thread's requests on `file` that are still in flight.
+pub(crate) fn cancel_issued_on(file: &Arc<FileInner>) {
+    let pending: Vec<_> = ISSUED
+        .try_with(|issued| {
+            issued
+                .ops
+                .borrow()
+                .iter()
+                .filter_map(Weak::upgrade)
+                .filter(|op| Arc::ptr_eq(&op.file, file) && !op.is_complete())
+                .collect()
+        })
+        .unwrap_or_default();
+    for op in pending {
+        op.request_cancel();
+    }
+}

@@ -1,0 +1,211 @@
+//! The worker-thread backend: blocking `pread`/`pwrite` on a pool of threads, for kernels
+//! (or sandboxes) without io_uring.
+//!
+//! Requests queue FIFO; an idle worker takes the next one, and a new worker is started
+//! when none is idle, up to [`MAX_WORKERS`]. Workers that have nothing to do sleep on a
+//! condition variable. A request on a regular file runs to completion once started
+//! (a page-cache read or write is short); a request on a stream (a pipe may stay empty
+//! forever) waits in `poll` on the stream and on the worker's own eventfd, which a cancel
+//! writes to. A request cancelled while still queued is taken off the queue and completed
+//! at once.
+
+use std::collections::VecDeque;
+use std::os::fd::OwnedFd;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+
+use rustix::event::{EventfdFlags, PollFd, PollFlags};
+use rustix::io::Errno;
+
+use crate::IoError;
+use crate::op::{Kind, OpShared};
+
+/// The most workers the pool starts; requests beyond wait their turn.
+const MAX_WORKERS: usize = 64;
+
+pub(crate) struct Pool {
+    jobs: Mutex<Jobs>,
+    work: Condvar,
+}
+
+struct Jobs {
+    queue: VecDeque<Arc<OpShared>>,
+    idle: usize,
+    workers: usize,
+}
+
+impl Pool {
+    pub(crate) fn new() -> Self {
+        Self {
+            jobs: Mutex::new(Jobs {
+                queue: VecDeque::new(),
+                idle: 0,
+                workers: 0,
+            }),
+            work: Condvar::new(),
+        }
+    }
+
+    fn jobs(&self) -> MutexGuard<'_, Jobs> {
+        self.jobs.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn submit(&'static self, op: &Arc<OpShared>) {
+        let mut jobs = self.jobs();
+        jobs.queue.push_back(op.clone());
+        if jobs.idle > 0 {
+            self.work.notify_one();
+        } else if jobs.workers < MAX_WORKERS {
+            let started = std::thread::Builder::new()
+                .name("alertable-io".into())
+                .spawn(|| self.work_forever());
+            // Without a new worker the request waits for a busy one.
+            jobs.workers += usize::from(started.is_ok());
+        }
+    }
+
+    pub(crate) fn cancel(&self, op: &Arc<OpShared>) {
+        let queued = {
+            let mut jobs = self.jobs();
+            let at = jobs.queue.iter().position(|job| Arc::ptr_eq(job, op));
+            at.and_then(|at| jobs.queue.remove(at))
+        };
+        if let Some(op) = queued {
+            op.complete(Err(IoError::Aborted));
+        }
+        // A running stream request was interrupted through its eventfd by the request
+        // itself; a running file request finishes normally.
+    }
+
+    fn work_forever(&self) {
+        // Without an eventfd, stream requests cannot be interrupted; they still complete.
+        let wake = rustix::event::eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)
+            .ok()
+            .map(Arc::new);
+        loop {
+            let op = {
+                let mut jobs = self.jobs();
+                loop {
+                    if let Some(op) = jobs.queue.pop_front() {
+                        break op;
+                    }
+                    jobs.idle += 1;
+                    jobs = self.work.wait(jobs).unwrap_or_else(PoisonError::into_inner);
+                    jobs.idle -= 1;
+                }
+            };
+            run(&op, wake.as_ref());
+        }
+    }
+}
+
+/// Does one request, blocking, and completes it.
+fn run(op: &Arc<OpShared>, wake: Option<&Arc<OwnedFd>>) {
+    if op.cancel_requested() {
+        return op.complete(Err(IoError::Aborted));
+    }
+    let mut buf = op.take_buffer_for_io();
+    let result = if op.file.stream {
+        stream_io(op, &mut buf, wake)
+    } else {
+        positional_io(op, &mut buf)
+    };
+    op.put_buffer(buf);
+    op.complete(result);
+}
+
+/// `pread`, or `pwrite` until everything is written.
+fn positional_io(op: &OpShared, buf: &mut [u8]) -> Result<usize, IoError> {
+    let fd = op.file.fd();
+    match op.kind {
+        Kind::Read => retry(|| rustix::io::pread(fd, &mut *buf, op.offset)),
+        Kind::Write => {
+            let mut done = 0;
+            while done < buf.len() {
+                let offset = op.offset + done as u64;
+                match retry(|| rustix::io::pwrite(fd, &buf[done..], offset))? {
+                    0 => break,
+                    n => done += n,
+                }
+            }
+            Ok(done)
+        }
+    }
+}
+
+/// Waits for the stream to be ready (or the request to be cancelled), then reads once, or
+/// writes everything.
+fn stream_io(
+    op: &Arc<OpShared>,
+    buf: &mut [u8],
+    wake: Option<&Arc<OwnedFd>>,
+) -> Result<usize, IoError> {
+    let interrupt = wake.map(|wake| {
+        // Drop a wake-up left over from a cancel that came too late for its request.
+        let _ = rustix::io::read(&**wake, &mut [0u8; 8]);
+        let wake = wake.clone();
+        Arc::new(move || {
+            let _ = rustix::io::write(&*wake, &1u64.to_ne_bytes());
+        }) as Arc<dyn Fn() + Send + Sync>
+    });
+    if !op.set_interrupt(interrupt) {
+        return Err(IoError::Aborted);
+    }
+    let fd = op.file.fd();
+    let ready = match op.kind {
+        Kind::Read => PollFlags::IN,
+        Kind::Write => PollFlags::OUT,
+    };
+    let mut done = 0;
+    let result = loop {
+        let mut fds = vec![PollFd::new(&fd, ready)];
+        if let Some(wake) = wake {
+            fds.push(PollFd::new(&**wake, PollFlags::IN));
+        }
+        if let Err(e) = retry(|| rustix::event::poll(&mut fds, None)) {
+            break Err(e);
+        }
+        let stream_ready = !fds[0].revents().is_empty();
+        if fds.get(1).is_some_and(|w| !w.revents().is_empty()) {
+            drop(fds);
+            if let Some(wake) = wake {
+                let _ = rustix::io::read(&**wake, &mut [0u8; 8]);
+            }
+            if op.cancel_requested() {
+                break Err(IoError::Aborted);
+            }
+            continue;
+        }
+        if !stream_ready {
+            continue;
+        }
+        drop(fds);
+        // A descriptor in non-blocking mode may find the data gone to another reader:
+        // `EAGAIN` (mapped as an OS error) sends us back to `poll`.
+        let again = IoError::Os(Errno::AGAIN.raw_os_error());
+        match op.kind {
+            Kind::Read => match retry(|| rustix::io::read(fd, &mut *buf)) {
+                Err(e) if e == again => {}
+                other => break other,
+            },
+            Kind::Write => match retry(|| rustix::io::write(fd, &buf[done..])) {
+                Ok(n) if done + n < buf.len() && n > 0 => done += n,
+                Ok(n) => break Ok(done + n),
+                Err(e) if e == again => {}
+                Err(e) => break Err(e),
+            },
+        }
+    };
+    op.set_interrupt(None);
+    result
+}
+
+/// Runs a system call again when a signal interrupted it.
+fn retry<T>(mut call: impl FnMut() -> rustix::io::Result<T>) -> Result<T, IoError> {
+    loop {
+        match call() {
+            Err(Errno::INTR) => continue,
+            Err(e) => return Err(IoError::from_errno(e.raw_os_error())),
+            Ok(v) => return Ok(v),
+        }
+    }
+}
