@@ -106,13 +106,11 @@ const CLOSED: u32 = 0b1;
 ///   threads associated with the port are *running*. A thread is associated with the port
 ///   it last took a packet from (one port per thread). It counts as running from the
 ///   moment it takes a packet until it calls `get` on the port again or blocks in one of
-///   the library's waits (the object waits such as `wait_one`, an alertable `sleep_ex`, a
-///   `get` on another port); then another waiter may be released. When it wakes it counts
-///   again, so the number of running threads may exceed the concurrency value for a while,
-///   as on Windows. Blocking outside the library (a `std` channel, a system call) is not
-///   seen and counts as running, and so does a non-alertable `sleep_ex`, which sleeps
-///   without the library's park (Windows would count it as waiting). A thread that exits
-///   stops counting.
+///   the library's waits (the object waits such as `wait_one`, `sleep_ex`, a `get` on
+///   another port); then another waiter may be released. When it wakes it counts again, so
+///   the number of running threads may exceed the concurrency value for a while, as on
+///   Windows. Blocking outside the library (a `std` channel, a system call) is not seen and
+///   counts as running. A thread that exits stops counting.
 /// - **Getters first.** A thread in `get` takes precedence over threads merely waiting on
 ///   the port as an object with [`wait_one`](alertable::wait_one) (L129): a packet handed
 ///   to a getter is never queued, so the port never looks signaled to them.

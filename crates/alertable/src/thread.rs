@@ -460,16 +460,23 @@ impl Context {
     /// Every blocking park of the library's waits goes through here, so that a
     /// [`BlockObserver`] sees each one.
     fn park(&self, deadline: Option<Instant>) {
+        self.blocking(|| self.this.inner.parker.park(deadline));
+    }
+
+    /// Runs `block` — something that blocks the thread — between the [`BlockObserver`]'s
+    /// two calls.
+    pub(crate) fn blocking<R>(&self, block: impl FnOnce() -> R) -> R {
         // Taken out for the duration: an observer never sees itself re-entered.
         let observer = self.observer.take();
         if let Some(observer) = &observer {
             observer.blocking();
         }
-        self.this.inner.parker.park(deadline);
+        let result = block();
         if let Some(observer) = &observer {
             observer.unblocked();
         }
         self.observer.set(observer);
+        result
     }
 
     /// Installs `observer` for this thread, returning the previous one.

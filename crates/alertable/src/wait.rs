@@ -96,7 +96,7 @@ pub fn sleep_ex(timeout: Option<Duration>, alertable: Alertable) -> SleepStatus 
             SleepStatus::Elapsed
         }
         Alertable::No => {
-            sleep_plain(deadline);
+            with_current(|ctx| ctx.blocking(|| sleep_plain(deadline)));
             SleepStatus::Elapsed
         }
     }

@@ -90,3 +90,17 @@ fn alertable_sleep_is_reported() {
         counts.unblocked.load(Ordering::SeqCst)
     );
 }
+
+/// A non-alertable `sleep_ex` blocks too, and is reported.
+#[test]
+fn plain_sleep_is_reported() {
+    let counts = Arc::new(Counts::default());
+    set_block_observer(Some(counts.clone()));
+    assert_eq!(
+        alertable::sleep_ex(Some(Duration::from_millis(1)), Alertable::No),
+        alertable::SleepStatus::Elapsed
+    );
+    set_block_observer(None);
+    assert_eq!(counts.blocking.load(Ordering::SeqCst), 1);
+    assert_eq!(counts.unblocked.load(Ordering::SeqCst), 1);
+}
