@@ -73,6 +73,9 @@ pub(crate) struct OpShared {
     pub(crate) offset: u64,
     /// The length asked for (the buffer's length at submission).
     pub(crate) len: usize,
+    /// The address of the buffer's bytes, fixed while the request owns it (a `Vec` keeps
+    /// its heap block where it is when the `Vec` itself moves).
+    buf_addr: usize,
     /// Where the completion goes besides the issuer: the file's port binding, if any.
     port: Option<(crate::CompletionPort, usize)>,
     complete: AtomicBool,
@@ -97,7 +100,10 @@ impl OpShared {
         notify: Notify,
         port: Option<(crate::CompletionPort, usize)>,
     ) -> Arc<Self> {
+        let mut buffer = buffer;
+        let buf_addr = buffer.as_mut_ptr() as usize;
         Arc::new(Self {
+            buf_addr,
             token: NEXT_TOKEN.fetch_add(1, Ordering::Relaxed),
             file,
             kind,
@@ -136,12 +142,7 @@ impl OpShared {
     /// (R2): nobody else touches the buffer until `complete`, so the address stays valid
     /// and unaliased for the kernel's use.
     pub(crate) fn buffer_raw(&self) -> (*mut u8, usize) {
-        let mut st = self.state();
-        let buf = st
-            .buffer
-            .as_mut()
-            .expect("an in-flight request owns its buffer");
-        (buf.as_mut_ptr(), buf.len())
+        (self.buf_addr as *mut u8, self.len)
     }
 
     /// For a write to a stream, which completes only when all of it is written (J96):

@@ -24,7 +24,8 @@
 //!      use of them (R1), and the address a cancel entry names cannot be reused by another
 //!      request while the cancel is in the kernel.
 //! (U2) `sq` serialises access to the submission queue; `cq` to the completion queue.
-//! (U3) `in_flight` counts entries submitted and not yet reaped. The reaper waits on the
+//! (U3) `in_flight` counts entries handed to the kernel and not yet reaped (entries queued
+//!      but not yet submitted do not count: nothing can complete them). The reaper waits on the
 //!      ring's eventfd only while it is non-zero or requests wait to migrate; a submitter
 //!      that leaves it non-zero wakes an idle reaper (a store-load handshake on `in_flight`
 //!      and `reaper_idle`, both `SeqCst`). The eventfd counts every completion posted, so a
@@ -34,6 +35,13 @@
 //!      if the kernel cancels it, the reaper — which never exits — submits it again, from
 //!      where it stopped. A cancelled read or write has transferred nothing, so nothing is
 //!      lost or repeated.
+//! (U5) A request issued while its thread runs APCs (a completion routine starting the
+//!      next read: the usual chain) is queued without entering the kernel; the thread
+//!      hands the batch over when its APC drain ends or before it next blocks in a library
+//!      wait, whichever comes first (`alertable::defer_until_drained`). One system call
+//!      then starts every request the drain issued. A routine that spins on a request it
+//!      issued, without blocking or returning, would wait for it forever; waiting for it
+//!      (`Operation::wait`, an event) is fine.
 
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -45,6 +53,13 @@ use rustix::event::{PollFd, PollFlags};
 
 use crate::IoError;
 use crate::op::{Kind, OpShared};
+
+/// The deferred flush (U5): the process has one ring, the backend's.
+fn flush_deferred() {
+    if let crate::backend::Backend::Uring(ring) = crate::backend::get() {
+        ring.flush();
+    }
+}
 
 /// Submission queue entries; completions get twice as many slots, and the kernel keeps
 /// any overflow until it is reaped.
@@ -126,6 +141,13 @@ impl Ring {
         unsafe { self.push(&entry.user_data(user_data)) };
     }
 
+    /// Hands queued entries to the kernel and completes what finished (U5).
+    fn flush(&'static self) {
+        self.submit_queued();
+        self.reap(false);
+        self.wake_reaper();
+    }
+
     pub(crate) fn cancel(&'static self, op: &Arc<OpShared>) {
         let target = Arc::as_ptr(op) as u64;
         let user_data = Arc::into_raw(op.clone()) as u64 | CANCEL_TAG;
@@ -145,7 +167,6 @@ impl Ring {
     /// Whatever `entry` points at stays valid until its completion is reaped, and its
     /// `user_data` follows (U1).
     unsafe fn push(&'static self, entry: &squeue::Entry) {
-        self.in_flight.fetch_add(1, Ordering::SeqCst);
         loop {
             let sq_lock = self.sq.lock().unwrap_or_else(PoisonError::into_inner);
             // SAFETY: `sq_lock` is held (U2), so this is the only submission queue view.
@@ -153,10 +174,15 @@ impl Ring {
             // SAFETY: the caller's promise.
             let pushed = unsafe { sq.push(entry) }.is_ok();
             drop(sq);
-            // A failure here (EBUSY, EAGAIN) leaves the entries queued; the next
-            // submitter or the reaper's own `io_uring_enter` hands them over.
-            let submitted = self.ring.submit().is_ok();
             drop(sq_lock);
+            // Issued from an APC: leave the entry queued for the flush at the end of the
+            // drain (U5).
+            if pushed && alertable::defer_until_drained(flush_deferred) {
+                return;
+            }
+            // A failure here (EBUSY, EAGAIN) leaves the entries queued; the next
+            // submitter or the reaper hands them over.
+            let submitted = self.submit_queued();
             if pushed {
                 break;
             }
@@ -168,6 +194,26 @@ impl Ring {
         }
         self.reap(false);
         self.wake_reaper();
+    }
+
+    /// Hands every queued entry to the kernel, counting them in flight (U3) before the
+    /// kernel can complete them; false if the kernel refused (the entries stay queued).
+    fn submit_queued(&self) -> bool {
+        let _sq = self.sq.lock().unwrap_or_else(PoisonError::into_inner);
+        // SAFETY: `_sq` is held (U2), so this is the only submission queue view.
+        let queued = unsafe { self.ring.submission_shared() }.len();
+        self.in_flight.fetch_add(queued, Ordering::SeqCst);
+        match self.ring.submit() {
+            Ok(submitted) => {
+                self.in_flight
+                    .fetch_sub(queued - submitted.min(queued), Ordering::SeqCst);
+                true
+            }
+            Err(_) => {
+                self.in_flight.fetch_sub(queued, Ordering::SeqCst);
+                false
+            }
+        }
     }
 
     /// Completes the requests whose completions are ready. A submitter (`wait == false`)
@@ -290,7 +336,7 @@ impl Ring {
             }
             // Hands over entries a failed submit left queued, and flushes completions the
             // kernel kept back while the completion queue was full.
-            let _ = self.ring.submit();
+            self.submit_queued();
             let mut fds = [PollFd::new(&self.completions, PollFlags::IN)];
             // An error (EINTR) only means "look again".
             let _ = rustix::event::poll(&mut fds, None);

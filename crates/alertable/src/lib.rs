@@ -82,7 +82,7 @@ pub use object::{
     DueTime, Event, EventReset, Mutex, Semaphore, SyncError, TimerReset, WaitableTimer,
 };
 #[doc(hidden)]
-pub use thread::{BlockObserver, set_block_observer};
+pub use thread::{BlockObserver, defer_until_drained, set_block_observer};
 pub use thread::{Builder, JoinHandle, ResumeError, ThreadHandle, current, spawn};
 #[doc(hidden)]
 pub use timers::armed_timers;

@@ -349,6 +349,11 @@ pub(crate) struct Context {
     this: ThreadHandle,
     /// Told when this thread blocks in, and returns from, a park (see [`BlockObserver`]).
     observer: Cell<Option<Arc<dyn BlockObserver>>>,
+    /// How many APC drains are under way on this thread (they nest).
+    draining: Cell<u32>,
+    /// Work deferred to the end of the outermost drain, or to the next block if that
+    /// comes first (see [`defer_until_drained`]).
+    deferred: Cell<Option<fn()>>,
     /// `!Send + !Sync`: the owner side never leaves its thread.
     _not_send: PhantomData<*const ()>,
 }
@@ -358,6 +363,8 @@ impl Context {
         Self {
             this: ThreadHandle { inner },
             observer: Cell::new(None),
+            draining: Cell::new(0),
+            deferred: Cell::new(None),
             _not_send: PhantomData,
         }
     }
@@ -381,6 +388,7 @@ impl Context {
     /// A panicking APC unwinds from here and leaves the rest queued.
     pub(crate) fn drain(&self) -> bool {
         let mut ran = false;
+        let _drain = DrainScope::enter(self);
         // SAFETY: (T1) a `Context` is reached only on its own thread, which makes this
         // thread the queue's owner (Q1); `pop` holds no borrow while the APC runs, so an
         // APC may drain re-entrantly.
@@ -466,6 +474,7 @@ impl Context {
     /// Runs `block` — something that blocks the thread — between the [`BlockObserver`]'s
     /// two calls.
     pub(crate) fn blocking<R>(&self, block: impl FnOnce() -> R) -> R {
+        self.run_deferred();
         // Taken out for the duration: an observer never sees itself re-entered.
         let observer = self.observer.take();
         if let Some(observer) = &observer {
@@ -477,6 +486,26 @@ impl Context {
         }
         self.observer.set(observer);
         result
+    }
+
+    /// Runs the work deferred to the end of the drain, if any.
+    fn run_deferred(&self) {
+        if let Some(deferred) = self.deferred.take() {
+            deferred();
+        }
+    }
+
+    /// Defers `work` as [`defer_until_drained`] says; false if no drain is under way.
+    fn defer(&self, work: fn()) -> bool {
+        if self.draining.get() == 0 {
+            return false;
+        }
+        if let Some(earlier) = self.deferred.replace(Some(work))
+            && !std::ptr::fn_addr_eq(earlier, work)
+        {
+            earlier();
+        }
+        true
     }
 
     /// Installs `observer` for this thread, returning the previous one.
@@ -530,6 +559,41 @@ pub fn set_block_observer(
     observer: Option<Arc<dyn BlockObserver>>,
 ) -> Option<Arc<dyn BlockObserver>> {
     with_current(|cx| cx.set_observer(observer))
+}
+
+/// Marks a drain under way; the outermost one runs the deferred work when it ends, also
+/// when an APC panics out of it.
+struct DrainScope<'a>(&'a Context);
+
+impl<'a> DrainScope<'a> {
+    fn enter(cx: &'a Context) -> Self {
+        cx.draining.set(cx.draining.get() + 1);
+        Self(cx)
+    }
+}
+
+impl Drop for DrainScope<'_> {
+    fn drop(&mut self) {
+        let depth = self.0.draining.get() - 1;
+        self.0.draining.set(depth);
+        if depth == 0 {
+            self.0.run_deferred();
+        }
+    }
+}
+
+/// Defers `work` until the APC drain under way on the calling thread ends, or until the
+/// thread next blocks in one of the library's waits, whichever comes first; returns false
+/// (deferring nothing) if the thread is not running APCs.
+///
+/// This is how the I/O crate batches the requests that completion routines issue — the
+/// routine of one read starting the next, many per drain — into one system call. A slot
+/// holds one function; deferring a different one runs the earlier one now (the same
+/// function is recognised by address, so at worst it runs early: deferred work must be
+/// harmless to run at any time).
+#[doc(hidden)]
+pub fn defer_until_drained(work: fn()) -> bool {
+    with_current(|cx| cx.defer(work))
 }
 
 /// How [`Context::park_for_apcs`] ended.

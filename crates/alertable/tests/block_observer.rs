@@ -1,4 +1,6 @@
-//! The hidden block-observer hook that completion ports count running threads with.
+//! The hidden per-thread hooks the I/O crate builds on: the block observer (completion
+//! ports count running threads with it) and work deferred to the end of an APC drain
+//! (batched I/O submission).
 
 #![allow(clippy::disallowed_types)]
 
@@ -103,4 +105,72 @@ fn plain_sleep_is_reported() {
     set_block_observer(None);
     assert_eq!(counts.blocking.load(Ordering::SeqCst), 1);
     assert_eq!(counts.unblocked.load(Ordering::SeqCst), 1);
+}
+
+static DEFERRED_RUNS: AtomicUsize = AtomicUsize::new(0);
+
+fn count_deferred() {
+    DEFERRED_RUNS.fetch_add(1, Ordering::SeqCst);
+}
+
+/// Work deferred from an APC runs once when the drain ends, not while the APCs behind it
+/// run; outside a drain nothing is deferred.
+#[test]
+fn deferred_work_runs_at_the_end_of_the_drain() {
+    let before = DEFERRED_RUNS.load(Ordering::SeqCst);
+    assert!(!alertable::defer_until_drained(count_deferred));
+    let me = alertable::current();
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    for _ in 0..3 {
+        let seen = seen.clone();
+        me.queue_apc(move || {
+            assert!(alertable::defer_until_drained(count_deferred));
+            seen.lock()
+                .unwrap()
+                .push(DEFERRED_RUNS.load(Ordering::SeqCst) - before);
+        })
+        .unwrap();
+    }
+    assert_eq!(
+        alertable::sleep_ex(Some(Duration::ZERO), Alertable::Yes),
+        alertable::SleepStatus::Alerted
+    );
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [0, 0, 0],
+        "nothing ran during the drain"
+    );
+    assert_eq!(
+        DEFERRED_RUNS.load(Ordering::SeqCst) - before,
+        1,
+        "once, at its end"
+    );
+}
+
+/// An APC that blocks runs the deferred work first: what it waits for may depend on it.
+#[test]
+fn deferred_work_runs_before_an_apc_blocks() {
+    let event = Event::new(EventReset::Manual, false);
+    let me = alertable::current();
+    let (tx, rx) = mpsc::channel();
+    {
+        let event = event.clone();
+        me.queue_apc(move || {
+            assert!(alertable::defer_until_drained(signal_deferred));
+            // Blocks until the deferred work sets the event.
+            let status = alertable::wait_one(&event, Some(Duration::from_secs(20)), Alertable::No);
+            tx.send(status).unwrap();
+        })
+        .unwrap();
+    }
+    DEFERRED_EVENT.with(|slot| *slot.borrow_mut() = Some(event));
+    alertable::sleep_ex(Some(Duration::ZERO), Alertable::Yes);
+    assert_eq!(rx.recv().unwrap(), Ok(WaitStatus::Signaled(0)));
+}
+
+thread_local!(static DEFERRED_EVENT: std::cell::RefCell<Option<Event>> =
+    const { std::cell::RefCell::new(None) });
+
+fn signal_deferred() {
+    DEFERRED_EVENT.with(|slot| slot.borrow().as_ref().unwrap().set());
 }
