@@ -258,11 +258,7 @@ impl OpShared {
             // cannot see it done and queue an APC that overtakes the routine (J109); the
             // APC carries the result. Not under the lock: an APC refused because the
             // thread has exited is dropped at once, and drops the routine (K121).
-            let apc = RoutineApc {
-                op: self.clone(),
-                result,
-            };
-            let _ = thread.queue_apc(apc.into_closure());
+            let _ = thread.queue_apc(RoutineApc::new(self.clone(), result).into_closure());
         }
         let (notify, waiter, packet_buffer) = {
             let mut st = self.state();
@@ -312,17 +308,28 @@ impl OpShared {
 /// The APC that runs a request's completion routine on the issuing thread. If it is
 /// dropped unrun (its thread exited), it drops the routine too, so the routine's captures
 /// do not live on in the request (K121).
-/// Small enough (24 bytes) to be stored in the APC queue without an allocation.
+/// Small enough (32 bytes) to be stored in the APC queue without an allocation.
 struct RoutineApc {
     op: Arc<OpShared>,
     result: Result<usize, IoError>,
+    ran: bool,
 }
 
 impl RoutineApc {
+    fn new(op: Arc<OpShared>, result: Result<usize, IoError>) -> Self {
+        Self {
+            op,
+            result,
+            ran: false,
+        }
+    }
+
     fn into_closure(self) -> impl FnOnce() + Send + 'static {
+        let mut apc = self;
         move || {
-            if let Some((routine, buffer)) = self.op.take_routine() {
-                routine(self.result, buffer);
+            apc.ran = true;
+            if let Some((routine, buffer)) = apc.op.take_routine() {
+                routine(apc.result, buffer);
             }
         }
     }
@@ -330,8 +337,10 @@ impl RoutineApc {
 
 impl Drop for RoutineApc {
     fn drop(&mut self) {
-        // After a run this finds nothing; unrun, the routine is dropped outside the lock.
-        drop(self.op.forget_routine());
+        if !self.ran {
+            // Dropped unrun: the routine goes too, outside the lock.
+            drop(self.op.forget_routine());
+        }
     }
 }
 
