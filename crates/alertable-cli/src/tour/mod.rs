@@ -17,6 +17,7 @@ use std::time::Instant;
 use clap::builder::{PossibleValue, PossibleValuesParser};
 
 mod abandoned;
+mod actors;
 mod basic;
 mod before_start;
 mod journal;
@@ -41,6 +42,7 @@ const SCENARIOS: &[Scenario] = &[
     wait_vs_apc::SCENARIO,
     abandoned::SCENARIO,
     timer::SCENARIO,
+    actors::SCENARIO,
 ];
 
 /// The width the tour's headers and descriptions are laid out for.
