@@ -53,6 +53,7 @@ fn every_scenario_matches_windows() {
         "timer",
         "read-file-ex",
         "completion-port",
+        "actors",
     ] {
         assert!(
             names.iter().any(|n| n == expected),

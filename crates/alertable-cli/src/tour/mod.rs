@@ -17,6 +17,7 @@ use std::time::Instant;
 use clap::builder::{PossibleValue, PossibleValuesParser};
 
 mod abandoned;
+mod actors;
 mod basic;
 mod before_start;
 mod completion_port;
@@ -45,6 +46,7 @@ const SCENARIOS: &[Scenario] = &[
     timer::SCENARIO,
     read_file_ex::SCENARIO,
     completion_port::SCENARIO,
+    actors::SCENARIO,
 ];
 
 /// The width the tour's headers and descriptions are laid out for.
