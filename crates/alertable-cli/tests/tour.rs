@@ -51,6 +51,8 @@ fn every_scenario_matches_windows() {
         "wait-vs-apc",
         "abandoned",
         "timer",
+        "message-loop",
+        "modal-loop",
     ] {
         assert!(
             names.iter().any(|n| n == expected),
@@ -133,7 +135,7 @@ fn list_names_every_scenario_with_a_summary() {
             "bad line: {line:?}"
         );
     }
-    assert!(stdout.lines().count() >= 9);
+    assert!(stdout.lines().count() >= 11);
 }
 
 #[test]

@@ -4,8 +4,8 @@
 //! against ours.
 //!
 //! Groups: `throughput`, `multi-producer`, `ping-pong`, `idle-wake`, `idle-cpu`,
-//! `allocations`, `objects` and `timers` (see `BENCHMARKS.md` at the repository root for
-//! what each measures).
+//! `allocations`, `objects`, `timers` and `calloop` (see `BENCHMARKS.md` at the repository
+//! root for what each measures).
 
 use std::fs;
 use std::io::IsTerminal;
@@ -18,6 +18,7 @@ use serde::Serialize;
 
 mod alloc;
 mod env;
+mod event_loop;
 mod goals;
 mod idle;
 mod objects;
@@ -75,6 +76,8 @@ pub(crate) struct Settings {
     pub(crate) timer_arms: usize,
     /// One-shot 1 ms samples per contender.
     pub(crate) timer_one_shot_samples: usize,
+    /// Wake-up samples per `calloop` consumer.
+    pub(crate) calloop_samples: usize,
 }
 
 fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -95,6 +98,7 @@ impl Settings {
             timer_periods: 2_000,
             timer_arms: 100_000,
             timer_one_shot_samples: 500,
+            calloop_samples: 300,
         }
     }
 
@@ -111,6 +115,7 @@ impl Settings {
             timer_periods: 200,
             timer_arms: 10_000,
             timer_one_shot_samples: 50,
+            calloop_samples: 30,
         }
     }
 }
@@ -162,7 +167,7 @@ struct Group {
     run: fn(&Settings, &Progress) -> GroupReport,
 }
 
-const GROUPS: [Group; 8] = [
+const GROUPS: [Group; 9] = [
     Group {
         name: "throughput",
         about: "1 producer sends closures to 1 consumer: ns per closure",
@@ -210,6 +215,12 @@ const GROUPS: [Group; 8] = [
         about: "periodic routine and one-shot lateness; arm and cancel cost",
         steps: timers::steps,
         run: timers::run,
+    },
+    Group {
+        name: "calloop",
+        about: "APC wake-up inside a calloop loop via ApcNotifier, vs a thread in sleep_ex",
+        steps: event_loop::steps,
+        run: event_loop::run,
     },
 ];
 

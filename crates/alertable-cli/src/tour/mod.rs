@@ -20,6 +20,8 @@ mod abandoned;
 mod basic;
 mod before_start;
 mod journal;
+mod message_loop;
+mod modal_loop;
 mod not_alertable;
 mod race;
 mod suspended;
@@ -41,6 +43,8 @@ const SCENARIOS: &[Scenario] = &[
     wait_vs_apc::SCENARIO,
     abandoned::SCENARIO,
     timer::SCENARIO,
+    message_loop::SCENARIO,
+    modal_loop::SCENARIO,
 ];
 
 /// The width the tour's headers and descriptions are laid out for.
