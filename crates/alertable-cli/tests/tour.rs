@@ -51,6 +51,8 @@ fn every_scenario_matches_windows() {
         "wait-vs-apc",
         "abandoned",
         "timer",
+        "message-loop",
+        "modal-loop",
         "read-file-ex",
         "completion-port",
         "actors",
@@ -136,7 +138,7 @@ fn list_names_every_scenario_with_a_summary() {
             "bad line: {line:?}"
         );
     }
-    assert!(stdout.lines().count() >= 10);
+    assert!(stdout.lines().count() >= 14);
 }
 
 #[test]

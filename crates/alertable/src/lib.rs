@@ -24,6 +24,14 @@
 //! pending APC; an APC that arrives during an alertable wait ends it with
 //! [`WaitStatus::Alerted`].
 //!
+//! A thread may also own a message queue, as a Win32 GUI thread does:
+//! [`post_thread_message`], [`get_message`] (which, like `GetMessage`, never runs APCs),
+//! [`peek_message`], [`post_quit_message`], and [`msg_wait`], the alertable message wait
+//! (`MsgWaitForMultipleObjectsEx`) that makes a message loop run APCs. An event loop that
+//! waits in `poll` or `epoll` instead (calloop, mio, tokio, glib, winit) watches the
+//! thread's [`ApcNotifier`], a file descriptor that becomes readable when APCs are queued,
+//! and runs them with [`test_alert`].
+//!
 //! # Example
 //!
 //! ```
@@ -60,6 +68,8 @@
 
 mod apc;
 mod dispatch;
+mod message;
+mod notifier;
 mod object;
 mod parker;
 mod queue;
@@ -78,6 +88,12 @@ pub use apc::{QueueApcError, queue_apc, queue_user_apc};
 #[doc(hidden)]
 pub use dispatch::{Acquired, Dispatcher, Locked, WaitList};
 pub use dispatch::{Signal, Waitable};
+pub use message::{
+    GetMessage, Message, MsgWaitFlags, POSTED_MESSAGE_LIMIT, PeekRemove, PostMessageError,
+    QueueStatus, ensure_message_queue, get_message, msg_wait, peek_message, post_quit_message,
+    post_thread_message,
+};
+pub use notifier::ApcNotifier;
 pub use object::{
     DueTime, Event, EventReset, Mutex, Semaphore, SyncError, TimerReset, WaitableTimer,
 };

@@ -18,7 +18,7 @@
 //!
 //! | bit      | meaning                                              | set by              | cleared by                 |
 //! |----------|------------------------------------------------------|---------------------|----------------------------|
-//! | `PARKED` | the consumer found the queue empty and may sleep     | consumer (`try_park`) | the first producer to claim (it must wake), or the consumer (`cancel_park`) |
+//! | `PARKED` | the consumer found the queue empty and may sleep, or watches a readiness descriptor (Q7) | consumer (`try_park`) | the first producer to claim (it must wake), or the consumer (`cancel_park`) |
 //! | `CLOSED` | the owning thread has exited; pushes fail            | consumer (`close`)  | never                      |
 //!
 //! # Invariants
@@ -40,6 +40,12 @@
 //!   flag and the claim are the same word.
 //! - (Q6) Once `CLOSED` is set no claim succeeds; the consumer then drops every claimed APC
 //!   (waiting for writes in progress), so none runs and none leaks.
+//! - (Q7) The consumer may leave `PARKED` standing while it runs: a thread that watches a
+//!   readiness descriptor keeps its announcement up while it is out in its event loop, and
+//!   `try_park` on a standing announcement reports `Parked` again. Nothing else changes:
+//!   Q5 still holds (a standing announcement still means "nothing claimed and unread"),
+//!   and the claim that clears it still tells exactly one producer to wake the consumer,
+//!   which then also notifies the descriptor (see `notifier.rs`).
 //!
 //! # Ordering
 //!
@@ -430,7 +436,8 @@ impl ApcQueue {
         })
     }
 
-    /// Announces that the consumer is about to sleep, unless something is pending (Q5).
+    /// Announces that the consumer is about to sleep, unless something is pending (Q5). An
+    /// announcement still standing from before counts as made (Q7).
     ///
     /// # Safety
     /// Owner only (Q1).
@@ -445,15 +452,18 @@ impl ApcQueue {
         ) {
             Ok(_) => Park::Parked,
             Err(now) if now & CLOSED != 0 => Park::Closed,
+            // Still announced, and nothing claimed since (Q7).
+            Err(now) if now == head << SHIFT | PARKED => Park::Parked,
             Err(_) => Park::Pending,
         }
     }
 
     /// Withdraws the announcement of [`try_park`](Self::try_park). Returns `false` when a
     /// producer cleared it first: an APC has arrived and that producer is waking the owner.
+    /// Without a standing announcement it also returns `false` and changes nothing.
     ///
     /// # Safety
-    /// Owner only (Q1), after `try_park` returned `Parked`.
+    /// Owner only (Q1).
     pub(crate) unsafe fn cancel_park(&self) -> bool {
         // SAFETY: (Q1).
         let head = self.head.with(|h| unsafe { (*h).index });
@@ -598,6 +608,26 @@ mod tests {
             assert_eq!(drain(&q), 2);
             assert_eq!(q.try_park(), Park::Parked);
             assert!(q.cancel_park());
+        }
+    }
+
+    #[test]
+    fn a_standing_announcement_counts_as_parked() {
+        let q = ApcQueue::new();
+        // SAFETY: the test thread is the owner.
+        unsafe {
+            assert_eq!(q.try_park(), Park::Parked);
+            assert_eq!(q.try_park(), Park::Parked, "Q7: still announced");
+            assert_eq!(q.push(Apc::new(|| ())).unwrap(), Pushed::WakeConsumer);
+            assert_eq!(q.try_park(), Park::Pending);
+            assert_eq!(drain(&q), 1);
+            assert_eq!(q.try_park(), Park::Parked);
+            q.close();
+            assert_eq!(
+                q.try_park(),
+                Park::Closed,
+                "closed wins over a standing announcement"
+            );
         }
     }
 

@@ -117,3 +117,8 @@ impl Snooze {
 
 /// Pads and aligns a value to a cache line, so producers and the consumer do not share one.
 pub(crate) use crossbeam_utils::CachePadded;
+
+/// A cell written once. Loom has no model of it; the one user (the readiness descriptor
+/// of `notifier.rs`) writes it on the owning thread before announcing it through the
+/// queue's tail word, which is what the models check (N3).
+pub(crate) use std::sync::OnceLock;

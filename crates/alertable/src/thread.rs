@@ -24,6 +24,8 @@ use std::time::Instant;
 
 use crate::apc::QueueApcError;
 use crate::dispatch::{Acquired, Dispatcher, WaitList, Waitable};
+use crate::message::ThreadMessages;
+use crate::notifier::Readiness;
 use crate::object::{OwnedMutexes, abandon_owned_mutexes};
 use crate::parker::Parker;
 use crate::queue::{Apc, ApcQueue, Park, Pushed};
@@ -48,6 +50,10 @@ pub(crate) struct ThreadInner {
     exit_waiters: WaitList,
     /// Mutexes this thread owns, abandoned when it exits (G72).
     pub(crate) owned_mutexes: OwnedMutexes,
+    /// The APC readiness descriptor, if the thread asked for one (notifier.rs).
+    pub(crate) readiness: Readiness,
+    /// The message queue, once the thread has called a message function (message.rs).
+    pub(crate) messages: ThreadMessages,
 }
 
 impl ThreadInner {
@@ -61,6 +67,8 @@ impl ThreadInner {
             exited: AtomicU32::new(0),
             exit_waiters: WaitList::new(),
             owned_mutexes: OwnedMutexes::new(Vec::new()),
+            readiness: Readiness::new(),
+            messages: ThreadMessages::new(),
         }
     }
 }
@@ -187,6 +195,8 @@ impl ThreadHandle {
             Ok(Pushed::Running) => Ok(()),
             Ok(Pushed::WakeConsumer) => {
                 self.inner.parker.unpark();
+                // A thread out in its event loop learns of the APC from its descriptor.
+                self.inner.readiness.notify();
                 Ok(())
             }
             Err(apc) => {
@@ -434,6 +444,14 @@ impl Context {
             Park::Parked => {}
         }
         self.park(deadline);
+        if self.this.inner.readiness.is_armed() {
+            // The announcement stays up for the thread's descriptor (notifier.rs N2).
+            return if self.has_pending() {
+                ApcWait::Pending
+            } else {
+                ApcWait::TimedOut
+            };
+        }
         // SAFETY: (T1) ⇒ (Q1); `try_park` returned `Parked`.
         if unsafe { self.this.inner.apcs.cancel_park() } {
             ApcWait::TimedOut
@@ -444,8 +462,22 @@ impl Context {
         }
     }
 
+    /// Announces the thread as parked without sleeping (Q7), for a thread that watches its
+    /// readiness descriptor (notifier.rs N2).
+    pub(crate) fn announce_park(&self) -> Park {
+        // SAFETY: (T1) ⇒ (Q1).
+        unsafe { self.this.inner.apcs.try_park() }
+    }
+
+    /// Withdraws a standing announcement; false if a producer cleared it first.
+    pub(crate) fn withdraw_park(&self) -> bool {
+        // SAFETY: (T1) ⇒ (Q1); a failed withdrawal changes nothing.
+        unsafe { self.this.inner.apcs.cancel_park() }
+    }
+
     /// Marks the thread exited: closes the APC queue, dropping what is pending (C35),
-    /// abandons the mutexes it owns (G72), and signals its handle (C36). Idempotent.
+    /// abandons the mutexes it owns (G72), destroys its message queue, and signals its
+    /// handle (C36). Idempotent.
     fn exit(&self) {
         // SAFETY: (T1) ⇒ (Q1).
         unsafe { self.this.inner.apcs.close() };
@@ -454,6 +486,7 @@ impl Context {
         // Every time, not only the first: thread-local destructors that run after the
         // first exit may still acquire mutexes.
         abandon_owned_mutexes(&mut lock, me);
+        self.this.inner.messages.destroy(&mut lock);
         if self.this.inner.exited.swap(1, Ordering::AcqRel) == 0 {
             self.this.inner.exit_waiters.wake_waiters(&mut lock);
         }

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use crate::SyncError;
 use crate::dispatch::{self, Outcome, Signal, WaitKind, Waitable};
+use crate::notifier;
 use crate::sys;
 use crate::thread::{ApcWait, Context, with_current};
 
@@ -178,7 +179,9 @@ fn sleep_plain(deadline: Option<Instant>) {
 /// Runs the calling thread's pending APCs now, without waiting; returns whether any ran.
 ///
 /// Like an alertable wait with a zero timeout, but for code that is not about to wait: an
-/// event loop that learned APCs are pending, for instance.
+/// event loop that learned APCs are pending, for instance. On a thread with an
+/// [`ApcNotifier`](crate::ApcNotifier) it also clears the readiness descriptor before it
+/// runs the APCs, and re-arms it after.
 ///
 /// # Examples
 ///
@@ -198,7 +201,7 @@ fn sleep_plain(deadline: Option<Instant>) {
 /// `NtTestAlert` (A3), which returns `STATUS_SUCCESS` either way; here the result tells
 /// whether APCs ran.
 pub fn test_alert() -> bool {
-    with_current(Context::drain)
+    with_current(notifier::test_alert)
 }
 
 /// The most objects one wait accepts.
@@ -249,8 +252,9 @@ impl WaitStatus {
 pub enum WaitError {
     /// The object list is empty. Win32: `ERROR_INVALID_PARAMETER` (87) (D46).
     NoObjects,
-    /// More than [`MAXIMUM_WAIT_OBJECTS`] objects. Win32: `ERROR_INVALID_PARAMETER` (87)
-    /// (D46).
+    /// More than [`MAXIMUM_WAIT_OBJECTS`] objects; for [`msg_wait`](crate::msg_wait), whose
+    /// message queue takes the last slot, more than 63. Win32: `ERROR_INVALID_PARAMETER`
+    /// (87) (D46, H82).
     TooManyObjects,
     /// The same object appears twice in a `wait_all`. Win32: `ERROR_INVALID_PARAMETER`
     /// (87), from `STATUS_INVALID_PARAMETER_MIX` (D50).
@@ -274,7 +278,11 @@ impl fmt::Display for WaitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::NoObjects => f.write_str("no objects to wait on"),
-            Self::TooManyObjects => write!(f, "more than {MAXIMUM_WAIT_OBJECTS} objects"),
+            Self::TooManyObjects => write!(
+                f,
+                "too many objects (a wait takes at most {MAXIMUM_WAIT_OBJECTS}, a message wait {})",
+                MAXIMUM_WAIT_OBJECTS - 1
+            ),
             Self::DuplicateObject => f.write_str("the same object appears twice in a wait-all"),
             Self::SignalFailed(e) => write!(f, "could not signal the object: {e}"),
         }
@@ -406,12 +414,7 @@ pub fn wait_all(
     alertable: Alertable,
 ) -> Result<WaitStatus, WaitError> {
     check_count(objects)?;
-    for (i, a) in objects.iter().enumerate() {
-        let a = std::ptr::from_ref(a.wait_list());
-        if objects[..i].iter().any(|b| std::ptr::eq(a, b.wait_list())) {
-            return Err(WaitError::DuplicateObject);
-        }
-    }
+    check_distinct(objects)?;
     wait_objects(objects, WaitKind::All, timeout, alertable, None)
 }
 
@@ -454,10 +457,21 @@ pub fn signal_and_wait(
 
 /// The instant `timeout` from now: `None` for INFINITE, for timeouts past the end of the
 /// clock, and for a zero timeout, which never sleeps and so needs no clock read.
-fn deadline_after(timeout: Option<Duration>) -> Option<Instant> {
+pub(crate) fn deadline_after(timeout: Option<Duration>) -> Option<Instant> {
     timeout
         .filter(|t| !t.is_zero())
         .and_then(|t| Instant::now().checked_add(t))
+}
+
+/// A wait-all takes each object once (D50).
+pub(crate) fn check_distinct(objects: &[&dyn Waitable]) -> Result<(), WaitError> {
+    for (i, a) in objects.iter().enumerate() {
+        let a = std::ptr::from_ref(a.wait_list());
+        if objects[..i].iter().any(|b| std::ptr::eq(a, b.wait_list())) {
+            return Err(WaitError::DuplicateObject);
+        }
+    }
+    Ok(())
 }
 
 fn check_count(objects: &[&dyn Waitable]) -> Result<(), WaitError> {
@@ -489,10 +503,15 @@ fn wait_objects(
         )
     })
     .map_err(WaitError::SignalFailed)?;
-    Ok(match outcome {
+    Ok(status_of(outcome))
+}
+
+/// The public form of a wait's outcome.
+pub(crate) fn status_of(outcome: Outcome) -> WaitStatus {
+    match outcome {
         Outcome::Signaled(i) => WaitStatus::Signaled(i),
         Outcome::Abandoned(i) => WaitStatus::Abandoned(i),
         Outcome::Alerted => WaitStatus::Alerted,
         Outcome::TimedOut => WaitStatus::TimedOut,
-    })
+    }
 }

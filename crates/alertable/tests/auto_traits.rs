@@ -1,9 +1,11 @@
 //! Auto traits of the public types (spec sections A, B, C: handles and errors cross
-//! threads, A4, C33, C37). These are compile-time assertions: the file fails to build if
-//! one of them stops holding.
+//! threads, A4, C33, C37; section H: messages and their errors cross threads, and the
+//! readiness descriptor stays on its thread). These are compile-time assertions: the file
+//! fails to build if one of them stops holding.
 
 use alertable::{
-    Alertable, Builder, JoinHandle, QueueApcError, ResumeError, SleepStatus, ThreadHandle,
+    Alertable, ApcNotifier, Builder, GetMessage, JoinHandle, Message, MsgWaitFlags, PeekRemove,
+    PostMessageError, QueueApcError, QueueStatus, ResumeError, SleepStatus, ThreadHandle,
 };
 
 fn send_sync<T: Send + Sync>() {}
@@ -19,6 +21,21 @@ fn join_handle_is_send<T: Send>() {
     send::<JoinHandle<T>>();
 }
 
+/// `Stays<T>::check` resolves only if `T` is not `Send`: for a `Send` type both impls
+/// apply and the call is ambiguous, which fails the build.
+trait Stays<Marker> {
+    fn check() {}
+}
+impl<T: ?Sized> Stays<()> for T {}
+impl<T: ?Sized + Send> Stays<u8> for T {}
+
+/// The same for `Sync`.
+trait StaysUnshared<Marker> {
+    fn check() {}
+}
+impl<T: ?Sized> StaysUnshared<()> for T {}
+impl<T: ?Sized + Sync> StaysUnshared<u8> for T {}
+
 /// Evaluated at compile time: naming the function instantiates every check.
 const _: fn() = || {
     // A handle is shared across threads to queue APCs (A1, B20) and resume (C33).
@@ -31,6 +48,16 @@ const _: fn() = || {
     join_handle_is_send::<()>();
     join_handle_is_send::<String>();
     join_handle_is_send::<std::sync::mpsc::Sender<u8>>();
+    // Messages and the message wait's arguments go anywhere (H77–H83).
+    send_sync::<Message>();
+    send_sync::<GetMessage>();
+    send_sync::<PeekRemove>();
+    send_sync::<PostMessageError>();
+    send_sync::<QueueStatus>();
+    send_sync::<MsgWaitFlags>();
+    // The readiness descriptor arms and disarms its own thread: it never leaves it.
+    <ApcNotifier as Stays<_>>::check();
+    <ApcNotifier as StaysUnshared<_>>::check();
 };
 
 /// The errors are ordinary `std::error::Error` values (A4, C37), usable with `?` into
@@ -39,6 +66,7 @@ const _: fn() = || {
 fn errors_are_std_errors() {
     error::<QueueApcError>();
     error::<ResumeError>();
+    error::<PostMessageError>();
     let boxed: Box<dyn std::error::Error + Send + Sync> = QueueApcError::ThreadExited.into();
     assert_eq!(boxed.to_string(), QueueApcError::ThreadExited.to_string());
 }
@@ -50,6 +78,12 @@ fn enums_are_plain_values() {
     value::<ResumeError>();
     value::<SleepStatus>();
     value::<Alertable>();
+    value::<Message>();
+    value::<GetMessage>();
+    value::<PeekRemove>();
+    value::<PostMessageError>();
+    value::<QueueStatus>();
+    value::<MsgWaitFlags>();
     assert_ne!(Alertable::Yes, Alertable::No);
     assert_ne!(SleepStatus::Elapsed, SleepStatus::Alerted);
 }

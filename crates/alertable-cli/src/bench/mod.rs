@@ -4,8 +4,8 @@
 //! against ours.
 //!
 //! Groups: `throughput`, `multi-producer`, `ping-pong`, `idle-wake`, `idle-cpu`,
-//! `allocations`, `objects`, `timers` and `port` (see `BENCHMARKS.md` at the repository root for
-//! what each measures).
+//! `allocations`, `objects`, `timers`, `io`, `port` and `calloop` (see `BENCHMARKS.md` at the
+//! repository root for what each measures).
 
 use std::fs;
 use std::io::IsTerminal;
@@ -18,6 +18,7 @@ use serde::Serialize;
 
 mod alloc;
 mod env;
+mod event_loop;
 mod goals;
 mod idle;
 mod io;
@@ -79,6 +80,8 @@ pub(crate) struct Settings {
     pub(crate) timer_one_shot_samples: usize,
     /// Completion packets per `port` run.
     pub(crate) port_packets: usize,
+    /// Wake-up samples per `calloop` consumer.
+    pub(crate) calloop_samples: usize,
 }
 
 fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -100,6 +103,7 @@ impl Settings {
             timer_arms: 100_000,
             timer_one_shot_samples: 500,
             port_packets: 500_000,
+            calloop_samples: 300,
         }
     }
 
@@ -117,6 +121,7 @@ impl Settings {
             timer_arms: 10_000,
             timer_one_shot_samples: 50,
             port_packets: 20_000,
+            calloop_samples: 30,
         }
     }
 }
@@ -168,7 +173,7 @@ struct Group {
     run: fn(&Settings, &Progress) -> GroupReport,
 }
 
-const GROUPS: [Group; 10] = [
+const GROUPS: [Group; 11] = [
     Group {
         name: "throughput",
         about: "1 producer sends closures to 1 consumer: ns per closure",
@@ -228,6 +233,12 @@ const GROUPS: [Group; 10] = [
         about: "packets through a completion port to 1, 2 and 4 workers vs crossbeam MPMC",
         steps: port::steps,
         run: port::run_group,
+    },
+    Group {
+        name: "calloop",
+        about: "APC wake-up inside a calloop loop via ApcNotifier, vs a thread in sleep_ex",
+        steps: event_loop::steps,
+        run: event_loop::run,
     },
 ];
 

@@ -22,6 +22,8 @@ mod basic;
 mod before_start;
 mod completion_port;
 mod journal;
+mod message_loop;
+mod modal_loop;
 mod not_alertable;
 mod race;
 mod read_file_ex;
@@ -44,6 +46,8 @@ const SCENARIOS: &[Scenario] = &[
     wait_vs_apc::SCENARIO,
     abandoned::SCENARIO,
     timer::SCENARIO,
+    message_loop::SCENARIO,
+    modal_loop::SCENARIO,
     read_file_ex::SCENARIO,
     completion_port::SCENARIO,
     actors::SCENARIO,

@@ -1,7 +1,11 @@
 //! Linux: futexes, thread ids and sleeping, through `rustix`.
 
+use std::io;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::time::{Duration, SystemTime};
 
+use rustix::event::{EventfdFlags, eventfd};
+use rustix::io::Errno;
 use rustix::thread::futex;
 
 use crate::sync::AtomicU32;
@@ -58,4 +62,48 @@ pub(crate) fn sleep(duration: Duration) {
 /// Gives up the rest of the time slice.
 pub(crate) fn yield_now() {
     std::thread::yield_now();
+}
+
+/// A readiness descriptor: an `eventfd`, non-blocking and closed on `exec`, whose counter
+/// is non-zero (readable) from a `notify` until the next `clear`.
+#[derive(Debug)]
+pub(crate) struct Notifier {
+    fd: OwnedFd,
+}
+
+impl Notifier {
+    /// A new, unreadable descriptor.
+    pub(crate) fn new() -> io::Result<Self> {
+        let fd = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?;
+        Ok(Self { fd })
+    }
+
+    /// Makes the descriptor readable.
+    pub(crate) fn notify(&self) {
+        loop {
+            match rustix::io::write(&self.fd, &1u64.to_ne_bytes()) {
+                Err(Errno::INTR) => {}
+                // Written; or EAGAIN: the counter is at its maximum, so it is readable
+                // already. Nothing else can fail for an eventfd we own.
+                _ => return,
+            }
+        }
+    }
+
+    /// Makes the descriptor unreadable again (resets the counter to zero).
+    pub(crate) fn clear(&self) {
+        let mut count = [0u8; 8];
+        loop {
+            match rustix::io::read(&self.fd, &mut count) {
+                Err(Errno::INTR) => {}
+                // Read (and so reset); or EAGAIN: it was not readable.
+                _ => return,
+            }
+        }
+    }
+
+    /// The descriptor, for an event loop to watch for readability.
+    pub(crate) fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
 }

@@ -3,6 +3,7 @@
 //! (sleepers re-check), and checking the word under the mutex closes the gap between the
 //! check and the sleep, exactly as the kernel's hash-bucket lock does.
 
+use std::io;
 use std::time::{Duration, SystemTime};
 
 use loom::sync::{Condvar, Mutex};
@@ -43,4 +44,36 @@ pub(crate) fn sleep(_duration: Duration) {
 
 pub(crate) fn yield_now() {
     loom::thread::yield_now();
+}
+
+/// The readiness descriptor, modelled: a word that is non-zero while "readable". Models
+/// wait for it with [`wait_readable`](Notifier::wait_readable), which stands for an event
+/// loop's `poll`.
+#[derive(Debug)]
+pub(crate) struct Notifier {
+    readable: AtomicU32,
+}
+
+impl Notifier {
+    pub(crate) fn new() -> io::Result<Self> {
+        Ok(Self {
+            readable: AtomicU32::new(0),
+        })
+    }
+
+    pub(crate) fn notify(&self) {
+        self.readable.store(1, Ordering::SeqCst);
+        futex_wake(&self.readable, u32::MAX);
+    }
+
+    pub(crate) fn clear(&self) {
+        self.readable.store(0, Ordering::SeqCst);
+    }
+
+    /// Sleeps until the descriptor is readable.
+    pub(crate) fn wait_readable(&self) {
+        while self.readable.load(Ordering::SeqCst) == 0 {
+            futex_wait(&self.readable, 0, None);
+        }
+    }
 }

@@ -11,6 +11,10 @@
 //! | `current_tid()` | the calling thread's OS thread id (never 0) |
 //! | `sleep(duration)` | sleeps the calling thread without waking for anything but the clock |
 //! | `yield_now()` | gives up the rest of the time slice |
+//! | `Notifier::new()` | a readiness descriptor (an `eventfd` on Linux) that an event loop can poll; not readable at first |
+//! | `Notifier::notify()` | makes it readable; never blocks, and repeated notifications before a `clear` are one |
+//! | `Notifier::clear()` | makes it unreadable again; never blocks |
+//! | `Notifier::as_fd()` | the descriptor, to poll for readability (absent under loom) |
 //!
 //! Spurious returns from `futex_wait` are allowed everywhere: every caller re-checks its
 //! condition in a loop. Under `--cfg loom` the futex is emulated with loom's mutex and
@@ -21,12 +25,12 @@
 mod linux;
 #[cfg(not(loom))]
 pub(crate) use linux::{
-    current_tid, futex_wait, futex_wait_until_wall, futex_wake, sleep, yield_now,
+    Notifier, current_tid, futex_wait, futex_wait_until_wall, futex_wake, sleep, yield_now,
 };
 
 #[cfg(loom)]
 mod loom;
 #[cfg(loom)]
 pub(crate) use self::loom::{
-    current_tid, futex_wait, futex_wait_until_wall, futex_wake, sleep, yield_now,
+    Notifier, current_tid, futex_wait, futex_wait_until_wall, futex_wake, sleep, yield_now,
 };
