@@ -101,6 +101,8 @@ pub use object::{
 pub use thread::{BlockObserver, defer_until_drained, set_block_observer};
 pub use thread::{Builder, JoinHandle, ResumeError, ThreadHandle, current, spawn};
 #[doc(hidden)]
+pub use thread::{PreparedThread, exit_current};
+#[doc(hidden)]
 pub use timers::armed_timers;
 pub use wait::{
     Alertable, MAXIMUM_WAIT_OBJECTS, SleepStatus, WaitError, WaitStatus, signal_and_wait, sleep_ex,

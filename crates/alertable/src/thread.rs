@@ -852,6 +852,84 @@ impl<T> JoinHandle<T> {
     }
 }
 
+// ---------------------------------------------------------------------------------------
+// Threads whose OS thread is created elsewhere.
+
+/// A thread's state made before its OS thread exists, for code that creates the OS thread
+/// itself rather than through [`Builder`] — the C ABI's `CreateThread`, whose threads must be
+/// plain pthreads so that `ExitThread` can end them with `pthread_exit`.
+///
+/// [`new`](Self::new) makes the state: the [`handle`](Self::handle) can queue APCs and
+/// [`resume`](ThreadHandle::resume) at once, before the OS thread runs. The new OS thread
+/// then calls [`enter`](Self::enter) before anything else, which does what a [`Builder`]
+/// thread does before its entry function: publish its id, wait at the start gate while
+/// suspended, install the context, and run the APCs queued so far (C34).
+///
+/// Such a thread counts as exited when its thread-local storage is torn down, which closes
+/// its APC queue, abandons its mutexes and signals its handle (C35, G72, C36), the same
+/// steps as for `main` and `std::thread` threads.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct PreparedThread {
+    thread: ThreadHandle,
+}
+
+impl PreparedThread {
+    /// Makes the state of a thread that does not run yet; with `suspended`, the thread
+    /// waits in [`enter`](Self::enter) until [`ThreadHandle::resume`] brings its suspend
+    /// count to zero.
+    pub fn new(suspended: bool) -> Self {
+        Self {
+            thread: ThreadHandle {
+                inner: Arc::new(ThreadInner::new(None, 0, u32::from(suspended))),
+            },
+        }
+    }
+
+    /// The handle of the thread to be.
+    pub fn handle(&self) -> &ThreadHandle {
+        &self.thread
+    }
+
+    /// Becomes this thread, on the new OS thread: publishes the thread id, waits while the
+    /// thread is suspended, installs the context, and runs every APC queued so far.
+    ///
+    /// # Panics
+    ///
+    /// If the calling thread already has a context (it has used the library before); then
+    /// nothing has changed. And with the panic of an APC that panics: the context stays
+    /// installed and the APCs behind it stay queued.
+    pub fn enter(self) {
+        assert!(
+            CONTEXT.with(|cell| cell.get().is_none()),
+            "PreparedThread::enter on a thread that already has a context"
+        );
+        let inner = self.thread.inner;
+        inner.tid.store(sys::current_tid(), Ordering::Release);
+        sys::futex_wake(&inner.tid, u32::MAX);
+        wait_for_start(&inner);
+        CONTEXT.with(|cell| {
+            if cell.set(Context::new(inner)).is_err() {
+                unreachable!("checked above, and only this thread sets its own context");
+            }
+        });
+        with_current(Context::drain);
+    }
+}
+
+/// Marks the calling thread exited now: closes its APC queue (dropping what is pending,
+/// C35), abandons the mutexes it owns (G72) and signals its handle (C36) — what otherwise
+/// happens when its thread-local storage is torn down.
+///
+/// For code that ends a thread in a way that skips those destructors: glibc does not run
+/// them when the main thread ends with `pthread_exit` (the C ABI's `ExitThread`). The
+/// thread must not use the library afterwards except to end; its waits are then no longer
+/// alertable.
+#[doc(hidden)]
+pub fn exit_current() {
+    with_current(Context::exit);
+}
+
 /// Owner contexts for loom models, which run on loom's threads where std thread-locals
 /// do not apply: each model thread makes its own.
 #[cfg(all(test, loom))]

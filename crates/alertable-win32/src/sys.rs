@@ -1,0 +1,170 @@
+//! The only module of this crate that talks to the OS directly.
+//!
+//! The contract the rest of the crate relies on:
+//!
+//! - `current_tid()`, `process_id()`: the kernel's ids for the calling thread and process;
+//! - `futex_wait(&AtomicU32, expected, timeout) -> FutexWait` and
+//!   `futex_wake(&AtomicU32, n)`: process-private futexes on words in caller memory (the
+//!   in-place locks of `lock.rs`);
+//! - `yield_now()`, `monotonic_ms()`;
+//! - `spawn_detached(stack, start, arg)`: a plain, detached pthread;
+//! - `exit_thread()` (`pthread_exit`) and `exit_process(code)` (`exit`).
+
+use core::ffi::c_void;
+use std::sync::atomic::AtomicU32;
+use std::time::Duration;
+
+/// The calling thread's kernel thread id (what Win32 calls the thread id).
+pub(crate) fn current_tid() -> u32 {
+    // SAFETY: `gettid` has no preconditions and cannot fail.
+    let tid = unsafe { libc::gettid() };
+    tid.unsigned_abs()
+}
+
+/// The process id.
+pub(crate) fn process_id() -> u32 {
+    // SAFETY: `getpid` has no preconditions and cannot fail.
+    let pid = unsafe { libc::getpid() };
+    pid.unsigned_abs()
+}
+
+/// Gives up the rest of the time slice.
+pub(crate) fn yield_now() {
+    // SAFETY: `sched_yield` has no preconditions; on Linux it always succeeds.
+    unsafe { libc::sched_yield() };
+}
+
+/// Milliseconds on the monotonic clock (which does not jump when the system time is set).
+pub(crate) fn monotonic_ms() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; CLOCK_MONOTONIC always exists on Linux.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    let secs = u64::try_from(ts.tv_sec).unwrap_or(0);
+    let nanos = u64::try_from(ts.tv_nsec).unwrap_or(0);
+    secs * 1000 + nanos / 1_000_000
+}
+
+/// How [`futex_wait`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FutexWait {
+    /// Woken, or the word did not hold `expected`, or a signal interrupted the sleep.
+    Woken,
+    /// The timeout elapsed.
+    TimedOut,
+}
+
+/// Sleeps while `word` holds `expected`, until woken or `timeout` (`None`: never) elapses.
+/// May also return spuriously, as `Woken`.
+pub(crate) fn futex_wait(word: &AtomicU32, expected: u32, timeout: Option<Duration>) -> FutexWait {
+    let ts = timeout.map(|t| libc::timespec {
+        tv_sec: libc::time_t::try_from(t.as_secs()).unwrap_or(libc::time_t::MAX),
+        tv_nsec: libc::c_long::from(t.subsec_nanos().min(999_999_999) as i32),
+    });
+    let ts_ptr = ts.as_ref().map_or(core::ptr::null(), core::ptr::from_ref);
+    // SAFETY: `word` is a live, aligned 32-bit atomic for the duration of the call; the
+    // timespec, if any, lives on this stack frame; FUTEX_WAIT only reads both.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_futex,
+            word.as_ptr(),
+            libc::FUTEX_WAIT | libc::FUTEX_PRIVATE_FLAG,
+            expected,
+            ts_ptr,
+        )
+    };
+    if r == -1 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ETIMEDOUT) {
+        FutexWait::TimedOut
+    } else {
+        FutexWait::Woken
+    }
+}
+
+/// Wakes up to `n` threads sleeping on `word`.
+pub(crate) fn futex_wake(word: &AtomicU32, n: i32) {
+    // SAFETY: `word` is a live, aligned 32-bit atomic; FUTEX_WAKE does not access memory
+    // through it, it only uses the address as a key.
+    unsafe {
+        libc::syscall(
+            libc::SYS_futex,
+            word.as_ptr(),
+            libc::FUTEX_WAKE | libc::FUTEX_PRIVATE_FLAG,
+            n,
+        )
+    };
+}
+
+/// Starts a detached pthread running `start(arg)`, with a stack of at least `stack_size`
+/// bytes (0: the default). Returns the `errno` value on failure.
+///
+/// # Safety
+///
+/// `start` must be sound to call with `arg` on a new thread.
+pub(crate) unsafe fn spawn_detached(
+    stack_size: usize,
+    start: extern "C" fn(*mut c_void) -> *mut c_void,
+    arg: *mut c_void,
+) -> Result<(), i32> {
+    let mut attr = core::mem::MaybeUninit::<libc::pthread_attr_t>::uninit();
+    // SAFETY: `attr` is writable storage for an attribute object.
+    let r = unsafe { libc::pthread_attr_init(attr.as_mut_ptr()) };
+    if r != 0 {
+        return Err(r);
+    }
+    let attr_ptr = attr.as_mut_ptr();
+    let result = (|| {
+        // SAFETY: `attr_ptr` was initialized by `pthread_attr_init` above.
+        let r =
+            unsafe { libc::pthread_attr_setdetachstate(attr_ptr, libc::PTHREAD_CREATE_DETACHED) };
+        if r != 0 {
+            return Err(r);
+        }
+        if stack_size != 0 {
+            // SAFETY: `sysconf` has no preconditions.
+            let page =
+                usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096);
+            let size = stack_size
+                .max(libc::PTHREAD_STACK_MIN)
+                .checked_next_multiple_of(page)
+                .ok_or(libc::EINVAL)?;
+            // SAFETY: `attr_ptr` is initialized; the size is at least PTHREAD_STACK_MIN.
+            let r = unsafe { libc::pthread_attr_setstacksize(attr_ptr, size) };
+            if r != 0 {
+                return Err(r);
+            }
+        }
+        let mut native: libc::pthread_t = 0;
+        // SAFETY: `attr_ptr` is initialized; the caller vouches for `start(arg)`.
+        let r = unsafe { libc::pthread_create(&mut native, attr_ptr, start, arg) };
+        if r != 0 {
+            return Err(r);
+        }
+        Ok(())
+    })();
+    // SAFETY: `attr_ptr` is initialized and no longer needed.
+    unsafe { libc::pthread_attr_destroy(attr_ptr) };
+    result
+}
+
+/// Ends the calling thread with `pthread_exit`: glibc unwinds the thread's stack with a
+/// forced unwind, then runs its thread-local destructors.
+///
+/// # Safety
+///
+/// Every frame between the thread's start and this call must let a forced unwind pass:
+/// C frames, and Rust frames without landing pads (no live values with destructors, no
+/// `catch_unwind`). See `thread.rs`.
+pub(crate) unsafe fn exit_thread() -> ! {
+    // SAFETY: the caller guarantees the frames above may be force-unwound.
+    unsafe { libc::pthread_exit(core::ptr::null_mut()) }
+}
+
+/// Ends the process with `exit(code)`: `atexit` handlers run and C streams are flushed.
+pub(crate) fn exit_process(code: u32) -> ! {
+    // Exit statuses are 8 bits on Linux; the low byte of the code is what the parent sees.
+    let status = code.to_le_bytes()[0];
+    // SAFETY: `exit` is always callable; it does not return.
+    unsafe { libc::exit(i32::from(status)) }
+}

@@ -1,0 +1,433 @@
+//! The Win32 types of `windows.h`, with the sizes they have on Linux (LP64).
+//!
+//! Integer types keep their Windows widths: `DWORD`, `LONG` and `ULONG` are 32 bits (on
+//! Windows `long` is 32 bits; on Linux it is 64, so the header uses `uint32_t`/`int32_t`).
+//! `WCHAR` is `wchar_t`, which is 32 bits on Linux, so `L""` literals and `wprintf` work
+//! unchanged. Pointer-sized types (`ULONG_PTR`, `SIZE_T`, `HANDLE`) are 64 bits.
+//!
+//! Callback types that the library calls from within its own waits (`PAPCFUNC`,
+//! `PTIMERAPCROUTINE`, `LPOVERLAPPED_COMPLETION_ROUTINE`) are declared `extern "C-unwind"`
+//! on the Rust side: the C calling convention, and the one unwind the library lets through
+//! a callback, [`ExitThread`](crate::ExitThread) called inside it (see `thread.rs`).
+
+use core::ffi::{c_char, c_int, c_longlong, c_uint, c_ulonglong, c_void};
+
+// ---------------------------------------------------------------------------------------
+// Integers.
+
+/// Win32 `BOOL`: a C `int`, non-zero for true.
+pub type BOOL = c_int;
+/// Win32 `BOOLEAN`: one byte, non-zero for true.
+pub type BOOLEAN = BYTE;
+/// Win32 `BYTE`: an unsigned 8-bit integer.
+pub type BYTE = u8;
+/// Win32 `WORD`: an unsigned 16-bit integer.
+pub type WORD = u16;
+/// Win32 `DWORD`: an unsigned 32-bit integer (`uint32_t`; `unsigned long` on Windows).
+pub type DWORD = u32;
+/// Win32 `INT`: a C `int`.
+pub type INT = c_int;
+/// Win32 `UINT`: a C `unsigned int`.
+pub type UINT = c_uint;
+/// Win32 `LONG`: a signed 32-bit integer (`int32_t`; `long` on Windows).
+pub type LONG = i32;
+/// Win32 `ULONG`: an unsigned 32-bit integer.
+pub type ULONG = u32;
+/// Win32 `LONGLONG`: a C `long long`.
+pub type LONGLONG = c_longlong;
+/// Win32 `ULONGLONG`: a C `unsigned long long`.
+pub type ULONGLONG = c_ulonglong;
+/// Win32 `LONG_PTR`: a signed pointer-sized integer.
+pub type LONG_PTR = isize;
+/// Win32 `ULONG_PTR`: an unsigned pointer-sized integer; the parameter of an APC.
+pub type ULONG_PTR = usize;
+/// Win32 `INT_PTR`: a signed pointer-sized integer.
+pub type INT_PTR = isize;
+/// Win32 `UINT_PTR`: an unsigned pointer-sized integer.
+pub type UINT_PTR = usize;
+/// Win32 `DWORD_PTR`: an unsigned pointer-sized integer.
+pub type DWORD_PTR = ULONG_PTR;
+/// Win32 `SIZE_T`: `size_t`.
+pub type SIZE_T = usize;
+
+/// Win32 `PVOID`: an untyped pointer.
+pub type PVOID = *mut c_void;
+/// Win32 `LPVOID`: an untyped pointer.
+pub type LPVOID = *mut c_void;
+/// Win32 `LPCVOID`: an untyped pointer to constant data.
+pub type LPCVOID = *const c_void;
+/// Win32 `PDWORD`: a pointer to a `DWORD`.
+pub type PDWORD = *mut DWORD;
+/// Win32 `LPDWORD`: a pointer to a `DWORD`.
+pub type LPDWORD = *mut DWORD;
+/// Win32 `PLONG`: a pointer to a `LONG`.
+pub type PLONG = *mut LONG;
+/// Win32 `LPLONG`: a pointer to a `LONG`.
+pub type LPLONG = *mut LONG;
+
+// ---------------------------------------------------------------------------------------
+// Handles.
+
+/// Win32 `HANDLE`: an opaque reference to an object in the process's handle table (see
+/// `handle.rs`), or one of the pseudo-handles of `GetCurrentThread` and
+/// `GetCurrentProcess`.
+pub type HANDLE = *mut c_void;
+/// Win32 `PHANDLE`: a pointer to a `HANDLE`.
+pub type PHANDLE = *mut HANDLE;
+/// Win32 `LPHANDLE`: a pointer to a `HANDLE`.
+pub type LPHANDLE = *mut HANDLE;
+/// Win32 `HWND`: a window handle; here only the `hwnd` field of a [`MSG`] (no windows exist).
+pub type HWND = HANDLE;
+/// Win32 `HMODULE`: a module handle; here only a field of [`REASON_CONTEXT`].
+pub type HMODULE = HANDLE;
+
+// ---------------------------------------------------------------------------------------
+// Characters and strings.
+
+/// Win32 `CHAR`: a C `char`. `…A` functions read and write UTF-8.
+pub type CHAR = c_char;
+/// Win32 `WCHAR`: `wchar_t`, which is 32 bits (UTF-32) on Linux, so that `L""` literals
+/// and `wprintf` work unchanged. `…W` functions read and write it.
+pub type WCHAR = libc::wchar_t;
+/// Win32 `LPSTR`: a NUL-terminated narrow string.
+pub type LPSTR = *mut CHAR;
+/// Win32 `LPCSTR`: a constant NUL-terminated narrow string.
+pub type LPCSTR = *const CHAR;
+/// Win32 `LPWSTR`: a NUL-terminated wide string.
+pub type LPWSTR = *mut WCHAR;
+/// Win32 `LPCWSTR`: a constant NUL-terminated wide string.
+pub type LPCWSTR = *const WCHAR;
+
+// ---------------------------------------------------------------------------------------
+// Window-message integers (for `MSG`).
+
+/// Win32 `WPARAM`: the word parameter of a message.
+pub type WPARAM = UINT_PTR;
+/// Win32 `LPARAM`: the long parameter of a message.
+pub type LPARAM = LONG_PTR;
+/// Win32 `LRESULT`: the result of a message.
+pub type LRESULT = LONG_PTR;
+
+// ---------------------------------------------------------------------------------------
+// Structures.
+
+/// The two halves of a [`LARGE_INTEGER`].
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LARGE_INTEGER_PARTS {
+    /// The low 32 bits.
+    pub LowPart: DWORD,
+    /// The high 32 bits, signed.
+    pub HighPart: LONG,
+}
+
+/// Win32 `LARGE_INTEGER`: a signed 64-bit integer, also readable as two halves.
+///
+/// In C the halves are reachable directly (`li.LowPart`) and through `li.u`; here through
+/// `DUMMYSTRUCTNAME` and `u`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub union LARGE_INTEGER {
+    /// The halves (anonymous in C).
+    pub DUMMYSTRUCTNAME: LARGE_INTEGER_PARTS,
+    /// The halves, named.
+    pub u: LARGE_INTEGER_PARTS,
+    /// The whole value.
+    pub QuadPart: LONGLONG,
+}
+
+impl core::fmt::Debug for LARGE_INTEGER {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // SAFETY: every member is plain integers covering the same 8 bytes, so any bit
+        // pattern is a valid `LONGLONG`.
+        let quad = unsafe { self.QuadPart };
+        f.debug_struct("LARGE_INTEGER")
+            .field("QuadPart", &quad)
+            .finish()
+    }
+}
+
+/// Win32 `PLARGE_INTEGER`.
+pub type PLARGE_INTEGER = *mut LARGE_INTEGER;
+
+/// Win32 `FILETIME`: 100-nanosecond intervals since 1601-01-01 UTC, in two halves.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FILETIME {
+    /// The low 32 bits.
+    pub dwLowDateTime: DWORD,
+    /// The high 32 bits.
+    pub dwHighDateTime: DWORD,
+}
+
+/// Win32 `PFILETIME`.
+pub type PFILETIME = *mut FILETIME;
+/// Win32 `LPFILETIME`.
+pub type LPFILETIME = *mut FILETIME;
+
+/// Win32 `SECURITY_ATTRIBUTES`: accepted and ignored (there are no security descriptors
+/// and no handle inheritance across processes).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct SECURITY_ATTRIBUTES {
+    /// The size of this structure.
+    pub nLength: DWORD,
+    /// A security descriptor (ignored).
+    pub lpSecurityDescriptor: LPVOID,
+    /// Whether the handle is inheritable (ignored).
+    pub bInheritHandle: BOOL,
+}
+
+/// Win32 `PSECURITY_ATTRIBUTES`.
+pub type PSECURITY_ATTRIBUTES = *mut SECURITY_ATTRIBUTES;
+/// Win32 `LPSECURITY_ATTRIBUTES`.
+pub type LPSECURITY_ATTRIBUTES = *mut SECURITY_ATTRIBUTES;
+
+/// The file offset of an [`OVERLAPPED`], in two halves.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OVERLAPPED_OFFSET {
+    /// The low 32 bits of the file offset.
+    pub Offset: DWORD,
+    /// The high 32 bits of the file offset.
+    pub OffsetHigh: DWORD,
+}
+
+/// The offset-or-pointer member of an [`OVERLAPPED`] (anonymous in C).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub union OVERLAPPED_OFFSET_OR_POINTER {
+    /// The file offset (anonymous in C: `ov.Offset`, `ov.OffsetHigh`).
+    pub DUMMYSTRUCTNAME: OVERLAPPED_OFFSET,
+    /// A pointer, for devices without offsets.
+    pub Pointer: PVOID,
+}
+
+impl core::fmt::Debug for OVERLAPPED_OFFSET_OR_POINTER {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // SAFETY: both members are plain data covering the same bytes, so any bit pattern
+        // is a valid pointer value (never dereferenced here).
+        let pointer = unsafe { self.Pointer };
+        f.debug_struct("OVERLAPPED_OFFSET_OR_POINTER")
+            .field("Pointer", &pointer)
+            .finish()
+    }
+}
+
+/// Win32 `OVERLAPPED`: the state of one asynchronous I/O request.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct OVERLAPPED {
+    /// The request's status code.
+    pub Internal: ULONG_PTR,
+    /// The number of bytes transferred.
+    pub InternalHigh: ULONG_PTR,
+    /// The file offset or a pointer (anonymous in C).
+    pub DUMMYUNIONNAME: OVERLAPPED_OFFSET_OR_POINTER,
+    /// The event signaled on completion, or `NULL`.
+    pub hEvent: HANDLE,
+}
+
+impl core::fmt::Debug for OVERLAPPED {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("OVERLAPPED")
+            .field("Internal", &self.Internal)
+            .field("InternalHigh", &self.InternalHigh)
+            .field("hEvent", &self.hEvent)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Win32 `LPOVERLAPPED`.
+pub type LPOVERLAPPED = *mut OVERLAPPED;
+
+/// Win32 `OVERLAPPED_ENTRY`: one packet removed from a completion port.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct OVERLAPPED_ENTRY {
+    /// The completion key.
+    pub lpCompletionKey: ULONG_PTR,
+    /// The request's `OVERLAPPED`.
+    pub lpOverlapped: LPOVERLAPPED,
+    /// The request's status code.
+    pub Internal: ULONG_PTR,
+    /// The number of bytes transferred.
+    pub dwNumberOfBytesTransferred: DWORD,
+}
+
+/// Win32 `LPOVERLAPPED_ENTRY`.
+pub type LPOVERLAPPED_ENTRY = *mut OVERLAPPED_ENTRY;
+
+/// Win32 `POINT`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct POINT {
+    /// The x coordinate.
+    pub x: LONG,
+    /// The y coordinate.
+    pub y: LONG,
+}
+
+/// Win32 `MSG`: one message of a thread's message queue.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct MSG {
+    /// The window (always `NULL`: there are no windows, only thread messages).
+    pub hwnd: HWND,
+    /// The message number (`WM_QUIT`, `WM_USER + n`, …).
+    pub message: UINT,
+    /// The word parameter.
+    pub wParam: WPARAM,
+    /// The long parameter.
+    pub lParam: LPARAM,
+    /// When the message was posted (`GetTickCount` milliseconds).
+    pub time: DWORD,
+    /// The cursor position (always zero).
+    pub pt: POINT,
+}
+
+/// Win32 `PMSG`.
+pub type PMSG = *mut MSG;
+/// Win32 `LPMSG`.
+pub type LPMSG = *mut MSG;
+
+/// The detailed form of a [`REASON_CONTEXT`]'s reason.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct REASON_CONTEXT_DETAILED {
+    /// The module holding the localized string.
+    pub LocalizedReasonModule: HMODULE,
+    /// The string's resource id.
+    pub LocalizedReasonId: ULONG,
+    /// The number of insertion strings.
+    pub ReasonStringCount: ULONG,
+    /// The insertion strings.
+    pub ReasonStrings: *mut LPWSTR,
+}
+
+/// The reason of a [`REASON_CONTEXT`]: detailed or a simple string.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub union REASON_CONTEXT_REASON {
+    /// A localized, detailed reason.
+    pub Detailed: REASON_CONTEXT_DETAILED,
+    /// A plain string.
+    pub SimpleReasonString: LPWSTR,
+}
+
+impl core::fmt::Debug for REASON_CONTEXT_REASON {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("REASON_CONTEXT_REASON")
+            .finish_non_exhaustive()
+    }
+}
+
+/// Win32 `REASON_CONTEXT`: why a timer wakes the computer; accepted and ignored by
+/// [`SetWaitableTimerEx`](crate::SetWaitableTimerEx).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct REASON_CONTEXT {
+    /// `POWER_REQUEST_CONTEXT_VERSION`.
+    pub Version: ULONG,
+    /// `POWER_REQUEST_CONTEXT_SIMPLE_STRING` or `POWER_REQUEST_CONTEXT_DETAILED_STRING`.
+    pub Flags: DWORD,
+    /// The reason.
+    pub Reason: REASON_CONTEXT_REASON,
+}
+
+impl core::fmt::Debug for REASON_CONTEXT {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("REASON_CONTEXT")
+            .field("Version", &self.Version)
+            .field("Flags", &self.Flags)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Win32 `PREASON_CONTEXT`.
+pub type PREASON_CONTEXT = *mut REASON_CONTEXT;
+
+/// Win32 `CRITICAL_SECTION`, with Windows' x64 layout (40 bytes). The library keeps its lock
+/// word in `LockCount`, the owner's thread id in `OwningThread` and the recursion depth in
+/// `RecursionCount`; the other fields are unused.
+#[repr(C)]
+#[derive(Debug)]
+pub struct CRITICAL_SECTION {
+    /// Unused (Windows' debug information).
+    pub DebugInfo: PVOID,
+    /// The lock word: 0 free, 1 held, 2 held with waiters.
+    pub LockCount: LONG,
+    /// How many times the owner has entered.
+    pub RecursionCount: LONG,
+    /// The owner's thread id, or 0.
+    pub OwningThread: HANDLE,
+    /// Unused.
+    pub LockSemaphore: HANDLE,
+    /// Accepted and unused.
+    pub SpinCount: ULONG_PTR,
+}
+
+/// Win32 `PCRITICAL_SECTION`.
+pub type PCRITICAL_SECTION = *mut CRITICAL_SECTION;
+/// Win32 `LPCRITICAL_SECTION`.
+pub type LPCRITICAL_SECTION = *mut CRITICAL_SECTION;
+
+/// Win32 `SRWLOCK`: a slim reader/writer lock, one pointer wide, zero when free
+/// (`SRWLOCK_INIT`).
+#[repr(C)]
+#[derive(Debug)]
+pub struct SRWLOCK {
+    /// The lock word (its first 32 bits).
+    pub Ptr: PVOID,
+}
+
+/// Win32 `PSRWLOCK`.
+pub type PSRWLOCK = *mut SRWLOCK;
+
+/// Win32 `CONDITION_VARIABLE`: one pointer wide, zero when new
+/// (`CONDITION_VARIABLE_INIT`).
+#[repr(C)]
+#[derive(Debug)]
+pub struct CONDITION_VARIABLE {
+    /// The wake-up sequence number (its first 32 bits).
+    pub Ptr: PVOID,
+}
+
+/// Win32 `PCONDITION_VARIABLE`.
+pub type PCONDITION_VARIABLE = *mut CONDITION_VARIABLE;
+
+// ---------------------------------------------------------------------------------------
+// Callbacks.
+
+/// Win32 `PAPCFUNC`: a user APC, `void f(ULONG_PTR)`, queued with
+/// [`QueueUserAPC`](crate::QueueUserAPC).
+pub type PAPCFUNC = Option<unsafe extern "C-unwind" fn(Parameter: ULONG_PTR)>;
+
+/// Win32 `PTIMERAPCROUTINE`: a waitable timer's completion routine, called with its
+/// argument and the UTC `FILETIME` at which the timer fired, in two halves.
+pub type PTIMERAPCROUTINE = Option<
+    unsafe extern "C-unwind" fn(
+        lpArgToCompletionRoutine: LPVOID,
+        dwTimerLowValue: DWORD,
+        dwTimerHighValue: DWORD,
+    ),
+>;
+
+/// Win32 `LPOVERLAPPED_COMPLETION_ROUTINE`: an I/O completion routine, called with the
+/// error code, the bytes transferred and the request's `OVERLAPPED`.
+pub type LPOVERLAPPED_COMPLETION_ROUTINE = Option<
+    unsafe extern "C-unwind" fn(
+        dwErrorCode: DWORD,
+        dwNumberOfBytesTransfered: DWORD,
+        lpOverlapped: LPOVERLAPPED,
+    ),
+>;
+
+/// Win32 `LPTHREAD_START_ROUTINE`: a thread's entry point, `DWORD f(LPVOID)`, whose return
+/// value becomes the thread's exit code.
+///
+/// Called as plain `extern "C"` (it may not unwind): the frame that calls it must let
+/// `pthread_exit`'s forced unwind pass, see [`ExitThread`](crate::ExitThread).
+pub type LPTHREAD_START_ROUTINE = Option<unsafe extern "C" fn(lpThreadParameter: LPVOID) -> DWORD>;
+/// Win32 `PTHREAD_START_ROUTINE`.
+pub type PTHREAD_START_ROUTINE = LPTHREAD_START_ROUTINE;

@@ -1,0 +1,113 @@
+//! Where this library knowingly differs from Windows, checked so the differences stay
+//! exactly the documented ones. (The C conformance suite holds only what Windows does.)
+
+use std::ptr::{null, null_mut};
+
+use alertable_win32::*;
+
+unsafe extern "C-unwind" fn never(_: ULONG_PTR) {
+    unreachable!("a NULL APC queues nothing");
+}
+
+unsafe extern "C" fn returns(_: LPVOID) -> DWORD {
+    0
+}
+
+/// A2 at the Win32 level: `QueueUserAPC(NULL, …)` queues nothing and succeeds. Windows
+/// queues a call of the NULL routine, which crashes the target when delivered.
+#[test]
+fn a2_null_apc_routine_is_a_no_op() {
+    // SAFETY: a NULL routine is never called.
+    assert_ne!(unsafe { QueueUserAPC(None, GetCurrentThread(), 0) }, 0);
+    assert_eq!(SleepEx(0, TRUE), 0, "nothing was delivered");
+    let _ = never; // the routine a non-NULL APC would have used
+}
+
+/// `SuspendThread` on a running thread fails with `ERROR_NOT_SUPPORTED`: Linux has no safe
+/// way to stop a thread at an arbitrary point. Windows suspends it.
+#[test]
+fn suspending_a_running_thread_is_not_supported() {
+    SetLastError(0);
+    assert_eq!(SuspendThread(GetCurrentThread()), DWORD::MAX);
+    assert_eq!(GetLastError(), ERROR_NOT_SUPPORTED);
+}
+
+/// `CreateThread` with a NULL entry point fails with `ERROR_INVALID_PARAMETER`; Windows
+/// creates the thread, which then crashes.
+#[test]
+fn create_thread_without_entry_point_fails() {
+    SetLastError(0);
+    // SAFETY: no entry point is called; the id pointer is NULL.
+    let h = unsafe { CreateThread(null_mut(), 0, None, null_mut(), 0, null_mut()) };
+    assert!(h.is_null());
+    assert_eq!(GetLastError(), ERROR_INVALID_PARAMETER);
+}
+
+/// Required pointers that are NULL fail with `ERROR_NOACCESS`; Windows would fault or
+/// report the same code.
+#[test]
+fn null_required_pointers_fail_with_noaccess() {
+    // SAFETY: the start routine is sound; the handle is closed below.
+    let t = unsafe { CreateThread(null_mut(), 0, Some(returns), null_mut(), 0, null_mut()) };
+    assert!(!t.is_null());
+    SetLastError(0);
+    // SAFETY: a NULL out pointer is refused, not written.
+    assert_eq!(unsafe { GetExitCodeThread(t, null_mut()) }, FALSE);
+    assert_eq!(GetLastError(), ERROR_NOACCESS);
+    SetLastError(0);
+    // SAFETY: a NULL handle array is refused, not read.
+    let r = unsafe { WaitForMultipleObjects(1, null(), FALSE, 0) };
+    assert_eq!(r, WAIT_FAILED);
+    assert_eq!(GetLastError(), ERROR_NOACCESS);
+    assert_eq!(WaitForSingleObject(t, INFINITE), WAIT_OBJECT_0);
+    assert_ne!(CloseHandle(t), 0);
+}
+
+/// Closing a pseudo-handle has no effect and fails with `ERROR_INVALID_HANDLE`.
+#[test]
+fn closing_a_pseudo_handle_fails_and_changes_nothing() {
+    for pseudo in [GetCurrentThread(), GetCurrentProcess()] {
+        SetLastError(0);
+        assert_eq!(CloseHandle(pseudo), FALSE);
+        assert_eq!(GetLastError(), ERROR_INVALID_HANDLE);
+    }
+    assert_eq!(WaitForSingleObject(GetCurrentThread(), 0), WAIT_TIMEOUT);
+}
+
+/// Names are per process: they work within it as on Windows (checked by the C suite), and
+/// an empty name is no name.
+#[test]
+fn an_empty_name_is_no_name() {
+    let empty = [0 as WCHAR];
+    // SAFETY: `empty` is a NUL-terminated wide string.
+    let (a, b) = unsafe {
+        (
+            CreateEventW(null_mut(), TRUE, FALSE, empty.as_ptr()),
+            CreateEventW(null_mut(), TRUE, FALSE, empty.as_ptr()),
+        )
+    };
+    assert_eq!(GetLastError(), ERROR_SUCCESS, "the second is a new event");
+    assert_ne!(SetEvent(a), 0);
+    assert_eq!(WaitForSingleObject(b, 0), WAIT_TIMEOUT, "separate events");
+    assert_ne!(CloseHandle(a), 0);
+    assert_ne!(CloseHandle(b), 0);
+}
+
+/// Names outlive no handle: once every handle is closed the name is free again.
+#[test]
+fn a_name_lives_while_a_handle_does() {
+    let name = b"differences-name\0";
+    // SAFETY: `name` is NUL-terminated.
+    let first = unsafe { CreateMutexA(null_mut(), FALSE, name.as_ptr().cast()) };
+    assert_eq!(GetLastError(), ERROR_SUCCESS);
+    // SAFETY: as above.
+    let second = unsafe { CreateMutexA(null_mut(), FALSE, name.as_ptr().cast()) };
+    assert_eq!(GetLastError(), ERROR_ALREADY_EXISTS);
+    assert_ne!(CloseHandle(first), 0);
+    assert_ne!(CloseHandle(second), 0);
+    // SAFETY: as above.
+    let third = unsafe { CreateEventA(null_mut(), TRUE, FALSE, name.as_ptr().cast()) };
+    assert!(!third.is_null(), "the name is free for any kind again");
+    assert_eq!(GetLastError(), ERROR_SUCCESS);
+    assert_ne!(CloseHandle(third), 0);
+}

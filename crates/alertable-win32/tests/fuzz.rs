@@ -1,0 +1,930 @@
+//! Every exported function, called with random, stale and made-up handles and random
+//! arguments, for a fixed number of seeded iterations: nothing crashes, nothing hangs, and
+//! every failure leaves one of the error codes its documentation lists.
+//!
+//! Pointer arguments are `NULL` or valid buffers (a C caller's bad pointer is its own
+//! undefined behaviour, as on Windows); handles and integers are anything. Waits use
+//! timeouts of 0 or 1 ms. `ExitProcess` is not called (it would end the test), and
+//! `ExitThread` only on the threads this test creates, from their entry points and from
+//! APCs. The random generator is a seeded xorshift, so a failure replays exactly.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ptr::{null, null_mut};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use alertable_win32::*;
+
+const SEED: u64 = 0x5eed_a1e7_ab1e_0001;
+const ITERATIONS: usize = 40_000;
+/// The last error set before each call, to see whether a call changed it.
+const SENTINEL: DWORD = 0xfeed_face;
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn chance(&mut self, one_in: u64) -> bool {
+        self.below(one_in) == 0
+    }
+    fn int(&mut self) -> i32 {
+        match self.below(4) {
+            0 => self.below(5) as i32 - 2,
+            1 => self.next() as i32,
+            2 => [i32::MIN, i32::MAX, -1, 0, 1][self.below(5) as usize],
+            _ => self.below(100) as i32,
+        }
+    }
+}
+
+static APCS_RUN: AtomicUsize = AtomicUsize::new(0);
+
+unsafe extern "C-unwind" fn count_apc(_: ULONG_PTR) {
+    APCS_RUN.fetch_add(1, Ordering::Relaxed);
+}
+
+unsafe extern "C-unwind" fn count_routine(_: LPVOID, _: DWORD, _: DWORD) {
+    APCS_RUN.fetch_add(1, Ordering::Relaxed);
+}
+
+unsafe extern "C-unwind" fn exit_apc(code: ULONG_PTR) {
+    // SAFETY: queued only by `exit_in_apc` to its own thread, made by CreateThread.
+    unsafe { ExitThread(code as DWORD) }
+}
+
+// The two functions a thread routine calls on its way to `pthread_exit`, declared as a C
+// program sees them: plain C functions. A Rust `extern "C"` routine calling the crate's
+// `extern "C-unwind"` items directly would get an abort-on-unwind landing pad, which the
+// forced unwind of `pthread_exit` must not meet (thread.rs, X1); C code has none.
+unsafe extern "C" {
+    #[link_name = "ExitThread"]
+    fn exit_thread_as_c(code: DWORD) -> !;
+    #[link_name = "SleepEx"]
+    fn sleep_ex_as_c(ms: DWORD, alertable: BOOL) -> DWORD;
+}
+
+unsafe extern "C" fn returns(_: LPVOID) -> DWORD {
+    1
+}
+
+unsafe extern "C" fn exits(_: LPVOID) -> DWORD {
+    // SAFETY: a thread made by CreateThread, outside any callback.
+    unsafe { exit_thread_as_c(2) }
+}
+
+unsafe extern "C" fn sleeps(_: LPVOID) -> DWORD {
+    // SAFETY: no preconditions.
+    unsafe { sleep_ex_as_c(1, TRUE) };
+    3
+}
+
+unsafe extern "C" fn exit_in_apc(_: LPVOID) -> DWORD {
+    // SAFETY: `exit_apc` may run on this thread, made by CreateThread.
+    unsafe { QueueUserAPC(Some(exit_apc), GetCurrentThread(), 4) };
+    // SAFETY: no preconditions; the APC ends the thread inside this wait.
+    unsafe { sleep_ex_as_c(INFINITE, TRUE) };
+    5
+}
+
+const ROUTINES: [unsafe extern "C" fn(LPVOID) -> DWORD; 4] = [returns, exits, sleeps, exit_in_apc];
+
+/// The handles the calls draw from.
+struct Pool {
+    handles: Vec<HANDLE>,
+    /// Created threads, through handles the random calls never see, joined at the end.
+    threads: Vec<HANDLE>,
+}
+
+impl Pool {
+    fn pick(&self, rng: &mut Rng) -> HANDLE {
+        match rng.below(10) {
+            0 => [
+                null_mut(),
+                GetCurrentThread(),
+                GetCurrentProcess(),
+                INVALID_HANDLE_VALUE,
+                std::ptr::without_provenance_mut(3),
+                std::ptr::without_provenance_mut(0xdead_beef),
+            ][rng.below(6) as usize],
+            1 => std::ptr::without_provenance_mut(rng.next() as usize),
+            2 => std::ptr::without_provenance_mut((rng.next() as u32 as usize) << 2),
+            _ if self.handles.is_empty() => null_mut(),
+            _ => {
+                let h = self.handles[rng.below(self.handles.len() as u64) as usize];
+                // Sometimes with tag bits, which Windows ignores (D43).
+                std::ptr::without_provenance_mut(
+                    h.addr() | (rng.below(4) as usize * usize::from(rng.chance(8))),
+                )
+            }
+        }
+    }
+
+    fn add(&mut self, h: HANDLE) {
+        if !h.is_null() {
+            self.handles.push(h);
+        }
+    }
+}
+
+/// What one call did.
+enum Outcome {
+    /// It succeeded and left the last error alone.
+    Kept,
+    /// It succeeded and may set the last error to one of these (`Create…`: 0 or 183).
+    SetsOnSuccess(&'static [DWORD]),
+    /// It failed: the last error must be one of these.
+    Failed(&'static [DWORD]),
+    /// A sequence of calls whose own checks passed (`true`) or not; the last error is not
+    /// looked at (the sequence includes failing calls on purpose).
+    Asserted(bool),
+    /// Its result says nothing checkable.
+    Unchecked,
+}
+
+fn name_a(rng: &mut Rng) -> (Vec<u8>, bool) {
+    match rng.below(3) {
+        0 => (Vec::new(), false),
+        n => (format!("fuzz-name-{n}\0").into_bytes(), true),
+    }
+}
+
+fn name_w(rng: &mut Rng) -> (Vec<WCHAR>, bool) {
+    match rng.below(4) {
+        0 => (Vec::new(), false),
+        3 => (vec![0xD800, 0], true), // not a Unicode scalar value
+        n => (
+            format!("fuzz-name-{n}")
+                .chars()
+                .map(|c| c as WCHAR)
+                .chain([0])
+                .collect(),
+            true,
+        ),
+    }
+}
+
+const CREATED: &[DWORD] = &[ERROR_SUCCESS, ERROR_ALREADY_EXISTS];
+const ON_WAIT: &[DWORD] = &[ERROR_INVALID_HANDLE];
+
+/// One random call of function number `op`; returns its name and outcome.
+#[allow(clippy::too_many_lines)] // one arm per exported function
+fn call(op: u64, rng: &mut Rng, pool: &mut Pool, tmp: &[u8]) -> (&'static str, Outcome) {
+    let ms = if rng.chance(16) { 1 } else { 0 };
+    let flag = BOOL::from(rng.chance(2));
+    let h = pool.pick(rng);
+    let h2 = pool.pick(rng);
+    let failed_if = |ok: bool, errors: &'static [DWORD]| {
+        if ok {
+            Outcome::Kept
+        } else {
+            Outcome::Failed(errors)
+        }
+    };
+    let wait = |r: DWORD, errors: &'static [DWORD]| {
+        if r == WAIT_FAILED {
+            Outcome::Failed(errors)
+        } else {
+            Outcome::Kept
+        }
+    };
+    // SAFETY: for every call below, pointer arguments are NULL or point to live buffers of
+    // the sizes passed; callbacks are the sound functions above; ExitThread is called only
+    // on threads this test made.
+    unsafe {
+        match op {
+            0 => (
+                "CloseHandle",
+                failed_if(CloseHandle(h) != 0, &[ERROR_INVALID_HANDLE]),
+            ),
+            1 => {
+                let mut out = null_mut();
+                let target = if rng.chance(8) {
+                    null_mut()
+                } else {
+                    &raw mut out
+                };
+                let process = if rng.chance(4) {
+                    h2
+                } else {
+                    GetCurrentProcess()
+                };
+                let ok = DuplicateHandle(
+                    process,
+                    h,
+                    GetCurrentProcess(),
+                    target,
+                    0,
+                    0,
+                    rng.below(4) as DWORD,
+                );
+                pool.add(out);
+                (
+                    "DuplicateHandle",
+                    failed_if(ok != 0, &[ERROR_INVALID_HANDLE, ERROR_NO_SYSTEM_RESOURCES]),
+                )
+            }
+            2 => {
+                let routine = ROUTINES[rng.below(4) as usize];
+                let start = if rng.chance(32) { None } else { Some(routine) };
+                let flags = if rng.chance(3) { CREATE_SUSPENDED } else { 0 };
+                let mut id = 0;
+                let stack = [0, 0, 1, 65536][rng.below(4) as usize];
+                let t = CreateThread(null_mut(), stack, start, null_mut(), flags, &raw mut id);
+                if !t.is_null() {
+                    let mut keep = null_mut();
+                    DuplicateHandle(
+                        GetCurrentProcess(),
+                        t,
+                        GetCurrentProcess(),
+                        &raw mut keep,
+                        0,
+                        0,
+                        DUPLICATE_SAME_ACCESS,
+                    );
+                    pool.threads.push(keep);
+                    pool.add(t);
+                }
+                (
+                    "CreateThread",
+                    failed_if(
+                        !t.is_null(),
+                        &[
+                            ERROR_INVALID_PARAMETER,
+                            ERROR_NOT_ENOUGH_MEMORY,
+                            ERROR_NO_SYSTEM_RESOURCES,
+                        ],
+                    ),
+                )
+            }
+            3 => (
+                "ResumeThread",
+                failed_if(ResumeThread(h) != DWORD::MAX, &[ERROR_INVALID_HANDLE]),
+            ),
+            4 => {
+                let r = SuspendThread(h);
+                let errors: &'static [DWORD] = &[
+                    ERROR_NOT_SUPPORTED,
+                    ERROR_ACCESS_DENIED,
+                    ERROR_SIGNAL_REFUSED,
+                    ERROR_INVALID_HANDLE,
+                ];
+                ("SuspendThread", failed_if(r != DWORD::MAX, errors))
+            }
+            5 => (
+                "GetCurrentThread",
+                Outcome::Asserted(
+                    GetCurrentThread() == std::ptr::without_provenance_mut(usize::MAX - 1),
+                ),
+            ),
+            6 => (
+                "GetCurrentThreadId",
+                Outcome::Asserted(GetCurrentThreadId() != 0),
+            ),
+            7 => {
+                let id = if rng.chance(2) {
+                    GetCurrentThreadId()
+                } else {
+                    rng.next() as DWORD
+                };
+                let t = OpenThread(THREAD_ALL_ACCESS, 0, id);
+                pool.add(t);
+                (
+                    "OpenThread",
+                    failed_if(
+                        !t.is_null(),
+                        &[ERROR_INVALID_PARAMETER, ERROR_NO_SYSTEM_RESOURCES],
+                    ),
+                )
+            }
+            8 => {
+                let mut code = 0;
+                let out = if rng.chance(8) {
+                    null_mut()
+                } else {
+                    &raw mut code
+                };
+                (
+                    "GetExitCodeThread",
+                    failed_if(
+                        GetExitCodeThread(h, out) != 0,
+                        &[ERROR_INVALID_HANDLE, ERROR_NOACCESS],
+                    ),
+                )
+            }
+            9 => ("SwitchToThread", Outcome::Asserted(SwitchToThread() != 0)),
+            10 => {
+                let f: PAPCFUNC = if rng.chance(8) { None } else { Some(count_apc) };
+                let r = QueueUserAPC(f, h, rng.next() as usize);
+                (
+                    "QueueUserAPC",
+                    failed_if(r != 0, &[ERROR_INVALID_HANDLE, ERROR_GEN_FAILURE]),
+                )
+            }
+            11 => {
+                Sleep(ms);
+                ("Sleep", Outcome::Kept)
+            }
+            12 => {
+                let r = SleepEx(ms, flag);
+                (
+                    "SleepEx",
+                    Outcome::Asserted(r == 0 || r == WAIT_IO_COMPLETION),
+                )
+            }
+            13 => (
+                "WaitForSingleObject",
+                wait(WaitForSingleObject(h, ms), ON_WAIT),
+            ),
+            14 => (
+                "WaitForSingleObjectEx",
+                wait(WaitForSingleObjectEx(h, ms, flag), ON_WAIT),
+            ),
+            15 | 16 => {
+                let handles: Vec<HANDLE> = (0..70).map(|_| pool.pick(rng)).collect();
+                let count = if rng.chance(8) {
+                    rng.below(70) as DWORD
+                } else {
+                    1 + rng.below(3) as DWORD
+                };
+                let list = if rng.chance(16) {
+                    null()
+                } else {
+                    handles.as_ptr()
+                };
+                let errors: &'static [DWORD] = &[
+                    ERROR_INVALID_PARAMETER,
+                    ERROR_INVALID_HANDLE,
+                    ERROR_NOACCESS,
+                ];
+                if op == 15 {
+                    (
+                        "WaitForMultipleObjects",
+                        wait(WaitForMultipleObjects(count, list, flag, ms), errors),
+                    )
+                } else {
+                    let all = BOOL::from(rng.chance(2));
+                    (
+                        "WaitForMultipleObjectsEx",
+                        wait(WaitForMultipleObjectsEx(count, list, all, ms, flag), errors),
+                    )
+                }
+            }
+            17 => {
+                let r = SignalObjectAndWait(h, h2, ms, flag);
+                (
+                    "SignalObjectAndWait",
+                    wait(
+                        r,
+                        &[ERROR_INVALID_HANDLE, ERROR_TOO_MANY_POSTS, ERROR_NOT_OWNER],
+                    ),
+                )
+            }
+            18 | 19 => {
+                let e = if op == 18 {
+                    let (name, named) = name_a(rng);
+                    CreateEventA(
+                        null_mut(),
+                        flag,
+                        BOOL::from(rng.chance(2)),
+                        if named { name.as_ptr().cast() } else { null() },
+                    )
+                } else {
+                    let (name, named) = name_w(rng);
+                    CreateEventW(
+                        null_mut(),
+                        flag,
+                        BOOL::from(rng.chance(2)),
+                        if named { name.as_ptr() } else { null() },
+                    )
+                };
+                pool.add(e);
+                let name = if op == 18 {
+                    "CreateEventA"
+                } else {
+                    "CreateEventW"
+                };
+                (
+                    name,
+                    if e.is_null() {
+                        Outcome::Failed(&[
+                            ERROR_INVALID_HANDLE,
+                            ERROR_NO_SYSTEM_RESOURCES,
+                            ERROR_NO_UNICODE_TRANSLATION,
+                        ])
+                    } else {
+                        Outcome::SetsOnSuccess(CREATED)
+                    },
+                )
+            }
+            20 => (
+                "SetEvent",
+                failed_if(SetEvent(h) != 0, &[ERROR_INVALID_HANDLE]),
+            ),
+            21 => (
+                "ResetEvent",
+                failed_if(ResetEvent(h) != 0, &[ERROR_INVALID_HANDLE]),
+            ),
+            22 => (
+                "PulseEvent",
+                failed_if(PulseEvent(h) != 0, &[ERROR_INVALID_HANDLE]),
+            ),
+            23 | 24 => {
+                let (initial, maximum) = (rng.int(), rng.int());
+                let s = if op == 23 {
+                    let (name, named) = name_a(rng);
+                    CreateSemaphoreA(
+                        null_mut(),
+                        initial,
+                        maximum,
+                        if named { name.as_ptr().cast() } else { null() },
+                    )
+                } else {
+                    let (name, named) = name_w(rng);
+                    CreateSemaphoreW(
+                        null_mut(),
+                        initial,
+                        maximum,
+                        if named { name.as_ptr() } else { null() },
+                    )
+                };
+                pool.add(s);
+                let name = if op == 23 {
+                    "CreateSemaphoreA"
+                } else {
+                    "CreateSemaphoreW"
+                };
+                (
+                    name,
+                    if s.is_null() {
+                        Outcome::Failed(&[
+                            ERROR_INVALID_PARAMETER,
+                            ERROR_INVALID_HANDLE,
+                            ERROR_NO_SYSTEM_RESOURCES,
+                            ERROR_NO_UNICODE_TRANSLATION,
+                        ])
+                    } else {
+                        Outcome::SetsOnSuccess(CREATED)
+                    },
+                )
+            }
+            25 => {
+                let mut previous: LONG = 0;
+                let out = if rng.chance(2) {
+                    null_mut()
+                } else {
+                    &raw mut previous
+                };
+                let ok = ReleaseSemaphore(h, rng.int(), out);
+                (
+                    "ReleaseSemaphore",
+                    failed_if(
+                        ok != 0,
+                        &[
+                            ERROR_TOO_MANY_POSTS,
+                            ERROR_INVALID_PARAMETER,
+                            ERROR_INVALID_HANDLE,
+                        ],
+                    ),
+                )
+            }
+            26 | 27 => {
+                let m = if op == 26 {
+                    let (name, named) = name_a(rng);
+                    CreateMutexA(
+                        null_mut(),
+                        flag,
+                        if named { name.as_ptr().cast() } else { null() },
+                    )
+                } else {
+                    let (name, named) = name_w(rng);
+                    CreateMutexW(null_mut(), flag, if named { name.as_ptr() } else { null() })
+                };
+                pool.add(m);
+                let name = if op == 26 {
+                    "CreateMutexA"
+                } else {
+                    "CreateMutexW"
+                };
+                (
+                    name,
+                    if m.is_null() {
+                        Outcome::Failed(&[
+                            ERROR_INVALID_HANDLE,
+                            ERROR_NO_SYSTEM_RESOURCES,
+                            ERROR_NO_UNICODE_TRANSLATION,
+                        ])
+                    } else {
+                        Outcome::SetsOnSuccess(CREATED)
+                    },
+                )
+            }
+            28 => (
+                "ReleaseMutex",
+                failed_if(
+                    ReleaseMutex(h) != 0,
+                    &[ERROR_NOT_OWNER, ERROR_INVALID_HANDLE],
+                ),
+            ),
+            29 | 30 => {
+                let t = if op == 29 {
+                    let (name, named) = name_a(rng);
+                    CreateWaitableTimerA(
+                        null_mut(),
+                        flag,
+                        if named { name.as_ptr().cast() } else { null() },
+                    )
+                } else {
+                    let (name, named) = name_w(rng);
+                    CreateWaitableTimerW(
+                        null_mut(),
+                        flag,
+                        if named { name.as_ptr() } else { null() },
+                    )
+                };
+                pool.add(t);
+                let name = if op == 29 {
+                    "CreateWaitableTimerA"
+                } else {
+                    "CreateWaitableTimerW"
+                };
+                (
+                    name,
+                    if t.is_null() {
+                        Outcome::Failed(&[
+                            ERROR_INVALID_HANDLE,
+                            ERROR_NO_SYSTEM_RESOURCES,
+                            ERROR_NO_UNICODE_TRANSLATION,
+                        ])
+                    } else {
+                        Outcome::SetsOnSuccess(CREATED)
+                    },
+                )
+            }
+            31 | 32 => {
+                let due = LARGE_INTEGER {
+                    QuadPart: match rng.below(4) {
+                        0 => -(rng.below(20_000) as i64),
+                        1 => rng.below(1 << 40) as i64, // absolute, long past
+                        2 => i64::MIN,
+                        _ => 0,
+                    },
+                };
+                let due_ptr = if rng.chance(16) {
+                    null()
+                } else {
+                    &raw const due
+                };
+                let period = rng.below(5) as i32 - 1;
+                let routine: PTIMERAPCROUTINE = if rng.chance(2) {
+                    Some(count_routine)
+                } else {
+                    None
+                };
+                let errors: &'static [DWORD] = &[
+                    ERROR_INVALID_HANDLE,
+                    ERROR_INVALID_PARAMETER,
+                    ERROR_NOACCESS,
+                ];
+                if op == 31 {
+                    let resume = BOOL::from(rng.chance(4));
+                    let ok = SetWaitableTimer(h, due_ptr, period, routine, null_mut(), resume);
+                    let outcome = match (ok != 0, resume != 0) {
+                        (true, true) => Outcome::SetsOnSuccess(&[ERROR_NOT_SUPPORTED]),
+                        (true, false) => Outcome::Kept,
+                        (false, _) => Outcome::Failed(errors),
+                    };
+                    ("SetWaitableTimer", outcome)
+                } else {
+                    let ok = SetWaitableTimerEx(
+                        h,
+                        due_ptr,
+                        period,
+                        routine,
+                        null_mut(),
+                        null_mut(),
+                        rng.next() as u32,
+                    );
+                    ("SetWaitableTimerEx", failed_if(ok != 0, errors))
+                }
+            }
+            33 => (
+                "CancelWaitableTimer",
+                failed_if(CancelWaitableTimer(h) != 0, &[ERROR_INVALID_HANDLE]),
+            ),
+            34 => {
+                let code = rng.next() as DWORD;
+                SetLastError(code);
+                ("SetLastError", Outcome::Asserted(GetLastError() == code))
+            }
+            35 => (
+                "GetLastError",
+                Outcome::Asserted(GetLastError() == SENTINEL),
+            ),
+            36 => {
+                let mut cs = std::mem::MaybeUninit::<CRITICAL_SECTION>::uninit();
+                let p = cs.as_mut_ptr();
+                let initialized = if rng.chance(2) {
+                    InitializeCriticalSection(p);
+                    true
+                } else {
+                    InitializeCriticalSectionAndSpinCount(p, rng.next() as DWORD) != 0
+                };
+                EnterCriticalSection(p);
+                let again = TryEnterCriticalSection(p);
+                let mut cv = CONDITION_VARIABLE { Ptr: null_mut() };
+                InitializeConditionVariable(&raw mut cv);
+                let slept = SleepConditionVariableCS(&raw mut cv, p, 0);
+                let slept_error = GetLastError();
+                LeaveCriticalSection(p);
+                LeaveCriticalSection(p);
+                LeaveCriticalSection(p); // one too many: ignored
+                DeleteCriticalSection(p);
+                // NULL is ignored or refused, never dereferenced.
+                EnterCriticalSection(null_mut());
+                LeaveCriticalSection(null_mut());
+                let ok = initialized && again != 0 && slept == 0 && slept_error == ERROR_TIMEOUT;
+                ("InitializeCriticalSection", Outcome::Asserted(ok))
+            }
+            37 => {
+                let mut lock = SRWLOCK { Ptr: null_mut() };
+                let l = &raw mut lock;
+                InitializeSRWLock(l);
+                let mut cv = CONDITION_VARIABLE { Ptr: null_mut() };
+                let c = &raw mut cv;
+                AcquireSRWLockShared(l);
+                let shared = TryAcquireSRWLockShared(l);
+                let exclusive = TryAcquireSRWLockExclusive(l);
+                let slept = SleepConditionVariableSRW(c, l, 0, CONDITION_VARIABLE_LOCKMODE_SHARED);
+                ReleaseSRWLockShared(l);
+                ReleaseSRWLockShared(l);
+                ReleaseSRWLockShared(l); // not held: ignored
+                AcquireSRWLockExclusive(l);
+                let slept2 = SleepConditionVariableSRW(c, l, 0, 0);
+                ReleaseSRWLockExclusive(l);
+                ReleaseSRWLockExclusive(l); // not held: ignored
+                WakeConditionVariable(c);
+                WakeAllConditionVariable(c);
+                let free = TryAcquireSRWLockExclusive(l);
+                ReleaseSRWLockExclusive(l);
+                let refused = SleepConditionVariableSRW(null_mut(), l, 0, 0) == 0
+                    && GetLastError() == ERROR_NOACCESS;
+                let ok = shared == 1
+                    && exclusive == 0
+                    && slept == 0
+                    && slept2 == 0
+                    && free == 1
+                    && refused;
+                ("AcquireSRWLockExclusive", Outcome::Asserted(ok))
+            }
+            38 => {
+                let mut v: LONG = rng.int();
+                let p = &raw mut v;
+                let start = v;
+                let ok = InterlockedIncrement(p) == start.wrapping_add(1)
+                    && InterlockedDecrement(p) == start
+                    && InterlockedExchange(p, 9) == start
+                    && InterlockedCompareExchange(p, 1, 9) == 9
+                    && v == 1
+                    && InterlockedIncrement(null_mut()) == 0;
+                ("InterlockedIncrement", Outcome::Asserted(ok))
+            }
+            39 => {
+                let a = GetTickCount64();
+                let _ = GetTickCount();
+                ("GetTickCount64", Outcome::Asserted(GetTickCount64() >= a))
+            }
+            40 => {
+                let mut ft = FILETIME::default();
+                GetSystemTimeAsFileTime(&raw mut ft);
+                GetSystemTimeAsFileTime(null_mut());
+                (
+                    "GetSystemTimeAsFileTime",
+                    Outcome::Asserted(ft.dwHighDateTime != 0),
+                )
+            }
+            41 | 42 => {
+                let len = rng.below(300) as DWORD;
+                let n = if op == 41 {
+                    let mut buf = vec![0 as CHAR; 300];
+                    GetTempPathA(
+                        len,
+                        if rng.chance(8) {
+                            null_mut()
+                        } else {
+                            buf.as_mut_ptr()
+                        },
+                    )
+                } else {
+                    let mut buf = vec![0 as WCHAR; 300];
+                    GetTempPathW(
+                        len,
+                        if rng.chance(8) {
+                            null_mut()
+                        } else {
+                            buf.as_mut_ptr()
+                        },
+                    )
+                };
+                let name = if op == 41 {
+                    "GetTempPathA"
+                } else {
+                    "GetTempPathW"
+                };
+                (name, failed_if(n != 0, &[ERROR_NO_UNICODE_TRANSLATION]))
+            }
+            43 | 44 => {
+                // Mostly a given number (nothing is created); sometimes 0, which creates a
+                // file in this test's scratch folder.
+                let unique = if rng.chance(16) {
+                    0
+                } else {
+                    1 + rng.below(0xFFFF) as UINT
+                };
+                let prefix = if rng.chance(16) { "" } else { "fz" };
+                let errors: &'static [DWORD] = &[
+                    ERROR_INVALID_PARAMETER,
+                    ERROR_BUFFER_OVERFLOW,
+                    ERROR_DIRECTORY,
+                    ERROR_ACCESS_DENIED,
+                    ERROR_FILE_EXISTS,
+                    ERROR_NO_UNICODE_TRANSLATION,
+                ];
+                let n = if op == 43 {
+                    let dir: Vec<u8> = tmp.iter().copied().chain([0]).collect();
+                    let prefix: Vec<u8> = prefix.bytes().chain([0]).collect();
+                    let mut out = vec![0 as CHAR; MAX_PATH as usize];
+                    let dir_ptr = if rng.chance(16) {
+                        null()
+                    } else {
+                        dir.as_ptr().cast()
+                    };
+                    GetTempFileNameA(dir_ptr, prefix.as_ptr().cast(), unique, out.as_mut_ptr())
+                } else {
+                    let dir: Vec<WCHAR> = String::from_utf8_lossy(tmp)
+                        .chars()
+                        .map(|c| c as WCHAR)
+                        .chain([0])
+                        .collect();
+                    let prefix: Vec<WCHAR> =
+                        prefix.chars().map(|c| c as WCHAR).chain([0]).collect();
+                    let mut out = vec![0 as WCHAR; MAX_PATH as usize];
+                    let out_ptr = if rng.chance(16) {
+                        null_mut()
+                    } else {
+                        out.as_mut_ptr()
+                    };
+                    GetTempFileNameW(dir.as_ptr(), prefix.as_ptr(), unique, out_ptr)
+                };
+                let name = if op == 43 {
+                    "GetTempFileNameA"
+                } else {
+                    "GetTempFileNameW"
+                };
+                (name, failed_if(n != 0, errors))
+            }
+            45 => (
+                "GetCurrentProcess",
+                Outcome::Asserted(GetCurrentProcess() == INVALID_HANDLE_VALUE),
+            ),
+            46 => (
+                "GetCurrentProcessId",
+                Outcome::Asserted(GetCurrentProcessId() != 0),
+            ),
+            _ => ("unused", Outcome::Unchecked),
+        }
+    }
+}
+
+const OPS: u64 = 47;
+
+/// Functions the random calls do not make, and why.
+const NOT_CALLED: [(&str, &str); 1] = [("ExitProcess", "it would end the test")];
+
+/// Functions exercised inside the calls named here.
+const EXERCISED_WITHIN: [(&str, &str); 21] = [
+    ("ExitThread", "CreateThread"),
+    (
+        "InitializeCriticalSectionAndSpinCount",
+        "InitializeCriticalSection",
+    ),
+    ("EnterCriticalSection", "InitializeCriticalSection"),
+    ("TryEnterCriticalSection", "InitializeCriticalSection"),
+    ("LeaveCriticalSection", "InitializeCriticalSection"),
+    ("DeleteCriticalSection", "InitializeCriticalSection"),
+    ("SleepConditionVariableCS", "InitializeCriticalSection"),
+    ("InitializeConditionVariable", "InitializeCriticalSection"),
+    ("InitializeSRWLock", "AcquireSRWLockExclusive"),
+    ("AcquireSRWLockShared", "AcquireSRWLockExclusive"),
+    ("TryAcquireSRWLockExclusive", "AcquireSRWLockExclusive"),
+    ("TryAcquireSRWLockShared", "AcquireSRWLockExclusive"),
+    ("ReleaseSRWLockExclusive", "AcquireSRWLockExclusive"),
+    ("ReleaseSRWLockShared", "AcquireSRWLockExclusive"),
+    ("SleepConditionVariableSRW", "AcquireSRWLockExclusive"),
+    ("WakeConditionVariable", "AcquireSRWLockExclusive"),
+    ("WakeAllConditionVariable", "AcquireSRWLockExclusive"),
+    ("InterlockedDecrement", "InterlockedIncrement"),
+    ("InterlockedExchange", "InterlockedIncrement"),
+    ("InterlockedCompareExchange", "InterlockedIncrement"),
+    ("GetTickCount", "GetTickCount64"),
+];
+
+#[test]
+fn random_calls_fail_only_as_documented() {
+    let mut rng = Rng(SEED);
+    let mut pool = Pool {
+        handles: Vec::new(),
+        threads: Vec::new(),
+    };
+    let tmp_dir = common::scratch_dir("fuzz-files");
+    let tmp = tmp_dir.to_string_lossy().into_owned().into_bytes();
+    let mut called: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut problems = Vec::new();
+    for i in 0..ITERATIONS {
+        let op = rng.below(OPS);
+        SetLastError(SENTINEL);
+        let (name, outcome) = call(op, &mut rng, &mut pool, &tmp);
+        *called.entry(name).or_default() += 1;
+        let error = GetLastError();
+        let problem = match outcome {
+            Outcome::Kept if error != SENTINEL => {
+                Some(format!("succeeded but changed the last error to {error}"))
+            }
+            Outcome::SetsOnSuccess(allowed) if error != SENTINEL && !allowed.contains(&error) => {
+                Some(format!("succeeded with last error {error}"))
+            }
+            Outcome::Failed(allowed) if !allowed.contains(&error) => {
+                Some(format!("failed with undocumented error {error}"))
+            }
+            Outcome::Asserted(false) => Some("its checks failed".to_owned()),
+            _ => None,
+        };
+        if let Some(p) = problem {
+            problems.push(format!("iteration {i}, {name}: {p}"));
+        }
+        // Keep the pool from growing without bound: close a random handle now and then.
+        if pool.handles.len() > 400 {
+            let victim = pool.handles.swap_remove(rng.below(400) as usize);
+            CloseHandle(victim);
+            pool.handles.push(victim); // now stale
+        }
+    }
+
+    // Every thread this test made ends: resume those still held, then wait for each.
+    let mut codes = BTreeSet::new();
+    for &t in &pool.threads {
+        while !matches!(ResumeThread(t), 0 | DWORD::MAX) {}
+        assert_eq!(
+            WaitForSingleObject(t, 60_000),
+            WAIT_OBJECT_0,
+            "a fuzz thread ended"
+        );
+        let mut code = 0;
+        // SAFETY: `code` is a live DWORD.
+        assert_ne!(unsafe { GetExitCodeThread(t, &raw mut code) }, 0);
+        assert!(
+            (1..=4).contains(&code),
+            "exit code {code} is one the routines give"
+        );
+        codes.insert(code);
+    }
+    // Each way of ending happened: return, ExitThread, ExitThread inside an APC.
+    assert_eq!(
+        codes,
+        BTreeSet::from([1, 2, 3, 4]),
+        "every thread routine ran"
+    );
+    // Run what is still queued to this thread, and disarm the timers it set.
+    while SleepEx(0, TRUE) == WAIT_IO_COMPLETION {}
+    for &h in &pool.handles {
+        CancelWaitableTimer(h);
+        CloseHandle(h);
+    }
+    let _ = std::fs::remove_dir_all(&tmp_dir);
+
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+
+    // Every function of the header was called, directly or inside a named call.
+    let header = std::fs::read_to_string(common::include_dir().join("windows.h")).expect("header");
+    let declared: BTreeSet<&str> = header
+        .lines()
+        .filter(|l| l.starts_with("WINBASEAPI"))
+        .filter_map(|l| l.split('(').next()?.split_whitespace().last())
+        .collect();
+    for function in declared {
+        let covered = called.contains_key(function)
+            || NOT_CALLED.iter().any(|(f, _)| *f == function)
+            || EXERCISED_WITHIN
+                .iter()
+                .any(|(f, within)| *f == function && called.contains_key(within));
+        assert!(covered, "{function} is never called by the fuzz test");
+    }
+}

@@ -1,0 +1,717 @@
+//! `include/windows.h` cannot drift from the Rust definitions.
+//!
+//! The header is written by hand, organised by area, and checked in. This test reads the
+//! crate's Rust sources with `syn` and checks, in both directions:
+//!
+//! 1. **names**: the header declares exactly the exported (`#[unsafe(no_mangle)]`)
+//!    functions, `#define`s exactly the constants of `consts.rs`, and `typedef`s exactly the
+//!    type aliases and `#[repr(C)]` types of `types.rs` (less a short, explained list of
+//!    header-only names, and the Rust types that C spells as anonymous members);
+//! 2. **types and values**, through the C compiler: it generates a C program that includes
+//!    the header and asserts, with `__builtin_types_compatible_p`, that every function's
+//!    type, every type alias and every structure field has the type the Rust definition
+//!    spells (the Rust aliases carry the Win32 names, so the spelling carries over), that
+//!    every structure has the Rust size and alignment and its fields in the Rust order, and
+//!    at run time that every constant has the Rust value;
+//! 3. the header also compiles as C with `UNICODE` and as C++.
+//!
+//! Changing a signature, a field, a constant or a type on either side without the other
+//! fails here.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::Command;
+
+use alertable_win32 as w;
+
+use common::{c_compiler, compile, cxx_compiler, include_dir, scratch_dir};
+
+// ---------------------------------------------------------------------------------------
+// The Rust side.
+
+/// A type as C spells it.
+fn c_type(ty: &syn::Type) -> String {
+    match ty {
+        syn::Type::Path(p) => {
+            let last = p.path.segments.last().expect("a path has a segment");
+            let name = last.ident.to_string();
+            if name == "Option" {
+                let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+                    panic!("Option without a type argument");
+                };
+                let Some(syn::GenericArgument::Type(inner)) = args.args.first() else {
+                    panic!("Option without a type argument");
+                };
+                return c_type(inner);
+            }
+            match name.as_str() {
+                "c_void" => "void",
+                "c_char" => "char",
+                "c_int" => "int",
+                "c_uint" => "unsigned int",
+                "c_longlong" => "long long",
+                "c_ulonglong" => "unsigned long long",
+                "u8" => "unsigned char",
+                "u16" => "uint16_t",
+                "u32" => "uint32_t",
+                "i32" => "int32_t",
+                "u64" => "uint64_t",
+                "i64" => "int64_t",
+                "usize" => "size_t",
+                "isize" => "intptr_t",
+                "wchar_t" => "wchar_t",
+                other => other,
+            }
+            .to_owned()
+        }
+        syn::Type::Ptr(p) => {
+            let pointee = c_type(&p.elem);
+            if p.const_token.is_some() {
+                format!("const {pointee} *")
+            } else {
+                format!("{pointee} *")
+            }
+        }
+        syn::Type::BareFn(f) => {
+            let ret = match &f.output {
+                syn::ReturnType::Default => "void".to_owned(),
+                syn::ReturnType::Type(_, t) => c_type(t),
+            };
+            let params: Vec<String> = f.inputs.iter().map(|a| c_type(&a.ty)).collect();
+            format!("{ret} (*)({})", params_list(&params))
+        }
+        syn::Type::Never(_) => "void".to_owned(),
+        syn::Type::Tuple(t) if t.elems.is_empty() => "void".to_owned(),
+        _ => panic!(
+            "a type this test cannot spell in C: use a Win32 alias, a pointer, Option<fn> or `!`"
+        ),
+    }
+}
+
+fn params_list(params: &[String]) -> String {
+    if params.is_empty() {
+        "void".to_owned()
+    } else {
+        params.join(", ")
+    }
+}
+
+/// An exported function: its name, parameter types, return type, and whether it returns.
+struct Export {
+    name: String,
+    params: Vec<String>,
+    ret: String,
+    noreturn: bool,
+}
+
+/// A `#[repr(C)]` struct or union and its fields.
+struct Aggregate {
+    is_union: bool,
+    /// Field names and their C types.
+    fields: Vec<(String, String)>,
+}
+
+#[derive(Default)]
+struct RustSide {
+    exports: Vec<Export>,
+    constants: BTreeMap<String, i128>,
+    /// Type aliases and the C spelling of what they alias.
+    aliases: BTreeMap<String, String>,
+    aggregates: BTreeMap<String, Aggregate>,
+}
+
+fn is_no_mangle(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path().is_ident("unsafe")
+            && matches!(&a.meta, syn::Meta::List(l) if l.tokens.to_string() == "no_mangle")
+    })
+}
+
+fn is_repr_c(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path().is_ident("repr")
+            && matches!(&a.meta, syn::Meta::List(l) if l.tokens.to_string() == "C")
+    })
+}
+
+fn int_value(expr: &syn::Expr) -> i128 {
+    match expr {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(i),
+            ..
+        }) => i.base10_parse().expect("an integer literal"),
+        syn::Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr,
+            ..
+        }) => -int_value(expr),
+        syn::Expr::Cast(c) => int_value(&c.expr),
+        _ => panic!("a constant this test cannot read: use an integer literal or a cast of one"),
+    }
+}
+
+fn named_fields(fields: &syn::FieldsNamed) -> Vec<(String, String)> {
+    fields
+        .named
+        .iter()
+        .map(|f| (f.ident.as_ref().expect("named").to_string(), c_type(&f.ty)))
+        .collect()
+}
+
+fn read_rust() -> RustSide {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut side = RustSide::default();
+    let mut files: Vec<_> = std::fs::read_dir(&src)
+        .expect("src")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+        .collect();
+    files.sort();
+    for path in files {
+        let text = std::fs::read_to_string(&path).expect("source");
+        let file = syn::parse_file(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let module = path
+            .file_stem()
+            .expect("stem")
+            .to_string_lossy()
+            .into_owned();
+        for item in file.items {
+            match item {
+                syn::Item::Fn(f) if is_no_mangle(&f.attrs) => {
+                    let params = f
+                        .sig
+                        .inputs
+                        .iter()
+                        .map(|a| match a {
+                            syn::FnArg::Typed(t) => c_type(&t.ty),
+                            syn::FnArg::Receiver(_) => panic!("an exported method"),
+                        })
+                        .collect();
+                    let (ret, noreturn) = match &f.sig.output {
+                        syn::ReturnType::Default => ("void".to_owned(), false),
+                        syn::ReturnType::Type(_, t) => {
+                            (c_type(t), matches!(**t, syn::Type::Never(_)))
+                        }
+                    };
+                    side.exports.push(Export {
+                        name: f.sig.ident.to_string(),
+                        params,
+                        ret,
+                        noreturn,
+                    });
+                }
+                syn::Item::Const(c) if module == "consts" => {
+                    side.constants
+                        .insert(c.ident.to_string(), int_value(&c.expr));
+                }
+                syn::Item::Type(t) if module == "types" => {
+                    side.aliases.insert(t.ident.to_string(), c_type(&t.ty));
+                }
+                syn::Item::Struct(s) if module == "types" && is_repr_c(&s.attrs) => {
+                    let syn::Fields::Named(fields) = &s.fields else {
+                        panic!("{}: a repr(C) struct without named fields", s.ident);
+                    };
+                    side.aggregates.insert(
+                        s.ident.to_string(),
+                        Aggregate {
+                            is_union: false,
+                            fields: named_fields(fields),
+                        },
+                    );
+                }
+                syn::Item::Union(u) if module == "types" && is_repr_c(&u.attrs) => {
+                    side.aggregates.insert(
+                        u.ident.to_string(),
+                        Aggregate {
+                            is_union: true,
+                            fields: named_fields(&u.fields),
+                        },
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+    side
+}
+
+/// Rust's size and alignment of every `#[repr(C)]` type; the test checks this list covers
+/// them all.
+macro_rules! layouts {
+    ($($t:ident),* $(,)?) => {
+        [$((stringify!($t), size_of::<w::$t>(), align_of::<w::$t>())),*]
+    };
+}
+
+const LAYOUTS: [(&str, usize, usize); 16] = layouts!(
+    LARGE_INTEGER_PARTS,
+    LARGE_INTEGER,
+    FILETIME,
+    SECURITY_ATTRIBUTES,
+    OVERLAPPED_OFFSET,
+    OVERLAPPED_OFFSET_OR_POINTER,
+    OVERLAPPED,
+    OVERLAPPED_ENTRY,
+    POINT,
+    MSG,
+    REASON_CONTEXT_DETAILED,
+    REASON_CONTEXT_REASON,
+    REASON_CONTEXT,
+    CRITICAL_SECTION,
+    SRWLOCK,
+    CONDITION_VARIABLE,
+);
+
+/// Parameters whose C type carries a qualifier Rust cannot spell: the `volatile` of the
+/// `Interlocked` functions' targets.
+const VOLATILE_PARAMETERS: [(&str, usize); 4] = [
+    ("InterlockedIncrement", 0),
+    ("InterlockedDecrement", 0),
+    ("InterlockedExchange", 0),
+    ("InterlockedCompareExchange", 0),
+];
+
+// ---------------------------------------------------------------------------------------
+// The header side.
+
+/// Names the header declares, gathered over both settings of `UNICODE`.
+#[derive(Default)]
+struct HeaderSide {
+    functions: BTreeMap<String, String>,
+    defines: BTreeMap<String, String>,
+    typedefs: BTreeSet<String>,
+}
+
+/// `#define`s that are not constants: the include guard, calling-convention and
+/// declaration decorations, and structure initializers.
+const NOT_CONSTANTS: [&str; 11] = [
+    "ALERTABLE_WINDOWS_H",
+    "WINAPI",
+    "CALLBACK",
+    "APIENTRY",
+    "WINBASEAPI",
+    "DECLSPEC_NORETURN",
+    "VOID",
+    "CONST",
+    "SRWLOCK_INIT",
+    "CONDITION_VARIABLE_INIT",
+    "__TEXT",
+];
+
+/// Typedefs that exist only in the header: they follow the C program's `UNICODE` setting,
+/// which the Rust side has no counterpart for.
+const HEADER_ONLY_TYPES: [&str; 3] = ["TCHAR", "LPTSTR", "LPCTSTR"];
+
+fn strip_comments(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("/*") {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find("*/").expect("unterminated comment");
+        rest = &rest[start + end + 2..];
+    }
+    out.push_str(rest);
+    out.lines()
+        .map(|l| l.split("//").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn identifiers(text: &str) -> Vec<&str> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|t| !t.is_empty() && !t.starts_with(|c: char| c.is_ascii_digit()))
+        .collect()
+}
+
+/// Splits C text into statements at `;` outside braces.
+fn statements(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut depth = 0;
+    for c in text.chars() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            ';' if depth == 0 => {
+                out.push(current.split_whitespace().collect::<Vec<_>>().join(" "));
+                current.clear();
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    out
+}
+
+fn typedef_names(statement: &str) -> Vec<String> {
+    if let Some(close) = statement.rfind('}') {
+        return statement[close + 1..]
+            .split(',')
+            .filter_map(|d| identifiers(d).last().map(|s| (*s).to_owned()))
+            .collect();
+    }
+    if let Some(open) = statement.find('(') {
+        // A function pointer: `typedef RET (CALLBACK *NAME)(…)`.
+        let group = &statement[open..statement[open..]
+            .find(')')
+            .map_or(statement.len(), |c| open + c)];
+        let star = group.find('*').expect("a function pointer typedef");
+        return vec![identifiers(&group[star..])[0].to_owned()];
+    }
+    vec![
+        identifiers(statement)
+            .last()
+            .expect("a typedef name")
+            .to_string(),
+    ]
+}
+
+fn read_header_once(text: &str, unicode: bool, side: &mut HeaderSide) {
+    let mut active = vec![true];
+    let mut code = String::new();
+    for line in text.split("\n") {
+        let trimmed = line.trim();
+        let Some(directive) = trimmed.strip_prefix('#') else {
+            if *active.last().expect("stack") {
+                code.push_str(line);
+                code.push('\n');
+            }
+            continue;
+        };
+        let words: Vec<&str> = directive.split_whitespace().collect();
+        let parent = *active.last().expect("stack");
+        match words.first().copied() {
+            Some("ifdef") => active.push(parent && words[1] == "UNICODE" && unicode),
+            Some("ifndef") => active.push(parent && !(words[1] == "UNICODE" && unicode)),
+            Some("if") => active.push(parent),
+            Some("else") => {
+                let was = active.pop().expect("matching #if");
+                let grand = *active.last().expect("stack");
+                active.push(grand && !was);
+            }
+            Some("endif") => {
+                active.pop();
+            }
+            Some("define") if parent => {
+                let rest = directive.trim_start()["define".len()..].trim_start();
+                let name_end = rest
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(rest.len());
+                let (name, body) = rest.split_at(name_end);
+                if !body.starts_with('(') {
+                    side.defines.insert(name.to_owned(), body.trim().to_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+    for statement in statements(&code) {
+        if statement.starts_with("typedef ") {
+            side.typedefs.extend(typedef_names(&statement));
+        } else if statement.starts_with("WINBASEAPI ") {
+            let open = statement.find('(').expect("a function declaration");
+            let name = identifiers(&statement[..open])
+                .last()
+                .expect("a name")
+                .to_string();
+            side.functions.insert(name, statement.clone());
+        }
+    }
+}
+
+fn read_header() -> HeaderSide {
+    let text = std::fs::read_to_string(include_dir().join("windows.h")).expect("windows.h");
+    let text = strip_comments(&text);
+    let mut side = HeaderSide::default();
+    read_header_once(&text, false, &mut side);
+    read_header_once(&text, true, &mut side);
+    side
+}
+
+// ---------------------------------------------------------------------------------------
+// The checks.
+
+fn diff(what: &str, left: &BTreeSet<String>, right: &BTreeSet<String>) -> Vec<String> {
+    let mut problems = Vec::new();
+    for name in left.difference(right) {
+        problems.push(format!(
+            "{what}: `{name}` is in the Rust sources but not in windows.h"
+        ));
+    }
+    for name in right.difference(left) {
+        problems.push(format!(
+            "{what}: `{name}` is in windows.h but not in the Rust sources"
+        ));
+    }
+    problems
+}
+
+/// Types that appear only as anonymous (`DUMMY…`) members in C.
+fn anonymous_member_types(rust: &RustSide) -> BTreeSet<String> {
+    rust.aggregates
+        .values()
+        .flat_map(|a| &a.fields)
+        .filter(|(name, _)| name.starts_with("DUMMY"))
+        .map(|(_, ty)| ty.clone())
+        .collect()
+}
+
+#[test]
+fn names_match_in_both_directions() {
+    let rust = read_rust();
+    let header = read_header();
+    let mut problems = Vec::new();
+
+    let exported: BTreeSet<String> = rust.exports.iter().map(|e| e.name.clone()).collect();
+    let declared: BTreeSet<String> = header.functions.keys().cloned().collect();
+    problems.extend(diff("function", &exported, &declared));
+
+    // A/W pairs: the undecorated name maps to W with UNICODE and to A without.
+    for name in exported.iter().filter(|n| n.ends_with('A')) {
+        let base = &name[..name.len() - 1];
+        if exported.contains(&format!("{base}W")) && !header.defines.contains_key(base) {
+            problems.push(format!("`{base}` (A/W) has no #define in windows.h"));
+        }
+    }
+    let aliases: BTreeSet<String> = header
+        .defines
+        .iter()
+        .filter(|(_, body)| declared.contains(body.as_str()))
+        .map(|(name, _)| name.clone())
+        .collect();
+
+    let constants: BTreeSet<String> = rust.constants.keys().cloned().collect();
+    let defined: BTreeSet<String> = header
+        .defines
+        .keys()
+        .filter(|n| !NOT_CONSTANTS.contains(&n.as_str()) && !aliases.contains(*n))
+        .cloned()
+        .collect();
+    problems.extend(diff("constant", &constants, &defined));
+
+    let anonymous = anonymous_member_types(&rust);
+    let rust_types: BTreeSet<String> = rust
+        .aliases
+        .keys()
+        .chain(rust.aggregates.keys())
+        .filter(|n| !anonymous.contains(*n) || header.typedefs.contains(*n))
+        .cloned()
+        .collect();
+    let header_types: BTreeSet<String> = header
+        .typedefs
+        .iter()
+        .filter(|n| !HEADER_ONLY_TYPES.contains(&n.as_str()))
+        .cloned()
+        .collect();
+    problems.extend(diff("type", &rust_types, &header_types));
+
+    for export in &rust.exports {
+        if let Some(declaration) = header.functions.get(&export.name) {
+            let marked = declaration.contains("DECLSPEC_NORETURN");
+            if marked != export.noreturn {
+                problems.push(format!(
+                    "`{}`: DECLSPEC_NORETURN in windows.h does not match the Rust return type",
+                    export.name
+                ));
+            }
+        }
+    }
+
+    let layout_names: BTreeSet<String> = LAYOUTS.iter().map(|(n, ..)| (*n).to_owned()).collect();
+    let aggregate_names: BTreeSet<String> = rust.aggregates.keys().cloned().collect();
+    for name in aggregate_names.symmetric_difference(&layout_names) {
+        problems.push(format!(
+            "LAYOUTS in this test must list exactly the repr(C) types: `{name}`"
+        ));
+    }
+
+    assert!(
+        problems.is_empty(),
+        "windows.h drifted:\n{}",
+        problems.join("\n")
+    );
+}
+
+/// The C expressions naming the leaf fields of `aggregate`, flattening anonymous members.
+fn leaf_fields(rust: &RustSide, aggregate: &Aggregate, out: &mut Vec<(String, String)>) {
+    for (name, ty) in &aggregate.fields {
+        if name.starts_with("DUMMY") {
+            let inner = &rust.aggregates[ty];
+            leaf_fields(rust, inner, out);
+        } else {
+            out.push((name.clone(), ty.clone()));
+        }
+    }
+}
+
+fn c_literal(value: i128) -> String {
+    format!("{value}LL")
+}
+
+/// The C program that checks types, layouts and values against the Rust side.
+fn check_program(rust: &RustSide, header: &HeaderSide) -> String {
+    let mut c = String::from(
+        "#include <windows.h>\n#include <stdio.h>\n\n\
+         #define SAME(a, b) __builtin_types_compatible_p(a, b)\n\n",
+    );
+    for (name, ty) in &rust.aliases {
+        c.push_str(&format!(
+            "_Static_assert(SAME({name}, {ty}), \"type {name}\");\n"
+        ));
+    }
+    for export in &rust.exports {
+        let params: Vec<String> = export
+            .params
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                if VOLATILE_PARAMETERS.contains(&(export.name.as_str(), i)) {
+                    p.replacen(" *", " volatile *", 1)
+                } else {
+                    p.clone()
+                }
+            })
+            .collect();
+        let params = params_list(&params);
+        let name = &export.name;
+        let ret = &export.ret;
+        if export.noreturn {
+            // GCC gives a noreturn function a qualified type: compare with one declared so.
+            c.push_str(&format!(
+                "__attribute__((noreturn)) {ret} expected_{name}({params});\n\
+                 _Static_assert(SAME(__typeof__(&{name}), __typeof__(&expected_{name})), \"function {name}\");\n"
+            ));
+        } else {
+            c.push_str(&format!(
+                "_Static_assert(SAME(__typeof__(&{name}), {ret} (*)({params})), \"function {name}\");\n"
+            ));
+        }
+    }
+    for (name, size, align) in LAYOUTS {
+        if !header.typedefs.contains(name) {
+            continue; // an anonymous member in C: checked through its container
+        }
+        c.push_str(&format!(
+            "_Static_assert(sizeof({name}) == {size} && _Alignof({name}) == {align}, \"layout {name}\");\n"
+        ));
+        let aggregate = &rust.aggregates[name];
+        let mut leaves = Vec::new();
+        leaf_fields(rust, aggregate, &mut leaves);
+        for (field, ty) in &leaves {
+            c.push_str(&format!(
+                "_Static_assert(SAME(__typeof__((({name} *)0)->{field}), {ty}), \"field {name}.{field}\");\n"
+            ));
+        }
+        if !aggregate.is_union {
+            // Fields in the Rust order (an anonymous member by its first leaf).
+            let mut firsts = Vec::new();
+            for (field, ty) in &aggregate.fields {
+                if field.starts_with("DUMMY") {
+                    let mut inner = Vec::new();
+                    leaf_fields(rust, &rust.aggregates[ty], &mut inner);
+                    firsts.push(inner[0].0.clone());
+                } else {
+                    firsts.push(field.clone());
+                }
+            }
+            for pair in firsts.windows(2) {
+                c.push_str(&format!(
+                    "_Static_assert(offsetof({name}, {a}) < offsetof({name}, {b}), \"order {name}.{a}\");\n",
+                    a = pair[0],
+                    b = pair[1],
+                ));
+            }
+        }
+    }
+    c.push_str("\nstatic int bad;\n\
+        static void check(const char *name, long long header, long long rust) {\n\
+        \x20   if (header != rust) { printf(\"%s: windows.h %lld, Rust %lld\\n\", name, header, rust); bad = 1; }\n\
+        }\n\nint main(void) {\n");
+    for (name, value) in &rust.constants {
+        c.push_str(&format!(
+            "    check(\"{name}\", (long long)(intptr_t)({name}), {});\n",
+            c_literal(*value)
+        ));
+    }
+    c.push_str("    return bad;\n}\n");
+    c
+}
+
+#[test]
+fn types_layouts_and_values_match() {
+    let rust = read_rust();
+    let header = read_header();
+    let dir = scratch_dir("header");
+    let source = dir.join("check.c");
+    let exe = dir.join("check");
+    std::fs::write(&source, check_program(&rust, &header)).expect("write check.c");
+    let mut cc = Command::new(c_compiler());
+    cc.args(["-std=c11", "-Wall", "-Wextra", "-Werror"])
+        .arg("-I")
+        .arg(include_dir())
+        .arg(&source)
+        .arg("-o")
+        .arg(&exe);
+    compile(
+        cc,
+        "the generated header check (see target/tmp/header/check.c)",
+    );
+    let output = Command::new(&exe).output().expect("run the header check");
+    assert!(
+        output.status.success(),
+        "constants differ:\n{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
+
+/// The header compiles as C with `UNICODE` (the W names and wide `TEXT`) and as C++, and
+/// the Win32 spellings of common code work: anonymous members, `TEXT`, initializers.
+#[test]
+fn header_compiles_as_unicode_c_and_as_cxx() {
+    let dir = scratch_dir("header");
+    let use_it = r#"#include <windows.h>
+int uses(void);
+int uses(void) {
+    LARGE_INTEGER due;
+    OVERLAPPED ov = {0};
+    SRWLOCK lock = SRWLOCK_INIT;
+    CONDITION_VARIABLE cv = CONDITION_VARIABLE_INIT;
+    const TCHAR *name = TEXT("name");
+    HANDLE h = CreateEvent(NULL, TRUE, FALSE, name);
+    due.QuadPart = -10000;
+    ov.Offset = due.LowPart;
+    ov.OffsetHigh = (DWORD)due.u.HighPart;
+    (void)lock;
+    (void)cv;
+    return h != INVALID_HANDLE_VALUE && ov.Pointer != NULL && L"wide"[0] == (WCHAR)'w';
+}
+"#;
+    let c_source = dir.join("uses.c");
+    std::fs::write(&c_source, use_it).expect("write");
+    let mut cc = Command::new(c_compiler());
+    cc.args([
+        "-std=c11",
+        "-Wall",
+        "-Wextra",
+        "-Werror",
+        "-fsyntax-only",
+        "-DUNICODE",
+    ])
+    .arg("-I")
+    .arg(include_dir())
+    .arg(&c_source);
+    compile(cc, "windows.h as C with UNICODE");
+
+    let cxx_source = dir.join("uses.cpp");
+    // `= {}` is C++'s spelling of `= {0}` without -Wmissing-field-initializers.
+    std::fs::write(&cxx_source, use_it.replace("{0}", "{}")).expect("write");
+    let mut cxx = Command::new(cxx_compiler());
+    cxx.args(["-std=c++17", "-Wall", "-Wextra", "-Werror", "-fsyntax-only"])
+        .arg("-I")
+        .arg(include_dir())
+        .arg(&cxx_source);
+    compile(cxx, "windows.h as C++");
+}
