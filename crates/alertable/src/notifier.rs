@@ -117,6 +117,10 @@ pub(crate) fn arm(ctx: &Context) -> io::Result<()> {
     if readiness.armed.fetch_add(1, Ordering::Relaxed) == 0 {
         // Left over from an earlier armed period: those APCs are accounted for below.
         notifier.clear();
+        // A standing announcement (left by a drain that disarmed) would not publish the
+        // notifier to the producer that clears it: withdraw it, so that `announce` makes
+        // a fresh one after `armed` and the notifier are stored.
+        ctx.withdraw_park();
         announce(ctx, notifier);
     }
     Ok(())
@@ -158,7 +162,13 @@ pub(crate) fn test_alert(ctx: &Context) -> bool {
     struct Rearm<'a>(&'a Context, &'a Notifier);
     impl Drop for Rearm<'_> {
         fn drop(&mut self) {
-            announce(self.0, self.1);
+            // An APC may have dropped the last notifier: then the thread is not watched
+            // any more and must not stay announced.
+            if self.0.thread().inner.readiness.is_armed() {
+                announce(self.0, self.1);
+            } else {
+                self.0.withdraw_park();
+            }
         }
     }
     let _rearm = Rearm(ctx, notifier);

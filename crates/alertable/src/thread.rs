@@ -437,6 +437,9 @@ impl Context {
     /// deadline), withdraw the announcement. `TimedOut` means "woken without APCs";
     /// the caller decides whether the deadline really passed.
     fn park_alertably(&self, deadline: Option<Instant>) -> ApcWait {
+        // Before announcing: the deferred work may queue APCs to this very thread (I/O
+        // completions), and no user code may run between the announcement and the sleep.
+        self.run_deferred();
         // SAFETY: (T1) ⇒ (Q1).
         match unsafe { self.this.inner.apcs.try_park() } {
             Park::Pending => return ApcWait::Pending,
@@ -493,7 +496,9 @@ impl Context {
     }
 
     /// Sleeps until the parker is unparked (an object signaled this thread's wait) or
-    /// `deadline` passes. APC producers do not wake this sleep.
+    /// `deadline` passes. APC producers do not wake this sleep, except on a thread whose
+    /// readiness descriptor is armed: there the announcement stands, and the producer that
+    /// clears it unparks the thread too — a spurious wake-up, which the waits tolerate.
     pub(crate) fn park_for_objects(&self, deadline: Option<Instant>) {
         self.park(deadline);
     }
@@ -577,6 +582,11 @@ impl Drop for Context {
 /// so that another waiter may be released, and counts again when it wakes (Windows'
 /// `NumberOfConcurrentThreads` rule). Only real blocking is reported: a wait satisfied at
 /// once, or ended during its spin, is not.
+///
+/// Both methods run on the blocking thread, `blocking` after an alertable wait has
+/// announced its sleep to the APC queue: they must not wait, run APCs, or create or drop
+/// an [`ApcNotifier`](crate::ApcNotifier) — any of these would withdraw the announcement
+/// and let the wait sleep through an APC.
 #[doc(hidden)]
 pub trait BlockObserver: Send + Sync {
     /// The calling thread is about to block.
