@@ -60,6 +60,7 @@ impl Backend {
 pub(crate) fn get() -> &'static Backend {
     static BACKEND: OnceLock<Backend> = OnceLock::new();
     BACKEND.get_or_init(|| {
+        crate::sys::ignore_default_sigpipe();
         let forced = std::env::var(FORCE_VAR).ok();
         match forced.as_deref() {
             Some("threads") => Backend::Pool(Pool::new()),

@@ -1,11 +1,12 @@
 //! [`AsyncFile`]: a file opened for asynchronous I/O, and the calls that issue requests.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::fs;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use alertable::Event;
 
@@ -23,9 +24,59 @@ pub(crate) struct FileInner {
     writable: bool,
     /// The completion port this file is bound to, and its key.
     pub(crate) port: OnceLock<(CompletionPort, usize)>,
+    /// On a stream, the requests of each direction (reads, writes) in the order issued:
+    /// only the first is with the backend, so data goes to reads, and comes from writes,
+    /// in that order, as Windows serves a pipe.
+    streams: Mutex<[VecDeque<Arc<OpShared>>; 2]>,
 }
 
 impl FileInner {
+    fn streams(&self) -> MutexGuard<'_, [VecDeque<Arc<OpShared>>; 2]> {
+        self.streams.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Queues a stream request behind those of its direction; true if it is the first,
+    /// to be started now.
+    fn enqueue_stream(&self, op: &Arc<OpShared>) -> bool {
+        let mut streams = self.streams();
+        let queue = &mut streams[op.kind as usize];
+        queue.push_back(op.clone());
+        queue.len() == 1
+    }
+
+    /// Takes a stream request that has not started (it waits behind another) off its
+    /// queue; false if it is not waiting there.
+    pub(crate) fn unqueue_stream(&self, op: &Arc<OpShared>) -> bool {
+        if !self.stream {
+            return false;
+        }
+        let mut streams = self.streams();
+        let queue = &mut streams[op.kind as usize];
+        match queue.iter().position(|queued| Arc::ptr_eq(queued, op)) {
+            Some(at) if at > 0 => queue.remove(at).is_some(),
+            _ => false,
+        }
+    }
+
+    /// After `op` completed: starts the next request of its direction on a stream.
+    pub(crate) fn next_on_stream(&self, op: &Arc<OpShared>) {
+        if !self.stream {
+            return;
+        }
+        let next = {
+            let mut streams = self.streams();
+            let queue = &mut streams[op.kind as usize];
+            if !queue.front().is_some_and(|head| Arc::ptr_eq(head, op)) {
+                return;
+            }
+            queue.pop_front();
+            queue.front().cloned()
+        };
+        if let Some(next) = next {
+            crate::backend::get().submit(&next);
+        }
+    }
+
     pub(crate) fn raw_fd(&self) -> RawFd {
         self.fd.as_raw_fd()
     }
@@ -187,6 +238,7 @@ impl AsyncFile {
                 readable: described.readable,
                 writable: described.writable,
                 port: OnceLock::new(),
+                streams: Mutex::new([VecDeque::new(), VecDeque::new()]),
             }),
         })
     }
@@ -383,7 +435,9 @@ impl AsyncFile {
         };
         let op = OpShared::new(self.inner.clone(), kind, offset, buffer, notify, port);
         op::record_issued(&op);
-        crate::backend::get().submit(&op);
+        if !self.inner.stream || self.inner.enqueue_stream(&op) {
+            crate::backend::get().submit(&op);
+        }
         Ok(Operation { op })
     }
 }

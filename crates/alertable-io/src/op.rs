@@ -34,8 +34,8 @@ pub(crate) type Routine = Box<dyn FnOnce(Result<usize, IoError>, Vec<u8>) + Send
 /// Read or write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
-    Read,
-    Write,
+    Read = 0,
+    Write = 1,
 }
 
 /// How a request tells its issuer it is done, besides [`Operation`] (which always works).
@@ -80,11 +80,11 @@ pub(crate) struct OpShared {
     port: Option<(crate::CompletionPort, usize)>,
     complete: AtomicBool,
     cancel_requested: AtomicBool,
-    /// Bytes written so far by a write to a stream, which the kernel may do in parts.
+    /// Bytes written so far by a write, which the kernel may do in parts.
     written: AtomicUsize,
-    /// Completes to a port without an event and its thread has exited: if the kernel
-    /// cancels it for that exit, it is submitted again from a thread that stays (K121).
-    migrate: AtomicBool,
+    /// Completes to a port and nowhere else that needs its thread: it outlives the thread
+    /// that issued it (K121).
+    outlives_thread: bool,
     state: Mutex<State>,
 }
 
@@ -102,7 +102,9 @@ impl OpShared {
     ) -> Arc<Self> {
         let mut buffer = buffer;
         let buf_addr = buffer.as_mut_ptr() as usize;
+        let outlives_thread = port.is_some() && matches!(notify, Notify::None);
         Arc::new(Self {
+            outlives_thread,
             buf_addr,
             token: NEXT_TOKEN.fetch_add(1, Ordering::Relaxed),
             file,
@@ -113,7 +115,6 @@ impl OpShared {
             complete: AtomicBool::new(false),
             cancel_requested: AtomicBool::new(false),
             written: AtomicUsize::new(0),
-            migrate: AtomicBool::new(false),
             state: Mutex::new(State {
                 buffer: Some(buffer),
                 result: None,
@@ -151,15 +152,10 @@ impl OpShared {
         self.written.fetch_add(n, Ordering::Relaxed) + n
     }
 
-    /// Bytes written so far by a stream write.
-    pub(crate) fn written(&self) -> usize {
-        self.written.load(Ordering::Relaxed)
-    }
-
-    /// Whether a cancellation the request did not ask for must be undone by submitting it
-    /// again (its thread exited, and it outlives its thread: K121).
-    pub(crate) fn should_migrate(&self) -> bool {
-        self.migrate.load(Ordering::Acquire) && !self.cancel_requested()
+    /// Whether the request completes to a port and nowhere else that needs its thread, so
+    /// that it outlives the thread that issued it (K121).
+    pub(crate) fn outlives_thread(&self) -> bool {
+        self.outlives_thread
     }
 
     /// Takes the buffer out for a worker thread to do blocking I/O with; it must be put
@@ -193,6 +189,11 @@ impl OpShared {
             return false;
         }
         self.cancel_requested.store(true, Ordering::Release);
+        // Still waiting behind an earlier request on its stream: it never started.
+        if self.file.unqueue_stream(self) {
+            self.complete(Err(IoError::Aborted));
+            return true;
+        }
         let interrupt = self.state().interrupt.clone();
         if let Some(interrupt) = interrupt {
             interrupt();
@@ -204,18 +205,12 @@ impl OpShared {
     /// Forgets a routine that must never run (its thread is exiting) and cancels the
     /// request, unless it completes to a port without an event (K121).
     fn orphan(self: &Arc<Self>) {
-        let forgotten = self.forget_routine();
-        if matches!(forgotten, Notify::None) && self.port.is_some() && !self.has_event() {
-            // Completes to its port: outlives the thread.
-            self.migrate.store(true, Ordering::Release);
+        if self.outlives_thread {
             return;
         }
-        drop(forgotten); // outside the lock: the routine's captures may do anything
+        // Dropped outside the lock: the routine's captures may do anything.
+        drop(self.forget_routine());
         self.request_cancel();
-    }
-
-    fn has_event(&self) -> bool {
-        matches!(self.state().notify, Notify::Event(_))
     }
 
     /// Takes a routine that must never run out of the request, returning it (to be dropped
@@ -255,25 +250,24 @@ impl OpShared {
         };
         if let Some(thread) = routine_thread {
             // Queued before the request shows as complete, so that the issuing thread
-            // cannot see it done and queue an APC that overtakes the routine (J109); the
-            // APC carries the result. Not under the lock: an APC refused because the
-            // thread has exited is dropped at once, and drops the routine (K121).
+            // cannot see it done and queue an APC that overtakes the routine (J109). The
+            // APC carries the result and publishes it itself if it runs first (R3). Not
+            // under the lock: an APC refused because the thread has exited is dropped at
+            // once, and drops the routine (K121).
             let _ = thread.queue_apc(RoutineApc::new(self.clone(), result).into_closure());
         }
         let (notify, waiter, packet_buffer) = {
             let mut st = self.state();
-            st.result = Some(result);
+            self.publish(&mut st, result);
             st.interrupt = None;
-            // (R3): published before anything below signals.
-            self.complete.store(true, Ordering::Release);
             let notify = match st.notify {
                 Notify::Routine { .. } => Notify::None, // stays until its APC takes it
                 _ => std::mem::replace(&mut st.notify, Notify::None),
             };
-            let packet_buffer = if self.port.is_some() {
-                st.buffer.take()
-            } else {
-                None
+            // A closed port would drop the packet: the buffer then stays with the request.
+            let packet_buffer = match &self.port {
+                Some((port, _)) if !port.is_closed() => st.buffer.take(),
+                _ => None,
             };
             (notify, st.waiter.take(), packet_buffer)
         };
@@ -281,7 +275,6 @@ impl OpShared {
             waiter.set();
         }
         if let Some((port, key)) = &self.port {
-            // A closed port drops the packet, and with it the buffer.
             let _ = port.post(CompletionPacket {
                 key: *key,
                 token: self.token,
@@ -292,11 +285,24 @@ impl OpShared {
         if let Notify::Event(event) = notify {
             event.set();
         }
+        // The next request on the stream may start (streams serve their requests in order).
+        self.file.next_on_stream(self);
     }
 
-    /// Takes the routine out, with the buffer, if it is still there.
-    fn take_routine(&self) -> Option<(Routine, Vec<u8>)> {
+    /// Makes the result visible (R3): once, by the completion or by the routine's APC,
+    /// whichever comes first.
+    fn publish(&self, st: &mut State, result: Result<usize, IoError>) {
+        if st.result.is_none() {
+            st.result = Some(result);
+            self.complete.store(true, Ordering::Release);
+        }
+    }
+
+    /// Takes the routine out, with the buffer, if it is still there; publishes `result`
+    /// first if the completion has not yet (R3).
+    fn take_routine(&self, result: Result<usize, IoError>) -> Option<(Routine, Vec<u8>)> {
         let mut st = self.state();
+        self.publish(&mut st, result);
         let Notify::Routine { routine, .. } = std::mem::replace(&mut st.notify, Notify::None)
         else {
             return None;
@@ -328,7 +334,7 @@ impl RoutineApc {
         let mut apc = self;
         move || {
             apc.ran = true;
-            if let Some((routine, buffer)) = apc.op.take_routine() {
+            if let Some((routine, buffer)) = apc.op.take_routine(apc.result) {
                 routine(apc.result, buffer);
             }
         }

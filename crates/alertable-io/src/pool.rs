@@ -19,8 +19,9 @@ use rustix::io::Errno;
 use crate::IoError;
 use crate::op::{Kind, OpShared};
 
-/// The most workers the pool starts; requests beyond wait their turn.
-const MAX_WORKERS: usize = 64;
+/// The most workers the pool starts; requests beyond wait their turn. Streams serve one
+/// request per direction at a time, so a worker waits on at most one request of each.
+const MAX_WORKERS: usize = 1024;
 
 pub(crate) struct Pool {
     jobs: Mutex<Jobs>,
@@ -52,14 +53,28 @@ impl Pool {
     pub(crate) fn submit(&'static self, op: &Arc<OpShared>) {
         let mut jobs = self.jobs();
         jobs.queue.push_back(op.clone());
-        if jobs.idle > 0 {
+        // Each idle worker will take one queued request; more requests than idle workers
+        // need a new worker (a worker already woken still counts as idle until it takes
+        // its request, and that request is still queued: the two stay in step).
+        if jobs.queue.len() <= jobs.idle {
             self.work.notify_one();
         } else if jobs.workers < MAX_WORKERS {
             let started = std::thread::Builder::new()
                 .name("alertable-io".into())
                 .spawn(|| self.work_forever());
-            // Without a new worker the request waits for a busy one.
-            jobs.workers += usize::from(started.is_ok());
+            match started {
+                Ok(_) => jobs.workers += 1,
+                // Without a new worker the request waits for a busy one; with none at all
+                // it fails.
+                Err(e) if jobs.workers == 0 => {
+                    let op = jobs.queue.pop_back();
+                    drop(jobs);
+                    if let Some(op) = op {
+                        op.complete(Err(IoError::from(e)));
+                    }
+                }
+                Err(_) => {}
+            }
         }
     }
 

@@ -49,3 +49,28 @@ pub(crate) fn peer_closed(fd: BorrowedFd<'_>, write: bool) -> bool {
         events.contains(PollFlags::HUP) && !events.contains(PollFlags::IN)
     }
 }
+
+/// Ignores `SIGPIPE` if it has its default disposition (ending the process), so that a
+/// write to a pipe whose reader is gone fails with `EPIPE` (`ERROR_BROKEN_PIPE`) as it does
+/// on Windows. Rust programs already ignore it; C programs using the Win32 ABI do not. A
+/// handler the program installed is left alone.
+pub(crate) fn ignore_default_sigpipe() {
+    // SAFETY: both calls pass pointers to `sigaction` values owned by this frame (an
+    // all-zero `sigaction` is a valid one: no handler, empty mask, no flags) or null where
+    // the call allows it: the first only reads the current disposition into `old`, the
+    // second sets `SIGPIPE` to be ignored.
+    unsafe {
+        let mut old: libc::sigaction = std::mem::zeroed();
+        if libc::sigaction(libc::SIGPIPE, std::ptr::null(), &mut old) != 0 {
+            return;
+        }
+        if old.sa_sigaction != libc::SIG_DFL {
+            return;
+        }
+        let mut ignore: libc::sigaction = std::mem::zeroed();
+        ignore.sa_sigaction = libc::SIG_IGN;
+        // A race with another thread installing a handler meanwhile is the program's;
+        // failing here only keeps the default.
+        libc::sigaction(libc::SIGPIPE, &ignore, std::ptr::null_mut());
+    }
+}

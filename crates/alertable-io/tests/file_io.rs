@@ -1194,3 +1194,188 @@ fn k121_completion_during_thread_teardown_drops_the_routine() {
         Err(RecvTimeoutError::Disconnected)
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Ordering on streams, request ownership, and completion publication.
+
+/// K117: two reads pending on one pipe are served in the order issued: the first gets the
+/// data written first, the second the data written next.
+#[test]
+fn k117_pending_reads_on_a_stream_are_served_in_order() {
+    for _ in 0..10 {
+        let (file, write_end) = pipe();
+        let first = file.read(0, vec![0; 16]).unwrap();
+        let second = file.read(0, vec![0; 16]).unwrap();
+        feed(&write_end, b"one");
+        wait_complete(&first);
+        assert_eq!(first.take_buffer().unwrap(), b"one");
+        assert!(!second.is_complete(), "the second read waits for more data");
+        feed(&write_end, b"two");
+        wait_complete(&second);
+        assert_eq!(second.take_buffer().unwrap(), b"two");
+    }
+}
+
+/// J96: two writes queued on one pipe do not interleave, even when the first is written in
+/// parts: the second's bytes follow all of the first's.
+#[test]
+fn j96_writes_on_a_stream_do_not_interleave() {
+    const BIG: usize = 200 << 10;
+    for _ in 0..5 {
+        let (read_end, write_end) = rustix::pipe::pipe().unwrap();
+        let file = AsyncFile::from_fd(write_end).unwrap();
+        let big = file.write(0, vec![b'A'; BIG]).unwrap();
+        let small = file.write(0, vec![b'B'; 10]).unwrap();
+        let mut all = Vec::new();
+        let mut buf = vec![0; 64 << 10];
+        while all.len() < BIG + 10 {
+            let n = rustix::io::read(&read_end, &mut buf).unwrap();
+            all.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(big.result(true), Ok(BIG));
+        assert_eq!(small.result(true), Ok(10));
+        assert_eq!(all.iter().position(|&b| b == b'B'), Some(BIG));
+    }
+}
+
+/// J96 with U5: an APC writes more than a pipe holds and waits for the write's event; the
+/// rest of the write goes on although the APC's thread is blocked in the wait.
+#[test]
+fn j96_a_partial_write_issued_in_an_apc_goes_on_while_the_apc_waits() {
+    const LEN: usize = 256 << 10;
+    let (read_end, write_end) = rustix::pipe::pipe().unwrap();
+    let file = AsyncFile::from_fd(write_end).unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut got = 0;
+        let mut buf = vec![0; 64 << 10];
+        while got < LEN {
+            got += rustix::io::read(&read_end, &mut buf).unwrap();
+        }
+        got
+    });
+    let (tx, rx) = mpsc::channel();
+    alertable::current()
+        .queue_apc(move || {
+            let event = manual_event();
+            let op = file.write_with_event(0, vec![7; LEN], &event).unwrap();
+            let status = wait_one(&event, Some(LONG), Alertable::No);
+            tx.send((status, op.result(false))).unwrap();
+        })
+        .unwrap();
+    run_apcs();
+    assert_eq!(rx.recv().unwrap(), (Ok(WaitStatus::Signaled(0)), Ok(LEN)));
+    assert_eq!(reader.join().unwrap(), LEN);
+}
+
+/// J109/K121: a request issued from an APC, while another thread does I/O and exits,
+/// belongs to its issuer only: the other thread's exit does not cancel it.
+#[test]
+fn k121_another_threads_exit_does_not_cancel_my_request() {
+    let (_dir, path) = temp_file(b"");
+    let other = AsyncFile::create(&path).unwrap();
+    let (file, write_end) = pipe();
+    let event = manual_event();
+    let (tx, rx) = mpsc::channel();
+    {
+        let event = event.clone();
+        alertable::current()
+            .queue_apc(move || {
+                tx.send(file.read_with_event(0, vec![0; 16], &event).unwrap())
+                    .unwrap();
+                let other = other.clone();
+                std::thread::spawn(move || {
+                    assert_eq!(other.write(0, b"x".to_vec()).unwrap().result(true), Ok(1));
+                })
+                .join()
+                .unwrap();
+            })
+            .unwrap();
+    }
+    run_apcs();
+    feed(&write_end, b"hello");
+    wait_signaled(&event);
+    assert_eq!(rx.recv().unwrap().result(false), Ok(5));
+}
+
+/// R3: a completion routine always finds its request complete, and the request never
+/// reads as incomplete after its routine ran.
+#[test]
+fn r3_the_routine_sees_its_request_complete() {
+    for _ in 0..300 {
+        let (file, write_end) = pipe();
+        let slot: Arc<Mutex<Option<Operation>>> = Arc::default();
+        let (seen_tx, seen_rx) = mpsc::channel();
+        let op = {
+            let slot = slot.clone();
+            file.read_ex(0, vec![0; 8], move |_, _| {
+                let op = slot.lock().unwrap().clone().unwrap();
+                seen_tx.send(op.is_complete()).unwrap();
+            })
+            .unwrap()
+        };
+        *slot.lock().unwrap() = Some(op.clone());
+        let writer = std::thread::spawn(move || feed(&write_end, b"x"));
+        run_apcs();
+        assert!(seen_rx.recv().unwrap(), "complete inside the routine");
+        assert_eq!(op.result(false), Ok(1), "and after it");
+        writer.join().unwrap();
+    }
+}
+
+/// K121: a read of a file that is not in the page cache, bound to a port without an
+/// event, outlives the thread that issued it and completes whole.
+#[test]
+fn k121_a_port_read_from_disk_outlives_its_thread() {
+    const LEN: usize = 4 << 20;
+    let (_dir, path) = temp_file(&vec![0x5a; LEN]);
+    {
+        let file = std::fs::File::open(&path).unwrap();
+        file.sync_all().unwrap();
+        rustix::fs::fadvise(&file, 0, None, rustix::fs::Advice::DontNeed).unwrap();
+    }
+    let file = AsyncFile::open(&path).unwrap();
+    let port = alertable_io::CompletionPort::new(0);
+    port.associate(&file, 9).unwrap();
+    let token = alertable::spawn(move || file.read(0, vec![0; LEN]).unwrap().token())
+        .unwrap()
+        .join()
+        .unwrap();
+    let packet = port.get(Some(LONG)).unwrap();
+    assert_eq!((packet.token, packet.status), (token, Ok(LEN)));
+    assert!(packet.buffer.unwrap().iter().all(|&b| b == 0x5a));
+}
+
+/// A request whose port is closed before it completes keeps its buffer for the
+/// `Operation`.
+#[test]
+fn a_closed_port_leaves_the_buffer_with_the_request() {
+    let (file, write_end) = pipe();
+    let port = alertable_io::CompletionPort::new(0);
+    port.associate(&file, 1).unwrap();
+    let op = file.read(0, vec![0; 8]).unwrap();
+    port.close();
+    feed(&write_end, b"abc");
+    assert_eq!(op.result(true), Ok(3));
+    assert_eq!(op.take_buffer().unwrap(), b"abc");
+}
+
+/// Many requests waiting on streams do not hold up a request on a regular file (on the
+/// worker-thread backend each waiting stream request occupies a worker).
+#[test]
+fn waiting_stream_requests_do_not_starve_file_requests() {
+    let waiting: Vec<_> = (0..80)
+        .map(|_| {
+            let (file, write_end) = pipe();
+            let op = file.read(0, vec![0; 4]).unwrap();
+            (file, write_end, op)
+        })
+        .collect();
+    let (_dir, path) = temp_file(b"file");
+    let op = AsyncFile::open(&path).unwrap().read(0, vec![0; 8]).unwrap();
+    wait_complete(&op);
+    assert_eq!(op.result(false), Ok(4));
+    for (_, write_end, op) in &waiting {
+        feed(write_end, b"x");
+        wait_complete(op);
+    }
+}
