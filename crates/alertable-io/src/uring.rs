@@ -77,6 +77,8 @@ const CANCEL_TAG: u64 = 1;
 thread_local! {
     /// Entries this thread issued during an APC drain, not yet submitted (U5).
     static DEFERRED: RefCell<Vec<squeue::Entry>> = const { RefCell::new(Vec::new()) };
+    /// Completions this thread copied out and is delivering; kept to reuse its memory.
+    static READY: RefCell<Vec<cqueue::Entry>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The deferred flush (U5): the process has one ring, the backend's.
@@ -243,7 +245,8 @@ impl Ring {
     /// Completes the requests whose completions are ready. A submitter (`wait == false`)
     /// leaves the work to whoever is already reaping.
     fn reap(&'static self, wait: bool) {
-        let mut ready: Vec<cqueue::Entry> = Vec::new();
+        // Taken out while delivering: a nested reap (from a destructor) gets a fresh one.
+        let mut ready = READY.with(|ready| std::mem::take(&mut *ready.borrow_mut()));
         {
             let _cq = if wait {
                 lock(&self.cq)
@@ -266,10 +269,14 @@ impl Ring {
                 ready.extend(&mut cq);
             }
         }
-        for cqe in ready {
+        for cqe in ready.drain(..) {
             self.in_flight.fetch_sub(1, Ordering::SeqCst);
-            self.deliver(&cqe);
+            // A destructor that panics while one request completes must not strand the
+            // completions behind it.
+            let _ = catch_unwind(AssertUnwindSafe(|| self.deliver(&cqe)));
         }
+        // During thread-local teardown there is nowhere to keep it: it is freed.
+        let _ = READY.try_with(|slot| *slot.borrow_mut() = ready);
     }
 
     /// Completes the request of one completion (outside every lock of the ring: U2).
