@@ -29,7 +29,6 @@
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::ops::{BitOr, BitOrAssign};
 use std::time::Duration;
 
 use crate::dispatch::{self, Acquired, Dispatcher, Locked, WaitKind, WaitList, Waitable};
@@ -168,235 +167,87 @@ impl fmt::Display for PostMessageError {
 
 impl std::error::Error for PostMessageError {}
 
-/// Kinds of queued input, as a set: the wake mask of [`msg_wait`].
-///
-/// Only posted messages exist in this library, so only [`POST_MESSAGE`](Self::POST_MESSAGE)
-/// and [`ALL_POST_MESSAGE`](Self::ALL_POST_MESSAGE) are ever satisfied (by posted messages
-/// and quit requests alike; without message filters the two mean the same). The other bits
-/// are accepted, keep their Win32 values, and never wake a wait: a mask of only those makes
-/// `msg_wait` a wait on its objects alone.
-///
-/// # Examples
-///
-/// ```
-/// use alertable::QueueStatus;
-///
-/// assert_eq!(QueueStatus::ALL_INPUT.bits(), 0x4ff);
-/// let mask = QueueStatus::POST_MESSAGE | QueueStatus::TIMER;
-/// assert!(mask.contains(QueueStatus::POST_MESSAGE));
-/// assert_eq!(QueueStatus::from_bits(0x18), Some(mask));
-/// assert_eq!(QueueStatus::from_bits(0x8000), None);
-/// ```
-///
-/// # Win32
-///
-/// The `QS_*` flags of `MsgWaitForMultipleObjectsEx`'s `dwWakeMask` (H83).
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct QueueStatus(u32);
-
-impl QueueStatus {
-    /// Keyboard input. Win32: `QS_KEY` (0x1). Never satisfied here.
-    pub const KEY: Self = Self(0x0001);
-    /// Mouse movement. Win32: `QS_MOUSEMOVE` (0x2). Never satisfied here.
-    pub const MOUSE_MOVE: Self = Self(0x0002);
-    /// Mouse buttons. Win32: `QS_MOUSEBUTTON` (0x4). Never satisfied here.
-    pub const MOUSE_BUTTON: Self = Self(0x0004);
-    /// A posted message. Win32: `QS_POSTMESSAGE` (0x8).
-    pub const POST_MESSAGE: Self = Self(0x0008);
-    /// A timer message. Win32: `QS_TIMER` (0x10). Never satisfied here.
-    pub const TIMER: Self = Self(0x0010);
-    /// A paint message. Win32: `QS_PAINT` (0x20). Never satisfied here.
-    pub const PAINT: Self = Self(0x0020);
-    /// A sent message. Win32: `QS_SENDMESSAGE` (0x40). Never satisfied here.
-    pub const SEND_MESSAGE: Self = Self(0x0040);
-    /// A hot key. Win32: `QS_HOTKEY` (0x80). Never satisfied here.
-    pub const HOTKEY: Self = Self(0x0080);
-    /// A posted message, whatever the filter. Win32: `QS_ALLPOSTMESSAGE` (0x100).
-    pub const ALL_POST_MESSAGE: Self = Self(0x0100);
-    /// Raw input. Win32: `QS_RAWINPUT` (0x400). Never satisfied here.
-    pub const RAW_INPUT: Self = Self(0x0400);
-    /// Mouse movement or buttons. Win32: `QS_MOUSE` (0x6).
-    pub const MOUSE: Self = Self(0x0006);
-    /// Any device input. Win32: `QS_INPUT` (0x407).
-    pub const INPUT: Self = Self(0x0407);
-    /// Everything but sent messages. Win32: `QS_ALLEVENTS` (0x4bf).
-    pub const ALL_EVENTS: Self = Self(0x04bf);
-    /// Every kind of input: `INPUT | POST_MESSAGE | TIMER | PAINT | HOTKEY |
-    /// SEND_MESSAGE`. Win32: `QS_ALLINPUT` (0x4ff).
-    pub const ALL_INPUT: Self = Self(0x04ff);
-
-    /// Every bit this type knows.
-    const KNOWN: u32 = 0x05ff;
-
-    /// The empty set: no input wakes the wait.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-
-    /// The Win32 bit mask.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-
-    /// The set with these Win32 bits, or `None` if some bit is not a `QS_*` flag.
-    pub const fn from_bits(bits: u32) -> Option<Self> {
-        if bits & !Self::KNOWN == 0 {
-            Some(Self(bits))
-        } else {
-            None
-        }
-    }
-
-    /// The kinds in `self` or `other` (`|` in constant expressions).
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-
-    /// Whether every kind in `other` is in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-
-    /// Whether `self` and `other` share a kind.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-
-    /// Whether the set is empty.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
+bitflags::bitflags! {
+    /// Kinds of queued input, as a set: the wake mask of [`msg_wait`].
+    ///
+    /// Only posted messages exist in this library, so only
+    /// [`POST_MESSAGE`](Self::POST_MESSAGE) and [`ALL_POST_MESSAGE`](Self::ALL_POST_MESSAGE)
+    /// are ever satisfied (by posted messages and quit requests alike; without message
+    /// filters the two mean the same). The other bits are accepted, keep their Win32 values,
+    /// and never wake a wait: a mask of only those makes `msg_wait` a wait on its objects
+    /// alone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use alertable::QueueStatus;
+    ///
+    /// assert_eq!(QueueStatus::ALL_INPUT.bits(), 0x4ff);
+    /// let mask = QueueStatus::POST_MESSAGE | QueueStatus::TIMER;
+    /// assert!(mask.contains(QueueStatus::POST_MESSAGE));
+    /// assert_eq!(QueueStatus::from_bits(0x18), Some(mask));
+    /// assert_eq!(QueueStatus::from_bits(0x8000), None);
+    /// ```
+    ///
+    /// # Win32
+    ///
+    /// The `QS_*` flags of `MsgWaitForMultipleObjectsEx`'s `dwWakeMask` (H83).
+    #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+    pub struct QueueStatus: u32 {
+        /// Keyboard input. Win32: `QS_KEY` (0x1). Never satisfied here.
+        const KEY = 0x0001;
+        /// Mouse movement. Win32: `QS_MOUSEMOVE` (0x2). Never satisfied here.
+        const MOUSE_MOVE = 0x0002;
+        /// Mouse buttons. Win32: `QS_MOUSEBUTTON` (0x4). Never satisfied here.
+        const MOUSE_BUTTON = 0x0004;
+        /// A posted message. Win32: `QS_POSTMESSAGE` (0x8).
+        const POST_MESSAGE = 0x0008;
+        /// A timer message. Win32: `QS_TIMER` (0x10). Never satisfied here.
+        const TIMER = 0x0010;
+        /// A paint message. Win32: `QS_PAINT` (0x20). Never satisfied here.
+        const PAINT = 0x0020;
+        /// A sent message. Win32: `QS_SENDMESSAGE` (0x40). Never satisfied here.
+        const SEND_MESSAGE = 0x0040;
+        /// A hot key. Win32: `QS_HOTKEY` (0x80). Never satisfied here.
+        const HOTKEY = 0x0080;
+        /// A posted message, whatever the filter. Win32: `QS_ALLPOSTMESSAGE` (0x100).
+        const ALL_POST_MESSAGE = 0x0100;
+        /// Raw input. Win32: `QS_RAWINPUT` (0x400). Never satisfied here.
+        const RAW_INPUT = 0x0400;
+        /// Mouse movement or buttons. Win32: `QS_MOUSE` (0x6).
+        const MOUSE = 0x0006;
+        /// Any device input. Win32: `QS_INPUT` (0x407).
+        const INPUT = 0x0407;
+        /// Everything but sent messages. Win32: `QS_ALLEVENTS` (0x4bf).
+        const ALL_EVENTS = 0x04bf;
+        /// Every kind of input: `INPUT | POST_MESSAGE | TIMER | PAINT | HOTKEY |
+        /// SEND_MESSAGE`. Win32: `QS_ALLINPUT` (0x4ff).
+        const ALL_INPUT = 0x04ff;
     }
 }
 
-impl BitOr for QueueStatus {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl BitOrAssign for QueueStatus {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl fmt::Debug for QueueStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const NAMES: [(QueueStatus, &str); 10] = [
-            (QueueStatus::KEY, "KEY"),
-            (QueueStatus::MOUSE_MOVE, "MOUSE_MOVE"),
-            (QueueStatus::MOUSE_BUTTON, "MOUSE_BUTTON"),
-            (QueueStatus::POST_MESSAGE, "POST_MESSAGE"),
-            (QueueStatus::TIMER, "TIMER"),
-            (QueueStatus::PAINT, "PAINT"),
-            (QueueStatus::SEND_MESSAGE, "SEND_MESSAGE"),
-            (QueueStatus::HOTKEY, "HOTKEY"),
-            (QueueStatus::ALL_POST_MESSAGE, "ALL_POST_MESSAGE"),
-            (QueueStatus::RAW_INPUT, "RAW_INPUT"),
-        ];
-        f.write_str("QueueStatus(")?;
-        let mut first = true;
-        for (flag, name) in NAMES {
-            if self.contains(flag) {
-                if !first {
-                    f.write_str(" | ")?;
-                }
-                f.write_str(name)?;
-                first = false;
-            }
-        }
-        if first {
-            f.write_str("empty")?;
-        }
-        f.write_str(")")
-    }
-}
-
-/// Options of [`msg_wait`], as a set.
-///
-/// # Win32
-///
-/// The `MWMO_*` flags of `MsgWaitForMultipleObjectsEx`'s `dwFlags`.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct MsgWaitFlags(u32);
-
-impl MsgWaitFlags {
-    /// Wait for every object *and* input (the queue joins the all-or-nothing wait).
-    /// Win32: `MWMO_WAITALL` (0x1).
-    pub const WAIT_ALL: Self = Self(0x0001);
-    /// Run APCs, and return [`WaitStatus::Alerted`] once they have run. Win32:
-    /// `MWMO_ALERTABLE` (0x2).
-    pub const ALERTABLE: Self = Self(0x0002);
-    /// Count input that is queued even if the queue was examined since it arrived.
-    /// Win32: `MWMO_INPUTAVAILABLE` (0x4).
-    pub const INPUT_AVAILABLE: Self = Self(0x0004);
-
-    /// No options: wait for any object or *new* input, ignoring APCs.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-
-    /// The Win32 bit mask.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-
-    /// The set with these Win32 bits, or `None` if some bit is not an `MWMO_*` flag.
-    pub const fn from_bits(bits: u32) -> Option<Self> {
-        if bits & !0x7 == 0 {
-            Some(Self(bits))
-        } else {
-            None
-        }
-    }
-
-    /// The options in `self` or `other` (`|` in constant expressions).
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-
-    /// Whether every option in `other` is in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-}
-
-impl BitOr for MsgWaitFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl BitOrAssign for MsgWaitFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl fmt::Debug for MsgWaitFlags {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names = [
-            (Self::WAIT_ALL, "WAIT_ALL"),
-            (Self::ALERTABLE, "ALERTABLE"),
-            (Self::INPUT_AVAILABLE, "INPUT_AVAILABLE"),
-        ];
-        let set: Vec<&str> = names
-            .iter()
-            .filter(|(flag, _)| self.contains(*flag))
-            .map(|(_, name)| *name)
-            .collect();
-        if set.is_empty() {
-            f.write_str("MsgWaitFlags(empty)")
-        } else {
-            write!(f, "MsgWaitFlags({})", set.join(" | "))
-        }
+bitflags::bitflags! {
+    /// Options of [`msg_wait`], as a set.
+    ///
+    /// # Win32
+    ///
+    /// The `MWMO_*` flags of `MsgWaitForMultipleObjectsEx`'s `dwFlags`.
+    #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+    pub struct MsgWaitFlags: u32 {
+        /// Wait for every object *and* input (the queue joins the all-or-nothing wait).
+        /// Win32: `MWMO_WAITALL` (0x1).
+        const WAIT_ALL = 0x0001;
+        /// Run APCs, and return [`WaitStatus::Alerted`] once they have run. Win32:
+        /// `MWMO_ALERTABLE` (0x2).
+        const ALERTABLE = 0x0002;
+        /// Count input that is queued even if the queue was examined since it arrived.
+        /// Win32: `MWMO_INPUTAVAILABLE` (0x4).
+        const INPUT_AVAILABLE = 0x0004;
     }
 }
 
 /// The bits a queued posted message or quit request makes available.
-const POSTED: u32 = QueueStatus::POST_MESSAGE.0 | QueueStatus::ALL_POST_MESSAGE.0;
+const POSTED: u32 = QueueStatus::POST_MESSAGE.bits() | QueueStatus::ALL_POST_MESSAGE.bits();
 
 /// One thread's message queue (see the module's state table).
 #[derive(Debug, Default)]
