@@ -6,6 +6,12 @@
 #ifndef CONFORMANCE_H
 #define CONFORMANCE_H
 
+/* For mkfifo (open_fifo below); set before any system header. */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+
+#include <sys/stat.h>
 #include <windows.h>
 #include <stdio.h>
 
@@ -28,6 +34,46 @@ static inline void join_thread(HANDLE h)
 {
     WaitForSingleObject(h, INFINITE);
     CloseHandle(h);
+}
+
+/*
+ * Test support, not Win32: opens a Linux FIFO (a named pipe of the file system, created
+ * with mkfifo) for overlapped I/O with CreateFileA, and deletes its name. Reads on it stay
+ * pending until something is written, which the programs need for cancellation; Win32
+ * would use a named pipe (CreatePipe and CreateNamedPipe are not part of this library).
+ * Opened for reading and writing, so that the open does not wait for a writer and the
+ * program can write to it through the same handle. Exits the program if that fails.
+ */
+static inline HANDLE open_fifo(const char *tag)
+{
+    char dir[MAX_PATH], path[MAX_PATH + 64];
+    static unsigned count;
+    GetTempPathA(MAX_PATH, dir);
+    snprintf(path, sizeof path, "%salertable-%s-%u-%u.fifo", dir, tag,
+             (unsigned)GetCurrentProcessId(), ++count);
+    if (mkfifo(path, 0600) != 0) {
+        printf("mkfifo %s failed\n", path);
+        ExitProcess(1);
+    }
+    HANDLE h = CreateFileA(path, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING,
+                           FILE_FLAG_OVERLAPPED, NULL);
+    DeleteFileA(path);
+    if (h == INVALID_HANDLE_VALUE) {
+        printf("CreateFileA(FIFO) failed: %u\n", LAST_ERROR());
+        ExitProcess(1);
+    }
+    return h;
+}
+
+/* A new, empty temporary file's name in `name` (MAX_PATH characters). */
+static inline void temp_file_name(const char *prefix, char *name)
+{
+    char dir[MAX_PATH];
+    GetTempPathA(MAX_PATH, dir);
+    if (GetTempFileNameA(dir, prefix, 0, name) == 0) {
+        printf("GetTempFileNameA failed: %u\n", LAST_ERROR());
+        ExitProcess(1);
+    }
 }
 
 #endif

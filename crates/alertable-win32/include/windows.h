@@ -71,6 +71,8 @@ typedef void *LPVOID;
 typedef const void *LPCVOID;
 typedef DWORD *PDWORD;
 typedef DWORD *LPDWORD;
+typedef ULONG *PULONG;
+typedef ULONG_PTR *PULONG_PTR;
 typedef LONG *PLONG;
 typedef LONG *LPLONG;
 
@@ -258,8 +260,11 @@ typedef LPTHREAD_START_ROUTINE PTHREAD_START_ROUTINE;
 #define ERROR_NO_UNICODE_TRANSLATION 1113
 #define ERROR_NOT_FOUND 1168
 #define ERROR_INTERNAL_ERROR 1359
+#define ERROR_INVALID_WINDOW_HANDLE 1400
+#define ERROR_INVALID_THREAD_ID 1444
 #define ERROR_NO_SYSTEM_RESOURCES 1450
 #define ERROR_TIMEOUT 1460
+#define ERROR_NOT_ENOUGH_QUOTA 1816
 
 /* ---- Constants: waits ---------------------------------------------------------------- */
 
@@ -313,6 +318,9 @@ typedef LPTHREAD_START_ROUTINE PTHREAD_START_ROUTINE;
 #define TRUNCATE_EXISTING 5
 #define FILE_ATTRIBUTE_NORMAL 0x00000080
 #define FILE_FLAG_OVERLAPPED 0x40000000
+/* The Internal member of an OVERLAPPED whose request is still in progress. */
+#define STATUS_PENDING ((DWORD)0x00000103)
+#define HasOverlappedIoCompleted(lpOverlapped) ((DWORD)(lpOverlapped)->Internal != STATUS_PENDING)
 
 /* ---- Constants: messages ------------------------------------------------------------- */
 
@@ -496,6 +504,86 @@ WINBASEAPI UINT WINAPI GetTempFileNameA(LPCSTR lpPathName, LPCSTR lpPrefixString
 WINBASEAPI UINT WINAPI GetTempFileNameW(LPCWSTR lpPathName, LPCWSTR lpPrefixString,
                                         UINT uUnique, LPWSTR lpTempFileName);
 
+/* ---- Functions: files ---------------------------------------------------------------- */
+
+/* Paths are Linux paths; share modes are accepted and not enforced. With
+ * FILE_FLAG_OVERLAPPED, ReadFile and WriteFile always return FALSE with ERROR_IO_PENDING,
+ * and the bytes read are in the buffer, and the result in the OVERLAPPED, before the
+ * request is reported complete (event, routine, packet). Without it, ReadFile and
+ * WriteFile work at the file position, or at the OVERLAPPED's offset when one is given. */
+WINBASEAPI HANDLE WINAPI CreateFileA(LPCSTR lpFileName, DWORD dwDesiredAccess,
+                                     DWORD dwShareMode,
+                                     LPSECURITY_ATTRIBUTES lpSecurityAttributes,
+                                     DWORD dwCreationDisposition, DWORD dwFlagsAndAttributes,
+                                     HANDLE hTemplateFile);
+WINBASEAPI HANDLE WINAPI CreateFileW(LPCWSTR lpFileName, DWORD dwDesiredAccess,
+                                     DWORD dwShareMode,
+                                     LPSECURITY_ATTRIBUTES lpSecurityAttributes,
+                                     DWORD dwCreationDisposition, DWORD dwFlagsAndAttributes,
+                                     HANDLE hTemplateFile);
+WINBASEAPI BOOL WINAPI DeleteFileA(LPCSTR lpFileName);
+WINBASEAPI BOOL WINAPI DeleteFileW(LPCWSTR lpFileName);
+WINBASEAPI BOOL WINAPI ReadFile(HANDLE hFile, LPVOID lpBuffer, DWORD nNumberOfBytesToRead,
+                                LPDWORD lpNumberOfBytesRead, LPOVERLAPPED lpOverlapped);
+WINBASEAPI BOOL WINAPI WriteFile(HANDLE hFile, LPCVOID lpBuffer, DWORD nNumberOfBytesToWrite,
+                                 LPDWORD lpNumberOfBytesWritten, LPOVERLAPPED lpOverlapped);
+WINBASEAPI BOOL WINAPI ReadFileEx(HANDLE hFile, LPVOID lpBuffer, DWORD nNumberOfBytesToRead,
+                                  LPOVERLAPPED lpOverlapped,
+                                  LPOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine);
+WINBASEAPI BOOL WINAPI WriteFileEx(HANDLE hFile, LPCVOID lpBuffer, DWORD nNumberOfBytesToWrite,
+                                   LPOVERLAPPED lpOverlapped,
+                                   LPOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine);
+WINBASEAPI BOOL WINAPI GetOverlappedResult(HANDLE hFile, LPOVERLAPPED lpOverlapped,
+                                           LPDWORD lpNumberOfBytesTransferred, BOOL bWait);
+WINBASEAPI BOOL WINAPI GetOverlappedResultEx(HANDLE hFile, LPOVERLAPPED lpOverlapped,
+                                             LPDWORD lpNumberOfBytesTransferred,
+                                             DWORD dwMilliseconds, BOOL bAlertable);
+/* Cancellation completes as completions do, shortly after the call: wait for it. */
+WINBASEAPI BOOL WINAPI CancelIo(HANDLE hFile);
+WINBASEAPI BOOL WINAPI CancelIoEx(HANDLE hFile, LPOVERLAPPED lpOverlapped);
+
+/* ---- Functions: completion ports ----------------------------------------------------- */
+
+WINBASEAPI HANDLE WINAPI CreateIoCompletionPort(HANDLE FileHandle, HANDLE ExistingCompletionPort,
+                                                ULONG_PTR CompletionKey,
+                                                DWORD NumberOfConcurrentThreads);
+WINBASEAPI BOOL WINAPI GetQueuedCompletionStatus(HANDLE CompletionPort,
+                                                 LPDWORD lpNumberOfBytesTransferred,
+                                                 PULONG_PTR lpCompletionKey,
+                                                 LPOVERLAPPED *lpOverlapped,
+                                                 DWORD dwMilliseconds);
+WINBASEAPI BOOL WINAPI GetQueuedCompletionStatusEx(HANDLE CompletionPort,
+                                                   LPOVERLAPPED_ENTRY lpCompletionPortEntries,
+                                                   ULONG ulCount, PULONG ulNumEntriesRemoved,
+                                                   DWORD dwMilliseconds, BOOL fAlertable);
+WINBASEAPI BOOL WINAPI PostQueuedCompletionStatus(HANDLE CompletionPort,
+                                                  DWORD dwNumberOfBytesTransferred,
+                                                  ULONG_PTR dwCompletionKey,
+                                                  LPOVERLAPPED lpOverlapped);
+
+/* ---- Functions: thread messages ------------------------------------------------------ */
+
+/* There are no windows: hWnd is NULL (or (HWND)-1) and only thread messages exist. */
+WINBASEAPI BOOL WINAPI PostThreadMessageA(DWORD idThread, UINT Msg, WPARAM wParam,
+                                          LPARAM lParam);
+WINBASEAPI BOOL WINAPI PostThreadMessageW(DWORD idThread, UINT Msg, WPARAM wParam,
+                                          LPARAM lParam);
+WINBASEAPI BOOL WINAPI GetMessageA(LPMSG lpMsg, HWND hWnd, UINT wMsgFilterMin,
+                                   UINT wMsgFilterMax);
+WINBASEAPI BOOL WINAPI GetMessageW(LPMSG lpMsg, HWND hWnd, UINT wMsgFilterMin,
+                                   UINT wMsgFilterMax);
+WINBASEAPI BOOL WINAPI PeekMessageA(LPMSG lpMsg, HWND hWnd, UINT wMsgFilterMin,
+                                    UINT wMsgFilterMax, UINT wRemoveMsg);
+WINBASEAPI BOOL WINAPI PeekMessageW(LPMSG lpMsg, HWND hWnd, UINT wMsgFilterMin,
+                                    UINT wMsgFilterMax, UINT wRemoveMsg);
+WINBASEAPI VOID WINAPI PostQuitMessage(int nExitCode);
+WINBASEAPI DWORD WINAPI MsgWaitForMultipleObjects(DWORD nCount, const HANDLE *pHandles,
+                                                  BOOL fWaitAll, DWORD dwMilliseconds,
+                                                  DWORD dwWakeMask);
+WINBASEAPI DWORD WINAPI MsgWaitForMultipleObjectsEx(DWORD nCount, const HANDLE *pHandles,
+                                                    DWORD dwMilliseconds, DWORD dwWakeMask,
+                                                    DWORD dwFlags);
+
 /* ---- A and W names ------------------------------------------------------------------- */
 
 #ifdef UNICODE
@@ -505,6 +593,11 @@ WINBASEAPI UINT WINAPI GetTempFileNameW(LPCWSTR lpPathName, LPCWSTR lpPrefixStri
 #define CreateWaitableTimer CreateWaitableTimerW
 #define GetTempPath GetTempPathW
 #define GetTempFileName GetTempFileNameW
+#define CreateFile CreateFileW
+#define DeleteFile DeleteFileW
+#define PostThreadMessage PostThreadMessageW
+#define GetMessage GetMessageW
+#define PeekMessage PeekMessageW
 #else
 #define CreateEvent CreateEventA
 #define CreateSemaphore CreateSemaphoreA
@@ -512,6 +605,11 @@ WINBASEAPI UINT WINAPI GetTempFileNameW(LPCWSTR lpPathName, LPCWSTR lpPrefixStri
 #define CreateWaitableTimer CreateWaitableTimerA
 #define GetTempPath GetTempPathA
 #define GetTempFileName GetTempFileNameA
+#define CreateFile CreateFileA
+#define DeleteFile DeleteFileA
+#define PostThreadMessage PostThreadMessageA
+#define GetMessage GetMessageA
+#define PeekMessage PeekMessageA
 #endif
 
 #ifdef __cplusplus

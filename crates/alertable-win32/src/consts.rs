@@ -54,7 +54,8 @@ pub const ERROR_INSUFFICIENT_BUFFER: DWORD = 122;
 /// `ERROR_SIGNAL_REFUSED` (156): a suspend count already at its maximum (127).
 pub const ERROR_SIGNAL_REFUSED: DWORD = 156;
 /// `ERROR_ALREADY_EXISTS` (183): a `Create…` call with the name of an existing object,
-/// which returns a new handle to that object.
+/// which returns a new handle to that object; also left by `CreateFile` when
+/// `CREATE_ALWAYS` or `OPEN_ALWAYS` found the file.
 pub const ERROR_ALREADY_EXISTS: DWORD = 183;
 /// `ERROR_DIRECTORY` (267): `GetTempFileName` in a directory that does not exist.
 pub const ERROR_DIRECTORY: DWORD = 267;
@@ -80,10 +81,19 @@ pub const ERROR_NOT_FOUND: DWORD = 1168;
 /// `ERROR_INTERNAL_ERROR` (1359): the library failed inside (a caught panic); nothing
 /// was changed.
 pub const ERROR_INTERNAL_ERROR: DWORD = 1359;
+/// `ERROR_INVALID_WINDOW_HANDLE` (1400): a message function given a window (there are
+/// no windows, only thread messages).
+pub const ERROR_INVALID_WINDOW_HANDLE: DWORD = 1400;
+/// `ERROR_INVALID_THREAD_ID` (1444): `PostThreadMessage` to a thread that has no message
+/// queue (it has not called a message function yet, or has exited) or is unknown.
+pub const ERROR_INVALID_THREAD_ID: DWORD = 1444;
 /// `ERROR_NO_SYSTEM_RESOURCES` (1450): the handle table is full.
 pub const ERROR_NO_SYSTEM_RESOURCES: DWORD = 1450;
 /// `ERROR_TIMEOUT` (1460): a condition-variable sleep timed out.
 pub const ERROR_TIMEOUT: DWORD = 1460;
+/// `ERROR_NOT_ENOUGH_QUOTA` (1816): `PostThreadMessage` to a queue that holds 10,000
+/// messages.
+pub const ERROR_NOT_ENOUGH_QUOTA: DWORD = 1816;
 
 // ---------------------------------------------------------------------------------------
 // Waits.
@@ -179,6 +189,9 @@ pub const TRUNCATE_EXISTING: DWORD = 5;
 pub const FILE_ATTRIBUTE_NORMAL: DWORD = 0x80;
 /// `FILE_FLAG_OVERLAPPED` (0x40000000): the file is opened for asynchronous I/O.
 pub const FILE_FLAG_OVERLAPPED: DWORD = 0x4000_0000;
+/// `STATUS_PENDING` (0x103): the `Internal` member of an `OVERLAPPED` whose request is
+/// still in progress (`HasOverlappedIoCompleted` compares with it).
+pub const STATUS_PENDING: DWORD = 0x103;
 
 // ---------------------------------------------------------------------------------------
 // Messages.

@@ -25,16 +25,24 @@
 //!   cloned out under it and used — waited on, signaled, dropped — after it is released, so
 //!   no wait, no callback and no object destructor runs under it. Closing a handle
 //!   therefore does not disturb a thread already waiting on the object (D54).
+//! - (H5) Objects whose last handle matters — a completion port closes, a file cancels what
+//!   is still in flight on it — give their entries a *guard*: a value every handle-table
+//!   entry of the object holds (duplicates share it) and nothing else does, so its
+//!   destructor runs exactly when the last handle is closed, after the table lock is
+//!   released (H4). Clones of the object taken out for a call do not hold it, so a thread
+//!   waiting on the object never keeps it from closing.
 //!
 //! Pseudo-handles are accepted where Win32 accepts them (single waits, `QueueUserAPC`,
 //! thread functions, `DuplicateHandle`: C38) and refused where it refuses them
 //! (multi-object waits: D47). Closing one has no effect and fails with
 //! `ERROR_INVALID_HANDLE`, as it does on Windows.
 
+use std::any::Any;
 use std::collections::VecDeque;
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use alertable::{Event, EventReset, Mutex, Semaphore, Signal, Waitable, WaitableTimer};
+use alertable_io::CompletionPort;
 
 use crate::consts::{
     DUPLICATE_CLOSE_SOURCE, ERROR_INVALID_HANDLE, ERROR_NO_SYSTEM_RESOURCES, ERROR_NOACCESS, FALSE,
@@ -42,6 +50,7 @@ use crate::consts::{
 };
 use crate::error::{Error, Result};
 use crate::ffi::call;
+use crate::file::FileObject;
 use crate::names::NameEntry;
 use crate::thread::{ThreadObject, current_thread};
 use crate::types::{BOOL, DWORD, HANDLE, LPHANDLE};
@@ -72,6 +81,10 @@ pub(crate) enum Object {
     Mutex(Mutex),
     /// A waitable timer.
     Timer(WaitableTimer),
+    /// A file from `CreateFile`.
+    File(Arc<FileObject>),
+    /// An I/O completion port.
+    Port(CompletionPort),
 }
 
 impl Object {
@@ -85,6 +98,8 @@ impl Object {
             Self::Semaphore(s) => s,
             Self::Mutex(m) => m,
             Self::Timer(t) => t,
+            Self::File(f) => f.signal(),
+            Self::Port(p) => p,
         }
     }
 
@@ -95,7 +110,9 @@ impl Object {
             Self::Event(e) => Ok(e),
             Self::Semaphore(s) => Ok(s),
             Self::Mutex(m) => Ok(m),
-            Self::Process | Self::Thread(_) | Self::Timer(_) => Err(Error(ERROR_INVALID_HANDLE)),
+            Self::Process | Self::Thread(_) | Self::Timer(_) | Self::File(_) | Self::Port(_) => {
+                Err(Error(ERROR_INVALID_HANDLE))
+            }
         }
     }
 
@@ -138,7 +155,27 @@ impl Object {
             _ => Err(Error(ERROR_INVALID_HANDLE)),
         }
     }
+
+    /// The file, or `ERROR_INVALID_HANDLE` for any other kind.
+    pub(crate) fn into_file(self) -> Result<Arc<FileObject>> {
+        match self {
+            Self::File(f) => Ok(f),
+            _ => Err(Error(ERROR_INVALID_HANDLE)),
+        }
+    }
+
+    /// The completion port, or `ERROR_INVALID_HANDLE` for any other kind.
+    pub(crate) fn into_port(self) -> Result<CompletionPort> {
+        match self {
+            Self::Port(p) => Ok(p),
+            _ => Err(Error(ERROR_INVALID_HANDLE)),
+        }
+    }
 }
+
+/// What the entries of one object share so that its destructor runs when the last handle
+/// is closed (H5).
+pub(crate) type Guard = Arc<dyn Any + Send + Sync>;
 
 /// The never-signaled object a process handle waits on.
 fn process_waitable() -> &'static Event {
@@ -154,12 +191,19 @@ pub(crate) struct Entry {
     /// lives while a handle does.
     #[allow(dead_code)]
     name: Option<Arc<NameEntry>>,
+    /// The object's guard, if it has one (H5): held, never read.
+    #[allow(dead_code)]
+    guard: Option<Guard>,
 }
 
 impl Entry {
     /// An entry for an unnamed object.
     pub(crate) fn new(object: Object) -> Self {
-        Self { object, name: None }
+        Self {
+            object,
+            name: None,
+            guard: None,
+        }
     }
 
     /// An entry for a named object.
@@ -167,6 +211,16 @@ impl Entry {
         Self {
             object,
             name: Some(name),
+            guard: None,
+        }
+    }
+
+    /// An entry for an object whose last handle is guarded (H5).
+    pub(crate) fn guarded(object: Object, guard: Guard) -> Self {
+        Self {
+            object,
+            name: None,
+            guard: Some(guard),
         }
     }
 }
@@ -298,7 +352,9 @@ pub(crate) fn remove(handle: HANDLE) -> Result<Entry> {
 }
 
 /// Closes a handle. The object lives on while other handles (or waiting threads) hold it;
-/// closing does not wake anyone waiting on it (D54).
+/// closing does not wake anyone waiting on it (D54). Closing the last handle of a
+/// completion port closes the port (L131), and closing the last handle of a file cancels
+/// the requests still in flight on it; closing one of several handles does neither (K118).
 ///
 /// # Errors
 ///

@@ -1,5 +1,6 @@
-//! A C ABI with Win32 names over [`alertable`], for C and C++ programs ported from Windows:
-//! include `<windows.h>` from this crate's `include/` folder and link this library.
+//! A C ABI with Win32 names over [`alertable`] and [`alertable_io`], for C and C++ programs
+//! ported from Windows: include `<windows.h>` from this crate's `include/` folder and link
+//! this library.
 //!
 //! ```c
 //! #include <windows.h>
@@ -29,10 +30,22 @@
 //!   `WaitForMultipleObjects(Ex)`, `SignalObjectAndWait`;
 //! - **objects**: events, semaphores, mutexes and waitable timers (`Create…A/W`, `Set…`,
 //!   `Release…`, `PulseEvent`, `SetWaitableTimer(Ex)`, `CancelWaitableTimer`);
+//! - **files**: `CreateFileA/W`, `DeleteFileA/W`, `ReadFile`, `WriteFile` (synchronous, or
+//!   overlapped with an event, a completion port or polling), `ReadFileEx`, `WriteFileEx`
+//!   (completion routines), `GetOverlappedResult(Ex)`, `CancelIo`, `CancelIoEx`;
+//! - **completion ports**: `CreateIoCompletionPort`, `GetQueuedCompletionStatus(Ex)`,
+//!   `PostQueuedCompletionStatus`;
+//! - **thread messages**: `PostThreadMessageA/W`, `GetMessageA/W`, `PeekMessageA/W`,
+//!   `PostQuitMessage`, `MsgWaitForMultipleObjects(Ex)`;
 //! - **errors**: `GetLastError`, `SetLastError`;
 //! - **companions**: critical sections, SRW locks, condition variables, `Interlocked…`,
 //!   `GetTickCount(64)`, `GetSystemTimeAsFileTime`, `GetTempPathA/W`,
 //!   `GetTempFileNameA/W`, `GetCurrentProcess(Id)`, `ExitProcess`.
+//!
+//! Overlapped requests copy: a write copies the caller's bytes when it is issued, a read
+//! copies the bytes read into the caller's buffer when it completes — before its event is
+//! signaled, its routine runs or its packet can be taken — so the caller's buffer and
+//! `OVERLAPPED` must live until completion, as on Windows (`overlapped.rs`).
 //!
 //! Every handle goes through one process-wide table that validates it (`handle.rs`): an
 //! invalid, closed or wrong-kind handle fails with `ERROR_INVALID_HANDLE`, never undefined
@@ -51,10 +64,14 @@ mod consts;
 mod error;
 mod event;
 mod ffi;
+mod file;
 mod handle;
 mod lock;
+mod message;
 mod mutex;
 mod names;
+mod overlapped;
+mod port;
 mod semaphore;
 mod strings;
 mod sys;
@@ -69,6 +86,10 @@ pub use apc::QueueUserAPC;
 pub use consts::*;
 pub use error::{GetLastError, SetLastError};
 pub use event::{CreateEventA, CreateEventW, PulseEvent, ResetEvent, SetEvent};
+pub use file::{
+    CancelIo, CancelIoEx, CreateFileA, CreateFileW, DeleteFileA, DeleteFileW, GetOverlappedResult,
+    GetOverlappedResultEx, ReadFile, ReadFileEx, WriteFile, WriteFileEx,
+};
 pub use handle::{CloseHandle, DuplicateHandle};
 pub use lock::{
     AcquireSRWLockExclusive, AcquireSRWLockShared, DeleteCriticalSection, EnterCriticalSection,
@@ -79,7 +100,15 @@ pub use lock::{
     TryAcquireSRWLockShared, TryEnterCriticalSection, WakeAllConditionVariable,
     WakeConditionVariable,
 };
+pub use message::{
+    GetMessageA, GetMessageW, MsgWaitForMultipleObjects, MsgWaitForMultipleObjectsEx, PeekMessageA,
+    PeekMessageW, PostQuitMessage, PostThreadMessageA, PostThreadMessageW,
+};
 pub use mutex::{CreateMutexA, CreateMutexW, ReleaseMutex};
+pub use port::{
+    CreateIoCompletionPort, GetQueuedCompletionStatus, GetQueuedCompletionStatusEx,
+    PostQueuedCompletionStatus,
+};
 pub use semaphore::{CreateSemaphoreA, CreateSemaphoreW, ReleaseSemaphore};
 pub use system::{
     ExitProcess, GetCurrentProcess, GetCurrentProcessId, GetSystemTimeAsFileTime, GetTickCount,

@@ -144,6 +144,16 @@ fn register(object: Arc<ThreadObject>) -> Arc<ThreadObject> {
     object
 }
 
+/// The object of the thread with id `id`: the calling thread, or a thread known to the
+/// registry (see [`REGISTRY`]).
+pub(crate) fn thread_by_id(id: DWORD) -> Option<Arc<ThreadObject>> {
+    if id == sys::current_tid() {
+        Some(current_thread())
+    } else {
+        registry().get(&id).and_then(Weak::upgrade)
+    }
+}
+
 thread_local! {
     /// The calling thread's object, once it has one.
     static CURRENT: OnceCell<Arc<ThreadObject>> = const { OnceCell::new() };
@@ -452,12 +462,7 @@ pub extern "C" fn OpenThread(
 ) -> HANDLE {
     let _ = (dwDesiredAccess, bInheritHandle);
     call(core::ptr::null_mut(), || {
-        let object = if dwThreadId == sys::current_tid() {
-            current_thread()
-        } else {
-            let found = registry().get(&dwThreadId).and_then(Weak::upgrade);
-            found.ok_or(Error(ERROR_INVALID_PARAMETER))?
-        };
+        let object = thread_by_id(dwThreadId).ok_or(Error(ERROR_INVALID_PARAMETER))?;
         handle::insert(Entry::new(Object::Thread(object))).map_err(|(error, _entry)| error)
     })
 }

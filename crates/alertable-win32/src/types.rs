@@ -60,6 +60,10 @@ pub type LPCVOID = *const c_void;
 pub type PDWORD = *mut DWORD;
 /// Win32 `LPDWORD`: a pointer to a `DWORD`.
 pub type LPDWORD = *mut DWORD;
+/// Win32 `PULONG`: a pointer to a `ULONG`.
+pub type PULONG = *mut ULONG;
+/// Win32 `PULONG_PTR`: a pointer to a `ULONG_PTR`.
+pub type PULONG_PTR = *mut ULONG_PTR;
 /// Win32 `PLONG`: a pointer to a `LONG`.
 pub type PLONG = *mut LONG;
 /// Win32 `LPLONG`: a pointer to a `LONG`.

@@ -18,11 +18,12 @@ use crate::handle;
 use crate::types::{BOOL, DWORD, HANDLE};
 
 /// A Win32 timeout: `INFINITE` or milliseconds.
-fn timeout(ms: DWORD) -> Option<Duration> {
+pub(crate) fn timeout(ms: DWORD) -> Option<Duration> {
     (ms != INFINITE).then(|| Duration::from_millis(u64::from(ms)))
 }
 
-fn alertable(flag: BOOL) -> Alertable {
+/// A Win32 alertable flag.
+pub(crate) fn alertable(flag: BOOL) -> Alertable {
     if flag != 0 {
         Alertable::Yes
     } else {
@@ -30,7 +31,8 @@ fn alertable(flag: BOOL) -> Alertable {
     }
 }
 
-fn wait_error(error: WaitError) -> Error {
+/// The Win32 error of a wait that could not start.
+pub(crate) fn wait_error(error: WaitError) -> Error {
     Error(error.win32_error())
 }
 

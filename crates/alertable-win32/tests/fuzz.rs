@@ -4,7 +4,9 @@
 //!
 //! Pointer arguments are `NULL` or valid buffers (a C caller's bad pointer is its own
 //! undefined behaviour, as on Windows); handles and integers are anything. Waits use
-//! timeouts of 0 or 1 ms. `ExitProcess` is not called (it would end the test), and
+//! timeouts of 0 or 1 ms. Every overlapped request gets an `OVERLAPPED` and a buffer of its
+//! own that live until the end of the test, as the C contract asks; `GetMessage` is called
+//! only with a message queued that its filter passes, so it never blocks. `ExitProcess` is not called (it would end the test), and
 //! `ExitThread` only on the threads this test creates, from their entry points and from
 //! APCs. The random generator is a seeded xorshift, so a failure replays exactly.
 
@@ -56,6 +58,10 @@ unsafe extern "C-unwind" fn count_routine(_: LPVOID, _: DWORD, _: DWORD) {
     APCS_RUN.fetch_add(1, Ordering::Relaxed);
 }
 
+unsafe extern "C-unwind" fn count_io_routine(_: DWORD, _: DWORD, _: LPOVERLAPPED) {
+    APCS_RUN.fetch_add(1, Ordering::Relaxed);
+}
+
 unsafe extern "C-unwind" fn exit_apc(code: ULONG_PTR) {
     // SAFETY: queued only by `exit_in_apc` to its own thread, made by CreateThread.
     unsafe { ExitThread(code as DWORD) }
@@ -102,6 +108,78 @@ struct Pool {
     handles: Vec<HANDLE>,
     /// Created threads, through handles the random calls never see, joined at the end.
     threads: Vec<HANDLE>,
+    /// The `OVERLAPPED`s and buffers given to requests: never freed, since a request may
+    /// write to them after its call returned.
+    slots: Vec<*mut Slot>,
+    /// Ids of threads this test made, for `PostThreadMessage`.
+    thread_ids: Vec<DWORD>,
+    /// The files and ports made last (also in `handles`), which the I/O calls favour.
+    files: Vec<HANDLE>,
+    ports: Vec<HANDLE>,
+}
+
+/// Keeps the last few of a list of handles: the others are most likely closed by now.
+fn remember(list: &mut Vec<HANDLE>, h: HANDLE) {
+    if list.len() >= 4 {
+        list.remove(0);
+    }
+    list.push(h);
+}
+
+/// One request's `OVERLAPPED` and buffer.
+struct Slot {
+    ov: OVERLAPPED,
+    buffer: [u8; 64],
+}
+
+impl Pool {
+    /// A new slot for a request, its offset small or (sometimes) huge.
+    fn slot(&mut self, rng: &mut Rng) -> *mut Slot {
+        let offset = if rng.chance(16) {
+            rng.next()
+        } else {
+            rng.below(100)
+        };
+        let event = if rng.chance(2) {
+            null_mut()
+        } else {
+            self.pick(rng)
+        };
+        let slot = Box::into_raw(Box::new(Slot {
+            ov: OVERLAPPED {
+                Internal: 0,
+                InternalHigh: 0,
+                DUMMYUNIONNAME: OVERLAPPED_OFFSET_OR_POINTER {
+                    DUMMYSTRUCTNAME: OVERLAPPED_OFFSET {
+                        Offset: offset as DWORD,
+                        OffsetHigh: (offset >> 32) as DWORD,
+                    },
+                },
+                hEvent: event,
+            },
+            buffer: [b'z'; 64],
+        }));
+        self.slots.push(slot);
+        slot
+    }
+
+    /// Mostly one of `list` (files or ports), else any handle.
+    fn pick_from(&self, rng: &mut Rng, list: &[HANDLE]) -> HANDLE {
+        if list.is_empty() || rng.chance(4) {
+            self.pick(rng)
+        } else {
+            list[rng.below(list.len() as u64) as usize]
+        }
+    }
+
+    /// A slot of an earlier request, or a new one.
+    fn old_slot(&mut self, rng: &mut Rng) -> *mut Slot {
+        if self.slots.is_empty() || rng.chance(8) {
+            self.slot(rng)
+        } else {
+            self.slots[rng.below(self.slots.len() as u64) as usize]
+        }
+    }
 }
 
 impl Pool {
@@ -240,6 +318,7 @@ fn call(op: u64, rng: &mut Rng, pool: &mut Pool, tmp: &[u8]) -> (&'static str, O
                 let stack = [0, 0, 1, 65536][rng.below(4) as usize];
                 let t = CreateThread(null_mut(), stack, start, null_mut(), flags, &raw mut id);
                 if !t.is_null() {
+                    pool.thread_ids.push(id);
                     let mut keep = null_mut();
                     DuplicateHandle(
                         GetCurrentProcess(),
@@ -799,12 +878,452 @@ fn call(op: u64, rng: &mut Rng, pool: &mut Pool, tmp: &[u8]) -> (&'static str, O
                 "GetCurrentProcessId",
                 Outcome::Asserted(GetCurrentProcessId() != 0),
             ),
+            _ => call_io(op, rng, pool, tmp),
+        }
+    }
+}
+
+/// A file name in the test's scratch folder, or `NULL`, or empty.
+fn file_name(rng: &mut Rng, tmp: &[u8]) -> Option<String> {
+    match rng.below(8) {
+        0 => None,
+        1 => Some(String::new()),
+        2 => Some(format!("{}/no-such-folder/f", String::from_utf8_lossy(tmp))),
+        n => Some(format!(
+            "{}/fz-file-{}",
+            String::from_utf8_lossy(tmp),
+            n % 3
+        )),
+    }
+}
+
+/// One random call of the file, port and message functions, numbers 47 and up.
+#[allow(clippy::too_many_lines)] // one arm per exported function
+fn call_io(op: u64, rng: &mut Rng, pool: &mut Pool, tmp: &[u8]) -> (&'static str, Outcome) {
+    let ms = if rng.chance(16) { 1 } else { 0 };
+    let flag = BOOL::from(rng.chance(2));
+    let (h, h2) = match op {
+        51..=59 => (
+            pool.pick_from(rng, &pool.files),
+            pool.pick_from(rng, &pool.ports),
+        ),
+        60..=62 => (pool.pick_from(rng, &pool.ports), pool.pick(rng)),
+        _ => (pool.pick(rng), pool.pick(rng)),
+    };
+    let failed_if = |ok: bool, errors: &'static [DWORD]| {
+        if ok {
+            Outcome::Kept
+        } else {
+            Outcome::Failed(errors)
+        }
+    };
+    // SAFETY: for every call below, pointer arguments are NULL or point to live buffers of
+    // the sizes passed; requests' OVERLAPPEDs and buffers are slots that are never freed;
+    // callbacks are the sound functions above.
+    unsafe {
+        match op {
+            47 | 48 => {
+                let name = file_name(rng, tmp);
+                let access = [0, GENERIC_READ, GENERIC_WRITE, GENERIC_READ | GENERIC_WRITE]
+                    [rng.below(4) as usize];
+                let disposition = rng.below(7) as DWORD;
+                let flags = if rng.chance(2) {
+                    FILE_FLAG_OVERLAPPED
+                } else {
+                    FILE_ATTRIBUTE_NORMAL
+                };
+                let f = if op == 47 {
+                    let name = name.map(|n| format!("{n}\0"));
+                    let ptr = name.as_ref().map_or(null(), |n| n.as_ptr().cast());
+                    CreateFileA(ptr, access, 7, null_mut(), disposition, flags, null_mut())
+                } else {
+                    let name: Option<Vec<WCHAR>> =
+                        name.map(|n| n.chars().map(|c| c as WCHAR).chain([0]).collect());
+                    let ptr = name.as_ref().map_or(null(), |n| n.as_ptr());
+                    CreateFileW(ptr, access, 7, null_mut(), disposition, flags, null_mut())
+                };
+                let ok = f != INVALID_HANDLE_VALUE;
+                if ok {
+                    pool.add(f);
+                    remember(&mut pool.files, f);
+                }
+                let outcome = if ok {
+                    Outcome::SetsOnSuccess(&[ERROR_SUCCESS, ERROR_ALREADY_EXISTS])
+                } else {
+                    Outcome::Failed(&[
+                        ERROR_FILE_NOT_FOUND,
+                        ERROR_PATH_NOT_FOUND,
+                        ERROR_ACCESS_DENIED,
+                        ERROR_FILE_EXISTS,
+                        ERROR_INVALID_PARAMETER,
+                        ERROR_NO_SYSTEM_RESOURCES,
+                    ])
+                };
+                (
+                    if op == 47 {
+                        "CreateFileA"
+                    } else {
+                        "CreateFileW"
+                    },
+                    outcome,
+                )
+            }
+            49 | 50 => {
+                let name = file_name(rng, tmp);
+                let ok = if op == 49 {
+                    let name = name.map(|n| format!("{n}\0"));
+                    DeleteFileA(name.as_ref().map_or(null(), |n| n.as_ptr().cast()))
+                } else {
+                    let name: Option<Vec<WCHAR>> =
+                        name.map(|n| n.chars().map(|c| c as WCHAR).chain([0]).collect());
+                    DeleteFileW(name.as_ref().map_or(null(), |n| n.as_ptr()))
+                };
+                (
+                    if op == 49 {
+                        "DeleteFileA"
+                    } else {
+                        "DeleteFileW"
+                    },
+                    failed_if(
+                        ok != 0,
+                        &[
+                            ERROR_FILE_NOT_FOUND,
+                            ERROR_PATH_NOT_FOUND,
+                            ERROR_ACCESS_DENIED,
+                        ],
+                    ),
+                )
+            }
+            51..=54 => {
+                let slot = pool.slot(rng);
+                let ov = if op <= 52 && rng.chance(4) {
+                    null_mut()
+                } else {
+                    &raw mut (*slot).ov
+                };
+                let buffer = if rng.chance(32) {
+                    null_mut()
+                } else {
+                    (&raw mut (*slot).buffer).cast::<u8>()
+                };
+                let len = rng.below(65) as DWORD;
+                let mut done: DWORD = 0;
+                let done_ptr = if rng.chance(4) {
+                    null_mut()
+                } else {
+                    &raw mut done
+                };
+                let routine: LPOVERLAPPED_COMPLETION_ROUTINE = if rng.chance(16) {
+                    None
+                } else {
+                    Some(count_io_routine)
+                };
+                let ok = match op {
+                    51 => ReadFile(h, buffer.cast(), len, done_ptr, ov),
+                    52 => WriteFile(h, buffer.cast_const().cast(), len, done_ptr, ov),
+                    53 => ReadFileEx(h, buffer.cast(), len, ov, routine),
+                    _ => WriteFileEx(h, buffer.cast_const().cast(), len, ov, routine),
+                };
+                let name = ["ReadFile", "WriteFile", "ReadFileEx", "WriteFileEx"][op as usize - 51];
+                let errors: &'static [DWORD] = &[
+                    ERROR_IO_PENDING,
+                    ERROR_INVALID_HANDLE,
+                    ERROR_INVALID_PARAMETER,
+                    ERROR_ACCESS_DENIED,
+                    ERROR_HANDLE_EOF,
+                    ERROR_NOACCESS,
+                    ERROR_DISK_FULL,
+                ];
+                (name, failed_if(ok != 0, errors))
+            }
+            55 | 56 => {
+                let slot = pool.old_slot(rng);
+                let ov = if rng.chance(32) {
+                    null_mut()
+                } else {
+                    &raw mut (*slot).ov
+                };
+                let mut n: DWORD = 0;
+                let errors: &'static [DWORD] = &[
+                    ERROR_HANDLE_EOF,
+                    ERROR_OPERATION_ABORTED,
+                    ERROR_INVALID_PARAMETER,
+                    ERROR_ACCESS_DENIED,
+                    ERROR_DISK_FULL,
+                    ERROR_IO_INCOMPLETE,
+                    ERROR_INVALID_HANDLE,
+                    ERROR_NOACCESS,
+                    WAIT_TIMEOUT,
+                    WAIT_IO_COMPLETION,
+                ];
+                if op == 55 {
+                    let ok = GetOverlappedResult(h, ov, &raw mut n, flag);
+                    ("GetOverlappedResult", failed_if(ok != 0, errors))
+                } else {
+                    let ok =
+                        GetOverlappedResultEx(h, ov, &raw mut n, ms, BOOL::from(rng.chance(2)));
+                    ("GetOverlappedResultEx", failed_if(ok != 0, errors))
+                }
+            }
+            57 => (
+                "CancelIo",
+                failed_if(CancelIo(h) != 0, &[ERROR_INVALID_HANDLE]),
+            ),
+            58 => {
+                let ov = if rng.chance(3) {
+                    null_mut()
+                } else {
+                    &raw mut (*pool.old_slot(rng)).ov
+                };
+                (
+                    "CancelIoEx",
+                    failed_if(
+                        CancelIoEx(h, ov) != 0,
+                        &[ERROR_INVALID_HANDLE, ERROR_NOT_FOUND],
+                    ),
+                )
+            }
+            59 => {
+                let file = if rng.chance(3) {
+                    INVALID_HANDLE_VALUE
+                } else {
+                    h
+                };
+                let existing = if rng.chance(2) { null_mut() } else { h2 };
+                let p = CreateIoCompletionPort(
+                    file,
+                    existing,
+                    rng.next() as usize,
+                    rng.below(4) as DWORD,
+                );
+                if !p.is_null() && p != existing {
+                    pool.add(p);
+                    remember(&mut pool.ports, p);
+                }
+                (
+                    "CreateIoCompletionPort",
+                    failed_if(
+                        !p.is_null(),
+                        &[
+                            ERROR_INVALID_HANDLE,
+                            ERROR_INVALID_PARAMETER,
+                            ERROR_NO_SYSTEM_RESOURCES,
+                        ],
+                    ),
+                )
+            }
+            60 | 61 => {
+                let errors: &'static [DWORD] = &[
+                    WAIT_TIMEOUT,
+                    WAIT_IO_COMPLETION,
+                    ERROR_ABANDONED_WAIT_0,
+                    ERROR_INVALID_HANDLE,
+                    ERROR_INVALID_PARAMETER,
+                    ERROR_NOACCESS,
+                    ERROR_HANDLE_EOF,
+                    ERROR_OPERATION_ABORTED,
+                    ERROR_ACCESS_DENIED,
+                    ERROR_DISK_FULL,
+                ];
+                if op == 60 {
+                    let (mut n, mut key, mut ov) = (0, 0, null_mut());
+                    let n_ptr = if rng.chance(32) {
+                        null_mut()
+                    } else {
+                        &raw mut n
+                    };
+                    let ok = GetQueuedCompletionStatus(h, n_ptr, &raw mut key, &raw mut ov, ms);
+                    ("GetQueuedCompletionStatus", failed_if(ok != 0, errors))
+                } else {
+                    let mut entries = [OVERLAPPED_ENTRY {
+                        lpCompletionKey: 0,
+                        lpOverlapped: null_mut(),
+                        Internal: 0,
+                        dwNumberOfBytesTransferred: 0,
+                    }; 4];
+                    let mut removed = 0;
+                    let count = rng.below(5) as ULONG;
+                    let ok = GetQueuedCompletionStatusEx(
+                        h,
+                        entries.as_mut_ptr(),
+                        count,
+                        &raw mut removed,
+                        ms,
+                        flag,
+                    );
+                    let checked = ok == 0 || (removed >= 1 && removed <= count);
+                    let outcome = if checked {
+                        failed_if(ok != 0, errors)
+                    } else {
+                        Outcome::Asserted(false)
+                    };
+                    ("GetQueuedCompletionStatusEx", outcome)
+                }
+            }
+            62 => {
+                let ov = std::ptr::without_provenance_mut(rng.next() as usize);
+                (
+                    "PostQueuedCompletionStatus",
+                    failed_if(
+                        PostQueuedCompletionStatus(h, rng.next() as DWORD, rng.next() as usize, ov)
+                            != 0,
+                        &[ERROR_INVALID_HANDLE],
+                    ),
+                )
+            }
+            63 | 64 => {
+                let id = match rng.below(3) {
+                    0 => GetCurrentThreadId(),
+                    1 if !pool.thread_ids.is_empty() => {
+                        pool.thread_ids[rng.below(pool.thread_ids.len() as u64) as usize]
+                    }
+                    _ => rng.next() as DWORD,
+                };
+                let msg = WM_USER + rng.below(4) as UINT;
+                let ok = if op == 63 {
+                    PostThreadMessageA(id, msg, rng.next() as usize, rng.next() as isize)
+                } else {
+                    PostThreadMessageW(id, msg, rng.next() as usize, rng.next() as isize)
+                };
+                (
+                    if op == 63 {
+                        "PostThreadMessageA"
+                    } else {
+                        "PostThreadMessageW"
+                    },
+                    failed_if(ok != 0, &[ERROR_INVALID_THREAD_ID, ERROR_NOT_ENOUGH_QUOTA]),
+                )
+            }
+            65 | 66 => {
+                // Something the filter passes is queued first, so the call never blocks.
+                let k = rng.below(4) as UINT;
+                if rng.chance(4) {
+                    PostQuitMessage(rng.int());
+                } else {
+                    PostThreadMessageW(GetCurrentThreadId(), WM_USER + k, 0, 0);
+                }
+                let (min, max) = if rng.chance(2) {
+                    (0, 0)
+                } else {
+                    (WM_USER + k, WM_USER + 3)
+                };
+                let window = if rng.chance(16) { h } else { null_mut() };
+                let mut msg = std::mem::MaybeUninit::<MSG>::uninit();
+                let out = if rng.chance(32) {
+                    null_mut()
+                } else {
+                    msg.as_mut_ptr()
+                };
+                let r = if op == 65 {
+                    GetMessageA(out, window, min, max)
+                } else {
+                    GetMessageW(out, window, min, max)
+                };
+                (
+                    if op == 65 {
+                        "GetMessageA"
+                    } else {
+                        "GetMessageW"
+                    },
+                    if r == -1 {
+                        Outcome::Failed(&[ERROR_INVALID_WINDOW_HANDLE, ERROR_NOACCESS])
+                    } else {
+                        Outcome::Kept
+                    },
+                )
+            }
+            67 | 68 => {
+                let window = if rng.chance(16) { h } else { null_mut() };
+                let (min, max) = if rng.chance(2) {
+                    (0, 0)
+                } else {
+                    (
+                        WM_USER + rng.below(4) as UINT,
+                        WM_USER + rng.below(4) as UINT,
+                    )
+                };
+                let mut msg = std::mem::MaybeUninit::<MSG>::uninit();
+                let out = if rng.chance(32) {
+                    null_mut()
+                } else {
+                    msg.as_mut_ptr()
+                };
+                let remove = rng.below(4) as UINT;
+                let r = if op == 67 {
+                    PeekMessageA(out, window, min, max, remove)
+                } else {
+                    PeekMessageW(out, window, min, max, remove)
+                };
+                let failed = GetLastError() != SENTINEL;
+                (
+                    if op == 67 {
+                        "PeekMessageA"
+                    } else {
+                        "PeekMessageW"
+                    },
+                    if r == 0 && failed {
+                        Outcome::Failed(&[ERROR_INVALID_WINDOW_HANDLE, ERROR_NOACCESS])
+                    } else {
+                        Outcome::Kept
+                    },
+                )
+            }
+            69 => {
+                PostQuitMessage(rng.int());
+                ("PostQuitMessage", Outcome::Kept)
+            }
+            70 | 71 => {
+                let handles: Vec<HANDLE> = (0..70).map(|_| pool.pick(rng)).collect();
+                let count = if rng.chance(8) {
+                    rng.below(70) as DWORD
+                } else {
+                    rng.below(3) as DWORD
+                };
+                let list = if rng.chance(16) {
+                    null()
+                } else {
+                    handles.as_ptr()
+                };
+                let mask = if rng.chance(4) {
+                    rng.next() as DWORD
+                } else {
+                    QS_ALLINPUT
+                };
+                let errors: &'static [DWORD] = &[
+                    ERROR_INVALID_PARAMETER,
+                    ERROR_INVALID_HANDLE,
+                    ERROR_NOACCESS,
+                ];
+                let r = if op == 70 {
+                    MsgWaitForMultipleObjects(count, list, flag, ms, mask)
+                } else {
+                    let flags = if rng.chance(8) {
+                        rng.next() as DWORD
+                    } else {
+                        rng.below(8) as DWORD
+                    };
+                    MsgWaitForMultipleObjectsEx(count, list, ms, mask, flags)
+                };
+                let name = if op == 70 {
+                    "MsgWaitForMultipleObjects"
+                } else {
+                    "MsgWaitForMultipleObjectsEx"
+                };
+                (
+                    name,
+                    if r == WAIT_FAILED {
+                        Outcome::Failed(errors)
+                    } else {
+                        Outcome::Kept
+                    },
+                )
+            }
             _ => ("unused", Outcome::Unchecked),
         }
     }
 }
 
-const OPS: u64 = 47;
+const OPS: u64 = 72;
 
 /// Functions the random calls do not make, and why.
 const NOT_CALLED: [(&str, &str); 1] = [("ExitProcess", "it would end the test")];
@@ -843,6 +1362,10 @@ fn random_calls_fail_only_as_documented() {
     let mut pool = Pool {
         handles: Vec::new(),
         threads: Vec::new(),
+        slots: Vec::new(),
+        thread_ids: Vec::new(),
+        files: Vec::new(),
+        ports: Vec::new(),
     };
     let tmp_dir = common::scratch_dir("fuzz-files");
     let tmp = tmp_dir.to_string_lossy().into_owned().into_bytes();

@@ -1,0 +1,1045 @@
+//! Files: `CreateFileA/W`, `ReadFile`, `WriteFile`, `ReadFileEx`, `WriteFileEx`,
+//! `GetOverlappedResult(Ex)`, `CancelIo`, `CancelIoEx`, `DeleteFileA/W`.
+//!
+//! # Two kinds of file handle
+//!
+//! - **Overlapped** (`FILE_FLAG_OVERLAPPED`): an [`AsyncFile`] of `alertable-io`. Every
+//!   `ReadFile`/`WriteFile` with an `OVERLAPPED` returns `FALSE` with `ERROR_IO_PENDING`
+//!   and completes later, even when the data was at hand (J100, J102); `ReadFileEx`/
+//!   `WriteFileEx` return `TRUE` and their routine runs in a later alertable wait of the
+//!   issuing thread (J92). How the caller's buffer and `OVERLAPPED` are served is described
+//!   in `overlapped.rs` (O1–O5): the bytes read are copied into the caller's buffer, and the
+//!   `OVERLAPPED` written, before the request is reported complete in any way.
+//! - **Synchronous** (no `FILE_FLAG_OVERLAPPED`): `ReadFile`/`WriteFile` read and write at
+//!   the file position and return when done (they never run APCs, J110). Given an
+//!   `OVERLAPPED`, they read or write at its offset (moving the file position, as on
+//!   Windows), fill in its `Internal`/`InternalHigh` and signal its event. A read at the
+//!   end of the file returns `TRUE` with 0 bytes without an `OVERLAPPED`, and `FALSE` with
+//!   `ERROR_HANDLE_EOF` with one (J103). `ReadFileEx`/`WriteFileEx` on such a handle do the
+//!   transfer at once and queue no routine, as Windows does (J103). One transfer at a time
+//!   per file, as Windows serializes synchronous I/O on a file object.
+//!
+//! A file handle is waitable: it is signaled when a request on it completes and reset when
+//! one starts, as on Windows (synchronous handles stay signaled). Closing the last handle
+//! of a file cancels what is still in flight on it (its requests complete with
+//! `ERROR_OPERATION_ABORTED`); closing one of several handles cancels nothing (K118).
+//!
+//! Paths are Linux paths, as bytes (`…A`, UTF-8 where text is meant) or wide strings
+//! (`…W`); backslashes are not separators. Regular files are what `CreateFile` is for;
+//! other files Linux opens without waiting (a FIFO opened for reading and writing, a
+//! character device) work too, as streams whose requests ignore their offsets. Share modes are accepted and not enforced, as
+//! Linux has no mandatory sharing: a file may be opened, written and deleted while open
+//! elsewhere. Attributes, other flags and `hTemplateFile` are accepted and ignored.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::fs;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::os::unix::ffi::OsStringExt;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+
+use alertable::{Event, EventReset, WaitStatus};
+use alertable_io::{AsyncFile, CompletionPort, IoError};
+
+use crate::consts::{
+    CREATE_ALWAYS, CREATE_NEW, ERROR_ACCESS_DENIED, ERROR_ALREADY_EXISTS, ERROR_HANDLE_EOF,
+    ERROR_INVALID_PARAMETER, ERROR_IO_INCOMPLETE, ERROR_IO_PENDING, ERROR_NOACCESS,
+    ERROR_NOT_ENOUGH_MEMORY, ERROR_NOT_FOUND, ERROR_PATH_NOT_FOUND, ERROR_SUCCESS, FALSE,
+    FILE_FLAG_OVERLAPPED, GENERIC_READ, GENERIC_WRITE, INVALID_HANDLE_VALUE, OPEN_ALWAYS,
+    OPEN_EXISTING, STATUS_PENDING, TRUE, TRUNCATE_EXISTING, WAIT_IO_COMPLETION, WAIT_TIMEOUT,
+};
+use crate::error::{Error, Result, set_last_error};
+use crate::ffi::{call, call_alertable};
+use crate::handle::{self, Entry, Guard, Object};
+use crate::overlapped::{
+    Destination, Notify, OverlappedRef, Request, Routine, Submission, error_of_status, relay_port,
+    status_of_error,
+};
+use crate::strings;
+use crate::sys;
+use crate::types::{
+    BOOL, DWORD, HANDLE, LPCSTR, LPCVOID, LPCWSTR, LPDWORD, LPOVERLAPPED,
+    LPOVERLAPPED_COMPLETION_ROUTINE, LPSECURITY_ATTRIBUTES, LPVOID,
+};
+use crate::wait::{alertable, timeout, wait_error};
+
+// ---------------------------------------------------------------------------------------
+// The file object.
+
+/// What a file handle refers to.
+pub(crate) struct FileObject {
+    kind: Kind,
+    /// The handle's own signaled state.
+    signal: Event,
+}
+
+enum Kind {
+    /// Opened without `FILE_FLAG_OVERLAPPED`.
+    Synchronous(Mutex<fs::File>),
+    /// Opened with `FILE_FLAG_OVERLAPPED`.
+    Overlapped(OverlappedFile),
+}
+
+/// Requests issued and not yet relayed, by `OVERLAPPED` address and token.
+type Pending = BTreeMap<(usize, usize), Arc<Request>>;
+
+/// The state of a file opened for overlapped I/O.
+struct OverlappedFile {
+    /// Bound to the relay port (O2).
+    file: AsyncFile,
+    /// The caller's completion port and key, once bound with `CreateIoCompletionPort`.
+    port: OnceLock<(CompletionPort, usize)>,
+    /// Requests issued and not yet relayed.
+    pending: Mutex<Pending>,
+}
+
+impl FileObject {
+    /// The file as a waitable object.
+    pub(crate) fn signal(&self) -> &Event {
+        &self.signal
+    }
+
+    fn overlapped(&self) -> Option<&OverlappedFile> {
+        match &self.kind {
+            Kind::Overlapped(file) => Some(file),
+            Kind::Synchronous(_) => None,
+        }
+    }
+
+    fn pending_map(&self) -> Option<MutexGuard<'_, Pending>> {
+        // Plain map operations only: a poisoned lock leaves a consistent map.
+        self.overlapped()
+            .map(|file| file.pending.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Records a request just issued on this file; the file is no longer signaled.
+    pub(crate) fn issued(&self, request: &Arc<Request>) {
+        if let Some(mut pending) = self.pending_map() {
+            let key = (request.overlapped().addr(), request.token());
+            pending.insert(key, request.clone());
+        }
+        self.signal.reset();
+    }
+
+    /// Forgets a request whose result the relay has recorded; the file is signaled.
+    pub(crate) fn relayed(&self, request: &Request) {
+        if let Some(mut pending) = self.pending_map() {
+            pending.remove(&(request.overlapped().addr(), request.token()));
+        }
+        self.signal.set();
+    }
+
+    /// The requests in flight, as a snapshot.
+    fn pending(&self) -> Vec<Arc<Request>> {
+        self.pending_map()
+            .map(|pending| pending.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// A request in flight that was issued with the `OVERLAPPED` at `address`.
+    fn request_for(&self, address: usize) -> Option<Arc<Request>> {
+        self.pending_map()?
+            .range((address, 0)..=(address, usize::MAX))
+            .next()
+            .map(|(_, request)| request.clone())
+    }
+
+    /// Binds the file to a caller's completion port with `key`.
+    ///
+    /// # Errors
+    ///
+    /// `ERROR_INVALID_PARAMETER` (87) for a synchronous file (L132) or one already bound.
+    pub(crate) fn bind(&self, port: &CompletionPort, key: usize) -> Result<()> {
+        let file = self.overlapped().ok_or(Error(ERROR_INVALID_PARAMETER))?;
+        file.port
+            .set((port.clone(), key))
+            .map_err(|_| Error(ERROR_INVALID_PARAMETER))
+    }
+}
+
+/// The guard of a file's handles (H5): when the last is closed, what is still in flight
+/// on the file is cancelled, as Windows does when a file object's last handle goes.
+struct LastHandle(Arc<FileObject>);
+
+impl Drop for LastHandle {
+    fn drop(&mut self) {
+        for request in self.0.pending() {
+            request.cancel();
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// CreateFile, DeleteFile.
+
+/// Opens `path` as `disposition` says; returns the file and whether it existed.
+fn open(path: &Path, read: bool, write: bool, disposition: DWORD) -> io::Result<(fs::File, bool)> {
+    let with = |flags: i32| {
+        fs::OpenOptions::new()
+            .read(read)
+            .write(write)
+            .custom_flags(flags)
+            .open(path)
+    };
+    let create = libc::O_CREAT | libc::O_EXCL;
+    match disposition {
+        CREATE_NEW => with(create).map(|f| (f, false)),
+        OPEN_EXISTING => with(0).map(|f| (f, true)),
+        TRUNCATE_EXISTING => with(libc::O_TRUNC).map(|f| (f, true)),
+        _ => {
+            // CREATE_ALWAYS, OPEN_ALWAYS: create it, or else open (and for CREATE_ALWAYS
+            // truncate) the one that is there. A file deleted between the two attempts is
+            // created on the next round; a dangling symbolic link ends the rounds.
+            let existing = if disposition == CREATE_ALWAYS {
+                libc::O_TRUNC
+            } else {
+                0
+            };
+            let mut last = None;
+            for _ in 0..4 {
+                match with(create) {
+                    Ok(f) => return Ok((f, false)),
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                    Err(e) => return Err(e),
+                }
+                match with(existing) {
+                    Ok(f) => return Ok((f, true)),
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => last = Some(e),
+                    Err(e) => return Err(e),
+                }
+            }
+            Err(last.unwrap_or_else(|| io::ErrorKind::NotFound.into()))
+        }
+    }
+}
+
+/// The Win32 error for a failed open or delete of `path`: a missing folder on the way is
+/// `ERROR_PATH_NOT_FOUND` (3), a missing file `ERROR_FILE_NOT_FOUND` (2).
+fn path_error(path: &Path, error: io::Error) -> Error {
+    if error.kind() == io::ErrorKind::NotFound
+        && path
+            .parent()
+            .is_some_and(|parent| !parent.as_os_str().is_empty() && !parent.is_dir())
+    {
+        return Error(ERROR_PATH_NOT_FOUND);
+    }
+    Error(IoError::from(error).win32_error())
+}
+
+/// A path argument: `NULL` and the empty string name nothing (`ERROR_PATH_NOT_FOUND`).
+fn required_path(path: Option<PathBuf>) -> Result<PathBuf> {
+    path.filter(|p| !p.as_os_str().is_empty())
+        .ok_or(Error(ERROR_PATH_NOT_FOUND))
+}
+
+fn create_file(
+    path: Option<PathBuf>,
+    access: DWORD,
+    disposition: DWORD,
+    flags: DWORD,
+) -> Result<HANDLE> {
+    if !(CREATE_NEW..=TRUNCATE_EXISTING).contains(&disposition) {
+        return Err(Error(ERROR_INVALID_PARAMETER));
+    }
+    let path = required_path(path)?;
+    let write = access & GENERIC_WRITE != 0;
+    // Opening needs some access; without GENERIC_WRITE the file is opened for reading.
+    let read = access & GENERIC_READ != 0 || !write;
+    if disposition == TRUNCATE_EXISTING && !write {
+        return Err(Error(ERROR_INVALID_PARAMETER));
+    }
+    let (file, existed) =
+        open(&path, read, write, disposition).map_err(|e| path_error(&path, e))?;
+    let is_dir = file
+        .metadata()
+        .map_err(|e| Error(IoError::from(e).win32_error()))?
+        .is_dir();
+    if is_dir {
+        // Windows opens a folder only with FILE_FLAG_BACKUP_SEMANTICS.
+        return Err(Error(ERROR_ACCESS_DENIED));
+    }
+    let kind = if flags & FILE_FLAG_OVERLAPPED != 0 {
+        let file = AsyncFile::try_from(file).map_err(|e| Error(IoError::from(e).win32_error()))?;
+        relay_port()?
+            .associate(&file, 0)
+            .map_err(|e| Error(e.win32_error()))?;
+        Kind::Overlapped(OverlappedFile {
+            file,
+            port: OnceLock::new(),
+            pending: Mutex::new(BTreeMap::new()),
+        })
+    } else {
+        Kind::Synchronous(Mutex::new(file))
+    };
+    let object = Arc::new(FileObject {
+        kind,
+        signal: Event::new(EventReset::Manual, true),
+    });
+    let guard: Guard = Arc::new(LastHandle(object.clone()));
+    let handle = handle::insert(Entry::guarded(Object::File(object), guard))
+        .map_err(|(error, _entry)| error)?;
+    let found = existed && matches!(disposition, CREATE_ALWAYS | OPEN_ALWAYS);
+    set_last_error(if found {
+        ERROR_ALREADY_EXISTS
+    } else {
+        ERROR_SUCCESS
+    });
+    Ok(handle)
+}
+
+fn narrow_path(name: LPCSTR) -> Option<PathBuf> {
+    // SAFETY: the exported function's caller guarantees `name` is NULL or a valid string.
+    let bytes = unsafe { strings::narrow_bytes(name) };
+    bytes.map(|b| PathBuf::from(OsString::from_vec(b)))
+}
+
+fn wide_path(name: LPCWSTR) -> Result<Option<PathBuf>> {
+    // SAFETY: the exported function's caller guarantees `name` is NULL or a valid string.
+    let name = unsafe { strings::wide_string(name) }?;
+    Ok(name.map(PathBuf::from))
+}
+
+/// Opens or creates a file and returns a handle to it.
+///
+/// - `dwDesiredAccess`: `GENERIC_READ`, `GENERIC_WRITE`, or both; a handle without
+///   `GENERIC_READ` cannot read (`ERROR_ACCESS_DENIED`), one without `GENERIC_WRITE` cannot
+///   write. With neither, the file is opened for reading.
+/// - `dwCreationDisposition`: `CREATE_NEW` (fails if it exists), `CREATE_ALWAYS` (creates or
+///   truncates), `OPEN_EXISTING`, `OPEN_ALWAYS` (opens or creates), `TRUNCATE_EXISTING`
+///   (needs `GENERIC_WRITE`). `CREATE_ALWAYS` and `OPEN_ALWAYS` leave
+///   `ERROR_ALREADY_EXISTS` (183) when the file was there; every other success leaves 0.
+/// - `dwFlagsAndAttributes`: `FILE_FLAG_OVERLAPPED` opens the file for overlapped I/O (see
+///   the module documentation); attributes and other flags are ignored.
+///
+/// `dwShareMode`, `lpSecurityAttributes` and `hTemplateFile` are accepted and ignored. The
+/// path is a Linux path; folders cannot be opened.
+///
+/// # Safety
+///
+/// `lpFileName` is `NULL` or a valid NUL-terminated string.
+///
+/// # Errors
+///
+/// `INVALID_HANDLE_VALUE` with:
+/// - `ERROR_FILE_NOT_FOUND` (2), `ERROR_PATH_NOT_FOUND` (3: a missing folder, or a `NULL`
+///   or empty name), `ERROR_FILE_EXISTS` (80: `CREATE_NEW`), `ERROR_ACCESS_DENIED` (5:
+///   permissions, or a folder), or another error of the open as Win32 names it;
+/// - `ERROR_INVALID_PARAMETER` (87): an unknown disposition, or `TRUNCATE_EXISTING`
+///   without `GENERIC_WRITE`;
+/// - `ERROR_NOT_ENOUGH_MEMORY` (8): the completion thread could not be started;
+/// - `ERROR_NO_SYSTEM_RESOURCES` (1450): the handle table is full.
+///
+/// # Win32
+///
+/// `CreateFileA`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn CreateFileA(
+    lpFileName: LPCSTR,
+    dwDesiredAccess: DWORD,
+    dwShareMode: DWORD,
+    lpSecurityAttributes: LPSECURITY_ATTRIBUTES,
+    dwCreationDisposition: DWORD,
+    dwFlagsAndAttributes: DWORD,
+    hTemplateFile: HANDLE,
+) -> HANDLE {
+    let _ = (dwShareMode, lpSecurityAttributes, hTemplateFile);
+    call(INVALID_HANDLE_VALUE, || {
+        create_file(
+            narrow_path(lpFileName),
+            dwDesiredAccess,
+            dwCreationDisposition,
+            dwFlagsAndAttributes,
+        )
+    })
+}
+
+/// [`CreateFileA`] with a wide path.
+///
+/// # Safety
+///
+/// `lpFileName` is `NULL` or a valid NUL-terminated wide string.
+///
+/// # Errors
+///
+/// As [`CreateFileA`], and `ERROR_NO_UNICODE_TRANSLATION` (1113) for a path that is not
+/// valid UTF-32.
+///
+/// # Win32
+///
+/// `CreateFileW`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn CreateFileW(
+    lpFileName: LPCWSTR,
+    dwDesiredAccess: DWORD,
+    dwShareMode: DWORD,
+    lpSecurityAttributes: LPSECURITY_ATTRIBUTES,
+    dwCreationDisposition: DWORD,
+    dwFlagsAndAttributes: DWORD,
+    hTemplateFile: HANDLE,
+) -> HANDLE {
+    let _ = (dwShareMode, lpSecurityAttributes, hTemplateFile);
+    call(INVALID_HANDLE_VALUE, || {
+        create_file(
+            wide_path(lpFileName)?,
+            dwDesiredAccess,
+            dwCreationDisposition,
+            dwFlagsAndAttributes,
+        )
+    })
+}
+
+fn delete_file(path: Option<PathBuf>) -> Result<BOOL> {
+    let path = required_path(path)?;
+    fs::remove_file(&path).map_err(|e| path_error(&path, e))?;
+    Ok(TRUE)
+}
+
+/// Deletes a file. A file that is open elsewhere is deleted too (its open handles keep
+/// working), where Windows refuses unless it was opened with `FILE_SHARE_DELETE`.
+///
+/// # Safety
+///
+/// `lpFileName` is `NULL` or a valid NUL-terminated string.
+///
+/// # Errors
+///
+/// `FALSE` with `ERROR_FILE_NOT_FOUND` (2), `ERROR_PATH_NOT_FOUND` (3: a missing folder, or
+/// a `NULL` or empty name), `ERROR_ACCESS_DENIED` (5: permissions, or a folder), or another
+/// error of the deletion as Win32 names it.
+///
+/// # Win32
+///
+/// `DeleteFileA`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn DeleteFileA(lpFileName: LPCSTR) -> BOOL {
+    call(FALSE, || delete_file(narrow_path(lpFileName)))
+}
+
+/// [`DeleteFileA`] with a wide path.
+///
+/// # Safety
+///
+/// `lpFileName` is `NULL` or a valid NUL-terminated wide string.
+///
+/// # Errors
+///
+/// As [`DeleteFileA`], and `ERROR_NO_UNICODE_TRANSLATION` (1113) for a path that is not
+/// valid UTF-32.
+///
+/// # Win32
+///
+/// `DeleteFileW`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn DeleteFileW(lpFileName: LPCWSTR) -> BOOL {
+    call(FALSE, || delete_file(wide_path(lpFileName)?))
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading and writing.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Read,
+    Write,
+}
+
+/// The caller's buffer as a slice of `len` bytes (empty for `len` 0, whatever the pointer).
+///
+/// # Safety
+///
+/// For `len` > 0, `buffer` is non-NULL and valid for reading and writing `len` bytes for
+/// `'a`, and nothing else accesses it meanwhile.
+unsafe fn caller_bytes<'a>(buffer: *mut u8, len: usize) -> &'a mut [u8] {
+    if len == 0 {
+        return &mut [];
+    }
+    // SAFETY: the caller's guarantee for `len` > 0.
+    unsafe { core::slice::from_raw_parts_mut(buffer, len) }
+}
+
+/// A zeroed buffer of `len` bytes, or `ERROR_NOT_ENOUGH_MEMORY` (8).
+fn zeroed(len: usize) -> Result<Vec<u8>> {
+    let mut buffer = Vec::new();
+    buffer
+        .try_reserve_exact(len)
+        .map_err(|_| Error(ERROR_NOT_ENOUGH_MEMORY))?;
+    buffer.resize(len, 0);
+    Ok(buffer)
+}
+
+/// The event named by an `OVERLAPPED`'s `hEvent`, and whether its low bit asks for no
+/// completion packet (`NULL`: none).
+///
+/// # Errors
+///
+/// `ERROR_INVALID_HANDLE` (6) if `hEvent` is not an event (J106).
+fn event_of(handle: HANDLE) -> Result<Option<(Event, bool)>> {
+    if handle.is_null() {
+        return Ok(None);
+    }
+    let event = handle::real_object(handle)?.into_event()?;
+    Ok(Some((event, handle.addr() & 1 != 0)))
+}
+
+/// A synchronous transfer at the file position, or at the `OVERLAPPED`'s offset; returns
+/// the bytes transferred.
+///
+/// # Safety
+///
+/// `buffer` is valid for `len` bytes (for writing, when reading) during the call; `ov` is
+/// `None` or a valid, aligned `OVERLAPPED`.
+unsafe fn transfer_now(
+    file: &Mutex<fs::File>,
+    direction: Direction,
+    buffer: *mut u8,
+    len: usize,
+    ov: Option<OverlappedRef>,
+    event: Option<&Event>,
+) -> Result<usize> {
+    if let Some(event) = event {
+        event.reset();
+    }
+    // SAFETY: the caller's guarantee on the buffer, for this call only.
+    let bytes = unsafe { caller_bytes(buffer, len) };
+    let outcome = {
+        let mut file = file.lock().unwrap_or_else(PoisonError::into_inner);
+        (|| -> io::Result<usize> {
+            if let Some(ov) = ov {
+                // SAFETY: the caller guarantees a readable OVERLAPPED.
+                file.seek(SeekFrom::Start(unsafe { ov.offset() }))?;
+            }
+            match direction {
+                Direction::Read => loop {
+                    match file.read(bytes) {
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        other => return other,
+                    }
+                },
+                Direction::Write => file.write_all(bytes).map(|()| len),
+            }
+        })()
+    };
+    let result = match outcome {
+        // With an OVERLAPPED, a read at the end is an error (J103); without, 0 bytes.
+        Ok(0) if direction == Direction::Read && len > 0 && ov.is_some() => Err(ERROR_HANDLE_EOF),
+        Ok(n) => Ok(n),
+        Err(e) => Err(IoError::from(e).win32_error()),
+    };
+    if let Some(ov) = ov {
+        let (status, n) = match result {
+            Ok(n) => (0, n),
+            Err(error) => (status_of_error(error), 0),
+        };
+        // SAFETY: the caller guarantees an aligned, writable OVERLAPPED.
+        unsafe { ov.set_result(status, n) };
+    }
+    if let Some(event) = event {
+        event.set();
+    }
+    result.map_err(Error)
+}
+
+/// The body of `ReadFile`, `WriteFile`, `ReadFileEx` and `WriteFileEx` (`routine` given for
+/// the last two).
+///
+/// # Safety
+///
+/// `buffer` is valid for `len` bytes (writable when reading) and `ov` is `NULL` or a valid,
+/// aligned `OVERLAPPED`, both until the request completes; `done` is `NULL` or writable;
+/// `routine` is sound to call on the calling thread.
+unsafe fn transfer(
+    direction: Direction,
+    file: HANDLE,
+    buffer: *mut u8,
+    len: DWORD,
+    done: LPDWORD,
+    ov: LPOVERLAPPED,
+    routine: Option<unsafe extern "C-unwind" fn(DWORD, DWORD, LPOVERLAPPED)>,
+) -> Result<BOOL> {
+    if !done.is_null() {
+        // SAFETY: the caller guarantees a non-NULL `done` is writable. Windows zeroes it
+        // before any check.
+        unsafe { done.write(0) };
+    }
+    let object = handle::real_object(file)?.into_file()?;
+    let len = len as usize;
+    if buffer.is_null() && len > 0 {
+        return Err(Error(ERROR_NOACCESS));
+    }
+    let ov = (!ov.is_null()).then(|| OverlappedRef::new(ov));
+    let event = match (ov, routine) {
+        // SAFETY: the caller guarantees a readable OVERLAPPED.
+        (Some(ov), None) => event_of(unsafe { ov.event() })?,
+        // ReadFileEx and WriteFileEx leave hEvent to the caller (J94).
+        _ => None,
+    };
+    let inner = match &object.kind {
+        Kind::Overlapped(inner) => inner,
+        Kind::Synchronous(sync) => {
+            let event = event.as_ref().map(|(event, _)| event);
+            // SAFETY: the caller's guarantees, for a transfer that ends within this call.
+            let n = unsafe { transfer_now(sync, direction, buffer, len, ov, event) }?;
+            if !done.is_null() {
+                // SAFETY: as above.
+                unsafe { done.write(DWORD::try_from(n).unwrap_or(DWORD::MAX)) };
+            }
+            return Ok(TRUE);
+        }
+    };
+    // Overlapped files need an OVERLAPPED: there is no file position.
+    let ov = ov.ok_or(Error(ERROR_INVALID_PARAMETER))?;
+    let port = match (&routine, &event) {
+        // A completion routine on a file bound to a port is refused (J108).
+        (Some(_), _) if inner.port.get().is_some() => return Err(Error(ERROR_INVALID_PARAMETER)),
+        (Some(_), _) | (None, Some((_, true))) => None,
+        (None, _) => inner.port.get().cloned(),
+    };
+    let (owned, destination) = match direction {
+        Direction::Read => (zeroed(len)?, Some(Destination::new(buffer, len))),
+        Direction::Write => {
+            let mut owned = Vec::new();
+            owned
+                .try_reserve_exact(len)
+                .map_err(|_| Error(ERROR_NOT_ENOUGH_MEMORY))?;
+            // SAFETY: the caller guarantees `len` readable bytes.
+            owned.extend_from_slice(unsafe { caller_bytes(buffer, len) });
+            (owned, None)
+        }
+    };
+    let notify = Notify {
+        event: event.map(|(event, _)| event),
+        routine: routine.map(|routine| Routine {
+            routine,
+            thread: alertable::current(),
+        }),
+        port,
+    };
+    let submission = Submission {
+        file: &inner.file,
+        object: &object,
+        // SAFETY: the caller guarantees a readable OVERLAPPED.
+        offset: unsafe { ov.offset() },
+        buffer: owned,
+        destination,
+        overlapped: ov,
+        notify,
+    };
+    // SAFETY: the caller guarantees the OVERLAPPED and the buffer until completion.
+    unsafe { submission.issue() }?;
+    if routine.is_some() {
+        Ok(TRUE)
+    } else {
+        // Overlapped file I/O always completes "pending" (J100, J102).
+        Err(Error(ERROR_IO_PENDING))
+    }
+}
+
+/// Reads up to `nNumberOfBytesToRead` bytes into `lpBuffer`.
+///
+/// **Overlapped file** (`FILE_FLAG_OVERLAPPED`): reads at `lpOverlapped`'s offset and
+/// returns `FALSE` with `ERROR_IO_PENDING` (997) and `*lpNumberOfBytesRead` 0, also when
+/// the data was at hand or the offset is at the end of the file (J100, J102). `Internal`
+/// is `STATUS_PENDING` until the read completes; then the bytes are in `lpBuffer`,
+/// `InternalHigh` holds their number and `Internal` the status (`STATUS_END_OF_FILE` at the
+/// end of the file: `GetOverlappedResult` then fails with `ERROR_HANDLE_EOF`), and then —
+/// never before — `hEvent` is signaled (it is reset when the read starts) and, on a file
+/// bound to a completion port, a packet carrying `lpOverlapped` is posted, unless the low
+/// bit of `hEvent` is set. The buffer and the `OVERLAPPED` must stay valid until then.
+///
+/// **Synchronous file**: reads at the file position (or at `lpOverlapped`'s offset, which
+/// moves the position), returns when done with `*lpNumberOfBytesRead` set; at the end of
+/// the file that is `TRUE` with 0 bytes, or `FALSE` with `ERROR_HANDLE_EOF` (38) when
+/// `lpOverlapped` is given (J103). Never runs APCs (J110).
+///
+/// # Safety
+///
+/// `lpBuffer` is valid for writing `nNumberOfBytesToRead` bytes and `lpOverlapped` is
+/// `NULL` or a valid, aligned `OVERLAPPED`, both until the read completes;
+/// `lpNumberOfBytesRead` is `NULL` or writable.
+///
+/// # Errors
+///
+/// `FALSE` with:
+/// - `ERROR_IO_PENDING` (997): an overlapped read was started (not a failure);
+/// - `ERROR_INVALID_HANDLE` (6): not a file, or `hEvent` is not an event (J106);
+/// - `ERROR_INVALID_PARAMETER` (87): an overlapped file without `lpOverlapped`, or an
+///   offset beyond 2⁶³;
+/// - `ERROR_ACCESS_DENIED` (5): the file was not opened with `GENERIC_READ`;
+/// - `ERROR_HANDLE_EOF` (38): see above;
+/// - `ERROR_NOACCESS` (998): a `NULL` buffer with a non-zero length;
+/// - `ERROR_NOT_ENOUGH_MEMORY` (8), or another error of the read as Win32 names it.
+///
+/// # Win32
+///
+/// `ReadFile`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ReadFile(
+    hFile: HANDLE,
+    lpBuffer: LPVOID,
+    nNumberOfBytesToRead: DWORD,
+    lpNumberOfBytesRead: LPDWORD,
+    lpOverlapped: LPOVERLAPPED,
+) -> BOOL {
+    call(FALSE, || {
+        // SAFETY: the caller's guarantees, passed on.
+        unsafe {
+            transfer(
+                Direction::Read,
+                hFile,
+                lpBuffer.cast(),
+                nNumberOfBytesToRead,
+                lpNumberOfBytesRead,
+                lpOverlapped,
+                None,
+            )
+        }
+    })
+}
+
+/// Writes `nNumberOfBytesToWrite` bytes from `lpBuffer`; as [`ReadFile`] otherwise. The
+/// bytes are copied when the call is made, so an overlapped write does not read
+/// `lpBuffer` afterwards (Windows may, until completion).
+///
+/// # Safety
+///
+/// `lpBuffer` is valid for reading `nNumberOfBytesToWrite` bytes during the call;
+/// `lpOverlapped` is `NULL` or a valid, aligned `OVERLAPPED` until the write completes;
+/// `lpNumberOfBytesWritten` is `NULL` or writable.
+///
+/// # Errors
+///
+/// As [`ReadFile`], with `ERROR_ACCESS_DENIED` (5) for a file not opened with
+/// `GENERIC_WRITE` and `ERROR_DISK_FULL` (112) when the disk is, and no end-of-file error.
+///
+/// # Win32
+///
+/// `WriteFile`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn WriteFile(
+    hFile: HANDLE,
+    lpBuffer: LPCVOID,
+    nNumberOfBytesToWrite: DWORD,
+    lpNumberOfBytesWritten: LPDWORD,
+    lpOverlapped: LPOVERLAPPED,
+) -> BOOL {
+    call(FALSE, || {
+        // SAFETY: the caller's guarantees, passed on; a write only reads the buffer.
+        unsafe {
+            transfer(
+                Direction::Write,
+                hFile,
+                lpBuffer.cast_mut().cast(),
+                nNumberOfBytesToWrite,
+                lpNumberOfBytesWritten,
+                lpOverlapped,
+                None,
+            )
+        }
+    })
+}
+
+/// Reads into `lpBuffer` at `lpOverlapped`'s offset and, when done, queues
+/// `lpCompletionRoutine(dwErrorCode, dwNumberOfBytesTransfered, lpOverlapped)` as an APC to
+/// the calling thread: it runs in one of that thread's alertable waits, never inside this
+/// call, even when the data was at hand (J92, J93, J102), in the same FIFO as
+/// `QueueUserAPC`'s (J109). The error is 0, `ERROR_HANDLE_EOF` (38) at the end of the file
+/// (J101), or `ERROR_OPERATION_ABORTED` (995) when cancelled (J99). By then the bytes are
+/// in `lpBuffer` and the result in the `OVERLAPPED`'s `Internal`/`InternalHigh`. `hEvent`
+/// is neither used nor signaled: it is the caller's (J94). If the thread exits first, the
+/// read is cancelled and the routine never runs (K121).
+///
+/// On a synchronous file (no `FILE_FLAG_OVERLAPPED`) the read is done at once and no
+/// routine is queued, as on Windows (J103).
+///
+/// # Safety
+///
+/// `lpBuffer` is valid for writing `nNumberOfBytesToRead` bytes and `lpOverlapped` is a
+/// valid, aligned `OVERLAPPED`, both until the routine runs (or the thread exits);
+/// `lpCompletionRoutine` is sound to call on the calling thread.
+///
+/// # Errors
+///
+/// `FALSE` — and the routine never runs (J97) — with:
+/// - `ERROR_INVALID_PARAMETER` (87): `lpOverlapped` is `NULL` (J98), `lpCompletionRoutine`
+///   is `NULL` (Windows would call it), the file is bound to a completion port (J108), or
+///   an offset beyond 2⁶³;
+/// - `ERROR_INVALID_HANDLE` (6), `ERROR_ACCESS_DENIED` (5), `ERROR_NOACCESS` (998),
+///   `ERROR_NOT_ENOUGH_MEMORY` (8): as [`ReadFile`];
+/// - on a synchronous file, the read's own error (`ERROR_HANDLE_EOF` (38) at the end).
+///
+/// # Win32
+///
+/// `ReadFileEx`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ReadFileEx(
+    hFile: HANDLE,
+    lpBuffer: LPVOID,
+    nNumberOfBytesToRead: DWORD,
+    lpOverlapped: LPOVERLAPPED,
+    lpCompletionRoutine: LPOVERLAPPED_COMPLETION_ROUTINE,
+) -> BOOL {
+    call(FALSE, || {
+        handle::required(lpOverlapped).map_err(|_| Error(ERROR_INVALID_PARAMETER))?;
+        let routine = lpCompletionRoutine.ok_or(Error(ERROR_INVALID_PARAMETER))?;
+        // SAFETY: the caller's guarantees, passed on.
+        unsafe {
+            transfer(
+                Direction::Read,
+                hFile,
+                lpBuffer.cast(),
+                nNumberOfBytesToRead,
+                core::ptr::null_mut(),
+                lpOverlapped,
+                Some(routine),
+            )
+        }
+    })
+}
+
+/// Writes `lpBuffer` at `lpOverlapped`'s offset and, when done, queues the completion
+/// routine as [`ReadFileEx`] does; it gets the number of bytes written (J93). The bytes are
+/// copied when the call is made.
+///
+/// # Safety
+///
+/// `lpBuffer` is valid for reading `nNumberOfBytesToWrite` bytes during the call;
+/// `lpOverlapped` is a valid, aligned `OVERLAPPED` until the routine runs (or the thread
+/// exits); `lpCompletionRoutine` is sound to call on the calling thread.
+///
+/// # Errors
+///
+/// As [`ReadFileEx`], with `ERROR_ACCESS_DENIED` (5) for a file not opened with
+/// `GENERIC_WRITE`.
+///
+/// # Win32
+///
+/// `WriteFileEx`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn WriteFileEx(
+    hFile: HANDLE,
+    lpBuffer: LPCVOID,
+    nNumberOfBytesToWrite: DWORD,
+    lpOverlapped: LPOVERLAPPED,
+    lpCompletionRoutine: LPOVERLAPPED_COMPLETION_ROUTINE,
+) -> BOOL {
+    call(FALSE, || {
+        handle::required(lpOverlapped).map_err(|_| Error(ERROR_INVALID_PARAMETER))?;
+        let routine = lpCompletionRoutine.ok_or(Error(ERROR_INVALID_PARAMETER))?;
+        // SAFETY: the caller's guarantees, passed on; a write only reads the buffer.
+        unsafe {
+            transfer(
+                Direction::Write,
+                hFile,
+                lpBuffer.cast_mut().cast(),
+                nNumberOfBytesToWrite,
+                core::ptr::null_mut(),
+                lpOverlapped,
+                Some(routine),
+            )
+        }
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Results and cancellation.
+
+/// The body of `GetOverlappedResult(Ex)`.
+///
+/// # Safety
+///
+/// `ov` is `NULL` or a valid, aligned `OVERLAPPED`; `done` is `NULL` or writable.
+unsafe fn overlapped_result(
+    file: HANDLE,
+    ov: LPOVERLAPPED,
+    done: LPDWORD,
+    ms: DWORD,
+    alertable_flag: BOOL,
+) -> Result<BOOL> {
+    let ov = OverlappedRef::new(handle::required(ov)?.cast_mut());
+    let done = handle::required(done)?.cast_mut();
+    // SAFETY: the caller guarantees a readable, aligned OVERLAPPED.
+    let (status, _) = unsafe { ov.result() };
+    if status == STATUS_PENDING as usize {
+        if ms == 0 {
+            return Err(Error(ERROR_IO_INCOMPLETE));
+        }
+        // As Windows: wait on hEvent if there is one, else on the file — here on the
+        // request itself when it is still in flight, which the file's state follows.
+        // SAFETY: as above.
+        let event = unsafe { ov.event() };
+        let outcome = if event.is_null() {
+            let file = handle::object(file)?.into_file()?;
+            match file.request_for(ov.addr()) {
+                Some(request) => {
+                    alertable::wait_one(request.done(), timeout(ms), alertable(alertable_flag))
+                }
+                None => alertable::wait_one(file.signal(), timeout(ms), alertable(alertable_flag)),
+            }
+        } else {
+            let object = handle::object(event)?;
+            alertable::wait_one(object.waitable(), timeout(ms), alertable(alertable_flag))
+        }
+        .map_err(wait_error)?;
+        match outcome {
+            WaitStatus::TimedOut => return Err(Error(WAIT_TIMEOUT)),
+            WaitStatus::Alerted => return Err(Error(WAIT_IO_COMPLETION)),
+            WaitStatus::Signaled(_) | WaitStatus::Abandoned(_) => {}
+        }
+    }
+    // SAFETY: as above.
+    let (status, bytes) = unsafe { ov.result() };
+    // SAFETY: non-NULL (checked), and the caller guarantees it is writable.
+    unsafe { done.write(bytes as DWORD) };
+    // Still pending after the wait (an event signaled by someone else): a success (J114).
+    match status as u32 {
+        0 | STATUS_PENDING => Ok(TRUE),
+        status => Err(Error(error_of_status(status))),
+    }
+}
+
+/// Reports the result of the request `lpOverlapped` describes, from its `Internal` (the
+/// status) and `InternalHigh` (the bytes transferred, written to
+/// `*lpNumberOfBytesTransferred`).
+///
+/// While `Internal` is `STATUS_PENDING`: without `bWait`, fails with `ERROR_IO_INCOMPLETE`
+/// (996) and leaves `*lpNumberOfBytesTransferred` alone; with it, waits — on `hEvent` if
+/// set, else on the request — then reports; an `hEvent` signaled while `Internal` still
+/// says pending reports success (J114). The wait is not alertable. `hFile` is used only
+/// for that wait, as on Windows (a finished `OVERLAPPED` is reported whatever `hFile` is).
+///
+/// # Safety
+///
+/// `lpOverlapped` is `NULL` or a valid, aligned `OVERLAPPED`; `lpNumberOfBytesTransferred`
+/// is `NULL` or writable.
+///
+/// # Errors
+///
+/// `FALSE` with:
+/// - the request's error: `ERROR_HANDLE_EOF` (38), `ERROR_OPERATION_ABORTED` (995), … —
+///   `Internal`'s `NTSTATUS` as Win32 names it (J100, J114, K116);
+/// - `ERROR_IO_INCOMPLETE` (996): still in progress and `bWait` is `FALSE`;
+/// - `ERROR_INVALID_HANDLE` (6): it had to wait, and `hEvent` (or, without one, `hFile`)
+///   is not a handle to wait on;
+/// - `ERROR_NOACCESS` (998): a `NULL` pointer argument (Windows crashes).
+///
+/// # Win32
+///
+/// `GetOverlappedResult`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn GetOverlappedResult(
+    hFile: HANDLE,
+    lpOverlapped: LPOVERLAPPED,
+    lpNumberOfBytesTransferred: LPDWORD,
+    bWait: BOOL,
+) -> BOOL {
+    let ms = if bWait != 0 {
+        crate::consts::INFINITE
+    } else {
+        0
+    };
+    call(FALSE, || {
+        // SAFETY: the caller's guarantees, passed on.
+        unsafe { overlapped_result(hFile, lpOverlapped, lpNumberOfBytesTransferred, ms, 0) }
+    })
+}
+
+/// [`GetOverlappedResult`] with a timeout, alertable if `bAlertable`: waits up to
+/// `dwMilliseconds` (0: not at all, as `bWait` `FALSE`), and APCs — completion routines
+/// among them — end the wait.
+///
+/// # Safety
+///
+/// As [`GetOverlappedResult`].
+///
+/// # Errors
+///
+/// As [`GetOverlappedResult`], and `FALSE` with `WAIT_TIMEOUT` (258) when the time ran out,
+/// or `WAIT_IO_COMPLETION` (192) when APCs ran.
+///
+/// # Win32
+///
+/// `GetOverlappedResultEx`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C-unwind" fn GetOverlappedResultEx(
+    hFile: HANDLE,
+    lpOverlapped: LPOVERLAPPED,
+    lpNumberOfBytesTransferred: LPDWORD,
+    dwMilliseconds: DWORD,
+    bAlertable: BOOL,
+) -> BOOL {
+    call_alertable(FALSE, || {
+        // SAFETY: the caller's guarantees, passed on.
+        unsafe {
+            overlapped_result(
+                hFile,
+                lpOverlapped,
+                lpNumberOfBytesTransferred,
+                dwMilliseconds,
+                bAlertable,
+            )
+        }
+    })
+    .finish()
+}
+
+/// Cancels the requests the calling thread issued on the file, through any of its handles
+/// (K118), that are still in flight: each completes with `ERROR_OPERATION_ABORTED` (995) —
+/// `Internal` becomes `STATUS_CANCELLED`, its event is signaled, its routine runs in a later
+/// alertable wait, its packet is posted (K115). Cancellation completes as the requests'
+/// completions do, shortly after this call returns: wait for them as for any completion.
+/// Succeeds also with nothing to cancel.
+///
+/// # Errors
+///
+/// `FALSE` with `ERROR_INVALID_HANDLE` (6) for a handle that is not a file (K118: a closed
+/// one included).
+///
+/// # Win32
+///
+/// `CancelIo`.
+#[unsafe(no_mangle)]
+pub extern "C" fn CancelIo(hFile: HANDLE) -> BOOL {
+    call(FALSE, || {
+        let file = handle::real_object(hFile)?.into_file()?;
+        let me = sys::current_tid();
+        for request in file.pending() {
+            if request.thread() == me {
+                request.cancel();
+            }
+        }
+        Ok(TRUE)
+    })
+}
+
+/// Cancels the request issued with `lpOverlapped` on the file, by any thread — or, with
+/// `NULL`, every request in flight on the file (K116, K117); they complete as
+/// [`CancelIo`]'s do.
+///
+/// # Errors
+///
+/// `FALSE` with:
+/// - `ERROR_NOT_FOUND` (1168): nothing to cancel — no such request, or it completed or was
+///   cancelled already (K116);
+/// - `ERROR_INVALID_HANDLE` (6): not a file.
+///
+/// # Win32
+///
+/// `CancelIoEx`.
+#[unsafe(no_mangle)]
+pub extern "C" fn CancelIoEx(hFile: HANDLE, lpOverlapped: LPOVERLAPPED) -> BOOL {
+    call(FALSE, || {
+        let file = handle::real_object(hFile)?.into_file()?;
+        let cancelled = file
+            .pending()
+            .iter()
+            .filter(|r| lpOverlapped.is_null() || r.overlapped().addr() == lpOverlapped.addr())
+            .filter(|r| r.cancel())
+            .count();
+        if cancelled == 0 {
+            return Err(Error(ERROR_NOT_FOUND));
+        }
+        Ok(TRUE)
+    })
+}

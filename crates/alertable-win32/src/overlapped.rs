@@ -1,0 +1,531 @@
+//! Overlapped requests: how a C caller's `OVERLAPPED` and buffer map onto `alertable-io`.
+//!
+//! `alertable-io` requests own their buffers (so a cancelled request can never leave the
+//! kernel writing into freed memory) and identify themselves by a token. A C caller owns
+//! its buffer and its `OVERLAPPED`, and must keep both alive until the request completes.
+//! This module bridges the two:
+//!
+//! - (O1) **Buffers are copied.** A write copies the caller's bytes into a buffer of its own
+//!   when it is issued; a read is issued with a zeroed buffer of the requested length, and
+//!   the bytes read are copied into the caller's buffer when the request completes.
+//! - (O2) **Completion is relayed.** Every file opened with `FILE_FLAG_OVERLAPPED` is bound
+//!   to one process-wide *relay* port, served by one thread. When a request completes, that
+//!   thread copies the bytes read into the caller's buffer, writes the result into the
+//!   `OVERLAPPED` (`InternalHigh`: the bytes transferred; `Internal`: the status, an
+//!   `NTSTATUS`, as on Windows), and only then tells the caller, in the order Windows does:
+//!   the file handle and the request's own waiters, `hEvent`, the completion routine (an APC
+//!   queued to the issuing thread), the packet on the caller's completion port. So whatever
+//!   the caller learns completion from — its event, its routine, its packet,
+//!   `GetOverlappedResult`, `HasOverlappedIoCompleted` — the buffer and the `OVERLAPPED`
+//!   already hold the result, and the library never touches either again. That is what the
+//!   C contract allows: the caller may not use the buffer or the `OVERLAPPED` until then.
+//! - (O3) **Tokens map back to `OVERLAPPED`s.** The relay finds a request by its token in one
+//!   table; the packet it posts on the caller's port carries the `OVERLAPPED` pointer
+//!   itself, as `PostQueuedCompletionStatus` packets carry the caller's pointer verbatim,
+//!   so `GetQueuedCompletionStatus` returns either unchanged.
+//! - (O4) **A request is in the table before the relay can look for it.** The table lock is
+//!   held from submitting a request to `alertable-io` until its record is in the table
+//!   (and the `OVERLAPPED` says `STATUS_PENDING`), so a request that completes at once waits
+//!   for its record; `alertable-io` never calls back into this crate while submitting.
+//! - (O5) **Thread exit.** `alertable-io` cancels a thread's requests when it exits unless
+//!   they complete to a port without an event; the relay port would make every request look
+//!   like that, so requests that Windows cancels at thread exit — those with an `hEvent`, a
+//!   completion routine, or on a file bound to no port (K121) — are issued with a private
+//!   event nobody waits on, and only requests on a file bound to a caller's port without an
+//!   `hEvent` outlive their thread.
+
+use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+
+use alertable::{Event, EventReset, ThreadHandle};
+use alertable_io::{AsyncFile, CompletionPacket, CompletionPort, IoError, Operation};
+
+use crate::callback;
+use crate::consts::{
+    ERROR_ACCESS_DENIED, ERROR_BROKEN_PIPE, ERROR_DISK_FULL, ERROR_FILE_NOT_FOUND,
+    ERROR_GEN_FAILURE, ERROR_HANDLE_EOF, ERROR_INVALID_HANDLE, ERROR_INVALID_PARAMETER,
+    ERROR_NOT_ENOUGH_MEMORY, ERROR_NOT_FOUND, ERROR_NOT_SUPPORTED, ERROR_OPERATION_ABORTED,
+    ERROR_SUCCESS, STATUS_PENDING,
+};
+use crate::error::{Error, Result};
+use crate::file::FileObject;
+use crate::types::{DWORD, HANDLE, LPOVERLAPPED};
+
+// ---------------------------------------------------------------------------------------
+// Statuses.
+
+/// `STATUS_SUCCESS`.
+const STATUS_SUCCESS: u32 = 0;
+/// `NTSTATUS` values and the Win32 errors `RtlNtStatusToDosError` maps them to, for the
+/// results a request can have here.
+const STATUSES: [(u32, DWORD); 12] = [
+    (0xC000_0001, ERROR_GEN_FAILURE),       // STATUS_UNSUCCESSFUL
+    (0xC000_0008, ERROR_INVALID_HANDLE),    // STATUS_INVALID_HANDLE
+    (0xC000_000D, ERROR_INVALID_PARAMETER), // STATUS_INVALID_PARAMETER
+    (0xC000_0011, ERROR_HANDLE_EOF),        // STATUS_END_OF_FILE
+    (0xC000_0017, ERROR_NOT_ENOUGH_MEMORY), // STATUS_NO_MEMORY
+    (0xC000_0022, ERROR_ACCESS_DENIED),     // STATUS_ACCESS_DENIED
+    (0xC000_0034, ERROR_FILE_NOT_FOUND),    // STATUS_OBJECT_NAME_NOT_FOUND
+    (0xC000_007F, ERROR_DISK_FULL),         // STATUS_DISK_FULL
+    (0xC000_00BB, ERROR_NOT_SUPPORTED),     // STATUS_NOT_SUPPORTED
+    (0xC000_0120, ERROR_OPERATION_ABORTED), // STATUS_CANCELLED
+    (0xC000_014B, ERROR_BROKEN_PIPE),       // STATUS_PIPE_BROKEN
+    (0xC000_0225, ERROR_NOT_FOUND),         // STATUS_NOT_FOUND
+];
+/// `NTSTATUS` values of the form `0xC007xxxx` (and `0x8007xxxx`) carry a Win32 error in their
+/// low 16 bits (`FACILITY_NTWIN32`); used for errors without a status of their own.
+const FACILITY_NTWIN32_ERROR: u32 = 0xC007_0000;
+/// What `RtlNtStatusToDosError` gives for a status it does not know:
+/// `ERROR_MR_MID_NOT_FOUND` (317).
+const UNKNOWN_STATUS_ERROR: DWORD = 317;
+
+/// The `NTSTATUS` for a Win32 error code (0 for `ERROR_SUCCESS`).
+pub(crate) fn status_of_error(error: DWORD) -> u32 {
+    if error == ERROR_SUCCESS {
+        return STATUS_SUCCESS;
+    }
+    STATUSES
+        .iter()
+        .find(|(_, e)| *e == error)
+        .map_or(FACILITY_NTWIN32_ERROR | (error & 0xFFFF), |(s, _)| *s)
+}
+
+/// The Win32 error code for an `NTSTATUS`, as `RtlNtStatusToDosError` gives it for the
+/// statuses this library produces.
+pub(crate) fn error_of_status(status: u32) -> DWORD {
+    if status == STATUS_SUCCESS {
+        return ERROR_SUCCESS;
+    }
+    if let Some((_, error)) = STATUSES.iter().find(|(s, _)| *s == status) {
+        return *error;
+    }
+    match status & 0xFFFF_0000 {
+        0xC007_0000 | 0x8007_0000 => status & 0xFFFF,
+        _ => UNKNOWN_STATUS_ERROR,
+    }
+}
+
+/// The `NTSTATUS` of a request's result.
+pub(crate) fn status_of(result: &core::result::Result<usize, IoError>) -> u32 {
+    match result {
+        Ok(_) => STATUS_SUCCESS,
+        Err(e) => status_of_error(e.win32_error()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The caller's memory.
+
+/// A caller's `OVERLAPPED`: the library reads its offset and event and writes its result
+/// fields, nothing else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct OverlappedRef(LPOVERLAPPED);
+
+// SAFETY: the pointer is only dereferenced under the C caller's guarantee that the
+// `OVERLAPPED` lives, unused by it, until its request completes, whichever thread relays
+// the completion; the result fields are accessed atomically.
+unsafe impl Send for OverlappedRef {}
+// SAFETY: as for `Send`: shared references only read the pointer value.
+unsafe impl Sync for OverlappedRef {}
+
+impl OverlappedRef {
+    /// The `OVERLAPPED` at `ov`, which must not be `NULL`.
+    pub(crate) fn new(ov: LPOVERLAPPED) -> Self {
+        Self(ov)
+    }
+
+    /// Its address: what requests are found by.
+    pub(crate) fn addr(self) -> usize {
+        self.0.addr()
+    }
+
+    /// The pointer, for a completion routine or a completion packet.
+    pub(crate) fn as_ptr(self) -> LPOVERLAPPED {
+        self.0
+    }
+
+    /// The file offset, `Offset` and `OffsetHigh`.
+    ///
+    /// # Safety
+    ///
+    /// The `OVERLAPPED` is valid for reading.
+    pub(crate) unsafe fn offset(self) -> u64 {
+        // SAFETY: the caller guarantees a readable OVERLAPPED; the offset halves are plain
+        // integers, valid for every bit pattern.
+        let parts = unsafe { (*self.0).DUMMYUNIONNAME.DUMMYSTRUCTNAME };
+        u64::from(parts.OffsetHigh) << 32 | u64::from(parts.Offset)
+    }
+
+    /// The `hEvent` member.
+    ///
+    /// # Safety
+    ///
+    /// The `OVERLAPPED` is valid for reading.
+    pub(crate) unsafe fn event(self) -> HANDLE {
+        // SAFETY: the caller guarantees a readable OVERLAPPED.
+        unsafe { (*self.0).hEvent }
+    }
+
+    /// `Internal` and `InternalHigh`: the status and the bytes transferred.
+    ///
+    /// # Safety
+    ///
+    /// The `OVERLAPPED` is valid for reading and aligned.
+    pub(crate) unsafe fn result(self) -> (usize, usize) {
+        // SAFETY: the caller guarantees an aligned, readable OVERLAPPED; the relay thread
+        // may write these fields concurrently, so they are read atomically: `Internal`
+        // first, with acquire, pairing with the release store in `set_result`.
+        unsafe {
+            let status = AtomicUsize::from_ptr(&raw mut (*self.0).Internal).load(Ordering::Acquire);
+            let bytes =
+                AtomicUsize::from_ptr(&raw mut (*self.0).InternalHigh).load(Ordering::Relaxed);
+            (status, bytes)
+        }
+    }
+
+    /// Marks the request in progress: `Internal = STATUS_PENDING`, `InternalHigh = 0`.
+    ///
+    /// # Safety
+    ///
+    /// The `OVERLAPPED` is valid for writing and aligned.
+    pub(crate) unsafe fn set_pending(self) {
+        // SAFETY: as `set_result`.
+        unsafe { self.set_result(STATUS_PENDING, 0) };
+    }
+
+    /// Records a request's result: `InternalHigh = bytes`, then `Internal = status`, with
+    /// release ordering, so a thread that sees the status also sees the bytes and the data.
+    ///
+    /// # Safety
+    ///
+    /// The `OVERLAPPED` is valid for writing and aligned.
+    pub(crate) unsafe fn set_result(self, status: u32, bytes: usize) {
+        // SAFETY: the caller guarantees an aligned, writable OVERLAPPED; other threads may
+        // read these fields meanwhile, so they are written atomically.
+        unsafe {
+            AtomicUsize::from_ptr(&raw mut (*self.0).InternalHigh).store(bytes, Ordering::Relaxed);
+            AtomicUsize::from_ptr(&raw mut (*self.0).Internal)
+                .store(status as usize, Ordering::Release);
+        }
+    }
+}
+
+/// The caller's buffer a read's bytes go to.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Destination {
+    buffer: *mut u8,
+    len: usize,
+}
+
+// SAFETY: the pointer is only written through under the C caller's guarantee that the
+// buffer lives, unused by it, until its request completes, whichever thread relays it.
+unsafe impl Send for Destination {}
+// SAFETY: as for `Send`: shared references only read the pointer value.
+unsafe impl Sync for Destination {}
+
+impl Destination {
+    /// The caller's buffer at `buffer`, `len` bytes long.
+    pub(crate) fn new(buffer: *mut u8, len: usize) -> Self {
+        Self { buffer, len }
+    }
+
+    /// Copies `bytes` (at most the destination's length) into the caller's buffer.
+    ///
+    /// # Safety
+    ///
+    /// The caller's buffer is valid for writing `len` bytes.
+    unsafe fn fill(self, bytes: &[u8]) {
+        let n = bytes.len().min(self.len);
+        if n == 0 {
+            return;
+        }
+        // SAFETY: `n` ≤ `len` bytes are writable per the caller; `bytes` is the request's own
+        // buffer, so the two do not overlap.
+        unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), self.buffer, n) };
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Requests.
+
+/// A completion routine and the thread it runs on.
+pub(crate) struct Routine {
+    /// The C routine.
+    pub(crate) routine: unsafe extern "C-unwind" fn(DWORD, DWORD, LPOVERLAPPED),
+    /// The thread that issued the request.
+    pub(crate) thread: ThreadHandle,
+}
+
+/// How a request reports completion besides its `OVERLAPPED`.
+pub(crate) struct Notify {
+    /// The caller's `hEvent`.
+    pub(crate) event: Option<Event>,
+    /// The completion routine of `ReadFileEx`/`WriteFileEx`.
+    pub(crate) routine: Option<Routine>,
+    /// The caller's completion port and key.
+    pub(crate) port: Option<(CompletionPort, usize)>,
+}
+
+/// One request issued through the C ABI and not yet relayed.
+pub(crate) struct Request {
+    token: usize,
+    overlapped: OverlappedRef,
+    destination: Option<Destination>,
+    notify: Notify,
+    file: Arc<FileObject>,
+    /// The thread that issued it, for `CancelIo`.
+    thread: u32,
+    operation: Operation,
+    /// Set once a cancellation was asked for: a request is cancelled once (K116).
+    cancelled: AtomicBool,
+    /// Set once the request is relayed: the `OVERLAPPED` holds its result.
+    done: Event,
+}
+
+impl Request {
+    /// The `OVERLAPPED` it was issued with.
+    pub(crate) fn overlapped(&self) -> OverlappedRef {
+        self.overlapped
+    }
+
+    /// Its token.
+    pub(crate) fn token(&self) -> usize {
+        self.token
+    }
+
+    /// The thread that issued it.
+    pub(crate) fn thread(&self) -> u32 {
+        self.thread
+    }
+
+    /// Signaled once the `OVERLAPPED` holds the result.
+    pub(crate) fn done(&self) -> &Event {
+        &self.done
+    }
+
+    /// Asks for the request to end with `ERROR_OPERATION_ABORTED`; false if it was asked
+    /// before or has completed already.
+    pub(crate) fn cancel(&self) -> bool {
+        !self.cancelled.swap(true, Ordering::AcqRel) && self.operation.cancel().is_ok()
+    }
+
+    /// Relays the completion (O2). Runs on the relay thread.
+    fn finish(&self, result: core::result::Result<usize, IoError>, buffer: Option<Vec<u8>>) {
+        let bytes = *result.as_ref().unwrap_or(&0);
+        if let (Ok(_), Some(destination), Some(buffer)) = (&result, self.destination, &buffer) {
+            // SAFETY: the C caller keeps its buffer alive and unused until the request
+            // completes, which it cannot see before the `OVERLAPPED` is written below.
+            unsafe { destination.fill(buffer) };
+        }
+        drop(buffer);
+        // SAFETY: the C caller keeps its `OVERLAPPED` alive and aligned until completion.
+        unsafe { self.overlapped.set_result(status_of(&result), bytes) };
+        self.file.relayed(self);
+        self.done.set();
+        if let Some(event) = &self.notify.event {
+            event.set();
+        }
+        if let Some(Routine { routine, thread }) = &self.notify.routine {
+            let routine = *routine;
+            let error = match result {
+                Ok(_) => ERROR_SUCCESS,
+                Err(e) => e.win32_error(),
+            };
+            let bytes = DWORD::try_from(bytes).unwrap_or(DWORD::MAX);
+            let overlapped = self.overlapped;
+            // A thread that has exited refuses the APC: its routine never runs (K121).
+            let _ = thread.queue_apc(move || {
+                callback::run(|| {
+                    // SAFETY: `ReadFileEx`/`WriteFileEx`'s caller vouched for the routine
+                    // on the issuing thread, where this APC runs; the pointer is theirs.
+                    unsafe { routine(error, bytes, overlapped.as_ptr()) }
+                });
+            });
+        }
+        if let Some((port, key)) = &self.notify.port {
+            // A closed port drops the packet, as a port whose handles are all closed does.
+            let token = self.overlapped.as_ptr().expose_provenance();
+            let _ = port.post(CompletionPacket::new(*key, token, result));
+        }
+    }
+}
+
+/// Requests by token (O3, O4).
+static REQUESTS: Mutex<BTreeMap<usize, Arc<Request>>> = Mutex::new(BTreeMap::new());
+
+fn requests() -> MutexGuard<'static, BTreeMap<usize, Arc<Request>>> {
+    // Plain map operations only: a poisoned lock leaves a consistent map.
+    REQUESTS.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// What a request is, before it is issued.
+pub(crate) struct Submission<'a> {
+    /// The file's `alertable-io` side, bound to the relay port.
+    pub(crate) file: &'a AsyncFile,
+    /// The file object, for the record.
+    pub(crate) object: &'a Arc<FileObject>,
+    /// The file offset (ignored on streams).
+    pub(crate) offset: u64,
+    /// The bytes to write, or a zeroed buffer of the length to read.
+    pub(crate) buffer: Vec<u8>,
+    /// Where the bytes read go; `None` for writes.
+    pub(crate) destination: Option<Destination>,
+    /// The caller's `OVERLAPPED`.
+    pub(crate) overlapped: OverlappedRef,
+    /// How it reports completion.
+    pub(crate) notify: Notify,
+}
+
+impl Submission<'_> {
+    /// Issues the request and records it; returns the record.
+    ///
+    /// # Errors
+    ///
+    /// The error `alertable-io` refused the request with: nothing was queued, and the
+    /// `OVERLAPPED` and the event are untouched (J106).
+    ///
+    /// # Safety
+    ///
+    /// The `OVERLAPPED` stays valid, aligned and otherwise unused, and for a read the
+    /// destination stays valid for writing, until the request completes.
+    pub(crate) unsafe fn issue(self) -> Result<Arc<Request>> {
+        let Self {
+            file,
+            object,
+            offset,
+            buffer,
+            destination,
+            overlapped,
+            notify,
+        } = self;
+        let exit_event = thread_exit_event();
+        // O5: only a request on a caller's port without an event outlives its thread.
+        let outlives_thread =
+            notify.event.is_none() && notify.routine.is_none() && notify.port.is_some();
+        let mut table = requests();
+        let issued = match (destination.is_some(), outlives_thread) {
+            (true, true) => file.read(offset, buffer),
+            (true, false) => file.read_with_event(offset, buffer, exit_event),
+            (false, true) => file.write(offset, buffer),
+            (false, false) => file.write_with_event(offset, buffer, exit_event),
+        };
+        let operation = issued.map_err(|e| Error(e.win32_error()))?;
+        // SAFETY: the caller guarantees the OVERLAPPED; the relay cannot write it before
+        // the table lock is released (O4).
+        unsafe { overlapped.set_pending() };
+        if let Some(event) = &notify.event {
+            // Windows resets the event when the request starts.
+            event.reset();
+        }
+        let request = Arc::new(Request {
+            token: operation.token(),
+            overlapped,
+            destination,
+            notify,
+            file: object.clone(),
+            thread: crate::sys::current_tid(),
+            operation,
+            cancelled: AtomicBool::new(false),
+            done: Event::new(EventReset::Manual, false),
+        });
+        object.issued(&request);
+        table.insert(request.token, request.clone());
+        Ok(request)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The relay.
+
+/// The relay port, once its thread runs.
+static RELAY: OnceLock<CompletionPort> = OnceLock::new();
+/// Serializes starting the relay thread.
+static STARTING: Mutex<()> = Mutex::new(());
+
+/// The relay port, starting its thread on first use.
+///
+/// # Errors
+///
+/// `ERROR_NOT_ENOUGH_MEMORY` (8) if the thread could not be started.
+pub(crate) fn relay_port() -> Result<&'static CompletionPort> {
+    if let Some(port) = RELAY.get() {
+        return Ok(port);
+    }
+    let _starting = STARTING.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(port) = RELAY.get() {
+        return Ok(port);
+    }
+    let port = CompletionPort::new(1);
+    let served = port.clone();
+    std::thread::Builder::new()
+        .name("win32-io-relay".to_owned())
+        .spawn(move || serve(&served))
+        .map_err(|_| Error(ERROR_NOT_ENOUGH_MEMORY))?;
+    Ok(RELAY.get_or_init(|| port))
+}
+
+/// The private event of requests that must not outlive their thread (O5). Nothing waits
+/// on it.
+fn thread_exit_event() -> &'static Event {
+    static EVENT: OnceLock<Event> = OnceLock::new();
+    EVENT.get_or_init(|| Event::new(EventReset::Manual, false))
+}
+
+/// The relay thread: relays every completion, for the life of the process.
+fn serve(port: &CompletionPort) {
+    while let Ok(packet) = port.get(None) {
+        // A bug of ours in one relay must not stop the others; nothing here runs user code.
+        let _ = catch_unwind(AssertUnwindSafe(|| {
+            let request = requests().remove(&packet.token);
+            if let Some(request) = request {
+                request.finish(packet.status, packet.buffer);
+            }
+        }));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::{OVERLAPPED, OVERLAPPED_OFFSET, OVERLAPPED_OFFSET_OR_POINTER};
+
+    #[test]
+    fn statuses_round_trip() {
+        for error in [0, 2, 3, 5, 6, 8, 38, 50, 87, 109, 112, 995, 1168, 19, 206] {
+            assert_eq!(error_of_status(status_of_error(error)), error, "{error}");
+        }
+        assert_eq!(status_of_error(ERROR_HANDLE_EOF), 0xC000_0011);
+        assert_eq!(status_of_error(ERROR_OPERATION_ABORTED), 0xC000_0120);
+        assert_eq!(error_of_status(0xC000_0008), ERROR_INVALID_HANDLE);
+        assert_eq!(error_of_status(0x1234_5678), UNKNOWN_STATUS_ERROR);
+        assert_eq!(status_of(&Err(IoError::EndOfFile)), 0xC000_0011);
+        assert_eq!(status_of(&Ok(5)), 0);
+    }
+
+    #[test]
+    fn results_are_written_and_read_back() {
+        let mut ov = OVERLAPPED {
+            Internal: 7,
+            InternalHigh: 7,
+            DUMMYUNIONNAME: OVERLAPPED_OFFSET_OR_POINTER {
+                DUMMYSTRUCTNAME: OVERLAPPED_OFFSET {
+                    Offset: 1,
+                    OffsetHigh: 2,
+                },
+            },
+            hEvent: core::ptr::null_mut(),
+        };
+        let r = OverlappedRef::new(&raw mut ov);
+        // SAFETY: `ov` is a live, aligned OVERLAPPED.
+        unsafe {
+            assert_eq!(r.offset(), 2 << 32 | 1);
+            r.set_pending();
+            assert_eq!(r.result(), (STATUS_PENDING as usize, 0));
+            r.set_result(0xC000_0011, 3);
+            assert_eq!(r.result(), (0xC000_0011, 3));
+        }
+        assert_eq!((ov.Internal, ov.InternalHigh), (0xC000_0011, 3));
+    }
+}
