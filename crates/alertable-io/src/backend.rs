@@ -88,3 +88,15 @@ pub(crate) fn get() -> &'static Backend {
 pub fn backend_name() -> &'static str {
     get().name()
 }
+
+/// Hands the calling thread's deferred requests to the kernel now.
+///
+/// Requests issued while a thread runs APCs are normally submitted together when the APC
+/// drain ends or before the thread blocks in a library wait (see `uring.rs`, U5). Code
+/// that may wait for such a request by other means — a C program spinning on
+/// `HasOverlappedIoCompleted`, or blocking outside the library — calls this after issuing.
+/// Without deferred requests it does nothing.
+#[doc(hidden)]
+pub fn submit_deferred() {
+    crate::uring::flush_deferred();
+}

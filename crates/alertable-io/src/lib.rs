@@ -50,6 +50,8 @@ mod sys;
 mod uring;
 
 pub use backend::backend_name;
+#[doc(hidden)]
+pub use backend::submit_deferred;
 pub use error::IoError;
 pub use file::{AsyncFile, SubmitError};
 pub use op::Operation;

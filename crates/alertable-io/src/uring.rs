@@ -82,7 +82,7 @@ thread_local! {
 }
 
 /// The deferred flush (U5): the process has one ring, the backend's.
-fn flush_deferred() {
+pub(crate) fn flush_deferred() {
     if let crate::backend::Backend::Uring(ring) = crate::backend::get() {
         ring.flush();
     }

@@ -1379,3 +1379,27 @@ fn waiting_stream_requests_do_not_starve_file_requests() {
         wait_complete(op);
     }
 }
+
+/// U5: a request issued inside an APC is handed to the kernel by `submit_deferred`, so code
+/// that waits for it outside the library's waits sees it complete.
+#[test]
+fn submit_deferred_starts_a_request_issued_in_an_apc() {
+    let (_dir, path) = temp_file(b"data");
+    let file = AsyncFile::open(&path).unwrap();
+    let (tx, rx) = mpsc::channel();
+    alertable::current()
+        .queue_apc(move || {
+            let op = file.read(0, vec![0; 4]).unwrap();
+            alertable_io::submit_deferred();
+            // Spins, as a C program polling HasOverlappedIoCompleted would; the I/O must
+            // have started without this thread blocking in a library wait.
+            let deadline = std::time::Instant::now() + LONG;
+            while !op.is_complete() && std::time::Instant::now() < deadline {
+                std::thread::yield_now();
+            }
+            tx.send(op.result(false)).unwrap();
+        })
+        .unwrap();
+    run_apcs();
+    assert_eq!(rx.recv().unwrap(), Ok(4));
+}
