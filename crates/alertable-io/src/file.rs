@@ -259,7 +259,7 @@ impl AsyncFile {
     ///
     /// `ReadFile(file, buffer, len, NULL, &overlapped)` with `overlapped.hEvent == NULL`.
     pub fn read(&self, offset: u64, buffer: Vec<u8>) -> Result<Operation, SubmitError> {
-        self.submit(Kind::Read, offset, buffer, Notify::None)
+        self.submit(Kind::Read, offset, buffer, Notify::None, None)
     }
 
     /// Writes `buffer` at `offset`; as [`read`](Self::read) otherwise (the buffer comes
@@ -274,7 +274,7 @@ impl AsyncFile {
     ///
     /// `WriteFile(file, buffer, len, NULL, &overlapped)`.
     pub fn write(&self, offset: u64, buffer: Vec<u8>) -> Result<Operation, SubmitError> {
-        self.submit(Kind::Write, offset, buffer, Notify::None)
+        self.submit(Kind::Write, offset, buffer, Notify::None, None)
     }
 
     /// [`read`](Self::read), and `event` is signaled when the request completes.
@@ -292,7 +292,13 @@ impl AsyncFile {
         buffer: Vec<u8>,
         event: &Event,
     ) -> Result<Operation, SubmitError> {
-        self.submit(Kind::Read, offset, buffer, Notify::Event(event.clone()))
+        self.submit(
+            Kind::Read,
+            offset,
+            buffer,
+            Notify::Event(event.clone()),
+            None,
+        )
     }
 
     /// [`write`](Self::write), and `event` is signaled when the request completes.
@@ -310,7 +316,13 @@ impl AsyncFile {
         buffer: Vec<u8>,
         event: &Event,
     ) -> Result<Operation, SubmitError> {
-        self.submit(Kind::Write, offset, buffer, Notify::Event(event.clone()))
+        self.submit(
+            Kind::Write,
+            offset,
+            buffer,
+            Notify::Event(event.clone()),
+            None,
+        )
     }
 
     /// Reads at `offset` and, when done, queues `routine` as an APC to the calling thread:
@@ -402,7 +414,7 @@ impl AsyncFile {
             });
         }
         let thread = alertable::current();
-        self.submit(kind, offset, buffer, Notify::Routine { thread, routine })
+        self.submit(kind, offset, buffer, Notify::Routine(routine), Some(thread))
     }
 
     fn submit(
@@ -411,6 +423,7 @@ impl AsyncFile {
         offset: u64,
         buffer: Vec<u8>,
         notify: Notify,
+        routine_thread: Option<alertable::ThreadHandle>,
     ) -> Result<Operation, SubmitError> {
         let allowed = match kind {
             Kind::Read => self.inner.readable,
@@ -430,10 +443,18 @@ impl AsyncFile {
             return Err(SubmitError { error, buffer });
         }
         let port = match notify {
-            Notify::Routine { .. } => None,
+            Notify::Routine(_) => None,
             _ => self.inner.port.get().cloned(),
         };
-        let op = OpShared::new(self.inner.clone(), kind, offset, buffer, notify, port);
+        let op = OpShared::new(
+            self.inner.clone(),
+            kind,
+            offset,
+            buffer,
+            notify,
+            routine_thread,
+            port,
+        );
         op::record_issued(&op);
         if !self.inner.stream || self.inner.enqueue_stream(&op) {
             crate::backend::get().submit(&op);

@@ -44,12 +44,9 @@ pub(crate) enum Notify {
     None,
     /// Signal this event (the event style).
     Event(Event),
-    /// Queue the routine as an APC to `thread` (the completion-routine style). The routine
-    /// stays here until that APC runs and takes it.
-    Routine {
-        thread: ThreadHandle,
-        routine: Routine,
-    },
+    /// Queue the routine as an APC to the issuing thread (the completion-routine style).
+    /// The routine stays here until that APC runs and takes it.
+    Routine(Routine),
 }
 
 /// The mutable part of a request, behind its lock.
@@ -85,6 +82,8 @@ pub(crate) struct OpShared {
     /// Completes to a port and nowhere else that needs its thread: it outlives the thread
     /// that issued it (K121).
     outlives_thread: bool,
+    /// The issuing thread, for a request with a completion routine: its APC goes there.
+    routine_thread: Option<ThreadHandle>,
     state: Mutex<State>,
 }
 
@@ -98,13 +97,19 @@ impl OpShared {
         offset: u64,
         buffer: Vec<u8>,
         notify: Notify,
+        routine_thread: Option<ThreadHandle>,
         port: Option<(crate::CompletionPort, usize)>,
     ) -> Arc<Self> {
         let mut buffer = buffer;
         let buf_addr = buffer.as_mut_ptr() as usize;
         let outlives_thread = port.is_some() && matches!(notify, Notify::None);
+        debug_assert_eq!(
+            routine_thread.is_some(),
+            matches!(notify, Notify::Routine(_))
+        );
         Arc::new(Self {
             outlives_thread,
+            routine_thread,
             buf_addr,
             token: NEXT_TOKEN.fetch_add(1, Ordering::Relaxed),
             file,
@@ -218,7 +223,7 @@ impl OpShared {
     fn forget_routine(&self) -> Notify {
         let mut st = self.state();
         match st.notify {
-            Notify::Routine { .. } => std::mem::replace(&mut st.notify, Notify::None),
+            Notify::Routine(_) => std::mem::replace(&mut st.notify, Notify::None),
             _ => Notify::None,
         }
     }
@@ -235,20 +240,7 @@ impl OpShared {
             }),
             other => other,
         };
-        let routine_thread = {
-            let mut st = self.state();
-            debug_assert!(st.result.is_none(), "a request completes once (R1)");
-            if self.kind == Kind::Read
-                && let Some(buf) = st.buffer.as_mut()
-            {
-                buf.truncate(*result.as_ref().unwrap_or(&0));
-            }
-            match &st.notify {
-                Notify::Routine { thread, .. } => Some(thread.clone()),
-                _ => None,
-            }
-        };
-        if let Some(thread) = routine_thread {
+        if let Some(thread) = &self.routine_thread {
             // Queued before the request shows as complete, so that the issuing thread
             // cannot see it done and queue an APC that overtakes the routine (J109). The
             // APC carries the result and publishes it itself if it runs first (R3). Not
@@ -259,9 +251,10 @@ impl OpShared {
         let (notify, waiter, packet_buffer) = {
             let mut st = self.state();
             self.publish(&mut st, result);
+            self.fit_buffer(&mut st, result);
             st.interrupt = None;
             let notify = match st.notify {
-                Notify::Routine { .. } => Notify::None, // stays until its APC takes it
+                Notify::Routine(_) => Notify::None, // stays until its APC takes it
                 _ => std::mem::replace(&mut st.notify, Notify::None),
             };
             // A closed port would drop the packet: the buffer then stays with the request.
@@ -289,6 +282,15 @@ impl OpShared {
         self.file.next_on_stream(self);
     }
 
+    /// After a read, cuts the buffer to the bytes read (if it is still here).
+    fn fit_buffer(&self, st: &mut State, result: Result<usize, IoError>) {
+        if self.kind == Kind::Read
+            && let Some(buf) = st.buffer.as_mut()
+        {
+            buf.truncate(*result.as_ref().unwrap_or(&0));
+        }
+    }
+
     /// Makes the result visible (R3): once, by the completion or by the routine's APC,
     /// whichever comes first.
     fn publish(&self, st: &mut State, result: Result<usize, IoError>) {
@@ -303,8 +305,8 @@ impl OpShared {
     fn take_routine(&self, result: Result<usize, IoError>) -> Option<(Routine, Vec<u8>)> {
         let mut st = self.state();
         self.publish(&mut st, result);
-        let Notify::Routine { routine, .. } = std::mem::replace(&mut st.notify, Notify::None)
-        else {
+        self.fit_buffer(&mut st, result);
+        let Notify::Routine(routine) = std::mem::replace(&mut st.notify, Notify::None) else {
             return None;
         };
         Some((routine, st.buffer.take().unwrap_or_default()))
@@ -465,7 +467,7 @@ impl Operation {
     /// completion routine, into a completion packet, or was taken before.
     pub fn take_buffer(&self) -> Option<Vec<u8>> {
         let mut st = self.op.state();
-        if st.result.is_none() || matches!(st.notify, Notify::Routine { .. }) {
+        if st.result.is_none() || matches!(st.notify, Notify::Routine(_)) {
             return None;
         }
         st.buffer.take()
