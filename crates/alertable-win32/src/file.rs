@@ -142,7 +142,9 @@ impl FileObject {
     fn request_for(&self, address: usize) -> Option<Arc<Request>> {
         self.pending_map()?
             .range((address, 0)..=(address, usize::MAX))
-            .next()
+            // Tokens only grow: the newest request is the one the OVERLAPPED describes now
+            // (an older one on the same OVERLAPPED may still be finishing).
+            .next_back()
             .map(|(_, request)| request.clone())
     }
 
@@ -445,18 +447,35 @@ enum Direction {
     Write,
 }
 
-/// The caller's buffer as a slice of `len` bytes (empty for `len` 0, whatever the pointer).
+/// The caller's buffer, to read into, as a slice of `len` bytes (empty for `len` 0,
+/// whatever the pointer).
 ///
 /// # Safety
 ///
 /// For `len` > 0, `buffer` is non-NULL and valid for reading and writing `len` bytes for
 /// `'a`, and nothing else accesses it meanwhile.
-unsafe fn caller_bytes<'a>(buffer: *mut u8, len: usize) -> &'a mut [u8] {
+unsafe fn caller_bytes_mut<'a>(buffer: *mut u8, len: usize) -> &'a mut [u8] {
     if len == 0 {
         return &mut [];
     }
     // SAFETY: the caller's guarantee for `len` > 0.
     unsafe { core::slice::from_raw_parts_mut(buffer, len) }
+}
+
+/// The caller's buffer, to write from, as a shared slice of `len` bytes (empty for `len` 0,
+/// whatever the pointer). Shared: the memory may be read-only (a string literal), and
+/// other threads may read it at the same time.
+///
+/// # Safety
+///
+/// For `len` > 0, `buffer` is non-NULL and valid for reading `len` bytes for `'a`, and
+/// nothing writes it meanwhile.
+unsafe fn caller_bytes<'a>(buffer: *const u8, len: usize) -> &'a [u8] {
+    if len == 0 {
+        return &[];
+    }
+    // SAFETY: the caller's guarantee for `len` > 0.
+    unsafe { core::slice::from_raw_parts(buffer, len) }
 }
 
 /// A zeroed buffer of `len` bytes, or `ERROR_NOT_ENOUGH_MEMORY` (8).
@@ -501,8 +520,6 @@ unsafe fn transfer_now(
     if let Some(event) = event {
         event.reset();
     }
-    // SAFETY: the caller's guarantee on the buffer, for this call only.
-    let bytes = unsafe { caller_bytes(buffer, len) };
     let outcome = {
         let mut file = file.lock().unwrap_or_else(PoisonError::into_inner);
         (|| -> io::Result<usize> {
@@ -511,13 +528,23 @@ unsafe fn transfer_now(
                 file.seek(SeekFrom::Start(unsafe { ov.offset() }))?;
             }
             match direction {
-                Direction::Read => loop {
-                    match file.read(bytes) {
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                        other => return other,
+                Direction::Read => {
+                    // SAFETY: for a read the caller guarantees `len` writable bytes, for
+                    // this call only, that nothing else accesses meanwhile.
+                    let bytes = unsafe { caller_bytes_mut(buffer, len) };
+                    loop {
+                        match file.read(bytes) {
+                            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                            other => return other,
+                        }
                     }
-                },
-                Direction::Write => file.write_all(bytes).map(|()| len),
+                }
+                Direction::Write => {
+                    // SAFETY: for a write the caller guarantees `len` readable bytes that
+                    // nothing writes during this call.
+                    let bytes = unsafe { caller_bytes(buffer, len) };
+                    file.write_all(bytes).map(|()| len)
+                }
             }
         })()
     };
@@ -603,7 +630,8 @@ unsafe fn transfer(
             owned
                 .try_reserve_exact(len)
                 .map_err(|_| Error(ERROR_NOT_ENOUGH_MEMORY))?;
-            // SAFETY: the caller guarantees `len` readable bytes.
+            // SAFETY: the caller guarantees `len` readable bytes that nothing writes while
+            // this call copies them.
             owned.extend_from_slice(unsafe { caller_bytes(buffer, len) });
             (owned, None)
         }
