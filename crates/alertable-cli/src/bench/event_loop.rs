@@ -19,7 +19,7 @@ use alertable::{Alertable, ApcNotifier, sleep_ex};
 use calloop::generic::Generic;
 use calloop::{EventLoop, Interest, LoopSignal, Mode, PostAction, channel};
 
-use super::idle::{DISCARDED_SAMPLES, IDLE_BEFORE_SAMPLE, gettid, nanos, wait_until_asleep};
+use super::idle::{DISCARDED_SAMPLES, IDLE_BEFORE_SAMPLE, gettid, nanos, sample_wake_ups};
 use super::report::{GroupReport, Kind, Table};
 use super::{Progress, Settings};
 
@@ -211,22 +211,16 @@ pub(crate) fn steps(s: &Settings) -> u64 {
 /// `calloop`: wake-up latency of an APC through a calloop loop's descriptor.
 pub(crate) fn run(s: &Settings, progress: &Progress) -> GroupReport {
     let consumers: Vec<Consumer> = Flavor::ALL.iter().map(|&f| Consumer::spawn(f)).collect();
-    let mut samples = vec![Vec::with_capacity(s.calloop_samples); consumers.len()];
-    for i in 0..s.calloop_samples + DISCARDED_SAMPLES {
-        progress.run(format!("sample {}", i + 1), || {
-            // Each round starts with another contender, so none is always first.
-            for k in 0..consumers.len() {
-                let which = (i + k) % consumers.len();
-                let c = &consumers[which];
-                wait_until_asleep(c.tid, IDLE_BEFORE_SAMPLE);
-                c.poke();
-                let latency = c.latency();
-                if i >= DISCARDED_SAMPLES {
-                    samples[which].push(latency.as_secs_f64() * 1e6);
-                }
-            }
-        });
-    }
+    let samples = sample_wake_ups(
+        consumers.len(),
+        s.calloop_samples,
+        progress,
+        |which| consumers[which].tid,
+        |which| {
+            consumers[which].poke();
+            consumers[which].latency()
+        },
+    );
     let mut table = Table::new(
         format!(
             "{} samples each; before each, the consumer has been idle ≥ {} ms and is asleep \

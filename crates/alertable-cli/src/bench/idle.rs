@@ -331,6 +331,33 @@ pub(crate) const IDLE_BEFORE_SAMPLE: Duration = Duration::from_millis(1);
 /// Samples taken, and thrown away, before the measured ones.
 pub(crate) const DISCARDED_SAMPLES: usize = 5;
 
+/// Takes `count` wake-up samples (plus [`DISCARDED_SAMPLES`] thrown away) from each of
+/// `contenders` consumers, in µs: before each, the consumer `tid(i)` names has been asleep
+/// for [`IDLE_BEFORE_SAMPLE`]; `hand_off(i)` wakes it and returns the latency it measured.
+/// Each round starts with another contender, so none is always first.
+pub(crate) fn sample_wake_ups(
+    contenders: usize,
+    count: usize,
+    progress: &Progress,
+    tid: impl Fn(usize) -> i32,
+    hand_off: impl Fn(usize) -> Duration,
+) -> Vec<Vec<f64>> {
+    let mut samples = vec![Vec::with_capacity(count); contenders];
+    for i in 0..count + DISCARDED_SAMPLES {
+        progress.run(format!("sample {}", i + 1), || {
+            for k in 0..contenders {
+                let which = (i + k) % contenders;
+                wait_until_asleep(tid(which), IDLE_BEFORE_SAMPLE);
+                let latency = hand_off(which);
+                if i >= DISCARDED_SAMPLES {
+                    samples[which].push(latency.as_secs_f64() * 1e6);
+                }
+            }
+        });
+    }
+    samples
+}
+
 pub(crate) fn wake_steps(s: &Settings) -> u64 {
     (s.idle_wake_samples + DISCARDED_SAMPLES) as u64
 }
@@ -338,22 +365,16 @@ pub(crate) fn wake_steps(s: &Settings) -> u64 {
 /// `idle-wake`: latency from the hand-off to the code running on a sleeping consumer.
 pub(crate) fn wake(s: &Settings, progress: &Progress) -> GroupReport {
     let consumers: Vec<Consumer> = Flavor::ALL.iter().map(|&f| Consumer::spawn(f)).collect();
-    let mut samples = vec![Vec::with_capacity(s.idle_wake_samples); consumers.len()];
-    for i in 0..s.idle_wake_samples + DISCARDED_SAMPLES {
-        progress.run(format!("sample {}", i + 1), || {
-            // Each round starts with another contender, so none is always first.
-            for k in 0..consumers.len() {
-                let which = (i + k) % consumers.len();
-                let c = &consumers[which];
-                wait_until_asleep(c.tid, IDLE_BEFORE_SAMPLE);
-                c.poke();
-                let latency = c.latency();
-                if i >= DISCARDED_SAMPLES {
-                    samples[which].push(latency.as_secs_f64() * 1e6);
-                }
-            }
-        });
-    }
+    let samples = sample_wake_ups(
+        consumers.len(),
+        s.idle_wake_samples,
+        progress,
+        |which| consumers[which].tid,
+        |which| {
+            consumers[which].poke();
+            consumers[which].latency()
+        },
+    );
     let mut table = Table::new(
         format!(
             "{} samples each; before each, the consumer has been idle ≥ {} ms and is asleep \
