@@ -58,7 +58,6 @@ use crate::overlapped::{
     status_of_error,
 };
 use crate::strings;
-use crate::sys;
 use crate::types::{
     BOOL, DWORD, HANDLE, LPCSTR, LPCVOID, LPCWSTR, LPDWORD, LPOVERLAPPED,
     LPOVERLAPPED_COMPLETION_ROUTINE, LPSECURITY_ATTRIBUTES, LPVOID,
@@ -1031,7 +1030,7 @@ pub unsafe extern "C-unwind" fn GetOverlappedResultEx(
 pub extern "C" fn CancelIo(hFile: HANDLE) -> BOOL {
     call(FALSE, || {
         let file = handle::real_object(hFile)?.into_file()?;
-        let me = sys::current_tid();
+        let me = crate::overlapped::thread_key();
         for request in file.pending() {
             if request.thread() == me {
                 request.cancel();

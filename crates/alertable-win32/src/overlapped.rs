@@ -275,8 +275,8 @@ pub(crate) struct Request {
     destination: Option<Destination>,
     notify: Notify,
     file: Arc<FileObject>,
-    /// The thread that issued it, for `CancelIo`.
-    thread: u32,
+    /// The thread that issued it ([`thread_key`]), for `CancelIo`.
+    thread: u64,
     operation: Operation,
     /// Set once a cancellation was asked for: a request is cancelled once (K116).
     cancelled: AtomicBool,
@@ -295,8 +295,8 @@ impl Request {
         self.token
     }
 
-    /// The thread that issued it.
-    pub(crate) fn thread(&self) -> u32 {
+    /// The thread that issued it ([`thread_key`]).
+    pub(crate) fn thread(&self) -> u64 {
         self.thread
     }
 
@@ -425,7 +425,7 @@ impl Submission<'_> {
             destination,
             notify,
             file: object.clone(),
-            thread: crate::sys::current_tid(),
+            thread: thread_key(),
             operation,
             cancelled: AtomicBool::new(false),
             done: Event::new(EventReset::Manual, false),
@@ -471,6 +471,20 @@ pub(crate) fn relay_port() -> Result<&'static CompletionPort> {
 fn thread_exit_event() -> &'static Event {
     static EVENT: OnceLock<Event> = OnceLock::new();
     EVENT.get_or_init(|| Event::new(EventReset::Manual, false))
+}
+
+/// A number for the calling thread that no other thread of the process ever gets (Linux
+/// thread ids are reused once a thread has exited, and a request bound to a port can
+/// outlive its thread). Readable during thread-local teardown: it has no destructor.
+pub(crate) fn thread_key() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    thread_local!(static KEY: std::cell::Cell<u64> = const { std::cell::Cell::new(0) });
+    KEY.with(|key| {
+        if key.get() == 0 {
+            key.set(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+        }
+        key.get()
+    })
 }
 
 /// The relay thread: relays every completion, for the life of the process.
@@ -527,5 +541,25 @@ mod tests {
             assert_eq!(r.result(), (0xC000_0011, 3));
         }
         assert_eq!((ov.Internal, ov.InternalHigh), (0xC000_0011, 3));
+    }
+}
+
+#[cfg(test)]
+mod thread_key_tests {
+    use super::thread_key;
+
+    /// Keys are stable on a thread and never shared, also between threads that ran one
+    /// after the other (where Linux may reuse the thread id).
+    #[test]
+    fn keys_are_never_reused() {
+        let mine = thread_key();
+        assert_eq!(thread_key(), mine);
+        let mut seen = vec![mine];
+        for _ in 0..8 {
+            seen.push(std::thread::spawn(thread_key).join().unwrap());
+        }
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen.len(), 9);
     }
 }
