@@ -778,14 +778,7 @@ impl Builder {
         }
         let theirs = inner.clone();
         let native = builder.spawn(move || {
-            theirs.tid.store(sys::current_tid(), Ordering::Release);
-            sys::futex_wake(&theirs.tid, u32::MAX);
-            wait_for_start(&theirs);
-            CONTEXT.with(|cell| {
-                if cell.set(Context::new(theirs)).is_err() {
-                    unreachable!("a new thread has no context yet");
-                }
-            });
+            start(theirs);
             // Exit (close the queue) when `f` returns or unwinds, before the OS thread
             // goes, so `is_finished` and `queue_apc` see it at once.
             struct ExitGuard;
@@ -803,6 +796,19 @@ impl Builder {
             native,
         })
     }
+}
+
+/// What a new thread does before anything else: publish its id, wait at the start gate
+/// while suspended, and install its context. The caller then runs the APCs queued so far.
+fn start(inner: Arc<ThreadInner>) {
+    inner.tid.store(sys::current_tid(), Ordering::Release);
+    sys::futex_wake(&inner.tid, u32::MAX);
+    wait_for_start(&inner);
+    CONTEXT.with(|cell| {
+        if cell.set(Context::new(inner)).is_err() {
+            unreachable!("a new thread has no context yet");
+        }
+    });
 }
 
 /// Blocks a new thread at its start gate until its suspend count is zero.
@@ -914,15 +920,7 @@ impl PreparedThread {
             CONTEXT.with(|cell| cell.get().is_none()),
             "PreparedThread::enter on a thread that already has a context"
         );
-        let inner = self.thread.inner;
-        inner.tid.store(sys::current_tid(), Ordering::Release);
-        sys::futex_wake(&inner.tid, u32::MAX);
-        wait_for_start(&inner);
-        CONTEXT.with(|cell| {
-            if cell.set(Context::new(inner)).is_err() {
-                unreachable!("checked above, and only this thread sets its own context");
-            }
-        });
+        start(self.thread.inner);
         with_current(Context::drain);
     }
 }
