@@ -19,7 +19,9 @@ use alertable::{Alertable, ApcNotifier, sleep_ex};
 use calloop::generic::Generic;
 use calloop::{EventLoop, Interest, LoopSignal, Mode, PostAction, channel};
 
-use super::idle::{DISCARDED_SAMPLES, IDLE_BEFORE_SAMPLE, gettid, nanos, sample_wake_ups};
+use super::idle::{
+    DISCARDED_SAMPLES, IDLE_BEFORE_SAMPLE, WakeConsumer, gettid, nanos, sample_wake_ups,
+};
 use super::report::{GroupReport, Kind, Table};
 use super::{Progress, Settings};
 
@@ -211,16 +213,7 @@ pub(crate) fn steps(s: &Settings) -> u64 {
 /// `calloop`: wake-up latency of an APC through a calloop loop's descriptor.
 pub(crate) fn run(s: &Settings, progress: &Progress) -> GroupReport {
     let consumers: Vec<Consumer> = Flavor::ALL.iter().map(|&f| Consumer::spawn(f)).collect();
-    let samples = sample_wake_ups(
-        consumers.len(),
-        s.calloop_samples,
-        progress,
-        |which| consumers[which].tid,
-        |which| {
-            consumers[which].poke();
-            consumers[which].latency()
-        },
-    );
+    let samples = sample_wake_ups(&consumers, s.calloop_samples, progress);
     let mut table = Table::new(
         format!(
             "{} samples each; before each, the consumer has been idle ≥ {} ms and is asleep \
@@ -258,5 +251,15 @@ pub(crate) fn run(s: &Settings, progress: &Progress) -> GroupReport {
              wakes the loop through an eventfd (calloop's ping)"
                 .to_owned(),
         ],
+    }
+}
+
+impl WakeConsumer for Consumer {
+    fn tid(&self) -> i32 {
+        self.tid
+    }
+    fn hand_off(&self) -> Duration {
+        self.poke();
+        self.latency()
     }
 }

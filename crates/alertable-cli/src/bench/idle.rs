@@ -331,24 +331,30 @@ pub(crate) const IDLE_BEFORE_SAMPLE: Duration = Duration::from_millis(1);
 /// Samples taken, and thrown away, before the measured ones.
 pub(crate) const DISCARDED_SAMPLES: usize = 5;
 
+/// A sleeping consumer that a wake-up latency sample is taken from.
+pub(crate) trait WakeConsumer {
+    /// Its thread, watched until it is asleep.
+    fn tid(&self) -> i32;
+    /// Wakes it, and returns the latency it measured.
+    fn hand_off(&self) -> Duration;
+}
+
 /// Takes `count` wake-up samples (plus [`DISCARDED_SAMPLES`] thrown away) from each of
-/// `contenders` consumers, in µs: before each, the consumer `tid(i)` names has been asleep
-/// for [`IDLE_BEFORE_SAMPLE`]; `hand_off(i)` wakes it and returns the latency it measured.
-/// Each round starts with another contender, so none is always first.
+/// `consumers`, in µs: before each, the consumer has been asleep for
+/// [`IDLE_BEFORE_SAMPLE`]. Each round starts with another contender, so none is always
+/// first.
 pub(crate) fn sample_wake_ups(
-    contenders: usize,
+    consumers: &[impl WakeConsumer],
     count: usize,
     progress: &Progress,
-    tid: impl Fn(usize) -> i32,
-    hand_off: impl Fn(usize) -> Duration,
 ) -> Vec<Vec<f64>> {
-    let mut samples = vec![Vec::with_capacity(count); contenders];
+    let mut samples = vec![Vec::with_capacity(count); consumers.len()];
     for i in 0..count + DISCARDED_SAMPLES {
         progress.run(format!("sample {}", i + 1), || {
-            for k in 0..contenders {
-                let which = (i + k) % contenders;
-                wait_until_asleep(tid(which), IDLE_BEFORE_SAMPLE);
-                let latency = hand_off(which);
+            for k in 0..consumers.len() {
+                let which = (i + k) % consumers.len();
+                wait_until_asleep(consumers[which].tid(), IDLE_BEFORE_SAMPLE);
+                let latency = consumers[which].hand_off();
                 if i >= DISCARDED_SAMPLES {
                     samples[which].push(latency.as_secs_f64() * 1e6);
                 }
@@ -365,16 +371,7 @@ pub(crate) fn wake_steps(s: &Settings) -> u64 {
 /// `idle-wake`: latency from the hand-off to the code running on a sleeping consumer.
 pub(crate) fn wake(s: &Settings, progress: &Progress) -> GroupReport {
     let consumers: Vec<Consumer> = Flavor::ALL.iter().map(|&f| Consumer::spawn(f)).collect();
-    let samples = sample_wake_ups(
-        consumers.len(),
-        s.idle_wake_samples,
-        progress,
-        |which| consumers[which].tid,
-        |which| {
-            consumers[which].poke();
-            consumers[which].latency()
-        },
-    );
+    let samples = sample_wake_ups(&consumers, s.idle_wake_samples, progress);
     let mut table = Table::new(
         format!(
             "{} samples each; before each, the consumer has been idle ≥ {} ms and is asleep \
@@ -454,5 +451,15 @@ pub(crate) fn cpu(s: &Settings, progress: &Progress) -> GroupReport {
              return to sleep after the probe that starts it"
                 .to_owned(),
         ],
+    }
+}
+
+impl WakeConsumer for Consumer {
+    fn tid(&self) -> i32 {
+        self.tid
+    }
+    fn hand_off(&self) -> Duration {
+        self.poke();
+        self.latency()
     }
 }
