@@ -251,7 +251,6 @@ impl OpShared {
         let (notify, waiter, packet_buffer) = {
             let mut st = self.state();
             self.publish(&mut st, result);
-            self.fit_buffer(&mut st, result);
             st.interrupt = None;
             let notify = match st.notify {
                 Notify::Routine(_) => Notify::None, // stays until its APC takes it
@@ -282,22 +281,19 @@ impl OpShared {
         self.file.next_on_stream(self);
     }
 
-    /// After a read, cuts the buffer to the bytes read (if it is still here).
-    fn fit_buffer(&self, st: &mut State, result: Result<usize, IoError>) {
+    /// Makes the result visible (R3): once, by the completion or by the routine's APC,
+    /// whichever comes first; after a read, the buffer is cut to the bytes read then.
+    fn publish(&self, st: &mut State, result: Result<usize, IoError>) {
+        if st.result.is_some() {
+            return;
+        }
         if self.kind == Kind::Read
             && let Some(buf) = st.buffer.as_mut()
         {
             buf.truncate(*result.as_ref().unwrap_or(&0));
         }
-    }
-
-    /// Makes the result visible (R3): once, by the completion or by the routine's APC,
-    /// whichever comes first.
-    fn publish(&self, st: &mut State, result: Result<usize, IoError>) {
-        if st.result.is_none() {
-            st.result = Some(result);
-            self.complete.store(true, Ordering::Release);
-        }
+        st.result = Some(result);
+        self.complete.store(true, Ordering::Release);
     }
 
     /// Takes the routine out, with the buffer, if it is still there; publishes `result`
@@ -305,7 +301,6 @@ impl OpShared {
     fn take_routine(&self, result: Result<usize, IoError>) -> Option<(Routine, Vec<u8>)> {
         let mut st = self.state();
         self.publish(&mut st, result);
-        self.fit_buffer(&mut st, result);
         let Notify::Routine(routine) = std::mem::replace(&mut st.notify, Notify::None) else {
             return None;
         };
