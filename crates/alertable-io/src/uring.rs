@@ -148,9 +148,11 @@ impl Ring {
             return self.hand_off(op.clone(), 0);
         }
         let entry = entry_from(op.clone(), 0);
-        if alertable::defer_until_drained(flush_deferred) {
-            DEFERRED.with(|deferred| deferred.borrow_mut().push(entry));
-        } else {
+        let deferred = alertable::defer_until_drained(flush_deferred)
+            && DEFERRED
+                .try_with(|deferred| deferred.borrow_mut().push(entry.clone()))
+                .is_ok();
+        if !deferred {
             self.submit_now(&[entry]);
         }
     }
@@ -184,7 +186,9 @@ impl Ring {
     /// Hands the entries this thread deferred to the kernel, and completes what finished
     /// (U5).
     fn flush(&'static self) {
-        let entries = DEFERRED.with(|deferred| std::mem::take(&mut *deferred.borrow_mut()));
+        let entries = DEFERRED
+            .try_with(|deferred| std::mem::take(&mut *deferred.borrow_mut()))
+            .unwrap_or_default();
         if !entries.is_empty() {
             self.submit_now(&entries);
         }
@@ -245,8 +249,11 @@ impl Ring {
     /// Completes the requests whose completions are ready. A submitter (`wait == false`)
     /// leaves the work to whoever is already reaping.
     fn reap(&'static self, wait: bool) {
-        // Taken out while delivering: a nested reap (from a destructor) gets a fresh one.
-        let mut ready = READY.with(|ready| std::mem::take(&mut *ready.borrow_mut()));
+        // Taken out while delivering: a nested reap (from a destructor) gets a fresh one, as
+        // does a reap during thread-local teardown (a thread's exit cancels its requests).
+        let mut ready = READY
+            .try_with(|ready| std::mem::take(&mut *ready.borrow_mut()))
+            .unwrap_or_default();
         {
             let _cq = if wait {
                 lock(&self.cq)

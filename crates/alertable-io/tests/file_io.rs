@@ -829,6 +829,32 @@ fn k121_thread_exit_cancels_its_requests() {
     assert_eq!(op.take_buffer().unwrap(), b"still here");
 }
 
+/// K121: a thread that has completed requests before (so its reap buffers exist) and exits
+/// with a stream read in the kernel: the exit's cancellation runs during thread-local
+/// teardown, after those buffers are gone, and must still complete the read. (It once
+/// aborted the process there.) Whether the read has reached the kernel when the thread
+/// exits is up to the scheduler, so this runs several rounds.
+#[test]
+fn k121_exit_after_earlier_completions_cancels_a_stream_read() {
+    let (_dir, path) = temp_file(b"0123456789");
+    let regular = AsyncFile::open(&path).unwrap();
+    let (file, _write_end) = pipe();
+    for _ in 0..20 {
+        let event = manual_event();
+        let thread = alertable::spawn({
+            let (file, regular, event) = (file.clone(), regular.clone(), event.clone());
+            move || {
+                assert_eq!(regular.read(0, vec![0; 4]).unwrap().result(true), Ok(4));
+                file.read_with_event(0, vec![0; 16], &event).unwrap()
+            }
+        })
+        .unwrap();
+        let op = thread.join().unwrap();
+        wait_signaled(&event);
+        assert_eq!(op.result(false), Err(IoError::Aborted));
+    }
+}
+
 /// K121: a request that completed before its thread exited, the routine still queued
 /// because the thread never waited alertably: the routine never runs, and leaves with the
 /// thread — its closure is dropped at the exit, not kept alive by the `Operation`.
