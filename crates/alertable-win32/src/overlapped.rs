@@ -33,6 +33,17 @@
 //!   completion routine, or on a file bound to no port (K121) — are issued with a private
 //!   event nobody waits on, and only requests on a file bound to a caller's port without an
 //!   `hEvent` outlive their thread.
+//! - (O6) **Thread exit waits for those requests.** Windows' thread rundown cancels them and
+//!   waits until they are complete, so once the thread's handle is signaled their
+//!   `OVERLAPPED`s hold `STATUS_CANCELLED` (or their result, had they finished), their
+//!   events are set, and the caller may reuse or free them (the `OVERLAPPED` is often on
+//!   the exited thread's stack). [`run_down`] does that: it cancels the calling thread's
+//!   requests of that kind and waits until the relay has reported each (O2). A thread made
+//!   by `CreateThread` runs it when its entry point returns and before `ExitThread` ends
+//!   it; any other thread runs it in a thread-local destructor registered when it issues
+//!   its first request (before the core library's, so before its handle is signaled).
+//!   Their routines stay queued to the exiting thread, whose queue is then closed: they
+//!   never run (K121).
 
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -277,10 +288,13 @@ pub(crate) struct Request {
     file: Arc<FileObject>,
     /// The thread that issued it ([`thread_key`]), for `CancelIo`.
     thread: u64,
+    /// Whether it outlives that thread (O5); if not, the thread's exit waits for it (O6).
+    outlives_thread: bool,
     operation: Operation,
     /// Set once a cancellation was asked for: a request is cancelled once (K116).
     cancelled: AtomicBool,
-    /// Set once the request is relayed: the `OVERLAPPED` holds its result.
+    /// Set once the request is relayed: the `OVERLAPPED` holds its result, and its event,
+    /// routine and packet are on their way (O2, O6).
     done: Event,
 }
 
@@ -300,7 +314,7 @@ impl Request {
         self.thread
     }
 
-    /// Signaled once the `OVERLAPPED` holds the result.
+    /// Signaled once the `OVERLAPPED` holds the result and the request's event is set.
     pub(crate) fn done(&self) -> &Event {
         &self.done
     }
@@ -323,7 +337,6 @@ impl Request {
         // SAFETY: the C caller keeps its `OVERLAPPED` alive and aligned until completion.
         unsafe { self.overlapped.set_result(status_of(&result), bytes) };
         self.file.relayed(self);
-        self.done.set();
         if let Some(event) = &self.notify.event {
             event.set();
         }
@@ -349,6 +362,8 @@ impl Request {
             let token = self.overlapped.as_ptr().expose_provenance();
             let _ = port.post(CompletionPacket::new(*key, token, result));
         }
+        // Last: a thread's exit waits for this (O6), and its waiters expect all of the above.
+        self.done.set();
     }
 }
 
@@ -404,6 +419,9 @@ impl Submission<'_> {
         // O5: only a request on a caller's port without an event outlives its thread.
         let outlives_thread =
             notify.event.is_none() && notify.routine.is_none() && notify.port.is_some();
+        if !outlives_thread {
+            RundownAtExit::register();
+        }
         let mut table = requests();
         let issued = match (destination.is_some(), outlives_thread) {
             (true, true) => file.read(offset, buffer),
@@ -426,6 +444,7 @@ impl Submission<'_> {
             notify,
             file: object.clone(),
             thread: thread_key(),
+            outlives_thread,
             operation,
             cancelled: AtomicBool::new(false),
             done: Event::new(EventReset::Manual, false),
@@ -433,6 +452,55 @@ impl Submission<'_> {
         object.issued(&request);
         table.insert(request.token, request.clone());
         Ok(request)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Thread exit (O6).
+
+/// Cancels the calling thread's requests that do not outlive it (O5) and waits until each
+/// is reported complete (O6). Blocks without running APCs.
+pub(crate) fn run_down() {
+    let me = thread_key();
+    let mine: Vec<Arc<Request>> = requests()
+        .values()
+        .filter(|request| request.thread == me && !request.outlives_thread)
+        .cloned()
+        .collect();
+    for request in &mine {
+        request.cancel();
+    }
+    for request in &mine {
+        let _ = alertable::wait_one(&request.done, None, alertable::Alertable::No);
+    }
+}
+
+/// Runs [`run_down`] when a thread's thread-local storage is torn down: the exit path of
+/// threads the library did not create (O6).
+struct RundownAtExit;
+
+impl RundownAtExit {
+    /// Makes sure the calling thread runs [`run_down`] at exit. Registered at a thread's
+    /// first such request, after the core library's thread state exists, so it is torn down
+    /// before that state (destructors run in reverse order of registration) and the
+    /// thread's handle is signaled after it.
+    fn register() {
+        thread_local! {
+            static AT_EXIT: RundownAtExit = {
+                // The core library's thread state first, so that it is torn down after.
+                drop(alertable::current());
+                RundownAtExit
+            };
+        }
+        // During thread-local teardown it is gone, and the exit path runs it anyway.
+        let _ = AT_EXIT.try_with(|_| ());
+    }
+}
+
+impl Drop for RundownAtExit {
+    fn drop(&mut self) {
+        // A destructor must not unwind; a bug of ours here costs only the wait.
+        let _ = catch_unwind(run_down);
     }
 }
 

@@ -12,7 +12,9 @@
 //!    enters the prepared state: wait at the start gate while suspended (C33), then run
 //!    the APCs queued so far (C34);
 //! 2. the C entry point runs;
-//! 3. `end_thread` records its return value as the exit code (C36).
+//! 3. `end_thread` records its return value as the exit code (C36);
+//! 4. `run_down` cancels the thread's overlapped requests that end with it and waits until
+//!    each is reported (K121; `overlapped.rs`, O6), as `ExitThread` does too.
 //!
 //! The thread counts as exited when its thread-local storage is torn down: its APC queue
 //! closes (C35), its mutexes are abandoned (G72) and its handle is signaled.
@@ -202,6 +204,7 @@ extern "C" fn thread_start(arg: *mut c_void) -> *mut c_void {
         let code = unsafe { routine(begun.param) };
         end_thread(code);
     }
+    run_down();
     core::ptr::null_mut()
 }
 
@@ -256,11 +259,21 @@ pub(crate) fn exit_thread_now(code: DWORD) -> ! {
     unsafe { sys::exit_thread() }
 }
 
-/// Marks the calling thread exited before `pthread_exit`: glibc skips thread-local
-/// destructors when the main thread ends that way, so the handle would never be signaled.
+/// Marks the calling thread exited before `pthread_exit`, after its overlapped requests
+/// are run down: glibc skips thread-local destructors when the main thread ends that way,
+/// so the handle would never be signaled.
 #[inline(never)]
 extern "C" fn mark_exited() {
+    run_down();
     let _ = catch_unwind(alertable::exit_current);
+}
+
+/// Cancels the calling thread's overlapped requests that end with it, and waits until
+/// their `OVERLAPPED`s and events say so (`overlapped.rs`, O6): before the thread's handle
+/// is signaled.
+#[inline(never)]
+extern "C" fn run_down() {
+    let _ = catch_unwind(crate::overlapped::run_down);
 }
 
 /// Records the exit code; returns whether a callback of the library is running.
