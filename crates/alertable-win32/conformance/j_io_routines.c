@@ -60,6 +60,28 @@ static void CALLBACK exiting_apc(ULONG_PTR code)
     ExitThread((DWORD)code);
 }
 
+/* Issues a read inside a completion routine and waits for it without waiting alertably:
+ * by spinning, as C code may. The request must start at once, not when the routine returns
+ * (J102). The bound only turns a hang into a message. */
+static HANDLE spin_file;
+static OVERLAPPED spin_ov;
+static char spin_buf[8];
+
+static VOID CALLBACK spinning_routine(DWORD error, DWORD bytes, LPOVERLAPPED ov)
+{
+    (void)error, (void)bytes, (void)ov;
+    memset(&spin_ov, 0, sizeof spin_ov);
+    BOOL ok = ReadFile(spin_file, spin_buf, 5, NULL, &spin_ov);
+    DWORD e = GetLastError();
+    ULONGLONG start = GetTickCount64();
+    while (!HasOverlappedIoCompleted(&spin_ov) && GetTickCount64() - start < 60000)
+        ;
+    printf("J102 ReadFile in a routine: %d, error %u; complete while the routine spins: %d, "
+           "Internal 0x%x, %u bytes \"%s\"\n",
+           ok, e, HasOverlappedIoCompleted(&spin_ov), (unsigned)spin_ov.Internal,
+           (unsigned)spin_ov.InternalHigh, spin_buf);
+}
+
 static DWORD WINAPI exit_in_routine(LPVOID file)
 {
     static char data[8];
@@ -226,6 +248,11 @@ int main(void)
     printf("J102 ReadFile: %d, error %u\n", ok, LAST_ERROR());
     ok = GetOverlappedResult(h, &ov, &n, TRUE);
     printf("J102 GetOverlappedResult(wait): %d, %u bytes \"%s\"\n", ok, n, buf);
+    spin_file = h;
+    ov = at(0, NULL);
+    ok = ReadFileEx(h, buf, 1, &ov, spinning_routine);
+    r = SleepEx(INFINITE, TRUE);
+    printf("J102 the spinning routine's SleepEx: %d %u\n", ok, r);
     ov = at(11, NULL);
     n = 99;
     SetLastError(0xdead);

@@ -451,6 +451,10 @@ impl Submission<'_> {
         });
         object.issued(&request);
         table.insert(request.token, request.clone());
+        drop(table);
+        // A request issued inside a callback would wait for the callback to return (U5 of
+        // alertable-io); C code may wait for it by spinning or outside the library.
+        alertable_io::submit_deferred();
         Ok(request)
     }
 }
