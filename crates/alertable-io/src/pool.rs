@@ -147,8 +147,11 @@ fn positional_io(op: &OpShared, buf: &mut [u8]) -> Result<usize, IoError> {
     }
 }
 
+/// What a pipe that polls writable is sure to take without blocking.
+const PIPE_BUF: usize = 4096;
+
 /// Waits for the stream to be ready (or the request to be cancelled), then reads once, or
-/// writes everything.
+/// writes everything, a piece at a time.
 fn stream_io(
     op: &Arc<OpShared>,
     buf: &mut [u8],
@@ -202,7 +205,13 @@ fn stream_io(
                 Err(e) if e == again => {}
                 other => break other,
             },
-            Kind::Write => match retry(|| rustix::io::write(fd, &buf[done..])) {
+            // At most `PIPE_BUF` bytes at a time: a blocking write waits until all of it is
+            // written, and only that much is sure to fit once a pipe polls writable. So the
+            // request is never stuck in `write`, out of reach of a cancellation.
+            Kind::Write => match retry(|| {
+                let piece = &buf[done..buf.len().min(done + PIPE_BUF)];
+                rustix::io::write(fd, piece)
+            }) {
                 Ok(n) if done + n < buf.len() && n > 0 => done += n,
                 Ok(n) => break Ok(done + n),
                 Err(e) if e == again => {}

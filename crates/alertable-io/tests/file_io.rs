@@ -855,6 +855,28 @@ fn k121_exit_after_earlier_completions_cancels_a_stream_read() {
     }
 }
 
+/// K115: a write larger than a pipe's free space, which nobody reads, stays pending until
+/// it is cancelled, and then completes with `Aborted` — on the worker-thread backend too,
+/// whose worker must not be stuck inside `write` out of the cancellation's reach.
+#[test]
+fn k115_a_write_to_a_full_pipe_can_be_cancelled() {
+    let (read_end, write_end) = rustix::pipe::pipe().unwrap();
+    let file = AsyncFile::from_fd(write_end).unwrap();
+    let event = manual_event();
+    let op = file.write_with_event(0, vec![7; 1 << 20], &event).unwrap();
+    // Cancel once the write is under way: bytes have reached the pipe.
+    let mut fds = [rustix::event::PollFd::new(
+        &read_end,
+        rustix::event::PollFlags::IN,
+    )];
+    rustix::event::poll(&mut fds, None).unwrap();
+    assert_eq!(op.result(false), Err(IoError::Incomplete));
+    assert_eq!(op.cancel(), Ok(()));
+    wait_signaled(&event);
+    assert_eq!(op.result(false), Err(IoError::Aborted));
+    drop(read_end);
+}
+
 /// K121: a request that completed before its thread exited, the routine still queued
 /// because the thread never waited alertably: the routine never runs, and leaves with the
 /// thread — its closure is dropped at the exit, not kept alive by the `Operation`.
