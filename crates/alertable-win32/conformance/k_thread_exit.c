@@ -5,6 +5,7 @@
  * them again, so the caller may reuse the OVERLAPPED at once. Their routines never run.
  * Reads on an empty FIFO stay pending until cancelled (open_fifo in conformance.h). */
 #include "conformance.h"
+#include <stdlib.h>
 #include <string.h>
 
 enum { READS = 3 };
@@ -95,6 +96,60 @@ static DWORD WINAPI waits(LPVOID p)
     return 0;
 }
 
+/* A read of a regular file that completes while its thread ends: whether the thread's
+ * exit finds it finished or cancels it, it is final when the handle is signaled. */
+enum { BIG = 8 << 20, ROUNDS = 20 };
+
+struct big_read {
+    HANDLE file, event;
+    OVERLAPPED ov;
+    char *buf;
+};
+
+static DWORD WINAPI reads_and_returns(LPVOID p)
+{
+    struct big_read *b = p;
+    memset(&b->ov, 0, sizeof b->ov);
+    b->ov.hEvent = b->event;
+    ReadFile(b->file, b->buf, BIG, NULL, &b->ov);
+    return 5;
+}
+
+static void finished_or_cancelled(void)
+{
+    char name[MAX_PATH];
+    DWORD n;
+    temp_file_name("kx", name);
+    HANDLE w = CreateFileA(name, GENERIC_WRITE, 7, NULL, CREATE_ALWAYS, 0, NULL);
+    char *data = malloc(BIG);
+    memset(data, 'x', BIG);
+    WriteFile(w, data, BIG, &n, NULL);
+    CloseHandle(w);
+    free(data);
+    static struct big_read b;
+    b.file = CreateFileA(name, GENERIC_READ, 7, NULL, OPEN_EXISTING, FILE_FLAG_OVERLAPPED, NULL);
+    b.event = CreateEventA(NULL, TRUE, FALSE, NULL);
+    int final = 0;
+    for (int round = 0; round < ROUNDS; round++) {
+        /* Fresh pages each round: copying the bytes read into them takes a while. */
+        b.buf = calloc(1, BIG);
+        HANDLE t = start_thread(reads_and_returns, &b, 0);
+        WaitForSingleObject(t, INFINITE);
+        unsigned internal = (unsigned)b.ov.Internal;
+        if ((internal == 0 || internal == 0xC0000120u) && HasOverlappedIoCompleted(&b.ov) &&
+            WaitForSingleObject(b.event, 0) == WAIT_OBJECT_0)
+            final++;
+        GetOverlappedResult(b.file, &b.ov, &n, TRUE);
+        CloseHandle(t);
+        free(b.buf);
+    }
+    printf("a read completing as its thread ends: final when the handle is signaled in %d of %d "
+           "rounds\n", final, ROUNDS);
+    CloseHandle(b.event);
+    CloseHandle(b.file);
+    DeleteFileA(name);
+}
+
 static VOID CALLBACK exit_in_apc(ULONG_PTR p)
 {
     issue((struct reads *)p);
@@ -134,6 +189,8 @@ int main(void)
     QueueUserAPC(exit_in_apc, t, (ULONG_PTR)&r);
     ResumeThread(t);
     check("ExitThread in an APC before the entry point", t, &r);
+
+    finished_or_cancelled();
 
     /* The FIFO is still usable: nothing of the cancelled reads is left on it. */
     OVERLAPPED ov;

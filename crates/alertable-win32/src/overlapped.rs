@@ -43,7 +43,9 @@
 //!   it; any other thread runs it in a thread-local destructor registered when it issues
 //!   its first request (before the core library's, so before its handle is signaled).
 //!   Their routines stay queued to the exiting thread, whose queue is then closed: they
-//!   never run (K121).
+//!   never run (K121). A request's record stays in the table until the relay has
+//!   finished reporting it, so an exiting thread also waits for one the relay is busy
+//!   with. `ExitProcess` skips the wait: the process is ending.
 
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -462,15 +464,29 @@ impl Submission<'_> {
 // ---------------------------------------------------------------------------------------
 // Thread exit (O6).
 
+/// Set by `ExitProcess`: the process is ending, and nothing will look at an `OVERLAPPED`
+/// again, so exiting threads need not wait for their requests (O6).
+static PROCESS_EXITING: AtomicBool = AtomicBool::new(false);
+
+/// Marks the process as ending (`ExitProcess`): [`run_down`] no longer waits.
+pub(crate) fn process_exiting() {
+    PROCESS_EXITING.store(true, Ordering::Release);
+}
+
 /// Cancels the calling thread's requests that do not outlive it (O5) and waits until each
-/// is reported complete (O6). Blocks without running APCs.
+/// is reported complete (O6), unless the process is ending. Blocks without running APCs.
 pub(crate) fn run_down() {
+    if PROCESS_EXITING.load(Ordering::Acquire) {
+        return;
+    }
     let me = thread_key();
     let mine: Vec<Arc<Request>> = requests()
         .values()
         .filter(|request| request.thread == me && !request.outlives_thread)
         .cloned()
         .collect();
+    #[cfg(test)]
+    test_hooks::run(&test_hooks::RUN_DOWN_FOUND, mine.len());
     for request in &mine {
         request.cancel();
     }
@@ -564,11 +580,166 @@ fn serve(port: &CompletionPort) {
     while let Ok(packet) = port.get(None) {
         // A bug of ours in one relay must not stop the others; nothing here runs user code.
         let _ = catch_unwind(AssertUnwindSafe(|| {
-            let request = requests().remove(&packet.token);
+            // The record leaves the table only once it is finished: a thread's exit finds
+            // its requests there, and must wait for one the relay is still reporting (O6).
+            let request = requests().get(&packet.token).cloned();
             if let Some(request) = request {
+                #[cfg(test)]
+                test_hooks::run(&test_hooks::RELAY_BEFORE_FINISH, request.overlapped.addr());
                 request.finish(packet.status, packet.buffer);
+                requests().remove(&packet.token);
             }
         }));
+    }
+}
+
+/// Points where unit tests hold the relay or watch a thread's exit, to make a window
+/// between two threads deterministic.
+#[cfg(test)]
+mod test_hooks {
+    use std::sync::Mutex;
+
+    /// Called with a number: an `OVERLAPPED` address, or a count of requests.
+    pub(super) type Hook = Box<dyn Fn(usize) + Send + Sync>;
+
+    /// Called by the relay for each request it is about to report, with its `OVERLAPPED`.
+    pub(super) static RELAY_BEFORE_FINISH: Mutex<Option<Hook>> = Mutex::new(None);
+    /// Called by `run_down` with the number of requests it found to wait for.
+    pub(super) static RUN_DOWN_FOUND: Mutex<Option<Hook>> = Mutex::new(None);
+
+    pub(super) fn run(hook: &Mutex<Option<Hook>>, n: usize) {
+        let hook = hook
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(hook) = &*hook {
+            hook(n);
+        }
+    }
+}
+
+#[cfg(test)]
+mod run_down_tests {
+    use std::sync::mpsc;
+
+    use super::test_hooks::{Hook, RELAY_BEFORE_FINISH, RUN_DOWN_FOUND};
+    use super::*;
+    use crate::consts::{GENERIC_READ, GENERIC_WRITE, OPEN_EXISTING, TRUE};
+    use crate::types::{OVERLAPPED, OVERLAPPED_OFFSET, OVERLAPPED_OFFSET_OR_POINTER};
+
+    fn set(hook: &Mutex<Option<Hook>>, f: Option<Hook>) {
+        *hook.lock().unwrap() = f;
+    }
+
+    /// O6: a thread that ends while the relay is reporting one of its requests (the record
+    /// taken, the `OVERLAPPED` not yet written) waits for it: the request is still found,
+    /// and when the thread is gone its `OVERLAPPED` and event are final.
+    #[test]
+    fn exit_waits_for_a_request_the_relay_is_reporting() {
+        let path = std::env::temp_dir().join(format!(
+            "alertable-win32-run-down-{}.txt",
+            std::process::id()
+        ));
+        std::fs::write(&path, b"0123456789").unwrap();
+        let name = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+        // SAFETY: a NUL-terminated path; the other pointers are NULL.
+        let file = unsafe {
+            crate::file::CreateFileA(
+                name.as_ptr(),
+                GENERIC_READ | GENERIC_WRITE,
+                7,
+                core::ptr::null_mut(),
+                OPEN_EXISTING,
+                crate::consts::FILE_FLAG_OVERLAPPED,
+                core::ptr::null_mut(),
+            )
+        };
+        // SAFETY: no attributes, no name.
+        let event = unsafe {
+            crate::event::CreateEventA(core::ptr::null_mut(), TRUE, 0, core::ptr::null())
+        };
+        let mut ov = Box::new(OVERLAPPED {
+            Internal: 0,
+            InternalHigh: 0,
+            DUMMYUNIONNAME: OVERLAPPED_OFFSET_OR_POINTER {
+                DUMMYSTRUCTNAME: OVERLAPPED_OFFSET {
+                    Offset: 0,
+                    OffsetHigh: 0,
+                },
+            },
+            hEvent: event,
+        });
+        let mut buffer = Box::new([0u8; 10]);
+        let ov_addr = std::ptr::from_mut(&mut *ov).expose_provenance();
+        let buffer_addr = std::ptr::from_mut(&mut *buffer).expose_provenance();
+
+        // The relay stops before reporting this request, until released.
+        let (reached_tx, reached_rx) = mpsc::sync_channel::<()>(1);
+        let (release_tx, release_rx) = mpsc::sync_channel::<()>(1);
+        let release_rx = Mutex::new(release_rx);
+        set(
+            &RELAY_BEFORE_FINISH,
+            Some(Box::new(move |addr| {
+                if addr == ov_addr {
+                    reached_tx.send(()).unwrap();
+                    release_rx.lock().unwrap().recv().unwrap();
+                }
+            })),
+        );
+        let (found_tx, found_rx) = mpsc::channel::<(u64, usize)>();
+        let found_tx = Mutex::new(found_tx);
+        set(
+            &RUN_DOWN_FOUND,
+            Some(Box::new(move |n| {
+                let _ = found_tx.lock().unwrap().send((thread_key(), n));
+            })),
+        );
+
+        let (go_tx, go_rx) = mpsc::channel::<()>();
+        let (key_tx, key_rx) = mpsc::channel::<u64>();
+        let (file_addr, ov_ptr) = (file.expose_provenance(), ov_addr);
+        let thread = std::thread::spawn(move || {
+            key_tx.send(thread_key()).unwrap();
+            // SAFETY: the OVERLAPPED and the buffer are boxed by the test and outlive the
+            // request, which the test waits for.
+            let ok = unsafe {
+                crate::file::ReadFile(
+                    core::ptr::with_exposed_provenance_mut(file_addr),
+                    core::ptr::with_exposed_provenance_mut(buffer_addr),
+                    10,
+                    core::ptr::null_mut(),
+                    core::ptr::with_exposed_provenance_mut(ov_ptr),
+                )
+            };
+            assert_eq!(ok, 0);
+            // End only once the relay holds the request.
+            go_rx.recv().unwrap();
+        });
+        let key = key_rx.recv().unwrap();
+        reached_rx.recv().unwrap();
+        go_tx.send(()).unwrap();
+        // The exiting thread's run-down still finds the request the relay holds.
+        let found = loop {
+            let (k, n) = found_rx.recv().unwrap();
+            if k == key {
+                break n;
+            }
+        };
+        assert_eq!(found, 1);
+        release_tx.send(()).unwrap();
+        thread.join().unwrap();
+        // SAFETY: the request is reported: the relay no longer writes the OVERLAPPED.
+        let (status, bytes) = unsafe { OverlappedRef::new(&raw mut *ov).result() };
+        assert_eq!((status, bytes), (0, 10));
+        assert_eq!(&*buffer, b"0123456789");
+        assert_eq!(
+            crate::wait::WaitForSingleObject(event, 0),
+            crate::consts::WAIT_OBJECT_0
+        );
+        set(&RELAY_BEFORE_FINISH, None);
+        set(&RUN_DOWN_FOUND, None);
+        crate::handle::CloseHandle(event);
+        crate::handle::CloseHandle(file);
+        std::fs::remove_file(&path).unwrap();
     }
 }
 

@@ -44,6 +44,9 @@ fn ticks(d: Duration) -> u64 {
 /// `ExitProcess`.
 #[unsafe(no_mangle)]
 pub extern "C" fn ExitProcess(uExitCode: UINT) -> ! {
+    // The calling thread's thread-local destructors run inside `exit`: they need not wait
+    // for its overlapped requests.
+    crate::overlapped::process_exiting();
     sys::exit_process(uExitCode)
 }
 
