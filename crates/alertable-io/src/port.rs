@@ -80,7 +80,6 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use crossbeam_queue::SegQueue;
-use crossbeam_utils::Backoff;
 
 use alertable::{
     Acquired, Alertable, BlockObserver, Dispatcher, Event, EventReset, ThreadHandle, WaitList,
@@ -615,21 +614,26 @@ impl CompletionPort {
     ) -> Result<CompletionPacket, PortError> {
         if !(spin && spin_for_hand_off(slot)) && slot.try_sleep() {
             let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
-            loop {
-                let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-                let why = match alertable::wait_one(&slot.event, remaining, alertable) {
-                    Ok(WaitStatus::Signaled(_) | WaitStatus::Abandoned(_)) => {
-                        if slot.is_handed() {
-                            break;
+            let woken = alertable::sleep_measured(|| {
+                loop {
+                    let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+                    return match alertable::wait_one(&slot.event, remaining, alertable) {
+                        Ok(WaitStatus::Signaled(_) | WaitStatus::Abandoned(_)) => {
+                            if slot.is_handed() {
+                                Ok(())
+                            } else {
+                                // A signal left over from a hand-off that raced the end of
+                                // an earlier wait on this slot.
+                                continue;
+                            }
                         }
-                        // A signal left over from a hand-off that raced the end of an
-                        // earlier wait on this slot.
-                        continue;
-                    }
-                    Ok(WaitStatus::Alerted) => PortError::Alerted,
-                    // A wait on one object cannot fail.
-                    Ok(WaitStatus::TimedOut) | Err(_) => PortError::TimedOut,
-                };
+                        Ok(WaitStatus::Alerted) => Err(PortError::Alerted),
+                        // A wait on one object cannot fail.
+                        Ok(WaitStatus::TimedOut) | Err(_) => Err(PortError::TimedOut),
+                    };
+                }
+            });
+            if let Err(why) = woken {
                 return self.withdraw(slot, why);
             }
         }
@@ -845,20 +849,12 @@ impl Slot {
     }
 }
 
-/// Watches `slot` for a short, bounded while before its thread goes to sleep: a hand-off
-/// between running threads costs well under a microsecond, a futex wake-up tens of
-/// microseconds on virtual machines, and a poster that finds the getter awake makes no
-/// system call. Gives up after ~130 pause instructions and four yields.
+/// Watches `slot` for a short, bounded while before its thread goes to sleep (as an
+/// alertable wait watches its queue: `alertable::watch_before_sleeping`): a poster that
+/// finds the getter awake makes no system call.
 #[inline]
 fn spin_for_hand_off(slot: &Slot) -> bool {
-    let backoff = Backoff::new();
-    while !backoff.is_completed() {
-        if slot.is_handed() {
-            return true;
-        }
-        backoff.snooze();
-    }
-    slot.is_handed()
+    alertable::watch_before_sleeping(|| slot.is_handed())
 }
 
 /// The calling thread's association with a port, and the running-count bookkeeping that

@@ -108,3 +108,5 @@ pub use wait::{
     Alertable, MAXIMUM_WAIT_OBJECTS, SleepStatus, WaitError, WaitStatus, signal_and_wait, sleep_ex,
     test_alert, wait_all, wait_any, wait_one,
 };
+#[doc(hidden)]
+pub use wait::{sleep_measured, watch_before_sleeping};

@@ -364,6 +364,9 @@ pub(crate) struct Context {
     /// Work deferred to the end of the outermost drain, or to the next block if that
     /// comes first (see [`defer_until_drained`]).
     deferred: Cell<Option<fn()>>,
+    /// Whether an alertable wait yields the processor before it sleeps: only while this
+    /// thread's sleeps are short (see `spin_for_apcs` in `wait.rs`).
+    yields_before_sleeping: Cell<bool>,
     /// `!Send + !Sync`: the owner side never leaves its thread.
     _not_send: PhantomData<*const ()>,
 }
@@ -375,6 +378,7 @@ impl Context {
             observer: Cell::new(None),
             draining: Cell::new(0),
             deferred: Cell::new(None),
+            yields_before_sleeping: Cell::new(false),
             _not_send: PhantomData,
         }
     }
@@ -412,6 +416,16 @@ impl Context {
     pub(crate) fn has_pending(&self) -> bool {
         // SAFETY: (T1) ⇒ (Q1).
         unsafe { self.this.inner.apcs.has_pending() }
+    }
+
+    /// Whether an alertable wait should yield before it sleeps (see `spin_for_apcs`).
+    pub(crate) fn yields_before_sleeping(&self) -> bool {
+        self.yields_before_sleeping.get()
+    }
+
+    /// Records whether this thread's last sleep was short.
+    pub(crate) fn set_yields_before_sleeping(&self, yes: bool) {
+        self.yields_before_sleeping.set(yes);
     }
 
     /// Whether the APC at the head of the queue is written (see `ApcQueue::head_written`).

@@ -121,7 +121,7 @@ fn sleep_alertable(
         let outcome = if std::mem::take(&mut spin) && spin_for_apcs(ctx) {
             ApcWait::Pending
         } else {
-            ctx.park_for_apcs(deadline)
+            park_and_learn(ctx, deadline)
         };
         match outcome {
             ApcWait::Pending => {
@@ -139,25 +139,80 @@ fn sleep_alertable(
     }
 }
 
-/// Watches the queue for a short, bounded while before the thread goes to sleep: a
-/// hand-off between running threads costs well under a microsecond, a futex wake-up tens
-/// of microseconds on virtual machines. Gives up after ~130 pause instructions and four
-/// yields (a few microseconds).
+/// Watches the queue for a short, bounded while before the thread goes to sleep (see
+/// [`watch_before_sleeping`]).
 #[inline]
 fn spin_for_apcs(ctx: &Context) -> bool {
     if cfg!(loom) {
         return false;
     }
+    // The head slot only: polling the tail word would drag the producers' line over to
+    // this core on every push.
+    watch(ctx, &|| ctx.head_written()) || ctx.has_pending()
+}
+
+/// Sleeps until an APC is queued or `deadline` passes, and records whether the sleep was
+/// short (see [`watch_before_sleeping`]).
+fn park_and_learn(ctx: &Context, deadline: Option<Instant>) -> ApcWait {
+    let asleep = Instant::now();
+    let outcome = ctx.park_for_apcs(deadline);
+    ctx.set_yields_before_sleeping(asleep.elapsed() < SHORT_SLEEP);
+    outcome
+}
+
+/// A sleep shorter than this counts as short: the thread is trading work with a busy
+/// partner, not idle (see [`watch_before_sleeping`]).
+const SHORT_SLEEP: Duration = Duration::from_micros(100);
+
+/// Watches `ready` for a short, bounded while before the calling thread goes to sleep
+/// waiting for it; returns whether it became true. A hand-off between running threads
+/// costs well under a microsecond, a futex wake-up several microseconds (tens on virtual
+/// machines), so an alertable wait, and a completion port's getter, look for a moment
+/// first: 127 pause instructions (about a microsecond); then, only if the thread's last
+/// sleep was short, up to four yields (a few microseconds more).
+///
+/// Yielding is adaptive because it has a price. `sched_yield` tells the scheduler that the
+/// thread has had its share, so if it then sleeps, the wake-up does not let it preempt the
+/// thread that woke it: it waits for that thread to block or for the next tick (measured by
+/// `alertable bench idle-wake`: 11 µs instead of 2 µs to a thread idle for a millisecond,
+/// and milliseconds when the waker keeps running on the same CPU). Between two threads
+/// bouncing work back and forth (`bench ping-pong`) the longer watch pays: the reply often
+/// comes while the thread yields, saving a sleep and a wake-up. So a thread yields only
+/// while its sleeps are short, as [`sleep_measured`] records them.
+#[doc(hidden)]
+pub fn watch_before_sleeping(ready: impl Fn() -> bool) -> bool {
+    with_current(|ctx| watch(ctx, &ready))
+}
+
+/// Runs `sleep`, in which the calling thread sleeps after [`watch_before_sleeping`] gave up,
+/// and records whether the sleep was short.
+#[doc(hidden)]
+pub fn sleep_measured<R>(sleep: impl FnOnce() -> R) -> R {
+    let asleep = Instant::now();
+    let result = sleep();
+    let short = asleep.elapsed() < SHORT_SLEEP;
+    with_current(|ctx| ctx.set_yields_before_sleeping(short));
+    result
+}
+
+fn watch(ctx: &Context, ready: &dyn Fn() -> bool) -> bool {
     let backoff = crossbeam_utils::Backoff::new();
-    while !backoff.is_completed() {
-        // The head slot only: polling the tail word would drag the producers' line over
-        // to this core on every push.
-        if ctx.head_written() {
+    // `spin` doubles its pause count each step, up to 64: 1 + 2 + … + 64 = 127.
+    for _ in 0..7 {
+        if ready() {
             return true;
         }
-        backoff.snooze();
+        backoff.spin();
     }
-    ctx.has_pending()
+    if ctx.yields_before_sleeping() {
+        for _ in 0..4 {
+            sys::yield_now();
+            if ready() {
+                return true;
+            }
+        }
+    }
+    ready()
 }
 
 /// Sleeps until `deadline` (`None`: forever), waking for nothing.
