@@ -624,7 +624,7 @@ mod run_down_tests {
     use super::test_hooks::{Hook, RELAY_BEFORE_FINISH, RUN_DOWN_FOUND};
     use super::*;
     use crate::consts::{GENERIC_READ, GENERIC_WRITE, OPEN_EXISTING, TRUE};
-    use crate::types::{OVERLAPPED, OVERLAPPED_OFFSET, OVERLAPPED_OFFSET_OR_POINTER};
+    use crate::types::OVERLAPPED;
 
     fn set(hook: &Mutex<Option<Hook>>, f: Option<Hook>) {
         *hook.lock().unwrap() = f;
@@ -657,17 +657,7 @@ mod run_down_tests {
         let event = unsafe {
             crate::event::CreateEventA(core::ptr::null_mut(), TRUE, 0, core::ptr::null())
         };
-        let mut ov = Box::new(OVERLAPPED {
-            Internal: 0,
-            InternalHigh: 0,
-            DUMMYUNIONNAME: OVERLAPPED_OFFSET_OR_POINTER {
-                DUMMYSTRUCTNAME: OVERLAPPED_OFFSET {
-                    Offset: 0,
-                    OffsetHigh: 0,
-                },
-            },
-            hEvent: event,
-        });
+        let mut ov = Box::new(OVERLAPPED::new(0, event));
         let mut buffer = Box::new([0u8; 10]);
         let ov_addr = std::ptr::from_mut(&mut *ov).expose_provenance();
         let buffer_addr = std::ptr::from_mut(&mut *buffer).expose_provenance();
@@ -746,7 +736,7 @@ mod run_down_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::{OVERLAPPED, OVERLAPPED_OFFSET, OVERLAPPED_OFFSET_OR_POINTER};
+    use crate::types::OVERLAPPED;
 
     #[test]
     fn statuses_round_trip() {
@@ -766,13 +756,7 @@ mod tests {
         let mut ov = OVERLAPPED {
             Internal: 7,
             InternalHigh: 7,
-            DUMMYUNIONNAME: OVERLAPPED_OFFSET_OR_POINTER {
-                DUMMYSTRUCTNAME: OVERLAPPED_OFFSET {
-                    Offset: 1,
-                    OffsetHigh: 2,
-                },
-            },
-            hEvent: core::ptr::null_mut(),
+            ..OVERLAPPED::new(2 << 32 | 1, core::ptr::null_mut())
         };
         let r = OverlappedRef::new(&raw mut ov);
         // SAFETY: `ov` is a live, aligned OVERLAPPED.

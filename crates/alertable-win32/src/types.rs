@@ -232,6 +232,36 @@ pub struct OVERLAPPED {
     pub hEvent: HANDLE,
 }
 
+impl OVERLAPPED {
+    /// An `OVERLAPPED` for a request at file offset `offset` that signals `event` (`NULL`:
+    /// none) on completion, its result fields zero: what C code gets from `memset` and two
+    /// assignments.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use alertable_win32::OVERLAPPED;
+    ///
+    /// let ov = OVERLAPPED::new(1 << 32 | 5, std::ptr::null_mut());
+    /// // SAFETY: the offset halves are plain integers, valid for every bit pattern.
+    /// let parts = unsafe { ov.DUMMYUNIONNAME.DUMMYSTRUCTNAME };
+    /// assert_eq!((parts.Offset, parts.OffsetHigh, ov.Internal), (5, 1, 0));
+    /// ```
+    pub const fn new(offset: u64, event: HANDLE) -> Self {
+        Self {
+            Internal: 0,
+            InternalHigh: 0,
+            DUMMYUNIONNAME: OVERLAPPED_OFFSET_OR_POINTER {
+                DUMMYSTRUCTNAME: OVERLAPPED_OFFSET {
+                    Offset: offset as DWORD,
+                    OffsetHigh: (offset >> 32) as DWORD,
+                },
+            },
+            hEvent: event,
+        }
+    }
+}
+
 impl core::fmt::Debug for OVERLAPPED {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("OVERLAPPED")

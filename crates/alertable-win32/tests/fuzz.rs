@@ -146,17 +146,7 @@ impl Pool {
             self.pick(rng)
         };
         let slot = Box::into_raw(Box::new(Slot {
-            ov: OVERLAPPED {
-                Internal: 0,
-                InternalHigh: 0,
-                DUMMYUNIONNAME: OVERLAPPED_OFFSET_OR_POINTER {
-                    DUMMYSTRUCTNAME: OVERLAPPED_OFFSET {
-                        Offset: offset as DWORD,
-                        OffsetHigh: (offset >> 32) as DWORD,
-                    },
-                },
-                hEvent: event,
-            },
+            ov: OVERLAPPED::new(offset, event),
             buffer: [b'z'; 64],
         }));
         self.slots.push(slot);

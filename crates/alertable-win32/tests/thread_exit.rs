@@ -17,17 +17,7 @@ struct Request {
 
 fn request(event: HANDLE) -> Box<Request> {
     Box::new(Request {
-        ov: OVERLAPPED {
-            Internal: 0,
-            InternalHigh: 0,
-            DUMMYUNIONNAME: OVERLAPPED_OFFSET_OR_POINTER {
-                DUMMYSTRUCTNAME: OVERLAPPED_OFFSET {
-                    Offset: 0,
-                    OffsetHigh: 0,
-                },
-            },
-            hEvent: event,
-        },
+        ov: OVERLAPPED::new(0, event),
         buffer: [0; 16],
     })
 }
