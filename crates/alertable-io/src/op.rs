@@ -188,12 +188,12 @@ impl OpShared {
     }
 
     /// Asks for the request to end with [`IoError::Aborted`]; false if it is already
-    /// complete. The backend does the rest.
+    /// complete or being cancelled (K116: a request is cancelled once, also where the
+    /// backend completes the cancellation later). The backend does the rest.
     pub(crate) fn request_cancel(self: &Arc<Self>) -> bool {
-        if self.is_complete() {
+        if self.is_complete() || self.cancel_requested.swap(true, Ordering::AcqRel) {
             return false;
         }
-        self.cancel_requested.store(true, Ordering::Release);
         // Still waiting behind an earlier request on its stream: it never started.
         if self.file.unqueue_stream(self) {
             self.complete(Err(IoError::Aborted));
@@ -473,7 +473,8 @@ impl Operation {
     ///
     /// # Errors
     ///
-    /// [`IoError::NotFound`] if the request is already complete (K116).
+    /// [`IoError::NotFound`] if the request is already complete, or was cancelled before
+    /// (K116: a request is cancelled once).
     ///
     /// # Win32
     ///

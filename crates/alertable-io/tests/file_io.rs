@@ -713,6 +713,18 @@ fn k116_cancel_one_request_then_again() {
     assert_eq!(op.result(false), Err(IoError::Aborted));
 }
 
+/// K116: a second cancel right after the first, before the request has completed, also
+/// finds nothing to cancel: the request is already being cancelled (on every backend,
+/// also where the cancellation completes asynchronously).
+#[test]
+fn k116_second_cancel_at_once_is_not_found() {
+    let (file, _write_end) = pipe();
+    let op = file.read(0, vec![0; 16]).unwrap();
+    assert_eq!(op.cancel(), Ok(()));
+    assert_eq!(op.cancel(), Err(IoError::NotFound));
+    assert_eq!(op.result(true), Err(IoError::Aborted));
+}
+
 /// K116: cancelling a request that already completed normally finds nothing (1168) and
 /// leaves its result alone.
 #[test]

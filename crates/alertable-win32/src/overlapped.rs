@@ -293,8 +293,6 @@ pub(crate) struct Request {
     /// Whether it outlives that thread (O5); if not, the thread's exit waits for it (O6).
     outlives_thread: bool,
     operation: Operation,
-    /// Set once a cancellation was asked for: a request is cancelled once (K116).
-    cancelled: AtomicBool,
     /// Set once the request is relayed: the `OVERLAPPED` holds its result, and its event,
     /// routine and packet are on their way (O2, O6).
     done: Event,
@@ -324,7 +322,8 @@ impl Request {
     /// Asks for the request to end with `ERROR_OPERATION_ABORTED`; false if it was asked
     /// before or has completed already.
     pub(crate) fn cancel(&self) -> bool {
-        !self.cancelled.swap(true, Ordering::AcqRel) && self.operation.cancel().is_ok()
+        // `alertable-io` cancels a request once (K116).
+        self.operation.cancel().is_ok()
     }
 
     /// Relays the completion (O2). Runs on the relay thread.
@@ -448,7 +447,6 @@ impl Submission<'_> {
             thread: thread_key(),
             outlives_thread,
             operation,
-            cancelled: AtomicBool::new(false),
             done: Event::new(EventReset::Manual, false),
         });
         object.issued(&request);
