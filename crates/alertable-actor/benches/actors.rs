@@ -13,6 +13,9 @@
 //! - **four-to-one**: the same N messages from four threads (N/4 each).
 //! - **round trip**: one thread asks the actor for `x + 1` and waits for the answer, K
 //!   times in a row; the time per round trip.
+//! - **idle round trip**: the same, with the asker sleeping 2 ms (untimed) before each
+//!   request, so that the actor has gone to sleep: the time per round trip is then mostly
+//!   the actor's wake-up.
 //!
 //! Contenders:
 //!
@@ -48,6 +51,8 @@ struct Settings {
     messages: u64,
     /// Round trips per round-trip run.
     round_trips: u64,
+    /// Round trips per idle-round-trip run.
+    idle_round_trips: u64,
     /// Counted runs per contender (after one warm-up run).
     runs: usize,
 }
@@ -56,13 +61,59 @@ impl Settings {
     const FULL: Self = Self {
         messages: 1_000_000,
         round_trips: 20_000,
+        idle_round_trips: 300,
         runs: 7,
     };
     const QUICK: Self = Self {
         messages: 100_000,
         round_trips: 2_000,
+        idle_round_trips: 30,
         runs: 3,
     };
+}
+
+/// How long the asker of an idle round trip sleeps before each request.
+const IDLE: Duration = Duration::from_millis(2);
+
+/// Times a round-trip run: all of it, or, with an idle gap before each request, only the
+/// requests.
+struct RoundTripClock {
+    idle: Option<Duration>,
+    began: Instant,
+    timed: Duration,
+}
+
+impl RoundTripClock {
+    fn start(idle: Option<Duration>) -> Self {
+        Self {
+            idle,
+            began: Instant::now(),
+            timed: Duration::ZERO,
+        }
+    }
+
+    /// Before a request: sleeps out the idle gap, if any, and starts timing.
+    fn before_request(&mut self) {
+        if let Some(idle) = self.idle {
+            std::thread::sleep(idle);
+            self.began = Instant::now();
+        }
+    }
+
+    /// After an answer.
+    fn after_request(&mut self) {
+        if self.idle.is_some() {
+            self.timed += self.began.elapsed();
+        }
+    }
+
+    fn total(&self) -> Duration {
+        if self.idle.is_some() {
+            self.timed
+        } else {
+            self.began.elapsed()
+        }
+    }
 }
 
 /// The sum of `0..n` split over `senders` threads the way the stream workloads split it:
@@ -195,14 +246,16 @@ mod ours {
         elapsed
     }
 
-    pub(super) fn round_trip(count: u64) -> Duration {
+    pub(super) fn round_trip(count: u64, idle: Option<Duration>) -> Duration {
         let (actor, _) = spawn(u64::MAX);
-        let began = Instant::now();
+        let mut clock = RoundTripClock::start(idle);
         for x in 0..count {
+            clock.before_request();
             let mut reply = actor.ask(|r| Msg::Ping(x, r)).unwrap();
             assert_eq!(reply.wait(None, Alertable::No), Ok(x + 1));
+            clock.after_request();
         }
-        let elapsed = began.elapsed();
+        let elapsed = clock.total();
         actor.stop(StopMode::Drain);
         actor.join().unwrap();
         elapsed
@@ -389,15 +442,21 @@ mod actix_side {
         elapsed
     }
 
-    pub(super) fn round_trip(system: &SystemRunner, count: u64) -> Duration {
+    pub(super) fn round_trip(
+        system: &SystemRunner,
+        count: u64,
+        idle: Option<Duration>,
+    ) -> Duration {
         let (arbiter, addr, _) = spawn(u64::MAX);
-        let began = Instant::now();
+        let mut clock = RoundTripClock::start(idle);
         system.block_on(async {
             for x in 0..count {
+                clock.before_request();
                 assert_eq!(addr.send(Ping(x)).await.unwrap(), x + 1);
+                clock.after_request();
             }
         });
-        let elapsed = began.elapsed();
+        let elapsed = clock.total();
         drop(addr);
         finish(arbiter);
         elapsed
@@ -482,16 +541,18 @@ mod ractor_side {
         elapsed
     }
 
-    pub(super) fn round_trip(rt: &Runtime, count: u64) -> Duration {
+    pub(super) fn round_trip(rt: &Runtime, count: u64, idle: Option<Duration>) -> Duration {
         let (actor, handle, _) = spawn(rt, u64::MAX);
-        let began = Instant::now();
+        let mut clock = RoundTripClock::start(idle);
         rt.block_on(async {
             for x in 0..count {
+                clock.before_request();
                 let answer: u64 = call!(actor, Msg::Ping, x).unwrap();
                 assert_eq!(answer, x + 1);
+                clock.after_request();
             }
         });
-        let elapsed = began.elapsed();
+        let elapsed = clock.total();
         finish(rt, actor, handle);
         elapsed
     }
@@ -597,7 +658,7 @@ fn environment() -> String {
 }
 
 /// The tables, by the names that select them on the command line.
-const TABLES: [&str; 3] = ["one-to-one", "four-to-one", "round-trip"];
+const TABLES: [&str; 4] = ["one-to-one", "four-to-one", "round-trip", "idle-round-trip"];
 
 fn main() {
     // `cargo bench` passes `--bench`; `--quick` and table names come after `--`.
@@ -637,6 +698,7 @@ fn main() {
     let Settings {
         messages,
         round_trips,
+        idle_round_trips,
         runs,
     } = settings;
 
@@ -673,27 +735,46 @@ fn main() {
         );
     }
 
-    if !wanted("round-trip") {
-        return;
-    }
     let system = std::rc::Rc::new(system);
-    let (rt2, system2) = (rt.clone(), system.clone());
-    table(
-        &format!("round trip · 1 asker ⇄ 1 actor, {round_trips} requests · ns per round trip"),
-        "ns",
-        round_trips,
-        runs,
-        vec![
-            row("alertable-actor (ask + wait)", move || {
-                ours::round_trip(round_trips)
-            }),
-            row("actix (Addr::send)", move || {
-                actix_side::round_trip(&system2, round_trips)
-            }),
-            row("ractor (call!)", move || {
-                ractor_side::round_trip(&rt2, round_trips)
-            }),
-        ],
-    );
+    for (table_name, title, count, idle) in [
+        (
+            "round-trip",
+            format!("round trip · 1 asker ⇄ 1 actor, {round_trips} requests · ns per round trip"),
+            round_trips,
+            None,
+        ),
+        (
+            "idle-round-trip",
+            format!(
+                "idle round trip · 1 asker ⇄ 1 actor asleep for {} ms before each of \
+                 {idle_round_trips} requests · ns per round trip",
+                IDLE.as_millis()
+            ),
+            idle_round_trips,
+            Some(IDLE),
+        ),
+    ] {
+        if !wanted(table_name) {
+            continue;
+        }
+        let (rt2, system2) = (rt.clone(), system.clone());
+        table(
+            &title,
+            "ns",
+            count,
+            runs,
+            vec![
+                row("alertable-actor (ask + wait)", move || {
+                    ours::round_trip(count, idle)
+                }),
+                row("actix (Addr::send)", move || {
+                    actix_side::round_trip(&system2, count, idle)
+                }),
+                row("ractor (call!)", move || {
+                    ractor_side::round_trip(&rt2, count, idle)
+                }),
+            ],
+        );
+    }
     drop(system);
 }

@@ -364,8 +364,8 @@ pub(crate) struct Context {
     /// Work deferred to the end of the outermost drain, or to the next block if that
     /// comes first (see [`defer_until_drained`]).
     deferred: Cell<Option<fn()>>,
-    /// Whether an alertable wait yields the processor before it sleeps: only while this
-    /// thread's sleeps are short (see `spin_for_apcs` in `wait.rs`).
+    /// Whether a wait yields the processor while it watches for work before it sleeps:
+    /// unless this thread's last sleep was long (see `watch_before_sleeping` in `wait.rs`).
     yields_before_sleeping: Cell<bool>,
     /// `!Send + !Sync`: the owner side never leaves its thread.
     _not_send: PhantomData<*const ()>,
@@ -378,7 +378,7 @@ impl Context {
             observer: Cell::new(None),
             draining: Cell::new(0),
             deferred: Cell::new(None),
-            yields_before_sleeping: Cell::new(false),
+            yields_before_sleeping: Cell::new(true),
             _not_send: PhantomData,
         }
     }

@@ -168,8 +168,8 @@ const SHORT_SLEEP: Duration = Duration::from_micros(100);
 /// waiting for it; returns whether it became true. A hand-off between running threads
 /// costs well under a microsecond, a futex wake-up several microseconds (tens on virtual
 /// machines), so an alertable wait, and a completion port's getter, look for a moment
-/// first: 127 pause instructions (about a microsecond); then, only if the thread's last
-/// sleep was short, up to four yields (a few microseconds more).
+/// first: 127 pause instructions (about a microsecond); then, unless the thread's last
+/// sleep was long, up to four yields (a few microseconds more).
 ///
 /// Yielding is adaptive because it has a price. `sched_yield` tells the scheduler that the
 /// thread has had its share, so if it then sleeps, the wake-up does not let it preempt the
@@ -177,8 +177,9 @@ const SHORT_SLEEP: Duration = Duration::from_micros(100);
 /// `alertable bench idle-wake`: 11 µs instead of 2 µs to a thread idle for a millisecond,
 /// and milliseconds when the waker keeps running on the same CPU). Between two threads
 /// bouncing work back and forth (`bench ping-pong`) the longer watch pays: the reply often
-/// comes while the thread yields, saving a sleep and a wake-up. So a thread yields only
-/// while its sleeps are short, as [`sleep_measured`] records them.
+/// comes while the thread yields, saving a sleep and a wake-up. So a thread stops yielding
+/// once a sleep lasted [`SHORT_SLEEP`] or more, and yields again after a shorter one, as
+/// the alertable waits and [`sleep_measured`] record them (a new thread yields).
 #[doc(hidden)]
 pub fn watch_before_sleeping(ready: impl Fn() -> bool) -> bool {
     with_current(|ctx| watch(ctx, &ready))
