@@ -807,22 +807,47 @@ pub unsafe extern "C" fn ReadFileEx(
     lpOverlapped: LPOVERLAPPED,
     lpCompletionRoutine: LPOVERLAPPED_COMPLETION_ROUTINE,
 ) -> BOOL {
-    call(FALSE, || {
-        handle::required(lpOverlapped).map_err(|_| Error(ERROR_INVALID_PARAMETER))?;
-        let routine = lpCompletionRoutine.ok_or(Error(ERROR_INVALID_PARAMETER))?;
-        // SAFETY: the caller's guarantees, passed on.
-        unsafe {
-            transfer(
-                Direction::Read,
-                hFile,
-                lpBuffer.cast(),
-                nNumberOfBytesToRead,
-                core::ptr::null_mut(),
-                lpOverlapped,
-                Some(routine),
-            )
-        }
+    // SAFETY: the caller's guarantees, passed on.
+    call(FALSE, || unsafe {
+        transfer_ex(
+            Direction::Read,
+            hFile,
+            lpBuffer.cast(),
+            nNumberOfBytesToRead,
+            lpOverlapped,
+            lpCompletionRoutine,
+        )
     })
+}
+
+/// `ReadFileEx` and `WriteFileEx`: both arguments they add are required
+/// (`ERROR_INVALID_PARAMETER`, J98), then a transfer with a routine.
+///
+/// # Safety
+///
+/// As [`transfer`].
+unsafe fn transfer_ex(
+    direction: Direction,
+    file: HANDLE,
+    buffer: *mut u8,
+    len: DWORD,
+    overlapped: LPOVERLAPPED,
+    routine: LPOVERLAPPED_COMPLETION_ROUTINE,
+) -> Result<BOOL> {
+    handle::required(overlapped).map_err(|_| Error(ERROR_INVALID_PARAMETER))?;
+    let routine = routine.ok_or(Error(ERROR_INVALID_PARAMETER))?;
+    // SAFETY: the caller's guarantees, passed on.
+    unsafe {
+        transfer(
+            direction,
+            file,
+            buffer,
+            len,
+            core::ptr::null_mut(),
+            overlapped,
+            Some(routine),
+        )
+    }
 }
 
 /// Writes `lpBuffer` at `lpOverlapped`'s offset and, when done, queues the completion
@@ -851,21 +876,16 @@ pub unsafe extern "C" fn WriteFileEx(
     lpOverlapped: LPOVERLAPPED,
     lpCompletionRoutine: LPOVERLAPPED_COMPLETION_ROUTINE,
 ) -> BOOL {
-    call(FALSE, || {
-        handle::required(lpOverlapped).map_err(|_| Error(ERROR_INVALID_PARAMETER))?;
-        let routine = lpCompletionRoutine.ok_or(Error(ERROR_INVALID_PARAMETER))?;
-        // SAFETY: the caller's guarantees, passed on; a write only reads the buffer.
-        unsafe {
-            transfer(
-                Direction::Write,
-                hFile,
-                lpBuffer.cast_mut().cast(),
-                nNumberOfBytesToWrite,
-                core::ptr::null_mut(),
-                lpOverlapped,
-                Some(routine),
-            )
-        }
+    // SAFETY: the caller's guarantees, passed on; a write only reads the buffer.
+    call(FALSE, || unsafe {
+        transfer_ex(
+            Direction::Write,
+            hFile,
+            lpBuffer.cast_mut().cast(),
+            nNumberOfBytesToWrite,
+            lpOverlapped,
+            lpCompletionRoutine,
+        )
     })
 }
 

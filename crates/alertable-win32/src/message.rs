@@ -186,7 +186,7 @@ pub extern "C" fn PostThreadMessageW(
     wParam: WPARAM,
     lParam: LPARAM,
 ) -> BOOL {
-    call(FALSE, || post(idThread, Msg, wParam, lParam))
+    PostThreadMessageA(idThread, Msg, wParam, lParam)
 }
 
 /// # Safety
@@ -269,9 +269,7 @@ pub unsafe extern "C" fn GetMessageW(
     wMsgFilterMax: UINT,
 ) -> BOOL {
     // SAFETY: the caller's guarantee on `lpMsg`, passed on.
-    call(-1, || unsafe {
-        get(lpMsg, hWnd, wMsgFilterMin, wMsgFilterMax)
-    })
+    unsafe { GetMessageA(lpMsg, hWnd, wMsgFilterMin, wMsgFilterMax) }
 }
 
 /// # Safety
@@ -345,9 +343,7 @@ pub unsafe extern "C" fn PeekMessageW(
     wRemoveMsg: UINT,
 ) -> BOOL {
     // SAFETY: the caller's guarantee on `lpMsg`, passed on.
-    call(FALSE, || unsafe {
-        peek(lpMsg, hWnd, wMsgFilterMin, wMsgFilterMax, wRemoveMsg)
-    })
+    unsafe { PeekMessageA(lpMsg, hWnd, wMsgFilterMin, wMsgFilterMax, wRemoveMsg) }
 }
 
 /// Asks the calling thread's message loop to end: `GetMessage` returns 0 with `WM_QUIT`
