@@ -147,12 +147,12 @@ impl Ring {
         if op.file.stream || op.outlives_thread() {
             return self.hand_off(op.clone(), 0);
         }
-        let entry = entry_from(op.clone(), 0);
-        let deferred = alertable::defer_until_drained(flush_deferred)
-            && DEFERRED
-                .try_with(|deferred| deferred.borrow_mut().push(entry.clone()))
-                .is_ok();
-        if !deferred {
+        let mut entry = Some(entry_from(op.clone(), 0));
+        if alertable::defer_until_drained(flush_deferred) {
+            // During thread-local teardown there is no list: submitted at once below.
+            let _ = DEFERRED.try_with(|deferred| deferred.borrow_mut().extend(entry.take()));
+        }
+        if let Some(entry) = entry {
             self.submit_now(&[entry]);
         }
     }

@@ -418,7 +418,7 @@ impl Context {
         unsafe { self.this.inner.apcs.has_pending() }
     }
 
-    /// Whether an alertable wait should yield before it sleeps (see `spin_for_apcs`).
+    /// Whether a wait should yield while it watches for work (see `watch_before_sleeping`).
     pub(crate) fn yields_before_sleeping(&self) -> bool {
         self.yields_before_sleeping.get()
     }

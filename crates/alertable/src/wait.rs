@@ -121,7 +121,7 @@ fn sleep_alertable(
         let outcome = if std::mem::take(&mut spin) && spin_for_apcs(ctx) {
             ApcWait::Pending
         } else {
-            park_and_learn(ctx, deadline)
+            measured(ctx, || ctx.park_for_apcs(deadline))
         };
         match outcome {
             ApcWait::Pending => {
@@ -151,13 +151,13 @@ fn spin_for_apcs(ctx: &Context) -> bool {
     watch(ctx, &|| ctx.head_written()) || ctx.has_pending()
 }
 
-/// Sleeps until an APC is queued or `deadline` passes, and records whether the sleep was
-/// short (see [`watch_before_sleeping`]).
-fn park_and_learn(ctx: &Context, deadline: Option<Instant>) -> ApcWait {
+/// Runs `sleep`, a sleep of `ctx`'s thread, and records whether it was short (see
+/// [`watch_before_sleeping`]).
+fn measured<R>(ctx: &Context, sleep: impl FnOnce() -> R) -> R {
     let asleep = Instant::now();
-    let outcome = ctx.park_for_apcs(deadline);
+    let result = sleep();
     ctx.set_yields_before_sleeping(asleep.elapsed() < SHORT_SLEEP);
-    outcome
+    result
 }
 
 /// A sleep shorter than this counts as short: the thread is trading work with a busy
@@ -189,11 +189,7 @@ pub fn watch_before_sleeping(ready: impl Fn() -> bool) -> bool {
 /// and records whether the sleep was short.
 #[doc(hidden)]
 pub fn sleep_measured<R>(sleep: impl FnOnce() -> R) -> R {
-    let asleep = Instant::now();
-    let result = sleep();
-    let short = asleep.elapsed() < SHORT_SLEEP;
-    with_current(|ctx| ctx.set_yields_before_sleeping(short));
-    result
+    with_current(|ctx| measured(ctx, sleep))
 }
 
 fn watch(ctx: &Context, ready: &dyn Fn() -> bool) -> bool {
