@@ -332,6 +332,22 @@ mod loom_models {
         model.check(f);
     }
 
+    /// Two model threads, each queueing one APC to `ctx`'s thread that counts in `ran`.
+    fn two_producers(ctx: &Context, ran: &Arc<AtomicUsize>) -> Vec<loom::thread::JoinHandle<()>> {
+        (0..2)
+            .map(|_| {
+                let (handle, ran) = (ctx.handle(), ran.clone());
+                loom::thread::spawn(move || {
+                    handle
+                        .queue_apc(move || {
+                            ran.fetch_add(1, Ordering::Relaxed);
+                        })
+                        .unwrap();
+                })
+            })
+            .collect()
+    }
+
     /// Two producers queue to a thread that sleeps only on its descriptor, as an event
     /// loop does, and runs APCs only through `test_alert` (N2, N3). A lost wake-up would
     /// leave it asleep on an unreadable descriptor with work queued, which loom reports
@@ -342,18 +358,7 @@ mod loom_models {
             let ctx = owner();
             arm(&ctx).unwrap();
             let ran = Arc::new(AtomicUsize::new(0));
-            let producers: Vec<_> = (0..2)
-                .map(|_| {
-                    let (handle, ran) = (ctx.handle(), ran.clone());
-                    loom::thread::spawn(move || {
-                        handle
-                            .queue_apc(move || {
-                                ran.fetch_add(1, Ordering::Relaxed);
-                            })
-                            .unwrap();
-                    })
-                })
-                .collect();
+            let producers = two_producers(&ctx, &ran);
             let notifier = ctx.thread().inner.readiness.notifier().unwrap();
             while ran.load(Ordering::Relaxed) < 2 {
                 notifier.wait_readable();
@@ -375,18 +380,7 @@ mod loom_models {
             let ctx = owner();
             arm(&ctx).unwrap();
             let ran = Arc::new(AtomicUsize::new(0));
-            let producers: Vec<_> = (0..2)
-                .map(|_| {
-                    let (handle, ran) = (ctx.handle(), ran.clone());
-                    loom::thread::spawn(move || {
-                        handle
-                            .queue_apc(move || {
-                                ran.fetch_add(1, Ordering::Relaxed);
-                            })
-                            .unwrap();
-                    })
-                })
-                .collect();
+            let producers = two_producers(&ctx, &ran);
             // One alertable sleep: returns once some APC is pending, and runs them.
             while ctx.park_for_apcs(None) != crate::thread::ApcWait::Pending {}
             ctx.drain();
