@@ -3,7 +3,7 @@
 //! Every constant here is also a `#define` in `include/windows.h` with the same value; the
 //! `header` test compares the two.
 
-use crate::types::{BOOL, DWORD, HANDLE, UINT, ULONG};
+use crate::types::{BOOL, DWORD, HANDLE, HRESULT, UINT, ULONG};
 
 // ---------------------------------------------------------------------------------------
 // General.
@@ -248,3 +248,31 @@ pub const QS_INPUT: DWORD = 0x1C07;
 pub const QS_ALLEVENTS: DWORD = 0x1CBF;
 /// `QS_ALLINPUT` (0x1CFF): `QS_ALLEVENTS | QS_SENDMESSAGE`.
 pub const QS_ALLINPUT: DWORD = 0x1CFF;
+
+// ---------------------------------------------------------------------------------------
+// HRESULT values (`winerror.h`).
+
+/// `S_OK` (0): success.
+pub const S_OK: HRESULT = 0;
+/// `S_FALSE` (1): success, with a negative answer.
+pub const S_FALSE: HRESULT = 1;
+/// `E_NOTIMPL` (0x80004001): not implemented.
+pub const E_NOTIMPL: HRESULT = 0x8000_4001_u32 as HRESULT;
+/// `E_POINTER` (0x80004003): an invalid pointer.
+pub const E_POINTER: HRESULT = 0x8000_4003_u32 as HRESULT;
+/// `E_ABORT` (0x80004004): the operation was aborted.
+pub const E_ABORT: HRESULT = 0x8000_4004_u32 as HRESULT;
+/// `E_FAIL` (0x80004005): unspecified failure.
+pub const E_FAIL: HRESULT = 0x8000_4005_u32 as HRESULT;
+/// `E_UNEXPECTED` (0x8000FFFF): unexpected failure.
+pub const E_UNEXPECTED: HRESULT = 0x8000_FFFF_u32 as HRESULT;
+/// `E_ACCESSDENIED` (0x80070005): `HRESULT_FROM_WIN32(ERROR_ACCESS_DENIED)`.
+pub const E_ACCESSDENIED: HRESULT = 0x8007_0005_u32 as HRESULT;
+/// `E_HANDLE` (0x80070006): `HRESULT_FROM_WIN32(ERROR_INVALID_HANDLE)`.
+pub const E_HANDLE: HRESULT = 0x8007_0006_u32 as HRESULT;
+/// `E_OUTOFMEMORY` (0x8007000E): `HRESULT_FROM_WIN32(ERROR_OUTOFMEMORY)`.
+pub const E_OUTOFMEMORY: HRESULT = 0x8007_000E_u32 as HRESULT;
+/// `E_INVALIDARG` (0x80070057): `HRESULT_FROM_WIN32(ERROR_INVALID_PARAMETER)`.
+pub const E_INVALIDARG: HRESULT = 0x8007_0057_u32 as HRESULT;
+/// `FACILITY_WIN32` (7): the facility of an `HRESULT` made from a Win32 error code.
+pub const FACILITY_WIN32: HRESULT = 7;

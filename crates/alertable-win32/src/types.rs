@@ -103,6 +103,94 @@ pub type LPWSTR = *mut WCHAR;
 pub type LPCWSTR = *const WCHAR;
 
 // ---------------------------------------------------------------------------------------
+// More integer, pointer and string types (`basetsd.h`, `minwindef.h`, `winnt.h`): declared so
+// that ported code compiles; no function of the library takes them.
+
+/// Win32 `INT8`: a signed 8-bit integer.
+pub type INT8 = i8;
+/// Win32 `UINT8`: an unsigned 8-bit integer.
+pub type UINT8 = u8;
+/// Win32 `INT16`: a signed 16-bit integer.
+pub type INT16 = i16;
+/// Win32 `UINT16`: an unsigned 16-bit integer.
+pub type UINT16 = u16;
+/// Win32 `INT32`: a signed 32-bit integer.
+pub type INT32 = i32;
+/// Win32 `UINT32`: an unsigned 32-bit integer.
+pub type UINT32 = u32;
+/// Win32 `INT64`: a signed 64-bit integer.
+pub type INT64 = i64;
+/// Win32 `UINT64`: an unsigned 64-bit integer.
+pub type UINT64 = u64;
+/// Win32 `LONG32`: a signed 32-bit integer.
+pub type LONG32 = i32;
+/// Win32 `ULONG32`: an unsigned 32-bit integer.
+pub type ULONG32 = u32;
+/// Win32 `DWORD32`: an unsigned 32-bit integer.
+pub type DWORD32 = u32;
+/// Win32 `LONG64`: a signed 64-bit integer.
+pub type LONG64 = i64;
+/// Win32 `ULONG64`: an unsigned 64-bit integer.
+pub type ULONG64 = u64;
+/// Win32 `DWORD64`: an unsigned 64-bit integer.
+pub type DWORD64 = u64;
+/// Win32 `DWORDLONG`: an unsigned 64-bit integer.
+pub type DWORDLONG = ULONGLONG;
+/// Win32 `SSIZE_T`: a signed pointer-sized integer.
+pub type SSIZE_T = isize;
+/// Win32 `PSIZE_T`: a pointer to a `SIZE_T`.
+pub type PSIZE_T = *mut SIZE_T;
+/// Win32 `SHORT`: a C `short`.
+pub type SHORT = core::ffi::c_short;
+/// Win32 `USHORT`: a C `unsigned short`.
+pub type USHORT = core::ffi::c_ushort;
+/// Win32 `UCHAR`: a C `unsigned char`.
+pub type UCHAR = core::ffi::c_uchar;
+/// Win32 `FLOAT`: a C `float`.
+pub type FLOAT = core::ffi::c_float;
+/// Win32 `PBOOL`: a pointer to a `BOOL`.
+pub type PBOOL = *mut BOOL;
+/// Win32 `LPBOOL`: a pointer to a `BOOL`.
+pub type LPBOOL = *mut BOOL;
+/// Win32 `PBYTE`: a pointer to a `BYTE`.
+pub type PBYTE = *mut BYTE;
+/// Win32 `LPBYTE`: a pointer to a `BYTE`.
+pub type LPBYTE = *mut BYTE;
+/// Win32 `PWORD`: a pointer to a `WORD`.
+pub type PWORD = *mut WORD;
+/// Win32 `LPWORD`: a pointer to a `WORD`.
+pub type LPWORD = *mut WORD;
+/// Win32 `PINT`: a pointer to an `INT`.
+pub type PINT = *mut c_int;
+/// Win32 `LPINT`: a pointer to an `INT`.
+pub type LPINT = *mut c_int;
+/// Win32 `PLONGLONG`: a pointer to a `LONGLONG`.
+pub type PLONGLONG = *mut LONGLONG;
+/// Win32 `PULONGLONG`: a pointer to a `ULONGLONG`.
+pub type PULONGLONG = *mut ULONGLONG;
+/// Win32 `HRESULT`: a COM-style result (negative on failure); the result of the
+/// `StringCch*` functions of `strsafe.h`.
+pub type HRESULT = LONG;
+/// Win32 `PCHAR`: a pointer to a `CHAR`.
+pub type PCHAR = *mut CHAR;
+/// Win32 `PWCHAR`: a pointer to a `WCHAR`.
+pub type PWCHAR = *mut WCHAR;
+/// Win32 `PSTR`: a NUL-terminated string.
+pub type PSTR = *mut CHAR;
+/// Win32 `PCSTR`: a constant NUL-terminated string.
+pub type PCSTR = *const CHAR;
+/// Win32 `PWSTR`: a NUL-terminated wide string.
+pub type PWSTR = *mut WCHAR;
+/// Win32 `PCWSTR`: a constant NUL-terminated wide string.
+pub type PCWSTR = *const WCHAR;
+/// Win32 `HINSTANCE`: a module handle, the same as [`HMODULE`].
+pub type HINSTANCE = HANDLE;
+/// Win32 `HLOCAL`: a block of the local heap.
+pub type HLOCAL = HANDLE;
+/// Win32 `HGLOBAL`: a block of the global heap.
+pub type HGLOBAL = HANDLE;
+
+// ---------------------------------------------------------------------------------------
 // Window-message integers (for `MSG`).
 
 /// Win32 `WPARAM`: the word parameter of a message.

@@ -1,19 +1,22 @@
-//! `include/windows.h` cannot drift from the Rust definitions.
+//! The headers of `include/` cannot drift from the Rust definitions.
 //!
-//! The header is written by hand, organised by area, and checked in. This test reads the
-//! crate's Rust sources with `syn` and checks, in both directions:
+//! The headers are written by hand, one per SDK API set as the Windows SDK lays them out
+//! (`synchapi.h`, `processthreadsapi.h`, `fileapi.h`, …, under a `windows.h` that includes
+//! them), and checked in. This test reads the crate's Rust sources with `syn` and checks,
+//! in both directions:
 //!
-//! 1. **names**: the header declares exactly the exported (`#[unsafe(no_mangle)]`)
-//!    functions, `#define`s exactly the constants of `consts.rs`, and `typedef`s exactly the
+//! 1. **names**: the headers declare exactly the exported (`#[unsafe(no_mangle)]`)
+//!    functions, `#define` exactly the constants of `consts.rs`, and `typedef` exactly the
 //!    type aliases and `#[repr(C)]` types of `types.rs` (less a short, explained list of
 //!    header-only names, and the Rust types that C spells as anonymous members);
 //! 2. **types and values**, through the C compiler: it generates a C program that includes
-//!    the header and asserts, with `__builtin_types_compatible_p`, that every function's
+//!    `windows.h` and asserts, with `__builtin_types_compatible_p`, that every function's
 //!    type, every type alias and every structure field has the type the Rust definition
 //!    spells (the Rust aliases carry the Win32 names, so the spelling carries over), that
 //!    every structure has the Rust size and alignment and its fields in the Rust order, and
 //!    at run time that every constant has the Rust value;
-//! 3. the header also compiles as C with `UNICODE` and as C++.
+//! 3. every header compiles on its own, as C (with and without `UNICODE`) and as C++, and
+//!    the SDK's spellings (`__cdecl`, SAL, `tchar.h`, `strsafe.h`, …) work in every build.
 //!
 //! Changing a signature, a field, a constant or a type on either side without the other
 //! fails here.
@@ -50,6 +53,12 @@ fn c_type(ty: &syn::Type) -> String {
                 "c_void" => "void",
                 "c_char" => "char",
                 "c_int" => "int",
+                "c_short" => "short",
+                "c_ushort" => "unsigned short",
+                "c_uchar" => "unsigned char",
+                "c_float" => "float",
+                "i8" => "int8_t",
+                "i16" => "int16_t",
                 "c_uint" => "unsigned int",
                 "c_longlong" => "long long",
                 "c_ulonglong" => "unsigned long long",
@@ -147,7 +156,16 @@ fn int_value(expr: &syn::Expr) -> i128 {
             expr,
             ..
         }) => -int_value(expr),
-        syn::Expr::Cast(c) => int_value(&c.expr),
+        // A cast to a 32-bit signed type wraps, as the C cast does (`0x8000_4005_u32 as
+        // HRESULT` is negative on both sides).
+        syn::Expr::Cast(c) => {
+            let value = int_value(&c.expr);
+            if matches!(c_type(&c.ty).as_str(), "HRESULT" | "LONG" | "int32_t") {
+                i128::from(value as i32)
+            } else {
+                value
+            }
+        }
         _ => panic!("a constant this test cannot read: use an integer literal or a cast of one"),
     }
 }
@@ -284,25 +302,56 @@ struct HeaderSide {
     typedefs: BTreeSet<String>,
 }
 
-/// `#define`s that are not constants: the include guard, calling-convention and
-/// declaration decorations, and structure initializers.
-const NOT_CONSTANTS: [&str; 11] = [
-    "ALERTABLE_WINDOWS_H",
-    "WINAPI",
-    "CALLBACK",
-    "APIENTRY",
+/// `#define`s that are not constants though they have a body: calling-convention and
+/// declaration decorations, MSVC keyword spellings, and structure initializers. (Defines
+/// with an empty body, include guards and the `__declspec` spellings are not constants
+/// either; see [`is_constant`].)
+const NOT_CONSTANTS: [&str; 15] = [
     "WINBASEAPI",
+    "WINUSERAPI",
+    "NTSYSAPI",
     "DECLSPEC_NORETURN",
+    "DECLSPEC_NOINLINE",
+    "DECLSPEC_DEPRECATED",
+    "__forceinline",
+    "__int8",
+    "__int16",
+    "__int32",
+    "__int64",
     "VOID",
     "CONST",
     "SRWLOCK_INIT",
     "CONDITION_VARIABLE_INIT",
-    "__TEXT",
 ];
+
+/// Whether the object-like `#define` `name` with `body` is a constant of the Rust side.
+fn is_constant(name: &str, body: &str) -> bool {
+    let guard = name.starts_with("ALERTABLE_") && name.ends_with("_H");
+    !(body.is_empty()
+        || guard
+        || name.starts_with("__alertable_declspec_")
+        || name == "__TEXT"
+        || NOT_CONSTANTS.contains(&name))
+}
+
+/// The headers that declare the library: every header of `include/` but the companions,
+/// which declare nothing the library exports (`sal.h`: annotations; `tchar.h` and
+/// `strsafe.h`: the C runtime's and the SDK's inline helpers, tested by running them).
+fn api_headers() -> Vec<std::path::PathBuf> {
+    const COMPANIONS: [&str; 3] = ["sal.h", "tchar.h", "strsafe.h"];
+    let mut headers: Vec<_> = std::fs::read_dir(include_dir())
+        .expect("include/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "h"))
+        .filter(|p| !COMPANIONS.iter().any(|c| p.ends_with(c)))
+        .collect();
+    headers.sort();
+    headers
+}
 
 /// Typedefs that exist only in the header: they follow the C program's `UNICODE` setting,
 /// which the Rust side has no counterpart for.
-const HEADER_ONLY_TYPES: [&str; 3] = ["TCHAR", "LPTSTR", "LPCTSTR"];
+const HEADER_ONLY_TYPES: [&str; 5] = ["TCHAR", "LPTSTR", "LPCTSTR", "PTSTR", "PCTSTR"];
 
 fn strip_comments(text: &str) -> String {
     let mut out = String::new();
@@ -411,7 +460,7 @@ fn read_header_once(text: &str, unicode: bool, side: &mut HeaderSide) {
     for statement in statements(&code) {
         if statement.starts_with("typedef ") {
             side.typedefs.extend(typedef_names(&statement));
-        } else if statement.starts_with("WINBASEAPI ") {
+        } else if statement.starts_with("WINBASEAPI ") || statement.starts_with("WINUSERAPI ") {
             let open = statement.find('(').expect("a function declaration");
             let name = identifiers(&statement[..open])
                 .last()
@@ -423,11 +472,13 @@ fn read_header_once(text: &str, unicode: bool, side: &mut HeaderSide) {
 }
 
 fn read_header() -> HeaderSide {
-    let text = std::fs::read_to_string(include_dir().join("windows.h")).expect("windows.h");
-    let text = strip_comments(&text);
     let mut side = HeaderSide::default();
-    read_header_once(&text, false, &mut side);
-    read_header_once(&text, true, &mut side);
+    for path in api_headers() {
+        let text = std::fs::read_to_string(&path).expect("a header");
+        let text = strip_comments(&text);
+        read_header_once(&text, false, &mut side);
+        read_header_once(&text, true, &mut side);
+    }
     side
 }
 
@@ -438,12 +489,12 @@ fn diff(what: &str, left: &BTreeSet<String>, right: &BTreeSet<String>) -> Vec<St
     let mut problems = Vec::new();
     for name in left.difference(right) {
         problems.push(format!(
-            "{what}: `{name}` is in the Rust sources but not in windows.h"
+            "{what}: `{name}` is in the Rust sources but not in the headers"
         ));
     }
     for name in right.difference(left) {
         problems.push(format!(
-            "{what}: `{name}` is in windows.h but not in the Rust sources"
+            "{what}: `{name}` is in the headers but not in the Rust sources"
         ));
     }
     problems
@@ -473,7 +524,7 @@ fn names_match_in_both_directions() {
     for name in exported.iter().filter(|n| n.ends_with('A')) {
         let base = &name[..name.len() - 1];
         if exported.contains(&format!("{base}W")) && !header.defines.contains_key(base) {
-            problems.push(format!("`{base}` (A/W) has no #define in windows.h"));
+            problems.push(format!("`{base}` (A/W) has no #define in the headers"));
         }
     }
     let aliases: BTreeSet<String> = header
@@ -486,9 +537,9 @@ fn names_match_in_both_directions() {
     let constants: BTreeSet<String> = rust.constants.keys().cloned().collect();
     let defined: BTreeSet<String> = header
         .defines
-        .keys()
-        .filter(|n| !NOT_CONSTANTS.contains(&n.as_str()) && !aliases.contains(*n))
-        .cloned()
+        .iter()
+        .filter(|(n, body)| is_constant(n, body) && !aliases.contains(*n))
+        .map(|(n, _)| n.clone())
         .collect();
     problems.extend(diff("constant", &constants, &defined));
 
@@ -530,7 +581,7 @@ fn names_match_in_both_directions() {
 
     assert!(
         problems.is_empty(),
-        "windows.h drifted:\n{}",
+        "the headers drifted:\n{}",
         problems.join("\n")
     );
 }
@@ -714,4 +765,95 @@ int uses(void) {
         .arg(include_dir())
         .arg(&cxx_source);
     compile(cxx, "windows.h as C++");
+}
+
+/// Every header of `include/` can be included on its own, first, as the SDK's can: in C
+/// with and without `UNICODE`, and in C++.
+#[test]
+fn every_header_compiles_on_its_own() {
+    let dir = scratch_dir("header-alone");
+    let mut headers: Vec<_> = std::fs::read_dir(include_dir())
+        .expect("include/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "h"))
+        .collect();
+    headers.sort();
+    for header in headers {
+        let name = header
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        let source = dir.join(format!("{}.c", name.trim_end_matches(".h")));
+        std::fs::write(&source, format!("#include <{name}>\nint alone;\n")).expect("write");
+        for (flags, what) in [
+            (&["-std=c11"][..], "C"),
+            (
+                &["-std=c11", "-DUNICODE", "-D_UNICODE"][..],
+                "C with UNICODE",
+            ),
+            (&["-x", "c++", "-std=c++17"][..], "C++"),
+        ] {
+            let compiler = if what == "C++" {
+                cxx_compiler()
+            } else {
+                c_compiler()
+            };
+            let mut cc = Command::new(compiler);
+            cc.args(flags)
+                .args(["-Wall", "-Wextra", "-Werror", "-fsyntax-only"])
+                .arg("-I")
+                .arg(include_dir())
+                .arg(&source);
+            compile(cc, &format!("{name} on its own, as {what}"));
+        }
+    }
+}
+
+/// `conformance/sdk_headers.c` — MSVC's spellings, SAL, the helper macros, `tchar.h` and
+/// `strsafe.h` — prints its `.expected` lines when built with `UNICODE` and `_UNICODE`, as
+/// C++, and as C++ with `UNICODE` (the conformance suite runs the plain C build).
+#[test]
+fn sdk_spellings_work_in_unicode_and_cxx_builds() {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance/sdk_headers.c");
+    let expected = std::fs::read_to_string(source.with_extension("expected")).expect("expected");
+    let lib = common::library_dir();
+    let dir = scratch_dir("sdk-headers");
+    for (name, cxx, unicode) in [
+        ("unicode", false, true),
+        ("cxx", true, false),
+        ("cxx-unicode", true, true),
+    ] {
+        let exe = dir.join(name);
+        let mut cc = if cxx {
+            let mut c = Command::new(cxx_compiler());
+            c.args(["-x", "c++", "-std=c++17"]);
+            c
+        } else {
+            let mut c = Command::new(c_compiler());
+            c.arg("-std=c11");
+            c
+        };
+        if unicode {
+            cc.args(["-DUNICODE", "-D_UNICODE"]);
+        }
+        cc.args(["-Wall", "-Wextra", "-Werror"])
+            .arg("-I")
+            .arg(include_dir())
+            .arg(&source)
+            .arg("-L")
+            .arg(&lib)
+            .arg("-lalertable_win32")
+            .arg(format!("-Wl,-rpath,{}", lib.display()))
+            .arg("-o")
+            .arg(&exe);
+        compile(cc, &format!("sdk_headers.c ({name})"));
+        let output = common::run(&exe);
+        assert!(output.status.success(), "sdk_headers ({name}) failed");
+        assert_eq!(
+            String::from_utf8_lossy(&output.stdout),
+            expected,
+            "sdk_headers ({name}) printed something else"
+        );
+    }
 }

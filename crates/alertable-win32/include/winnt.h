@@ -1,0 +1,144 @@
+/*
+ * winnt.h for alertable-win32: characters and strings, handles, 64-bit integers, access
+ * rights, and the interlocked functions.
+ *
+ * Characters: WCHAR is wchar_t, which is 32 bits (UTF-32) on Linux, so L"" literals and
+ * wprintf work unchanged. In wprintf, glibc reads %s as a narrow string: use %ls for a
+ * wide string (which Windows accepts too). TCHAR, LPTSTR and TEXT() follow UNICODE as on
+ * Windows; the ...A functions read and write UTF-8.
+ */
+#ifndef ALERTABLE_WINNT_H
+#define ALERTABLE_WINNT_H
+
+#include <minwindef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Integers ------------------------------------------------------------------------ */
+
+#define VOID void
+typedef void *PVOID;
+typedef short SHORT;
+typedef unsigned short USHORT;
+typedef unsigned char UCHAR;
+typedef int32_t LONG;
+typedef LONG *PLONG;
+typedef LONG *LPLONG;
+typedef uint32_t ULONG;
+typedef ULONG *PULONG;
+typedef long long LONGLONG;
+typedef LONGLONG *PLONGLONG;
+typedef unsigned long long ULONGLONG;
+typedef ULONGLONG *PULONGLONG;
+typedef ULONGLONG DWORDLONG;
+typedef BYTE BOOLEAN;
+typedef LONG HRESULT;
+
+/* ---- Characters and strings ---------------------------------------------------------- */
+
+typedef char CHAR;
+typedef CHAR *PCHAR;
+typedef wchar_t WCHAR;
+typedef WCHAR *PWCHAR;
+typedef CHAR *LPSTR;
+typedef CHAR *PSTR;
+typedef const CHAR *LPCSTR;
+typedef const CHAR *PCSTR;
+typedef WCHAR *LPWSTR;
+typedef WCHAR *PWSTR;
+typedef const WCHAR *LPCWSTR;
+typedef const WCHAR *PCWSTR;
+
+#define __TEXT(quote) L##quote
+#ifdef UNICODE
+typedef WCHAR TCHAR;
+typedef LPWSTR LPTSTR;
+typedef LPWSTR PTSTR;
+typedef LPCWSTR LPCTSTR;
+typedef LPCWSTR PCTSTR;
+#define TEXT(quote) __TEXT(quote)
+#else
+typedef CHAR TCHAR;
+typedef LPSTR LPTSTR;
+typedef LPSTR PTSTR;
+typedef LPCSTR LPCTSTR;
+typedef LPCSTR PCTSTR;
+#define TEXT(quote) quote
+#endif
+
+/* ---- Handles ------------------------------------------------------------------------- */
+
+typedef void *HANDLE;
+typedef HANDLE *PHANDLE;
+typedef HANDLE *LPHANDLE;
+
+/* ---- 64-bit integers in parts -------------------------------------------------------- */
+
+typedef struct _LARGE_INTEGER_PARTS {
+    DWORD LowPart;
+    LONG HighPart;
+} LARGE_INTEGER_PARTS;
+
+typedef union _LARGE_INTEGER {
+    struct {
+        DWORD LowPart;
+        LONG HighPart;
+    };
+    LARGE_INTEGER_PARTS u;
+    LONGLONG QuadPart;
+} LARGE_INTEGER, *PLARGE_INTEGER;
+
+/* ---- Callbacks ----------------------------------------------------------------------- */
+
+typedef VOID (CALLBACK *PAPCFUNC)(ULONG_PTR Parameter);
+
+/* ---- Macros -------------------------------------------------------------------------- */
+
+#define UNREFERENCED_PARAMETER(P) ((void)(P))
+#define DBG_UNREFERENCED_PARAMETER(P) ((void)(P))
+#define DBG_UNREFERENCED_LOCAL_VARIABLE(V) ((void)(V))
+#define ARRAYSIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define RTL_NUMBER_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- Constants: access rights -------------------------------------------------------- */
+
+#define SYNCHRONIZE 0x00100000
+#define THREAD_SUSPEND_RESUME 0x0002
+#define THREAD_SET_CONTEXT 0x0010
+#define THREAD_QUERY_INFORMATION 0x0040
+#define THREAD_QUERY_LIMITED_INFORMATION 0x0800
+#define THREAD_ALL_ACCESS 0x001FFFFF
+#define GENERIC_READ 0x80000000
+#define GENERIC_WRITE 0x40000000
+#define DUPLICATE_CLOSE_SOURCE 0x00000001
+#define DUPLICATE_SAME_ACCESS 0x00000002
+
+/* ---- Constants: waits, files and power requests -------------------------------------- */
+
+#define MAXIMUM_WAIT_OBJECTS 64
+/* The Internal member of an OVERLAPPED whose request is still in progress. */
+#define STATUS_PENDING ((DWORD)0x00000103)
+#define FILE_SHARE_READ 0x00000001
+#define FILE_SHARE_WRITE 0x00000002
+#define FILE_SHARE_DELETE 0x00000004
+#define FILE_ATTRIBUTE_NORMAL 0x00000080
+#define POWER_REQUEST_CONTEXT_VERSION 0
+#define POWER_REQUEST_CONTEXT_SIMPLE_STRING 0x00000001
+#define POWER_REQUEST_CONTEXT_DETAILED_STRING 0x00000002
+
+/* ---- Functions: interlocked ---------------------------------------------------------- */
+
+/* Real functions here (intrinsics on Windows); full barriers, as on Windows. */
+WINBASEAPI LONG WINAPI InterlockedIncrement(LONG volatile *Addend);
+WINBASEAPI LONG WINAPI InterlockedDecrement(LONG volatile *Addend);
+WINBASEAPI LONG WINAPI InterlockedExchange(LONG volatile *Target, LONG Value);
+WINBASEAPI LONG WINAPI InterlockedCompareExchange(LONG volatile *Destination, LONG ExChange,
+                                                  LONG Comperand);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ALERTABLE_WINNT_H */
