@@ -579,24 +579,27 @@ pub(crate) fn with_access<T>(
     Ok(value)
 }
 
-/// The object `handle` names as something `SignalObjectAndWait` signals, if the handle
-/// holds the right to: `EVENT_MODIFY_STATE` for an event, `SEMAPHORE_MODIFY_STATE` for a
-/// semaphore, none for a mutex (G69).
+/// The two objects of `SignalObjectAndWait`, checked in the order Windows checks them: the
+/// handle to signal is open, the handle to wait on is open and holds `SYNCHRONIZE`, then
+/// the object to signal is of a kind that can be signaled and its handle holds the right
+/// to: `EVENT_MODIFY_STATE` for an event, `SEMAPHORE_MODIFY_STATE` for a semaphore, none
+/// for a mutex (G69).
 ///
 /// # Errors
 ///
-/// `ERROR_INVALID_HANDLE` (6) for a handle that is not open or names something else
-/// (I85, I90); `ERROR_ACCESS_DENIED` (5) for a handle without the right.
-pub(crate) fn signal_object(handle: HANDLE) -> Result<Object> {
-    let entry = lookup(handle)?;
-    let right = match entry.object {
+/// `ERROR_INVALID_HANDLE` (6) for a handle that is not open or an object to signal of
+/// another kind (I85, I90); `ERROR_ACCESS_DENIED` (5) for a handle without its right.
+pub(crate) fn signal_and_wait_objects(signal: HANDLE, wait: HANDLE) -> Result<(Object, Object)> {
+    let signal = lookup(signal)?;
+    let wait = with_access(wait, SYNCHRONIZE, Ok)?;
+    let right = match signal.object {
         Object::Event(_) => EVENT_MODIFY_STATE,
         Object::Semaphore(_) => SEMAPHORE_MODIFY_STATE,
         Object::Mutex(_) => 0,
         _ => return Err(Error(ERROR_INVALID_HANDLE)),
     };
-    require(entry.access, right)?;
-    Ok(entry.object)
+    require(signal.access, right)?;
+    Ok((signal.object, wait))
 }
 
 /// [`with_access`] for a handle that needs at least one right of `rights`.

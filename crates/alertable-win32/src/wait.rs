@@ -249,8 +249,7 @@ pub extern "C-unwind" fn SignalObjectAndWait(
     bAlertable: BOOL,
 ) -> DWORD {
     call_alertable(WAIT_FAILED, || {
-        let signal = handle::signal_object(hObjectToSignal)?;
-        let wait = handle::with_access(hObjectToWaitOn, SYNCHRONIZE, Ok)?;
+        let (signal, wait) = handle::signal_and_wait_objects(hObjectToSignal, hObjectToWaitOn)?;
         let status = alertable::signal_and_wait(
             signal.signal()?,
             wait.waitable(),

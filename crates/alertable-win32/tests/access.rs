@@ -248,6 +248,17 @@ fn signal_object_and_wait_needs_both_rights() {
     );
     assert_denied();
     assert_eq!(WaitForSingleObject(semaphore, 0), WAIT_TIMEOUT);
+    // The order Windows checks in: both handles open, the wait handle's right, then the
+    // object to signal.
+    SetLastError(0);
+    let r = SignalObjectAndWait(signal_no_modify, null_mut(), 0, FALSE);
+    assert_eq!((r, GetLastError()), (WAIT_FAILED, ERROR_INVALID_HANDLE));
+    SetLastError(0);
+    let r = SignalObjectAndWait(GetCurrentThread(), wait_no_sync, 0, FALSE);
+    assert_eq!((r, GetLastError()), (WAIT_FAILED, ERROR_ACCESS_DENIED));
+    SetLastError(0);
+    let r = SignalObjectAndWait(GetCurrentThread(), to_wait, 0, FALSE);
+    assert_eq!((r, GetLastError()), (WAIT_FAILED, ERROR_INVALID_HANDLE));
     // The exact rights are enough.
     let signal_modify_only = duplicate(to_signal, EVENT_MODIFY_STATE);
     let wait_sync_only = duplicate(to_wait, SYNCHRONIZE);
