@@ -257,7 +257,7 @@ const THREAD_RIGHTS: Rights = Rights {
     ],
 };
 
-/// Process rights `windows.h` does not name: `PROCESS_CREATE_THREAD` (0x2),
+/// Process rights `windows.h` does not name, for the mapping below: `PROCESS_CREATE_THREAD` (0x2),
 /// `PROCESS_VM_OPERATION` (0x8), `PROCESS_VM_READ` (0x10), `PROCESS_VM_WRITE` (0x20),
 /// `PROCESS_CREATE_PROCESS` (0x80), `PROCESS_SET_QUOTA` (0x100), `PROCESS_SET_INFORMATION`
 /// (0x200), `PROCESS_SUSPEND_RESUME` (0x800) and `PROCESS_SET_LIMITED_INFORMATION` (0x2000).
@@ -292,7 +292,7 @@ const fn state_rights(all: DWORD) -> Rights {
 const EVENT_RIGHTS: Rights = state_rights(EVENT_ALL_ACCESS);
 const TIMER_RIGHTS: Rights = state_rights(TIMER_ALL_ACCESS);
 const PORT_RIGHTS: Rights = state_rights(IO_COMPLETION_ALL_ACCESS);
-// Semaphores map exactly as events do; spelled once, checked below.
+// Semaphores map exactly as events do (`Object::rights` gives them `EVENT_RIGHTS`).
 const _: () = assert!(SEMAPHORE_ALL_ACCESS == EVENT_ALL_ACCESS);
 
 /// A mutex's only specific right is its query right (0x1, `MUTEX_MODIFY_STATE`): generic
@@ -313,7 +313,7 @@ const FILE_RIGHTS: Rights = Rights {
     implied: &[],
 };
 
-/// The access mask an object of `kind` gets when `desired` is asked for (R2).
+/// The access mask an object with `rights` gets when `desired` is asked for (R2).
 fn grant_for(rights: &Rights, desired: DWORD) -> Result<DWORD> {
     if desired & ACCESS_SYSTEM_SECURITY != 0 {
         return Err(Error(ERROR_PRIVILEGE_NOT_HELD));
