@@ -27,7 +27,8 @@ int main(void)
     BOOL ok;
 
     /* A6: QueueUserAPC needs THREAD_SET_CONTEXT. */
-    HANDLE no_ctx = OpenThread(THREAD_ALL_ACCESS & ~THREAD_SET_CONTEXT, FALSE, GetCurrentThreadId());
+    HANDLE no_ctx = OpenThread(THREAD_ALL_ACCESS & ~THREAD_SET_CONTEXT, FALSE,
+                               GetCurrentThreadId());
     SetLastError(0);
     r = QueueUserAPC(apc, no_ctx, 1);
     printf("A6 QueueUserAPC without THREAD_SET_CONTEXT: %u %u\n", r, LAST_ERROR());
