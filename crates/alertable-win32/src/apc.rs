@@ -3,10 +3,10 @@
 use alertable::ThreadHandle;
 
 use crate::callback;
-use crate::consts::ERROR_GEN_FAILURE;
+use crate::consts::{ERROR_GEN_FAILURE, THREAD_SET_CONTEXT};
 use crate::error::{Error, Result};
 use crate::ffi::call;
-use crate::handle;
+use crate::handle::{self, Object};
 use crate::types::{DWORD, HANDLE, PAPCFUNC, ULONG_PTR};
 
 /// Queues `pfnAPC(dwData)` to run on the thread `hThread` during its next alertable wait
@@ -26,6 +26,7 @@ use crate::types::{DWORD, HANDLE, PAPCFUNC, ULONG_PTR};
 ///
 /// Returns 0 with:
 /// - `ERROR_INVALID_HANDLE` (6): `hThread` is not a thread handle (A5);
+/// - `ERROR_ACCESS_DENIED` (5): the handle lacks `THREAD_SET_CONTEXT` (A6);
 /// - `ERROR_GEN_FAILURE` (31): the thread has exited, also with a `NULL` `pfnAPC` (A4).
 ///
 /// # Win32
@@ -38,7 +39,7 @@ pub unsafe extern "C" fn QueueUserAPC(
     dwData: ULONG_PTR,
 ) -> DWORD {
     call(0, || {
-        let thread = handle::object(hThread)?.into_thread()?;
+        let thread = handle::with_access(hThread, THREAD_SET_CONTEXT, Object::into_thread)?;
         let target = thread.handle();
         match pfnAPC {
             None if target.is_finished() => Err(Error(ERROR_GEN_FAILURE)),

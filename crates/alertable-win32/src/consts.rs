@@ -26,7 +26,8 @@ pub const ERROR_SUCCESS: DWORD = 0;
 pub const ERROR_FILE_NOT_FOUND: DWORD = 2;
 /// `ERROR_PATH_NOT_FOUND` (3).
 pub const ERROR_PATH_NOT_FOUND: DWORD = 3;
-/// `ERROR_ACCESS_DENIED` (5): among others, `SuspendThread` on an exited thread (C37).
+/// `ERROR_ACCESS_DENIED` (5): the handle lacks the access right the function needs (see
+/// `handle.rs`); also `SuspendThread` on an exited thread (C37), among others.
 pub const ERROR_ACCESS_DENIED: DWORD = 5;
 /// `ERROR_INVALID_HANDLE` (6): an invalid, closed or wrong-kind handle.
 pub const ERROR_INVALID_HANDLE: DWORD = 6;
@@ -78,6 +79,9 @@ pub const ERROR_NOACCESS: DWORD = 998;
 pub const ERROR_NO_UNICODE_TRANSLATION: DWORD = 1113;
 /// `ERROR_NOT_FOUND` (1168).
 pub const ERROR_NOT_FOUND: DWORD = 1168;
+/// `ERROR_PRIVILEGE_NOT_HELD` (1314): an access mask asking for `ACCESS_SYSTEM_SECURITY`,
+/// which needs a privilege the process does not hold.
+pub const ERROR_PRIVILEGE_NOT_HELD: DWORD = 1314;
 /// `ERROR_INTERNAL_ERROR` (1359): the library failed inside (a caught panic); nothing
 /// was changed.
 pub const ERROR_INTERNAL_ERROR: DWORD = 1359;
@@ -91,6 +95,9 @@ pub const ERROR_INVALID_THREAD_ID: DWORD = 1444;
 pub const ERROR_NO_SYSTEM_RESOURCES: DWORD = 1450;
 /// `ERROR_TIMEOUT` (1460): a condition-variable sleep timed out.
 pub const ERROR_TIMEOUT: DWORD = 1460;
+/// `ERROR_INVALID_USER_BUFFER` (1784): `WriteFile` (and `WriteFileEx`) with a `NULL`
+/// buffer and a non-zero length.
+pub const ERROR_INVALID_USER_BUFFER: DWORD = 1784;
 /// `ERROR_NOT_ENOUGH_QUOTA` (1816): `PostThreadMessage` to a queue that holds 10,000
 /// messages.
 pub const ERROR_NOT_ENOUGH_QUOTA: DWORD = 1816;
@@ -122,18 +129,34 @@ pub const STILL_ACTIVE: DWORD = 259;
 pub const CREATE_SUSPENDED: DWORD = 0x4;
 /// `STACK_SIZE_PARAM_IS_A_RESERVATION` (0x10000): accepted; the stack size is the size.
 pub const STACK_SIZE_PARAM_IS_A_RESERVATION: DWORD = 0x1_0000;
-/// `SYNCHRONIZE` (0x100000). Access masks are accepted and not enforced.
-pub const SYNCHRONIZE: DWORD = 0x10_0000;
-/// `THREAD_SUSPEND_RESUME` (0x2).
+/// `THREAD_TERMINATE` (0x1).
+pub const THREAD_TERMINATE: DWORD = 0x1;
+/// `THREAD_SUSPEND_RESUME` (0x2): `SuspendThread`, `ResumeThread`.
 pub const THREAD_SUSPEND_RESUME: DWORD = 0x2;
-/// `THREAD_SET_CONTEXT` (0x10), the right `QueueUserAPC` needs on Windows.
+/// `THREAD_GET_CONTEXT` (0x8).
+pub const THREAD_GET_CONTEXT: DWORD = 0x8;
+/// `THREAD_SET_CONTEXT` (0x10): `QueueUserAPC` (A6).
 pub const THREAD_SET_CONTEXT: DWORD = 0x10;
-/// `THREAD_QUERY_INFORMATION` (0x40).
+/// `THREAD_SET_INFORMATION` (0x20); implies `THREAD_SET_LIMITED_INFORMATION`.
+pub const THREAD_SET_INFORMATION: DWORD = 0x20;
+/// `THREAD_QUERY_INFORMATION` (0x40); implies `THREAD_QUERY_LIMITED_INFORMATION`.
 pub const THREAD_QUERY_INFORMATION: DWORD = 0x40;
-/// `THREAD_QUERY_LIMITED_INFORMATION` (0x800).
+/// `THREAD_SET_LIMITED_INFORMATION` (0x400).
+pub const THREAD_SET_LIMITED_INFORMATION: DWORD = 0x400;
+/// `THREAD_QUERY_LIMITED_INFORMATION` (0x800): `GetExitCodeThread`.
 pub const THREAD_QUERY_LIMITED_INFORMATION: DWORD = 0x800;
-/// `THREAD_ALL_ACCESS` (0x1FFFFF).
+/// `THREAD_RESUME` (0x1000).
+pub const THREAD_RESUME: DWORD = 0x1000;
+/// `THREAD_ALL_ACCESS` (0x1FFFFF): what `CreateThread` and `GetCurrentThread()` give.
 pub const THREAD_ALL_ACCESS: DWORD = 0x1F_FFFF;
+/// `PROCESS_DUP_HANDLE` (0x40): both process handles of `DuplicateHandle`.
+pub const PROCESS_DUP_HANDLE: DWORD = 0x40;
+/// `PROCESS_QUERY_INFORMATION` (0x400); implies `PROCESS_QUERY_LIMITED_INFORMATION`.
+pub const PROCESS_QUERY_INFORMATION: DWORD = 0x400;
+/// `PROCESS_QUERY_LIMITED_INFORMATION` (0x1000).
+pub const PROCESS_QUERY_LIMITED_INFORMATION: DWORD = 0x1000;
+/// `PROCESS_ALL_ACCESS` (0x1FFFFF): what `GetCurrentProcess()` gives.
+pub const PROCESS_ALL_ACCESS: DWORD = 0x1F_FFFF;
 
 // ---------------------------------------------------------------------------------------
 // Handles.
@@ -143,8 +166,91 @@ pub const THREAD_ALL_ACCESS: DWORD = 0x1F_FFFF;
 pub const INVALID_HANDLE_VALUE: HANDLE = -1isize as HANDLE;
 /// `DUPLICATE_CLOSE_SOURCE` (0x1): `DuplicateHandle` closes the source handle.
 pub const DUPLICATE_CLOSE_SOURCE: DWORD = 0x1;
-/// `DUPLICATE_SAME_ACCESS` (0x2): accepted (access masks are not enforced).
+/// `DUPLICATE_SAME_ACCESS` (0x2): the new handle gets the source handle's access, and
+/// `dwDesiredAccess` is ignored.
 pub const DUPLICATE_SAME_ACCESS: DWORD = 0x2;
+
+// ---------------------------------------------------------------------------------------
+// Access rights (see `handle.rs`: every handle carries the rights it was granted).
+
+/// `DELETE` (0x10000).
+pub const DELETE: DWORD = 0x1_0000;
+/// `READ_CONTROL` (0x20000).
+pub const READ_CONTROL: DWORD = 0x2_0000;
+/// `WRITE_DAC` (0x40000).
+pub const WRITE_DAC: DWORD = 0x4_0000;
+/// `WRITE_OWNER` (0x80000).
+pub const WRITE_OWNER: DWORD = 0x8_0000;
+/// `SYNCHRONIZE` (0x100000): the right to wait on the object (D53).
+pub const SYNCHRONIZE: DWORD = 0x10_0000;
+/// `STANDARD_RIGHTS_REQUIRED` (0xF0000): `DELETE | READ_CONTROL | WRITE_DAC | WRITE_OWNER`.
+pub const STANDARD_RIGHTS_REQUIRED: DWORD = 0xF_0000;
+/// `STANDARD_RIGHTS_READ` (0x20000): `READ_CONTROL`.
+pub const STANDARD_RIGHTS_READ: DWORD = 0x2_0000;
+/// `STANDARD_RIGHTS_WRITE` (0x20000): `READ_CONTROL`.
+pub const STANDARD_RIGHTS_WRITE: DWORD = 0x2_0000;
+/// `STANDARD_RIGHTS_EXECUTE` (0x20000): `READ_CONTROL`.
+pub const STANDARD_RIGHTS_EXECUTE: DWORD = 0x2_0000;
+/// `STANDARD_RIGHTS_ALL` (0x1F0000): the standard rights and `SYNCHRONIZE`.
+pub const STANDARD_RIGHTS_ALL: DWORD = 0x1F_0000;
+/// `SPECIFIC_RIGHTS_ALL` (0xFFFF): the bits whose meaning depends on the object type.
+pub const SPECIFIC_RIGHTS_ALL: DWORD = 0xFFFF;
+/// `ACCESS_SYSTEM_SECURITY` (0x1000000): needs a privilege the process does not hold
+/// (`ERROR_PRIVILEGE_NOT_HELD`).
+pub const ACCESS_SYSTEM_SECURITY: DWORD = 0x100_0000;
+/// `MAXIMUM_ALLOWED` (0x2000000): every right of the object type.
+pub const MAXIMUM_ALLOWED: DWORD = 0x200_0000;
+/// `GENERIC_ALL` (0x10000000): every right of the object type.
+pub const GENERIC_ALL: DWORD = 0x1000_0000;
+/// `GENERIC_EXECUTE` (0x20000000), mapped to the object type's execute rights.
+pub const GENERIC_EXECUTE: DWORD = 0x2000_0000;
+/// `EVENT_MODIFY_STATE` (0x2): `SetEvent`, `ResetEvent`, `PulseEvent`.
+pub const EVENT_MODIFY_STATE: DWORD = 0x2;
+/// `EVENT_ALL_ACCESS` (0x1F0003): what `CreateEvent` gives.
+pub const EVENT_ALL_ACCESS: DWORD = 0x1F_0003;
+/// `SEMAPHORE_MODIFY_STATE` (0x2): `ReleaseSemaphore`.
+pub const SEMAPHORE_MODIFY_STATE: DWORD = 0x2;
+/// `SEMAPHORE_ALL_ACCESS` (0x1F0003): what `CreateSemaphore` gives.
+pub const SEMAPHORE_ALL_ACCESS: DWORD = 0x1F_0003;
+/// `MUTEX_MODIFY_STATE` (0x1). `ReleaseMutex` needs no right at all (G69).
+pub const MUTEX_MODIFY_STATE: DWORD = 0x1;
+/// `MUTEX_ALL_ACCESS` (0x1F0001): what `CreateMutex` gives.
+pub const MUTEX_ALL_ACCESS: DWORD = 0x1F_0001;
+/// `TIMER_QUERY_STATE` (0x1).
+pub const TIMER_QUERY_STATE: DWORD = 0x1;
+/// `TIMER_MODIFY_STATE` (0x2): `SetWaitableTimer(Ex)`, `CancelWaitableTimer`.
+pub const TIMER_MODIFY_STATE: DWORD = 0x2;
+/// `TIMER_ALL_ACCESS` (0x1F0003): what `CreateWaitableTimer` gives.
+pub const TIMER_ALL_ACCESS: DWORD = 0x1F_0003;
+/// `IO_COMPLETION_MODIFY_STATE` (0x2): taking and posting packets, associating files.
+pub const IO_COMPLETION_MODIFY_STATE: DWORD = 0x2;
+/// `IO_COMPLETION_ALL_ACCESS` (0x1F0003): what `CreateIoCompletionPort` gives.
+pub const IO_COMPLETION_ALL_ACCESS: DWORD = 0x1F_0003;
+/// `FILE_READ_DATA` (0x1): `ReadFile`, `ReadFileEx`.
+pub const FILE_READ_DATA: DWORD = 0x1;
+/// `FILE_WRITE_DATA` (0x2): `WriteFile`, `WriteFileEx`.
+pub const FILE_WRITE_DATA: DWORD = 0x2;
+/// `FILE_APPEND_DATA` (0x4): writes, always at the end of the file when the handle has no
+/// `FILE_WRITE_DATA`.
+pub const FILE_APPEND_DATA: DWORD = 0x4;
+/// `FILE_READ_EA` (0x8).
+pub const FILE_READ_EA: DWORD = 0x8;
+/// `FILE_WRITE_EA` (0x10).
+pub const FILE_WRITE_EA: DWORD = 0x10;
+/// `FILE_EXECUTE` (0x20).
+pub const FILE_EXECUTE: DWORD = 0x20;
+/// `FILE_READ_ATTRIBUTES` (0x80).
+pub const FILE_READ_ATTRIBUTES: DWORD = 0x80;
+/// `FILE_WRITE_ATTRIBUTES` (0x100).
+pub const FILE_WRITE_ATTRIBUTES: DWORD = 0x100;
+/// `FILE_GENERIC_READ` (0x120089): what `GENERIC_READ` means for a file.
+pub const FILE_GENERIC_READ: DWORD = 0x12_0089;
+/// `FILE_GENERIC_WRITE` (0x120116): what `GENERIC_WRITE` means for a file.
+pub const FILE_GENERIC_WRITE: DWORD = 0x12_0116;
+/// `FILE_GENERIC_EXECUTE` (0x1200A0): what `GENERIC_EXECUTE` means for a file.
+pub const FILE_GENERIC_EXECUTE: DWORD = 0x12_00A0;
+/// `FILE_ALL_ACCESS` (0x1F01FF): every right of a file.
+pub const FILE_ALL_ACCESS: DWORD = 0x1F_01FF;
 
 // ---------------------------------------------------------------------------------------
 // Locks and condition variables.

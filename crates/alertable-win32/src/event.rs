@@ -2,7 +2,7 @@
 
 use alertable::{Event, EventReset};
 
-use crate::consts::TRUE;
+use crate::consts::{EVENT_MODIFY_STATE, TRUE};
 use crate::error::Result;
 use crate::ffi::call;
 use crate::handle::{self, Object};
@@ -93,7 +93,8 @@ pub unsafe extern "C" fn CreateEventW(
 ///
 /// # Errors
 ///
-/// `FALSE` with `ERROR_INVALID_HANDLE` (6) if `hEvent` is not an event.
+/// `FALSE` with `ERROR_INVALID_HANDLE` (6) if `hEvent` is not an event, or
+/// `ERROR_ACCESS_DENIED` (5) if the handle lacks `EVENT_MODIFY_STATE`.
 ///
 /// # Win32
 ///
@@ -101,7 +102,7 @@ pub unsafe extern "C" fn CreateEventW(
 #[unsafe(no_mangle)]
 pub extern "C" fn SetEvent(hEvent: HANDLE) -> BOOL {
     call(0, || {
-        handle::object(hEvent)?.into_event()?.set();
+        handle::with_access(hEvent, EVENT_MODIFY_STATE, Object::into_event)?.set();
         Ok(TRUE)
     })
 }
@@ -110,7 +111,8 @@ pub extern "C" fn SetEvent(hEvent: HANDLE) -> BOOL {
 ///
 /// # Errors
 ///
-/// `FALSE` with `ERROR_INVALID_HANDLE` (6) if `hEvent` is not an event.
+/// `FALSE` with `ERROR_INVALID_HANDLE` (6) if `hEvent` is not an event, or
+/// `ERROR_ACCESS_DENIED` (5) if the handle lacks `EVENT_MODIFY_STATE`.
 ///
 /// # Win32
 ///
@@ -118,7 +120,7 @@ pub extern "C" fn SetEvent(hEvent: HANDLE) -> BOOL {
 #[unsafe(no_mangle)]
 pub extern "C" fn ResetEvent(hEvent: HANDLE) -> BOOL {
     call(0, || {
-        handle::object(hEvent)?.into_event()?.reset();
+        handle::with_access(hEvent, EVENT_MODIFY_STATE, Object::into_event)?.reset();
         Ok(TRUE)
     })
 }
@@ -129,7 +131,8 @@ pub extern "C" fn ResetEvent(hEvent: HANDLE) -> BOOL {
 ///
 /// # Errors
 ///
-/// `FALSE` with `ERROR_INVALID_HANDLE` (6) if `hEvent` is not an event.
+/// `FALSE` with `ERROR_INVALID_HANDLE` (6) if `hEvent` is not an event, or
+/// `ERROR_ACCESS_DENIED` (5) if the handle lacks `EVENT_MODIFY_STATE`.
 ///
 /// # Win32
 ///
@@ -137,7 +140,7 @@ pub extern "C" fn ResetEvent(hEvent: HANDLE) -> BOOL {
 #[unsafe(no_mangle)]
 pub extern "C" fn PulseEvent(hEvent: HANDLE) -> BOOL {
     call(0, || {
-        handle::object(hEvent)?.into_event()?.pulse();
+        handle::with_access(hEvent, EVENT_MODIFY_STATE, Object::into_event)?.pulse();
         Ok(TRUE)
     })
 }

@@ -45,10 +45,11 @@ use alertable_io::{AsyncFile, CompletionPort, IoError};
 
 use crate::consts::{
     CREATE_ALWAYS, CREATE_NEW, ERROR_ACCESS_DENIED, ERROR_ALREADY_EXISTS, ERROR_HANDLE_EOF,
-    ERROR_INVALID_PARAMETER, ERROR_IO_INCOMPLETE, ERROR_IO_PENDING, ERROR_NOACCESS,
-    ERROR_NOT_ENOUGH_MEMORY, ERROR_NOT_FOUND, ERROR_PATH_NOT_FOUND, ERROR_SUCCESS, FALSE,
-    FILE_FLAG_OVERLAPPED, GENERIC_READ, GENERIC_WRITE, INVALID_HANDLE_VALUE, OPEN_ALWAYS,
-    OPEN_EXISTING, STATUS_PENDING, TRUE, TRUNCATE_EXISTING, WAIT_IO_COMPLETION, WAIT_TIMEOUT,
+    ERROR_INVALID_PARAMETER, ERROR_INVALID_USER_BUFFER, ERROR_IO_INCOMPLETE, ERROR_IO_PENDING,
+    ERROR_NOACCESS, ERROR_NOT_ENOUGH_MEMORY, ERROR_NOT_FOUND, ERROR_PATH_NOT_FOUND, ERROR_SUCCESS,
+    EVENT_MODIFY_STATE, FALSE, FILE_APPEND_DATA, FILE_FLAG_OVERLAPPED, FILE_READ_ATTRIBUTES,
+    FILE_READ_DATA, FILE_WRITE_DATA, INVALID_HANDLE_VALUE, OPEN_ALWAYS, OPEN_EXISTING,
+    STATUS_PENDING, SYNCHRONIZE, TRUE, TRUNCATE_EXISTING, WAIT_IO_COMPLETION, WAIT_TIMEOUT,
 };
 use crate::error::{Error, Result, set_last_error};
 use crate::ffi::{call, call_alertable};
@@ -175,13 +176,24 @@ impl Drop for LastHandle {
 // ---------------------------------------------------------------------------------------
 // CreateFile, DeleteFile.
 
+/// How a file is opened for its handle's rights.
+#[derive(Clone, Copy)]
+struct Mode {
+    read: bool,
+    write: bool,
+    /// Every write goes to the end of the file (`FILE_APPEND_DATA` without
+    /// `FILE_WRITE_DATA`).
+    append: bool,
+}
+
 /// Opens `path` as `disposition` says; returns the file and whether it existed.
-fn open(path: &Path, read: bool, write: bool, disposition: DWORD) -> io::Result<(fs::File, bool)> {
+fn open(path: &Path, mode: Mode, disposition: DWORD) -> io::Result<(fs::File, bool)> {
+    let append = if mode.append { libc::O_APPEND } else { 0 };
     let with = |flags: i32| {
         fs::OpenOptions::new()
-            .read(read)
-            .write(write)
-            .custom_flags(flags)
+            .read(mode.read)
+            .write(mode.write)
+            .custom_flags(flags | append)
             .open(path)
     };
     let create = libc::O_CREAT | libc::O_EXCL;
@@ -245,14 +257,21 @@ fn create_file(
         return Err(Error(ERROR_INVALID_PARAMETER));
     }
     let path = required_path(path)?;
-    let write = access & GENERIC_WRITE != 0;
-    // Opening needs some access; without GENERIC_WRITE the file is opened for reading.
-    let read = access & GENERIC_READ != 0 || !write;
-    if disposition == TRUNCATE_EXISTING && !write {
+    // Windows adds these two to every CreateFile (R1).
+    let granted = handle::grant_file(access | SYNCHRONIZE | FILE_READ_ATTRIBUTES)?;
+    let write_data = granted & FILE_WRITE_DATA != 0;
+    let write = write_data || granted & FILE_APPEND_DATA != 0;
+    // Opening needs some access; a handle that cannot write is opened for reading (its
+    // reads are still refused without FILE_READ_DATA).
+    let mode = Mode {
+        read: granted & FILE_READ_DATA != 0 || !write,
+        write,
+        append: write && !write_data,
+    };
+    if disposition == TRUNCATE_EXISTING && !write_data {
         return Err(Error(ERROR_INVALID_PARAMETER));
     }
-    let (file, existed) =
-        open(&path, read, write, disposition).map_err(|e| path_error(&path, e))?;
+    let (file, existed) = open(&path, mode, disposition).map_err(|e| path_error(&path, e))?;
     let is_dir = file
         .metadata()
         .map_err(|e| Error(IoError::from(e).win32_error()))?
@@ -279,8 +298,8 @@ fn create_file(
         signal: Event::new(EventReset::Manual, true),
     });
     let guard: Guard = Arc::new(LastHandle(object.clone()));
-    let handle = handle::insert(Entry::guarded(Object::File(object), guard))
-        .map_err(|(error, _entry)| error)?;
+    let entry = Entry::guarded(Object::File(object), guard).granted(granted);
+    let handle = handle::insert(entry).map_err(|(error, _entry)| error)?;
     let found = existed && matches!(disposition, CREATE_ALWAYS | OPEN_ALWAYS);
     set_last_error(if found {
         ERROR_ALREADY_EXISTS
@@ -304,9 +323,12 @@ fn wide_path(name: LPCWSTR) -> Result<Option<PathBuf>> {
 
 /// Opens or creates a file and returns a handle to it.
 ///
-/// - `dwDesiredAccess`: `GENERIC_READ`, `GENERIC_WRITE`, or both; a handle without
-///   `GENERIC_READ` cannot read (`ERROR_ACCESS_DENIED`), one without `GENERIC_WRITE` cannot
-///   write. With neither, the file is opened for reading.
+/// - `dwDesiredAccess`: `GENERIC_READ`, `GENERIC_WRITE`, both, or specific file rights;
+///   the handle is granted them (generic rights mapped: `GENERIC_READ` to
+///   `FILE_GENERIC_READ`, …), with `SYNCHRONIZE` and `FILE_READ_ATTRIBUTES` added as
+///   Windows adds them. Reading needs `FILE_READ_DATA`, writing `FILE_WRITE_DATA` or
+///   `FILE_APPEND_DATA` (`ERROR_ACCESS_DENIED` without); a handle with `FILE_APPEND_DATA`
+///   and no `FILE_WRITE_DATA` writes at the end of the file whatever the offset.
 /// - `dwCreationDisposition`: `CREATE_NEW` (fails if it exists), `CREATE_ALWAYS` (creates or
 ///   truncates), `OPEN_EXISTING`, `OPEN_ALWAYS` (opens or creates), `TRUNCATE_EXISTING`
 ///   (needs `GENERIC_WRITE`). `CREATE_ALWAYS` and `OPEN_ALWAYS` leave
@@ -328,7 +350,10 @@ fn wide_path(name: LPCWSTR) -> Result<Option<PathBuf>> {
 ///   or empty name), `ERROR_FILE_EXISTS` (80: `CREATE_NEW`), `ERROR_ACCESS_DENIED` (5:
 ///   permissions, or a folder), or another error of the open as Win32 names it;
 /// - `ERROR_INVALID_PARAMETER` (87): an unknown disposition, or `TRUNCATE_EXISTING`
-///   without `GENERIC_WRITE`;
+///   without `GENERIC_WRITE` (`FILE_WRITE_DATA`);
+/// - `ERROR_ACCESS_DENIED` (5): a `dwDesiredAccess` bit that is no file right;
+/// - `ERROR_PRIVILEGE_NOT_HELD` (1314): `dwDesiredAccess` asks for
+///   `ACCESS_SYSTEM_SECURITY`;
 /// - `ERROR_NOT_ENOUGH_MEMORY` (8): the completion thread could not be started;
 /// - `ERROR_NO_SYSTEM_RESOURCES` (1450): the handle table is full.
 ///
@@ -497,7 +522,7 @@ fn event_of(handle: HANDLE) -> Result<Option<(Event, bool)>> {
     if handle.is_null() {
         return Ok(None);
     }
-    let event = handle::real_object(handle)?.into_event()?;
+    let event = handle::real_with_access(handle, EVENT_MODIFY_STATE, Object::into_event)?;
     Ok(Some((event, handle.addr() & 1 != 0)))
 }
 
@@ -551,6 +576,9 @@ unsafe fn transfer_now(
         // With an OVERLAPPED, a read at the end is an error (J103); without, 0 bytes.
         Ok(0) if direction == Direction::Read && len > 0 && ov.is_some() => Err(ERROR_HANDLE_EOF),
         Ok(n) => Ok(n),
+        // The descriptor is open for what the handle may do (R1), so EBADF means a right
+        // it lacks.
+        Err(e) if e.raw_os_error() == Some(libc::EBADF) => Err(ERROR_ACCESS_DENIED),
         Err(e) => Err(IoError::from(e).win32_error()),
     };
     if let Some(ov) = ov {
@@ -589,10 +617,18 @@ unsafe fn transfer(
         // before any check.
         unsafe { done.write(0) };
     }
-    let object = handle::real_object(file)?.into_file()?;
+    let right = match direction {
+        Direction::Read => FILE_READ_DATA,
+        Direction::Write => FILE_WRITE_DATA | FILE_APPEND_DATA,
+    };
+    let object = handle::with_any_access(file, right, Object::into_file)?;
     let len = len as usize;
     if buffer.is_null() && len > 0 {
-        return Err(Error(ERROR_NOACCESS));
+        // As Windows reports each (Wine's test_read_write).
+        return Err(Error(match direction {
+            Direction::Read => ERROR_NOACCESS,
+            Direction::Write => ERROR_INVALID_USER_BUFFER,
+        }));
     }
     let ov = (!ov.is_null()).then(|| OverlappedRef::new(ov));
     let event = match (ov, routine) {
@@ -693,9 +729,11 @@ unsafe fn transfer(
 /// - `ERROR_INVALID_HANDLE` (6): not a file, or `hEvent` is not an event (J106);
 /// - `ERROR_INVALID_PARAMETER` (87): an overlapped file without `lpOverlapped`, or an
 ///   offset beyond 2⁶³;
-/// - `ERROR_ACCESS_DENIED` (5): the file was not opened with `GENERIC_READ`;
+/// - `ERROR_ACCESS_DENIED` (5): the handle lacks `FILE_READ_DATA` (it was not opened with
+///   `GENERIC_READ`), or `hEvent` lacks `EVENT_MODIFY_STATE`; checked before any I/O;
 /// - `ERROR_HANDLE_EOF` (38): see above;
-/// - `ERROR_NOACCESS` (998): a `NULL` buffer with a non-zero length;
+/// - `ERROR_NOACCESS` (998): a `NULL` buffer with a non-zero length (a `NULL` buffer of
+///   length 0 reads nothing and succeeds);
 /// - `ERROR_NOT_ENOUGH_MEMORY` (8), or another error of the read as Win32 names it.
 ///
 /// # Win32
@@ -737,8 +775,11 @@ pub unsafe extern "C" fn ReadFile(
 ///
 /// # Errors
 ///
-/// As [`ReadFile`], with `ERROR_ACCESS_DENIED` (5) for a file not opened with
-/// `GENERIC_WRITE` and `ERROR_DISK_FULL` (112) when the disk is, and no end-of-file error.
+/// As [`ReadFile`], with `ERROR_ACCESS_DENIED` (5) for a handle with neither
+/// `FILE_WRITE_DATA` nor `FILE_APPEND_DATA` (not opened with `GENERIC_WRITE`),
+/// `ERROR_INVALID_USER_BUFFER` (1784) instead of `ERROR_NOACCESS` for a `NULL` buffer with
+/// a non-zero length, as Windows reports it, `ERROR_DISK_FULL` (112) when the disk is full,
+/// and no end-of-file error.
 ///
 /// # Win32
 ///
@@ -792,8 +833,8 @@ pub unsafe extern "C" fn WriteFile(
 /// - `ERROR_INVALID_PARAMETER` (87): `lpOverlapped` is `NULL` (J98), `lpCompletionRoutine`
 ///   is `NULL` (Windows would call it), the file is bound to a completion port (J108), or
 ///   an offset beyond 2⁶³;
-/// - `ERROR_INVALID_HANDLE` (6), `ERROR_ACCESS_DENIED` (5), `ERROR_NOACCESS` (998),
-///   `ERROR_NOT_ENOUGH_MEMORY` (8): as [`ReadFile`];
+/// - `ERROR_INVALID_HANDLE` (6), `ERROR_ACCESS_DENIED` (5: no `FILE_READ_DATA`),
+///   `ERROR_NOACCESS` (998), `ERROR_NOT_ENOUGH_MEMORY` (8): as [`ReadFile`];
 /// - on a synchronous file, the read's own error (`ERROR_HANDLE_EOF` (38) at the end).
 ///
 /// # Win32
@@ -862,8 +903,9 @@ unsafe fn transfer_ex(
 ///
 /// # Errors
 ///
-/// As [`ReadFileEx`], with `ERROR_ACCESS_DENIED` (5) for a file not opened with
-/// `GENERIC_WRITE`.
+/// As [`ReadFileEx`], with `ERROR_ACCESS_DENIED` (5) for a handle with neither
+/// `FILE_WRITE_DATA` nor `FILE_APPEND_DATA`, and `ERROR_INVALID_USER_BUFFER` (1784) for a
+/// `NULL` buffer with a non-zero length.
 ///
 /// # Win32
 ///
@@ -917,7 +959,7 @@ unsafe fn overlapped_result(
         // SAFETY: as above.
         let event = unsafe { ov.event() };
         let outcome = if event.is_null() {
-            let file = handle::object(file)?.into_file()?;
+            let file = handle::with_access(file, SYNCHRONIZE, Object::into_file)?;
             match file.request_for(ov.addr()) {
                 Some(request) => {
                     alertable::wait_one(request.done(), timeout(ms), alertable(alertable_flag))
@@ -925,7 +967,7 @@ unsafe fn overlapped_result(
                 None => alertable::wait_one(file.signal(), timeout(ms), alertable(alertable_flag)),
             }
         } else {
-            let object = handle::object(event)?;
+            let object = handle::with_access(event, SYNCHRONIZE, Ok)?;
             alertable::wait_one(object.waitable(), timeout(ms), alertable(alertable_flag))
         }
         .map_err(wait_error)?;
@@ -969,6 +1011,7 @@ unsafe fn overlapped_result(
 /// - `ERROR_IO_INCOMPLETE` (996): still in progress and `bWait` is `FALSE`;
 /// - `ERROR_INVALID_HANDLE` (6): it had to wait, and `hEvent` (or, without one, `hFile`)
 ///   is not a handle to wait on;
+/// - `ERROR_ACCESS_DENIED` (5): it had to wait, and that handle lacks `SYNCHRONIZE`;
 /// - `ERROR_NOACCESS` (998): a `NULL` pointer argument (Windows crashes).
 ///
 /// # Win32

@@ -36,6 +36,30 @@
 //! thread functions, `DuplicateHandle`: C38) and refused where it refuses them
 //! (multi-object waits: D47). Closing one has no effect and fails with
 //! `ERROR_INVALID_HANDLE`, as it does on Windows.
+//!
+//! # Access rights
+//!
+//! Every entry carries the access mask it was granted, and every function asks the table
+//! for the right Windows requires ([`with_access`]); a handle without it fails with
+//! `ERROR_ACCESS_DENIED` (5) and the function has no effect.
+//!
+//! - (R1) Creating functions grant every right of the object type (`EVENT_ALL_ACCESS`,
+//!   `THREAD_ALL_ACCESS`, …), and so does a `Create…` call that opens an existing named
+//!   object; `CreateFile` grants the rights it was asked for ([`grant`], with
+//!   `SYNCHRONIZE | FILE_READ_ATTRIBUTES` added, as Windows adds them). The pseudo-handles
+//!   carry every right of a thread and of a process.
+//! - (R2) An access mask asked for (`OpenThread`, `DuplicateHandle`, `CreateFile`) is
+//!   granted as Windows grants it to the owner of an object: `GENERIC_READ`, `_WRITE`,
+//!   `_EXECUTE` and `_ALL` become the object type's specific rights by its generic mapping,
+//!   `MAXIMUM_ALLOWED` becomes every right, `THREAD_QUERY_INFORMATION` brings
+//!   `THREAD_QUERY_LIMITED_INFORMATION` (and the same for threads' set rights and processes'
+//!   query and set rights); `ACCESS_SYSTEM_SECURITY` fails with `ERROR_PRIVILEGE_NOT_HELD`
+//!   (1314), a bit that is no right of the type with `ERROR_ACCESS_DENIED`.
+//! - (R3) `DuplicateHandle` grants what it is asked for (R2), which may be more than the
+//!   source handle has, as Windows does within a process; with `DUPLICATE_SAME_ACCESS`, the
+//!   source handle's mask.
+//! - (R4) The object's kind is checked before its access, so a handle of the wrong kind
+//!   fails with `ERROR_INVALID_HANDLE` whatever its rights, as on Windows.
 
 use std::any::Any;
 use std::collections::VecDeque;
@@ -45,8 +69,17 @@ use alertable::{Event, EventReset, Mutex, Semaphore, Signal, Waitable, WaitableT
 use alertable_io::CompletionPort;
 
 use crate::consts::{
-    DUPLICATE_CLOSE_SOURCE, ERROR_INVALID_HANDLE, ERROR_NO_SYSTEM_RESOURCES, ERROR_NOACCESS, FALSE,
-    TRUE,
+    ACCESS_SYSTEM_SECURITY, DUPLICATE_CLOSE_SOURCE, DUPLICATE_SAME_ACCESS, ERROR_ACCESS_DENIED,
+    ERROR_INVALID_HANDLE, ERROR_NO_SYSTEM_RESOURCES, ERROR_NOACCESS, ERROR_PRIVILEGE_NOT_HELD,
+    EVENT_ALL_ACCESS, EVENT_MODIFY_STATE, FALSE, FILE_ALL_ACCESS, FILE_GENERIC_EXECUTE,
+    FILE_GENERIC_READ, FILE_GENERIC_WRITE, GENERIC_ALL, GENERIC_EXECUTE, GENERIC_READ,
+    GENERIC_WRITE, IO_COMPLETION_ALL_ACCESS, MAXIMUM_ALLOWED, MUTEX_ALL_ACCESS, PROCESS_ALL_ACCESS,
+    PROCESS_DUP_HANDLE, PROCESS_QUERY_INFORMATION, PROCESS_QUERY_LIMITED_INFORMATION,
+    SEMAPHORE_ALL_ACCESS, SEMAPHORE_MODIFY_STATE, STANDARD_RIGHTS_EXECUTE, STANDARD_RIGHTS_READ,
+    STANDARD_RIGHTS_WRITE, SYNCHRONIZE, THREAD_ALL_ACCESS, THREAD_GET_CONTEXT,
+    THREAD_QUERY_INFORMATION, THREAD_QUERY_LIMITED_INFORMATION, THREAD_RESUME, THREAD_SET_CONTEXT,
+    THREAD_SET_INFORMATION, THREAD_SET_LIMITED_INFORMATION, THREAD_SUSPEND_RESUME,
+    THREAD_TERMINATE, TIMER_ALL_ACCESS, TRUE,
 };
 use crate::error::{Error, Result};
 use crate::ffi::call;
@@ -116,6 +149,24 @@ impl Object {
         }
     }
 
+    /// The rights an access mask can name for this kind of object (R2).
+    fn rights(&self) -> &'static Rights {
+        match self {
+            Self::Process => &PROCESS_RIGHTS,
+            Self::Thread(_) => &THREAD_RIGHTS,
+            Self::Event(_) | Self::Semaphore(_) => &EVENT_RIGHTS,
+            Self::Mutex(_) => &MUTEX_RIGHTS,
+            Self::Timer(_) => &TIMER_RIGHTS,
+            Self::File(_) => &FILE_RIGHTS,
+            Self::Port(_) => &PORT_RIGHTS,
+        }
+    }
+
+    /// Every right of this kind of object: what creating it grants (R1).
+    pub(crate) fn all_access(&self) -> DWORD {
+        self.rights().all
+    }
+
     /// The thread, or `ERROR_INVALID_HANDLE` for any other kind.
     pub(crate) fn into_thread(self) -> Result<Arc<ThreadObject>> {
         match self {
@@ -173,6 +224,155 @@ impl Object {
     }
 }
 
+/// The access rights of one kind of object: its generic mapping, every right it has, and
+/// the rights that bring others with them (R2).
+struct Rights {
+    read: DWORD,
+    write: DWORD,
+    execute: DWORD,
+    all: DWORD,
+    /// `(right, implied)`: a mask with `right` also gets `implied`.
+    implied: &'static [(DWORD, DWORD)],
+}
+
+/// `THREAD_ALERT`, which `windows.h` does not name.
+const THREAD_ALERT: DWORD = 0x4;
+
+const THREAD_RIGHTS: Rights = Rights {
+    read: STANDARD_RIGHTS_READ | THREAD_GET_CONTEXT | THREAD_QUERY_INFORMATION,
+    write: STANDARD_RIGHTS_WRITE
+        | THREAD_TERMINATE
+        | THREAD_SUSPEND_RESUME
+        | THREAD_ALERT
+        | THREAD_SET_INFORMATION
+        | THREAD_SET_CONTEXT,
+    execute: STANDARD_RIGHTS_EXECUTE
+        | SYNCHRONIZE
+        | THREAD_QUERY_LIMITED_INFORMATION
+        | THREAD_RESUME,
+    all: THREAD_ALL_ACCESS,
+    implied: &[
+        (THREAD_QUERY_INFORMATION, THREAD_QUERY_LIMITED_INFORMATION),
+        (THREAD_SET_INFORMATION, THREAD_SET_LIMITED_INFORMATION),
+    ],
+};
+
+/// Process rights `windows.h` does not name, for the mapping below: `PROCESS_CREATE_THREAD` (0x2),
+/// `PROCESS_VM_OPERATION` (0x8), `PROCESS_VM_READ` (0x10), `PROCESS_VM_WRITE` (0x20),
+/// `PROCESS_CREATE_PROCESS` (0x80), `PROCESS_SET_QUOTA` (0x100), `PROCESS_SET_INFORMATION`
+/// (0x200), `PROCESS_SUSPEND_RESUME` (0x800) and `PROCESS_SET_LIMITED_INFORMATION` (0x2000).
+const PROCESS_VM_READ: DWORD = 0x10;
+const PROCESS_SET_INFORMATION: DWORD = 0x200;
+const PROCESS_SET_LIMITED_INFORMATION: DWORD = 0x2000;
+const PROCESS_WRITE_RIGHTS: DWORD = 0x2 | 0x8 | 0x20 | 0x80 | 0x100 | 0x200 | 0x800;
+
+const PROCESS_RIGHTS: Rights = Rights {
+    read: STANDARD_RIGHTS_READ | PROCESS_VM_READ | PROCESS_QUERY_INFORMATION,
+    write: STANDARD_RIGHTS_WRITE | PROCESS_DUP_HANDLE | PROCESS_WRITE_RIGHTS,
+    execute: STANDARD_RIGHTS_EXECUTE | SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION,
+    all: PROCESS_ALL_ACCESS,
+    implied: &[
+        (PROCESS_QUERY_INFORMATION, PROCESS_QUERY_LIMITED_INFORMATION),
+        (PROCESS_SET_INFORMATION, PROCESS_SET_LIMITED_INFORMATION),
+    ],
+};
+
+/// Events, semaphores, timers and ports map alike: read is the query right (0x1), write
+/// the modify right (0x2).
+const fn state_rights(all: DWORD) -> Rights {
+    Rights {
+        read: STANDARD_RIGHTS_READ | 0x1,
+        write: STANDARD_RIGHTS_WRITE | 0x2,
+        execute: STANDARD_RIGHTS_EXECUTE | SYNCHRONIZE,
+        all,
+        implied: &[],
+    }
+}
+
+const EVENT_RIGHTS: Rights = state_rights(EVENT_ALL_ACCESS);
+const TIMER_RIGHTS: Rights = state_rights(TIMER_ALL_ACCESS);
+const PORT_RIGHTS: Rights = state_rights(IO_COMPLETION_ALL_ACCESS);
+// Semaphores map exactly as events do (`Object::rights` gives them `EVENT_RIGHTS`).
+const _: () = assert!(SEMAPHORE_ALL_ACCESS == EVENT_ALL_ACCESS);
+
+/// A mutex's only specific right is its query right (0x1, `MUTEX_MODIFY_STATE`): generic
+/// write gives no specific right, and nothing needs one to release it (G69).
+const MUTEX_RIGHTS: Rights = Rights {
+    read: STANDARD_RIGHTS_READ | 0x1,
+    write: STANDARD_RIGHTS_WRITE,
+    execute: STANDARD_RIGHTS_EXECUTE | SYNCHRONIZE,
+    all: MUTEX_ALL_ACCESS,
+    implied: &[],
+};
+
+const FILE_RIGHTS: Rights = Rights {
+    read: FILE_GENERIC_READ,
+    write: FILE_GENERIC_WRITE,
+    execute: FILE_GENERIC_EXECUTE,
+    all: FILE_ALL_ACCESS,
+    implied: &[],
+};
+
+/// The access mask an object with `rights` gets when `desired` is asked for (R2).
+fn grant_for(rights: &Rights, desired: DWORD) -> Result<DWORD> {
+    if desired & ACCESS_SYSTEM_SECURITY != 0 {
+        return Err(Error(ERROR_PRIVILEGE_NOT_HELD));
+    }
+    let generic = [
+        (GENERIC_READ, rights.read),
+        (GENERIC_WRITE, rights.write),
+        (GENERIC_EXECUTE, rights.execute),
+        (GENERIC_ALL, rights.all),
+        (MAXIMUM_ALLOWED, rights.all),
+    ];
+    let mut granted = 0;
+    let mut rest = desired;
+    for (bit, mapped) in generic {
+        if desired & bit != 0 {
+            granted |= mapped;
+            rest &= !bit;
+        }
+    }
+    if rest & !rights.all != 0 {
+        return Err(Error(ERROR_ACCESS_DENIED));
+    }
+    granted |= rest;
+    for &(right, implied) in rights.implied {
+        if granted & right != 0 {
+            granted |= implied;
+        }
+    }
+    Ok(granted)
+}
+
+/// The access mask `object` gets when `desired` is asked for (R2).
+///
+/// # Errors
+///
+/// `ERROR_PRIVILEGE_NOT_HELD` (1314) for `ACCESS_SYSTEM_SECURITY`; `ERROR_ACCESS_DENIED`
+/// (5) for a bit that is no right of the object's type.
+pub(crate) fn grant(object: &Object, desired: DWORD) -> Result<DWORD> {
+    grant_for(object.rights(), desired)
+}
+
+/// The access mask a file handle gets when `desired` is asked for (R1, R2).
+///
+/// # Errors
+///
+/// As [`grant`].
+pub(crate) fn grant_file(desired: DWORD) -> Result<DWORD> {
+    grant_for(&FILE_RIGHTS, desired)
+}
+
+/// Fails with `ERROR_ACCESS_DENIED` unless `granted` holds every right of `rights`.
+fn require(granted: DWORD, rights: DWORD) -> Result<()> {
+    if granted & rights == rights {
+        Ok(())
+    } else {
+        Err(Error(ERROR_ACCESS_DENIED))
+    }
+}
+
 /// What the entries of one object share so that its destructor runs when the last handle
 /// is closed (H5).
 pub(crate) type Guard = Arc<dyn Any + Send + Sync>;
@@ -187,6 +387,8 @@ fn process_waitable() -> &'static Event {
 #[derive(Clone)]
 pub(crate) struct Entry {
     object: Object,
+    /// The rights this handle was granted (R1–R3).
+    access: DWORD,
     /// The name's registration, for named objects: held, never read, so that the name
     /// lives while a handle does.
     #[allow(dead_code)]
@@ -197,31 +399,36 @@ pub(crate) struct Entry {
 }
 
 impl Entry {
-    /// An entry for an unnamed object.
+    /// An entry for an unnamed object, with every right of its type (R1).
     pub(crate) fn new(object: Object) -> Self {
         Self {
+            access: object.all_access(),
             object,
             name: None,
             guard: None,
         }
     }
 
-    /// An entry for a named object.
+    /// An entry for a named object, with every right of its type (R1).
     pub(crate) fn named(object: Object, name: Arc<NameEntry>) -> Self {
         Self {
-            object,
             name: Some(name),
-            guard: None,
+            ..Self::new(object)
         }
     }
 
-    /// An entry for an object whose last handle is guarded (H5).
+    /// An entry for an object whose last handle is guarded (H5), with every right of its
+    /// type (R1).
     pub(crate) fn guarded(object: Object, guard: Guard) -> Self {
         Self {
-            object,
-            name: None,
             guard: Some(guard),
+            ..Self::new(object)
         }
+    }
+
+    /// The same entry with the rights `access` instead (R1–R3).
+    pub(crate) fn granted(self, access: DWORD) -> Self {
+        Self { access, ..self }
     }
 }
 
@@ -306,36 +513,127 @@ pub(crate) fn insert_object(object: Object) -> Result<HANDLE> {
     insert(Entry::new(object)).map_err(|(error, _entry)| error)
 }
 
-/// The object a real handle names; pseudo-handles are refused (D47).
+/// The object a real handle names; pseudo-handles are refused (D47). For functions that
+/// need no access right.
 pub(crate) fn real_object(handle: HANDLE) -> Result<Object> {
     Ok(read().get(handle)?.object.clone())
 }
 
-/// The objects of `handles`, all looked up under one lock hold; pseudo-handles are refused
-/// (D47).
-pub(crate) fn real_objects(handles: &[HANDLE]) -> Result<Vec<Object>> {
+/// The objects of `handles`, all looked up under one lock hold, each handle holding
+/// `rights`, checked in order; pseudo-handles are refused (D47).
+///
+/// # Errors
+///
+/// `ERROR_INVALID_HANDLE` (6) or `ERROR_ACCESS_DENIED` (5) for the first handle that is
+/// not open or lacks a right.
+pub(crate) fn real_objects_with(handles: &[HANDLE], rights: DWORD) -> Result<Vec<Object>> {
     let table = read();
     handles
         .iter()
-        .map(|&h| Ok(table.get(h)?.object.clone()))
+        .map(|&h| {
+            let entry = table.get(h)?;
+            require(entry.access, rights)?;
+            Ok(entry.object.clone())
+        })
         .collect()
 }
 
 /// The object a handle names, the pseudo-handles of the current thread and process
-/// included (C38).
+/// included (C38). For functions that need no access right.
 pub(crate) fn object(handle: HANDLE) -> Result<Object> {
-    pseudo_object(handle).map_or_else(|| real_object(handle), Ok)
+    Ok(lookup(handle)?.object)
 }
 
-/// The object a pseudo-handle stands for, if `handle` is one.
-fn pseudo_object(handle: HANDLE) -> Option<Object> {
+/// The entry a handle names, the pseudo-handles included (C38), cloned out of the table.
+fn lookup(handle: HANDLE) -> Result<Entry> {
+    pseudo_entry(handle).map_or_else(|| Ok(read().get(handle)?.clone()), Ok)
+}
+
+/// What a pseudo-handle stands for, with every right (R1), if `handle` is one.
+fn pseudo_entry(handle: HANDLE) -> Option<Entry> {
     if handle == CURRENT_PROCESS {
-        Some(Object::Process)
+        Some(Entry::new(Object::Process))
     } else if handle == CURRENT_THREAD {
-        Some(Object::Thread(current_thread()))
+        Some(Entry::new(Object::Thread(current_thread())))
     } else {
         None
     }
+}
+
+/// The object `handle` names, as `kind` takes it, if the handle holds every right of
+/// `rights` — the one check every function that needs a right makes (R4: the kind is
+/// checked first). Pseudo-handles are accepted (C38).
+///
+/// # Errors
+///
+/// `ERROR_INVALID_HANDLE` (6) for a handle that is not open or (from `kind`) of the wrong
+/// kind; `ERROR_ACCESS_DENIED` (5) for a handle without the rights.
+pub(crate) fn with_access<T>(
+    handle: HANDLE,
+    rights: DWORD,
+    kind: impl FnOnce(Object) -> Result<T>,
+) -> Result<T> {
+    let entry = lookup(handle)?;
+    let value = kind(entry.object)?;
+    require(entry.access, rights)?;
+    Ok(value)
+}
+
+/// The two objects of `SignalObjectAndWait`, checked in the order Windows checks them: the
+/// handle to signal is open, the handle to wait on is open and holds `SYNCHRONIZE`, then
+/// the object to signal is of a kind that can be signaled and its handle holds the right
+/// to: `EVENT_MODIFY_STATE` for an event, `SEMAPHORE_MODIFY_STATE` for a semaphore, none
+/// for a mutex (G69).
+///
+/// # Errors
+///
+/// `ERROR_INVALID_HANDLE` (6) for a handle that is not open or an object to signal of
+/// another kind (I85, I90); `ERROR_ACCESS_DENIED` (5) for a handle without its right.
+pub(crate) fn signal_and_wait_objects(signal: HANDLE, wait: HANDLE) -> Result<(Object, Object)> {
+    let signal = lookup(signal)?;
+    let wait = with_access(wait, SYNCHRONIZE, Ok)?;
+    let right = match signal.object {
+        Object::Event(_) => EVENT_MODIFY_STATE,
+        Object::Semaphore(_) => SEMAPHORE_MODIFY_STATE,
+        Object::Mutex(_) => 0,
+        _ => return Err(Error(ERROR_INVALID_HANDLE)),
+    };
+    require(signal.access, right)?;
+    Ok((signal.object, wait))
+}
+
+/// [`with_access`] for a handle that needs at least one right of `rights`.
+///
+/// # Errors
+///
+/// As [`with_access`].
+pub(crate) fn with_any_access<T>(
+    handle: HANDLE,
+    rights: DWORD,
+    kind: impl FnOnce(Object) -> Result<T>,
+) -> Result<T> {
+    let entry = lookup(handle)?;
+    let value = kind(entry.object)?;
+    if entry.access & rights == 0 {
+        return Err(Error(ERROR_ACCESS_DENIED));
+    }
+    Ok(value)
+}
+
+/// [`with_access`] where pseudo-handles are refused (D47).
+///
+/// # Errors
+///
+/// As [`with_access`].
+pub(crate) fn real_with_access<T>(
+    handle: HANDLE,
+    rights: DWORD,
+    kind: impl FnOnce(Object) -> Result<T>,
+) -> Result<T> {
+    let entry = read().get(handle)?.clone();
+    let value = kind(entry.object)?;
+    require(entry.access, rights)?;
+    Ok(value)
 }
 
 /// Removes a real handle from the table and returns its entry, which the caller drops
@@ -379,9 +677,12 @@ pub extern "C" fn CloseHandle(hObject: HANDLE) -> BOOL {
 /// handle duplicated from it). `hSourceHandle` may be a pseudo-handle: duplicating
 /// `GetCurrentThread()` gives a real handle to the calling thread that works on every
 /// thread. With `DUPLICATE_CLOSE_SOURCE` the source handle is closed, also when the
-/// duplication fails. `dwDesiredAccess` and `bInheritHandle` are accepted and ignored
-/// (access is not enforced). A `NULL` `lpTargetHandle` duplicates nothing and succeeds, as
-/// Win32 does for compatibility.
+/// duplication fails. The new handle is granted `dwDesiredAccess` — generic rights mapped
+/// to the object type's, `MAXIMUM_ALLOWED` as every right — which may be more than the
+/// source handle has, as Windows allows within a process; with `DUPLICATE_SAME_ACCESS`
+/// it gets the source handle's rights (R2, R3). A pseudo-handle has every right.
+/// `bInheritHandle` is accepted and ignored. A `NULL` `lpTargetHandle` duplicates nothing
+/// and succeeds, as Win32 does for compatibility.
 ///
 /// # Safety
 ///
@@ -391,6 +692,10 @@ pub extern "C" fn CloseHandle(hObject: HANDLE) -> BOOL {
 ///
 /// - `ERROR_INVALID_HANDLE` (6): a process handle that is not the current process, or a
 ///   source handle that is not open;
+/// - `ERROR_ACCESS_DENIED` (5): a process handle without `PROCESS_DUP_HANDLE`, or a
+///   `dwDesiredAccess` bit that is no right of the object's type;
+/// - `ERROR_PRIVILEGE_NOT_HELD` (1314): `dwDesiredAccess` asks for
+///   `ACCESS_SYSTEM_SECURITY`;
 /// - `ERROR_NO_SYSTEM_RESOURCES` (1450): the handle table is full.
 ///
 /// # Win32
@@ -406,27 +711,30 @@ pub unsafe extern "C" fn DuplicateHandle(
     bInheritHandle: BOOL,
     dwOptions: DWORD,
 ) -> BOOL {
-    let _ = (dwDesiredAccess, bInheritHandle);
+    let _ = bInheritHandle;
     call(FALSE, || {
         for process in [hSourceProcessHandle, hTargetProcessHandle] {
-            if !matches!(object(process)?, Object::Process) {
-                return Err(Error(ERROR_INVALID_HANDLE));
-            }
+            with_access(process, PROCESS_DUP_HANDLE, |object| match object {
+                Object::Process => Ok(()),
+                _ => Err(Error(ERROR_INVALID_HANDLE)),
+            })?;
         }
-        let source = match pseudo_object(hSourceHandle) {
-            Some(object) => Entry::new(object),
-            None => read().get(hSourceHandle)?.clone(),
-        };
+        let source = lookup(hSourceHandle)?;
         let closed = if dwOptions & DUPLICATE_CLOSE_SOURCE != 0 {
             remove(hSourceHandle).ok()
         } else {
             None
         };
         drop(closed);
+        let access = if dwOptions & DUPLICATE_SAME_ACCESS != 0 {
+            source.access
+        } else {
+            grant(&source.object, dwDesiredAccess)?
+        };
         if lpTargetHandle.is_null() {
             return Ok(TRUE);
         }
-        let handle = insert(source).map_err(|(error, _source)| error)?;
+        let handle = insert(source.granted(access)).map_err(|(error, _source)| error)?;
         // SAFETY: the caller guarantees a non-NULL `lpTargetHandle` is writable.
         unsafe { lpTargetHandle.write(handle) };
         Ok(TRUE)
@@ -496,6 +804,31 @@ mod tests {
         assert_eq!(real_object(a).err(), Some(Error(ERROR_INVALID_HANDLE)));
         drop(remove(b).unwrap());
         drop(remove(c).unwrap());
+    }
+
+    #[test]
+    fn generic_rights_map_by_type_and_bring_implied_rights() {
+        let thread = Object::Thread(current_thread());
+        assert_eq!(grant(&thread, GENERIC_READ), Ok(0x2_0848));
+        assert_eq!(grant(&thread, GENERIC_WRITE), Ok(0x2_0437));
+        assert_eq!(grant(&thread, GENERIC_EXECUTE), Ok(0x12_1800));
+        assert_eq!(grant(&thread, MAXIMUM_ALLOWED), Ok(THREAD_ALL_ACCESS));
+        assert_eq!(grant(&thread, 0), Ok(0));
+        assert_eq!(
+            grant(&thread, THREAD_QUERY_INFORMATION),
+            Ok(THREAD_QUERY_INFORMATION | THREAD_QUERY_LIMITED_INFORMATION)
+        );
+        assert_eq!(grant(&thread, 1 << 21), Err(Error(ERROR_ACCESS_DENIED)));
+        assert_eq!(
+            grant(&thread, ACCESS_SYSTEM_SECURITY),
+            Err(Error(ERROR_PRIVILEGE_NOT_HELD))
+        );
+        let mutex = Object::Mutex(Mutex::new(false));
+        assert_eq!(grant(&mutex, GENERIC_READ | GENERIC_WRITE), Ok(0x2_0001));
+        assert_eq!(grant(&mutex, 0x2), Err(Error(ERROR_ACCESS_DENIED)));
+        let event = Object::Event(Event::new(EventReset::Auto, false));
+        assert_eq!(grant(&event, GENERIC_ALL), Ok(EVENT_ALL_ACCESS));
+        assert_eq!(grant(&event, GENERIC_EXECUTE), Ok(0x12_0000));
     }
 
     #[test]

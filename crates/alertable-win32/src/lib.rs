@@ -49,7 +49,9 @@
 //!
 //! Every handle goes through one process-wide table that validates it (`handle.rs`): an
 //! invalid, closed or wrong-kind handle fails with `ERROR_INVALID_HANDLE`, never undefined
-//! behaviour. No panic crosses the ABI: every function catches them and fails with
+//! behaviour, and a handle without the access right a function needs (`SYNCHRONIZE` to
+//! wait, `EVENT_MODIFY_STATE` to set an event, `THREAD_SET_CONTEXT` to queue an APC, …)
+//! fails with `ERROR_ACCESS_DENIED`, as on Windows. No panic crosses the ABI: every function catches them and fails with
 //! `ERROR_INTERNAL_ERROR`. Characters: `WCHAR` is `wchar_t`, 32 bits on Linux, so `L""`
 //! literals and `wprintf` work unchanged (use `%ls` for wide strings in `wprintf`).
 //!

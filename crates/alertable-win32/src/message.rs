@@ -27,7 +27,7 @@ use alertable::{Alertable, Message, MsgWaitFlags, PeekRemove, QueueStatus, WaitS
 use crate::consts::{
     ERROR_INVALID_PARAMETER, ERROR_INVALID_THREAD_ID, ERROR_INVALID_WINDOW_HANDLE, FALSE,
     MAXIMUM_WAIT_OBJECTS, MWMO_ALERTABLE, MWMO_INPUTAVAILABLE, MWMO_WAITALL, PM_REMOVE,
-    QS_ALLPOSTMESSAGE, QS_POSTMESSAGE, TRUE, WAIT_FAILED, WM_QUIT,
+    QS_ALLPOSTMESSAGE, QS_POSTMESSAGE, SYNCHRONIZE, TRUE, WAIT_FAILED, WM_QUIT,
 };
 use crate::error::{Error, Result};
 use crate::ffi::{call, call_alertable};
@@ -385,7 +385,7 @@ unsafe fn msg_wait(
         // SAFETY: non-NULL (checked), `count` < 64, and the caller guarantees `count`
         // readable handles.
         let handles = unsafe { core::slice::from_raw_parts(handles, count as usize) };
-        handle::real_objects(handles)?
+        handle::real_objects_with(handles, SYNCHRONIZE)?
     };
     let waitables: Vec<&dyn Waitable> = objects.iter().map(handle::Object::waitable).collect();
     let _ = current_thread(); // known to PostThreadMessage from now on
@@ -479,6 +479,7 @@ pub unsafe extern "C" fn MsgWaitForMultipleObjects(
 /// - `ERROR_INVALID_PARAMETER` (87): `nCount` above 63 (the queue takes the 64th slot,
 ///   H82), an unknown `dwFlags` bit, or an object twice in a wait-all;
 /// - `ERROR_INVALID_HANDLE` (6): a handle is invalid, closed, or a pseudo-handle;
+/// - `ERROR_ACCESS_DENIED` (5): a handle lacks `SYNCHRONIZE` (D53);
 /// - `ERROR_NOACCESS` (998): `pHandles` is `NULL` with a non-zero `nCount`.
 ///
 /// # Win32

@@ -80,7 +80,8 @@ pub unsafe extern "C" fn CreateMutexW(
 }
 
 /// Gives up one acquisition of the mutex by the calling thread; it is free once every
-/// acquisition is released.
+/// acquisition is released. Any handle to the mutex will do, whatever its access rights,
+/// as on Windows (G69).
 ///
 /// # Errors
 ///

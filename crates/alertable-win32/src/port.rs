@@ -20,7 +20,8 @@ use std::sync::Arc;
 use alertable_io::{CompletionPacket, CompletionPort, PortError};
 
 use crate::consts::{
-    ERROR_INVALID_HANDLE, ERROR_INVALID_PARAMETER, FALSE, INVALID_HANDLE_VALUE, TRUE,
+    ERROR_INVALID_HANDLE, ERROR_INVALID_PARAMETER, FALSE, INVALID_HANDLE_VALUE,
+    IO_COMPLETION_MODIFY_STATE, TRUE,
 };
 use crate::error::{Error, Result};
 use crate::ffi::{call, call_alertable};
@@ -76,6 +77,7 @@ fn overlapped_of(packet: &CompletionPacket) -> LPOVERLAPPED {
 /// `NULL` with:
 /// - `ERROR_INVALID_HANDLE` (6): `FileHandle` is not a file, or `ExistingCompletionPort`
 ///   is not a port;
+/// - `ERROR_ACCESS_DENIED` (5): `ExistingCompletionPort` lacks `IO_COMPLETION_MODIFY_STATE`;
 /// - `ERROR_INVALID_PARAMETER` (87): the file is synchronous (L132) or already bound, or
 ///   `ExistingCompletionPort` is given with `INVALID_HANDLE_VALUE`;
 /// - `ERROR_NO_SYSTEM_RESOURCES` (1450): the handle table is full.
@@ -106,7 +108,11 @@ pub extern "C" fn CreateIoCompletionPort(
             }
             return Ok(handle);
         }
-        let port = handle::real_object(ExistingCompletionPort)?.into_port()?;
+        let port = handle::real_with_access(
+            ExistingCompletionPort,
+            IO_COMPLETION_MODIFY_STATE,
+            Object::into_port,
+        )?;
         file.bind(&port, CompletionKey)?;
         Ok(ExistingCompletionPort)
     })
@@ -130,6 +136,7 @@ pub extern "C" fn CreateIoCompletionPort(
 /// - `WAIT_TIMEOUT` (258): no packet in time (L123);
 /// - `ERROR_ABANDONED_WAIT_0` (735): the port's last handle was closed (L131);
 /// - `ERROR_INVALID_HANDLE` (6): not a port;
+/// - `ERROR_ACCESS_DENIED` (5): the handle lacks `IO_COMPLETION_MODIFY_STATE`;
 /// - `ERROR_NOACCESS` (998): an output pointer is `NULL` (Windows crashes).
 ///
 /// # Win32
@@ -144,7 +151,11 @@ pub unsafe extern "C" fn GetQueuedCompletionStatus(
     dwMilliseconds: DWORD,
 ) -> BOOL {
     call(FALSE, || {
-        let port = handle::real_object(CompletionPort)?.into_port()?;
+        let port = handle::real_with_access(
+            CompletionPort,
+            IO_COMPLETION_MODIFY_STATE,
+            Object::into_port,
+        )?;
         let bytes = handle::required(lpNumberOfBytesTransferred)?.cast_mut();
         let key = handle::required(lpCompletionKey)?.cast_mut();
         let overlapped = handle::required(lpOverlapped)?.cast_mut();
@@ -194,6 +205,7 @@ pub unsafe extern "C" fn GetQueuedCompletionStatus(
 /// - `ERROR_ABANDONED_WAIT_0` (735): the port's last handle was closed (L131);
 /// - `ERROR_INVALID_PARAMETER` (87): `ulCount` is 0;
 /// - `ERROR_INVALID_HANDLE` (6): not a port;
+/// - `ERROR_ACCESS_DENIED` (5): the handle lacks `IO_COMPLETION_MODIFY_STATE`;
 /// - `ERROR_NOACCESS` (998): a `NULL` pointer argument.
 ///
 /// # Win32
@@ -209,7 +221,11 @@ pub unsafe extern "C-unwind" fn GetQueuedCompletionStatusEx(
     fAlertable: BOOL,
 ) -> BOOL {
     call_alertable(FALSE, || {
-        let port = handle::real_object(CompletionPort)?.into_port()?;
+        let port = handle::real_with_access(
+            CompletionPort,
+            IO_COMPLETION_MODIFY_STATE,
+            Object::into_port,
+        )?;
         let entries = handle::required(lpCompletionPortEntries)?.cast_mut();
         let removed = handle::required(ulNumEntriesRemoved)?.cast_mut();
         // SAFETY: non-NULL (checked) and writable per the caller.
@@ -248,7 +264,9 @@ pub unsafe extern "C-unwind" fn GetQueuedCompletionStatusEx(
 ///
 /// # Errors
 ///
-/// `FALSE` with `ERROR_INVALID_HANDLE` (6) for a handle that is not an open port.
+/// `FALSE` with `ERROR_INVALID_HANDLE` (6) for a handle that is not an open port, or
+/// `ERROR_ACCESS_DENIED` (5) for one without `IO_COMPLETION_MODIFY_STATE` (nothing is
+/// posted).
 ///
 /// # Win32
 ///
@@ -261,7 +279,11 @@ pub extern "C" fn PostQueuedCompletionStatus(
     lpOverlapped: LPOVERLAPPED,
 ) -> BOOL {
     call(FALSE, || {
-        let port = handle::real_object(CompletionPort)?.into_port()?;
+        let port = handle::real_with_access(
+            CompletionPort,
+            IO_COMPLETION_MODIFY_STATE,
+            Object::into_port,
+        )?;
         let packet = CompletionPacket::new(
             dwCompletionKey,
             lpOverlapped.expose_provenance(),

@@ -2,7 +2,7 @@
 
 use alertable::Semaphore;
 
-use crate::consts::{ERROR_INVALID_PARAMETER, TRUE};
+use crate::consts::{ERROR_INVALID_PARAMETER, SEMAPHORE_MODIFY_STATE, TRUE};
 use crate::error::{Error, Result};
 use crate::ffi::call;
 use crate::handle::{self, Object};
@@ -100,7 +100,8 @@ pub unsafe extern "C" fn CreateSemaphoreW(
 /// - `ERROR_TOO_MANY_POSTS` (298): the count would exceed the maximum; it is unchanged
 ///   (F64, F65);
 /// - `ERROR_INVALID_PARAMETER` (87): `lReleaseCount` is below 1;
-/// - `ERROR_INVALID_HANDLE` (6): `hSemaphore` is not a semaphore.
+/// - `ERROR_INVALID_HANDLE` (6): `hSemaphore` is not a semaphore;
+/// - `ERROR_ACCESS_DENIED` (5): the handle lacks `SEMAPHORE_MODIFY_STATE`.
 ///
 /// # Win32
 ///
@@ -112,7 +113,8 @@ pub unsafe extern "C" fn ReleaseSemaphore(
     lpPreviousCount: LPLONG,
 ) -> BOOL {
     call(0, || {
-        let semaphore = handle::object(hSemaphore)?.into_semaphore()?;
+        let semaphore =
+            handle::with_access(hSemaphore, SEMAPHORE_MODIFY_STATE, Object::into_semaphore)?;
         let n = u32::try_from(lReleaseCount).map_err(|_| Error(ERROR_INVALID_PARAMETER))?;
         let previous = semaphore.release(n).map_err(|e| Error(e.win32_error()))?;
         if !lpPreviousCount.is_null() {

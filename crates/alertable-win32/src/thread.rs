@@ -60,7 +60,8 @@ use alertable::{PreparedThread, ResumeError, ThreadHandle};
 use crate::callback::{self, ExitRequest};
 use crate::consts::{
     CREATE_SUSPENDED, ERROR_ACCESS_DENIED, ERROR_INVALID_PARAMETER, ERROR_NOT_ENOUGH_MEMORY,
-    ERROR_NOT_SUPPORTED, ERROR_SIGNAL_REFUSED, FALSE, STILL_ACTIVE, TRUE,
+    ERROR_NOT_SUPPORTED, ERROR_SIGNAL_REFUSED, FALSE, STILL_ACTIVE,
+    THREAD_QUERY_LIMITED_INFORMATION, THREAD_SUSPEND_RESUME, TRUE,
 };
 use crate::error::Error;
 use crate::ffi::call;
@@ -385,7 +386,9 @@ pub unsafe extern "C-unwind" fn ExitThread(dwExitCode: DWORD) -> ! {
 ///
 /// # Errors
 ///
-/// `(DWORD)-1` with `ERROR_INVALID_HANDLE` (6) for a handle that is not a thread.
+/// `(DWORD)-1` with `ERROR_INVALID_HANDLE` (6) for a handle that is not a thread, or
+/// `ERROR_ACCESS_DENIED` (5) for one without `THREAD_SUSPEND_RESUME` (the count is
+/// unchanged).
 ///
 /// # Win32
 ///
@@ -393,7 +396,7 @@ pub unsafe extern "C-unwind" fn ExitThread(dwExitCode: DWORD) -> ! {
 #[unsafe(no_mangle)]
 pub extern "C" fn ResumeThread(hThread: HANDLE) -> DWORD {
     call(DWORD::MAX, || {
-        let thread = handle::object(hThread)?.into_thread()?;
+        let thread = handle::with_access(hThread, THREAD_SUSPEND_RESUME, Object::into_thread)?;
         thread.handle().resume().map_err(resume_error)
     })
 }
@@ -411,7 +414,9 @@ pub extern "C" fn ResumeThread(hThread: HANDLE) -> DWORD {
 /// - `ERROR_NOT_SUPPORTED` (50): the thread is running (Windows would suspend it);
 /// - `ERROR_ACCESS_DENIED` (5): the thread has exited (C37);
 /// - `ERROR_SIGNAL_REFUSED` (156): the count is already 127;
-/// - `ERROR_INVALID_HANDLE` (6): the handle is not a thread.
+/// - `ERROR_INVALID_HANDLE` (6): the handle is not a thread;
+/// - `ERROR_ACCESS_DENIED` (5): the handle lacks `THREAD_SUSPEND_RESUME` (the count is
+///   unchanged).
 ///
 /// # Win32
 ///
@@ -419,7 +424,7 @@ pub extern "C" fn ResumeThread(hThread: HANDLE) -> DWORD {
 #[unsafe(no_mangle)]
 pub extern "C" fn SuspendThread(hThread: HANDLE) -> DWORD {
     call(DWORD::MAX, || {
-        let thread = handle::object(hThread)?.into_thread()?;
+        let thread = handle::with_access(hThread, THREAD_SUSPEND_RESUME, Object::into_thread)?;
         thread.handle().suspend().map_err(resume_error)
     })
 }
@@ -456,13 +461,21 @@ pub extern "C" fn GetCurrentThreadId() -> DWORD {
 
 /// Opens a new handle to the thread with id `dwThreadId`: a thread made by `CreateThread`,
 /// or any other thread that has used a thread function of this library — while it runs, or
-/// after it exited while a handle to it is still open (as on Windows). The access mask and
-/// inheritance flag are accepted and ignored.
+/// after it exited while a handle to it is still open (as on Windows). The handle is granted
+/// `dwDesiredAccess`, generic rights mapped as Windows maps them for a thread
+/// (`GENERIC_EXECUTE`: `SYNCHRONIZE`, `THREAD_QUERY_LIMITED_INFORMATION`, …;
+/// `GENERIC_WRITE`: `THREAD_SET_CONTEXT`, `THREAD_SUSPEND_RESUME`, …), `MAXIMUM_ALLOWED` as
+/// every right (`handle.rs`, R2). The inheritance flag is accepted and ignored.
 ///
 /// # Errors
 ///
-/// `NULL` with `ERROR_INVALID_PARAMETER` (87) if no such thread is known (as Windows
-/// reports an unknown thread id), or `ERROR_NO_SYSTEM_RESOURCES` (1450).
+/// `NULL` with:
+/// - `ERROR_INVALID_PARAMETER` (87): no such thread is known (as Windows reports an unknown
+///   thread id);
+/// - `ERROR_ACCESS_DENIED` (5): a `dwDesiredAccess` bit that is no thread right;
+/// - `ERROR_PRIVILEGE_NOT_HELD` (1314): `dwDesiredAccess` asks for
+///   `ACCESS_SYSTEM_SECURITY`;
+/// - `ERROR_NO_SYSTEM_RESOURCES` (1450).
 ///
 /// # Win32
 ///
@@ -473,10 +486,12 @@ pub extern "C" fn OpenThread(
     bInheritHandle: BOOL,
     dwThreadId: DWORD,
 ) -> HANDLE {
-    let _ = (dwDesiredAccess, bInheritHandle);
+    let _ = bInheritHandle;
     call(core::ptr::null_mut(), || {
-        let object = thread_by_id(dwThreadId).ok_or(Error(ERROR_INVALID_PARAMETER))?;
-        handle::insert(Entry::new(Object::Thread(object))).map_err(|(error, _entry)| error)
+        let object =
+            Object::Thread(thread_by_id(dwThreadId).ok_or(Error(ERROR_INVALID_PARAMETER))?);
+        let access = handle::grant(&object, dwDesiredAccess)?;
+        handle::insert(Entry::new(object).granted(access)).map_err(|(error, _entry)| error)
     })
 }
 
@@ -490,8 +505,9 @@ pub extern "C" fn OpenThread(
 ///
 /// # Errors
 ///
-/// `FALSE` with `ERROR_INVALID_HANDLE` (6) for a handle that is not a thread, or
-/// `ERROR_NOACCESS` (998) for a `NULL` `lpExitCode`.
+/// `FALSE` with `ERROR_INVALID_HANDLE` (6) for a handle that is not a thread,
+/// `ERROR_ACCESS_DENIED` (5) for one with neither `THREAD_QUERY_INFORMATION` nor
+/// `THREAD_QUERY_LIMITED_INFORMATION`, or `ERROR_NOACCESS` (998) for a `NULL` `lpExitCode`.
 ///
 /// # Win32
 ///
@@ -499,7 +515,12 @@ pub extern "C" fn OpenThread(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn GetExitCodeThread(hThread: HANDLE, lpExitCode: LPDWORD) -> BOOL {
     call(FALSE, || {
-        let thread = handle::object(hThread)?.into_thread()?;
+        // THREAD_QUERY_INFORMATION brings the limited right with it (R2).
+        let thread = handle::with_access(
+            hThread,
+            THREAD_QUERY_LIMITED_INFORMATION,
+            Object::into_thread,
+        )?;
         let out = handle::required(lpExitCode)?.cast_mut();
         // SAFETY: non-NULL (checked), and the caller guarantees it is writable.
         unsafe { out.write(thread.exit_code()) };

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use alertable::{DueTime, TimerReset, WaitableTimer};
 
 use crate::callback;
-use crate::consts::{ERROR_INVALID_PARAMETER, ERROR_NOT_SUPPORTED, TRUE};
+use crate::consts::{ERROR_INVALID_PARAMETER, ERROR_NOT_SUPPORTED, TIMER_MODIFY_STATE, TRUE};
 use crate::error::{Error, Result, set_last_error};
 use crate::ffi::call;
 use crate::handle::{self, Object};
@@ -114,7 +114,7 @@ unsafe fn set(
     routine: PTIMERAPCROUTINE,
     argument: LPVOID,
 ) -> Result<()> {
-    let timer = handle::object(timer)?.into_timer()?;
+    let timer = handle::with_access(timer, TIMER_MODIFY_STATE, Object::into_timer)?;
     let due = handle::required(due)?;
     // SAFETY: non-NULL (checked) and readable per the caller; every bit pattern of the
     // union is a valid `QuadPart`.
@@ -170,6 +170,7 @@ unsafe fn set(
 ///
 /// `FALSE` with:
 /// - `ERROR_INVALID_HANDLE` (6): `hTimer` is not a timer;
+/// - `ERROR_ACCESS_DENIED` (5): the handle lacks `TIMER_MODIFY_STATE`;
 /// - `ERROR_INVALID_PARAMETER` (87): a negative `lPeriod`;
 /// - `ERROR_NOACCESS` (998): `lpDueTime` is `NULL`.
 ///
@@ -248,7 +249,8 @@ pub unsafe extern "C" fn SetWaitableTimerEx(
 ///
 /// # Errors
 ///
-/// `FALSE` with `ERROR_INVALID_HANDLE` (6) if `hTimer` is not a timer.
+/// `FALSE` with `ERROR_INVALID_HANDLE` (6) if `hTimer` is not a timer, or
+/// `ERROR_ACCESS_DENIED` (5) if the handle lacks `TIMER_MODIFY_STATE`.
 ///
 /// # Win32
 ///
@@ -256,7 +258,7 @@ pub unsafe extern "C" fn SetWaitableTimerEx(
 #[unsafe(no_mangle)]
 pub extern "C" fn CancelWaitableTimer(hTimer: HANDLE) -> BOOL {
     call(0, || {
-        handle::object(hTimer)?.into_timer()?.cancel();
+        handle::with_access(hTimer, TIMER_MODIFY_STATE, Object::into_timer)?.cancel();
         Ok(TRUE)
     })
 }

@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use alertable::{Alertable, SleepStatus, WaitError, Waitable};
 
-use crate::consts::{ERROR_INVALID_PARAMETER, INFINITE, MAXIMUM_WAIT_OBJECTS, WAIT_FAILED};
+use crate::consts::{
+    ERROR_INVALID_PARAMETER, INFINITE, MAXIMUM_WAIT_OBJECTS, SYNCHRONIZE, WAIT_FAILED,
+};
 use crate::error::{Error, Result};
 use crate::ffi::{call, call_alertable};
 use crate::handle;
@@ -74,7 +76,7 @@ pub extern "C-unwind" fn SleepEx(dwMilliseconds: DWORD, bAlertable: BOOL) -> DWO
 }
 
 fn wait_single(handle: HANDLE, ms: DWORD, alertable_flag: BOOL) -> Result<DWORD> {
-    let object = handle::object(handle)?;
+    let object = handle::with_access(handle, SYNCHRONIZE, Ok)?;
     let status = alertable::wait_one(object.waitable(), timeout(ms), alertable(alertable_flag))
         .map_err(wait_error)?;
     Ok(status.as_win32())
@@ -90,7 +92,8 @@ fn wait_single(handle: HANDLE, ms: DWORD, alertable_flag: BOOL) -> Result<DWORD>
 ///
 /// # Errors
 ///
-/// `WAIT_FAILED` with `ERROR_INVALID_HANDLE` (6) for an invalid or closed handle (D42).
+/// `WAIT_FAILED` with `ERROR_INVALID_HANDLE` (6) for an invalid or closed handle (D42), or
+/// `ERROR_ACCESS_DENIED` (5) for a handle without `SYNCHRONIZE` (D53).
 ///
 /// # Win32
 ///
@@ -141,7 +144,7 @@ unsafe fn wait_multiple(
     // SAFETY: non-NULL (checked), `count` ≤ 64, and the caller guarantees `count` readable
     // handles.
     let handles = unsafe { core::slice::from_raw_parts(handles, count as usize) };
-    let objects = handle::real_objects(handles)?;
+    let objects = handle::real_objects_with(handles, SYNCHRONIZE)?;
     let waitables: Vec<&dyn Waitable> = objects.iter().map(handle::Object::waitable).collect();
     let status = if wait_all != 0 {
         alertable::wait_all(&waitables, timeout(ms), alertable(alertable_flag))
@@ -171,6 +174,7 @@ unsafe fn wait_multiple(
 /// - `ERROR_INVALID_PARAMETER` (87): `nCount` is 0 or above 64 (D46), or an object
 ///   appears twice in a wait-all (D50);
 /// - `ERROR_INVALID_HANDLE` (6): a handle is invalid, closed, or a pseudo-handle (D47);
+/// - `ERROR_ACCESS_DENIED` (5): a handle lacks `SYNCHRONIZE` (D53); nothing is acquired;
 /// - `ERROR_NOACCESS` (998): `lpHandles` is `NULL`.
 ///
 /// # Win32
@@ -228,6 +232,9 @@ pub unsafe extern "C-unwind" fn WaitForMultipleObjectsEx(
 /// `WAIT_FAILED` with:
 /// - `ERROR_INVALID_HANDLE` (6): either handle is invalid, or the object to signal is not
 ///   an event, semaphore or mutex (I85, I90);
+/// - `ERROR_ACCESS_DENIED` (5): the handle to signal lacks `EVENT_MODIFY_STATE` (an event)
+///   or `SEMAPHORE_MODIFY_STATE` (a semaphore) — a mutex needs no right (G69) — or the
+///   handle to wait on lacks `SYNCHRONIZE` (D53); nothing is signaled;
 /// - `ERROR_TOO_MANY_POSTS` (298): the semaphore is at its maximum (I89);
 /// - `ERROR_NOT_OWNER` (288): the caller does not own the mutex.
 ///
@@ -242,8 +249,7 @@ pub extern "C-unwind" fn SignalObjectAndWait(
     bAlertable: BOOL,
 ) -> DWORD {
     call_alertable(WAIT_FAILED, || {
-        let signal = handle::object(hObjectToSignal)?;
-        let wait = handle::object(hObjectToWaitOn)?;
+        let (signal, wait) = handle::signal_and_wait_objects(hObjectToSignal, hObjectToWaitOn)?;
         let status = alertable::signal_and_wait(
             signal.signal()?,
             wait.waitable(),

@@ -241,7 +241,20 @@ fn name_w(rng: &mut Rng) -> (Vec<WCHAR>, bool) {
 }
 
 const CREATED: &[DWORD] = &[ERROR_SUCCESS, ERROR_ALREADY_EXISTS];
-const ON_WAIT: &[DWORD] = &[ERROR_INVALID_HANDLE];
+const ON_WAIT: &[DWORD] = &[ERROR_INVALID_HANDLE, ERROR_ACCESS_DENIED];
+
+/// An access mask to ask for: mostly every right, sometimes a few or none, now and then
+/// anything (bits that are no right, `ACCESS_SYSTEM_SECURITY`).
+fn access(rng: &mut Rng) -> DWORD {
+    match rng.below(8) {
+        0 => 0,
+        1 => SYNCHRONIZE,
+        2 => GENERIC_READ | GENERIC_WRITE,
+        3 => rng.next() as DWORD,
+        4 => MAXIMUM_ALLOWED,
+        _ => GENERIC_ALL,
+    }
+}
 
 /// One random call of function number `op`; returns its name and outcome.
 #[allow(clippy::too_many_lines)] // one arm per exported function
@@ -290,14 +303,22 @@ fn call(op: u64, rng: &mut Rng, pool: &mut Pool, tmp: &[u8]) -> (&'static str, O
                     h,
                     GetCurrentProcess(),
                     target,
-                    0,
+                    access(rng),
                     0,
                     rng.below(4) as DWORD,
                 );
                 pool.add(out);
                 (
                     "DuplicateHandle",
-                    failed_if(ok != 0, &[ERROR_INVALID_HANDLE, ERROR_NO_SYSTEM_RESOURCES]),
+                    failed_if(
+                        ok != 0,
+                        &[
+                            ERROR_INVALID_HANDLE,
+                            ERROR_ACCESS_DENIED,
+                            ERROR_PRIVILEGE_NOT_HELD,
+                            ERROR_NO_SYSTEM_RESOURCES,
+                        ],
+                    ),
                 )
             }
             2 => {
@@ -336,7 +357,10 @@ fn call(op: u64, rng: &mut Rng, pool: &mut Pool, tmp: &[u8]) -> (&'static str, O
             }
             3 => (
                 "ResumeThread",
-                failed_if(ResumeThread(h) != DWORD::MAX, &[ERROR_INVALID_HANDLE]),
+                failed_if(
+                    ResumeThread(h) != DWORD::MAX,
+                    &[ERROR_INVALID_HANDLE, ERROR_ACCESS_DENIED],
+                ),
             ),
             4 => {
                 let r = SuspendThread(h);
@@ -364,13 +388,18 @@ fn call(op: u64, rng: &mut Rng, pool: &mut Pool, tmp: &[u8]) -> (&'static str, O
                 } else {
                     rng.next() as DWORD
                 };
-                let t = OpenThread(THREAD_ALL_ACCESS, 0, id);
+                let t = OpenThread(access(rng), 0, id);
                 pool.add(t);
                 (
                     "OpenThread",
                     failed_if(
                         !t.is_null(),
-                        &[ERROR_INVALID_PARAMETER, ERROR_NO_SYSTEM_RESOURCES],
+                        &[
+                            ERROR_INVALID_PARAMETER,
+                            ERROR_ACCESS_DENIED,
+                            ERROR_PRIVILEGE_NOT_HELD,
+                            ERROR_NO_SYSTEM_RESOURCES,
+                        ],
                     ),
                 )
             }
@@ -385,7 +414,7 @@ fn call(op: u64, rng: &mut Rng, pool: &mut Pool, tmp: &[u8]) -> (&'static str, O
                     "GetExitCodeThread",
                     failed_if(
                         GetExitCodeThread(h, out) != 0,
-                        &[ERROR_INVALID_HANDLE, ERROR_NOACCESS],
+                        &[ERROR_INVALID_HANDLE, ERROR_ACCESS_DENIED, ERROR_NOACCESS],
                     ),
                 )
             }
@@ -395,7 +424,10 @@ fn call(op: u64, rng: &mut Rng, pool: &mut Pool, tmp: &[u8]) -> (&'static str, O
                 let r = QueueUserAPC(f, h, rng.next() as usize);
                 (
                     "QueueUserAPC",
-                    failed_if(r != 0, &[ERROR_INVALID_HANDLE, ERROR_GEN_FAILURE]),
+                    failed_if(
+                        r != 0,
+                        &[ERROR_INVALID_HANDLE, ERROR_ACCESS_DENIED, ERROR_GEN_FAILURE],
+                    ),
                 )
             }
             11 => {
@@ -432,6 +464,7 @@ fn call(op: u64, rng: &mut Rng, pool: &mut Pool, tmp: &[u8]) -> (&'static str, O
                 let errors: &'static [DWORD] = &[
                     ERROR_INVALID_PARAMETER,
                     ERROR_INVALID_HANDLE,
+                    ERROR_ACCESS_DENIED,
                     ERROR_NOACCESS,
                 ];
                 if op == 15 {
@@ -453,7 +486,12 @@ fn call(op: u64, rng: &mut Rng, pool: &mut Pool, tmp: &[u8]) -> (&'static str, O
                     "SignalObjectAndWait",
                     wait(
                         r,
-                        &[ERROR_INVALID_HANDLE, ERROR_TOO_MANY_POSTS, ERROR_NOT_OWNER],
+                        &[
+                            ERROR_INVALID_HANDLE,
+                            ERROR_ACCESS_DENIED,
+                            ERROR_TOO_MANY_POSTS,
+                            ERROR_NOT_OWNER,
+                        ],
                     ),
                 )
             }
@@ -496,15 +534,24 @@ fn call(op: u64, rng: &mut Rng, pool: &mut Pool, tmp: &[u8]) -> (&'static str, O
             }
             20 => (
                 "SetEvent",
-                failed_if(SetEvent(h) != 0, &[ERROR_INVALID_HANDLE]),
+                failed_if(
+                    SetEvent(h) != 0,
+                    &[ERROR_INVALID_HANDLE, ERROR_ACCESS_DENIED],
+                ),
             ),
             21 => (
                 "ResetEvent",
-                failed_if(ResetEvent(h) != 0, &[ERROR_INVALID_HANDLE]),
+                failed_if(
+                    ResetEvent(h) != 0,
+                    &[ERROR_INVALID_HANDLE, ERROR_ACCESS_DENIED],
+                ),
             ),
             22 => (
                 "PulseEvent",
-                failed_if(PulseEvent(h) != 0, &[ERROR_INVALID_HANDLE]),
+                failed_if(
+                    PulseEvent(h) != 0,
+                    &[ERROR_INVALID_HANDLE, ERROR_ACCESS_DENIED],
+                ),
             ),
             23 | 24 => {
                 let (initial, maximum) = (rng.int(), rng.int());
@@ -561,6 +608,7 @@ fn call(op: u64, rng: &mut Rng, pool: &mut Pool, tmp: &[u8]) -> (&'static str, O
                             ERROR_TOO_MANY_POSTS,
                             ERROR_INVALID_PARAMETER,
                             ERROR_INVALID_HANDLE,
+                            ERROR_ACCESS_DENIED,
                         ],
                     ),
                 )
@@ -660,6 +708,7 @@ fn call(op: u64, rng: &mut Rng, pool: &mut Pool, tmp: &[u8]) -> (&'static str, O
                 };
                 let errors: &'static [DWORD] = &[
                     ERROR_INVALID_HANDLE,
+                    ERROR_ACCESS_DENIED,
                     ERROR_INVALID_PARAMETER,
                     ERROR_NOACCESS,
                 ];
@@ -687,7 +736,10 @@ fn call(op: u64, rng: &mut Rng, pool: &mut Pool, tmp: &[u8]) -> (&'static str, O
             }
             33 => (
                 "CancelWaitableTimer",
-                failed_if(CancelWaitableTimer(h) != 0, &[ERROR_INVALID_HANDLE]),
+                failed_if(
+                    CancelWaitableTimer(h) != 0,
+                    &[ERROR_INVALID_HANDLE, ERROR_ACCESS_DENIED],
+                ),
             ),
             34 => {
                 let code = rng.next() as DWORD;
@@ -1015,15 +1067,25 @@ fn call_io(op: u64, rng: &mut Rng, pool: &mut Pool, tmp: &[u8]) -> (&'static str
                     _ => WriteFileEx(h, buffer.cast_const().cast(), len, ov, routine),
                 };
                 let name = ["ReadFile", "WriteFile", "ReadFileEx", "WriteFileEx"][op as usize - 51];
-                let errors: &'static [DWORD] = &[
-                    ERROR_IO_PENDING,
-                    ERROR_INVALID_HANDLE,
-                    ERROR_INVALID_PARAMETER,
-                    ERROR_ACCESS_DENIED,
-                    ERROR_HANDLE_EOF,
-                    ERROR_NOACCESS,
-                    ERROR_DISK_FULL,
-                ];
+                let errors: &'static [DWORD] = if op == 51 || op == 53 {
+                    &[
+                        ERROR_IO_PENDING,
+                        ERROR_INVALID_HANDLE,
+                        ERROR_INVALID_PARAMETER,
+                        ERROR_ACCESS_DENIED,
+                        ERROR_HANDLE_EOF,
+                        ERROR_NOACCESS,
+                    ]
+                } else {
+                    &[
+                        ERROR_IO_PENDING,
+                        ERROR_INVALID_HANDLE,
+                        ERROR_INVALID_PARAMETER,
+                        ERROR_ACCESS_DENIED,
+                        ERROR_INVALID_USER_BUFFER,
+                        ERROR_DISK_FULL,
+                    ]
+                };
                 (name, failed_if(ok != 0, errors))
             }
             55 | 56 => {
@@ -1096,6 +1158,7 @@ fn call_io(op: u64, rng: &mut Rng, pool: &mut Pool, tmp: &[u8]) -> (&'static str
                         !p.is_null(),
                         &[
                             ERROR_INVALID_HANDLE,
+                            ERROR_ACCESS_DENIED,
                             ERROR_INVALID_PARAMETER,
                             ERROR_NO_SYSTEM_RESOURCES,
                         ],
@@ -1157,7 +1220,7 @@ fn call_io(op: u64, rng: &mut Rng, pool: &mut Pool, tmp: &[u8]) -> (&'static str
                     failed_if(
                         PostQueuedCompletionStatus(h, rng.next() as DWORD, rng.next() as usize, ov)
                             != 0,
-                        &[ERROR_INVALID_HANDLE],
+                        &[ERROR_INVALID_HANDLE, ERROR_ACCESS_DENIED],
                     ),
                 )
             }
@@ -1282,6 +1345,7 @@ fn call_io(op: u64, rng: &mut Rng, pool: &mut Pool, tmp: &[u8]) -> (&'static str
                 let errors: &'static [DWORD] = &[
                     ERROR_INVALID_PARAMETER,
                     ERROR_INVALID_HANDLE,
+                    ERROR_ACCESS_DENIED,
                     ERROR_NOACCESS,
                 ];
                 let r = if op == 70 {

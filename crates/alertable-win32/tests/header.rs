@@ -844,7 +844,7 @@ fn sdk_spellings_work_in_unicode_and_cxx_builds() {
             .arg("-L")
             .arg(&lib)
             .arg("-lalertable_win32")
-            .arg(format!("-Wl,-rpath,{}", lib.display()))
+            .args(common::rpath_to(&lib))
             .arg("-o")
             .arg(&exe);
         compile(cc, &format!("sdk_headers.c ({name})"));

@@ -72,10 +72,23 @@ pub(crate) fn build_program(source: &Path, exe: &Path, extra: &[&str]) {
         .arg("-L")
         .arg(&lib)
         .arg("-lalertable_win32")
-        .arg(format!("-Wl,-rpath,{}", lib.display()))
+        .args(rpath_to(&lib))
         .arg("-o")
         .arg(exe);
     compile(cc, &source.display().to_string());
+}
+
+/// The linker flags that make a program load the library from `lib` and from nowhere else.
+///
+/// An `RPATH`, not the `RUNPATH` that `-rpath` gives by default: `cargo test` runs tests
+/// with an `LD_LIBRARY_PATH` that also names `target/debug`, where an older
+/// `libalertable_win32.so` from a `cargo build` may lie, and a `RUNPATH` yields to
+/// `LD_LIBRARY_PATH` while an `RPATH` does not.
+pub(crate) fn rpath_to(lib: &Path) -> [String; 2] {
+    [
+        "-Wl,--disable-new-dtags".to_owned(),
+        format!("-Wl,-rpath,{}", lib.display()),
+    ]
 }
 
 /// Runs a built program and returns its output.
