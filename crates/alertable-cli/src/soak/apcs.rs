@@ -169,7 +169,7 @@ pub(super) fn run(soak: &Arc<Soak>) {
         })
         .collect();
     for thread in producer_threads {
-        super::join(soak, WORKLOAD, "a producer", thread);
+        super::join_worker(soak, WORKLOAD, "a producer", thread);
     }
 
     // Wake the consumers until each has caught up and left.

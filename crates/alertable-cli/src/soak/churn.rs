@@ -2,7 +2,9 @@
 //!
 //! Over and over, a thread starts (sometimes suspended, with APCs queued before it runs),
 //! issues a read on an empty pipe and a few reads of the soak's file in random completion
-//! styles, and blocks non-alertably while the coordinator queues APCs to it — before or
+//! styles (now and then from inside an APC it runs, or after the file's pages were evicted
+//! from the page cache, so that the reads are still in flight when it exits), and blocks
+//! non-alertably while the coordinator queues APCs to it — before or
 //! while it exits. Then the coordinator checks what the specification promises:
 //!
 //! - APCs queued before a suspended thread starts run before its entry point (C34);
@@ -15,9 +17,9 @@
 //! - a cancelled pipe read consumed nothing: bytes written afterwards are all read back.
 
 use std::io::Write;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use alertable::{Alertable, Event, EventReset, WaitStatus};
@@ -44,6 +46,7 @@ impl Drop for MustNotRun {
 }
 
 /// What the exiting thread issued, sent to the coordinator before it blocks.
+#[derive(Default)]
 struct Issued {
     pipe: Option<(Operation, Option<Event>)>,
     /// Poll and event reads of the file: (offset, len, operation, event).
@@ -63,6 +66,7 @@ struct Counters {
     pipe_aborted: Counter,
     file_reads: Counter,
     routines_dropped: Counter,
+    evictions: Counter,
 }
 
 pub(super) fn run(soak: &Arc<Soak>) {
@@ -82,6 +86,7 @@ pub(super) fn run(soak: &Arc<Soak>) {
         pipe_aborted: soak.counter(WORKLOAD, "pipe reads aborted"),
         file_reads: soak.counter(WORKLOAD, "file reads"),
         routines_dropped: soak.counter(WORKLOAD, "routines dropped"),
+        evictions: soak.counter(WORKLOAD, "cache evictions"),
     };
     // Two coordinators, so that threads also exit while others start.
     let other = {
@@ -91,7 +96,7 @@ pub(super) fn run(soak: &Arc<Soak>) {
         })
     };
     coordinate(soak, &file, &counters, 1);
-    super::join(soak, WORKLOAD, "a churn coordinator", other);
+    super::join_worker(soak, WORKLOAD, "a churn coordinator", other);
 }
 
 /// One coordinator: threads live and die, one after the other, until the soak stops. Each
@@ -150,6 +155,11 @@ fn once(
     };
     let suspended = early > 0;
     let seed = rng.next_u64();
+    if rng.percent(30) {
+        // The thread's reads then wait for the disk, and are in flight when it exits.
+        file.evict(plain, rng);
+        counters.evictions.inc();
+    }
 
     let thread = {
         let (soak, file, plain, bound, pipe, go, dropped, early_ran) = (
@@ -345,38 +355,22 @@ fn once(
     }
 }
 
-/// Runs on the thread that is about to exit: a pending pipe read, and a few file reads.
+/// Runs on the thread that is about to exit: a pending pipe read, and a few file reads —
+/// sometimes issued from inside an APC the thread runs, so that they start when its drain
+/// ends, just before the thread exits.
 fn issue(
     soak: &Arc<Soak>,
-    file: &SoakFile,
+    file: &Arc<SoakFile>,
     plain: &AsyncFile,
     bound: &AsyncFile,
     pipe: &AsyncFile,
     dropped: &Arc<AtomicU64>,
     rng: &mut Rng,
 ) -> Issued {
-    let mut issued = Issued {
-        pipe: None,
-        reads: Vec::new(),
-        port_reads: Vec::new(),
-        routines: 0,
-    };
-    let routine = |soak: &Arc<Soak>, what: &'static str| {
-        let guard = MustNotRun {
-            dropped: Arc::clone(dropped),
-        };
-        let soak = Arc::clone(soak);
-        move |result: Result<usize, IoError>, _: Vec<u8>| {
-            let _ = &guard;
-            soak.violation(
-                WORKLOAD,
-                format_args!(
-                    "the routine of a {what} ran ({result:?}), though its thread never waited \
-                     alertably and exited (K121)"
-                ),
-            );
-        }
-    };
+    let mut issued = Issued::default();
+    // Set while the thread runs its APCs: a routine of a read issued inside one may run in
+    // the same drain (B24) — not after.
+    let draining = Arc::new(AtomicBool::new(false));
     let len = rng.between(1, 4096) as usize;
     match rng.below(3) {
         0 => match pipe.read(0, vec![0; len]) {
@@ -390,11 +384,109 @@ fn issue(
                 Err(e) => soak.violation(WORKLOAD, format_args!("a pipe read was refused: {e}")),
             }
         }
-        _ => match pipe.read_ex(0, vec![0; len], routine(soak, "pipe read")) {
+        _ => match pipe.read_ex(
+            0,
+            vec![0; len],
+            never_run(soak, dropped, &draining, "pipe read"),
+        ) {
             Ok(_) => issued.routines += 1,
             Err(e) => soak.violation(WORKLOAD, format_args!("a pipe read_ex was refused: {e}")),
         },
     }
+    if !rng.percent(30) {
+        issue_file_reads(
+            soak,
+            file,
+            plain,
+            bound,
+            dropped,
+            &draining,
+            rng,
+            &mut issued,
+        );
+        return issued;
+    }
+    let shared = Arc::new(Mutex::new(Issued::default()));
+    let queued = {
+        let (soak, file, plain, bound, dropped, draining, shared) = (
+            Arc::clone(soak),
+            Arc::clone(file),
+            plain.clone(),
+            bound.clone(),
+            Arc::clone(dropped),
+            Arc::clone(&draining),
+            Arc::clone(&shared),
+        );
+        let mut rng = Rng::new(rng.next_u64(), 2);
+        alertable::current().queue_apc(move || {
+            let mut issued = shared.lock().unwrap_or_else(PoisonError::into_inner);
+            issue_file_reads(
+                &soak,
+                &file,
+                &plain,
+                &bound,
+                &dropped,
+                &draining,
+                &mut rng,
+                &mut issued,
+            );
+        })
+    };
+    draining.store(true, Ordering::Relaxed);
+    let ran = alertable::test_alert();
+    draining.store(false, Ordering::Relaxed);
+    if queued.is_err() || !ran {
+        soak.violation(
+            WORKLOAD,
+            "an APC the thread queued to itself did not run in test_alert (A3)",
+        );
+    }
+    let from_apc = std::mem::take(&mut *shared.lock().unwrap_or_else(PoisonError::into_inner));
+    issued.reads.extend(from_apc.reads);
+    issued.port_reads.extend(from_apc.port_reads);
+    issued.routines += from_apc.routines;
+    issued
+}
+
+/// A completion routine that must never run — its thread exits without waiting alertably —
+/// except in the drain that issued it, while `draining` is set; its drop is counted.
+fn never_run(
+    soak: &Arc<Soak>,
+    dropped: &Arc<AtomicU64>,
+    draining: &Arc<AtomicBool>,
+    what: &'static str,
+) -> impl FnOnce(Result<usize, IoError>, Vec<u8>) + Send + 'static {
+    let guard = MustNotRun {
+        dropped: Arc::clone(dropped),
+    };
+    let (soak, draining) = (Arc::clone(soak), Arc::clone(draining));
+    move |result: Result<usize, IoError>, _: Vec<u8>| {
+        let _ = &guard;
+        if draining.load(Ordering::Relaxed) {
+            return;
+        }
+        soak.violation(
+            WORKLOAD,
+            format_args!(
+                "the routine of a {what} ran ({result:?}), though its thread never waited \
+                 alertably and exited (K121)"
+            ),
+        );
+    }
+}
+
+/// Up to four reads of the file in random completion styles, recorded in `issued`.
+#[allow(clippy::too_many_arguments)] // the thread's context, spelled out
+fn issue_file_reads(
+    soak: &Arc<Soak>,
+    file: &SoakFile,
+    plain: &AsyncFile,
+    bound: &AsyncFile,
+    dropped: &Arc<AtomicU64>,
+    draining: &Arc<AtomicBool>,
+    rng: &mut Rng,
+    issued: &mut Issued,
+) {
     for _ in 0..rng.below(5) {
         let (offset, len) = file.random_read(rng);
         let buffer = vec![0; len];
@@ -410,7 +502,11 @@ fn issue(
                     Err(e) => soak.violation(WORKLOAD, format_args!("a read was refused: {e}")),
                 }
             }
-            2 => match plain.read_ex(offset, buffer, routine(soak, "file read")) {
+            2 => match plain.read_ex(
+                offset,
+                buffer,
+                never_run(soak, dropped, draining, "file read"),
+            ) {
                 Ok(_) => issued.routines += 1,
                 Err(e) => soak.violation(WORKLOAD, format_args!("a read_ex was refused: {e}")),
             },
@@ -420,7 +516,6 @@ fn issue(
             },
         }
     }
-    issued
 }
 
 /// The pipe read of an exited thread ended aborted (unless it was a routine read, checked

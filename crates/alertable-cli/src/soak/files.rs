@@ -3,7 +3,8 @@
 //!
 //! Each reader thread issues batches of up to eight reads — poll ([`AsyncFile::read`]),
 //! event, completion routine (whose routine sometimes issues the next read of a chain, from
-//! inside the APC) and completion port — cancels some of them ([`Operation::cancel`], now
+//! inside the APC) and completion port — now and then after evicting part of the file from
+//! the page cache, so that reads wait for the disk — cancels some of them ([`Operation::cancel`], now
 //! and then [`AsyncFile::cancel_io`]) and collects every result. Each result must be one
 //! the documentation allows: the exact bytes (as many as the file has from the offset, up
 //! to the length asked for), [`IoError::EndOfFile`] at or past the end (J100, J101), or
@@ -13,6 +14,8 @@
 
 use std::collections::HashMap;
 use std::fs;
+use std::io::Write;
+use std::num::NonZeroU64;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -47,8 +50,24 @@ impl SoakFile {
         let size = rng.between(256 * 1024, 320 * 1024);
         let path = dir.join(format!("alertable-soak-{}-{name}", std::process::id()));
         let contents: Vec<u8> = (0..size).map(Self::byte).collect();
-        fs::write(&path, contents)?;
+        let mut file = fs::File::create(&path)?;
+        file.write_all(&contents)?;
+        // Written back, so that its pages are clean and can be evicted.
+        file.sync_all()?;
         Ok(Self { path, size })
+    }
+
+    /// Evicts a random window of the file (now and then all of it) from the page cache:
+    /// reads there then wait for the disk, and complete later, on the kernel's schedule,
+    /// rather than inside the call that issued them. Where eviction does nothing (a file
+    /// system in memory) nothing changes.
+    pub(super) fn evict(&self, file: &AsyncFile, rng: &mut Rng) {
+        let (offset, len) = if rng.percent(20) {
+            (0, None)
+        } else {
+            (rng.below(self.size), NonZeroU64::new(64 * 1024))
+        };
+        let _ = rustix::fs::fadvise(file, offset, len, rustix::fs::Advice::DontNeed);
     }
 
     /// The byte at `position`.
@@ -92,7 +111,9 @@ impl SoakFile {
                 }
                 let expected = (len as u64).min(self.size - offset) as usize;
                 if n != expected {
-                    return Some(format!("{what} returned {n} bytes, not {expected}"));
+                    return Some(format!(
+                        "{what} returned {n} bytes, not {expected}: a short read inside the file"
+                    ));
                 }
                 let Some(buffer) = buffer else {
                     return Some(format!("{what} succeeded but its buffer did not come back"));
@@ -123,6 +144,12 @@ impl SoakFile {
             Err(IoError::Aborted) => Some(format!(
                 "{what} was aborted (ERROR_OPERATION_ABORTED) but nobody cancelled it"
             )),
+            Err(IoError::Os(errno)) => Some(format!(
+                "{what} failed with errno {errno} ({}; Win32 error {}): not an error a read \
+                 of a regular file can document",
+                std::io::Error::from_raw_os_error(errno),
+                IoError::Os(errno).win32_error()
+            )),
             Err(error) => Some(format!(
                 "{what} failed with {error:?} (Win32 error {}): not an error a read of a \
                  regular file can document",
@@ -146,6 +173,7 @@ struct Counters {
     eof: Counter,
     aborted: Counter,
     cancels: Counter,
+    evictions: Counter,
     styles: [Counter; 4],
 }
 
@@ -269,6 +297,7 @@ pub(super) fn run(soak: &Arc<Soak>) {
         eof: soak.counter(WORKLOAD, "end of file"),
         aborted: soak.counter(WORKLOAD, "aborted"),
         cancels: soak.counter(WORKLOAD, "cancels"),
+        evictions: soak.counter(WORKLOAD, "cache evictions"),
         styles: [
             soak.counter(WORKLOAD, "by poll"),
             soak.counter(WORKLOAD, "by event"),
@@ -292,7 +321,7 @@ pub(super) fn run(soak: &Arc<Soak>) {
         })
         .collect();
     for reader in readers {
-        super::join(soak, WORKLOAD, "a reader", reader);
+        super::join_worker(soak, WORKLOAD, "a reader", reader);
     }
 }
 
@@ -333,6 +362,10 @@ fn read(chain: &Arc<Chain>, rng: &mut Rng) {
         return;
     }
     while soak.running() {
+        if rng.percent(10) {
+            chain.file.evict(&plain, rng);
+            chain.counters.evictions.inc();
+        }
         let mut batch = Vec::new();
         for _ in 0..rng.between(1, 8) {
             let style = match rng.below(4) {

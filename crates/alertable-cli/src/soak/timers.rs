@@ -20,6 +20,7 @@
 //! and exits, the timer fires afterwards, and the routine — which could only run on the
 //! dead thread — never runs (M145).
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
@@ -44,13 +45,15 @@ struct Slot {
     armed: AtomicU64,
     /// Armings up to this number are void: their routines must not start any more.
     void: AtomicU64,
-    /// What voided them, for the report.
-    voided_by: Mutex<&'static str>,
+    /// The latest voids, `(up to, by what)`, for the report.
+    voids: Mutex<VecDeque<(u64, &'static str)>>,
     /// Void by a cancel on another thread: the arming it voided, and the number of
     /// alertable waits the timer's thread had begun when the cancel had returned.
     void_outside: Mutex<(u64, u64)>,
     /// The alertable waits its timer thread has begun (shared by its slots).
     waits: Arc<AtomicU64>,
+    /// Counts the timers this slot has held: a drop replaces the timer.
+    instance: AtomicU64,
 }
 
 impl Slot {
@@ -60,9 +63,10 @@ impl Slot {
             timer: Mutex::new(new_timer(rng)),
             armed: AtomicU64::new(0),
             void: AtomicU64::new(0),
-            voided_by: Mutex::new(""),
+            voids: Mutex::new(VecDeque::new()),
             void_outside: Mutex::new((0, 0)),
             waits: Arc::clone(waits),
+            instance: AtomicU64::new(0),
         }
     }
 
@@ -72,11 +76,25 @@ impl Slot {
 
     /// Records, after `how` returned, that armings up to `upto` are void.
     fn void_upto(&self, upto: u64, how: &'static str) {
-        *self
-            .voided_by
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = how;
+        {
+            let mut voids = self.voids.lock().unwrap_or_else(PoisonError::into_inner);
+            if voids.back().is_none_or(|&(last, _)| upto > last) {
+                if voids.len() == 16 {
+                    voids.pop_front();
+                }
+                voids.push_back((upto, how));
+            }
+        }
         self.void.fetch_max(upto, Ordering::Release);
+    }
+
+    /// What voided arming `epoch`, as far as the recent history tells.
+    fn voided_by(&self, epoch: u64) -> &'static str {
+        let voids = self.voids.lock().unwrap_or_else(PoisonError::into_inner);
+        voids
+            .iter()
+            .find(|&&(upto, _)| upto >= epoch)
+            .map_or("an earlier void", |&(_, how)| how)
     }
 }
 
@@ -141,7 +159,7 @@ pub(super) fn run(soak: &Arc<Soak>) {
         }));
     }
     for thread in threads {
-        super::join(soak, WORKLOAD, "a timer thread", thread);
+        super::join_worker(soak, WORKLOAD, "a timer thread", thread);
     }
 }
 
@@ -203,6 +221,7 @@ fn set_and_wait(soak: &Arc<Soak>, slots: &[Arc<Slot>], counters: &Counters, rng:
                 let epoch = slot.armed.load(Ordering::Relaxed);
                 // The last handle: dropping it cancels the timer.
                 drop(std::mem::replace(&mut *timer, new_timer(rng)));
+                slot.instance.fetch_add(1, Ordering::Relaxed);
                 drop(timer);
                 slot.void_upto(epoch, "dropping the timer's last handle");
                 counters.drops.inc();
@@ -260,6 +279,7 @@ fn routine(
         counters.routines.clone(),
     );
     let armed_at = Instant::now();
+    let instance = slot.instance.load(Ordering::Relaxed);
     let mut runs = 0_u64;
     move |_fired: SystemTime| {
         let wait = slot.waits.load(Ordering::SeqCst);
@@ -281,16 +301,17 @@ fn routine(
         }
         let void = slot.void.load(Ordering::Acquire);
         if epoch <= void {
-            let how = *slot
-                .voided_by
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
+            let how = if slot.instance.load(Ordering::Relaxed) != instance {
+                "dropping the timer's last handle"
+            } else {
+                slot.voided_by(epoch)
+            };
             soak.violation(
                 WORKLOAD,
                 format_args!(
                     "{}: the routine of arming #{epoch} ran after it was voided (armings up \
-                     to #{void} void; last by {how}) — cancel, a new set and the last drop \
-                     drop the undelivered routine call (M142)",
+                     to #{void} void; this one by {how}, on the timer's thread) — cancel, a \
+                     new set and the last drop drop the undelivered routine call (M142)",
                     slot.name
                 ),
             );
