@@ -630,3 +630,72 @@ fn wait_event(event: &Event, alertable: Alertable) -> bool {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file of 1000 bytes that is never created: `verify` only needs its size.
+    fn file() -> SoakFile {
+        SoakFile {
+            path: PathBuf::from("/nonexistent/alertable-soak-verify"),
+            size: 1000,
+        }
+    }
+
+    fn bytes(offset: u64, n: usize) -> Vec<u8> {
+        (0..n as u64).map(|i| SoakFile::byte(offset + i)).collect()
+    }
+
+    #[test]
+    fn exact_data_and_documented_errors_pass() {
+        let f = file();
+        assert_eq!(
+            f.verify(10, 100, Ok(100), Some(&bytes(10, 100)), false),
+            None
+        );
+        // Cut at the end of the file.
+        assert_eq!(
+            f.verify(990, 100, Ok(10), Some(&bytes(990, 10)), false),
+            None
+        );
+        assert_eq!(
+            f.verify(1000, 5, Err(IoError::EndOfFile), None, false),
+            None
+        );
+        assert_eq!(
+            f.verify(5000, 5, Err(IoError::EndOfFile), None, false),
+            None
+        );
+        assert_eq!(f.verify(10, 5, Err(IoError::Aborted), None, true), None);
+    }
+
+    #[test]
+    fn anything_else_is_a_violation() {
+        let f = file();
+        let efault = f.verify(10, 100, Err(IoError::Os(14)), None, true).unwrap();
+        assert!(efault.contains("errno 14"), "{efault}");
+        let short = f
+            .verify(10, 100, Ok(50), Some(&bytes(10, 50)), false)
+            .unwrap();
+        assert!(short.contains("short read"), "{short}");
+        let mut wrong = bytes(10, 100);
+        wrong[42] ^= 1;
+        let differs = f.verify(10, 100, Ok(100), Some(&wrong), false).unwrap();
+        assert!(differs.contains("byte 42"), "{differs}");
+        assert!(
+            f.verify(10, 100, Ok(100), Some(&bytes(10, 99)), false)
+                .is_some()
+        );
+        assert!(f.verify(10, 100, Ok(100), None, false).is_some());
+        assert!(
+            f.verify(10, 5, Err(IoError::Aborted), None, false)
+                .is_some()
+        );
+        assert!(
+            f.verify(10, 5, Err(IoError::EndOfFile), None, false)
+                .is_some()
+        );
+        assert!(f.verify(1000, 5, Ok(0), Some(&[]), false).is_some());
+    }
+}
