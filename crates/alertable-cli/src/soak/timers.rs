@@ -113,6 +113,10 @@ struct Counters {
     cancels: Counter,
     drops: Counter,
     setters: Counter,
+    /// Routines of armings that a cancel on another thread voided, run in the alertable
+    /// wait during which that cancel returned: allowed (their call may have been taken
+    /// from the queue before the cancel), and counted.
+    overtaken: Counter,
 }
 
 pub(super) fn run(soak: &Arc<Soak>) {
@@ -122,6 +126,7 @@ pub(super) fn run(soak: &Arc<Soak>) {
         cancels: soak.counter(WORKLOAD, "cancels"),
         drops: soak.counter(WORKLOAD, "drops"),
         setters: soak.counter(WORKLOAD, "setters exited"),
+        overtaken: soak.counter(WORKLOAD, "routines already taken when a cancel returned"),
     };
     let mut rng = soak.rng(WORKLOAD, 0);
     let slots: Vec<Vec<Arc<Slot>>> = (0..THREADS)
@@ -273,10 +278,11 @@ fn routine(
     period: Option<Duration>,
     counters: &Counters,
 ) -> impl FnMut(SystemTime) + Send + 'static {
-    let (soak, slot, counter) = (
+    let (soak, slot, counter, overtaken) = (
         Arc::clone(soak),
         Arc::clone(slot),
         counters.routines.clone(),
+        counters.overtaken.clone(),
     );
     let armed_at = Instant::now();
     let instance = slot.instance.load(Ordering::Relaxed);
@@ -287,6 +293,9 @@ fn routine(
             .void_outside
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
+        if epoch <= outside && wait == outside_wait {
+            overtaken.inc();
+        }
         if epoch <= outside && wait > outside_wait {
             soak.violation(
                 WORKLOAD,
