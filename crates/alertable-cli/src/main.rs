@@ -1,11 +1,13 @@
-//! `alertable`: a live tour of the Win32 APC model as this library reproduces it, and the
-//! benchmarks that compare it with what people would use instead.
+//! `alertable`: a live tour of the Win32 APC model as this library reproduces it, the
+//! benchmarks that compare it with what people would use instead, and a long randomized
+//! soak that checks every invariant under load.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 mod bench;
+mod soak;
 mod tour;
 
 /// Windows user-mode APCs on Linux: see them work, and measure them.
@@ -22,11 +24,14 @@ enum Command {
     Tour(tour::TourArgs),
     /// Run the benchmarks and print ratios against the alternatives.
     Bench(bench::BenchArgs),
+    /// Run every workload at once, randomized, for minutes, checking every invariant.
+    Soak(soak::SoakArgs),
 }
 
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Tour(args) => tour::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Soak(args) => soak::run(args),
     }
 }
