@@ -192,7 +192,9 @@ typedef struct _REASON_CONTEXT {
 } REASON_CONTEXT, *PREASON_CONTEXT;
 
 /* Windows' x64 layout; the library keeps its lock in LockCount, OwningThread and
- * RecursionCount. A zeroed CRITICAL_SECTION is a free one. */
+ * RecursionCount (elsewhere in the structure at an address that is not 4-byte aligned).
+ * A zeroed CRITICAL_SECTION is a free one; an initialized one has DebugInfo (PVOID)-1.
+ * These structures, SRWLOCK and CONDITION_VARIABLE work at any address. */
 typedef struct _RTL_CRITICAL_SECTION {
     PVOID DebugInfo;
     LONG LockCount;
@@ -297,6 +299,7 @@ typedef LPTHREAD_START_ROUTINE PTHREAD_START_ROUTINE;
 /* ---- Constants: locks and condition variables ---------------------------------------- */
 
 #define CONDITION_VARIABLE_LOCKMODE_SHARED 0x1
+#define CRITICAL_SECTION_NO_DEBUG_INFO 0x01000000
 
 /* ---- Constants: waitable timers ------------------------------------------------------ */
 
@@ -454,6 +457,8 @@ WINBASEAPI BOOL WINAPI CancelWaitableTimer(HANDLE hTimer);
 WINBASEAPI VOID WINAPI InitializeCriticalSection(LPCRITICAL_SECTION lpCriticalSection);
 WINBASEAPI BOOL WINAPI InitializeCriticalSectionAndSpinCount(
     LPCRITICAL_SECTION lpCriticalSection, DWORD dwSpinCount);
+WINBASEAPI BOOL WINAPI InitializeCriticalSectionEx(LPCRITICAL_SECTION lpCriticalSection,
+                                                   DWORD dwSpinCount, DWORD Flags);
 WINBASEAPI VOID WINAPI EnterCriticalSection(LPCRITICAL_SECTION lpCriticalSection);
 WINBASEAPI BOOL WINAPI TryEnterCriticalSection(LPCRITICAL_SECTION lpCriticalSection);
 WINBASEAPI VOID WINAPI LeaveCriticalSection(LPCRITICAL_SECTION lpCriticalSection);
