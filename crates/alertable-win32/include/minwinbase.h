@@ -56,7 +56,9 @@ typedef struct _REASON_CONTEXT {
 } REASON_CONTEXT, *PREASON_CONTEXT;
 
 /* Windows' x64 layout; the library keeps its lock in LockCount, OwningThread and
- * RecursionCount. A zeroed CRITICAL_SECTION is a free one. */
+ * RecursionCount (elsewhere in the structure at an address that is not 4-byte aligned).
+ * A zeroed CRITICAL_SECTION is a free one; an initialized one has DebugInfo (PVOID)-1.
+ * These structures, SRWLOCK and CONDITION_VARIABLE work at any address. */
 typedef struct _RTL_CRITICAL_SECTION {
     PVOID DebugInfo;
     LONG LockCount;

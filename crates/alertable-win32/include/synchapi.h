@@ -26,6 +26,7 @@ typedef struct _RTL_CONDITION_VARIABLE {
 } CONDITION_VARIABLE, *PCONDITION_VARIABLE;
 #define CONDITION_VARIABLE_INIT {0}
 #define CONDITION_VARIABLE_LOCKMODE_SHARED 0x1
+#define CRITICAL_SECTION_NO_DEBUG_INFO 0x01000000
 
 typedef VOID (CALLBACK *PTIMERAPCROUTINE)(LPVOID lpArgToCompletionRoutine,
                                           DWORD dwTimerLowValue, DWORD dwTimerHighValue);
@@ -91,6 +92,8 @@ WINBASEAPI BOOL WINAPI CancelWaitableTimer(HANDLE hTimer);
 WINBASEAPI VOID WINAPI InitializeCriticalSection(LPCRITICAL_SECTION lpCriticalSection);
 WINBASEAPI BOOL WINAPI InitializeCriticalSectionAndSpinCount(
     LPCRITICAL_SECTION lpCriticalSection, DWORD dwSpinCount);
+WINBASEAPI BOOL WINAPI InitializeCriticalSectionEx(LPCRITICAL_SECTION lpCriticalSection,
+                                                   DWORD dwSpinCount, DWORD Flags);
 WINBASEAPI VOID WINAPI EnterCriticalSection(LPCRITICAL_SECTION lpCriticalSection);
 WINBASEAPI BOOL WINAPI TryEnterCriticalSection(LPCRITICAL_SECTION lpCriticalSection);
 WINBASEAPI VOID WINAPI LeaveCriticalSection(LPCRITICAL_SECTION lpCriticalSection);

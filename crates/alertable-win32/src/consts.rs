@@ -257,6 +257,9 @@ pub const FILE_ALL_ACCESS: DWORD = 0x1F_01FF;
 
 /// `CONDITION_VARIABLE_LOCKMODE_SHARED` (0x1): the SRW lock is held shared.
 pub const CONDITION_VARIABLE_LOCKMODE_SHARED: ULONG = 0x1;
+/// `CRITICAL_SECTION_NO_DEBUG_INFO` (0x0100_0000): `InitializeCriticalSectionEx` allocates
+/// no debug information (which the library never does, like Windows 8 and later).
+pub const CRITICAL_SECTION_NO_DEBUG_INFO: DWORD = 0x0100_0000;
 
 // ---------------------------------------------------------------------------------------
 // Waitable timers.

@@ -68,6 +68,7 @@ mod event;
 mod ffi;
 mod file;
 mod handle;
+mod in_place;
 mod lock;
 mod message;
 mod mutex;
@@ -96,11 +97,11 @@ pub use handle::{CloseHandle, DuplicateHandle};
 pub use lock::{
     AcquireSRWLockExclusive, AcquireSRWLockShared, DeleteCriticalSection, EnterCriticalSection,
     InitializeConditionVariable, InitializeCriticalSection, InitializeCriticalSectionAndSpinCount,
-    InitializeSRWLock, InterlockedCompareExchange, InterlockedDecrement, InterlockedExchange,
-    InterlockedIncrement, LeaveCriticalSection, ReleaseSRWLockExclusive, ReleaseSRWLockShared,
-    SleepConditionVariableCS, SleepConditionVariableSRW, TryAcquireSRWLockExclusive,
-    TryAcquireSRWLockShared, TryEnterCriticalSection, WakeAllConditionVariable,
-    WakeConditionVariable,
+    InitializeCriticalSectionEx, InitializeSRWLock, InterlockedCompareExchange,
+    InterlockedDecrement, InterlockedExchange, InterlockedIncrement, LeaveCriticalSection,
+    ReleaseSRWLockExclusive, ReleaseSRWLockShared, SleepConditionVariableCS,
+    SleepConditionVariableSRW, TryAcquireSRWLockExclusive, TryAcquireSRWLockShared,
+    TryEnterCriticalSection, WakeAllConditionVariable, WakeConditionVariable,
 };
 pub use message::{
     GetMessageA, GetMessageW, MsgWaitForMultipleObjects, MsgWaitForMultipleObjectsEx, PeekMessageA,

@@ -5,7 +5,9 @@
 //! - `current_tid()`, `process_id()`: the kernel's ids for the calling thread and process;
 //! - `futex_wait(&AtomicU32, expected, timeout) -> FutexWait` and
 //!   `futex_wake(&AtomicU32, n)`: process-private futexes on words in caller memory (the
-//!   in-place locks of `lock.rs`);
+//!   in-place locks of `lock.rs`); `futex_wait_bitset(&AtomicU32, expected, bits)` and
+//!   `futex_wake_bitset(&AtomicU32, n, bits) -> woken`, the same with sleepers sorted into
+//!   classes, so that a wake reaches only one class (the SRW lock's writers or readers);
 //! - `yield_now()`, `monotonic_ms()`;
 //! - `spawn_detached(stack, start, arg)`: a plain, detached pthread;
 //! - `exit_thread()` (`pthread_exit`) and `exit_process(code)` (`exit`).
@@ -94,6 +96,44 @@ pub(crate) fn futex_wake(word: &AtomicU32, n: i32) {
             n,
         )
     };
+}
+
+/// Sleeps while `word` holds `expected`, until woken by a [`futex_wake_bitset`] whose bits
+/// meet `bits` (or by [`futex_wake`]). May also return spuriously.
+pub(crate) fn futex_wait_bitset(word: &AtomicU32, expected: u32, bits: u32) {
+    // SAFETY: `word` is a live, aligned 32-bit atomic for the duration of the call; with no
+    // timeout (NULL) FUTEX_WAIT_BITSET reads nothing else. `uaddr2` is unused by this
+    // operation.
+    unsafe {
+        libc::syscall(
+            libc::SYS_futex,
+            word.as_ptr(),
+            libc::FUTEX_WAIT_BITSET | libc::FUTEX_PRIVATE_FLAG,
+            expected,
+            core::ptr::null::<libc::timespec>(),
+            core::ptr::null::<u32>(),
+            bits,
+        )
+    };
+}
+
+/// Wakes up to `n` threads sleeping on `word` in a [`futex_wait_bitset`] whose bits meet
+/// `bits`; returns how many it woke.
+pub(crate) fn futex_wake_bitset(word: &AtomicU32, n: i32, bits: u32) -> usize {
+    // SAFETY: `word` is a live, aligned 32-bit atomic; FUTEX_WAKE_BITSET does not access
+    // memory through it or the unused `timeout`/`uaddr2` arguments.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_futex,
+            word.as_ptr(),
+            libc::FUTEX_WAKE_BITSET | libc::FUTEX_PRIVATE_FLAG,
+            n,
+            core::ptr::null::<libc::timespec>(),
+            core::ptr::null::<u32>(),
+            bits,
+        )
+    };
+    usize::try_from(r).unwrap_or(0)
 }
 
 /// Starts a detached pthread running `start(arg)`, with a stack of at least `stack_size`

@@ -470,12 +470,15 @@ impl core::fmt::Debug for REASON_CONTEXT {
 pub type PREASON_CONTEXT = *mut REASON_CONTEXT;
 
 /// Win32 `CRITICAL_SECTION`, with Windows' x64 layout (40 bytes). The library keeps its lock
-/// word in `LockCount`, the owner's thread id in `OwningThread` and the recursion depth in
-/// `RecursionCount`; the other fields are unused.
+/// word in `LockCount`, the owner's thread id in the low half of `OwningThread` and the
+/// recursion depth in `RecursionCount`. It works at any address; where `LockCount` is not
+/// 4-byte aligned the lock word moves into `LockSemaphore` and the owner's id to the aligned
+/// 4 bytes inside `OwningThread`.
 #[repr(C)]
 #[derive(Debug)]
 pub struct CRITICAL_SECTION {
-    /// Unused (Windows' debug information).
+    /// `(void *)-1` once initialized, `NULL` once deleted, as on Windows 8 and later (which
+    /// allocate no debug information); never read by the library.
     pub DebugInfo: PVOID,
     /// The lock word: 0 free, 1 held, 2 held with waiters.
     pub LockCount: LONG,
@@ -483,7 +486,7 @@ pub struct CRITICAL_SECTION {
     pub RecursionCount: LONG,
     /// The owner's thread id, or 0.
     pub OwningThread: HANDLE,
-    /// Unused.
+    /// Unused, except as the lock word's place at an address that is not 4-byte aligned.
     pub LockSemaphore: HANDLE,
     /// Accepted and unused.
     pub SpinCount: ULONG_PTR,
@@ -495,7 +498,8 @@ pub type PCRITICAL_SECTION = *mut CRITICAL_SECTION;
 pub type LPCRITICAL_SECTION = *mut CRITICAL_SECTION;
 
 /// Win32 `SRWLOCK`: a slim reader/writer lock, one pointer wide, zero when free
-/// (`SRWLOCK_INIT`).
+/// (`SRWLOCK_INIT`), at any address. Aligned, it reads as Windows shows it: 1 held
+/// exclusively, `n << 4 | 1` held shared by `n` threads (without waiters).
 #[repr(C)]
 #[derive(Debug)]
 pub struct SRWLOCK {
@@ -507,7 +511,7 @@ pub struct SRWLOCK {
 pub type PSRWLOCK = *mut SRWLOCK;
 
 /// Win32 `CONDITION_VARIABLE`: one pointer wide, zero when new
-/// (`CONDITION_VARIABLE_INIT`).
+/// (`CONDITION_VARIABLE_INIT`), at any address.
 #[repr(C)]
 #[derive(Debug)]
 pub struct CONDITION_VARIABLE {

@@ -753,11 +753,16 @@ fn call(op: u64, rng: &mut Rng, pool: &mut Pool, tmp: &[u8]) -> (&'static str, O
             36 => {
                 let mut cs = std::mem::MaybeUninit::<CRITICAL_SECTION>::uninit();
                 let p = cs.as_mut_ptr();
-                let initialized = if rng.chance(2) {
-                    InitializeCriticalSection(p);
-                    true
-                } else {
-                    InitializeCriticalSectionAndSpinCount(p, rng.next() as DWORD) != 0
+                let initialized = match rng.next() % 3 {
+                    0 => {
+                        InitializeCriticalSection(p);
+                        true
+                    }
+                    1 => InitializeCriticalSectionAndSpinCount(p, rng.next() as DWORD) != 0,
+                    _ => {
+                        InitializeCriticalSectionEx(p, rng.next() as DWORD, rng.next() as DWORD)
+                            != 0
+                    }
                 };
                 EnterCriticalSection(p);
                 let again = TryEnterCriticalSection(p);
@@ -1383,12 +1388,13 @@ const OPS: u64 = 72;
 const NOT_CALLED: [(&str, &str); 1] = [("ExitProcess", "it would end the test")];
 
 /// Functions exercised inside the calls named here.
-const EXERCISED_WITHIN: [(&str, &str); 21] = [
+const EXERCISED_WITHIN: [(&str, &str); 22] = [
     ("ExitThread", "CreateThread"),
     (
         "InitializeCriticalSectionAndSpinCount",
         "InitializeCriticalSection",
     ),
+    ("InitializeCriticalSectionEx", "InitializeCriticalSection"),
     ("EnterCriticalSection", "InitializeCriticalSection"),
     ("TryEnterCriticalSection", "InitializeCriticalSection"),
     ("LeaveCriticalSection", "InitializeCriticalSection"),
