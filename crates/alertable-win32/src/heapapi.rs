@@ -67,7 +67,9 @@ fn layout(capacity: usize) -> Layout {
 }
 
 impl Heap {
-    fn new(maximum: Option<usize>) -> Self {
+    /// A heap holding at most `maximum` bytes (`None`: it grows), in no registry: the
+    /// library's own heaps are made with this too.
+    pub(crate) fn new(maximum: Option<usize>) -> Self {
         Self {
             blocks: Mutex::new(Blocks::default()),
             maximum,

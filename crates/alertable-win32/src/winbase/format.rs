@@ -44,6 +44,9 @@ pub type va_list = core::ffi::c_void;
 
 /// The most a message may hold with `FORMAT_MESSAGE_ALLOCATE_BUFFER`, in bytes.
 const ALLOCATE_LIMIT: usize = 128_000;
+/// The widest field or longest precision an insert may ask for: beyond it the result
+/// could not be returned anyway (`ERROR_MORE_DATA`), so it is refused before it is built.
+const FIELD_LIMIT: usize = ALLOCATE_LIMIT;
 
 // ---------------------------------------------------------------------------------------
 // Arguments.
@@ -368,6 +371,9 @@ unsafe fn insert(
     };
     let value = take(args)?;
     let width = width.unwrap_or(0);
+    if width > FIELD_LIMIT || precision.is_some_and(|p| p > FIELD_LIMIT) {
+        return Err(Error(ERROR_MORE_DATA));
+    }
     let native_wide = flavour == Flavour::Wide;
     let body = match s.conversion {
         's' | 'S' => {
@@ -739,7 +745,8 @@ unsafe fn format_message<T: Copy + Default>(
 /// - `ERROR_RESOURCE_LANG_NOT_FOUND` (15100): a language other than English or neutral;
 /// - `ERROR_RESOURCE_TYPE_NOT_FOUND` (1813): `FORMAT_MESSAGE_FROM_HMODULE` with a module;
 /// - `ERROR_INSUFFICIENT_BUFFER` (122): the result and its NUL do not fit in `nSize`;
-/// - `ERROR_MORE_DATA` (234): an allocated result longer than 128 000 bytes;
+/// - `ERROR_MORE_DATA` (234): an allocated result longer than 128 000 bytes, or an
+///   insert's width or precision beyond that;
 /// - `ERROR_INVALID_PARAMETER` (87): no source flag, `FROM_STRING` with another source or
 ///   a `NULL` string, a `%` at the end, a bad printf format, an insert and no arguments;
 /// - `ERROR_NO_WORK_DONE` (1235): the result is empty;

@@ -7,7 +7,8 @@
 //! through a handle that `LocalLock` turns into a pointer and `LocalUnlock` releases; the
 //! handle is a small cell of the process heap holding the block's address (as on Windows,
 //! where the handle points at the pointer), and a registry of moveable handles keeps the
-//! lock count. While a moveable block is locked, or with a fixed block, `LocalReAlloc`
+//! lock count. The cells come from a heap of their own, which no handle names, so that no
+//! call on a user's block — a stale one included — can free or resize a cell. While a moveable block is locked, or with a fixed block, `LocalReAlloc`
 //! resizes only in place unless the caller passes `LMEM_MOVEABLE`, as Windows documents.
 
 use std::collections::HashMap;
@@ -19,7 +20,7 @@ use crate::consts::{
 };
 use crate::error::{Error, Result, set_last_error};
 use crate::ffi::call;
-use crate::heapapi::{out_of_memory, process_block, process_heap};
+use crate::heapapi::{Heap, out_of_memory, process_block, process_heap};
 use crate::types::{BOOL, HGLOBAL, HLOCAL, LPVOID, SIZE_T, UINT};
 
 /// A moveable block: its address (`None` once discarded) and lock count.
@@ -37,6 +38,9 @@ fn moveable() -> MutexGuard<'static, HashMap<usize, Moveable>> {
     MOVEABLE.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// The handle cells of moveable blocks.
+static CELLS: LazyLock<Heap> = LazyLock::new(|| Heap::new(None));
+
 /// Windows keeps a moveable block's lock count in 8 bits.
 const MAX_LOCKS: u32 = 0xFF;
 
@@ -46,8 +50,9 @@ fn pointer(address: usize) -> *mut u8 {
 
 /// Stores `block` in the handle cell at `cell`, as Windows' handle points at the pointer.
 fn write_cell(cell: usize, block: Option<usize>) {
-    // SAFETY: `cell` is a live 16-byte block of the process heap that only this module
-    // writes, under the registry lock; 16-byte aligned, so a pointer-sized write fits.
+    // SAFETY: `cell` is a live 16-byte block of `CELLS`, which only this module allocates,
+    // writes and frees, under the registry lock; 16-byte aligned, so a pointer-sized write
+    // fits.
     unsafe { pointer(cell).cast::<usize>().write(block.unwrap_or(0)) };
 }
 
@@ -68,7 +73,7 @@ fn alloc(flags: UINT, bytes: SIZE_T) -> Result<HLOCAL> {
                 .expose_provenance(),
         )
     };
-    let Some(cell) = heap.alloc(size_of::<usize>(), true) else {
+    let Some(cell) = CELLS.alloc(size_of::<usize>(), true) else {
         if let Some(b) = block {
             heap.free(pointer(b));
         }
@@ -123,7 +128,7 @@ fn free(h: HLOCAL) -> Result<()> {
         if let Some(b) = m.block {
             heap.free(pointer(b));
         }
-        heap.free(h.cast());
+        CELLS.free(h.cast());
         return Ok(());
     }
     if heap.free(h.cast()) {
@@ -171,7 +176,7 @@ fn realloc(h: HLOCAL, bytes: SIZE_T, flags: UINT) -> Result<HLOCAL> {
             return Ok(h);
         }
         // A fixed block becomes moveable: a new handle names it.
-        let cell = heap
+        let cell = CELLS
             .alloc(size_of::<usize>(), true)
             .ok_or_else(out_of_memory)?
             .expose_provenance();
