@@ -37,8 +37,18 @@
 //!   `PostQueuedCompletionStatus`;
 //! - **thread messages**: `PostThreadMessageA/W`, `GetMessageA/W`, `PeekMessageA/W`,
 //!   `PostQuitMessage`, `MsgWaitForMultipleObjects(Ex)`;
-//! - **errors**: `GetLastError`, `SetLastError`;
+//! - **errors**: `GetLastError`, `SetLastError`, `FormatMessageA/W`;
+//! - **memory**: `GetProcessHeap`, `HeapCreate`, `HeapAlloc`, `HeapReAlloc`, `HeapSize`,
+//!   `HeapFree`, `HeapDestroy`; `Local…` and `Global…` `Alloc`, `ReAlloc`, `Size`, `Lock`,
+//!   `Unlock`, `Free`;
+//! - **strings**: `lstrlen`, `lstrcpy`, `lstrcpyn`, `lstrcat`, `lstrcmp`, `lstrcmpi` (A/W);
+//! - **threads, more**: `TlsAlloc`, `TlsFree`, `TlsGetValue`, `TlsSetValue`, `GetThreadId`,
+//!   `GetProcessId`, `Set`/`GetThreadPriority`, `Set`/`GetThreadDescription`;
+//! - **system**: `QueryPerformanceCounter`/`Frequency`, `GetSystemInfo`, `GetSystemTime`,
+//!   `GetLocalTime`, `FileTimeToSystemTime`, `SystemTimeToFileTime`, `GetStdHandle`,
+//!   `WriteConsoleA/W`, `ReadConsoleA/W`;
 //! - **companions**: critical sections, SRW locks, condition variables, `Interlocked…`,
+//!   the 64-bit, `Add`, `And`, `Or`, `Xor` and pointer forms,
 //!   `GetTickCount(64)`, `GetSystemTimeAsFileTime`, `GetTempPathA/W`,
 //!   `GetTempFileNameA/W`, `GetCurrentProcess(Id)`, `ExitProcess`.
 //!
