@@ -206,7 +206,7 @@ fn cut(name: &str) -> &str {
 }
 
 /// Sets the description of the thread `hThread`: its Linux name, cut to 15 bytes (see the
-/// module documentation).
+/// module documentation). Like every `HRESULT` function, it leaves the last error alone.
 ///
 /// # Errors
 ///
@@ -238,7 +238,8 @@ pub unsafe extern "C" fn SetThreadDescription(
 }
 
 /// Stores in `*ppszThreadDescription` a new wide string holding the description (the
-/// Linux name) of the thread `hThread`; free it with `LocalFree`.
+/// Linux name) of the thread `hThread`; free it with `LocalFree`. The last error is left
+/// alone.
 ///
 /// # Errors
 ///

@@ -140,3 +140,43 @@ pub extern "C" fn TlsSetValue(dwTlsIndex: DWORD, lpTlsValue: LPVOID) -> BOOL {
         Ok(TRUE)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+
+    /// A freed index reads `NULL` in every thread, also in one that stored a value before
+    /// the index was freed and allocated again (as Windows clears it in all threads).
+    #[test]
+    fn freeing_an_index_clears_it_in_every_thread() {
+        let i = TlsAlloc();
+        assert_ne!(i, TLS_OUT_OF_INDEXES);
+        let (to_worker, from_main) = mpsc::channel::<()>();
+        let (to_main, from_worker) = mpsc::channel::<usize>();
+        let worker = std::thread::spawn(move || {
+            assert_ne!(TlsSetValue(i, std::ptr::without_provenance_mut(0x77)), 0);
+            to_main.send(TlsGetValue(i).addr()).expect("main waits");
+            from_main.recv().expect("main frees and reallocates");
+            to_main.send(TlsGetValue(i).addr()).expect("main waits");
+        });
+        assert_eq!(from_worker.recv().expect("the value stored"), 0x77);
+        assert_ne!(TlsFree(i), 0);
+        // The lowest free index: the one just freed, unless another test took it.
+        let again = TlsAlloc();
+        to_worker.send(()).expect("worker waits");
+        let seen = from_worker.recv().expect("the value after the free");
+        worker.join().expect("worker");
+        assert_eq!(seen, 0, "the freed index reads NULL in the other thread");
+        TlsFree(again);
+    }
+
+    #[test]
+    fn indexes_out_of_range_are_refused() {
+        crate::error::set_last_error(0);
+        assert!(TlsGetValue(1088).is_null());
+        assert_eq!(crate::error::last_error(), ERROR_INVALID_PARAMETER);
+        assert_eq!(TlsSetValue(5000, std::ptr::null_mut()), FALSE);
+        assert_eq!(TlsFree(1088), FALSE);
+    }
+}
