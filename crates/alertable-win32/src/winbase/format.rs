@@ -38,8 +38,8 @@ use crate::winbase::memory::local_copy;
 
 use super::messages::system_message;
 
-/// C's `va_list`, as `FormatMessage`'s `Arguments` points to it: opaque here, read by
-/// [`VaList`] according to the platform's C calling convention.
+/// C's `va_list`, as `FormatMessage`'s `Arguments` points to it: opaque here, read
+/// according to the platform's C calling convention (x86-64 and AArch64 Linux).
 pub type va_list = core::ffi::c_void;
 
 /// The most a message may hold with `FORMAT_MESSAGE_ALLOCATE_BUFFER`, in bytes.

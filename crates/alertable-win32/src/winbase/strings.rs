@@ -332,7 +332,10 @@ pub unsafe extern "C" fn lstrcatW(lpString1: LPWSTR, lpString2: LPCWSTR) -> LPWS
 
 /// Compares two strings as a dictionary sorts them (not by code: `"a"` sorts before `"B"`,
 /// and lowercase before uppercase of the same letter); returns -1, 0 or 1. `NULL` sorts
-/// before every string. See [`word_sort`] for how closely Windows' order is followed.
+/// before every string. The order approximates Windows' word sort: letters and digits
+/// with case folded first (symbols before digits before letters, hyphens and apostrophes
+/// skipped), then hyphens and apostrophes, then lowercase before uppercase; for ASCII
+/// words, numbers and punctuation it is close to Windows' linguistic order.
 ///
 /// # Safety
 ///
