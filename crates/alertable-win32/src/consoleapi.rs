@@ -75,6 +75,45 @@ fn read_some(fd: libc::c_int, buffer: &mut [u8]) -> Result<usize> {
     }
 }
 
+/// Decodes at most `n` characters of UTF-8 from the start of `bytes` (an invalid byte as
+/// U+FFFD); returns them and the bytes they used. A character cut by the end of `bytes`
+/// is left for later, unless `at_end` (no more input will come), where it is U+FFFD.
+fn take_chars(bytes: &[u8], n: usize, at_end: bool) -> (Vec<char>, usize) {
+    let mut out = Vec::new();
+    let mut used = 0;
+    while out.len() < n && used < bytes.len() {
+        let rest = &bytes[used..];
+        let (valid, problem) = match std::str::from_utf8(rest) {
+            Ok(s) => (s, None),
+            Err(e) => (
+                // SAFETY: `from_utf8` checked these bytes.
+                unsafe { std::str::from_utf8_unchecked(&rest[..e.valid_up_to()]) },
+                Some(e.error_len()),
+            ),
+        };
+        for c in valid.chars().take(n - out.len()) {
+            out.push(c);
+            used += c.len_utf8();
+        }
+        if out.len() == n {
+            break;
+        }
+        match problem {
+            None => break,
+            Some(Some(bad)) => {
+                out.push(char::REPLACEMENT_CHARACTER);
+                used += bad;
+            }
+            Some(None) if at_end => {
+                out.push(char::REPLACEMENT_CHARACTER);
+                used = bytes.len();
+            }
+            Some(None) => break,
+        }
+    }
+    (out, used)
+}
+
 /// Stores `n` at `count` if it is not `NULL`.
 ///
 /// # Safety
@@ -271,26 +310,28 @@ pub unsafe extern "C" fn ReadConsoleW(
         }
         let mut pending = PENDING.lock().unwrap_or_else(PoisonError::into_inner);
         let mut bytes = core::mem::take(&mut *pending);
-        let have = bytes.len();
-        // Each character takes at least one byte: reading `n - have` more keeps the
-        // result within `n` characters.
-        bytes.resize(have.max(n), 0);
-        let read = if have >= n {
-            0
-        } else {
-            read_some(fd, &mut bytes[have..])?
-        };
-        bytes.truncate(have + read);
-        // A character cut by the end of the read waits for the next call.
-        let complete = match std::str::from_utf8(&bytes) {
-            Ok(_) => bytes.len(),
-            Err(e) if e.error_len().is_none() && read > 0 => e.valid_up_to(),
-            Err(_) => bytes.len(),
-        };
-        *pending = bytes.split_off(complete);
+        let (mut chars, mut used) = take_chars(&bytes, n, false);
+        if chars.is_empty() {
+            // Nothing whole is waiting: read (at most `n` bytes, at least one character's
+            // worth of progress).
+            let have = bytes.len();
+            bytes.resize(have + n, 0);
+            let read = match read_some(fd, &mut bytes[have..]) {
+                Ok(read) => read,
+                Err(e) => {
+                    bytes.truncate(have);
+                    *pending = bytes;
+                    return Err(e);
+                }
+            };
+            bytes.truncate(have + read);
+            (chars, used) = take_chars(&bytes, n, read == 0);
+        }
+        // What was not taken — the rest of a long read, a character cut by the end of the
+        // read — waits for the next call.
+        *pending = bytes.split_off(used);
         drop(pending);
-        let text = String::from_utf8_lossy(&bytes);
-        let units: Vec<WCHAR> = text.chars().take(n).map(|c| c as WCHAR).collect();
+        let units: Vec<WCHAR> = chars.into_iter().map(|c| c as WCHAR).collect();
         // SAFETY: non-NULL, and the caller guarantees `n >= units.len()` writable WCHARs.
         unsafe {
             core::ptr::copy_nonoverlapping(units.as_ptr(), lpBuffer.cast::<WCHAR>(), units.len())
@@ -299,4 +340,27 @@ pub unsafe extern "C" fn ReadConsoleW(
         unsafe { report(lpNumberOfCharsRead, units.len()) };
         Ok(TRUE)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn characters_are_taken_whole_and_a_cut_one_waits() {
+        assert_eq!(
+            take_chars("h\u{e9}llo".as_bytes(), 2, false),
+            (vec!['h', '\u{e9}'], 3)
+        );
+        assert_eq!(take_chars(b"h\xc3", 4, false), (vec!['h'], 1));
+        assert_eq!(take_chars(b"\xc3", 4, false), (vec![], 0));
+        assert_eq!(
+            take_chars(b"\xc3", 4, true),
+            (vec![char::REPLACEMENT_CHARACTER], 1)
+        );
+        assert_eq!(
+            take_chars(b"a\xffb", 4, false),
+            (vec!['a', char::REPLACEMENT_CHARACTER, 'b'], 3)
+        );
+    }
 }
