@@ -76,6 +76,18 @@ typedef LPTHREAD_START_ROUTINE PTHREAD_START_ROUTINE;
 
 #define STILL_ACTIVE 259
 
+/* A date and time in fields (timezoneapi.h, sysinfoapi.h). */
+typedef struct _SYSTEMTIME {
+    WORD wYear;
+    WORD wMonth;
+    WORD wDayOfWeek;
+    WORD wDay;
+    WORD wHour;
+    WORD wMinute;
+    WORD wSecond;
+    WORD wMilliseconds;
+} SYSTEMTIME, *PSYSTEMTIME, *LPSYSTEMTIME;
+
 #ifdef __cplusplus
 }
 #endif

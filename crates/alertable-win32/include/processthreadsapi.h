@@ -42,6 +42,27 @@ WINBASEAPI DECLSPEC_NORETURN VOID WINAPI ExitProcess(UINT uExitCode);
 WINBASEAPI HANDLE WINAPI GetCurrentProcess(VOID);
 WINBASEAPI DWORD WINAPI GetCurrentProcessId(VOID);
 
+/* ---- Ids, priorities and descriptions ------------------------------------------------ */
+
+WINBASEAPI DWORD WINAPI GetThreadId(HANDLE Thread);
+/* Only the current process has a handle here. */
+WINBASEAPI DWORD WINAPI GetProcessId(HANDLE Process);
+/* Accepted and remembered for GetThreadPriority; Linux scheduling is not changed. */
+WINBASEAPI BOOL WINAPI SetThreadPriority(HANDLE hThread, int nPriority);
+WINBASEAPI int WINAPI GetThreadPriority(HANDLE hThread);
+/* The description is the Linux thread name, which the kernel keeps to 15 bytes: a longer
+ * one is cut at a character boundary. Free GetThreadDescription's string with LocalFree. */
+WINBASEAPI HRESULT WINAPI SetThreadDescription(HANDLE hThread, PCWSTR lpThreadDescription);
+WINBASEAPI HRESULT WINAPI GetThreadDescription(HANDLE hThread, PWSTR *ppszThreadDescription);
+
+/* ---- Thread local storage (1088 indexes, as on Windows) ------------------------------ */
+
+WINBASEAPI DWORD WINAPI TlsAlloc(VOID);
+WINBASEAPI BOOL WINAPI TlsFree(DWORD dwTlsIndex);
+/* Sets the last error to 0 when it succeeds, so a NULL value can be told from a failure. */
+WINBASEAPI LPVOID WINAPI TlsGetValue(DWORD dwTlsIndex);
+WINBASEAPI BOOL WINAPI TlsSetValue(DWORD dwTlsIndex, LPVOID lpTlsValue);
+
 #ifdef __cplusplus
 }
 #endif

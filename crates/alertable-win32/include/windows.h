@@ -23,5 +23,6 @@
 #include <winbase.h>
 #include <winerror.h>
 #include <winuser.h>
+#include <consoleapi.h>
 
 #endif /* ALERTABLE_WINDOWS_H */

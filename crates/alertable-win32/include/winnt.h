@@ -174,6 +174,35 @@ typedef VOID (CALLBACK *PAPCFUNC)(ULONG_PTR Parameter);
 #define POWER_REQUEST_CONTEXT_SIMPLE_STRING 0x00000001
 #define POWER_REQUEST_CONTEXT_DETAILED_STRING 0x00000002
 
+/* ---- Constants: heaps, TLS, processors ----------------------------------------------- */
+
+#define HEAP_NO_SERIALIZE 0x00000001
+#define HEAP_GENERATE_EXCEPTIONS 0x00000004
+#define HEAP_ZERO_MEMORY 0x00000008
+#define HEAP_REALLOC_IN_PLACE_ONLY 0x00000010
+#define TLS_MINIMUM_AVAILABLE 64
+#define PROCESSOR_ARCHITECTURE_INTEL 0
+#define PROCESSOR_ARCHITECTURE_ARM 5
+#define PROCESSOR_ARCHITECTURE_AMD64 9
+#define PROCESSOR_ARCHITECTURE_ARM64 12
+#define PROCESSOR_ARCHITECTURE_UNKNOWN 0xFFFF
+#define PROCESSOR_INTEL_386 386
+#define PROCESSOR_AMD_X8664 8664
+
+/* ---- Language ids -------------------------------------------------------------------- */
+
+#define MAKELANGID(p, s) ((((WORD)(s)) << 10) | (WORD)(p))
+#define PRIMARYLANGID(lgid) ((WORD)(lgid) & 0x3ff)
+#define SUBLANGID(lgid) ((WORD)(lgid) >> 10)
+#define LANG_NEUTRAL 0x00
+#define LANG_ENGLISH 0x09
+#define SUBLANG_NEUTRAL 0x00
+#define SUBLANG_DEFAULT 0x01
+#define SUBLANG_SYS_DEFAULT 0x02
+#define SUBLANG_ENGLISH_US 0x01
+#define LANG_USER_DEFAULT 0x0400
+#define LANG_SYSTEM_DEFAULT 0x0800
+
 /* ---- Functions: interlocked ---------------------------------------------------------- */
 
 /* Real functions here (intrinsics on Windows); full barriers, as on Windows. */
@@ -182,6 +211,35 @@ WINBASEAPI LONG WINAPI InterlockedDecrement(LONG volatile *Addend);
 WINBASEAPI LONG WINAPI InterlockedExchange(LONG volatile *Target, LONG Value);
 WINBASEAPI LONG WINAPI InterlockedCompareExchange(LONG volatile *Destination, LONG ExChange,
                                                   LONG Comperand);
+/* The rest of the family; a NULL or misaligned target is left alone and 0 returned. */
+WINBASEAPI LONG WINAPI InterlockedExchangeAdd(LONG volatile *Addend, LONG Value);
+WINBASEAPI LONG WINAPI InterlockedAdd(LONG volatile *Addend, LONG Value);
+WINBASEAPI LONG WINAPI InterlockedAnd(LONG volatile *Destination, LONG Value);
+WINBASEAPI LONG WINAPI InterlockedOr(LONG volatile *Destination, LONG Value);
+WINBASEAPI LONG WINAPI InterlockedXor(LONG volatile *Destination, LONG Value);
+WINBASEAPI LONG64 WINAPI InterlockedIncrement64(LONG64 volatile *Addend);
+WINBASEAPI LONG64 WINAPI InterlockedDecrement64(LONG64 volatile *Addend);
+WINBASEAPI LONG64 WINAPI InterlockedExchange64(LONG64 volatile *Target, LONG64 Value);
+WINBASEAPI LONG64 WINAPI InterlockedCompareExchange64(LONG64 volatile *Destination,
+                                                      LONG64 ExChange, LONG64 Comperand);
+WINBASEAPI LONG64 WINAPI InterlockedExchangeAdd64(LONG64 volatile *Addend, LONG64 Value);
+WINBASEAPI LONG64 WINAPI InterlockedAdd64(LONG64 volatile *Addend, LONG64 Value);
+WINBASEAPI LONG64 WINAPI InterlockedAnd64(LONG64 volatile *Destination, LONG64 Value);
+WINBASEAPI LONG64 WINAPI InterlockedOr64(LONG64 volatile *Destination, LONG64 Value);
+WINBASEAPI LONG64 WINAPI InterlockedXor64(LONG64 volatile *Destination, LONG64 Value);
+WINBASEAPI PVOID WINAPI InterlockedExchangePointer(PVOID volatile *Target, PVOID Value);
+WINBASEAPI PVOID WINAPI InterlockedCompareExchangePointer(PVOID volatile *Destination,
+                                                          PVOID Exchange, PVOID Comperand);
+
+/* A full memory barrier, and the spin-wait hint. */
+#define MemoryBarrier() __sync_synchronize()
+#if defined(__x86_64__) || defined(__i386__)
+#define YieldProcessor() __builtin_ia32_pause()
+#elif defined(__aarch64__) || defined(__arm__)
+#define YieldProcessor() __asm__ __volatile__("yield")
+#else
+#define YieldProcessor() ((void)0)
+#endif
 
 #ifdef __cplusplus
 }

@@ -3,7 +3,7 @@
 //! Every constant here is also a `#define` in `include/windows.h` with the same value; the
 //! `header` test compares the two.
 
-use crate::types::{BOOL, DWORD, HANDLE, HRESULT, UINT, ULONG};
+use crate::types::{BOOL, DWORD, HANDLE, HRESULT, INT, UINT, ULONG, WORD};
 
 // ---------------------------------------------------------------------------------------
 // General.
@@ -385,3 +385,158 @@ pub const E_OUTOFMEMORY: HRESULT = 0x8007_000E_u32 as HRESULT;
 pub const E_INVALIDARG: HRESULT = 0x8007_0057_u32 as HRESULT;
 /// `FACILITY_WIN32` (7): the facility of an `HRESULT` made from a Win32 error code.
 pub const FACILITY_WIN32: HRESULT = 7;
+
+// ---------------------------------------------------------------------------------------
+// The kernel32 neighbours: error codes they leave (`winerror.h`).
+
+/// `ERROR_OUTOFMEMORY` (14): `LocalAlloc`, `GlobalAlloc`, `FormatMessage` or
+/// `GetThreadDescription` could not allocate.
+pub const ERROR_OUTOFMEMORY: DWORD = 14;
+/// `ERROR_DISCARDED` (157): `LocalLock` of a moveable block allocated with zero bytes.
+pub const ERROR_DISCARDED: DWORD = 157;
+/// `ERROR_NOT_LOCKED` (158): `LocalUnlock` of a block that is not locked.
+pub const ERROR_NOT_LOCKED: DWORD = 158;
+/// `ERROR_MORE_DATA` (234): a `FormatMessage` result longer than 128 000 bytes.
+pub const ERROR_MORE_DATA: DWORD = 234;
+/// `ERROR_MR_MID_NOT_FOUND` (317): `FormatMessage` has no message for the number.
+pub const ERROR_MR_MID_NOT_FOUND: DWORD = 317;
+/// `ERROR_THREAD_MODE_ALREADY_BACKGROUND` (400): `SetThreadPriority` with
+/// `THREAD_MODE_BACKGROUND_BEGIN` on a thread already in background mode.
+pub const ERROR_THREAD_MODE_ALREADY_BACKGROUND: DWORD = 400;
+/// `ERROR_THREAD_MODE_NOT_BACKGROUND` (401): `SetThreadPriority` with
+/// `THREAD_MODE_BACKGROUND_END` on a thread not in background mode.
+pub const ERROR_THREAD_MODE_NOT_BACKGROUND: DWORD = 401;
+/// `ERROR_RESOURCE_TYPE_NOT_FOUND` (1813): `FormatMessage` from a module, which has no
+/// message table here.
+pub const ERROR_RESOURCE_TYPE_NOT_FOUND: DWORD = 1813;
+/// `ERROR_RESOURCE_LANG_NOT_FOUND` (15100): `FormatMessage` asked for a language other
+/// than English or neutral.
+pub const ERROR_RESOURCE_LANG_NOT_FOUND: DWORD = 15100;
+
+// ---------------------------------------------------------------------------------------
+// Heaps (`winnt.h`), local and global memory (`winbase.h`).
+
+/// `HEAP_NO_SERIALIZE` (0x1): accepted; every heap here serializes its callers.
+pub const HEAP_NO_SERIALIZE: DWORD = 0x0000_0001;
+/// `HEAP_GENERATE_EXCEPTIONS` (0x4): accepted; a failure returns `NULL` (there are no
+/// structured exceptions on Linux).
+pub const HEAP_GENERATE_EXCEPTIONS: DWORD = 0x0000_0004;
+/// `HEAP_ZERO_MEMORY` (0x8): the new bytes of a block are zero.
+pub const HEAP_ZERO_MEMORY: DWORD = 0x0000_0008;
+/// `HEAP_REALLOC_IN_PLACE_ONLY` (0x10): `HeapReAlloc` fails rather than move the block.
+pub const HEAP_REALLOC_IN_PLACE_ONLY: DWORD = 0x0000_0010;
+/// `LMEM_FIXED` (0): `LocalAlloc` returns a pointer.
+pub const LMEM_FIXED: UINT = 0x0000;
+/// `LMEM_MOVEABLE` (0x2): `LocalAlloc` returns a handle that `LocalLock` turns into a
+/// pointer; `LocalReAlloc` may move the block.
+pub const LMEM_MOVEABLE: UINT = 0x0002;
+/// `LMEM_ZEROINIT` (0x40): the new bytes of a block are zero.
+pub const LMEM_ZEROINIT: UINT = 0x0040;
+/// `LMEM_MODIFY` (0x80): `LocalReAlloc` changes only the block's flags.
+pub const LMEM_MODIFY: UINT = 0x0080;
+/// `LPTR` (0x40): `LMEM_FIXED | LMEM_ZEROINIT`.
+pub const LPTR: UINT = 0x0040;
+/// `LHND` (0x42): `LMEM_MOVEABLE | LMEM_ZEROINIT`.
+pub const LHND: UINT = 0x0042;
+/// `GMEM_FIXED` (0): as `LMEM_FIXED`.
+pub const GMEM_FIXED: UINT = 0x0000;
+/// `GMEM_MOVEABLE` (0x2): as `LMEM_MOVEABLE`.
+pub const GMEM_MOVEABLE: UINT = 0x0002;
+/// `GMEM_ZEROINIT` (0x40): as `LMEM_ZEROINIT`.
+pub const GMEM_ZEROINIT: UINT = 0x0040;
+/// `GPTR` (0x40): `GMEM_FIXED | GMEM_ZEROINIT`.
+pub const GPTR: UINT = 0x0040;
+/// `GHND` (0x42): `GMEM_MOVEABLE | GMEM_ZEROINIT`.
+pub const GHND: UINT = 0x0042;
+
+// ---------------------------------------------------------------------------------------
+// FormatMessage (`winbase.h`) and language ids (`winnt.h`).
+
+/// `FORMAT_MESSAGE_ALLOCATE_BUFFER` (0x100): the result goes to a `LocalAlloc`'d buffer.
+pub const FORMAT_MESSAGE_ALLOCATE_BUFFER: DWORD = 0x0000_0100;
+/// `FORMAT_MESSAGE_IGNORE_INSERTS` (0x200): `%1`-style inserts are copied unchanged.
+pub const FORMAT_MESSAGE_IGNORE_INSERTS: DWORD = 0x0000_0200;
+/// `FORMAT_MESSAGE_FROM_STRING` (0x400): the message is the string at `lpSource`.
+pub const FORMAT_MESSAGE_FROM_STRING: DWORD = 0x0000_0400;
+/// `FORMAT_MESSAGE_FROM_HMODULE` (0x800): the message is in a module's message table.
+pub const FORMAT_MESSAGE_FROM_HMODULE: DWORD = 0x0000_0800;
+/// `FORMAT_MESSAGE_FROM_SYSTEM` (0x1000): the message is the system's text for an error
+/// code.
+pub const FORMAT_MESSAGE_FROM_SYSTEM: DWORD = 0x0000_1000;
+/// `FORMAT_MESSAGE_ARGUMENT_ARRAY` (0x2000): `Arguments` is an array of `DWORD_PTR`.
+pub const FORMAT_MESSAGE_ARGUMENT_ARRAY: DWORD = 0x0000_2000;
+/// `FORMAT_MESSAGE_MAX_WIDTH_MASK` (0xFF): the low byte of the flags, the line width.
+pub const FORMAT_MESSAGE_MAX_WIDTH_MASK: DWORD = 0x0000_00FF;
+/// `LANG_NEUTRAL` (0).
+pub const LANG_NEUTRAL: WORD = 0x00;
+/// `LANG_ENGLISH` (0x09).
+pub const LANG_ENGLISH: WORD = 0x09;
+/// `SUBLANG_NEUTRAL` (0).
+pub const SUBLANG_NEUTRAL: WORD = 0x00;
+/// `SUBLANG_DEFAULT` (1): the user's default sublanguage.
+pub const SUBLANG_DEFAULT: WORD = 0x01;
+/// `SUBLANG_SYS_DEFAULT` (2): the system's default sublanguage.
+pub const SUBLANG_SYS_DEFAULT: WORD = 0x02;
+/// `SUBLANG_ENGLISH_US` (1).
+pub const SUBLANG_ENGLISH_US: WORD = 0x01;
+/// `LANG_USER_DEFAULT` (0x400): `MAKELANGID(LANG_NEUTRAL, SUBLANG_DEFAULT)`.
+pub const LANG_USER_DEFAULT: WORD = 0x0400;
+/// `LANG_SYSTEM_DEFAULT` (0x800): `MAKELANGID(LANG_NEUTRAL, SUBLANG_SYS_DEFAULT)`.
+pub const LANG_SYSTEM_DEFAULT: WORD = 0x0800;
+
+// ---------------------------------------------------------------------------------------
+// Threads: TLS and priorities (`winbase.h`, `winnt.h`).
+
+/// `TLS_OUT_OF_INDEXES` (0xFFFFFFFF): `TlsAlloc` found no free index.
+pub const TLS_OUT_OF_INDEXES: DWORD = 0xFFFF_FFFF;
+/// `TLS_MINIMUM_AVAILABLE` (64): the TLS indexes every process is guaranteed; Windows and
+/// this library offer 1088 in all.
+pub const TLS_MINIMUM_AVAILABLE: DWORD = 64;
+/// `THREAD_PRIORITY_IDLE` (-15).
+pub const THREAD_PRIORITY_IDLE: INT = -15;
+/// `THREAD_PRIORITY_LOWEST` (-2).
+pub const THREAD_PRIORITY_LOWEST: INT = -2;
+/// `THREAD_PRIORITY_BELOW_NORMAL` (-1).
+pub const THREAD_PRIORITY_BELOW_NORMAL: INT = -1;
+/// `THREAD_PRIORITY_NORMAL` (0).
+pub const THREAD_PRIORITY_NORMAL: INT = 0;
+/// `THREAD_PRIORITY_ABOVE_NORMAL` (1).
+pub const THREAD_PRIORITY_ABOVE_NORMAL: INT = 1;
+/// `THREAD_PRIORITY_HIGHEST` (2).
+pub const THREAD_PRIORITY_HIGHEST: INT = 2;
+/// `THREAD_PRIORITY_TIME_CRITICAL` (15).
+pub const THREAD_PRIORITY_TIME_CRITICAL: INT = 15;
+/// `THREAD_PRIORITY_ERROR_RETURN` (0x7FFFFFFF): `GetThreadPriority` failed.
+pub const THREAD_PRIORITY_ERROR_RETURN: INT = 0x7FFF_FFFF;
+/// `THREAD_MODE_BACKGROUND_BEGIN` (0x10000): the calling thread enters background mode.
+pub const THREAD_MODE_BACKGROUND_BEGIN: INT = 0x0001_0000;
+/// `THREAD_MODE_BACKGROUND_END` (0x20000): the calling thread leaves background mode.
+pub const THREAD_MODE_BACKGROUND_END: INT = 0x0002_0000;
+
+// ---------------------------------------------------------------------------------------
+// Standard handles (`winbase.h`) and processors (`winnt.h`).
+
+/// `STD_INPUT_HANDLE` (`(DWORD)-10`).
+pub const STD_INPUT_HANDLE: DWORD = 0xFFFF_FFF6;
+/// `STD_OUTPUT_HANDLE` (`(DWORD)-11`).
+pub const STD_OUTPUT_HANDLE: DWORD = 0xFFFF_FFF5;
+/// `STD_ERROR_HANDLE` (`(DWORD)-12`).
+pub const STD_ERROR_HANDLE: DWORD = 0xFFFF_FFF4;
+/// `PROCESSOR_ARCHITECTURE_INTEL` (0): x86.
+pub const PROCESSOR_ARCHITECTURE_INTEL: WORD = 0;
+/// `PROCESSOR_ARCHITECTURE_ARM` (5).
+pub const PROCESSOR_ARCHITECTURE_ARM: WORD = 5;
+/// `PROCESSOR_ARCHITECTURE_AMD64` (9): x86-64.
+pub const PROCESSOR_ARCHITECTURE_AMD64: WORD = 9;
+/// `PROCESSOR_ARCHITECTURE_ARM64` (12): AArch64.
+pub const PROCESSOR_ARCHITECTURE_ARM64: WORD = 12;
+/// `PROCESSOR_ARCHITECTURE_UNKNOWN` (0xFFFF): any other architecture.
+pub const PROCESSOR_ARCHITECTURE_UNKNOWN: WORD = 0xFFFF;
+/// `PROCESSOR_INTEL_386` (386): `dwProcessorType` on x86.
+pub const PROCESSOR_INTEL_386: DWORD = 386;
+/// `PROCESSOR_AMD_X8664` (8664): `dwProcessorType` on x86-64.
+pub const PROCESSOR_AMD_X8664: DWORD = 8664;
+/// `ERROR_NO_WORK_DONE` (1235): `FormatMessage` produced an empty message.
+pub const ERROR_NO_WORK_DONE: DWORD = 1235;
+/// `ERROR_NO_MORE_ITEMS` (259): `TlsAlloc` found all 1088 indexes in use.
+pub const ERROR_NO_MORE_ITEMS: DWORD = 259;

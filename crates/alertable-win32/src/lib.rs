@@ -37,8 +37,18 @@
 //!   `PostQueuedCompletionStatus`;
 //! - **thread messages**: `PostThreadMessageA/W`, `GetMessageA/W`, `PeekMessageA/W`,
 //!   `PostQuitMessage`, `MsgWaitForMultipleObjects(Ex)`;
-//! - **errors**: `GetLastError`, `SetLastError`;
+//! - **errors**: `GetLastError`, `SetLastError`, `FormatMessageA/W`;
+//! - **memory**: `GetProcessHeap`, `HeapCreate`, `HeapAlloc`, `HeapReAlloc`, `HeapSize`,
+//!   `HeapFree`, `HeapDestroy`; `Local…` and `Global…` `Alloc`, `ReAlloc`, `Size`, `Lock`,
+//!   `Unlock`, `Free`;
+//! - **strings**: `lstrlen`, `lstrcpy`, `lstrcpyn`, `lstrcat`, `lstrcmp`, `lstrcmpi` (A/W);
+//! - **threads, more**: `TlsAlloc`, `TlsFree`, `TlsGetValue`, `TlsSetValue`, `GetThreadId`,
+//!   `GetProcessId`, `Set`/`GetThreadPriority`, `Set`/`GetThreadDescription`;
+//! - **system**: `QueryPerformanceCounter`/`Frequency`, `GetSystemInfo`, `GetSystemTime`,
+//!   `GetLocalTime`, `FileTimeToSystemTime`, `SystemTimeToFileTime`, `GetStdHandle`,
+//!   `WriteConsoleA/W`, `ReadConsoleA/W`;
 //! - **companions**: critical sections, SRW locks, condition variables, `Interlocked…`,
+//!   the 64-bit, `Add`, `And`, `Or`, `Xor` and pointer forms,
 //!   `GetTickCount(64)`, `GetSystemTimeAsFileTime`, `GetTempPathA/W`,
 //!   `GetTempFileNameA/W`, `GetCurrentProcess(Id)`, `ExitProcess`.
 //!
@@ -62,12 +72,14 @@
 
 mod apc;
 mod callback;
+mod consoleapi;
 mod consts;
 mod error;
 mod event;
 mod ffi;
 mod file;
 mod handle;
+mod heapapi;
 mod in_place;
 mod lock;
 mod message;
@@ -75,17 +87,25 @@ mod mutex;
 mod names;
 mod overlapped;
 mod port;
+mod processenv;
+mod processthreadsapi;
+mod profileapi;
 mod semaphore;
 mod strings;
 mod sys;
+mod sysinfoapi;
 mod system;
 mod temp;
 mod thread;
 mod timer;
+mod timezoneapi;
 mod types;
 mod wait;
+mod winbase;
+mod winnt;
 
 pub use apc::QueueUserAPC;
+pub use consoleapi::{ReadConsoleA, ReadConsoleW, WriteConsoleA, WriteConsoleW};
 pub use consts::*;
 pub use error::{GetLastError, SetLastError};
 pub use event::{CreateEventA, CreateEventW, PulseEvent, ResetEvent, SetEvent};
@@ -94,6 +114,9 @@ pub use file::{
     GetOverlappedResultEx, ReadFile, ReadFileEx, WriteFile, WriteFileEx,
 };
 pub use handle::{CloseHandle, DuplicateHandle};
+pub use heapapi::{
+    GetProcessHeap, HeapAlloc, HeapCreate, HeapDestroy, HeapFree, HeapReAlloc, HeapSize,
+};
 pub use lock::{
     AcquireSRWLockExclusive, AcquireSRWLockShared, DeleteCriticalSection, EnterCriticalSection,
     InitializeConditionVariable, InitializeCriticalSection, InitializeCriticalSectionAndSpinCount,
@@ -112,7 +135,15 @@ pub use port::{
     CreateIoCompletionPort, GetQueuedCompletionStatus, GetQueuedCompletionStatusEx,
     PostQueuedCompletionStatus,
 };
+pub use processenv::GetStdHandle;
+pub use processthreadsapi::info::{
+    GetProcessId, GetThreadDescription, GetThreadId, GetThreadPriority, SetThreadDescription,
+    SetThreadPriority,
+};
+pub use processthreadsapi::tls::{TlsAlloc, TlsFree, TlsGetValue, TlsSetValue};
+pub use profileapi::{QueryPerformanceCounter, QueryPerformanceFrequency};
 pub use semaphore::{CreateSemaphoreA, CreateSemaphoreW, ReleaseSemaphore};
+pub use sysinfoapi::{GetLocalTime, GetSystemInfo, GetSystemTime};
 pub use system::{
     ExitProcess, GetCurrentProcess, GetCurrentProcessId, GetSystemTimeAsFileTime, GetTickCount,
     GetTickCount64,
@@ -126,8 +157,25 @@ pub use timer::{
     CancelWaitableTimer, CreateWaitableTimerA, CreateWaitableTimerW, SetWaitableTimer,
     SetWaitableTimerEx,
 };
+pub use timezoneapi::{FileTimeToSystemTime, SystemTimeToFileTime};
 pub use types::*;
 pub use wait::{
     SignalObjectAndWait, Sleep, SleepEx, WaitForMultipleObjects, WaitForMultipleObjectsEx,
     WaitForSingleObject, WaitForSingleObjectEx,
+};
+pub use winbase::format::{FormatMessageA, FormatMessageW, va_list};
+pub use winbase::memory::{
+    GlobalAlloc, GlobalFree, GlobalLock, GlobalReAlloc, GlobalSize, GlobalUnlock, LocalAlloc,
+    LocalFree, LocalLock, LocalReAlloc, LocalSize, LocalUnlock,
+};
+pub use winbase::strings::{
+    lstrcatA, lstrcatW, lstrcmpA, lstrcmpW, lstrcmpiA, lstrcmpiW, lstrcpyA, lstrcpyW, lstrcpynA,
+    lstrcpynW, lstrlenA, lstrlenW,
+};
+pub use winnt::{
+    InterlockedAdd, InterlockedAdd64, InterlockedAnd, InterlockedAnd64,
+    InterlockedCompareExchange64, InterlockedCompareExchangePointer, InterlockedDecrement64,
+    InterlockedExchange64, InterlockedExchangeAdd, InterlockedExchangeAdd64,
+    InterlockedExchangePointer, InterlockedIncrement64, InterlockedOr, InterlockedOr64,
+    InterlockedXor, InterlockedXor64,
 };

@@ -557,3 +557,109 @@ pub type LPOVERLAPPED_COMPLETION_ROUTINE = Option<
 pub type LPTHREAD_START_ROUTINE = Option<unsafe extern "C" fn(lpThreadParameter: LPVOID) -> DWORD>;
 /// Win32 `PTHREAD_START_ROUTINE`.
 pub type PTHREAD_START_ROUTINE = LPTHREAD_START_ROUTINE;
+
+// ---------------------------------------------------------------------------------------
+// Dates and the system (`minwinbase.h`, `sysinfoapi.h`), the console (`consoleapi.h`).
+
+/// Win32 `SYSTEMTIME`: a date and time in fields (UTC or local, as the function says).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SYSTEMTIME {
+    /// The year, 1601 to 30827.
+    pub wYear: WORD,
+    /// The month, 1 (January) to 12.
+    pub wMonth: WORD,
+    /// The day of the week, 0 (Sunday) to 6.
+    pub wDayOfWeek: WORD,
+    /// The day of the month, 1 to 31.
+    pub wDay: WORD,
+    /// The hour, 0 to 23.
+    pub wHour: WORD,
+    /// The minute, 0 to 59.
+    pub wMinute: WORD,
+    /// The second, 0 to 59.
+    pub wSecond: WORD,
+    /// The millisecond, 0 to 999.
+    pub wMilliseconds: WORD,
+}
+/// Win32 `PSYSTEMTIME`.
+pub type PSYSTEMTIME = *mut SYSTEMTIME;
+/// Win32 `LPSYSTEMTIME`.
+pub type LPSYSTEMTIME = *mut SYSTEMTIME;
+
+/// The architecture half of a [`SYSTEM_INFO`]'s first member (anonymous in C).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SYSTEM_INFO_ARCHITECTURE {
+    /// A `PROCESSOR_ARCHITECTURE_…` value.
+    pub wProcessorArchitecture: WORD,
+    /// Reserved: 0.
+    pub wReserved: WORD,
+}
+
+/// The first member of a [`SYSTEM_INFO`] (anonymous in C).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub union SYSTEM_INFO_OEM {
+    /// The obsolete OEM id, covering the two fields below.
+    pub dwOemId: DWORD,
+    /// The architecture (anonymous in C: `si.wProcessorArchitecture`).
+    pub DUMMYSTRUCTNAME: SYSTEM_INFO_ARCHITECTURE,
+}
+
+impl core::fmt::Debug for SYSTEM_INFO_OEM {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // SAFETY: both members are plain integers covering the same four bytes, so every
+        // bit pattern is a valid `DWORD`.
+        let id = unsafe { self.dwOemId };
+        f.debug_struct("SYSTEM_INFO_OEM")
+            .field("dwOemId", &id)
+            .finish()
+    }
+}
+
+/// Win32 `SYSTEM_INFO`: the processor architecture, page size, address range and
+/// processors, as `GetSystemInfo` reports them.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct SYSTEM_INFO {
+    /// The architecture (anonymous in C).
+    pub DUMMYUNIONNAME: SYSTEM_INFO_OEM,
+    /// The page size in bytes.
+    pub dwPageSize: DWORD,
+    /// The lowest address a program can map.
+    pub lpMinimumApplicationAddress: LPVOID,
+    /// The highest address a program can map.
+    pub lpMaximumApplicationAddress: LPVOID,
+    /// One bit per processor the process may run on (the first 64).
+    pub dwActiveProcessorMask: DWORD_PTR,
+    /// The number of processors online.
+    pub dwNumberOfProcessors: DWORD,
+    /// Obsolete: a `PROCESSOR_…` value.
+    pub dwProcessorType: DWORD,
+    /// The alignment of virtual memory reservations.
+    pub dwAllocationGranularity: DWORD,
+    /// The processor level (architecture-dependent).
+    pub wProcessorLevel: WORD,
+    /// The processor revision (architecture-dependent).
+    pub wProcessorRevision: WORD,
+}
+/// Win32 `LPSYSTEM_INFO`.
+pub type LPSYSTEM_INFO = *mut SYSTEM_INFO;
+
+/// Win32 `CONSOLE_READCONSOLE_CONTROL`: the line-editing controls of `ReadConsoleW`
+/// (accepted, not used: the console here is the terminal's own line discipline).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CONSOLE_READCONSOLE_CONTROL {
+    /// The structure's size in bytes.
+    pub nLength: ULONG,
+    /// Characters of the buffer to keep.
+    pub nInitialChars: ULONG,
+    /// Control characters that end the read.
+    pub dwCtrlWakeupMask: ULONG,
+    /// The control keys' state when the read ended.
+    pub dwControlKeyState: ULONG,
+}
+/// Win32 `PCONSOLE_READCONSOLE_CONTROL`.
+pub type PCONSOLE_READCONSOLE_CONTROL = *mut CONSOLE_READCONSOLE_CONTROL;

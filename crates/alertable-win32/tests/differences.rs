@@ -1,6 +1,8 @@
 //! Where this library knowingly differs from Windows, checked so the differences stay
 //! exactly the documented ones. (The C conformance suite holds only what Windows does.)
 
+mod common;
+
 use std::ptr::{null, null_mut};
 
 use alertable_win32::*;
@@ -237,4 +239,139 @@ fn null_outputs_of_port_functions_fail_with_noaccess() {
     let ok = unsafe { GetOverlappedResult(null_mut(), null_mut(), null_mut(), FALSE) };
     assert_eq!((ok, GetLastError()), (FALSE, ERROR_NOACCESS));
     assert_ne!(CloseHandle(port), 0);
+}
+
+/// `WriteConsole` and `ReadConsole` work on the standard descriptors also when they are
+/// redirected to pipes (Windows' fail there, with `ERROR_INVALID_HANDLE`, and programs fall
+/// back to `WriteFile`), as UTF-8; a line read ends with `\n`, not the `\r\n` of Windows'
+/// console; a character split between reads is completed by the next `ReadConsoleW`.
+#[test]
+fn the_console_is_the_standard_descriptors_even_redirected() {
+    let program = r#"#include <windows.h>
+#include <stdio.h>
+int main(void) {
+    HANDLE out = GetStdHandle(STD_OUTPUT_HANDLE), in = GetStdHandle(STD_INPUT_HANDLE);
+    DWORD n = 0, m = 0;
+    BOOL a = WriteConsoleA(out, "narrow\n", 7, &n, NULL);
+    BOOL w = WriteConsoleW(out, L"w\u00e9de\n", 5, &m, NULL);
+    char line[64];
+    DWORD got = 0;
+    BOOL r = ReadConsoleA(in, line, 6, &got, NULL);
+    WCHAR wide[8];
+    DWORD first = 0, second = 0;
+    /* "h\u00e9" is h, then two bytes: a read of 2 chars gets "h" and keeps the first byte. */
+    BOOL r1 = ReadConsoleW(in, wide, 2, &first, NULL);
+    BOOL r2 = ReadConsoleW(in, wide + first, 4, &second, NULL);
+    SetLastError(0);
+    BOOL bad = WriteConsoleA(in, "x", 1, &n, NULL);
+    for (DWORD i = 0; i < got; i++)
+        if (line[i] == '\n')
+            line[i] = '$';
+    printf("%d %u %d %u | %d %u %.*s | %d %d %u %u %u %u | %d %u\n", a, (unsigned)n, w,
+           (unsigned)m, r, (unsigned)got, (int)got, line, r1, r2, (unsigned)first,
+           (unsigned)second, (unsigned)wide[0], (unsigned)wide[1], bad, (unsigned)GetLastError());
+    return 0;
+}
+"#;
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("differences");
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    let source = dir.join("console.c");
+    std::fs::write(&source, program).expect("write");
+    let exe = dir.join("console");
+    common::build_program(&source, &exe, &[]);
+    let mut child = std::process::Command::new(&exe)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run the console program");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        // One write per read, in order: the program reads 6 bytes, then the rest.
+        stdin.write_all(b"input\nh\xc3\xa9").expect("write stdin");
+    }
+    let output = child.wait_with_output().expect("wait");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("narrow"));
+    assert_eq!(lines.next(), Some("w\u{e9}de"));
+    assert_eq!(
+        lines.next(),
+        Some("1 7 1 5 | 1 6 input$ | 1 1 1 1 104 233 | 0 6"),
+        "written counts | a line read with its \\n | a character split between reads | \
+         WriteConsole on the input handle"
+    );
+}
+
+/// A thread's description is its Linux name, which the kernel keeps to 15 bytes: a longer
+/// description comes back cut. Windows keeps the whole description.
+#[test]
+fn a_thread_description_is_cut_to_fifteen_bytes() {
+    let name: Vec<WCHAR> = "described-thread-name"
+        .chars()
+        .map(|c| c as WCHAR)
+        .chain([0])
+        .collect();
+    let worker = std::thread::spawn(move || {
+        // SAFETY: `name` is NUL-terminated; `out` receives a LocalAlloc'd string.
+        unsafe {
+            assert_eq!(
+                SetThreadDescription(GetCurrentThread(), name.as_ptr()),
+                S_OK
+            );
+            let mut out: PWSTR = null_mut();
+            assert_eq!(GetThreadDescription(GetCurrentThread(), &raw mut out), S_OK);
+            let mut back = String::new();
+            let mut p = out;
+            while *p != 0 {
+                back.push(char::from_u32(*p as u32).expect("a character"));
+                p = p.add(1);
+            }
+            assert!(LocalFree(out.cast()).is_null());
+            back
+        }
+    });
+    assert_eq!(worker.join().expect("worker"), "described-threa");
+}
+
+/// `SetThreadPriority` is remembered for `GetThreadPriority` but does not change Linux
+/// scheduling (an unprivileged process could not undo a lowering); Windows reschedules.
+#[test]
+fn thread_priorities_are_remembered_not_applied() {
+    let worker = std::thread::spawn(|| {
+        // SAFETY: `getpriority` reads the calling thread's nice value.
+        let nice =
+            || unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t) };
+        let before = nice();
+        assert_ne!(
+            SetThreadPriority(GetCurrentThread(), THREAD_PRIORITY_LOWEST),
+            0
+        );
+        assert_eq!(
+            GetThreadPriority(GetCurrentThread()),
+            THREAD_PRIORITY_LOWEST
+        );
+        assert_eq!(nice(), before, "scheduling is unchanged");
+    });
+    worker.join().expect("worker");
+}
+
+/// The heap functions refuse what Windows would corrupt memory with: a pointer that is not
+/// a live block of the heap, a handle that names no heap, and destroying the process heap.
+#[test]
+fn heaps_refuse_blocks_and_handles_they_do_not_know() {
+    let heap = GetProcessHeap();
+    let mut local = 0u64;
+    let stranger: LPVOID = (&raw mut local).cast();
+    SetLastError(0);
+    assert_eq!(HeapFree(heap, 0, stranger), FALSE);
+    assert_eq!(GetLastError(), ERROR_INVALID_PARAMETER);
+    assert_eq!(HeapSize(heap, 0, stranger), usize::MAX);
+    assert!(HeapReAlloc(heap, 0, stranger, 8).is_null());
+    assert!(HeapAlloc(std::ptr::without_provenance_mut(0x1234), 0, 8).is_null());
+    assert_eq!(HeapDestroy(heap), FALSE);
+    assert_eq!(GetLastError(), ERROR_INVALID_PARAMETER);
+    let p = HeapAlloc(heap, 0, 8);
+    assert_ne!(HeapFree(heap, 0, p), FALSE);
+    assert_eq!(HeapFree(heap, 0, p), FALSE, "a block is freed once");
 }

@@ -116,7 +116,58 @@ struct Pool {
     /// The files and ports made last (also in `handles`), which the I/O calls favour.
     files: Vec<HANDLE>,
     ports: Vec<HANDLE>,
+    /// What the memory, TLS and other kernel32 calls made.
+    k32: Kernel32,
 }
+
+/// Heaps, blocks, local memory and TLS indexes made by the calls, for later calls to use
+/// (stale ones included: a freed block or heap must be refused, not corrupt memory).
+#[derive(Default)]
+struct Kernel32 {
+    heaps: Vec<HANDLE>,
+    blocks: Vec<usize>,
+    locals: Vec<usize>,
+    tls: Vec<DWORD>,
+}
+
+impl Kernel32 {
+    fn heap(&self, rng: &mut Rng) -> HANDLE {
+        match rng.below(6) {
+            0 => GetProcessHeap(),
+            1 => std::ptr::without_provenance_mut(rng.next() as usize),
+            2 => null_mut(),
+            _ if self.heaps.is_empty() => GetProcessHeap(),
+            _ => self.heaps[rng.below(self.heaps.len() as u64) as usize],
+        }
+    }
+
+    /// A block: one made earlier (maybe freed since), `NULL`, or a made-up address (the
+    /// functions look blocks up by address and never touch one they do not know).
+    fn block(&self, rng: &mut Rng, list: &[usize]) -> LPVOID {
+        match rng.below(6) {
+            0 => null_mut(),
+            1 => std::ptr::with_exposed_provenance_mut(rng.next() as usize & !15),
+            _ if list.is_empty() => null_mut(),
+            _ => std::ptr::with_exposed_provenance_mut(list[rng.below(list.len() as u64) as usize]),
+        }
+    }
+
+    fn keep(list: &mut Vec<usize>, p: LPVOID) {
+        if !p.is_null() {
+            if list.len() >= 64 {
+                list.remove(0);
+            }
+            list.push(p.expose_provenance());
+        }
+    }
+}
+
+/// Text for `FormatMessage` inserts and sources, padded so that reading it as the other
+/// width stops inside it, and aligned for `WCHAR` reads.
+#[repr(C, align(8))]
+struct Text([u8; 16]);
+static NARROW_TEXT: Text = Text(*b"fuzz\0\0\0\0\0\0\0\0\0\0\0\0");
+static WIDE_TEXT: [WCHAR; 4] = [b'f' as WCHAR, b'z' as WCHAR, 0, 0];
 
 /// Keeps the last few of a list of handles: the others are most likely closed by now.
 fn remember(list: &mut Vec<HANDLE>, h: HANDLE) {
@@ -1377,18 +1428,658 @@ fn call_io(op: u64, rng: &mut Rng, pool: &mut Pool, tmp: &[u8]) -> (&'static str
                     },
                 )
             }
+            _ => call_kernel32(op, rng, pool),
+        }
+    }
+}
+
+/// Messages `FormatMessage` is given: plain, with escapes, inserts and printf formats,
+/// and malformed ones.
+const MESSAGES: [&str; 8] = [
+    "plain",
+    "%1 and %2!d! and %3!-5.2s!%n%0rest",
+    "%%%.%!% %r%t",
+    "%",
+    "%1!f!",
+    "%99!*.*s!",
+    "line\r\nbreak\n",
+    "",
+];
+
+/// One random call of the kernel32 neighbours (memory, strings, messages, TLS, thread
+/// information, clocks, console), numbers 72 and up.
+#[allow(clippy::too_many_lines)] // one arm per exported function
+fn call_kernel32(op: u64, rng: &mut Rng, pool: &mut Pool) -> (&'static str, Outcome) {
+    let h = pool.pick(rng);
+    let failed_if = |ok: bool, errors: &'static [DWORD]| {
+        if ok {
+            Outcome::Kept
+        } else {
+            Outcome::Failed(errors)
+        }
+    };
+    let size = match rng.below(8) {
+        0 => 0,
+        1 => usize::MAX - rng.below(64) as usize,
+        2 => 3 << 20,
+        _ => rng.below(300) as usize,
+    };
+    let flags = if rng.chance(4) {
+        rng.next() as DWORD
+    } else {
+        [0, 0x2, 0x8, 0x10, 0x40, 0x42, 0x80, 0x82][rng.below(8) as usize]
+    };
+    const NO_ERROR_SET: &[DWORD] = &[SENTINEL];
+    const ON_LOCAL: &[DWORD] = &[ERROR_INVALID_HANDLE, ERROR_NOT_ENOUGH_MEMORY];
+    // SAFETY: for every call below, pointer arguments are NULL, point to live buffers of
+    // the sizes passed, or are blocks and handles the functions look up without touching;
+    // strings are NUL-terminated; an `Arguments` array is only passed with
+    // FORMAT_MESSAGE_ARGUMENT_ARRAY and holds 128 pointers to padded text (the most a
+    // message here reads: `%99` with a `*` width and precision).
+    unsafe {
+        let k = &mut pool.k32;
+        match op {
+            72 => (
+                "GetProcessHeap",
+                Outcome::Asserted(
+                    GetProcessHeap() == GetProcessHeap() && !GetProcessHeap().is_null(),
+                ),
+            ),
+            73 => {
+                let heap = HeapCreate(
+                    flags,
+                    rng.below(1 << 20) as usize,
+                    [0, 4096, 1 << 20][rng.below(3) as usize],
+                );
+                if !heap.is_null() {
+                    if k.heaps.len() >= 8 {
+                        // Housekeeping, not the call checked: it may fail on a heap a
+                        // random HeapDestroy took already.
+                        HeapDestroy(k.heaps.remove(0));
+                        SetLastError(SENTINEL);
+                    }
+                    k.heaps.push(heap);
+                }
+                (
+                    "HeapCreate",
+                    failed_if(!heap.is_null(), &[ERROR_INVALID_PARAMETER]),
+                )
+            }
+            74 => {
+                let heap = k.heap(rng);
+                let p = HeapAlloc(heap, flags, size);
+                Kernel32::keep(&mut k.blocks, p);
+                ("HeapAlloc", failed_if(!p.is_null(), NO_ERROR_SET))
+            }
+            75 => {
+                let heap = k.heap(rng);
+                let old = k.block(rng, &k.blocks);
+                let p = HeapReAlloc(heap, flags, old, size);
+                Kernel32::keep(&mut k.blocks, p);
+                ("HeapReAlloc", failed_if(!p.is_null(), NO_ERROR_SET))
+            }
+            76 => {
+                let heap = k.heap(rng);
+                let n = HeapSize(heap, 0, k.block(rng, &k.blocks));
+                ("HeapSize", failed_if(n != usize::MAX, NO_ERROR_SET))
+            }
+            77 => {
+                let heap = k.heap(rng);
+                let ok = HeapFree(heap, 0, k.block(rng, &k.blocks));
+                (
+                    "HeapFree",
+                    failed_if(ok != 0, &[ERROR_INVALID_HANDLE, ERROR_INVALID_PARAMETER]),
+                )
+            }
+            78 => {
+                let heap = k.heap(rng);
+                let ok = HeapDestroy(heap);
+                (
+                    "HeapDestroy",
+                    failed_if(ok != 0, &[ERROR_INVALID_HANDLE, ERROR_INVALID_PARAMETER]),
+                )
+            }
+            79 | 80 => {
+                let p = if op == 79 {
+                    LocalAlloc(flags, size)
+                } else {
+                    GlobalAlloc(flags, size)
+                };
+                Kernel32::keep(&mut k.locals, p);
+                let name = if op == 79 {
+                    "LocalAlloc"
+                } else {
+                    "GlobalAlloc"
+                };
+                (name, failed_if(!p.is_null(), &[ERROR_NOT_ENOUGH_MEMORY]))
+            }
+            81 | 82 => {
+                let old = k.block(rng, &k.locals);
+                let p = if op == 81 {
+                    LocalReAlloc(old, size, flags)
+                } else {
+                    GlobalReAlloc(old, size, flags)
+                };
+                Kernel32::keep(&mut k.locals, p);
+                let name = if op == 81 {
+                    "LocalReAlloc"
+                } else {
+                    "GlobalReAlloc"
+                };
+                (name, failed_if(!p.is_null(), ON_LOCAL))
+            }
+            83 | 84 => {
+                let m = k.block(rng, &k.locals);
+                let n = if op == 83 {
+                    LocalSize(m)
+                } else {
+                    GlobalSize(m)
+                };
+                let name = if op == 83 { "LocalSize" } else { "GlobalSize" };
+                (name, failed_if(n != 0, &[SENTINEL, ERROR_INVALID_HANDLE]))
+            }
+            85 | 86 => {
+                let m = k.block(rng, &k.locals);
+                let p = if op == 85 {
+                    LocalLock(m)
+                } else {
+                    GlobalLock(m)
+                };
+                let name = if op == 85 { "LocalLock" } else { "GlobalLock" };
+                (
+                    name,
+                    failed_if(!p.is_null(), &[ERROR_INVALID_HANDLE, ERROR_DISCARDED]),
+                )
+            }
+            87 | 88 => {
+                let m = k.block(rng, &k.locals);
+                let ok = if op == 87 {
+                    LocalUnlock(m)
+                } else {
+                    GlobalUnlock(m)
+                };
+                let name = if op == 87 {
+                    "LocalUnlock"
+                } else {
+                    "GlobalUnlock"
+                };
+                (
+                    name,
+                    failed_if(
+                        ok != 0,
+                        &[ERROR_SUCCESS, ERROR_INVALID_HANDLE, ERROR_NOT_LOCKED],
+                    ),
+                )
+            }
+            89 | 90 => {
+                let m = k.block(rng, &k.locals);
+                let r = if op == 89 {
+                    LocalFree(m)
+                } else {
+                    GlobalFree(m)
+                };
+                let name = if op == 89 { "LocalFree" } else { "GlobalFree" };
+                (name, failed_if(r.is_null(), &[ERROR_INVALID_HANDLE]))
+            }
+            91 => {
+                // Every lstr function, narrow and wide, on NULL or small strings.
+                let mut buf = [0 as CHAR; 64];
+                let mut wbuf = [0 as WCHAR; 64];
+                let s: LPCSTR = if rng.chance(4) {
+                    null()
+                } else {
+                    c"fuzz-str".as_ptr()
+                };
+                let w: LPCWSTR = if rng.chance(4) {
+                    null()
+                } else {
+                    WIDE_TEXT.as_ptr()
+                };
+                let d = if rng.chance(8) {
+                    null_mut()
+                } else {
+                    buf.as_mut_ptr()
+                };
+                let wd = if rng.chance(8) {
+                    null_mut()
+                } else {
+                    wbuf.as_mut_ptr()
+                };
+                let n = rng.int().clamp(-5, 30);
+                let mut ok = lstrlenA(s) >= 0 && lstrlenW(w) >= 0;
+                lstrcpyA(d, s);
+                lstrcpyW(wd, w);
+                lstrcpynA(d, s, n);
+                lstrcpynW(wd, w, n);
+                lstrcatA(d, s);
+                lstrcatW(wd, w);
+                ok &= lstrcmpA(s, s) == 0 && lstrcmpiA(s, s) == 0;
+                ok &= lstrcmpW(w, w) == 0 && lstrcmpiW(w, w) == 0;
+                (
+                    "lstrcmpA",
+                    Outcome::Asserted(ok && GetLastError() == SENTINEL),
+                )
+            }
+            92 | 93 => {
+                let wide = op == 93;
+                let mut flags = [
+                    FORMAT_MESSAGE_FROM_SYSTEM,
+                    FORMAT_MESSAGE_FROM_STRING,
+                    FORMAT_MESSAGE_FROM_HMODULE,
+                    FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_FROM_HMODULE,
+                    FORMAT_MESSAGE_FROM_STRING | FORMAT_MESSAGE_FROM_SYSTEM,
+                    0,
+                ][rng.below(6) as usize]
+                    | (rng.below(256) as DWORD * DWORD::from(rng.chance(4)))
+                    | if rng.chance(2) {
+                        FORMAT_MESSAGE_IGNORE_INSERTS
+                    } else {
+                        0
+                    };
+                let args: Vec<usize> = (0..128)
+                    .map(|_| {
+                        if wide {
+                            WIDE_TEXT.as_ptr().addr()
+                        } else {
+                            NARROW_TEXT.0.as_ptr().addr()
+                        }
+                    })
+                    .collect();
+                let arguments = if rng.chance(2) {
+                    flags |= FORMAT_MESSAGE_ARGUMENT_ARRAY;
+                    args.as_ptr().cast_mut().cast::<va_list>()
+                } else {
+                    null_mut()
+                };
+                let allocate = rng.chance(3);
+                if allocate {
+                    flags |= FORMAT_MESSAGE_ALLOCATE_BUFFER;
+                }
+                let id = if rng.chance(2) {
+                    [2, 6, 87, 317, 0x8007_0057, 12345][rng.below(6) as usize]
+                } else {
+                    rng.next() as DWORD
+                };
+                let language = [0, 0x400, 0x409, 0x407, rng.next() as DWORD][rng.below(5) as usize];
+                let message = MESSAGES[rng.below(MESSAGES.len() as u64) as usize];
+                let narrow: Vec<u8> = message.bytes().chain([0]).collect();
+                let wide_message: Vec<WCHAR> =
+                    message.chars().map(|c| c as WCHAR).chain([0]).collect();
+                let size = rng.below(80) as DWORD;
+                let mut out = [0u8; 80];
+                let mut wout = [0 as WCHAR; 80];
+                let mut allocated: LPVOID = null_mut();
+                let n = if wide {
+                    let buffer = if allocate {
+                        (&raw mut allocated).cast::<WCHAR>()
+                    } else if rng.chance(16) {
+                        null_mut()
+                    } else {
+                        wout.as_mut_ptr()
+                    };
+                    FormatMessageW(
+                        flags,
+                        wide_message.as_ptr().cast(),
+                        id,
+                        language,
+                        buffer,
+                        size,
+                        arguments,
+                    )
+                } else {
+                    let buffer = if allocate {
+                        (&raw mut allocated).cast::<CHAR>()
+                    } else if rng.chance(16) {
+                        null_mut()
+                    } else {
+                        out.as_mut_ptr().cast()
+                    };
+                    FormatMessageA(
+                        flags,
+                        narrow.as_ptr().cast(),
+                        id,
+                        language,
+                        buffer,
+                        size,
+                        arguments,
+                    )
+                };
+                if allocate && n != 0 {
+                    LocalFree(allocated);
+                }
+                let name = if wide {
+                    "FormatMessageW"
+                } else {
+                    "FormatMessageA"
+                };
+                (
+                    name,
+                    failed_if(
+                        n != 0,
+                        &[
+                            ERROR_INVALID_PARAMETER,
+                            ERROR_MR_MID_NOT_FOUND,
+                            ERROR_RESOURCE_LANG_NOT_FOUND,
+                            ERROR_RESOURCE_TYPE_NOT_FOUND,
+                            ERROR_INSUFFICIENT_BUFFER,
+                            ERROR_MORE_DATA,
+                            ERROR_NO_WORK_DONE,
+                            ERROR_NOACCESS,
+                            ERROR_NOT_ENOUGH_MEMORY,
+                        ],
+                    ),
+                )
+            }
+            94 => {
+                let i = TlsAlloc();
+                if i != TLS_OUT_OF_INDEXES {
+                    k.tls.push(i);
+                    if k.tls.len() > 32 {
+                        // Housekeeping: may fail on an index a random TlsFree took.
+                        TlsFree(k.tls.remove(0));
+                        SetLastError(SENTINEL);
+                    }
+                }
+                (
+                    "TlsAlloc",
+                    failed_if(i != TLS_OUT_OF_INDEXES, &[ERROR_NO_MORE_ITEMS]),
+                )
+            }
+            95..=97 => {
+                let i = if k.tls.is_empty() || rng.chance(4) {
+                    rng.below(1200) as DWORD
+                } else {
+                    k.tls[rng.below(k.tls.len() as u64) as usize]
+                };
+                match op {
+                    95 => (
+                        "TlsFree",
+                        failed_if(TlsFree(i) != 0, &[ERROR_INVALID_PARAMETER]),
+                    ),
+                    96 => {
+                        TlsGetValue(i);
+                        let outcome = if i < 1088 {
+                            Outcome::SetsOnSuccess(&[ERROR_SUCCESS])
+                        } else {
+                            Outcome::Failed(&[ERROR_INVALID_PARAMETER])
+                        };
+                        ("TlsGetValue", outcome)
+                    }
+                    _ => (
+                        "TlsSetValue",
+                        failed_if(
+                            TlsSetValue(i, std::ptr::without_provenance_mut(rng.next() as usize))
+                                != 0,
+                            &[ERROR_INVALID_PARAMETER],
+                        ),
+                    ),
+                }
+            }
+            98 => (
+                "GetThreadId",
+                failed_if(GetThreadId(h) != 0, &[ERROR_INVALID_HANDLE]),
+            ),
+            99 => (
+                "GetProcessId",
+                failed_if(GetProcessId(h) != 0, &[ERROR_INVALID_HANDLE]),
+            ),
+            100 => {
+                let priority = match rng.below(4) {
+                    0 => rng.int(),
+                    1 => [THREAD_MODE_BACKGROUND_BEGIN, THREAD_MODE_BACKGROUND_END]
+                        [rng.below(2) as usize],
+                    _ => rng.below(5) as INT - 2,
+                };
+                let target = if rng.chance(3) { GetCurrentThread() } else { h };
+                (
+                    "SetThreadPriority",
+                    failed_if(
+                        SetThreadPriority(target, priority) != 0,
+                        &[
+                            ERROR_INVALID_HANDLE,
+                            ERROR_INVALID_PARAMETER,
+                            ERROR_THREAD_MODE_ALREADY_BACKGROUND,
+                            ERROR_THREAD_MODE_NOT_BACKGROUND,
+                        ],
+                    ),
+                )
+            }
+            101 => (
+                "GetThreadPriority",
+                failed_if(
+                    GetThreadPriority(h) != THREAD_PRIORITY_ERROR_RETURN,
+                    &[ERROR_INVALID_HANDLE],
+                ),
+            ),
+            102 => {
+                let name: Vec<WCHAR> = "fuzz-thread-name-long"
+                    .chars()
+                    .map(|c| c as WCHAR)
+                    .chain([0])
+                    .collect();
+                let p = if rng.chance(4) { null() } else { name.as_ptr() };
+                SetThreadDescription(h, p);
+                // HRESULT functions leave the last error alone.
+                ("SetThreadDescription", Outcome::Kept)
+            }
+            103 => {
+                let mut out: PWSTR = null_mut();
+                let target = if rng.chance(4) {
+                    null_mut()
+                } else {
+                    &raw mut out
+                };
+                if GetThreadDescription(h, target) == S_OK {
+                    LocalFree(out.cast());
+                }
+                ("GetThreadDescription", Outcome::Kept)
+            }
+            104 => {
+                // The whole family on an aligned target, a misaligned one and NULL.
+                let mut long: [LONG; 2] = [rng.int(), 0];
+                let mut long64: [LONG64; 2] = [rng.next() as LONG64, 0];
+                let mut pointer: PVOID = null_mut();
+                let v = rng.int();
+                let w = rng.next() as LONG64;
+                let l = match rng.below(3) {
+                    0 => null_mut(),
+                    1 => long
+                        .as_mut_ptr()
+                        .cast::<u8>()
+                        .wrapping_add(1)
+                        .cast::<LONG>(),
+                    _ => long.as_mut_ptr(),
+                };
+                let q = match rng.below(3) {
+                    0 => null_mut(),
+                    1 => long64
+                        .as_mut_ptr()
+                        .cast::<u8>()
+                        .wrapping_add(4)
+                        .cast::<LONG64>(),
+                    _ => long64.as_mut_ptr(),
+                };
+                let p = if rng.chance(3) {
+                    null_mut()
+                } else {
+                    &raw mut pointer
+                };
+                InterlockedExchangeAdd(l, v);
+                InterlockedAdd(l, v);
+                InterlockedAnd(l, v);
+                InterlockedOr(l, v);
+                InterlockedXor(l, v);
+                InterlockedIncrement64(q);
+                InterlockedDecrement64(q);
+                InterlockedExchange64(q, w);
+                InterlockedCompareExchange64(q, w, w);
+                InterlockedExchangeAdd64(q, w);
+                InterlockedAdd64(q, w);
+                InterlockedAnd64(q, w);
+                InterlockedOr64(q, w);
+                InterlockedXor64(q, w);
+                InterlockedExchangePointer(p, null_mut());
+                InterlockedCompareExchangePointer(p, null_mut(), null_mut());
+                ("InterlockedExchangeAdd", Outcome::Kept)
+            }
+            105 | 106 => {
+                let mut value = LARGE_INTEGER { QuadPart: 0 };
+                let target = if rng.chance(4) {
+                    null_mut()
+                } else {
+                    &raw mut value
+                };
+                let (name, ok) = if op == 105 {
+                    ("QueryPerformanceCounter", QueryPerformanceCounter(target))
+                } else {
+                    (
+                        "QueryPerformanceFrequency",
+                        QueryPerformanceFrequency(target),
+                    )
+                };
+                (name, failed_if(ok != 0, &[ERROR_NOACCESS]))
+            }
+            107 => {
+                let mut info = std::mem::MaybeUninit::<SYSTEM_INFO>::uninit();
+                let mut time = SYSTEMTIME::default();
+                let (ip, tp) = if rng.chance(4) {
+                    (null_mut(), null_mut())
+                } else {
+                    (info.as_mut_ptr(), &raw mut time)
+                };
+                GetSystemInfo(ip);
+                GetSystemTime(tp);
+                GetLocalTime(tp);
+                ("GetSystemInfo", Outcome::Kept)
+            }
+            108 => {
+                let ft = FILETIME {
+                    dwLowDateTime: rng.next() as DWORD,
+                    dwHighDateTime: rng.next() as DWORD >> rng.below(33).min(31),
+                };
+                let mut st = SYSTEMTIME::default();
+                let out = if rng.chance(8) {
+                    null_mut()
+                } else {
+                    &raw mut st
+                };
+                (
+                    "FileTimeToSystemTime",
+                    failed_if(
+                        FileTimeToSystemTime(&raw const ft, out) != 0,
+                        &[ERROR_INVALID_PARAMETER, ERROR_NOACCESS],
+                    ),
+                )
+            }
+            109 => {
+                let field = |rng: &mut Rng, max: u64| rng.below(max) as WORD;
+                let st = SYSTEMTIME {
+                    wYear: 1500 + field(rng, 30000),
+                    wMonth: field(rng, 14),
+                    wDayOfWeek: field(rng, 9),
+                    wDay: field(rng, 33),
+                    wHour: field(rng, 25),
+                    wMinute: field(rng, 61),
+                    wSecond: field(rng, 61),
+                    wMilliseconds: field(rng, 1001),
+                };
+                let mut ft = FILETIME {
+                    dwLowDateTime: 0,
+                    dwHighDateTime: 0,
+                };
+                let out = if rng.chance(8) {
+                    null_mut()
+                } else {
+                    &raw mut ft
+                };
+                (
+                    "SystemTimeToFileTime",
+                    failed_if(
+                        SystemTimeToFileTime(&raw const st, out) != 0,
+                        &[ERROR_INVALID_PARAMETER, ERROR_NOACCESS],
+                    ),
+                )
+            }
+            110 => {
+                let which = if rng.chance(2) {
+                    0xFFFF_FFF4 + rng.below(3) as DWORD
+                } else {
+                    rng.next() as DWORD
+                };
+                let r = GetStdHandle(which);
+                (
+                    "GetStdHandle",
+                    failed_if(r != INVALID_HANDLE_VALUE, &[ERROR_INVALID_HANDLE]),
+                )
+            }
+            111..=114 => {
+                // Standard handles only with a count of 0: the test's own output and input
+                // must stay untouched (a read of standard input could block).
+                let std_handle = rng.chance(2);
+                let target = if std_handle {
+                    GetStdHandle(0xFFFF_FFF4 + rng.below(3) as DWORD)
+                } else {
+                    h
+                };
+                let count = if std_handle { 0 } else { rng.below(8) as DWORD };
+                let mut buffer = [0 as WCHAR; 8];
+                let mut done = 0;
+                let (name, ok) = match op {
+                    111 => (
+                        "WriteConsoleA",
+                        WriteConsoleA(
+                            target,
+                            buffer.as_ptr().cast(),
+                            count,
+                            &raw mut done,
+                            null_mut(),
+                        ),
+                    ),
+                    112 => (
+                        "WriteConsoleW",
+                        WriteConsoleW(
+                            target,
+                            buffer.as_ptr().cast(),
+                            count,
+                            &raw mut done,
+                            null_mut(),
+                        ),
+                    ),
+                    113 => (
+                        "ReadConsoleA",
+                        ReadConsoleA(
+                            target,
+                            buffer.as_mut_ptr().cast(),
+                            count,
+                            &raw mut done,
+                            null_mut(),
+                        ),
+                    ),
+                    _ => (
+                        "ReadConsoleW",
+                        ReadConsoleW(
+                            target,
+                            buffer.as_mut_ptr().cast(),
+                            count,
+                            &raw mut done,
+                            null_mut(),
+                        ),
+                    ),
+                };
+                (name, failed_if(ok != 0, &[ERROR_INVALID_HANDLE]))
+            }
             _ => ("unused", Outcome::Unchecked),
         }
     }
 }
 
-const OPS: u64 = 72;
+const OPS: u64 = 115;
 
 /// Functions the random calls do not make, and why.
 const NOT_CALLED: [(&str, &str); 1] = [("ExitProcess", "it would end the test")];
 
 /// Functions exercised inside the calls named here.
-const EXERCISED_WITHIN: [(&str, &str); 22] = [
+const EXERCISED_WITHIN: [(&str, &str); 50] = [
     ("ExitThread", "CreateThread"),
     (
         "InitializeCriticalSectionAndSpinCount",
@@ -1414,6 +2105,37 @@ const EXERCISED_WITHIN: [(&str, &str); 22] = [
     ("InterlockedExchange", "InterlockedIncrement"),
     ("InterlockedCompareExchange", "InterlockedIncrement"),
     ("GetTickCount", "GetTickCount64"),
+    ("lstrlenA", "lstrcmpA"),
+    ("lstrlenW", "lstrcmpA"),
+    ("lstrcpyA", "lstrcmpA"),
+    ("lstrcpyW", "lstrcmpA"),
+    ("lstrcpynA", "lstrcmpA"),
+    ("lstrcpynW", "lstrcmpA"),
+    ("lstrcatA", "lstrcmpA"),
+    ("lstrcatW", "lstrcmpA"),
+    ("lstrcmpW", "lstrcmpA"),
+    ("lstrcmpiA", "lstrcmpA"),
+    ("lstrcmpiW", "lstrcmpA"),
+    ("InterlockedAdd", "InterlockedExchangeAdd"),
+    ("InterlockedAnd", "InterlockedExchangeAdd"),
+    ("InterlockedOr", "InterlockedExchangeAdd"),
+    ("InterlockedXor", "InterlockedExchangeAdd"),
+    ("InterlockedIncrement64", "InterlockedExchangeAdd"),
+    ("InterlockedDecrement64", "InterlockedExchangeAdd"),
+    ("InterlockedExchange64", "InterlockedExchangeAdd"),
+    ("InterlockedCompareExchange64", "InterlockedExchangeAdd"),
+    ("InterlockedExchangeAdd64", "InterlockedExchangeAdd"),
+    ("InterlockedAdd64", "InterlockedExchangeAdd"),
+    ("InterlockedAnd64", "InterlockedExchangeAdd"),
+    ("InterlockedOr64", "InterlockedExchangeAdd"),
+    ("InterlockedXor64", "InterlockedExchangeAdd"),
+    ("InterlockedExchangePointer", "InterlockedExchangeAdd"),
+    (
+        "InterlockedCompareExchangePointer",
+        "InterlockedExchangeAdd",
+    ),
+    ("GetSystemTime", "GetSystemInfo"),
+    ("GetLocalTime", "GetSystemInfo"),
 ];
 
 #[test]
@@ -1426,6 +2148,7 @@ fn random_calls_fail_only_as_documented() {
         thread_ids: Vec::new(),
         files: Vec::new(),
         ports: Vec::new(),
+        k32: Kernel32::default(),
     };
     let tmp_dir = common::scratch_dir("fuzz-files");
     let tmp = tmp_dir.to_string_lossy().into_owned().into_bytes();
@@ -1495,11 +2218,17 @@ fn random_calls_fail_only_as_documented() {
 
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 
-    // Every function of the header was called, directly or inside a named call.
-    let header = std::fs::read_to_string(common::include_dir().join("windows.h")).expect("header");
-    let declared: BTreeSet<&str> = header
+    // Every function of the headers was called, directly or inside a named call.
+    let mut headers = String::new();
+    for entry in std::fs::read_dir(common::include_dir()).expect("include/") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|x| x == "h") {
+            headers.push_str(&std::fs::read_to_string(&path).expect("a header"));
+        }
+    }
+    let declared: BTreeSet<&str> = headers
         .lines()
-        .filter(|l| l.starts_with("WINBASEAPI"))
+        .filter(|l| l.starts_with("WINBASEAPI") || l.starts_with("WINUSERAPI"))
         .filter_map(|l| l.split('(').next()?.split_whitespace().last())
         .collect();
     for function in declared {

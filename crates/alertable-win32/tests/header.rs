@@ -181,11 +181,19 @@ fn named_fields(fields: &syn::FieldsNamed) -> Vec<(String, String)> {
 fn read_rust() -> RustSide {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut side = RustSide::default();
-    let mut files: Vec<_> = std::fs::read_dir(&src)
-        .expect("src")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "rs"))
-        .collect();
+    // The sources, folders of modules (`winbase/`, `processthreadsapi/`) included.
+    let mut files = Vec::new();
+    let mut folders = vec![src];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).expect("a source folder") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|x| x == "rs") {
+                files.push(path);
+            }
+        }
+    }
     files.sort();
     for path in files {
         let text = std::fs::read_to_string(&path).expect("source");
@@ -263,7 +271,7 @@ macro_rules! layouts {
     };
 }
 
-const LAYOUTS: [(&str, usize, usize); 16] = layouts!(
+const LAYOUTS: [(&str, usize, usize); 21] = layouts!(
     LARGE_INTEGER_PARTS,
     LARGE_INTEGER,
     FILETIME,
@@ -280,15 +288,36 @@ const LAYOUTS: [(&str, usize, usize); 16] = layouts!(
     CRITICAL_SECTION,
     SRWLOCK,
     CONDITION_VARIABLE,
+    SYSTEMTIME,
+    SYSTEM_INFO_ARCHITECTURE,
+    SYSTEM_INFO_OEM,
+    SYSTEM_INFO,
+    CONSOLE_READCONSOLE_CONTROL,
 );
 
 /// Parameters whose C type carries a qualifier Rust cannot spell: the `volatile` of the
 /// `Interlocked` functions' targets.
-const VOLATILE_PARAMETERS: [(&str, usize); 4] = [
+const VOLATILE_PARAMETERS: [(&str, usize); 20] = [
     ("InterlockedIncrement", 0),
     ("InterlockedDecrement", 0),
     ("InterlockedExchange", 0),
     ("InterlockedCompareExchange", 0),
+    ("InterlockedExchangeAdd", 0),
+    ("InterlockedAdd", 0),
+    ("InterlockedAnd", 0),
+    ("InterlockedOr", 0),
+    ("InterlockedXor", 0),
+    ("InterlockedIncrement64", 0),
+    ("InterlockedDecrement64", 0),
+    ("InterlockedExchange64", 0),
+    ("InterlockedCompareExchange64", 0),
+    ("InterlockedExchangeAdd64", 0),
+    ("InterlockedAdd64", 0),
+    ("InterlockedAnd64", 0),
+    ("InterlockedOr64", 0),
+    ("InterlockedXor64", 0),
+    ("InterlockedExchangePointer", 0),
+    ("InterlockedCompareExchangePointer", 0),
 ];
 
 // ---------------------------------------------------------------------------------------

@@ -1,0 +1,8 @@
+//! What `winbase.h` declares itself (not through an API-set header): the `lstr…` string
+//! functions (`strings.rs`), local and global memory (`memory.rs`) and `FormatMessage`
+//! (`format.rs`, with the system's message text in `messages.rs`).
+
+pub(crate) mod format;
+pub(crate) mod memory;
+mod messages;
+pub(crate) mod strings;
