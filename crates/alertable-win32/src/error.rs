@@ -28,23 +28,3 @@ pub(crate) fn set_last_error(code: DWORD) {
 pub(crate) fn last_error() -> DWORD {
     LAST_ERROR.try_with(Cell::get).unwrap_or(0)
 }
-
-/// Returns the calling thread's last-error code.
-///
-/// # Win32
-///
-/// `GetLastError`.
-#[unsafe(no_mangle)]
-pub extern "C" fn GetLastError() -> DWORD {
-    last_error()
-}
-
-/// Sets the calling thread's last-error code.
-///
-/// # Win32
-///
-/// `SetLastError`.
-#[unsafe(no_mangle)]
-pub extern "C" fn SetLastError(dwErrCode: DWORD) {
-    set_last_error(dwErrCode);
-}

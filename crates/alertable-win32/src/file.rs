@@ -59,11 +59,11 @@ use crate::overlapped::{
     status_of_error,
 };
 use crate::strings;
+use crate::synchapi::wait::{alertable, timeout, wait_error};
 use crate::types::{
     BOOL, DWORD, HANDLE, LPCSTR, LPCVOID, LPCWSTR, LPDWORD, LPOVERLAPPED,
     LPOVERLAPPED_COMPLETION_ROUTINE, LPSECURITY_ATTRIBUTES, LPVOID,
 };
-use crate::wait::{alertable, timeout, wait_error};
 
 // ---------------------------------------------------------------------------------------
 // The file object.

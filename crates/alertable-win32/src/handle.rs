@@ -69,24 +69,22 @@ use alertable::{Event, EventReset, Mutex, Semaphore, Signal, Waitable, WaitableT
 use alertable_io::CompletionPort;
 
 use crate::consts::{
-    ACCESS_SYSTEM_SECURITY, DUPLICATE_CLOSE_SOURCE, DUPLICATE_SAME_ACCESS, ERROR_ACCESS_DENIED,
-    ERROR_INVALID_HANDLE, ERROR_NO_SYSTEM_RESOURCES, ERROR_NOACCESS, ERROR_PRIVILEGE_NOT_HELD,
-    EVENT_ALL_ACCESS, EVENT_MODIFY_STATE, FALSE, FILE_ALL_ACCESS, FILE_GENERIC_EXECUTE,
-    FILE_GENERIC_READ, FILE_GENERIC_WRITE, GENERIC_ALL, GENERIC_EXECUTE, GENERIC_READ,
-    GENERIC_WRITE, IO_COMPLETION_ALL_ACCESS, MAXIMUM_ALLOWED, MUTEX_ALL_ACCESS, PROCESS_ALL_ACCESS,
-    PROCESS_DUP_HANDLE, PROCESS_QUERY_INFORMATION, PROCESS_QUERY_LIMITED_INFORMATION,
-    SEMAPHORE_ALL_ACCESS, SEMAPHORE_MODIFY_STATE, STANDARD_RIGHTS_EXECUTE, STANDARD_RIGHTS_READ,
-    STANDARD_RIGHTS_WRITE, SYNCHRONIZE, THREAD_ALL_ACCESS, THREAD_GET_CONTEXT,
-    THREAD_QUERY_INFORMATION, THREAD_QUERY_LIMITED_INFORMATION, THREAD_RESUME, THREAD_SET_CONTEXT,
-    THREAD_SET_INFORMATION, THREAD_SET_LIMITED_INFORMATION, THREAD_SUSPEND_RESUME,
-    THREAD_TERMINATE, TIMER_ALL_ACCESS, TRUE,
+    ACCESS_SYSTEM_SECURITY, ERROR_ACCESS_DENIED, ERROR_INVALID_HANDLE, ERROR_NO_SYSTEM_RESOURCES,
+    ERROR_NOACCESS, ERROR_PRIVILEGE_NOT_HELD, EVENT_ALL_ACCESS, EVENT_MODIFY_STATE,
+    FILE_ALL_ACCESS, FILE_GENERIC_EXECUTE, FILE_GENERIC_READ, FILE_GENERIC_WRITE, GENERIC_ALL,
+    GENERIC_EXECUTE, GENERIC_READ, GENERIC_WRITE, IO_COMPLETION_ALL_ACCESS, MAXIMUM_ALLOWED,
+    MUTEX_ALL_ACCESS, PROCESS_ALL_ACCESS, PROCESS_DUP_HANDLE, PROCESS_QUERY_INFORMATION,
+    PROCESS_QUERY_LIMITED_INFORMATION, SEMAPHORE_ALL_ACCESS, SEMAPHORE_MODIFY_STATE,
+    STANDARD_RIGHTS_EXECUTE, STANDARD_RIGHTS_READ, STANDARD_RIGHTS_WRITE, SYNCHRONIZE,
+    THREAD_ALL_ACCESS, THREAD_GET_CONTEXT, THREAD_QUERY_INFORMATION,
+    THREAD_QUERY_LIMITED_INFORMATION, THREAD_RESUME, THREAD_SET_CONTEXT, THREAD_SET_INFORMATION,
+    THREAD_SET_LIMITED_INFORMATION, THREAD_SUSPEND_RESUME, THREAD_TERMINATE, TIMER_ALL_ACCESS,
 };
 use crate::error::{Error, Result};
-use crate::ffi::call;
 use crate::file::FileObject;
 use crate::names::NameEntry;
 use crate::thread::{ThreadObject, current_thread};
-use crate::types::{BOOL, DWORD, HANDLE, LPHANDLE};
+use crate::types::{DWORD, HANDLE};
 
 /// The pseudo-handle of the current process, `GetCurrentProcess()`.
 pub(crate) const CURRENT_PROCESS: HANDLE = -1isize as HANDLE;
@@ -430,6 +428,16 @@ impl Entry {
     pub(crate) fn granted(self, access: DWORD) -> Self {
         Self { access, ..self }
     }
+
+    /// The rights this handle was granted.
+    pub(crate) fn access(&self) -> DWORD {
+        self.access
+    }
+
+    /// The object this handle refers to.
+    pub(crate) fn object(&self) -> &Object {
+        &self.object
+    }
 }
 
 struct Slot {
@@ -545,7 +553,7 @@ pub(crate) fn object(handle: HANDLE) -> Result<Object> {
 }
 
 /// The entry a handle names, the pseudo-handles included (C38), cloned out of the table.
-fn lookup(handle: HANDLE) -> Result<Entry> {
+pub(crate) fn lookup(handle: HANDLE) -> Result<Entry> {
     pseudo_entry(handle).map_or_else(|| Ok(read().get(handle)?.clone()), Ok)
 }
 
@@ -647,98 +655,6 @@ pub(crate) fn remove(handle: HANDLE) -> Result<Entry> {
     slot.generation = (slot.generation + 1) & GENERATION_MASK;
     table.free.push_back(index);
     Ok(entry)
-}
-
-/// Closes a handle. The object lives on while other handles (or waiting threads) hold it;
-/// closing does not wake anyone waiting on it (D54). Closing the last handle of a
-/// completion port closes the port (L131), and closing the last handle of a file cancels
-/// the requests still in flight on it; closing one of several handles does neither (K118).
-///
-/// # Errors
-///
-/// `ERROR_INVALID_HANDLE` (6) for a handle that is not open, including `NULL` and the
-/// pseudo-handles (closing those has no effect).
-///
-/// # Win32
-///
-/// `CloseHandle`.
-#[unsafe(no_mangle)]
-pub extern "C" fn CloseHandle(hObject: HANDLE) -> BOOL {
-    call(FALSE, || {
-        let entry = remove(hObject)?;
-        drop(entry); // the table lock is released: object destructors may take locks
-        Ok(TRUE)
-    })
-}
-
-/// Makes a new handle to the object `hSourceHandle` names, within the current process.
-///
-/// Both process handles must name the current process (`GetCurrentProcess()`, or a real
-/// handle duplicated from it). `hSourceHandle` may be a pseudo-handle: duplicating
-/// `GetCurrentThread()` gives a real handle to the calling thread that works on every
-/// thread. With `DUPLICATE_CLOSE_SOURCE` the source handle is closed, also when the
-/// duplication fails. The new handle is granted `dwDesiredAccess` — generic rights mapped
-/// to the object type's, `MAXIMUM_ALLOWED` as every right — which may be more than the
-/// source handle has, as Windows allows within a process; with `DUPLICATE_SAME_ACCESS`
-/// it gets the source handle's rights (R2, R3). A pseudo-handle has every right.
-/// `bInheritHandle` is accepted and ignored. A `NULL` `lpTargetHandle` duplicates nothing
-/// and succeeds, as Win32 does for compatibility.
-///
-/// # Safety
-///
-/// `lpTargetHandle` is `NULL` or valid for writing one `HANDLE`.
-///
-/// # Errors
-///
-/// - `ERROR_INVALID_HANDLE` (6): a process handle that is not the current process, or a
-///   source handle that is not open;
-/// - `ERROR_ACCESS_DENIED` (5): a process handle without `PROCESS_DUP_HANDLE`, or a
-///   `dwDesiredAccess` bit that is no right of the object's type;
-/// - `ERROR_PRIVILEGE_NOT_HELD` (1314): `dwDesiredAccess` asks for
-///   `ACCESS_SYSTEM_SECURITY`;
-/// - `ERROR_NO_SYSTEM_RESOURCES` (1450): the handle table is full.
-///
-/// # Win32
-///
-/// `DuplicateHandle`; only same-process duplication exists here.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn DuplicateHandle(
-    hSourceProcessHandle: HANDLE,
-    hSourceHandle: HANDLE,
-    hTargetProcessHandle: HANDLE,
-    lpTargetHandle: LPHANDLE,
-    dwDesiredAccess: DWORD,
-    bInheritHandle: BOOL,
-    dwOptions: DWORD,
-) -> BOOL {
-    let _ = bInheritHandle;
-    call(FALSE, || {
-        for process in [hSourceProcessHandle, hTargetProcessHandle] {
-            with_access(process, PROCESS_DUP_HANDLE, |object| match object {
-                Object::Process => Ok(()),
-                _ => Err(Error(ERROR_INVALID_HANDLE)),
-            })?;
-        }
-        let source = lookup(hSourceHandle)?;
-        let closed = if dwOptions & DUPLICATE_CLOSE_SOURCE != 0 {
-            remove(hSourceHandle).ok()
-        } else {
-            None
-        };
-        drop(closed);
-        let access = if dwOptions & DUPLICATE_SAME_ACCESS != 0 {
-            source.access
-        } else {
-            grant(&source.object, dwDesiredAccess)?
-        };
-        if lpTargetHandle.is_null() {
-            return Ok(TRUE);
-        }
-        let handle = insert(source.granted(access)).map_err(|(error, _source)| error)?;
-        // SAFETY: the caller guarantees a non-NULL `lpTargetHandle` is writable.
-        unsafe { lpTargetHandle.write(handle) };
-        Ok(TRUE)
-    })
 }
 
 /// Reads a required pointer argument: `ERROR_NOACCESS` (998) for `NULL`, as Windows

@@ -70,85 +70,81 @@
 
 #![allow(non_snake_case, non_camel_case_types)]
 
-mod apc;
 mod callback;
 mod consoleapi;
 mod consts;
+mod errhandlingapi;
 mod error;
-mod event;
 mod ffi;
 mod file;
+mod fileapi;
+mod filetime;
 mod handle;
+mod handleapi;
 mod heapapi;
 mod in_place;
-mod lock;
-mod message;
-mod mutex;
 mod names;
 mod overlapped;
 mod port;
 mod processenv;
 mod processthreadsapi;
 mod profileapi;
-mod semaphore;
 mod strings;
+mod synchapi;
 mod sys;
 mod sysinfoapi;
-mod system;
-mod temp;
 mod thread;
 mod timer;
 mod timezoneapi;
 mod types;
-mod wait;
 mod winbase;
 mod winnt;
+mod winuser;
 
-pub use apc::QueueUserAPC;
 pub use consoleapi::{ReadConsoleA, ReadConsoleW, WriteConsoleA, WriteConsoleW};
 pub use consts::*;
-pub use error::{GetLastError, SetLastError};
-pub use event::{CreateEventA, CreateEventW, PulseEvent, ResetEvent, SetEvent};
+pub use errhandlingapi::{GetLastError, SetLastError};
 pub use file::{
     CancelIo, CancelIoEx, CreateFileA, CreateFileW, DeleteFileA, DeleteFileW, GetOverlappedResult,
     GetOverlappedResultEx, ReadFile, ReadFileEx, WriteFile, WriteFileEx,
 };
-pub use handle::{CloseHandle, DuplicateHandle};
+pub use fileapi::temp::{GetTempFileNameA, GetTempFileNameW, GetTempPathA, GetTempPathW};
+pub use handleapi::{CloseHandle, DuplicateHandle};
 pub use heapapi::{
     GetProcessHeap, HeapAlloc, HeapCreate, HeapDestroy, HeapFree, HeapReAlloc, HeapSize,
 };
-pub use lock::{
-    AcquireSRWLockExclusive, AcquireSRWLockShared, DeleteCriticalSection, EnterCriticalSection,
-    InitializeConditionVariable, InitializeCriticalSection, InitializeCriticalSectionAndSpinCount,
-    InitializeCriticalSectionEx, InitializeSRWLock, InterlockedCompareExchange,
-    InterlockedDecrement, InterlockedExchange, InterlockedIncrement, LeaveCriticalSection,
-    ReleaseSRWLockExclusive, ReleaseSRWLockShared, SleepConditionVariableCS,
-    SleepConditionVariableSRW, TryAcquireSRWLockExclusive, TryAcquireSRWLockShared,
-    TryEnterCriticalSection, WakeAllConditionVariable, WakeConditionVariable,
-};
-pub use message::{
-    GetMessageA, GetMessageW, MsgWaitForMultipleObjects, MsgWaitForMultipleObjectsEx, PeekMessageA,
-    PeekMessageW, PostQuitMessage, PostThreadMessageA, PostThreadMessageW,
-};
-pub use mutex::{CreateMutexA, CreateMutexW, ReleaseMutex};
 pub use port::{
     CreateIoCompletionPort, GetQueuedCompletionStatus, GetQueuedCompletionStatusEx,
     PostQueuedCompletionStatus,
 };
 pub use processenv::GetStdHandle;
+pub use processthreadsapi::apc::QueueUserAPC;
 pub use processthreadsapi::info::{
     GetProcessId, GetThreadDescription, GetThreadId, GetThreadPriority, SetThreadDescription,
     SetThreadPriority,
 };
+pub use processthreadsapi::process::{ExitProcess, GetCurrentProcess, GetCurrentProcessId};
 pub use processthreadsapi::tls::{TlsAlloc, TlsFree, TlsGetValue, TlsSetValue};
 pub use profileapi::{QueryPerformanceCounter, QueryPerformanceFrequency};
-pub use semaphore::{CreateSemaphoreA, CreateSemaphoreW, ReleaseSemaphore};
-pub use sysinfoapi::{GetLocalTime, GetSystemInfo, GetSystemTime};
-pub use system::{
-    ExitProcess, GetCurrentProcess, GetCurrentProcessId, GetSystemTimeAsFileTime, GetTickCount,
+pub use synchapi::event::{CreateEventA, CreateEventW, ResetEvent, SetEvent};
+pub use synchapi::lock::{
+    AcquireSRWLockExclusive, AcquireSRWLockShared, DeleteCriticalSection, EnterCriticalSection,
+    InitializeConditionVariable, InitializeCriticalSection, InitializeCriticalSectionAndSpinCount,
+    InitializeCriticalSectionEx, InitializeSRWLock, LeaveCriticalSection, ReleaseSRWLockExclusive,
+    ReleaseSRWLockShared, SleepConditionVariableCS, SleepConditionVariableSRW,
+    TryAcquireSRWLockExclusive, TryAcquireSRWLockShared, TryEnterCriticalSection,
+    WakeAllConditionVariable, WakeConditionVariable,
+};
+pub use synchapi::mutex::{CreateMutexA, CreateMutexW, ReleaseMutex};
+pub use synchapi::semaphore::{CreateSemaphoreW, ReleaseSemaphore};
+pub use synchapi::wait::{
+    SignalObjectAndWait, Sleep, SleepEx, WaitForMultipleObjects, WaitForMultipleObjectsEx,
+    WaitForSingleObject, WaitForSingleObjectEx,
+};
+pub use sysinfoapi::{
+    GetLocalTime, GetSystemInfo, GetSystemTime, GetSystemTimeAsFileTime, GetTickCount,
     GetTickCount64,
 };
-pub use temp::{GetTempFileNameA, GetTempFileNameW, GetTempPathA, GetTempPathW};
 pub use thread::{
     CreateThread, ExitThread, GetCurrentThread, GetCurrentThreadId, GetExitCodeThread, OpenThread,
     ResumeThread, SuspendThread, SwitchToThread,
@@ -159,23 +155,24 @@ pub use timer::{
 };
 pub use timezoneapi::{FileTimeToSystemTime, SystemTimeToFileTime};
 pub use types::*;
-pub use wait::{
-    SignalObjectAndWait, Sleep, SleepEx, WaitForMultipleObjects, WaitForMultipleObjectsEx,
-    WaitForSingleObject, WaitForSingleObjectEx,
-};
 pub use winbase::format::{FormatMessageA, FormatMessageW, va_list};
 pub use winbase::memory::{
     GlobalAlloc, GlobalFree, GlobalLock, GlobalReAlloc, GlobalSize, GlobalUnlock, LocalAlloc,
     LocalFree, LocalLock, LocalReAlloc, LocalSize, LocalUnlock,
 };
+pub use winbase::objects::{CreateSemaphoreA, PulseEvent};
 pub use winbase::strings::{
     lstrcatA, lstrcatW, lstrcmpA, lstrcmpW, lstrcmpiA, lstrcmpiW, lstrcpyA, lstrcpyW, lstrcpynA,
     lstrcpynW, lstrlenA, lstrlenW,
 };
 pub use winnt::{
-    InterlockedAdd, InterlockedAdd64, InterlockedAnd, InterlockedAnd64,
-    InterlockedCompareExchange64, InterlockedCompareExchangePointer, InterlockedDecrement64,
-    InterlockedExchange64, InterlockedExchangeAdd, InterlockedExchangeAdd64,
-    InterlockedExchangePointer, InterlockedIncrement64, InterlockedOr, InterlockedOr64,
-    InterlockedXor, InterlockedXor64,
+    InterlockedAdd, InterlockedAdd64, InterlockedAnd, InterlockedAnd64, InterlockedCompareExchange,
+    InterlockedCompareExchange64, InterlockedCompareExchangePointer, InterlockedDecrement,
+    InterlockedDecrement64, InterlockedExchange, InterlockedExchange64, InterlockedExchangeAdd,
+    InterlockedExchangeAdd64, InterlockedExchangePointer, InterlockedIncrement,
+    InterlockedIncrement64, InterlockedOr, InterlockedOr64, InterlockedXor, InterlockedXor64,
+};
+pub use winuser::{
+    GetMessageA, GetMessageW, MsgWaitForMultipleObjects, MsgWaitForMultipleObjectsEx, PeekMessageA,
+    PeekMessageW, PostQuitMessage, PostThreadMessageA, PostThreadMessageW,
 };

@@ -653,7 +653,7 @@ mod run_down_tests {
         };
         // SAFETY: no attributes, no name.
         let event = unsafe {
-            crate::event::CreateEventA(core::ptr::null_mut(), TRUE, 0, core::ptr::null())
+            crate::synchapi::event::CreateEventA(core::ptr::null_mut(), TRUE, 0, core::ptr::null())
         };
         let mut ov = Box::new(OVERLAPPED::new(0, event));
         let mut buffer = Box::new([0u8; 10]);
@@ -720,13 +720,13 @@ mod run_down_tests {
         assert_eq!((status, bytes), (0, 10));
         assert_eq!(&*buffer, b"0123456789");
         assert_eq!(
-            crate::wait::WaitForSingleObject(event, 0),
+            crate::synchapi::wait::WaitForSingleObject(event, 0),
             crate::consts::WAIT_OBJECT_0
         );
         set(&RELAY_BEFORE_FINISH, None);
         set(&RUN_DOWN_FOUND, None);
-        crate::handle::CloseHandle(event);
-        crate::handle::CloseHandle(file);
+        crate::handleapi::CloseHandle(event);
+        crate::handleapi::CloseHandle(file);
         std::fs::remove_file(&path).unwrap();
     }
 }

@@ -27,11 +27,11 @@ use crate::error::{Error, Result};
 use crate::ffi::{call, call_alertable};
 use crate::handle::{self, Entry, Guard, Object};
 use crate::overlapped::status_of;
+use crate::synchapi::wait::{alertable, timeout};
 use crate::types::{
     BOOL, DWORD, HANDLE, LPDWORD, LPOVERLAPPED, LPOVERLAPPED_ENTRY, OVERLAPPED_ENTRY, PULONG,
     PULONG_PTR, ULONG, ULONG_PTR,
 };
-use crate::wait::{alertable, timeout};
 
 /// The guard of a port's handles (H5): closing the last one closes the port.
 struct LastHandle(CompletionPort);
@@ -304,9 +304,9 @@ mod tests {
     use super::*;
     use crate::consts::{ERROR_ABANDONED_WAIT_0, INFINITE, WAIT_OBJECT_0, WAIT_TIMEOUT};
     use crate::error::last_error;
-    use crate::handle::CloseHandle;
-    use crate::semaphore::CreateSemaphoreW;
-    use crate::wait::{SignalObjectAndWait, WaitForSingleObject};
+    use crate::handleapi::CloseHandle;
+    use crate::synchapi::semaphore::CreateSemaphoreW;
+    use crate::synchapi::wait::{SignalObjectAndWait, WaitForSingleObject};
 
     fn new() -> (usize, CompletionPort) {
         let port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, null_mut(), 0, 0);

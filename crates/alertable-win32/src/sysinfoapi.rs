@@ -8,11 +8,12 @@ use crate::consts::{
     PROCESSOR_ARCHITECTURE_ARM64, PROCESSOR_ARCHITECTURE_INTEL, PROCESSOR_ARCHITECTURE_UNKNOWN,
     PROCESSOR_INTEL_386,
 };
-use crate::system::filetime_from_system_time;
+use crate::filetime::filetime_from_system_time;
+use crate::sys;
 use crate::timezoneapi::system_time_from_ticks;
 use crate::types::{
-    DWORD, DWORD_PTR, LPSYSTEM_INFO, LPSYSTEMTIME, SYSTEM_INFO, SYSTEM_INFO_ARCHITECTURE,
-    SYSTEM_INFO_OEM, WORD,
+    DWORD, DWORD_PTR, LPFILETIME, LPSYSTEM_INFO, LPSYSTEMTIME, SYSTEM_INFO,
+    SYSTEM_INFO_ARCHITECTURE, SYSTEM_INFO_OEM, ULONGLONG, WORD,
 };
 
 /// The granularity Windows reserves address space in, which ported code aligns file
@@ -153,5 +154,50 @@ pub unsafe extern "C" fn GetLocalTime(lpSystemTime: LPSYSTEMTIME) {
     if !lpSystemTime.is_null() {
         // SAFETY: non-NULL, and the caller guarantees it is writable.
         unsafe { lpSystemTime.write_unaligned(system_time_from_ticks(local)) };
+    }
+}
+
+/// Returns the milliseconds elapsed on the monotonic clock (since boot), wrapping every
+/// 49.7 days.
+///
+/// # Win32
+///
+/// `GetTickCount`.
+#[unsafe(no_mangle)]
+pub extern "C" fn GetTickCount() -> DWORD {
+    sys::monotonic_ms() as DWORD
+}
+
+/// Returns the milliseconds elapsed on the monotonic clock (since boot).
+///
+/// # Win32
+///
+/// `GetTickCount64`.
+#[unsafe(no_mangle)]
+pub extern "C" fn GetTickCount64() -> ULONGLONG {
+    sys::monotonic_ms()
+}
+
+/// Writes the current UTC time, as a `FILETIME`, to `*lpSystemTimeAsFileTime`. A `NULL`
+/// pointer is ignored.
+///
+/// # Safety
+///
+/// `lpSystemTimeAsFileTime` is `NULL` or valid for writing a `FILETIME`.
+///
+/// # Win32
+///
+/// `GetSystemTimeAsFileTime`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn GetSystemTimeAsFileTime(lpSystemTimeAsFileTime: LPFILETIME) {
+    let now = filetime_from_system_time(SystemTime::now());
+    if !lpSystemTimeAsFileTime.is_null() {
+        // SAFETY: non-NULL, and the caller guarantees it is writable.
+        unsafe {
+            lpSystemTimeAsFileTime.write(crate::types::FILETIME {
+                dwLowDateTime: now as DWORD,
+                dwHighDateTime: (now >> 32) as DWORD,
+            });
+        }
     }
 }

@@ -9,10 +9,10 @@ use crate::callback;
 use crate::consts::{ERROR_INVALID_PARAMETER, ERROR_NOT_SUPPORTED, TIMER_MODIFY_STATE, TRUE};
 use crate::error::{Error, Result, set_last_error};
 use crate::ffi::call;
+use crate::filetime::{filetime_from_system_time, system_time_from_filetime};
 use crate::handle::{self, Object};
 use crate::names;
 use crate::strings;
-use crate::system::{filetime_from_system_time, system_time_from_filetime};
 use crate::types::{
     BOOL, DWORD, HANDLE, LARGE_INTEGER, LONG, LPCSTR, LPCWSTR, LPSECURITY_ATTRIBUTES, LPVOID,
     PREASON_CONTEXT, PTIMERAPCROUTINE, ULONG,

@@ -1,5 +1,6 @@
-//! The interlocked functions of `winnt.h` beyond the four of `lock.rs`: the 64-bit forms,
-//! `…ExchangeAdd`, `…Add`, `…And`, `…Or`, `…Xor`, and the pointer exchanges.
+//! The interlocked functions of `winnt.h`: `…Increment`, `…Decrement`, `…Exchange`,
+//! `…CompareExchange`, `…ExchangeAdd`, `…Add`, `…And`, `…Or`, `…Xor`, their 64-bit forms,
+//! and the pointer exchanges.
 //!
 //! Each is one atomic read-modify-write, sequentially consistent — a full barrier, as on
 //! Windows. A `NULL` or misaligned target (4 bytes for `LONG`, 8 for `LONG64` and
@@ -304,6 +305,79 @@ pub unsafe extern "C" fn InterlockedCompareExchangePointer(
     // SAFETY: the caller's guarantee, passed on.
     unsafe { atomic(Destination, AtomicPtr::from_ptr) }.map_or(std::ptr::null_mut(), |a| {
         match a.compare_exchange(Comperand, Exchange, Ordering::SeqCst, Ordering::SeqCst) {
+            Ok(v) | Err(v) => v,
+        }
+    })
+}
+
+/// Atomically adds 1 to `*Addend` and returns the new value (sequentially consistent, a
+/// full barrier as on Windows). A `NULL` or misaligned `Addend` returns 0 and changes
+/// nothing.
+///
+/// # Safety
+///
+/// `Addend` is `NULL` or valid, 4-byte aligned, and accessed only atomically meanwhile.
+///
+/// # Win32
+///
+/// `InterlockedIncrement`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn InterlockedIncrement(Addend: *mut LONG) -> LONG {
+    // SAFETY: the caller's guarantee, passed on.
+    unsafe { long(Addend) }.map_or(0, |a| a.fetch_add(1, Ordering::SeqCst).wrapping_add(1))
+}
+
+/// Atomically subtracts 1 from `*Addend` and returns the new value; as
+/// [`InterlockedIncrement`].
+///
+/// # Safety
+///
+/// As [`InterlockedIncrement`].
+///
+/// # Win32
+///
+/// `InterlockedDecrement`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn InterlockedDecrement(Addend: *mut LONG) -> LONG {
+    // SAFETY: the caller's guarantee, passed on.
+    unsafe { long(Addend) }.map_or(0, |a| a.fetch_sub(1, Ordering::SeqCst).wrapping_sub(1))
+}
+
+/// Atomically stores `Value` in `*Target` and returns the previous value; as
+/// [`InterlockedIncrement`].
+///
+/// # Safety
+///
+/// As [`InterlockedIncrement`], for `Target`.
+///
+/// # Win32
+///
+/// `InterlockedExchange`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn InterlockedExchange(Target: *mut LONG, Value: LONG) -> LONG {
+    // SAFETY: the caller's guarantee, passed on.
+    unsafe { long(Target) }.map_or(0, |a| a.swap(Value, Ordering::SeqCst))
+}
+
+/// Atomically stores `ExChange` in `*Destination` if it equals `Comperand`, and returns
+/// the value it had; as [`InterlockedIncrement`].
+///
+/// # Safety
+///
+/// As [`InterlockedIncrement`], for `Destination`.
+///
+/// # Win32
+///
+/// `InterlockedCompareExchange`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn InterlockedCompareExchange(
+    Destination: *mut LONG,
+    ExChange: LONG,
+    Comperand: LONG,
+) -> LONG {
+    // SAFETY: the caller's guarantee, passed on.
+    unsafe { long(Destination) }.map_or(0, |a| {
+        match a.compare_exchange(Comperand, ExChange, Ordering::SeqCst, Ordering::SeqCst) {
             Ok(v) | Err(v) => v,
         }
     })

@@ -2,5 +2,7 @@
 //! local storage (`tls.rs`), and what a handle tells about its thread or process — ids,
 //! priorities, descriptions (`info.rs`).
 
+pub(crate) mod apc;
 pub(crate) mod info;
+pub(crate) mod process;
 pub(crate) mod tls;

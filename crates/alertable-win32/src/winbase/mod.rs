@@ -5,4 +5,5 @@
 pub(crate) mod format;
 pub(crate) mod memory;
 mod messages;
+pub(crate) mod objects;
 pub(crate) mod strings;

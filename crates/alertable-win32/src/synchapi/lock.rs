@@ -67,7 +67,7 @@
 //! the sleeper does not sleep through it. Spurious wake-ups are possible, as Windows
 //! documents; a wake that finds no sleeper is not kept for a later one.
 
-use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use crate::consts::{
@@ -84,12 +84,6 @@ use crate::types::{
 
 fn timeout(ms: DWORD) -> Option<Duration> {
     (ms != INFINITE).then(|| Duration::from_millis(u64::from(ms)))
-}
-
-/// Whether `p` is non-NULL and aligned for `T` (only the `Interlocked` functions need
-/// alignment).
-fn usable<T>(p: *const T) -> bool {
-    !p.is_null() && p.is_aligned()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -907,90 +901,4 @@ pub unsafe extern "C" fn SleepConditionVariableSRW(
         set_last_error(ERROR_TIMEOUT);
         FALSE
     }
-}
-
-// ---------------------------------------------------------------------------------------
-// Interlocked.
-
-/// The `LONG` at `p` as an atomic, if `p` is usable (non-NULL and 4-byte aligned).
-///
-/// # Safety
-///
-/// A non-NULL `p` is valid for reads and writes and accessed only atomically meanwhile.
-unsafe fn atomic<'a>(p: *mut LONG) -> Option<&'a AtomicI32> {
-    // SAFETY: non-NULL and aligned (checked); valid and atomically accessed (caller).
-    usable(p).then(|| unsafe { AtomicI32::from_ptr(p) })
-}
-
-/// Atomically adds 1 to `*Addend` and returns the new value (sequentially consistent, a
-/// full barrier as on Windows). A `NULL` or misaligned `Addend` returns 0 and changes
-/// nothing.
-///
-/// # Safety
-///
-/// `Addend` is `NULL` or valid, 4-byte aligned, and accessed only atomically meanwhile.
-///
-/// # Win32
-///
-/// `InterlockedIncrement`.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn InterlockedIncrement(Addend: *mut LONG) -> LONG {
-    // SAFETY: the caller's guarantee, passed on.
-    unsafe { atomic(Addend) }.map_or(0, |a| a.fetch_add(1, Ordering::SeqCst).wrapping_add(1))
-}
-
-/// Atomically subtracts 1 from `*Addend` and returns the new value; as
-/// [`InterlockedIncrement`].
-///
-/// # Safety
-///
-/// As [`InterlockedIncrement`].
-///
-/// # Win32
-///
-/// `InterlockedDecrement`.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn InterlockedDecrement(Addend: *mut LONG) -> LONG {
-    // SAFETY: the caller's guarantee, passed on.
-    unsafe { atomic(Addend) }.map_or(0, |a| a.fetch_sub(1, Ordering::SeqCst).wrapping_sub(1))
-}
-
-/// Atomically stores `Value` in `*Target` and returns the previous value; as
-/// [`InterlockedIncrement`].
-///
-/// # Safety
-///
-/// As [`InterlockedIncrement`], for `Target`.
-///
-/// # Win32
-///
-/// `InterlockedExchange`.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn InterlockedExchange(Target: *mut LONG, Value: LONG) -> LONG {
-    // SAFETY: the caller's guarantee, passed on.
-    unsafe { atomic(Target) }.map_or(0, |a| a.swap(Value, Ordering::SeqCst))
-}
-
-/// Atomically stores `ExChange` in `*Destination` if it equals `Comperand`, and returns
-/// the value it had; as [`InterlockedIncrement`].
-///
-/// # Safety
-///
-/// As [`InterlockedIncrement`], for `Destination`.
-///
-/// # Win32
-///
-/// `InterlockedCompareExchange`.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn InterlockedCompareExchange(
-    Destination: *mut LONG,
-    ExChange: LONG,
-    Comperand: LONG,
-) -> LONG {
-    // SAFETY: the caller's guarantee, passed on.
-    unsafe { atomic(Destination) }.map_or(0, |a| {
-        match a.compare_exchange(Comperand, ExChange, Ordering::SeqCst, Ordering::SeqCst) {
-            Ok(v) | Err(v) => v,
-        }
-    })
 }

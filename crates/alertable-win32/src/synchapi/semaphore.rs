@@ -8,9 +8,9 @@ use crate::ffi::call;
 use crate::handle::{self, Object};
 use crate::names;
 use crate::strings;
-use crate::types::{BOOL, HANDLE, LONG, LPCSTR, LPCWSTR, LPLONG, LPSECURITY_ATTRIBUTES};
+use crate::types::{BOOL, HANDLE, LONG, LPCWSTR, LPLONG, LPSECURITY_ATTRIBUTES};
 
-fn create(initial: LONG, maximum: LONG, name: Option<Vec<u8>>) -> Result<HANDLE> {
+pub(crate) fn create(initial: LONG, maximum: LONG, name: Option<Vec<u8>>) -> Result<HANDLE> {
     // Checked before the name is looked up, as Windows does (F63).
     let (Ok(initial), Ok(maximum)) = (u32::try_from(initial), u32::try_from(maximum)) else {
         return Err(Error(ERROR_INVALID_PARAMETER));
@@ -21,41 +21,6 @@ fn create(initial: LONG, maximum: LONG, name: Option<Vec<u8>>) -> Result<HANDLE>
         |o| matches!(o, Object::Semaphore(_)),
         || Ok(Object::Semaphore(semaphore)),
     )
-}
-
-/// Creates a semaphore with `lInitialCount` of `lMaximumCount` counts available. Each
-/// successful wait takes one count (F66); semaphores are never abandoned (F67).
-///
-/// Names work as for `CreateEventA` (`ERROR_ALREADY_EXISTS` when taken).
-///
-/// # Safety
-///
-/// `lpName` is `NULL` or a valid NUL-terminated string.
-///
-/// # Errors
-///
-/// `NULL` with:
-/// - `ERROR_INVALID_PARAMETER` (87): a negative initial count, a maximum below 1, or an
-///   initial count above the maximum (F63);
-/// - `ERROR_INVALID_HANDLE` (6): the name belongs to an object of another kind;
-/// - `ERROR_NO_SYSTEM_RESOURCES` (1450).
-///
-/// # Win32
-///
-/// `CreateSemaphoreA`.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn CreateSemaphoreA(
-    lpSemaphoreAttributes: LPSECURITY_ATTRIBUTES,
-    lInitialCount: LONG,
-    lMaximumCount: LONG,
-    lpName: LPCSTR,
-) -> HANDLE {
-    let _ = lpSemaphoreAttributes;
-    call(core::ptr::null_mut(), || {
-        // SAFETY: the caller's guarantee on `lpName`.
-        let name = unsafe { strings::narrow_bytes(lpName) };
-        create(lInitialCount, lMaximumCount, name)
-    })
 }
 
 /// [`CreateSemaphoreA`] with a wide name.

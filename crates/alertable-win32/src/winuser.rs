@@ -32,10 +32,10 @@ use crate::consts::{
 use crate::error::{Error, Result};
 use crate::ffi::{call, call_alertable};
 use crate::handle;
-use crate::system::GetTickCount;
+use crate::synchapi::wait::{timeout, wait_error};
+use crate::sysinfoapi::GetTickCount;
 use crate::thread::{current_thread, thread_by_id};
 use crate::types::{BOOL, DWORD, HANDLE, HWND, LPARAM, LPMSG, MSG, POINT, UINT, WPARAM};
-use crate::wait::{timeout, wait_error};
 
 thread_local! {
     /// Messages a filtered call passed over, oldest first (see the module documentation).
@@ -396,7 +396,7 @@ unsafe fn msg_wait(
             alertable::wait_all(
                 &waitables,
                 timeout(ms),
-                crate::wait::alertable(BOOL::from(flags & MWMO_ALERTABLE != 0)),
+                crate::synchapi::wait::alertable(BOOL::from(flags & MWMO_ALERTABLE != 0)),
             )
         } else if waitables.is_empty() {
             Ok(WaitStatus::Signaled(0))

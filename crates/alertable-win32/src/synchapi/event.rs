@@ -124,23 +124,3 @@ pub extern "C" fn ResetEvent(hEvent: HANDLE) -> BOOL {
         Ok(TRUE)
     })
 }
-
-/// Releases the threads waiting on the event at this moment — all of them for a
-/// manual-reset event, at most one for an auto-reset event — and leaves the event
-/// non-signaled (E57, E58). A thread not inside its wait at this moment misses the pulse.
-///
-/// # Errors
-///
-/// `FALSE` with `ERROR_INVALID_HANDLE` (6) if `hEvent` is not an event, or
-/// `ERROR_ACCESS_DENIED` (5) if the handle lacks `EVENT_MODIFY_STATE`.
-///
-/// # Win32
-///
-/// `PulseEvent`.
-#[unsafe(no_mangle)]
-pub extern "C" fn PulseEvent(hEvent: HANDLE) -> BOOL {
-    call(0, || {
-        handle::with_access(hEvent, EVENT_MODIFY_STATE, Object::into_event)?.pulse();
-        Ok(TRUE)
-    })
-}

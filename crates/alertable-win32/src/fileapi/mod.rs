@@ -1,0 +1,3 @@
+//! `fileapi.h`: temporary file names.
+
+pub(crate) mod temp;

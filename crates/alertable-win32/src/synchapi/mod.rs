@@ -1,0 +1,10 @@
+//! `synchapi.h`: waits, events, semaphores, mutexes, waitable timers, critical sections,
+//! SRW locks and condition variables, one file per kind of object. (`PulseEvent` and the A
+//! forms of `CreateSemaphore` and `CreateWaitableTimer` are in `winbase`, where Windows
+//! declares them.)
+
+pub(crate) mod event;
+pub(crate) mod lock;
+pub(crate) mod mutex;
+pub(crate) mod semaphore;
+pub(crate) mod wait;
