@@ -39,10 +39,15 @@
 //! # Invariants
 //!
 //! - (C1) Whenever the port lock is free: if packets are queued and getters wait, then
-//!   `running >= concurrency`. So a post that finds a getter and room under the
-//!   concurrency value finds the queue empty and hands its packet straight to the getter
-//!   (FIFO holds), and a single decrement of `running` releases at most one getter. The
-//!   fast lane only removes packets, so it cannot break (C1).
+//!   `running >= concurrency`. So a post decides at once, in its lock hold: finding a
+//!   getter and room under the concurrency value, it finds the queue empty (FIFO holds)
+//!   and hands its packet to the most recent getter, and the packet never enters the
+//!   queue — no later `get`, the poster's own included, can take it (L130, Windows 10's
+//!   hand-off); otherwise it queues the packet. A queued packet goes to the next thread
+//!   allowed to run: a running thread calling `get` again (the fast lane), or the most
+//!   recent getter once a decrement of `running` makes room — and a single decrement
+//!   releases at most one getter. The fast lane only removes packets, so it cannot break
+//!   (C1).
 //! - (C2) A getter's slot is filled exactly once per wait, by whoever pops it off the stack,
 //!   in the same lock hold. A getter leaves `get` only after it has either removed its own
 //!   slot from the stack or taken what was handed to it, so no packet is ever lost, not
@@ -101,6 +106,12 @@ const CLOSED: u32 = 0b1;
 ///
 /// - **LIFO release.** The thread that began waiting last is released first (L130), so a
 ///   few busy threads keep serving while the others stay asleep.
+/// - **Hand-off at post time.** A packet posted while threads wait in `get`, with room
+///   under the concurrency value, goes to the most recent of them at once and is never
+///   queued: a later `get` by another thread — the poster's own, even non-blocking —
+///   cannot take it, as on Windows 10 and later (L130). Without room it is queued, and
+///   the first thread allowed to run takes it: a running thread that calls `get` again
+///   takes it at once, without a thread switch, as Windows does.
 /// - **Concurrency.** A waiting thread is released only while fewer than `concurrency`
 ///   threads associated with the port are *running*. A thread is associated with the port
 ///   it last took a packet from (one port per thread). It counts as running from the

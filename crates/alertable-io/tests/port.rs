@@ -637,3 +637,99 @@ fn a_panicking_apc_leaves_the_port_consistent() {
     );
     assert_eq!(port.get(POLL), Ok(packet(1, 1)));
 }
+
+/// A thread blocked in `get(LONG)` on a port: its result comes on `got`; after it, the
+/// thread keeps running (blocked outside the library) until `exit` is sent or dropped.
+struct Getter {
+    got: mpsc::Receiver<Result<usize, PortError>>,
+    exit: mpsc::Sender<()>,
+    thread: thread::JoinHandle<()>,
+}
+
+impl Getter {
+    /// Starts the thread and returns once it is blocked in `get`.
+    fn blocked(port: &CompletionPort) -> Self {
+        let waiting = port.waiting_threads();
+        let (report, got) = mpsc::channel();
+        let (exit, may_exit) = mpsc::channel::<()>();
+        let thread = {
+            let port = port.clone();
+            thread::spawn(move || {
+                report.send(port.get(LONG).map(|p| p.key)).unwrap();
+                let _ = may_exit.recv();
+            })
+        };
+        until("the getter to wait", || {
+            port.waiting_threads() == waiting + 1
+        });
+        Self { got, exit, thread }
+    }
+
+    /// The key it got, waiting for it if need be; the thread goes on running.
+    fn key(&self) -> Result<usize, PortError> {
+        self.got
+            .recv_timeout(Duration::from_secs(60))
+            .expect("a result")
+    }
+
+    /// Lets the thread exit, and waits until it has.
+    fn exit(self) {
+        drop(self.exit);
+        self.thread.join().unwrap();
+    }
+}
+
+/// L130, as Windows 10 and later schedule it: the posting thread is itself associated
+/// with the port and running (it took a packet before), and the concurrency value leaves
+/// room for the two blocked getters beside it. Each post hands its packet at once to the
+/// most recent getter, so the poster's own later `get` — non-blocking — finds the
+/// third packet, not one already handed over (Wine's `test_completion_port_scheduling`).
+#[test]
+fn l130_packets_posted_to_blocked_getters_are_theirs_not_the_posters() {
+    on_fresh_thread(|| {
+        let port = CompletionPort::new(3);
+        port.post(packet(1, 0)).unwrap();
+        assert_eq!(port.get(POLL).map(|p| p.key), Ok(1));
+        assert_eq!(port.running_threads(), 1, "the poster runs on the port");
+        let one = Getter::blocked(&port);
+        let zero = Getter::blocked(&port);
+        for key in [3, 4, 5] {
+            port.post(packet(key, 0)).unwrap();
+        }
+        // Decided at post time: two packets handed over, one queued.
+        assert_eq!((port.waiting_threads(), port.queued()), (0, 1));
+        assert_eq!(port.get(POLL).map(|p| p.key), Ok(5));
+        assert_eq!((zero.key(), one.key()), (Ok(3), Ok(4)));
+        zero.exit();
+        one.exit();
+    });
+}
+
+/// L130 with the concurrency value reached: the same posts with room for only one getter
+/// beside the running poster. Windows releases no more threads than the value allows, so
+/// the second and third packets are queued; the running poster's next `get` takes the
+/// second at once, without a thread switch (the case Microsoft's I/O completion port
+/// documentation calls the most efficient), and the other getter gets the third when a
+/// running thread stops running — here, when the first getter's thread exits. (This is the
+/// "got 4" of Wine's test on a machine with two CPUs, which the test accepts from Windows.)
+#[test]
+fn l130_at_the_concurrency_limit_the_running_poster_takes_the_next_packet() {
+    on_fresh_thread(|| {
+        let port = CompletionPort::new(2);
+        port.post(packet(1, 0)).unwrap();
+        assert_eq!(port.get(POLL).map(|p| p.key), Ok(1));
+        let one = Getter::blocked(&port);
+        let zero = Getter::blocked(&port);
+        for key in [3, 4, 5] {
+            port.post(packet(key, 0)).unwrap();
+        }
+        assert_eq!((port.waiting_threads(), port.queued()), (1, 2));
+        assert_eq!(zero.key(), Ok(3));
+        // Thread 0 runs on (blocked outside the library): nothing more is released.
+        assert_eq!(port.get(POLL).map(|p| p.key), Ok(4));
+        assert_eq!((port.waiting_threads(), port.queued()), (1, 1));
+        zero.exit();
+        assert_eq!(one.key(), Ok(5));
+        one.exit();
+    });
+}

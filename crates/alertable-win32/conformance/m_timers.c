@@ -37,7 +37,12 @@ static BOOL set_relative(HANDLE t, LONGLONG hundred_ns, LONG period, PTIMERAPCRO
 
 static DWORD WINAPI set_and_exit(LPVOID param)
 {
-    return set_relative((HANDLE)param, 20000, 0, routine);
+    return set_relative((HANDLE)param, 3000000, 0, routine);
+}
+
+static DWORD WINAPI set_without_routine_and_exit(LPVOID param)
+{
+    return set_relative((HANDLE)param, 20000, 0, NULL);
 }
 
 int main(void)
@@ -78,15 +83,20 @@ int main(void)
     printf("M140 fire time within the call's window: %d\n",
            before <= fire_time && fire_time <= after);
 
-    /* M141: at most one undelivered call, however often the timer fires. The routine
-     * cancels the timer, so no later expiry can queue another call meanwhile. */
+    /* M141: at most one undelivered call, however often the timer fires, and it carries
+     * the fire time of the first of those expiries, which came before the first wait
+     * returned. The routine cancels the timer, so no later expiry can queue another call
+     * meanwhile. */
     fired = 0;
     periodic = sync;
     set_relative(sync, 10000, 1, cancelling_routine);
+    WaitForSingleObject(sync, INFINITE);
+    ULONGLONG first_seen = now();
     for (int i = 0; i < 5; i++)
         WaitForSingleObject(sync, INFINITE);
     r = SleepEx(0, TRUE);
     printf("M141 five expiries, then SleepEx(0, TRUE): %u, routine run: %d\n", r, (int)fired);
+    printf("M141 the call has the first expiry's time: %d\n", fire_time <= first_seen);
     r = SleepEx(0, TRUE);
     printf("M141 nothing more is queued: SleepEx(0, TRUE) %u, routine run: %d\n", r,
            (int)fired);
@@ -118,13 +128,20 @@ int main(void)
     printf("M143 SetWaitableTimer(fResume TRUE): %d, error %u\n", ok, LAST_ERROR());
     CancelWaitableTimer(manual);
 
-    /* M145: the setting thread exits first: the timer still signals, the routine never runs. */
+    /* M145: the setting thread exits before the due time (300 ms). A timer it set with a
+     * routine is cancelled by the exit: it never signals and the routine never runs. One
+     * it set without a routine still signals. */
     fired = 0;
     HANDLE t = start_thread(set_and_exit, manual, 0);
     join_thread(t);
-    r = WaitForSingleObject(manual, INFINITE);
-    printf("M145 the timer still signals: %u, routine run: %d\n", r, (int)fired);
-    printf("M145 and not here either: SleepEx(0, TRUE) %u\n", SleepEx(0, TRUE));
+    r = WaitForSingleObject(manual, 900);
+    printf("M145 with a routine: the exit cancels the timer: %u, routine run: %d\n", r,
+           (int)fired);
+    printf("M145 and the routine runs nowhere: SleepEx(0, TRUE) %u\n", SleepEx(0, TRUE));
+    t = start_thread(set_without_routine_and_exit, manual, 0);
+    join_thread(t);
+    printf("M145 without a routine: the timer still signals: %u\n",
+           WaitForSingleObject(manual, INFINITE));
 
     /* M146: SetWaitableTimerEx ignores the wake context and the tolerable delay. */
     REASON_CONTEXT why;

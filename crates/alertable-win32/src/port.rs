@@ -309,7 +309,11 @@ mod tests {
     use crate::synchapi::wait::{SignalObjectAndWait, WaitForSingleObject};
 
     fn new() -> (usize, CompletionPort) {
-        let port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, null_mut(), 0, 0);
+        new_with(0)
+    }
+
+    fn new_with(concurrency: DWORD) -> (usize, CompletionPort) {
+        let port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, null_mut(), 0, concurrency);
         assert!(!port.is_null());
         let core = handle::real_object(port).unwrap().into_port().unwrap();
         (port.addr(), core)
@@ -384,6 +388,36 @@ mod tests {
         assert_eq!(second.join().unwrap(), (TRUE, 0, 3));
         assert_ne!(PostQueuedCompletionStatus(h, 0, 4, null_mut()), 0);
         assert_eq!(first.join().unwrap(), (TRUE, 0, 4));
+        assert_ne!(CloseHandle(h), 0);
+    }
+
+    /// L130 (Windows 10 and later): a packet posted while threads are blocked in
+    /// `GetQueuedCompletionStatus` goes to the most recent of them at once, even though the
+    /// posting thread is associated with the port and running: its own later
+    /// `GetQueuedCompletionStatus(…, 0)` gets the third packet, not the second. (The
+    /// concurrency value leaves room for both getters beside the poster; with less, Windows
+    /// queues the packet instead, as the crate's port tests show.)
+    #[test]
+    fn l130_a_post_goes_to_a_blocked_getter_not_to_the_running_poster() {
+        let (port, core) = new_with(3);
+        let h = without_provenance_mut(port);
+        assert_ne!(PostQueuedCompletionStatus(h, 0, 1, null_mut()), 0);
+        let (mut n, mut key, mut ov) = (0, 0, null_mut());
+        // SAFETY: the outputs are live locals.
+        let took = |n: &mut DWORD, key: &mut ULONG_PTR, ov: &mut LPOVERLAPPED| unsafe {
+            GetQueuedCompletionStatus(h, n, key, ov, 0)
+        };
+        assert_eq!((took(&mut n, &mut key, &mut ov), key), (TRUE, 1));
+        let one = std::thread::spawn(move || get(port));
+        until_waiting(&core, 1);
+        let zero = std::thread::spawn(move || get(port));
+        until_waiting(&core, 2);
+        for key in [3, 4, 5] {
+            assert_ne!(PostQueuedCompletionStatus(h, 0, key, null_mut()), 0);
+        }
+        assert_eq!((took(&mut n, &mut key, &mut ov), key), (TRUE, 5));
+        assert_eq!(zero.join().unwrap(), (TRUE, 0, 3));
+        assert_eq!(one.join().unwrap(), (TRUE, 0, 4));
         assert_ne!(CloseHandle(h), 0);
     }
 

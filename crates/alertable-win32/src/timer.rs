@@ -156,8 +156,10 @@ unsafe fn set(
 /// Each time it fires, `pfnCompletionRoutine` (if not `NULL`) is queued as an APC to the
 /// **calling** thread, and runs during its alertable waits with
 /// `(lpArgToCompletionRoutine, low, high)`, where low/high are the UTC `FILETIME` at which
-/// it fired (M140). At most one call is pending at a time (M141); if the thread has exited,
-/// the timer still signals (M145). Setting an armed timer cancels it first, drops its
+/// it fired (M140). At most one call is pending at a time, with the fire time of the first
+/// expiry it stands for (M141). When the calling thread exits, a timer it set with a
+/// routine is cancelled and its signaled state left as it is: if it has not fired yet, this
+/// setting never signals it (M145). Setting an armed timer cancels it first, drops its
 /// undelivered call and resets it to non-signaled (M142). With `fResume` the call succeeds
 /// and leaves `ERROR_NOT_SUPPORTED` (50), as on systems without wake support (M143).
 ///

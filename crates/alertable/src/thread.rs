@@ -26,7 +26,7 @@ use crate::apc::QueueApcError;
 use crate::dispatch::{Acquired, Dispatcher, WaitList, Waitable};
 use crate::message::ThreadMessages;
 use crate::notifier::Readiness;
-use crate::object::{OwnedMutexes, abandon_owned_mutexes};
+use crate::object::{OwnedMutexes, SetTimers, abandon_owned_mutexes};
 use crate::parker::Parker;
 use crate::queue::{Apc, ApcQueue, Park, Pushed};
 use crate::sync::{AtomicU32, Ordering};
@@ -367,6 +367,9 @@ pub(crate) struct Context {
     /// Whether a wait yields the processor while it watches for work before it sleeps:
     /// unless this thread's last sleep was long (see `watch_before_sleeping` in `wait.rs`).
     yields_before_sleeping: Cell<bool>,
+    /// The waitable timers this thread armed with a completion routine, cancelled when it
+    /// exits (M145).
+    set_timers: SetTimers,
     /// `!Send + !Sync`: the owner side never leaves its thread.
     _not_send: PhantomData<*const ()>,
 }
@@ -379,6 +382,7 @@ impl Context {
             draining: Cell::new(0),
             deferred: Cell::new(None),
             yields_before_sleeping: Cell::new(true),
+            set_timers: SetTimers::default(),
             _not_send: PhantomData,
         }
     }
@@ -396,6 +400,11 @@ impl Context {
     /// This thread's handle, borrowed (no reference count traffic).
     pub(crate) fn thread(&self) -> &ThreadHandle {
         &self.this
+    }
+
+    /// The waitable timers this thread armed with a completion routine.
+    pub(crate) fn set_timers(&self) -> &SetTimers {
+        &self.set_timers
     }
 
     /// Runs every pending APC, FIFO, including those queued meanwhile; true if any ran.
@@ -493,11 +502,14 @@ impl Context {
     }
 
     /// Marks the thread exited: closes the APC queue, dropping what is pending (C35),
-    /// abandons the mutexes it owns (G72), destroys its message queue, and signals its
-    /// handle (C36). Idempotent.
+    /// cancels the waitable timers it armed with a routine (M145), abandons the mutexes it
+    /// owns (G72), destroys its message queue, and signals its handle (C36). Idempotent.
     fn exit(&self) {
         // SAFETY: (T1) ⇒ (Q1).
         unsafe { self.this.inner.apcs.close() };
+        // Every time, as for mutexes below; user destructors run here, so before the
+        // dispatcher lock is taken.
+        self.set_timers.cancel_all(&self.this);
         let me = &self.this;
         let mut lock = Dispatcher::lock();
         // Every time, not only the first: thread-local destructors that run after the

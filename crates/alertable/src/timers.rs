@@ -13,10 +13,17 @@
 //! it has nothing due; it never runs user code (completion routines are APCs on the
 //! setting thread).
 //!
-//! - (S1) An entry is in a queue iff its timer's `armed` field holds that entry's key;
-//!   both change together under the timer's own lock (lock order: timer, then queue).
+//! - (S1) An entry is in a queue only while its timer's arming `key` holds that entry's
+//!   key: arming inserts it and cancelling removes it together with the key, under the
+//!   timer's own lock (lock order: timer, then queue); the service removes due entries
+//!   (S3).
 //! - (S2) The futex word `generation` changes whenever the earliest deadline may have
 //!   moved earlier, so the service thread never sleeps past a new first deadline.
+//! - (S3) The service takes due entries out without the timer's lock; firing then checks,
+//!   under that lock, that the timer's arming `key` is still the fired one. So a cancel or
+//!   re-arm that takes the lock between the two wins, and a key fires at most once. What
+//!   firing does under the lock — signal, queue the routine — is `object/timer.rs`'s
+//!   protocol (T1–T6).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicU64;
@@ -212,9 +219,16 @@ impl Service {
 }
 
 #[cfg(all(test, not(loom)))]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::{DueTime, TimerReset, WaitableTimer};
+
+    /// Held by the unit tests that arm timers, so that the one counting entries is not
+    /// disturbed by the others.
+    pub(crate) fn counts_serial() -> std::sync::MutexGuard<'static, ()> {
+        static SERIAL: Mutex<()> = Mutex::new(());
+        SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 
     fn armed_on(service: &Service) -> usize {
         service.lock().len()
@@ -222,10 +236,11 @@ mod tests {
 
     /// M138 without moving the system clock: a relative due time is queued on the
     /// monotonic clock's service, an absolute one on the wall clock's, so a change of the
-    /// system clock moves only the latter. (The only unit test that arms timers, so the
-    /// counts are not disturbed by others running in parallel.)
+    /// system clock moves only the latter. (The other unit tests that arm timers hold
+    /// [`counts_serial`] while they do.)
     #[test]
     fn relative_timers_use_the_monotonic_clock_absolute_ones_the_wall_clock() {
+        let _serial = counts_serial();
         let (mono, wall) = (armed_on(&MONOTONIC), armed_on(&WALL));
         let relative = WaitableTimer::new(TimerReset::Manual);
         relative.set(DueTime::After(Duration::from_secs(3600)), None);

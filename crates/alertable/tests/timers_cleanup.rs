@@ -146,3 +146,55 @@ fn arming_then_cancelling_100_000_timers_leaves_nothing_behind() {
     }
     assert_eq!(armed_timers(), before, "fired timers left entries");
 }
+
+/// M145: a thread's exit takes the timers it armed with a routine out of the service at
+/// once — all of them, whichever clock — and leaves those it armed without one, and one
+/// that another thread re-armed since, where they are.
+#[test]
+fn a_setters_exit_disarms_the_timers_it_set_with_a_routine() {
+    let _serial = serial();
+    let before = armed_timers();
+    let hour = Duration::from_secs(3600);
+    let with: Vec<WaitableTimer> = (0..10)
+        .map(|_| WaitableTimer::new(TimerReset::Manual))
+        .collect();
+    let without = WaitableTimer::new(TimerReset::Manual);
+    let taken_over = WaitableTimer::new(TimerReset::Manual);
+    let (armed, all_armed) = std::sync::mpsc::channel();
+    let (go_on, may_exit) = std::sync::mpsc::channel::<()>();
+    let setter = {
+        let (with, without, taken_over) = (with.clone(), without.clone(), taken_over.clone());
+        alertable::spawn(move || {
+            for (i, timer) in with.iter().enumerate() {
+                let due = if i % 2 == 0 {
+                    DueTime::After(hour)
+                } else {
+                    DueTime::At(SystemTime::now() + hour)
+                };
+                // Armed twice: the second setting replaces the first.
+                timer.set_with_routine(due, None, |_| {});
+                timer.set_with_routine(due, Some(hour), |_| {});
+            }
+            without.set(DueTime::After(hour), None);
+            taken_over.set_with_routine(DueTime::After(hour), None, |_| {});
+            armed.send(()).unwrap();
+            may_exit.recv().unwrap();
+        })
+        .unwrap()
+    };
+    all_armed.recv().unwrap();
+    assert_eq!(armed_timers(), before + 12);
+    // Re-armed here, with a routine for this thread: the setter's exit leaves it alone.
+    taken_over.set_with_routine(DueTime::After(hour), None, |_| {});
+    go_on.send(()).unwrap();
+    setter.join().unwrap();
+    assert_eq!(
+        armed_timers(),
+        before + 2,
+        "the exit left timers armed with its routines, or took others"
+    );
+    drop(with);
+    without.cancel();
+    taken_over.cancel();
+    assert_eq!(armed_timers(), before);
+}

@@ -19,8 +19,8 @@ pub use mutex::Mutex;
 pub(crate) use mutex::OwnedMutexes;
 pub(crate) use mutex::abandon_owned_mutexes;
 pub use semaphore::Semaphore;
-pub(crate) use timer::TimerInner;
 pub use timer::{DueTime, TimerReset, WaitableTimer};
+pub(crate) use timer::{SetTimers, TimerInner};
 
 /// Why an operation on a dispatcher object failed. The object is left unchanged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
