@@ -83,9 +83,9 @@ mod handle;
 mod handleapi;
 mod heapapi;
 mod in_place;
+mod ioapiset;
 mod names;
 mod overlapped;
-mod port;
 mod processenv;
 mod processthreadsapi;
 mod profileapi;
@@ -94,7 +94,6 @@ mod synchapi;
 mod sys;
 mod sysinfoapi;
 mod thread;
-mod timer;
 mod timezoneapi;
 mod types;
 mod winbase;
@@ -113,7 +112,7 @@ pub use handleapi::{CloseHandle, DuplicateHandle};
 pub use heapapi::{
     GetProcessHeap, HeapAlloc, HeapCreate, HeapDestroy, HeapFree, HeapReAlloc, HeapSize,
 };
-pub use port::{
+pub use ioapiset::port::{
     CreateIoCompletionPort, GetQueuedCompletionStatus, GetQueuedCompletionStatusEx,
     PostQueuedCompletionStatus,
 };
@@ -137,6 +136,9 @@ pub use synchapi::lock::{
 };
 pub use synchapi::mutex::{CreateMutexA, CreateMutexW, ReleaseMutex};
 pub use synchapi::semaphore::{CreateSemaphoreW, ReleaseSemaphore};
+pub use synchapi::timer::{
+    CancelWaitableTimer, CreateWaitableTimerW, SetWaitableTimer, SetWaitableTimerEx,
+};
 pub use synchapi::wait::{
     SignalObjectAndWait, Sleep, SleepEx, WaitForMultipleObjects, WaitForMultipleObjectsEx,
     WaitForSingleObject, WaitForSingleObjectEx,
@@ -149,10 +151,6 @@ pub use thread::{
     CreateThread, ExitThread, GetCurrentThread, GetCurrentThreadId, GetExitCodeThread, OpenThread,
     ResumeThread, SuspendThread, SwitchToThread,
 };
-pub use timer::{
-    CancelWaitableTimer, CreateWaitableTimerA, CreateWaitableTimerW, SetWaitableTimer,
-    SetWaitableTimerEx,
-};
 pub use timezoneapi::{FileTimeToSystemTime, SystemTimeToFileTime};
 pub use types::*;
 pub use winbase::format::{FormatMessageA, FormatMessageW, va_list};
@@ -160,7 +158,7 @@ pub use winbase::memory::{
     GlobalAlloc, GlobalFree, GlobalLock, GlobalReAlloc, GlobalSize, GlobalUnlock, LocalAlloc,
     LocalFree, LocalLock, LocalReAlloc, LocalSize, LocalUnlock,
 };
-pub use winbase::objects::{CreateSemaphoreA, PulseEvent};
+pub use winbase::objects::{CreateSemaphoreA, CreateWaitableTimerA, PulseEvent};
 pub use winbase::strings::{
     lstrcatA, lstrcatW, lstrcmpA, lstrcmpW, lstrcmpiA, lstrcmpiW, lstrcpyA, lstrcpyW, lstrcpynA,
     lstrcpynW, lstrlenA, lstrlenW,

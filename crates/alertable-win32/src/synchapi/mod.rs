@@ -7,4 +7,5 @@ pub(crate) mod event;
 pub(crate) mod lock;
 pub(crate) mod mutex;
 pub(crate) mod semaphore;
+pub(crate) mod timer;
 pub(crate) mod wait;

@@ -6,7 +6,7 @@ use crate::consts::{EVENT_MODIFY_STATE, TRUE};
 use crate::ffi::call;
 use crate::handle::{self, Object};
 use crate::strings;
-use crate::synchapi::semaphore;
+use crate::synchapi::{semaphore, timer};
 use crate::types::{BOOL, HANDLE, LONG, LPCSTR, LPSECURITY_ATTRIBUTES};
 
 /// Releases the threads waiting on the event at this moment — all of them for a
@@ -61,5 +61,36 @@ pub unsafe extern "C" fn CreateSemaphoreA(
         // SAFETY: the caller's guarantee on `lpName`.
         let name = unsafe { strings::narrow_bytes(lpName) };
         semaphore::create(lInitialCount, lMaximumCount, name)
+    })
+}
+
+/// Creates an unarmed, non-signaled waitable timer: a manual-reset (notification) timer if
+/// `bManualReset`, else a synchronization timer, which a successful wait resets.
+///
+/// Names work as for `CreateEventA`.
+///
+/// # Safety
+///
+/// `lpTimerName` is `NULL` or a valid NUL-terminated string.
+///
+/// # Errors
+///
+/// `NULL` with `ERROR_INVALID_HANDLE` (6) if the name belongs to an object of another
+/// kind, or `ERROR_NO_SYSTEM_RESOURCES` (1450).
+///
+/// # Win32
+///
+/// `CreateWaitableTimerA`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn CreateWaitableTimerA(
+    lpTimerAttributes: LPSECURITY_ATTRIBUTES,
+    bManualReset: BOOL,
+    lpTimerName: LPCSTR,
+) -> HANDLE {
+    let _ = lpTimerAttributes;
+    call(core::ptr::null_mut(), || {
+        // SAFETY: the caller's guarantee on `lpTimerName`.
+        let name = unsafe { strings::narrow_bytes(lpTimerName) };
+        timer::create(bManualReset, name)
     })
 }

@@ -14,11 +14,11 @@ use crate::handle::{self, Object};
 use crate::names;
 use crate::strings;
 use crate::types::{
-    BOOL, DWORD, HANDLE, LARGE_INTEGER, LONG, LPCSTR, LPCWSTR, LPSECURITY_ATTRIBUTES, LPVOID,
+    BOOL, DWORD, HANDLE, LARGE_INTEGER, LONG, LPCWSTR, LPSECURITY_ATTRIBUTES, LPVOID,
     PREASON_CONTEXT, PTIMERAPCROUTINE, ULONG,
 };
 
-fn create(manual: BOOL, name: Option<Vec<u8>>) -> Result<HANDLE> {
+pub(crate) fn create(manual: BOOL, name: Option<Vec<u8>>) -> Result<HANDLE> {
     names::create_or_open(
         name,
         |o| matches!(o, Object::Timer(_)),
@@ -31,37 +31,6 @@ fn create(manual: BOOL, name: Option<Vec<u8>>) -> Result<HANDLE> {
             Ok(Object::Timer(WaitableTimer::new(reset)))
         },
     )
-}
-
-/// Creates an unarmed, non-signaled waitable timer: a manual-reset (notification) timer if
-/// `bManualReset`, else a synchronization timer, which a successful wait resets.
-///
-/// Names work as for `CreateEventA`.
-///
-/// # Safety
-///
-/// `lpTimerName` is `NULL` or a valid NUL-terminated string.
-///
-/// # Errors
-///
-/// `NULL` with `ERROR_INVALID_HANDLE` (6) if the name belongs to an object of another
-/// kind, or `ERROR_NO_SYSTEM_RESOURCES` (1450).
-///
-/// # Win32
-///
-/// `CreateWaitableTimerA`.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn CreateWaitableTimerA(
-    lpTimerAttributes: LPSECURITY_ATTRIBUTES,
-    bManualReset: BOOL,
-    lpTimerName: LPCSTR,
-) -> HANDLE {
-    let _ = lpTimerAttributes;
-    call(core::ptr::null_mut(), || {
-        // SAFETY: the caller's guarantee on `lpTimerName`.
-        let name = unsafe { strings::narrow_bytes(lpTimerName) };
-        create(bManualReset, name)
-    })
 }
 
 /// [`CreateWaitableTimerA`] with a wide name.

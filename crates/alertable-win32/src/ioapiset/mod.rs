@@ -1,0 +1,3 @@
+//! `ioapiset.h`: completion ports.
+
+pub(crate) mod port;
