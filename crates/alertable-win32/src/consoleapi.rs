@@ -18,13 +18,15 @@ use crate::consts::{
 use crate::error::{Error, Result};
 use crate::ffi::call;
 use crate::processenv::{Stream, std_stream};
+use crate::sys;
 use crate::types::{BOOL, DWORD, HANDLE, LPDWORD, LPVOID, PCONSOLE_READCONSOLE_CONTROL, WCHAR};
 
 /// Bytes of a UTF-8 character that the last `ReadConsoleW` read only the start of.
 static PENDING: Mutex<Vec<u8>> = Mutex::new(Vec::new());
 
-fn errno_error() -> Error {
-    match std::io::Error::last_os_error().raw_os_error() {
+/// The Win32 error for a failed read or write of a standard descriptor.
+fn errno_error(error: std::io::Error) -> Error {
+    match error.raw_os_error() {
         Some(libc::EPIPE) => Error(ERROR_BROKEN_PIPE),
         Some(libc::EBADF) => Error(ERROR_INVALID_HANDLE),
         Some(libc::ENOSPC) => Error(ERROR_DISK_FULL),
@@ -43,35 +45,6 @@ fn input_fd(h: HANDLE) -> Result<libc::c_int> {
     match std_stream(h) {
         Some(s @ Stream::Input) => Ok(s.fd()),
         _ => Err(Error(ERROR_INVALID_HANDLE)),
-    }
-}
-
-/// Writes all of `bytes` to `fd`.
-fn write_all(fd: libc::c_int, mut bytes: &[u8]) -> Result<()> {
-    while !bytes.is_empty() {
-        // SAFETY: `bytes` is valid for reading its length.
-        let n = unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) };
-        match usize::try_from(n) {
-            Ok(n) => bytes = &bytes[n..],
-            Err(_) if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted => {
-            }
-            Err(_) => return Err(errno_error()),
-        }
-    }
-    Ok(())
-}
-
-/// Reads at most `buffer.len()` bytes from `fd` (0 at the end of input).
-fn read_some(fd: libc::c_int, buffer: &mut [u8]) -> Result<usize> {
-    loop {
-        // SAFETY: `buffer` is valid for writing its length.
-        let n = unsafe { libc::read(fd, buffer.as_mut_ptr().cast(), buffer.len()) };
-        match usize::try_from(n) {
-            Ok(n) => return Ok(n),
-            Err(_) if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted => {
-            }
-            Err(_) => return Err(errno_error()),
-        }
     }
 }
 
@@ -165,7 +138,7 @@ pub unsafe extern "C" fn WriteConsoleA(
             // SAFETY: non-NULL, and the caller guarantees `n` readable bytes.
             unsafe { core::slice::from_raw_parts(lpBuffer.cast::<u8>(), n) }
         };
-        write_all(fd, bytes)?;
+        sys::write_all(fd, bytes).map_err(errno_error)?;
         // SAFETY: the caller's guarantee.
         unsafe { report(lpNumberOfCharsWritten, n) };
         Ok(TRUE)
@@ -218,7 +191,7 @@ pub unsafe extern "C" fn WriteConsoleW(
                     .unwrap_or(char::REPLACEMENT_CHARACTER)
             })
             .collect();
-        write_all(fd, text.as_bytes())?;
+        sys::write_all(fd, text.as_bytes()).map_err(errno_error)?;
         // SAFETY: the caller's guarantee.
         unsafe { report(lpNumberOfCharsWritten, n) };
         Ok(TRUE)
@@ -265,7 +238,7 @@ pub unsafe extern "C" fn ReadConsoleA(
         }
         // SAFETY: non-NULL, and the caller guarantees `n` writable bytes.
         let buffer = unsafe { core::slice::from_raw_parts_mut(lpBuffer.cast::<u8>(), n) };
-        let read = read_some(fd, buffer)?;
+        let read = sys::read_some(fd, buffer).map_err(errno_error)?;
         // SAFETY: the caller's guarantee.
         unsafe { report(lpNumberOfCharsRead, read) };
         Ok(TRUE)
@@ -316,7 +289,7 @@ pub unsafe extern "C" fn ReadConsoleW(
             // worth of progress).
             let have = bytes.len();
             bytes.resize(have + n, 0);
-            let read = match read_some(fd, &mut bytes[have..]) {
+            let read = match sys::read_some(fd, &mut bytes[have..]).map_err(errno_error) {
                 Ok(read) => read,
                 Err(e) => {
                     bytes.truncate(have);

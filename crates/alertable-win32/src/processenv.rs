@@ -7,6 +7,7 @@
 use crate::consts::{ERROR_INVALID_HANDLE, STD_ERROR_HANDLE, STD_INPUT_HANDLE, STD_OUTPUT_HANDLE};
 use crate::error::{Error, Result};
 use crate::ffi::call;
+use crate::sys;
 use crate::types::{DWORD, HANDLE};
 
 /// The handle values of descriptors 0, 1 and 2: above 2^31, where no handle of the table
@@ -44,13 +45,6 @@ pub(crate) fn std_stream(h: HANDLE) -> Option<Stream> {
     }
 }
 
-/// Whether descriptor `fd` is open.
-fn is_open(fd: libc::c_int) -> bool {
-    // SAFETY: F_GETFD reads a descriptor's flags and has no other effect; a closed
-    // descriptor fails with EBADF.
-    unsafe { libc::fcntl(fd, libc::F_GETFD) != -1 }
-}
-
 fn std_handle(which: DWORD) -> Result<HANDLE> {
     let stream = match which {
         STD_INPUT_HANDLE => Stream::Input,
@@ -58,7 +52,7 @@ fn std_handle(which: DWORD) -> Result<HANDLE> {
         STD_ERROR_HANDLE => Stream::Error,
         _ => return Err(Error(ERROR_INVALID_HANDLE)),
     };
-    if !is_open(stream.fd()) {
+    if !sys::is_open(stream.fd()) {
         // The process has no such stream: `NULL`, as Windows returns without one.
         return Ok(std::ptr::null_mut());
     }

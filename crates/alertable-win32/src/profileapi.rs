@@ -8,22 +8,11 @@
 use crate::consts::{ERROR_NOACCESS, FALSE, TRUE};
 use crate::error::{Error, Result};
 use crate::ffi::call;
+use crate::sys;
 use crate::types::{BOOL, LARGE_INTEGER};
 
 /// Counter ticks per second.
 const FREQUENCY: i64 = 10_000_000;
-
-/// The monotonic clock in 100 ns ticks.
-fn ticks() -> i64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid timespec to write; CLOCK_MONOTONIC always exists on Linux,
-    // so the call cannot fail.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &raw mut ts) };
-    ts.tv_sec * FREQUENCY + ts.tv_nsec / 100
-}
 
 fn store(target: *mut LARGE_INTEGER, value: i64) -> Result<BOOL> {
     if target.is_null() {
@@ -50,7 +39,7 @@ fn store(target: *mut LARGE_INTEGER, value: i64) -> Result<BOOL> {
 /// `QueryPerformanceCounter`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn QueryPerformanceCounter(lpPerformanceCount: *mut LARGE_INTEGER) -> BOOL {
-    call(FALSE, || store(lpPerformanceCount, ticks()))
+    call(FALSE, || store(lpPerformanceCount, sys::monotonic_100ns()))
 }
 
 /// Stores the performance counter's frequency, 10 000 000 ticks a second, in

@@ -10,7 +10,12 @@
 //!   classes, so that a wake reaches only one class (the SRW lock's writers or readers);
 //! - `yield_now()`, `monotonic_ms()`;
 //! - `spawn_detached(stack, start, arg)`: a plain, detached pthread;
-//! - `exit_thread()` (`pthread_exit`) and `exit_process(code)` (`exit`).
+//! - `exit_thread()` (`pthread_exit`) and `exit_process(code)` (`exit`);
+//! - `sysconf(name, fallback)`, `affinity_mask()`, `local_offset(unix_seconds)`,
+//!   `monotonic_100ns()`: what `GetSystemInfo`, `GetLocalTime` and the performance counter
+//!   report;
+//! - `write_all(fd, bytes)`, `read_some(fd, buffer)`, `is_open(fd)`: the standard
+//!   descriptors behind the console functions and `GetStdHandle`.
 
 use core::ffi::c_void;
 use std::sync::atomic::AtomicU32;
@@ -207,4 +212,89 @@ pub(crate) fn exit_process(code: u32) -> ! {
     let status = code.to_le_bytes()[0];
     // SAFETY: `exit` is always callable; it does not return.
     unsafe { libc::exit(i32::from(status)) }
+}
+
+/// `sysconf(name)`, or `fallback` if the system does not say.
+pub(crate) fn sysconf(name: libc::c_int, fallback: u64) -> u64 {
+    // SAFETY: `sysconf` has no preconditions; an unknown name returns -1.
+    let value = unsafe { libc::sysconf(name) };
+    u64::try_from(value)
+        .ok()
+        .filter(|&v| v > 0)
+        .unwrap_or(fallback)
+}
+
+/// One bit per processor the calling thread may run on, of the first 64.
+pub(crate) fn affinity_mask() -> usize {
+    // SAFETY: an all-zero `cpu_set_t` is a valid empty set.
+    let mut set: libc::cpu_set_t = unsafe { core::mem::zeroed() };
+    // SAFETY: `set` is a valid `cpu_set_t` of the size passed; pid 0 is the caller.
+    let r = unsafe { libc::sched_getaffinity(0, size_of::<libc::cpu_set_t>(), &raw mut set) };
+    if r != 0 {
+        return 1;
+    }
+    (0..usize::BITS as usize)
+        // SAFETY: `set` is initialized and `cpu` is below CPU_SETSIZE.
+        .filter(|&cpu| unsafe { libc::CPU_ISSET(cpu, &set) })
+        .fold(0, |mask, cpu| mask | 1 << cpu)
+}
+
+/// The local time zone's offset from UTC at `unix_seconds`, in seconds (the C library's
+/// `localtime_r`, which reads `TZ` and the system's zone).
+pub(crate) fn local_offset(unix_seconds: i64) -> i64 {
+    let t = libc::time_t::try_from(unix_seconds).unwrap_or(0);
+    // SAFETY: an all-zero `tm` is valid to be written.
+    let mut tm: libc::tm = unsafe { core::mem::zeroed() };
+    // SAFETY: both pointers are valid; `localtime_r` is thread-safe.
+    let r = unsafe { libc::localtime_r(&raw const t, &raw mut tm) };
+    if r.is_null() { 0 } else { tm.tm_gmtoff }
+}
+
+/// The monotonic clock in 100 ns ticks (the performance counter's unit).
+pub(crate) fn monotonic_100ns() -> i64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid timespec to write; CLOCK_MONOTONIC always exists on Linux,
+    // so the call cannot fail.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &raw mut ts) };
+    ts.tv_sec * 10_000_000 + ts.tv_nsec / 100
+}
+
+/// Writes all of `bytes` to descriptor `fd`, retrying after signals.
+pub(crate) fn write_all(fd: libc::c_int, mut bytes: &[u8]) -> std::io::Result<()> {
+    while !bytes.is_empty() {
+        // SAFETY: `bytes` is valid for reading its length.
+        let n = unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) };
+        match usize::try_from(n) {
+            Ok(n) => bytes = &bytes[n..],
+            Err(_) if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted => {
+            }
+            Err(_) => return Err(std::io::Error::last_os_error()),
+        }
+    }
+    Ok(())
+}
+
+/// Reads at most `buffer.len()` bytes from descriptor `fd` (0 at the end of input),
+/// retrying after signals.
+pub(crate) fn read_some(fd: libc::c_int, buffer: &mut [u8]) -> std::io::Result<usize> {
+    loop {
+        // SAFETY: `buffer` is valid for writing its length.
+        let n = unsafe { libc::read(fd, buffer.as_mut_ptr().cast(), buffer.len()) };
+        match usize::try_from(n) {
+            Ok(n) => return Ok(n),
+            Err(_) if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted => {
+            }
+            Err(_) => return Err(std::io::Error::last_os_error()),
+        }
+    }
+}
+
+/// Whether descriptor `fd` is open.
+pub(crate) fn is_open(fd: libc::c_int) -> bool {
+    // SAFETY: F_GETFD reads a descriptor's flags and has no other effect; a closed
+    // descriptor fails with EBADF.
+    unsafe { libc::fcntl(fd, libc::F_GETFD) != -1 }
 }
