@@ -51,7 +51,7 @@ mod uring;
 
 pub use backend::backend_name;
 #[doc(hidden)]
-pub use backend::submit_deferred;
+pub use backend::{configure_ring_for_tests, ring_overflow_flushes, submit_deferred};
 pub use error::IoError;
 pub use file::{AsyncFile, SubmitError};
 pub use op::Operation;
