@@ -82,6 +82,9 @@ pub(crate) struct OpShared {
     /// Completes to a port and nowhere else that needs its thread: it outlives the thread
     /// that issued it (K121).
     outlives_thread: bool,
+    /// Recorded in its thread's list of requests, so that the thread's exit cancels it
+    /// (K121); false for one issued during the thread's teardown.
+    recorded: AtomicBool,
     /// The issuing thread, for a request with a completion routine: its APC goes there.
     routine_thread: Option<ThreadHandle>,
     state: Mutex<State>,
@@ -119,6 +122,7 @@ impl OpShared {
             port,
             complete: AtomicBool::new(false),
             cancel_requested: AtomicBool::new(false),
+            recorded: AtomicBool::new(false),
             written: AtomicUsize::new(0),
             state: Mutex::new(State {
                 buffer: Some(buffer),
@@ -157,10 +161,10 @@ impl OpShared {
         self.written.fetch_add(n, Ordering::Relaxed) + n
     }
 
-    /// Whether the request completes to a port and nowhere else that needs its thread, so
-    /// that it outlives the thread that issued it (K121).
-    pub(crate) fn outlives_thread(&self) -> bool {
-        self.outlives_thread
+    /// Whether the exit of the issuing thread cancels the request (K121): it was recorded
+    /// in the thread's list and does not outlive the thread.
+    pub(crate) fn cancelled_at_exit(&self) -> bool {
+        !self.outlives_thread && self.recorded.load(Ordering::Relaxed)
     }
 
     /// Takes the buffer out for a worker thread to do blocking I/O with; it must be put
@@ -526,6 +530,7 @@ pub(crate) fn record_issued(op: &Arc<OpShared>) {
             issued.prune_at.set((ops.len() * 2).max(64));
         }
         ops.push(Arc::downgrade(op));
+        op.recorded.store(true, Ordering::Relaxed);
     });
 }
 

@@ -79,6 +79,16 @@
 //!      not fit (`IORING_FEAT_NODROP`, Linux 5.5, older than the `IORING_OP_READ` this
 //!      backend needs); otherwise the worker threads serve. With U3 the list is never
 //!      needed anyway.
+//! (U8) The kernel ends a request itself when the thread that submitted it has exited
+//!      and the request still needs that thread: work it queues to the thread then (a
+//!      buffered read's next step once its page arrives, a poll that fires) fails with
+//!      `EFAULT` — the buffer is alive (U1), it is the kernel's code for "the submitter
+//!      is gone" — or `ECANCELED`, and io-wq work it interrupts with `EINTR`. So only
+//!      requests that the thread's exit cancels anyway (K121: recorded in its list, not
+//!      bound to outlive it) are submitted by their thread; the others are submitted by
+//!      the reaper, which never exits (a request issued during the thread's teardown,
+//!      when its list is gone, is one). And a request whose cancel was asked for
+//!      completes with `Aborted` when the kernel ends it with one of those codes.
 //!
 //! Lock order: `handoff`, then `cq`, then `sq`; `stash` and `idle_lock` are innermost. A
 //! submitter that holds `sq` and needs completions reaped only tries `cq`.
@@ -245,8 +255,12 @@ impl Ring {
                 .spawn(|| self.reap_forever())
                 .expect("cannot start the io_uring reaper thread");
         });
-        if op.file.stream || op.outlives_thread() {
+        if op.file.stream || !op.cancelled_at_exit() {
             return self.hand_off(Pending::Request(op.clone(), 0));
+        }
+        #[cfg(test)]
+        if let Some(fd) = tests::LINK_BEHIND_POLL.with(std::cell::Cell::take) {
+            return self.submit_behind_poll(op, fd);
         }
         let mut op = Some(op.clone());
         if alertable::defer_until_drained(flush_deferred) {
@@ -454,7 +468,7 @@ impl Ring {
         let op = unsafe { Arc::from_raw(user_data as *const OpShared) };
         let result = cqe.result();
         if result < 0 {
-            op.complete(Err(IoError::from_errno(result)));
+            op.complete(Err(error_of(&op, result)));
         } else if op.kind == Kind::Write && result > 0 {
             // A write completes only once all of it is written (J96): the rest goes on
             // from the reaper.
@@ -609,6 +623,23 @@ impl Ring {
     }
 }
 
+/// The error a request the kernel failed with `-result` completes with: `Aborted` for the
+/// codes the kernel ends a request with when it cancels it, also on its own when the
+/// thread that submitted it exits, if its cancel was asked for (U8).
+fn error_of(op: &OpShared, result: i32) -> IoError {
+    let errno = rustix::io::Errno::from_raw_os_error(-result);
+    let cancelled = [
+        rustix::io::Errno::CANCELED,
+        rustix::io::Errno::INTR,
+        rustix::io::Errno::FAULT,
+    ];
+    if op.cancel_requested() && cancelled.contains(&errno) {
+        IoError::Aborted
+    } else {
+        IoError::from_errno(result)
+    }
+}
+
 /// The entry that asks the kernel to cancel `op`, carrying a reference to it (U1).
 fn cancel_entry(op: &Arc<OpShared>) -> squeue::Entry {
     let target = Arc::as_ptr(op) as u64;
@@ -645,4 +676,88 @@ fn entry_from(op: Arc<OpShared>, start: usize) -> squeue::Entry {
     // alive for as long as the kernel may use them. That is what makes pushing the entry
     // sound.
     entry.user_data(Arc::into_raw(op) as u64)
+}
+
+#[cfg(test)]
+impl Ring {
+    /// Submits `op` from the calling thread hard-linked behind a poll for input on `fd`:
+    /// the kernel starts the request only once the poll ends, from work it queues to the
+    /// submitting thread. The poll entry's `user_data` is a tagged reference to `op`, as a
+    /// cancel entry's is (U1); it points at no memory.
+    fn submit_behind_poll(&'static self, op: &Arc<OpShared>, fd: std::os::fd::RawFd) {
+        assert_eq!(self.reserve(2, self.request_limit), 2);
+        let poll = opcode::PollAdd::new(types::Fd(fd), libc::POLLIN as u32)
+            .build()
+            .flags(squeue::Flags::IO_HARDLINK)
+            .user_data(Arc::into_raw(op.clone()) as u64 | CANCEL_TAG);
+        self.push_and_submit(&[poll, entry_from(op.clone(), 0)]);
+        self.wake_reaper();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::os::fd::{AsRawFd, RawFd};
+
+    use alertable::{Event, EventReset};
+
+    use crate::{AsyncFile, IoError};
+
+    thread_local! {
+        /// Set by a test: the next request this thread submits waits behind a poll on this
+        /// descriptor (`Ring::submit_behind_poll`).
+        pub(super) static LINK_BEHIND_POLL: Cell<Option<RawFd>> = const { Cell::new(None) };
+    }
+
+    /// K121, U8: a request still in the kernel when its thread exits is cancelled by the
+    /// exit, and completes with `Aborted` whatever code the kernel ends it with. A request
+    /// whose next step the kernel queues to its submitting thread after that thread is
+    /// gone (a buffered read waiting for a page to arrive; here, a read linked behind a
+    /// poll that ends after the exit) is ended by the kernel with `EFAULT`, although its
+    /// buffer is alive and untouched.
+    #[test]
+    fn k121_a_request_the_kernel_ends_at_its_threads_exit_completes_aborted() {
+        if crate::backend::backend_name() != "io_uring" {
+            return;
+        }
+        let dir = tempfile_dir();
+        let path = dir.join("f");
+        std::fs::write(&path, b"0123456789").unwrap();
+        let file = AsyncFile::open(&path).unwrap();
+        let (read_end, write_end) = rustix::pipe::pipe().unwrap();
+        let event = Event::new(EventReset::Manual, false);
+        let op = {
+            let event = event.clone();
+            std::thread::spawn(move || {
+                LINK_BEHIND_POLL.with(|fd| fd.set(Some(read_end.as_raw_fd())));
+                let op = file.read_with_event(0, vec![0; 10], &event).unwrap();
+                // The poll waits for a writer that never writes; the thread leaves.
+                drop(read_end);
+                op
+            })
+            .join()
+            .unwrap()
+        };
+        // The thread is gone: now the poll ends, and the kernel queues the read's start to
+        // a thread that no longer runs.
+        assert_eq!(rustix::io::write(&write_end, b"x").unwrap(), 1);
+        assert_eq!(
+            alertable::wait_one(
+                &event,
+                Some(std::time::Duration::from_secs(20)),
+                alertable::Alertable::No
+            ),
+            Ok(alertable::WaitStatus::Signaled(0))
+        );
+        assert_eq!(op.result(false), Err(IoError::Aborted));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    fn tempfile_dir() -> std::path::PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("alertable-io-uring-exit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
 }
