@@ -256,7 +256,12 @@ impl Ring {
                 .expect("cannot start the io_uring reaper thread");
         });
         if op.file.stream || !op.cancelled_at_exit() {
-            return self.hand_off(Pending::Request(op.clone(), 0));
+            // A regular-file request whose data is at hand still finishes inside the
+            // issuing call (J102), done on this thread without the ring.
+            if op.file.stream || !crate::sys::complete_at_once(op) {
+                self.hand_off(Pending::Request(op.clone(), 0));
+            }
+            return;
         }
         #[cfg(test)]
         if let Some(fd) = tests::LINK_BEHIND_POLL.with(std::cell::Cell::take) {
@@ -323,7 +328,10 @@ impl Ring {
             lock(&self.handoff).extend(later.into_iter().map(|op| Pending::Request(op, 0)));
             self.wake_reaper_for_handoff();
         }
-        self.reap(false);
+        // Waits for a reaper already at work rather than leaving to it: what finished
+        // inside the `io_uring_enter` (page-cached data) completes before the issuing call
+        // returns (J102), here or, if another thread took it, there (`settle_issue`).
+        self.reap(true);
         self.wake_reaper();
     }
 
@@ -428,6 +436,7 @@ impl Ring {
                 }
             };
             ready.extend(lock(&self.stash).drain(..));
+            let taken = ready.len();
             // SAFETY: `_cq` is held (U2), so this is the only completion queue view.
             let mut cq = unsafe { self.ring.completion_shared() };
             loop {
@@ -442,6 +451,9 @@ impl Ring {
                     continue;
                 }
                 ready.extend(&mut cq);
+            }
+            for cqe in &ready[taken..] {
+                mark_taken(cqe);
             }
         }
         for cqe in ready.drain(..) {
@@ -479,6 +491,7 @@ impl Ring {
                 // Cancelled between two pieces: aborted, as the worker threads report it.
                 op.complete(Err(IoError::Aborted));
             } else {
+                op.set_taken(false);
                 self.hand_off(Pending::Request(op, written));
             }
         } else {
@@ -520,7 +533,11 @@ impl Ring {
             // SAFETY: `_cq` is held (U2), so this is the only completion queue view.
             let mut cq = unsafe { self.ring.completion_shared() };
             cq.sync();
-            lock(&self.stash).extend(&mut cq);
+            let mut stash = lock(&self.stash);
+            for cqe in &mut cq {
+                mark_taken(&cqe);
+                stash.push(cqe);
+            }
         }
         // Flushes completions the kernel kept back, now that there is room.
         self.flush_overflow();
@@ -620,6 +637,16 @@ impl Ring {
         for op in aborted {
             op.complete(Err(IoError::Aborted));
         }
+    }
+}
+
+/// Marks the request of a completion just copied out of the ring as taken (`settle_issue`).
+fn mark_taken(cqe: &cqueue::Entry) {
+    let user_data = cqe.user_data();
+    if user_data & CANCEL_TAG == 0 {
+        // SAFETY: (U1) the entry's reference keeps the request alive until the completion
+        // is delivered, which has not happened yet: it was only copied out.
+        unsafe { &*(user_data as *const OpShared) }.set_taken(true);
     }
 }
 
