@@ -3,12 +3,16 @@
 //!
 //! # Two kinds of file handle
 //!
-//! - **Overlapped** (`FILE_FLAG_OVERLAPPED`): an [`AsyncFile`] of `alertable-io`. Every
-//!   `ReadFile`/`WriteFile` with an `OVERLAPPED` returns `FALSE` with `ERROR_IO_PENDING`
-//!   and completes later, even when the data was at hand (J100, J102); `ReadFileEx`/
-//!   `WriteFileEx` return `TRUE` and their routine runs in a later alertable wait of the
+//! - **Overlapped** (`FILE_FLAG_OVERLAPPED`): an [`AsyncFile`] of `alertable-io`. A request
+//!   whose data is at hand (a page-cached read) finishes inside the call, as Windows
+//!   finishes cached I/O (J102): `ReadFile`/`WriteFile` return `TRUE` with the byte count,
+//!   and `ReadFile` at the end of the file fails with `ERROR_HANDLE_EOF` at once; the
+//!   `OVERLAPPED`, the event, the routine and the packet are all done by then. A request
+//!   that must wait (a FIFO without data, data on the disk, most writes) returns `FALSE`
+//!   with `ERROR_IO_PENDING` and completes later (J100, J105). `ReadFileEx`/`WriteFileEx`
+//!   return `TRUE` either way and their routine runs in a later alertable wait of the
 //!   issuing thread (J92). How the caller's buffer and `OVERLAPPED` are served is described
-//!   in `overlapped.rs` (O1–O5): the bytes read are copied into the caller's buffer, and the
+//!   in `overlapped.rs` (O1–O7): the bytes read are copied into the caller's buffer, and the
 //!   `OVERLAPPED` written, before the request is reported complete in any way.
 //! - **Synchronous** (no `FILE_FLAG_OVERLAPPED`): `ReadFile`/`WriteFile` read and write at
 //!   the file position and return when done (they never run APCs, J110). Given an
@@ -654,21 +658,37 @@ unsafe fn transfer(
         notify,
     };
     // SAFETY: the caller guarantees the OVERLAPPED and the buffer until completion.
-    unsafe { submission.issue() }?;
-    if routine.is_some() {
-        Ok(TRUE)
-    } else {
-        // Overlapped file I/O always completes "pending" (J100, J102).
-        Err(Error(ERROR_IO_PENDING))
+    let request = unsafe { submission.issue() }?;
+    if !request.completed_at_issue() {
+        // Still in progress: it completes later, through its styles (J100, J105).
+        return if routine.is_some() {
+            Ok(TRUE)
+        } else {
+            Err(Error(ERROR_IO_PENDING))
+        };
     }
+    // Finished inside the call (J102, O7): reported as a synchronous transfer is.
+    let result = request.wait_relayed();
+    if routine.is_some() {
+        // The routine is queued, with the result, error or not (J101).
+        return Ok(TRUE);
+    }
+    let n = result.map_err(Error)?;
+    if !done.is_null() {
+        // SAFETY: the caller guarantees a non-NULL `done` is writable.
+        unsafe { done.write(DWORD::try_from(n).unwrap_or(DWORD::MAX)) };
+    }
+    Ok(TRUE)
 }
 
 /// Reads up to `nNumberOfBytesToRead` bytes into `lpBuffer`.
 ///
-/// **Overlapped file** (`FILE_FLAG_OVERLAPPED`): reads at `lpOverlapped`'s offset and
-/// returns `FALSE` with `ERROR_IO_PENDING` (997) and `*lpNumberOfBytesRead` 0, also when
-/// the data was at hand or the offset is at the end of the file (J100, J102). `Internal`
-/// is `STATUS_PENDING` until the read completes; then the bytes are in `lpBuffer`,
+/// **Overlapped file** (`FILE_FLAG_OVERLAPPED`): reads at `lpOverlapped`'s offset. If the
+/// data is at hand (in the page cache) the read finishes inside the call, which returns
+/// `TRUE` with `*lpNumberOfBytesRead` set — or, at the end of the file, `FALSE` with
+/// `ERROR_HANDLE_EOF` (38) and no packet — with everything below already done (J102).
+/// Otherwise it returns `FALSE` with `ERROR_IO_PENDING` (997) and `*lpNumberOfBytesRead`
+/// 0 (J100, J105). `Internal` is `STATUS_PENDING` until the read completes; then the bytes are in `lpBuffer`,
 /// `InternalHigh` holds their number and `Internal` the status (`STATUS_END_OF_FILE` at the
 /// end of the file: `GetOverlappedResult` then fails with `ERROR_HANDLE_EOF`), and then —
 /// never before — `hEvent` is signaled (it is reset when the read starts) and, on a file
@@ -689,7 +709,8 @@ unsafe fn transfer(
 /// # Errors
 ///
 /// `FALSE` with:
-/// - `ERROR_IO_PENDING` (997): an overlapped read was started (not a failure);
+/// - `ERROR_IO_PENDING` (997): an overlapped read was started and is in progress (not a
+///   failure);
 /// - `ERROR_INVALID_HANDLE` (6): not a file, or `hEvent` is not an event (J106);
 /// - `ERROR_INVALID_PARAMETER` (87): an overlapped file without `lpOverlapped`, or an
 ///   offset beyond 2⁶³;
@@ -770,7 +791,10 @@ pub unsafe extern "C" fn WriteFile(
 /// Reads into `lpBuffer` at `lpOverlapped`'s offset and, when done, queues
 /// `lpCompletionRoutine(dwErrorCode, dwNumberOfBytesTransfered, lpOverlapped)` as an APC to
 /// the calling thread: it runs in one of that thread's alertable waits, never inside this
-/// call, even when the data was at hand (J92, J93, J102), in the same FIFO as
+/// call, even when the data was at hand (J92, J93, J102) — then the read finishes inside
+/// the call, and when it returns the bytes are in `lpBuffer`, the result in the
+/// `OVERLAPPED` (`GetOverlappedResult(…, FALSE)` reports it) and the routine queued — in
+/// the same FIFO as
 /// `QueueUserAPC`'s (J109). The error is 0, `ERROR_HANDLE_EOF` (38) at the end of the file
 /// (J101), or `ERROR_OPERATION_ABORTED` (995) when cancelled (J99). By then the bytes are
 /// in `lpBuffer` and the result in the `OVERLAPPED`'s `Internal`/`InternalHigh`. `hEvent`
