@@ -37,9 +37,12 @@
 //!      use of them (R1), and the address a cancel entry names cannot be reused by another
 //!      request while the cancel is in the kernel.
 //! (U2) `sq` serialises access to the submission queue, and a thread pushes and submits in
-//!      one hold of it, so an `io_uring_enter` submits only its caller's entries (a failed
-//!      submission, `EBUSY` or `EAGAIN`, is the one exception: what it leaves is submitted
-//!      by the next caller). `cq` serialises access to the completion queue; completions are
+//!      one hold of it, retrying a failed submission (`EBUSY`, `EAGAIN`) after copying
+//!      completions out, so an `io_uring_enter` submits only its caller's entries (a
+//!      submission the kernel refuses a thousand times in a row is the one exception: what
+//!      it leaves is submitted by the next caller). A submitter then reaps, waiting for
+//!      `cq` if another thread holds it, so that what finished inside its `io_uring_enter`
+//!      completes before its call returns (J102). `cq` serialises access to the completion queue; completions are
 //!      copied out under it and delivered after it is released, since delivering runs
 //!      destructors and may issue more I/O.
 //! (U3) `in_flight` counts entries handed to the kernel and not yet reaped. A submitter
@@ -383,6 +386,10 @@ impl Ring {
 
     /// Has the kernel take every entry in the submission queue; `sq` is held (U2).
     fn submit_queued(&self) {
+        // SAFETY: the caller holds `sq` (U2), so this is the only submission queue view.
+        if unsafe { self.ring.submission_shared() }.is_empty() {
+            return;
+        }
         for _ in 0..1000 {
             let result = self.ring.submit();
             // SAFETY: the caller holds `sq` (U2), so this is the only submission queue view.
