@@ -106,6 +106,27 @@ int main(void)
         break;
     }
     CloseHandle(ev);
+
+    /* SetFileCompletionNotificationModes: a read that succeeds inside the call posts no
+     * packet and leaves the file handle unsignaled; one at the end of the file fails and
+     * posts none either. */
+    HANDLE port = CreateIoCompletionPort(h, NULL, 7, 0);
+    SetLastError(0);
+    ok = SetFileCompletionNotificationModes(h, 4);
+    printf("SetFileCompletionNotificationModes(4): %d, error %u\n", ok, LAST_ERROR());
+    ok = SetFileCompletionNotificationModes(
+        h, FILE_SKIP_COMPLETION_PORT_ON_SUCCESS | FILE_SKIP_SET_EVENT_ON_HANDLE);
+    printf("SetFileCompletionNotificationModes: %d\n", ok);
+    memset(&ov, 0, sizeof ov);
+    DWORD count = 0;
+    ok = ReadFile(h, buf, 100, &count, &ov);
+    ULONG_PTR key;
+    LPOVERLAPPED got;
+    SetLastError(0);
+    BOOL packet = GetQueuedCompletionStatus(port, &n, &key, &got, 0);
+    printf("skipping: ReadFile %d, %u bytes; packet %d, error %u; file handle %u\n", ok,
+           (unsigned)count, packet, LAST_ERROR(), (unsigned)WaitForSingleObject(h, 0));
+    CloseHandle(port);
     CloseHandle(h);
     DeleteFileA(name);
     return 0;

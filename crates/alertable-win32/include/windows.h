@@ -50,6 +50,7 @@ extern "C" {
 
 typedef int BOOL;
 typedef unsigned char BYTE;
+typedef unsigned char UCHAR;
 typedef BYTE BOOLEAN;
 typedef uint16_t WORD;
 typedef uint32_t DWORD;
@@ -318,6 +319,8 @@ typedef LPTHREAD_START_ROUTINE PTHREAD_START_ROUTINE;
 #define TRUNCATE_EXISTING 5
 #define FILE_ATTRIBUTE_NORMAL 0x00000080
 #define FILE_FLAG_OVERLAPPED 0x40000000
+#define FILE_SKIP_COMPLETION_PORT_ON_SUCCESS 0x1
+#define FILE_SKIP_SET_EVENT_ON_HANDLE 0x2
 /* The Internal member of an OVERLAPPED whose request is still in progress. */
 #define STATUS_PENDING ((DWORD)0x00000103)
 #define HasOverlappedIoCompleted(lpOverlapped) ((DWORD)(lpOverlapped)->Internal != STATUS_PENDING)
@@ -544,6 +547,9 @@ WINBASEAPI BOOL WINAPI GetOverlappedResultEx(HANDLE hFile, LPOVERLAPPED lpOverla
 /* Cancellation completes as completions do, shortly after the call: wait for it. */
 WINBASEAPI BOOL WINAPI CancelIo(HANDLE hFile);
 WINBASEAPI BOOL WINAPI CancelIoEx(HANDLE hFile, LPOVERLAPPED lpOverlapped);
+/* For requests that finish inside the call: no packet on the port, no signal of the file
+ * handle. Flags once set stay set. */
+WINBASEAPI BOOL WINAPI SetFileCompletionNotificationModes(HANDLE FileHandle, UCHAR Flags);
 
 /* ---- Functions: completion ports ----------------------------------------------------- */
 

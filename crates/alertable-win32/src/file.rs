@@ -1,5 +1,6 @@
 //! Files: `CreateFileA/W`, `ReadFile`, `WriteFile`, `ReadFileEx`, `WriteFileEx`,
-//! `GetOverlappedResult(Ex)`, `CancelIo`, `CancelIoEx`, `DeleteFileA/W`.
+//! `GetOverlappedResult(Ex)`, `CancelIo`, `CancelIoEx`, `SetFileCompletionNotificationModes`,
+//! `DeleteFileA/W`.
 //!
 //! # Two kinds of file handle
 //!
@@ -42,6 +43,7 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::unix::ffi::OsStringExt;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use alertable::{Event, EventReset, WaitStatus};
@@ -51,8 +53,9 @@ use crate::consts::{
     CREATE_ALWAYS, CREATE_NEW, ERROR_ACCESS_DENIED, ERROR_ALREADY_EXISTS, ERROR_HANDLE_EOF,
     ERROR_INVALID_PARAMETER, ERROR_IO_INCOMPLETE, ERROR_IO_PENDING, ERROR_NOACCESS,
     ERROR_NOT_ENOUGH_MEMORY, ERROR_NOT_FOUND, ERROR_PATH_NOT_FOUND, ERROR_SUCCESS, FALSE,
-    FILE_FLAG_OVERLAPPED, GENERIC_READ, GENERIC_WRITE, INVALID_HANDLE_VALUE, OPEN_ALWAYS,
-    OPEN_EXISTING, STATUS_PENDING, TRUE, TRUNCATE_EXISTING, WAIT_IO_COMPLETION, WAIT_TIMEOUT,
+    FILE_FLAG_OVERLAPPED, FILE_SKIP_COMPLETION_PORT_ON_SUCCESS, FILE_SKIP_SET_EVENT_ON_HANDLE,
+    GENERIC_READ, GENERIC_WRITE, INVALID_HANDLE_VALUE, OPEN_ALWAYS, OPEN_EXISTING, STATUS_PENDING,
+    TRUE, TRUNCATE_EXISTING, WAIT_IO_COMPLETION, WAIT_TIMEOUT,
 };
 use crate::error::{Error, Result, set_last_error};
 use crate::ffi::{call, call_alertable};
@@ -64,7 +67,7 @@ use crate::overlapped::{
 use crate::strings;
 use crate::types::{
     BOOL, DWORD, HANDLE, LPCSTR, LPCVOID, LPCWSTR, LPDWORD, LPOVERLAPPED,
-    LPOVERLAPPED_COMPLETION_ROUTINE, LPSECURITY_ATTRIBUTES, LPVOID,
+    LPOVERLAPPED_COMPLETION_ROUTINE, LPSECURITY_ATTRIBUTES, LPVOID, UCHAR,
 };
 use crate::wait::{alertable, timeout, wait_error};
 
@@ -76,6 +79,9 @@ pub(crate) struct FileObject {
     kind: Kind,
     /// The handle's own signaled state.
     signal: Event,
+    /// `SetFileCompletionNotificationModes` flags: what a request that succeeds inside the
+    /// issuing call skips.
+    modes: AtomicU8,
 }
 
 enum Kind {
@@ -126,12 +132,21 @@ impl FileObject {
         self.signal.reset();
     }
 
-    /// Forgets a request whose result the relay has recorded; the file is signaled.
-    pub(crate) fn relayed(&self, request: &Request) {
+    /// Forgets a request whose result the relay has recorded; the file is signaled, unless
+    /// the request succeeded inside the issuing call and the file skips that
+    /// (`FILE_SKIP_SET_EVENT_ON_HANDLE`).
+    pub(crate) fn relayed(&self, request: &Request, succeeded_at_issue: bool) {
         if let Some(mut pending) = self.pending_map() {
             pending.remove(&(request.overlapped().addr(), request.token()));
         }
-        self.signal.set();
+        if !(succeeded_at_issue && self.skips(FILE_SKIP_SET_EVENT_ON_HANDLE)) {
+            self.signal.set();
+        }
+    }
+
+    /// Whether the file has `mode` among its completion notification modes.
+    pub(crate) fn skips(&self, mode: UCHAR) -> bool {
+        self.modes.load(Ordering::Acquire) & mode != 0
     }
 
     /// The requests in flight, as a snapshot.
@@ -281,6 +296,7 @@ fn create_file(
     let object = Arc::new(FileObject {
         kind,
         signal: Event::new(EventReset::Manual, true),
+        modes: AtomicU8::new(0),
     });
     let guard: Guard = Arc::new(LastHandle(object.clone()));
     let handle = handle::insert(Entry::guarded(Object::File(object), guard))
@@ -1111,6 +1127,33 @@ pub extern "C" fn CancelIoEx(hFile: HANDLE, lpOverlapped: LPOVERLAPPED) -> BOOL 
         if cancelled == 0 {
             return Err(Error(ERROR_NOT_FOUND));
         }
+        Ok(TRUE)
+    })
+}
+
+/// Sets what a request on `FileHandle` that succeeds inside the issuing call (cached data,
+/// J102) skips: with `FILE_SKIP_COMPLETION_PORT_ON_SUCCESS` (1) it posts no packet to the
+/// file's completion port — the caller handles the `TRUE` of `ReadFile`/`WriteFile` itself
+/// — and with `FILE_SKIP_SET_EVENT_ON_HANDLE` (2) it does not signal the file handle. The
+/// `OVERLAPPED`'s `hEvent` is set as ever. Requests that are pending at return, or fail,
+/// are not affected. Flags add to those set before; none can be cleared.
+///
+/// # Errors
+///
+/// `FALSE` with `ERROR_INVALID_HANDLE` (6) if `FileHandle` is not a file, or
+/// `ERROR_INVALID_PARAMETER` (87) for a flag other than those two.
+///
+/// # Win32
+///
+/// `SetFileCompletionNotificationModes`.
+#[unsafe(no_mangle)]
+pub extern "C" fn SetFileCompletionNotificationModes(FileHandle: HANDLE, Flags: UCHAR) -> BOOL {
+    call(FALSE, || {
+        let object = handle::real_object(FileHandle)?.into_file()?;
+        if Flags & !(FILE_SKIP_COMPLETION_PORT_ON_SUCCESS | FILE_SKIP_SET_EVENT_ON_HANDLE) != 0 {
+            return Err(Error(ERROR_INVALID_PARAMETER));
+        }
+        object.modes.fetch_or(Flags, Ordering::AcqRel);
         Ok(TRUE)
     })
 }

@@ -88,7 +88,8 @@ pub use error::{GetLastError, SetLastError};
 pub use event::{CreateEventA, CreateEventW, PulseEvent, ResetEvent, SetEvent};
 pub use file::{
     CancelIo, CancelIoEx, CreateFileA, CreateFileW, DeleteFileA, DeleteFileW, GetOverlappedResult,
-    GetOverlappedResultEx, ReadFile, ReadFileEx, WriteFile, WriteFileEx,
+    GetOverlappedResultEx, ReadFile, ReadFileEx, SetFileCompletionNotificationModes, WriteFile,
+    WriteFileEx,
 };
 pub use handle::{CloseHandle, DuplicateHandle};
 pub use lock::{

@@ -68,7 +68,7 @@ use crate::consts::{
     ERROR_ACCESS_DENIED, ERROR_BROKEN_PIPE, ERROR_DISK_FULL, ERROR_FILE_NOT_FOUND,
     ERROR_GEN_FAILURE, ERROR_HANDLE_EOF, ERROR_INVALID_HANDLE, ERROR_INVALID_PARAMETER,
     ERROR_NOT_ENOUGH_MEMORY, ERROR_NOT_FOUND, ERROR_NOT_SUPPORTED, ERROR_OPERATION_ABORTED,
-    ERROR_SUCCESS, STATUS_PENDING,
+    ERROR_SUCCESS, FILE_SKIP_COMPLETION_PORT_ON_SUCCESS, STATUS_PENDING,
 };
 use crate::error::{Error, Result};
 use crate::file::FileObject;
@@ -368,7 +368,8 @@ impl Request {
         drop(buffer);
         // SAFETY: the C caller keeps its `OVERLAPPED` alive and aligned until completion.
         unsafe { self.overlapped.set_result(status_of(&result), bytes) };
-        self.file.relayed(self);
+        let succeeded_at_issue = self.completed_at_issue && result.is_ok();
+        self.file.relayed(self, succeeded_at_issue);
         if let Some(event) = &self.notify.event {
             event.set();
         }
@@ -392,7 +393,9 @@ impl Request {
         // A request that failed inside the issuing call failed that call (`ReadFile` at the
         // end of the file): Windows posts no packet for it (O7).
         let failed_at_issue = self.completed_at_issue && result.is_err();
-        if let Some((port, key)) = self.notify.port.as_ref().filter(|_| !failed_at_issue) {
+        let skipped = succeeded_at_issue && self.file.skips(FILE_SKIP_COMPLETION_PORT_ON_SUCCESS);
+        let posted = !failed_at_issue && !skipped;
+        if let Some((port, key)) = self.notify.port.as_ref().filter(|_| posted) {
             // A closed port drops the packet, as a port whose handles are all closed does.
             let token = self.overlapped.as_ptr().expose_provenance();
             let _ = port.post(CompletionPacket::new(*key, token, result));

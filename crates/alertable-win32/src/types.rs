@@ -21,6 +21,8 @@ pub type BOOL = c_int;
 pub type BOOLEAN = BYTE;
 /// Win32 `BYTE`: an unsigned 8-bit integer.
 pub type BYTE = u8;
+/// Win32 `UCHAR`: an unsigned 8-bit integer.
+pub type UCHAR = u8;
 /// Win32 `WORD`: an unsigned 16-bit integer.
 pub type WORD = u16;
 /// Win32 `DWORD`: an unsigned 32-bit integer (`uint32_t`; `unsigned long` on Windows).

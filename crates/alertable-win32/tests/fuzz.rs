@@ -1308,12 +1308,26 @@ fn call_io(op: u64, rng: &mut Rng, pool: &mut Pool, tmp: &[u8]) -> (&'static str
                     },
                 )
             }
+            72 => {
+                let flags = if rng.chance(4) {
+                    rng.next() as UCHAR
+                } else {
+                    rng.below(4) as UCHAR
+                };
+                (
+                    "SetFileCompletionNotificationModes",
+                    failed_if(
+                        SetFileCompletionNotificationModes(h, flags) != 0,
+                        &[ERROR_INVALID_HANDLE, ERROR_INVALID_PARAMETER],
+                    ),
+                )
+            }
             _ => ("unused", Outcome::Unchecked),
         }
     }
 }
 
-const OPS: u64 = 72;
+const OPS: u64 = 73;
 
 /// Functions the random calls do not make, and why.
 const NOT_CALLED: [(&str, &str); 1] = [("ExitProcess", "it would end the test")];
