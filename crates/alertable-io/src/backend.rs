@@ -56,9 +56,16 @@ impl Backend {
     }
 }
 
+/// The process's backend, once chosen.
+static BACKEND: OnceLock<Backend> = OnceLock::new();
+
+/// The process's backend if it has been chosen yet.
+pub(crate) fn peek() -> Option<&'static Backend> {
+    BACKEND.get()
+}
+
 /// The process's backend, chosen on first use.
 pub(crate) fn get() -> &'static Backend {
-    static BACKEND: OnceLock<Backend> = OnceLock::new();
     BACKEND.get_or_init(|| {
         crate::sys::ignore_default_sigpipe();
         let forced = std::env::var(FORCE_VAR).ok();
@@ -87,6 +94,31 @@ pub(crate) fn get() -> &'static Backend {
 /// ```
 pub fn backend_name() -> &'static str {
     get().name()
+}
+
+/// Sizes the io_uring the process sets up later: `submission` and `completion` queue
+/// entries, and at most `in_flight_limit` requests in the kernel at once (the completion
+/// queue's size if `None`). For tests that make the completion queue overflow (a limit
+/// above the queue's size) or requests wait for room (a small queue). False, and no
+/// effect, once the backend is chosen.
+#[doc(hidden)]
+pub fn configure_ring_for_tests(
+    submission: u32,
+    completion: u32,
+    in_flight_limit: Option<usize>,
+) -> bool {
+    crate::uring::configure_for_tests(crate::uring::Sizes {
+        submission,
+        completion,
+        in_flight_limit,
+    })
+}
+
+/// How many times the io_uring backend found the kernel holding completions back in its
+/// overflow list and flushed them. For tests.
+#[doc(hidden)]
+pub fn ring_overflow_flushes() -> usize {
+    crate::uring::overflow_flushes()
 }
 
 /// Hands the calling thread's deferred requests to the kernel now.

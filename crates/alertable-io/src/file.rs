@@ -99,10 +99,15 @@ impl FileInner {
 /// | completion routine | [`read_ex`](Self::read_ex), [`write_ex`](Self::write_ex) | an APC on the issuing thread, in its next alertable wait |
 /// | completion port | any but `_ex`, once [bound](CompletionPort::associate) | a [`CompletionPacket`](crate::CompletionPacket) on the port |
 ///
-/// Requests always complete "pending": even one that finished at once reports through its
-/// style, never inside the issuing call (J92, J102). A request refused at once (a bad
-/// offset, a file not opened for that access) returns the error and its buffer, and
-/// queues nothing (J97, J106).
+/// A request whose data is at hand — a read of page-cached data or at the end of the file,
+/// a write the file system takes without blocking — finishes inside the call that issues it, as Windows finishes
+/// cached I/O (J102): when the call returns, the result is there, the event signaled, the
+/// packet posted and the routine queued, and [`Operation::issue_status`] says
+/// [`Completed`](crate::IssueStatus::Completed). A routine still runs only in a later
+/// alertable wait, never inside the call (J92). Requests that must wait (a pipe without
+/// data, data that must come from the disk) are pending at return and complete through
+/// their style later. A request refused at once (a bad offset, a file not opened for that
+/// access) returns the error and its buffer, and queues nothing (J97, J106).
 ///
 /// When a thread exits, the requests it issued that are still in flight are cancelled
 /// (K121): their completion routines never run; event and poll requests complete with
@@ -131,7 +136,7 @@ impl FileInner {
 /// file.read_ex(4, vec![0; 16], move |result, buffer| {
 ///     tx.send((result, buffer)).unwrap();
 /// })?;
-/// assert!(rx.try_recv().is_err(), "never inside the call");
+/// assert!(rx.try_recv().is_err(), "the routine never runs inside the call");
 /// assert_eq!(sleep_ex(None, Alertable::Yes), SleepStatus::Alerted);
 /// assert_eq!(rx.try_recv()?, (Ok(3), b"two".to_vec()));
 /// # std::fs::remove_file(&path)?;
@@ -459,6 +464,7 @@ impl AsyncFile {
         if !self.inner.stream || self.inner.enqueue_stream(&op) {
             crate::backend::get().submit(&op);
         }
+        op.settle_issue();
         Ok(Operation { op })
     }
 }

@@ -17,7 +17,7 @@
 //!
 //! ```
 //! use alertable::{Event, EventReset, WaitStatus, wait_one};
-//! use alertable_io::{AsyncFile, IoError};
+//! use alertable_io::{AsyncFile, IoError, IssueStatus};
 //!
 //! let path = std::env::temp_dir().join(format!("alertable-io-lib-{}", std::process::id()));
 //! let file = AsyncFile::create(&path)?;
@@ -26,9 +26,11 @@
 //! assert_eq!(wait_one(&done, None, alertable::Alertable::No)?, WaitStatus::Signaled(0));
 //! assert_eq!(write.result(false), Ok(3));
 //!
-//! // A read at the end of the file completes with ERROR_HANDLE_EOF (38), not at once.
+//! // A read at the end of the file completes with ERROR_HANDLE_EOF (38), inside the call
+//! // (J100, J102): there is nothing to wait for.
 //! let read = file.read(3, vec![0; 8])?;
-//! assert_eq!(read.result(true), Err(IoError::EndOfFile));
+//! assert_eq!(read.issue_status(), IssueStatus::Completed);
+//! assert_eq!(read.result(false), Err(IoError::EndOfFile));
 //! # std::fs::remove_file(&path)?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -51,9 +53,9 @@ mod uring;
 
 pub use backend::backend_name;
 #[doc(hidden)]
-pub use backend::submit_deferred;
+pub use backend::{configure_ring_for_tests, ring_overflow_flushes, submit_deferred};
 pub use error::IoError;
 pub use file::{AsyncFile, SubmitError};
-pub use op::Operation;
+pub use op::{IssueStatus, Operation};
 pub use packet::{CompletionPacket, PortError};
 pub use port::CompletionPort;

@@ -82,6 +82,14 @@ pub(crate) struct OpShared {
     /// Completes to a port and nowhere else that needs its thread: it outlives the thread
     /// that issued it (K121).
     outlives_thread: bool,
+    /// Complete when the call that issued it returned (J102).
+    completed_at_issue: AtomicBool,
+    /// Its completion was copied out of the ring by a thread that is delivering it
+    /// (`uring.rs`): the issuer waits for that instead of reporting it pending.
+    taken: AtomicBool,
+    /// Recorded in its thread's list of requests, so that the thread's exit cancels it
+    /// (K121); false for one issued during the thread's teardown.
+    recorded: AtomicBool,
     /// The issuing thread, for a request with a completion routine: its APC goes there.
     routine_thread: Option<ThreadHandle>,
     state: Mutex<State>,
@@ -119,6 +127,9 @@ impl OpShared {
             port,
             complete: AtomicBool::new(false),
             cancel_requested: AtomicBool::new(false),
+            recorded: AtomicBool::new(false),
+            completed_at_issue: AtomicBool::new(false),
+            taken: AtomicBool::new(false),
             written: AtomicUsize::new(0),
             state: Mutex::new(State {
                 buffer: Some(buffer),
@@ -157,10 +168,29 @@ impl OpShared {
         self.written.fetch_add(n, Ordering::Relaxed) + n
     }
 
-    /// Whether the request completes to a port and nowhere else that needs its thread, so
-    /// that it outlives the thread that issued it (K121).
-    pub(crate) fn outlives_thread(&self) -> bool {
-        self.outlives_thread
+    /// Marks the request's completion as copied out of the ring, to be delivered by the
+    /// thread that took it; `false` once that thread hands the request on instead (a write
+    /// that goes on from where it stopped).
+    pub(crate) fn set_taken(&self, taken: bool) {
+        self.taken.store(taken, Ordering::Release);
+    }
+
+    /// Called by the issuing call once the backend has the request: waits while another
+    /// thread is delivering a completion it took (it cannot take long: the deliverer
+    /// holds no lock and is between two requests of its batch), then records whether the
+    /// request was complete at issue (J102).
+    pub(crate) fn settle_issue(&self) {
+        while self.taken.load(Ordering::Acquire) && !self.is_complete() {
+            std::thread::yield_now();
+        }
+        self.completed_at_issue
+            .store(self.is_complete(), Ordering::Relaxed);
+    }
+
+    /// Whether the exit of the issuing thread cancels the request (K121): it was recorded
+    /// in the thread's list and does not outlive the thread.
+    pub(crate) fn cancelled_at_exit(&self) -> bool {
+        !self.outlives_thread && self.recorded.load(Ordering::Relaxed)
     }
 
     /// Takes the buffer out for a worker thread to do blocking I/O with; it must be put
@@ -359,6 +389,28 @@ impl fmt::Debug for OpShared {
     }
 }
 
+/// How a request stood when the call that issued it returned.
+///
+/// # Win32
+///
+/// Whether `ReadFile`/`WriteFile` returned `TRUE` (or, at the end of the file,
+/// `ERROR_HANDLE_EOF`) — the request finished inside the call — or `FALSE` with
+/// `ERROR_IO_PENDING`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IssueStatus {
+    /// The request finished inside the call: its result was there, its event signaled,
+    /// its packet posted and its routine queued (to run in a later alertable wait, J92)
+    /// before the call returned. Reads of page-cached data of regular files (and at their
+    /// end) finish so (J102), and writes where the file system takes a buffered write
+    /// without blocking (XFS, btrfs; not ext4).
+    Completed,
+    /// The request was still in progress when the call returned: it completes later,
+    /// through its style. Reads of pipes without data or of data that must come from the
+    /// disk, most writes, and requests issued inside an APC (submitted together when the
+    /// APCs are done, U5 of the io_uring backend) are.
+    Pending,
+}
+
 /// An I/O request in flight or done: the handle its issuer keeps.
 ///
 /// Every request gets one, whatever its completion style: it reports the result
@@ -398,6 +450,20 @@ impl Operation {
     /// The `LPOVERLAPPED` a completion packet carries.
     pub fn token(&self) -> usize {
         self.op.token
+    }
+
+    /// Whether the request finished inside the call that issued it ([`IssueStatus`]); the
+    /// answer never changes.
+    ///
+    /// # Win32
+    ///
+    /// `ReadFile`/`WriteFile` returning `TRUE` rather than `ERROR_IO_PENDING`.
+    pub fn issue_status(&self) -> IssueStatus {
+        if self.op.completed_at_issue.load(Ordering::Relaxed) {
+            IssueStatus::Completed
+        } else {
+            IssueStatus::Pending
+        }
     }
 
     /// Whether the request is complete.
@@ -526,6 +592,7 @@ pub(crate) fn record_issued(op: &Arc<OpShared>) {
             issued.prune_at.set((ops.len() * 2).max(64));
         }
         ops.push(Arc::downgrade(op));
+        op.recorded.store(true, Ordering::Relaxed);
     });
 }
 

@@ -51,6 +51,9 @@ impl Pool {
     }
 
     pub(crate) fn submit(&'static self, op: &Arc<OpShared>) {
+        if !op.file.stream && crate::sys::complete_at_once(op) {
+            return;
+        }
         let mut jobs = self.jobs();
         jobs.queue.push_back(op.clone());
         // Each idle worker will take one queued request; more requests than idle workers

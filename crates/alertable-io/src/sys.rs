@@ -1,11 +1,16 @@
 //! The operating-system questions the request path asks outside the backends: what kind
-//! of descriptor a file is, and whether a stream's peer has gone.
+//! of descriptor a file is, and whether a stream's peer has gone; and the transfer both
+//! backends try on the issuing thread when it needs no waiting.
 
 use std::io;
 use std::os::fd::BorrowedFd;
+use std::sync::Arc;
 
 use rustix::event::{PollFd, PollFlags, Timespec};
 use rustix::fs::{FileType, OFlags};
+use rustix::io::ReadWriteFlags;
+
+use crate::op::{Kind, OpShared};
 
 /// What a descriptor allows.
 pub(crate) struct Described {
@@ -72,5 +77,53 @@ pub(crate) fn ignore_default_sigpipe() {
         // A race with another thread installing a handler meanwhile is the program's;
         // failing here only keeps the default.
         libc::sigaction(libc::SIGPIPE, &ignore, std::ptr::null_mut());
+    }
+}
+
+/// Does a regular-file request on the issuing thread if it needs no waiting — its data
+/// is in the page cache, or it writes to it (`RWF_NOWAIT`) — and completes it there, so
+/// that it finishes inside the issuing call (J102). False, with nothing done that counts,
+/// if it must wait: a worker then does it from the start (rewriting bytes already written
+/// is harmless on a regular file).
+pub(crate) fn complete_at_once(op: &Arc<OpShared>) -> bool {
+    if op.cancel_requested() {
+        return false;
+    }
+    let fd = op.file.fd();
+    let mut buf = op.take_buffer_for_io();
+    let len = buf.len();
+    let done = match op.kind {
+        Kind::Read => {
+            match rustix::io::preadv2(
+                fd,
+                &mut [std::io::IoSliceMut::new(&mut buf)],
+                op.offset,
+                ReadWriteFlags::NOWAIT,
+            ) {
+                Ok(n) if n == len => Some(n),
+                // Short: the end of the file, or only part of the data is cached.
+                Ok(n) => rustix::fs::fstat(fd)
+                    .ok()
+                    .filter(|stat| op.offset + n as u64 >= stat.st_size as u64)
+                    .map(|_| n),
+                Err(_) => None,
+            }
+        }
+        Kind::Write => rustix::io::pwritev2(
+            fd,
+            &[std::io::IoSlice::new(&buf)],
+            op.offset,
+            ReadWriteFlags::NOWAIT,
+        )
+        .ok()
+        .filter(|&n| n == len),
+    };
+    op.put_buffer(buf);
+    match done {
+        Some(n) => {
+            op.complete(Ok(n));
+            true
+        }
+        None => false,
     }
 }

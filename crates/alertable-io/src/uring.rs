@@ -12,6 +12,11 @@
 //! thread, which sleeps on an eventfd the ring signals for every completion only while such
 //! requests exist, and on a condition variable otherwise.
 //!
+//! The completion queue has a slot for everything in the kernel: what is in flight is
+//! bounded by its size (U3), and requests beyond wait in user space for room. The kernel
+//! would otherwise keep the completions that do not fit in an overflow list that signals
+//! nobody; a reap flushes that list before anyone sleeps (U6).
+//!
 //! The kernel ties each request to the thread whose `io_uring_enter` submitted it: it
 //! cancels the thread's requests when the thread exits, and a request driven by readiness
 //! (a pipe) completes in that thread's context. So a thread submits only its own requests,
@@ -32,15 +37,27 @@
 //!      use of them (R1), and the address a cancel entry names cannot be reused by another
 //!      request while the cancel is in the kernel.
 //! (U2) `sq` serialises access to the submission queue, and a thread pushes and submits in
-//!      one hold of it, so an `io_uring_enter` submits only its caller's entries (a failed
-//!      submission, `EBUSY` or `EAGAIN`, is the one exception: what it leaves is submitted
-//!      by the next caller). `cq` serialises access to the completion queue; completions are
+//!      one hold of it, retrying a failed submission (`EBUSY`, `EAGAIN`) after copying
+//!      completions out, so an `io_uring_enter` submits only its caller's entries (a
+//!      submission the kernel refuses a thousand times in a row is the one exception: what
+//!      it leaves is submitted by the next caller). A submitter then reaps, waiting for
+//!      `cq` if another thread holds it, so that what finished inside its `io_uring_enter`
+//!      completes before its call returns (J102). `cq` serialises access to the completion queue; completions are
 //!      copied out under it and delivered after it is released, since delivering runs
 //!      destructors and may issue more I/O.
-//! (U3) `in_flight` counts entries handed to the kernel and not yet reaped. The reaper waits
-//!      on the ring's eventfd only while it is non-zero or work is handed to it; a submitter
-//!      that leaves it non-zero wakes an idle reaper (a store-load handshake on `in_flight`
-//!      and `reaper_idle`, both `SeqCst`). The eventfd counts every completion posted, so a
+//! (U3) `in_flight` counts entries handed to the kernel and not yet reaped. A submitter
+//!      reserves its entries' places in it (`reserve`) before pushing them, and it never
+//!      exceeds the completion queue's size: every entry the kernel holds has a completion
+//!      slot waiting for it, so the kernel never needs its overflow list. Requests take
+//!      at most half of the places (`request_limit`); cancel entries may take the rest,
+//!      and a request is cancelled once (K116), so a ring full of requests that only a
+//!      cancel can end (pipe reads nobody feeds) still takes their cancels. Requests
+//!      beyond the limit wait in `handoff` (U4) until completions make room; a cancel
+//!      entry that finds none waits there too, for other cancels, which complete by
+//!      themselves, to make room. The reaper waits on the ring's eventfd only
+//!      while `in_flight` is non-zero or work is handed to it; a submitter that leaves it
+//!      non-zero wakes an idle reaper (a store-load handshake on `in_flight` and
+//!      `reaper_idle`, both `SeqCst`). The eventfd counts every completion posted, so a
 //!      completion posted after the reaper last looked makes its next wait return at once.
 //! (U4) Work handed to the reaper is submitted by it under the `handoff` lock, after a last
 //!      look at the request's cancel flag; a cancel looks for its request in `handoff`, and
@@ -54,7 +71,33 @@
 //!      issued, without blocking or returning, would wait for it forever; waiting for it
 //!      (`Operation::wait`, an event) is fine.
 
+//! (U6) Nobody sleeps while the kernel holds completions back. Completions that find the
+//!      completion queue full go to the kernel's overflow list (`IORING_FEAT_NODROP`),
+//!      which neither moves the queue's tail nor signals the eventfd, and is flushed into
+//!      the queue only by an `io_uring_enter` with `GETEVENTS`. So a reap drains the queue
+//!      and, while the ring's `IORING_SQ_CQ_OVERFLOW` flag is set, flushes and drains
+//!      again; only then may the reaper wait on the eventfd. U3 keeps the list empty;
+//!      this is what makes a full queue (a ring sized for tests) cost time, not requests.
+//! (U7) Completions are never dropped: a ring is used only if the kernel keeps what does
+//!      not fit (`IORING_FEAT_NODROP`, Linux 5.5, older than the `IORING_OP_READ` this
+//!      backend needs); otherwise the worker threads serve. With U3 the list is never
+//!      needed anyway.
+//! (U8) The kernel ends a request itself when the thread that submitted it has exited
+//!      and the request still needs that thread: work it queues to the thread then (a
+//!      buffered read's next step once its page arrives, a poll that fires) fails with
+//!      `EFAULT` — the buffer is alive (U1), it is the kernel's code for "the submitter
+//!      is gone" — or `ECANCELED`, and io-wq work it interrupts with `EINTR`. So only
+//!      requests that the thread's exit cancels anyway (K121: recorded in its list, not
+//!      bound to outlive it) are submitted by their thread; the others are submitted by
+//!      the reaper, which never exits (a request issued during the thread's teardown,
+//!      when its list is gone, is one). And a request whose cancel was asked for
+//!      completes with `Aborted` when the kernel ends it with one of those codes.
+//!
+//! Lock order: `handoff`, then `cq`, then `sq`; `stash` and `idle_lock` are innermost. A
+//! submitter that holds `sq` and needs completions reaped only tries `cq`.
+
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -67,16 +110,47 @@ use rustix::event::{PollFd, PollFlags};
 use crate::IoError;
 use crate::op::{Kind, OpShared};
 
-/// Submission queue entries; completions get twice as many slots, and the kernel keeps
-/// any overflow until it is reaped.
-const ENTRIES: u32 = 256;
+/// Submission queue entries: how many requests one `io_uring_enter` can take.
+const SQ_ENTRIES: u32 = 256;
+/// Completion queue entries, and so the most requests in flight at once (U3); more wait
+/// in user space. 32,768 × 16 bytes: 512 KiB. Halved while the kernel refuses the memory.
+const CQ_ENTRIES: u32 = 32 * 1024;
+
+/// Ring sizes a test asked for before the ring was set up (`configure_for_tests`).
+static TEST_SIZES: Mutex<Option<Sizes>> = Mutex::new(None);
+/// How many times a reap found the kernel holding completions back and flushed them (U6).
+static OVERFLOW_FLUSHES: AtomicUsize = AtomicUsize::new(0);
+
+/// The sizes of the ring and the bound on what is in flight.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Sizes {
+    pub(crate) submission: u32,
+    pub(crate) completion: u32,
+    /// The most entries in flight; `None`: the completion queue's size (U3). A test sets
+    /// it higher to make the kernel's overflow list fill up (U6).
+    pub(crate) in_flight_limit: Option<usize>,
+}
+
+/// Sets the sizes of the ring to come; false if it is set up already.
+pub(crate) fn configure_for_tests(sizes: Sizes) -> bool {
+    *lock(&TEST_SIZES) = Some(sizes);
+    crate::backend::peek().is_none()
+}
+
+/// How many times the kernel's overflow list was flushed (U6).
+pub(crate) fn overflow_flushes() -> usize {
+    OVERFLOW_FLUSHES.load(Ordering::SeqCst)
+}
+
+/// `IORING_ENTER_GETEVENTS`: an `io_uring_enter` that also flushes the overflow list (U6).
+const ENTER_GETEVENTS: u32 = 1;
 
 /// Marks a cancel entry's `user_data` (U1); requests are at least 8-byte aligned.
 const CANCEL_TAG: u64 = 1;
 
 thread_local! {
-    /// Entries this thread issued during an APC drain, not yet submitted (U5).
-    static DEFERRED: RefCell<Vec<squeue::Entry>> = const { RefCell::new(Vec::new()) };
+    /// Requests this thread issued during an APC drain, not yet submitted (U5).
+    static DEFERRED: RefCell<Vec<Arc<OpShared>>> = const { RefCell::new(Vec::new()) };
     /// Completions this thread copied out and is delivering; kept to reuse its memory.
     static READY: RefCell<Vec<cqueue::Entry>> = const { RefCell::new(Vec::new()) };
 }
@@ -92,8 +166,20 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// Work for the reaper (U4).
+enum Pending {
+    /// A request to submit from this byte of its buffer on.
+    Request(Arc<OpShared>, usize),
+    /// A cancel entry for a request in the kernel, which found no room (U3).
+    Cancel(Arc<OpShared>),
+}
+
 pub(crate) struct Ring {
     ring: IoUring,
+    /// The most request entries in flight (U3).
+    request_limit: usize,
+    /// The most entries in flight, requests and cancels (U3).
+    entry_limit: usize,
     sq: Mutex<()>,
     cq: Mutex<()>,
     in_flight: AtomicUsize,
@@ -104,8 +190,8 @@ pub(crate) struct Ring {
     /// Signaled by the kernel for every completion posted (U3), and by hand to wake the
     /// reaper for work handed to it.
     completions: OwnedFd,
-    /// Requests for the reaper to submit, each from the byte it is to start at (U4).
-    handoff: Mutex<Vec<(Arc<OpShared>, usize)>>,
+    /// Work for the reaper to submit, oldest first (U4).
+    handoff: Mutex<VecDeque<Pending>>,
     /// Completions copied out of a full completion queue by a submitter that needed room,
     /// for the next reap to deliver (U2).
     stash: Mutex<Vec<cqueue::Entry>>,
@@ -114,7 +200,33 @@ pub(crate) struct Ring {
 impl Ring {
     /// Sets up the ring; fails where io_uring is unavailable or forbidden.
     pub(crate) fn new() -> io::Result<Self> {
-        let ring = IoUring::new(ENTRIES)?;
+        let sizes = lock(&TEST_SIZES).unwrap_or(Sizes {
+            submission: SQ_ENTRIES,
+            completion: CQ_ENTRIES,
+            in_flight_limit: None,
+        });
+        let mut completion = sizes.completion;
+        let ring = loop {
+            match IoUring::builder()
+                .setup_cqsize(completion)
+                .build(sizes.submission)
+            {
+                Err(e)
+                    if e.raw_os_error() == Some(libc::ENOMEM)
+                        && completion / 2 >= sizes.submission.max(SQ_ENTRIES) =>
+                {
+                    completion /= 2;
+                }
+                other => break other?,
+            }
+        };
+        if !ring.params().is_feature_nodrop() {
+            // U7: a kernel that may drop completions is not used.
+            return Err(io::ErrorKind::Unsupported.into());
+        }
+        let request_limit = sizes
+            .in_flight_limit
+            .unwrap_or(ring.params().cq_entries() as usize / 2);
         let completions = rustix::event::eventfd(
             0,
             rustix::event::EventfdFlags::CLOEXEC | rustix::event::EventfdFlags::NONBLOCK,
@@ -122,6 +234,8 @@ impl Ring {
         ring.submitter().register_eventfd(completions.as_raw_fd())?;
         Ok(Self {
             ring,
+            request_limit,
+            entry_limit: request_limit * 2,
             sq: Mutex::new(()),
             cq: Mutex::new(()),
             in_flight: AtomicUsize::new(0),
@@ -130,7 +244,7 @@ impl Ring {
             idle_lock: Mutex::new(()),
             idle_wake: Condvar::new(),
             completions,
-            handoff: Mutex::new(Vec::new()),
+            handoff: Mutex::new(VecDeque::new()),
             stash: Mutex::new(Vec::new()),
         })
     }
@@ -144,40 +258,50 @@ impl Ring {
                 .spawn(|| self.reap_forever())
                 .expect("cannot start the io_uring reaper thread");
         });
-        if op.file.stream || op.outlives_thread() {
-            return self.hand_off(op.clone(), 0);
+        if op.file.stream || !op.cancelled_at_exit() {
+            // A regular-file request whose data is at hand still finishes inside the
+            // issuing call (J102), done on this thread without the ring.
+            if op.file.stream || !crate::sys::complete_at_once(op) {
+                self.hand_off(Pending::Request(op.clone(), 0));
+            }
+            return;
         }
-        let mut entry = Some(entry_from(op.clone(), 0));
+        #[cfg(test)]
+        if let Some(fd) = tests::LINK_BEHIND_POLL.with(std::cell::Cell::take) {
+            return self.submit_behind_poll(op, fd);
+        }
+        let mut op = Some(op.clone());
         if alertable::defer_until_drained(flush_deferred) {
             // During thread-local teardown there is no list: submitted at once below.
-            let _ = DEFERRED.try_with(|deferred| deferred.borrow_mut().extend(entry.take()));
+            let _ = DEFERRED.try_with(|deferred| deferred.borrow_mut().extend(op.take()));
         }
-        if let Some(entry) = entry {
-            self.submit_now(&[entry]);
+        if let Some(op) = op {
+            self.submit_now(vec![op]);
         }
     }
 
     /// Asks the kernel to cancel `op`, or completes it aborted if the reaper has not
     /// submitted it yet (U4).
     pub(crate) fn cancel(&'static self, op: &Arc<OpShared>) {
-        let handoff = lock(&self.handoff);
-        if let Some(at) = handoff
-            .iter()
-            .position(|(queued, _)| Arc::ptr_eq(queued, op))
-        {
-            let mut handoff = handoff;
-            let (op, _) = handoff.swap_remove(at);
+        let mut handoff = lock(&self.handoff);
+        let waiting = handoff.iter().position(
+            |pending| matches!(pending, Pending::Request(queued, _) if Arc::ptr_eq(queued, op)),
+        );
+        if let Some(at) = waiting {
+            let waiting = handoff.remove(at);
             drop(handoff);
-            return op.complete(Err(IoError::Aborted));
+            if let Some(Pending::Request(op, _)) = waiting {
+                op.complete(Err(IoError::Aborted));
+            }
+            return;
         }
-        let target = Arc::as_ptr(op) as u64;
-        let user_data = Arc::into_raw(op.clone()) as u64 | CANCEL_TAG;
-        // A cancel entry points at no memory; its tagged reference keeps the target's
-        // address from being reused until the cancel is reaped (U1).
-        let entry = opcode::AsyncCancel::new(target)
-            .build()
-            .user_data(user_data);
-        self.push_and_submit(&[entry]);
+        if self.reserve(1, self.entry_limit) == 0 {
+            // No room (U3): the reaper submits the cancel once there is.
+            handoff.push_back(Pending::Cancel(op.clone()));
+            drop(handoff);
+            return self.wake_reaper_for_handoff();
+        }
+        self.push_and_submit(&[cancel_entry(op)]);
         drop(handoff);
         self.reap(false);
         self.wake_reaper();
@@ -186,24 +310,57 @@ impl Ring {
     /// Hands the entries this thread deferred to the kernel, and completes what finished
     /// (U5).
     fn flush(&'static self) {
-        let entries = DEFERRED
+        let ops = DEFERRED
             .try_with(|deferred| std::mem::take(&mut *deferred.borrow_mut()))
             .unwrap_or_default();
-        if !entries.is_empty() {
-            self.submit_now(&entries);
+        if !ops.is_empty() {
+            self.submit_now(ops);
         }
     }
 
-    /// Submits `entries` (the caller's own), reaps what is ready, and makes sure the reaper
-    /// watches what is not.
-    fn submit_now(&'static self, entries: &[squeue::Entry]) {
-        self.push_and_submit(entries);
-        self.reap(false);
+    /// Submits `ops` (the caller's own) as far as the bound allows and hands the rest to
+    /// the reaper (U3), reaps what is ready, and makes sure the reaper watches what is not.
+    fn submit_now(&'static self, mut ops: Vec<Arc<OpShared>>) {
+        let room = self.reserve(ops.len(), self.request_limit);
+        let later = ops.split_off(room);
+        if !ops.is_empty() {
+            let entries: Vec<_> = ops.into_iter().map(|op| entry_from(op, 0)).collect();
+            self.push_and_submit(&entries);
+        }
+        if !later.is_empty() {
+            lock(&self.handoff).extend(later.into_iter().map(|op| Pending::Request(op, 0)));
+            self.wake_reaper_for_handoff();
+        }
+        // Waits for a reaper already at work rather than leaving to it: what finished
+        // inside the `io_uring_enter` (page-cached data) completes before the issuing call
+        // returns (J102), here or, if another thread took it, there (`settle_issue`).
+        self.reap(true);
         self.wake_reaper();
     }
 
-    /// Pushes `entries` and submits them in one hold of the submission lock (U2), counting
-    /// them in flight before the kernel can complete them (U3).
+    /// Reserves places in flight for up to `want` entries, keeping the count at or under
+    /// `limit` (U3); returns how many it got.
+    fn reserve(&self, want: usize, limit: usize) -> usize {
+        let mut current = self.in_flight.load(Ordering::SeqCst);
+        loop {
+            let n = want.min(limit.saturating_sub(current));
+            if n == 0 {
+                return 0;
+            }
+            match self.in_flight.compare_exchange_weak(
+                current,
+                current + n,
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            ) {
+                Ok(_) => return n,
+                Err(now) => current = now,
+            }
+        }
+    }
+
+    /// Pushes `entries`, whose places in flight are reserved (U3), and submits them in one
+    /// hold of the submission lock (U2).
     fn push_and_submit(&self, entries: &[squeue::Entry]) {
         let _sq = lock(&self.sq);
         let mut rest = entries;
@@ -215,30 +372,50 @@ impl Ring {
             for entry in now {
                 // SAFETY: every entry was built by `entry_from` (whose reference keeps the
                 // buffer and file it points at alive and untouched until it is reaped: U1,
-                // R1, R2) or by `cancel` (which points at no memory).
+                // R1, R2) or by `cancel_entry` (which points at no memory).
                 unsafe { sq.push(entry) }.expect("room was counted");
             }
-            let queued = sq.len();
             drop(sq);
-            self.in_flight.fetch_add(queued, Ordering::SeqCst);
-            let submitted = self.ring.submit().unwrap_or(0).min(queued);
-            self.in_flight
-                .fetch_sub(queued - submitted, Ordering::SeqCst);
-            if later.is_empty() {
-                return;
-            }
             rest = later;
-            if submitted == 0 {
-                // The kernel takes nothing until completions are reaped: make room by
-                // copying them out (they are delivered later, outside every lock).
-                self.make_room();
+            self.submit_queued();
+            if rest.is_empty() {
+                return;
             }
         }
     }
 
-    /// Gives `op` to the reaper to submit from byte `start` (U4).
-    fn hand_off(&self, op: Arc<OpShared>, start: usize) {
-        lock(&self.handoff).push((op, start));
+    /// Has the kernel take every entry in the submission queue; `sq` is held (U2).
+    fn submit_queued(&self) {
+        // SAFETY: the caller holds `sq` (U2), so this is the only submission queue view.
+        if unsafe { self.ring.submission_shared() }.is_empty() {
+            return;
+        }
+        for _ in 0..1000 {
+            let result = self.ring.submit();
+            // SAFETY: the caller holds `sq` (U2), so this is the only submission queue view.
+            let left = unsafe { self.ring.submission_shared() }.len();
+            if left == 0 {
+                return;
+            }
+            match result {
+                Err(e) if e.raw_os_error() == Some(libc::EINTR) => {}
+                // The kernel wants completions reaped (`EBUSY`) or memory (`EAGAIN`):
+                // make room by copying them out (they are delivered later, outside every
+                // lock) and try again.
+                _ => self.make_room(),
+            }
+        }
+        // What the kernel refuses this long is left for the next submitter's `enter`.
+    }
+
+    /// Gives work to the reaper (U4).
+    fn hand_off(&self, pending: Pending) {
+        lock(&self.handoff).push_back(pending);
+        self.wake_reaper_for_handoff();
+    }
+
+    /// Wakes the reaper, idle or waiting for completions, for work handed to it.
+    fn wake_reaper_for_handoff(&self) {
         {
             let _idle = lock(&self.idle_lock);
             self.idle_wake.notify_one();
@@ -265,15 +442,25 @@ impl Ring {
                     Err(_) => return self.signal_completions(),
                 }
             };
-            ready.append(&mut lock(&self.stash));
+            ready.extend(lock(&self.stash).drain(..));
+            let taken = ready.len();
             // SAFETY: `_cq` is held (U2), so this is the only completion queue view.
             let mut cq = unsafe { self.ring.completion_shared() };
             loop {
                 cq.sync();
                 if cq.is_empty() {
-                    break;
+                    // U6: what the kernel holds back comes next, once there is room.
+                    if !self.overflowing() {
+                        break;
+                    }
+                    OVERFLOW_FLUSHES.fetch_add(1, Ordering::SeqCst);
+                    self.flush_overflow();
+                    continue;
                 }
                 ready.extend(&mut cq);
+            }
+            for cqe in &ready[taken..] {
+                mark_taken(cqe);
             }
         }
         for cqe in ready.drain(..) {
@@ -300,15 +487,19 @@ impl Ring {
         let op = unsafe { Arc::from_raw(user_data as *const OpShared) };
         let result = cqe.result();
         if result < 0 {
-            op.complete(Err(IoError::from_errno(result)));
+            op.complete(Err(error_of(&op, result)));
         } else if op.kind == Kind::Write && result > 0 {
             // A write completes only once all of it is written (J96): the rest goes on
             // from the reaper.
             let written = op.add_written(result as usize);
-            if written < op.len && !op.cancel_requested() {
-                self.hand_off(op, written);
-            } else {
+            if written == op.len {
                 op.complete(Ok(written));
+            } else if op.cancel_requested() {
+                // Cancelled between two pieces: aborted, as the worker threads report it.
+                op.complete(Err(IoError::Aborted));
+            } else {
+                op.set_taken(false);
+                self.hand_off(Pending::Request(op, written));
             }
         } else {
             op.complete(Ok(result as usize));
@@ -322,6 +513,26 @@ impl Ring {
         }
     }
 
+    /// Whether the kernel holds completions back in its overflow list (U6).
+    fn overflowing(&self) -> bool {
+        let _sq = lock(&self.sq);
+        // SAFETY: `_sq` is held (U2), so this is the only submission queue view.
+        unsafe { self.ring.submission_shared() }.cq_overflow()
+    }
+
+    /// Moves completions the kernel holds back into the completion queue, as far as it has
+    /// room (U6): an `io_uring_enter` with `GETEVENTS` that submits nothing and waits for
+    /// nothing.
+    fn flush_overflow(&self) {
+        // SAFETY: no submission (`to_submit` 0), no argument; the call only flushes the
+        // kernel's overflow list and runs this thread's pending io_uring work.
+        let _ = unsafe {
+            self.ring
+                .submitter()
+                .enter::<libc::sigset_t>(0, 0, ENTER_GETEVENTS, None)
+        };
+    }
+
     /// Copies the completion queue out into the stash, for a submitter that needs the
     /// kernel to take more entries (U2); the reaper delivers them.
     fn make_room(&self) {
@@ -329,10 +540,14 @@ impl Ring {
             // SAFETY: `_cq` is held (U2), so this is the only completion queue view.
             let mut cq = unsafe { self.ring.completion_shared() };
             cq.sync();
-            lock(&self.stash).extend(&mut cq);
+            let mut stash = lock(&self.stash);
+            for cqe in &mut cq {
+                mark_taken(&cqe);
+                stash.push(cqe);
+            }
         }
         // Flushes completions the kernel kept back, now that there is room.
-        let _ = self.ring.submitter().submit_and_wait(0);
+        self.flush_overflow();
         {
             let _idle = lock(&self.idle_lock);
             self.idle_wake.notify_one();
@@ -372,17 +587,21 @@ impl Ring {
         }
         self.submit_handoff();
         let mut fds = [PollFd::new(&self.completions, PollFlags::IN)];
-        // An error (EINTR) only means "look again".
+        // An error (EINTR) only means "look again". The last reap left neither completions
+        // nor an overflow behind (U6), so whatever comes next signals the eventfd.
         let _ = rustix::event::poll(&mut fds, None);
         // Cleared before reaping: a completion posted after this signals again.
         let _ = rustix::io::read(&self.completions, &mut [0u8; 8]);
-        // Also hands over entries a failed submission left queued, and flushes
-        // completions the kernel kept back while the completion queue was full.
-        self.push_and_submit(&[]);
+        // Also hands over entries a failed submission left queued.
+        {
+            let _sq = lock(&self.sq);
+            self.submit_queued();
+        }
         self.reap(true);
     }
 
-    /// Submits the work handed to the reaper, as the reaper's own (U4).
+    /// Submits the work handed to the reaper, as the reaper's own (U4), as far as there is
+    /// room in flight (U3); the rest stays, oldest first.
     fn submit_handoff(&'static self) {
         let mut aborted = Vec::new();
         {
@@ -390,23 +609,80 @@ impl Ring {
             if handoff.is_empty() {
                 return;
             }
-            let entries: Vec<_> = handoff
-                .drain(..)
-                .filter_map(|(op, start)| {
-                    if op.cancel_requested() {
-                        aborted.push(op);
-                        None
-                    } else {
-                        Some(entry_from(op, start))
-                    }
-                })
-                .collect();
-            self.push_and_submit(&entries);
+            let (mut blocked_requests, mut blocked_cancels) = (false, false);
+            // Requests cancelled while they waited need no room.
+            handoff.retain(|pending| match pending {
+                Pending::Request(op, _) if op.cancel_requested() => {
+                    aborted.push(op.clone());
+                    false
+                }
+                _ => true,
+            });
+            // Oldest first: each takes a place if its kind has one left (U3).
+            let mut entries = Vec::new();
+            let mut waiting = VecDeque::new();
+            for pending in handoff.drain(..) {
+                let (limit, blocked) = match &pending {
+                    Pending::Request(..) => (self.request_limit, &mut blocked_requests),
+                    Pending::Cancel(_) => (self.entry_limit, &mut blocked_cancels),
+                };
+                if *blocked || self.reserve(1, limit) == 0 {
+                    *blocked = true;
+                    waiting.push_back(pending);
+                    continue;
+                }
+                entries.push(match pending {
+                    Pending::Request(op, start) => entry_from(op, start),
+                    Pending::Cancel(op) => cancel_entry(&op),
+                });
+            }
+            *handoff = waiting;
+            if !entries.is_empty() {
+                self.push_and_submit(&entries);
+            }
         }
         for op in aborted {
             op.complete(Err(IoError::Aborted));
         }
     }
+}
+
+/// Marks the request of a completion just copied out of the ring as taken (`settle_issue`).
+fn mark_taken(cqe: &cqueue::Entry) {
+    let user_data = cqe.user_data();
+    if user_data & CANCEL_TAG == 0 {
+        // SAFETY: (U1) the entry's reference keeps the request alive until the completion
+        // is delivered, which has not happened yet: it was only copied out.
+        unsafe { &*(user_data as *const OpShared) }.set_taken(true);
+    }
+}
+
+/// The error a request the kernel failed with `-result` completes with: `Aborted` for the
+/// codes the kernel ends a request with when it cancels it, also on its own when the
+/// thread that submitted it exits, if its cancel was asked for (U8).
+fn error_of(op: &OpShared, result: i32) -> IoError {
+    let errno = rustix::io::Errno::from_raw_os_error(-result);
+    let cancelled = [
+        rustix::io::Errno::CANCELED,
+        rustix::io::Errno::INTR,
+        rustix::io::Errno::FAULT,
+    ];
+    if op.cancel_requested() && cancelled.contains(&errno) {
+        IoError::Aborted
+    } else {
+        IoError::from_errno(result)
+    }
+}
+
+/// The entry that asks the kernel to cancel `op`, carrying a reference to it (U1).
+fn cancel_entry(op: &Arc<OpShared>) -> squeue::Entry {
+    let target = Arc::as_ptr(op) as u64;
+    let user_data = Arc::into_raw(op.clone()) as u64 | CANCEL_TAG;
+    // A cancel entry points at no memory; its tagged reference keeps the target's address
+    // from being reused until the cancel is reaped (U1).
+    opcode::AsyncCancel::new(target)
+        .build()
+        .user_data(user_data)
 }
 
 /// The entry that reads or writes `op` from byte `start` of its buffer on, carrying the
@@ -434,4 +710,88 @@ fn entry_from(op: Arc<OpShared>, start: usize) -> squeue::Entry {
     // alive for as long as the kernel may use them. That is what makes pushing the entry
     // sound.
     entry.user_data(Arc::into_raw(op) as u64)
+}
+
+#[cfg(test)]
+impl Ring {
+    /// Submits `op` from the calling thread hard-linked behind a poll for input on `fd`:
+    /// the kernel starts the request only once the poll ends, from work it queues to the
+    /// submitting thread. The poll entry's `user_data` is a tagged reference to `op`, as a
+    /// cancel entry's is (U1); it points at no memory.
+    fn submit_behind_poll(&'static self, op: &Arc<OpShared>, fd: std::os::fd::RawFd) {
+        assert_eq!(self.reserve(2, self.request_limit), 2);
+        let poll = opcode::PollAdd::new(types::Fd(fd), libc::POLLIN as u32)
+            .build()
+            .flags(squeue::Flags::IO_HARDLINK)
+            .user_data(Arc::into_raw(op.clone()) as u64 | CANCEL_TAG);
+        self.push_and_submit(&[poll, entry_from(op.clone(), 0)]);
+        self.wake_reaper();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::os::fd::{AsRawFd, RawFd};
+
+    use alertable::{Event, EventReset};
+
+    use crate::{AsyncFile, IoError};
+
+    thread_local! {
+        /// Set by a test: the next request this thread submits waits behind a poll on this
+        /// descriptor (`Ring::submit_behind_poll`).
+        pub(super) static LINK_BEHIND_POLL: Cell<Option<RawFd>> = const { Cell::new(None) };
+    }
+
+    /// K121, U8: a request still in the kernel when its thread exits is cancelled by the
+    /// exit, and completes with `Aborted` whatever code the kernel ends it with. A request
+    /// whose next step the kernel queues to its submitting thread after that thread is
+    /// gone (a buffered read waiting for a page to arrive; here, a read linked behind a
+    /// poll that ends after the exit) is ended by the kernel with `EFAULT`, although its
+    /// buffer is alive and untouched.
+    #[test]
+    fn k121_a_request_the_kernel_ends_at_its_threads_exit_completes_aborted() {
+        if crate::backend::backend_name() != "io_uring" {
+            return;
+        }
+        let dir = tempfile_dir();
+        let path = dir.join("f");
+        std::fs::write(&path, b"0123456789").unwrap();
+        let file = AsyncFile::open(&path).unwrap();
+        let (read_end, write_end) = rustix::pipe::pipe().unwrap();
+        let event = Event::new(EventReset::Manual, false);
+        let op = {
+            let event = event.clone();
+            std::thread::spawn(move || {
+                LINK_BEHIND_POLL.with(|fd| fd.set(Some(read_end.as_raw_fd())));
+                let op = file.read_with_event(0, vec![0; 10], &event).unwrap();
+                // The poll waits for a writer that never writes; the thread leaves.
+                drop(read_end);
+                op
+            })
+            .join()
+            .unwrap()
+        };
+        // The thread is gone: now the poll ends, and the kernel queues the read's start to
+        // a thread that no longer runs.
+        assert_eq!(rustix::io::write(&write_end, b"x").unwrap(), 1);
+        assert_eq!(
+            alertable::wait_one(
+                &event,
+                Some(std::time::Duration::from_secs(20)),
+                alertable::Alertable::No
+            ),
+            Ok(alertable::WaitStatus::Signaled(0))
+        );
+        assert_eq!(op.result(false), Err(IoError::Aborted));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    fn tempfile_dir() -> std::path::PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("alertable-io-uring-exit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
 }

@@ -3,10 +3,13 @@
  * temporary file names.
  *
  * Paths are Linux paths; share modes are accepted and not enforced. With
- * FILE_FLAG_OVERLAPPED, ReadFile and WriteFile always return FALSE with ERROR_IO_PENDING,
- * and the bytes read are in the buffer, and the result in the OVERLAPPED, before the
- * request is reported complete (event, routine, packet). Without it, ReadFile and
- * WriteFile work at the file position, or at the OVERLAPPED's offset when one is given.
+ * FILE_FLAG_OVERLAPPED, a request whose data is at hand (cached) finishes inside the call:
+ * ReadFile and WriteFile return TRUE with the count (ReadFile at the end of the file fails
+ * with ERROR_HANDLE_EOF), ReadFileEx and WriteFileEx return TRUE with the result already in
+ * the OVERLAPPED; other requests return FALSE with ERROR_IO_PENDING. Either way the bytes
+ * read are in the buffer, and the result in the OVERLAPPED, before the request is reported
+ * complete (event, routine, packet). Without it, ReadFile and WriteFile work at the file
+ * position, or at the OVERLAPPED's offset when one is given.
  */
 #ifndef ALERTABLE_FILEAPI_H
 #define ALERTABLE_FILEAPI_H

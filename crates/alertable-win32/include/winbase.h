@@ -44,6 +44,8 @@ extern "C" {
 #define CREATE_SUSPENDED 0x00000004
 #define STACK_SIZE_PARAM_IS_A_RESERVATION 0x00010000
 #define FILE_FLAG_OVERLAPPED 0x40000000
+#define FILE_SKIP_COMPLETION_PORT_ON_SUCCESS 0x1
+#define FILE_SKIP_SET_EVENT_ON_HANDLE 0x2
 #define HasOverlappedIoCompleted(lpOverlapped) ((DWORD)(lpOverlapped)->Internal != STATUS_PENDING)
 
 /* ---- Constants: memory, messages, threads, standard handles -------------------------- */
@@ -84,6 +86,9 @@ extern "C" {
 /* ---- Functions ----------------------------------------------------------------------- */
 
 WINBASEAPI BOOL WINAPI PulseEvent(HANDLE hEvent);
+/* For requests that finish inside the call: no packet on the port, no signal of the file
+ * handle. Flags once set stay set. */
+WINBASEAPI BOOL WINAPI SetFileCompletionNotificationModes(HANDLE FileHandle, UCHAR Flags);
 WINBASEAPI HANDLE WINAPI CreateSemaphoreA(LPSECURITY_ATTRIBUTES lpSemaphoreAttributes,
                                           LONG lInitialCount, LONG lMaximumCount,
                                           LPCSTR lpName);

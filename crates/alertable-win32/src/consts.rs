@@ -1,9 +1,9 @@
 //! The constants of `windows.h`, by area, with their Win32 values.
 //!
-//! Every constant here is also a `#define` in `include/windows.h` with the same value; the
+//! Every constant here is also a `#define` in one of the headers of `include/`, with the same value; the
 //! `header` test compares the two.
 
-use crate::types::{BOOL, DWORD, HANDLE, HRESULT, INT, UINT, ULONG, WORD};
+use crate::types::{BOOL, DWORD, HANDLE, HRESULT, INT, UCHAR, UINT, ULONG, WORD};
 
 // ---------------------------------------------------------------------------------------
 // General.
@@ -298,6 +298,12 @@ pub const TRUNCATE_EXISTING: DWORD = 5;
 pub const FILE_ATTRIBUTE_NORMAL: DWORD = 0x80;
 /// `FILE_FLAG_OVERLAPPED` (0x40000000): the file is opened for asynchronous I/O.
 pub const FILE_FLAG_OVERLAPPED: DWORD = 0x4000_0000;
+/// `FILE_SKIP_COMPLETION_PORT_ON_SUCCESS` (1): a request that succeeds inside the issuing
+/// call posts no packet to the file's completion port.
+pub const FILE_SKIP_COMPLETION_PORT_ON_SUCCESS: UCHAR = 0x1;
+/// `FILE_SKIP_SET_EVENT_ON_HANDLE` (2): a request that succeeds inside the issuing call does
+/// not signal the file handle.
+pub const FILE_SKIP_SET_EVENT_ON_HANDLE: UCHAR = 0x2;
 /// `STATUS_PENDING` (0x103): the `Internal` member of an `OVERLAPPED` whose request is
 /// still in progress (`HasOverlappedIoCompleted` compares with it).
 pub const STATUS_PENDING: DWORD = 0x103;

@@ -1,14 +1,19 @@
 //! Files: `CreateFileA/W`, `ReadFile`, `WriteFile`, `ReadFileEx`, `WriteFileEx`,
-//! `GetOverlappedResult(Ex)`, `CancelIo`, `CancelIoEx`, `DeleteFileA/W`.
+//! `GetOverlappedResult(Ex)`, `CancelIo`, `CancelIoEx`, `SetFileCompletionNotificationModes`,
+//! `DeleteFileA/W`.
 //!
 //! # Two kinds of file handle
 //!
-//! - **Overlapped** (`FILE_FLAG_OVERLAPPED`): an [`AsyncFile`] of `alertable-io`. Every
-//!   `ReadFile`/`WriteFile` with an `OVERLAPPED` returns `FALSE` with `ERROR_IO_PENDING`
-//!   and completes later, even when the data was at hand (J100, J102); `ReadFileEx`/
-//!   `WriteFileEx` return `TRUE` and their routine runs in a later alertable wait of the
+//! - **Overlapped** (`FILE_FLAG_OVERLAPPED`): an [`AsyncFile`] of `alertable-io`. A request
+//!   whose data is at hand (a page-cached read) finishes inside the call, as Windows
+//!   finishes cached I/O (J102): `ReadFile`/`WriteFile` return `TRUE` with the byte count,
+//!   and `ReadFile` at the end of the file fails with `ERROR_HANDLE_EOF` at once; the
+//!   `OVERLAPPED`, the event, the routine and the packet are all done by then. A request
+//!   that must wait (a FIFO without data, data on the disk, most writes) returns `FALSE`
+//!   with `ERROR_IO_PENDING` and completes later (J100, J105). `ReadFileEx`/`WriteFileEx`
+//!   return `TRUE` either way and their routine runs in a later alertable wait of the
 //!   issuing thread (J92). How the caller's buffer and `OVERLAPPED` are served is described
-//!   in `overlapped.rs` (O1–O5): the bytes read are copied into the caller's buffer, and the
+//!   in `overlapped.rs` (O1–O7): the bytes read are copied into the caller's buffer, and the
 //!   `OVERLAPPED` written, before the request is reported complete in any way.
 //! - **Synchronous** (no `FILE_FLAG_OVERLAPPED`): `ReadFile`/`WriteFile` read and write at
 //!   the file position and return when done (they never run APCs, J110). Given an
@@ -38,6 +43,7 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::unix::ffi::OsStringExt;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use alertable::{Event, EventReset, WaitStatus};
@@ -48,8 +54,9 @@ use crate::consts::{
     ERROR_INVALID_PARAMETER, ERROR_INVALID_USER_BUFFER, ERROR_IO_INCOMPLETE, ERROR_IO_PENDING,
     ERROR_NOACCESS, ERROR_NOT_ENOUGH_MEMORY, ERROR_NOT_FOUND, ERROR_PATH_NOT_FOUND, ERROR_SUCCESS,
     EVENT_MODIFY_STATE, FALSE, FILE_APPEND_DATA, FILE_FLAG_OVERLAPPED, FILE_READ_ATTRIBUTES,
-    FILE_READ_DATA, FILE_WRITE_DATA, INVALID_HANDLE_VALUE, OPEN_ALWAYS, OPEN_EXISTING,
-    STATUS_PENDING, SYNCHRONIZE, TRUE, TRUNCATE_EXISTING, WAIT_IO_COMPLETION, WAIT_TIMEOUT,
+    FILE_READ_DATA, FILE_SKIP_COMPLETION_PORT_ON_SUCCESS, FILE_SKIP_SET_EVENT_ON_HANDLE,
+    FILE_WRITE_DATA, INVALID_HANDLE_VALUE, OPEN_ALWAYS, OPEN_EXISTING, STATUS_PENDING, SYNCHRONIZE,
+    TRUE, TRUNCATE_EXISTING, WAIT_IO_COMPLETION, WAIT_TIMEOUT,
 };
 use crate::error::{Error, Result, set_last_error};
 use crate::ffi::{call, call_alertable};
@@ -62,7 +69,7 @@ use crate::strings;
 use crate::synchapi::wait::{alertable, timeout, wait_error};
 use crate::types::{
     BOOL, DWORD, HANDLE, LPCSTR, LPCVOID, LPCWSTR, LPDWORD, LPOVERLAPPED,
-    LPOVERLAPPED_COMPLETION_ROUTINE, LPSECURITY_ATTRIBUTES, LPVOID,
+    LPOVERLAPPED_COMPLETION_ROUTINE, LPSECURITY_ATTRIBUTES, LPVOID, UCHAR,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -73,6 +80,9 @@ pub(crate) struct FileObject {
     kind: Kind,
     /// The handle's own signaled state.
     signal: Event,
+    /// `SetFileCompletionNotificationModes` flags: what a request that succeeds inside the
+    /// issuing call skips.
+    modes: AtomicU8,
 }
 
 enum Kind {
@@ -123,12 +133,21 @@ impl FileObject {
         self.signal.reset();
     }
 
-    /// Forgets a request whose result the relay has recorded; the file is signaled.
-    pub(crate) fn relayed(&self, request: &Request) {
+    /// Forgets a request whose result the relay has recorded; the file is signaled, unless
+    /// the request succeeded inside the issuing call and the file skips that
+    /// (`FILE_SKIP_SET_EVENT_ON_HANDLE`).
+    pub(crate) fn relayed(&self, request: &Request, succeeded_at_issue: bool) {
         if let Some(mut pending) = self.pending_map() {
             pending.remove(&(request.overlapped().addr(), request.token()));
         }
-        self.signal.set();
+        if !(succeeded_at_issue && self.skips(FILE_SKIP_SET_EVENT_ON_HANDLE)) {
+            self.signal.set();
+        }
+    }
+
+    /// Whether the file has `mode` among its completion notification modes.
+    pub(crate) fn skips(&self, mode: UCHAR) -> bool {
+        self.modes.load(Ordering::Acquire) & mode != 0
     }
 
     /// The requests in flight, as a snapshot.
@@ -296,6 +315,7 @@ fn create_file(
     let object = Arc::new(FileObject {
         kind,
         signal: Event::new(EventReset::Manual, true),
+        modes: AtomicU8::new(0),
     });
     let guard: Guard = Arc::new(LastHandle(object.clone()));
     let entry = Entry::guarded(Object::File(object), guard).granted(granted);
@@ -690,21 +710,37 @@ unsafe fn transfer(
         notify,
     };
     // SAFETY: the caller guarantees the OVERLAPPED and the buffer until completion.
-    unsafe { submission.issue() }?;
-    if routine.is_some() {
-        Ok(TRUE)
-    } else {
-        // Overlapped file I/O always completes "pending" (J100, J102).
-        Err(Error(ERROR_IO_PENDING))
+    let request = unsafe { submission.issue() }?;
+    if !request.completed_at_issue() {
+        // Still in progress: it completes later, through its styles (J100, J105).
+        return if routine.is_some() {
+            Ok(TRUE)
+        } else {
+            Err(Error(ERROR_IO_PENDING))
+        };
     }
+    // Finished inside the call (J102, O7): reported as a synchronous transfer is.
+    let result = request.wait_relayed();
+    if routine.is_some() {
+        // The routine is queued, with the result, error or not (J101).
+        return Ok(TRUE);
+    }
+    let n = result.map_err(Error)?;
+    if !done.is_null() {
+        // SAFETY: the caller guarantees a non-NULL `done` is writable.
+        unsafe { done.write(DWORD::try_from(n).unwrap_or(DWORD::MAX)) };
+    }
+    Ok(TRUE)
 }
 
 /// Reads up to `nNumberOfBytesToRead` bytes into `lpBuffer`.
 ///
-/// **Overlapped file** (`FILE_FLAG_OVERLAPPED`): reads at `lpOverlapped`'s offset and
-/// returns `FALSE` with `ERROR_IO_PENDING` (997) and `*lpNumberOfBytesRead` 0, also when
-/// the data was at hand or the offset is at the end of the file (J100, J102). `Internal`
-/// is `STATUS_PENDING` until the read completes; then the bytes are in `lpBuffer`,
+/// **Overlapped file** (`FILE_FLAG_OVERLAPPED`): reads at `lpOverlapped`'s offset. If the
+/// data is at hand (in the page cache) the read finishes inside the call, which returns
+/// `TRUE` with `*lpNumberOfBytesRead` set — or, at the end of the file, `FALSE` with
+/// `ERROR_HANDLE_EOF` (38) and no packet — with everything below already done (J102).
+/// Otherwise it returns `FALSE` with `ERROR_IO_PENDING` (997) and `*lpNumberOfBytesRead`
+/// 0 (J100, J105). `Internal` is `STATUS_PENDING` until the read completes; then the bytes are in `lpBuffer`,
 /// `InternalHigh` holds their number and `Internal` the status (`STATUS_END_OF_FILE` at the
 /// end of the file: `GetOverlappedResult` then fails with `ERROR_HANDLE_EOF`), and then —
 /// never before — `hEvent` is signaled (it is reset when the read starts) and, on a file
@@ -725,7 +761,8 @@ unsafe fn transfer(
 /// # Errors
 ///
 /// `FALSE` with:
-/// - `ERROR_IO_PENDING` (997): an overlapped read was started (not a failure);
+/// - `ERROR_IO_PENDING` (997): an overlapped read was started and is in progress (not a
+///   failure);
 /// - `ERROR_INVALID_HANDLE` (6): not a file, or `hEvent` is not an event (J106);
 /// - `ERROR_INVALID_PARAMETER` (87): an overlapped file without `lpOverlapped`, or an
 ///   offset beyond 2⁶³;
@@ -811,7 +848,10 @@ pub unsafe extern "C" fn WriteFile(
 /// Reads into `lpBuffer` at `lpOverlapped`'s offset and, when done, queues
 /// `lpCompletionRoutine(dwErrorCode, dwNumberOfBytesTransfered, lpOverlapped)` as an APC to
 /// the calling thread: it runs in one of that thread's alertable waits, never inside this
-/// call, even when the data was at hand (J92, J93, J102), in the same FIFO as
+/// call, even when the data was at hand (J92, J93, J102) — then the read finishes inside
+/// the call, and when it returns the bytes are in `lpBuffer`, the result in the
+/// `OVERLAPPED` (`GetOverlappedResult(…, FALSE)` reports it) and the routine queued — in
+/// the same FIFO as
 /// `QueueUserAPC`'s (J109). The error is 0, `ERROR_HANDLE_EOF` (38) at the end of the file
 /// (J101), or `ERROR_OPERATION_ABORTED` (995) when cancelled (J99). By then the bytes are
 /// in `lpBuffer` and the result in the `OVERLAPPED`'s `Internal`/`InternalHigh`. `hEvent`
@@ -1130,6 +1170,33 @@ pub extern "C" fn CancelIoEx(hFile: HANDLE, lpOverlapped: LPOVERLAPPED) -> BOOL 
         if cancelled == 0 {
             return Err(Error(ERROR_NOT_FOUND));
         }
+        Ok(TRUE)
+    })
+}
+
+/// Sets what a request on `FileHandle` that succeeds inside the issuing call (cached data,
+/// J102) skips: with `FILE_SKIP_COMPLETION_PORT_ON_SUCCESS` (1) it posts no packet to the
+/// file's completion port — the caller handles the `TRUE` of `ReadFile`/`WriteFile` itself
+/// — and with `FILE_SKIP_SET_EVENT_ON_HANDLE` (2) it does not signal the file handle. The
+/// `OVERLAPPED`'s `hEvent` is set as ever. Requests that are pending at return, or fail,
+/// are not affected. Flags add to those set before; none can be cleared.
+///
+/// # Errors
+///
+/// `FALSE` with `ERROR_INVALID_HANDLE` (6) if `FileHandle` is not a file, or
+/// `ERROR_INVALID_PARAMETER` (87) for a flag other than those two.
+///
+/// # Win32
+///
+/// `SetFileCompletionNotificationModes`.
+#[unsafe(no_mangle)]
+pub extern "C" fn SetFileCompletionNotificationModes(FileHandle: HANDLE, Flags: UCHAR) -> BOOL {
+    call(FALSE, || {
+        let object = handle::real_object(FileHandle)?.into_file()?;
+        if Flags & !(FILE_SKIP_COMPLETION_PORT_ON_SUCCESS | FILE_SKIP_SET_EVENT_ON_HANDLE) != 0 {
+            return Err(Error(ERROR_INVALID_PARAMETER));
+        }
+        object.modes.fetch_or(Flags, Ordering::AcqRel);
         Ok(TRUE)
     })
 }

@@ -105,7 +105,8 @@ pub use consts::*;
 pub use errhandlingapi::{GetLastError, SetLastError};
 pub use file::{
     CancelIo, CancelIoEx, CreateFileA, CreateFileW, DeleteFileA, DeleteFileW, GetOverlappedResult,
-    GetOverlappedResultEx, ReadFile, ReadFileEx, WriteFile, WriteFileEx,
+    GetOverlappedResultEx, ReadFile, ReadFileEx, SetFileCompletionNotificationModes, WriteFile,
+    WriteFileEx,
 };
 pub use fileapi::temp::{GetTempFileNameA, GetTempFileNameW, GetTempPathA, GetTempPathW};
 pub use handleapi::{CloseHandle, DuplicateHandle};

@@ -46,6 +46,14 @@
 //!   never run (K121). A request's record stays in the table until the relay has
 //!   finished reporting it, so an exiting thread also waits for one the relay is busy
 //!   with. `ExitProcess` skips the wait: the process is ending.
+//! - (O7) **Data at hand finishes inside the call.** A request that `alertable-io` finished
+//!   before the issuing call returned (a page-cached read, a read at the end of the file:
+//!   J102) is recorded so before the relay can see it (O4), and the issuing call waits
+//!   until the relay has reported it (O2): so when `ReadFile`/`WriteFile` return `TRUE`
+//!   (or `ReadFile` fails with `ERROR_HANDLE_EOF`) and `ReadFileEx`/`WriteFileEx` return,
+//!   the buffer and the `OVERLAPPED` hold the result, the event is set, the routine is
+//!   queued and the packet posted — except that a request which failed inside the call
+//!   posts no packet, as the call itself reports the failure.
 
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -53,14 +61,14 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use alertable::{Event, EventReset, ThreadHandle};
-use alertable_io::{AsyncFile, CompletionPacket, CompletionPort, IoError, Operation};
+use alertable_io::{AsyncFile, CompletionPacket, CompletionPort, IoError, IssueStatus, Operation};
 
 use crate::callback;
 use crate::consts::{
     ERROR_ACCESS_DENIED, ERROR_BROKEN_PIPE, ERROR_DISK_FULL, ERROR_FILE_NOT_FOUND,
     ERROR_GEN_FAILURE, ERROR_HANDLE_EOF, ERROR_INVALID_HANDLE, ERROR_INVALID_PARAMETER,
     ERROR_NOT_ENOUGH_MEMORY, ERROR_NOT_FOUND, ERROR_NOT_SUPPORTED, ERROR_OPERATION_ABORTED,
-    ERROR_SUCCESS, STATUS_PENDING,
+    ERROR_SUCCESS, FILE_SKIP_COMPLETION_PORT_ON_SUCCESS, STATUS_PENDING,
 };
 use crate::error::{Error, Result};
 use crate::file::FileObject;
@@ -293,6 +301,9 @@ pub(crate) struct Request {
     /// Whether it outlives that thread (O5); if not, the thread's exit waits for it (O6).
     outlives_thread: bool,
     operation: Operation,
+    /// Finished before the call that issued it returned (J102): set before the record is
+    /// in the table, so the relay sees it (O4, O7).
+    completed_at_issue: bool,
     /// Set once the request is relayed: the `OVERLAPPED` holds its result, and its event,
     /// routine and packet are on their way (O2, O6).
     done: Event,
@@ -319,6 +330,26 @@ impl Request {
         &self.done
     }
 
+    /// Whether it finished before the call that issued it returned (O7).
+    pub(crate) fn completed_at_issue(&self) -> bool {
+        self.completed_at_issue
+    }
+
+    /// For a request that finished at issue: waits (not alertably) until the relay has
+    /// reported it (O2, O7), and returns its result as the `OVERLAPPED` holds it: the bytes
+    /// transferred, or the Win32 error.
+    pub(crate) fn wait_relayed(&self) -> core::result::Result<usize, DWORD> {
+        // Cannot fail: one object, no timeout, not alertable.
+        let _ = alertable::wait_one(&self.done, None, alertable::Alertable::No);
+        // SAFETY: the caller keeps the `OVERLAPPED` alive until the request completes, and
+        // it is complete; the relay has written it.
+        let (status, bytes) = unsafe { self.overlapped.result() };
+        match error_of_status(status as u32) {
+            ERROR_SUCCESS => Ok(bytes),
+            error => Err(error),
+        }
+    }
+
     /// Asks for the request to end with `ERROR_OPERATION_ABORTED`; false if it was asked
     /// before or has completed already.
     pub(crate) fn cancel(&self) -> bool {
@@ -337,7 +368,8 @@ impl Request {
         drop(buffer);
         // SAFETY: the C caller keeps its `OVERLAPPED` alive and aligned until completion.
         unsafe { self.overlapped.set_result(status_of(&result), bytes) };
-        self.file.relayed(self);
+        let succeeded_at_issue = self.completed_at_issue && result.is_ok();
+        self.file.relayed(self, succeeded_at_issue);
         if let Some(event) = &self.notify.event {
             event.set();
         }
@@ -358,7 +390,12 @@ impl Request {
                 });
             });
         }
-        if let Some((port, key)) = &self.notify.port {
+        // A request that failed inside the issuing call failed that call (`ReadFile` at the
+        // end of the file): Windows posts no packet for it (O7).
+        let failed_at_issue = self.completed_at_issue && result.is_err();
+        let skipped = succeeded_at_issue && self.file.skips(FILE_SKIP_COMPLETION_PORT_ON_SUCCESS);
+        let posted = !failed_at_issue && !skipped;
+        if let Some((port, key)) = self.notify.port.as_ref().filter(|_| posted) {
             // A closed port drops the packet, as a port whose handles are all closed does.
             let token = self.overlapped.as_ptr().expose_provenance();
             let _ = port.post(CompletionPacket::new(*key, token, result));
@@ -431,6 +468,13 @@ impl Submission<'_> {
             (false, false) => file.write_with_event(offset, buffer, exit_event),
         };
         let operation = issued.map_err(|e| Error(e.win32_error()))?;
+        // A request issued inside a callback would wait for the callback to return (U5 of
+        // alertable-io); C code may wait for it by spinning or outside the library. Handed
+        // to the kernel now, it may finish inside this call too (O7). `alertable-io` does
+        // not call back into this crate while submitting (O4).
+        alertable_io::submit_deferred();
+        let completed_at_issue =
+            operation.issue_status() == IssueStatus::Completed || operation.is_complete();
         // SAFETY: the caller guarantees the OVERLAPPED; the relay cannot write it before
         // the table lock is released (O4).
         unsafe { overlapped.set_pending() };
@@ -447,14 +491,12 @@ impl Submission<'_> {
             thread: thread_key(),
             outlives_thread,
             operation,
+            completed_at_issue,
             done: Event::new(EventReset::Manual, false),
         });
         object.issued(&request);
         table.insert(request.token, request.clone());
         drop(table);
-        // A request issued inside a callback would wait for the callback to return (U5 of
-        // alertable-io); C code may wait for it by spinning or outside the library.
-        alertable_io::submit_deferred();
         Ok(request)
     }
 }
@@ -630,15 +672,19 @@ mod run_down_tests {
 
     /// O6: a thread that ends while the relay is reporting one of its requests (the record
     /// taken, the `OVERLAPPED` not yet written) waits for it: the request is still found,
-    /// and when the thread is gone its `OVERLAPPED` and event are final.
+    /// and when the thread is gone its `OVERLAPPED` and event are final. The read is of a
+    /// FIFO, so that it is pending when `ReadFile` returns (a read of cached file data
+    /// finishes inside the call, O7) and completes once the test writes.
     #[test]
     fn exit_waits_for_a_request_the_relay_is_reporting() {
         let path = std::env::temp_dir().join(format!(
-            "alertable-win32-run-down-{}.txt",
+            "alertable-win32-run-down-{}.fifo",
             std::process::id()
         ));
-        std::fs::write(&path, b"0123456789").unwrap();
+        let _ = std::fs::remove_file(&path);
         let name = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+        // SAFETY: a NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
         // SAFETY: a NUL-terminated path; the other pointers are NULL.
         let file = unsafe {
             crate::file::CreateFileA(
@@ -686,7 +732,6 @@ mod run_down_tests {
         let (key_tx, key_rx) = mpsc::channel::<u64>();
         let (file_addr, ov_ptr) = (file.expose_provenance(), ov_addr);
         let thread = std::thread::spawn(move || {
-            key_tx.send(thread_key()).unwrap();
             // SAFETY: the OVERLAPPED and the buffer are boxed by the test and outlive the
             // request, which the test waits for.
             let ok = unsafe {
@@ -699,10 +744,19 @@ mod run_down_tests {
                 )
             };
             assert_eq!(ok, 0);
+            // The read is pending: the test may feed it.
+            key_tx.send(thread_key()).unwrap();
             // End only once the relay holds the request.
             go_rx.recv().unwrap();
         });
         let key = key_rx.recv().unwrap();
+        // The read is pending: feed it (the library holds the FIFO open for reading and
+        // writing, so this open does not wait).
+        std::io::Write::write_all(
+            &mut std::fs::OpenOptions::new().write(true).open(&path).unwrap(),
+            b"0123456789",
+        )
+        .unwrap();
         reached_rx.recv().unwrap();
         go_tx.send(()).unwrap();
         // The exiting thread's run-down still finds the request the relay holds.

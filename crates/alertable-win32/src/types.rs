@@ -21,6 +21,8 @@ pub type BOOL = c_int;
 pub type BOOLEAN = BYTE;
 /// Win32 `BYTE`: an unsigned 8-bit integer.
 pub type BYTE = u8;
+/// Win32 `UCHAR`: an unsigned 8-bit integer.
+pub type UCHAR = u8;
 /// Win32 `WORD`: an unsigned 16-bit integer.
 pub type WORD = u16;
 /// Win32 `DWORD`: an unsigned 32-bit integer (`uint32_t`; `unsigned long` on Windows).
@@ -144,8 +146,6 @@ pub type PSIZE_T = *mut SIZE_T;
 pub type SHORT = core::ffi::c_short;
 /// Win32 `USHORT`: a C `unsigned short`.
 pub type USHORT = core::ffi::c_ushort;
-/// Win32 `UCHAR`: a C `unsigned char`.
-pub type UCHAR = core::ffi::c_uchar;
 /// Win32 `FLOAT`: a C `float`.
 pub type FLOAT = core::ffi::c_float;
 /// Win32 `PBOOL`: a pointer to a `BOOL`.

@@ -1428,6 +1428,20 @@ fn call_io(op: u64, rng: &mut Rng, pool: &mut Pool, tmp: &[u8]) -> (&'static str
                     },
                 )
             }
+            115 => {
+                let flags = if rng.chance(4) {
+                    rng.next() as UCHAR
+                } else {
+                    rng.below(4) as UCHAR
+                };
+                (
+                    "SetFileCompletionNotificationModes",
+                    failed_if(
+                        SetFileCompletionNotificationModes(h, flags) != 0,
+                        &[ERROR_INVALID_HANDLE, ERROR_INVALID_PARAMETER],
+                    ),
+                )
+            }
             _ => call_kernel32(op, rng, pool),
         }
     }
@@ -2073,7 +2087,7 @@ fn call_kernel32(op: u64, rng: &mut Rng, pool: &mut Pool) -> (&'static str, Outc
     }
 }
 
-const OPS: u64 = 115;
+const OPS: u64 = 116;
 
 /// Functions the random calls do not make, and why.
 const NOT_CALLED: [(&str, &str); 1] = [("ExitProcess", "it would end the test")];
