@@ -43,9 +43,6 @@ fn assert_clean(out: &Output) {
 }
 
 #[test]
-#[ignore = "on io_uring, reads of uncached data in flight when their thread exits complete \
-            with EFAULT or short (K121: they must end with their data or aborted); the soak \
-            finds it within a second"]
 fn a_short_soak_is_clean_on_io_uring() {
     // Falls back to the worker threads where io_uring is unavailable, as the library does.
     let out = soak(None, "1");

@@ -77,7 +77,8 @@ pub(crate) struct OpShared {
     port: Option<(crate::CompletionPort, usize)>,
     complete: AtomicBool,
     cancel_requested: AtomicBool,
-    /// Bytes written so far by a write, which the kernel may do in parts.
+    /// Bytes moved so far by a write to a stream or a read of a regular file, which the
+    /// kernel may do in parts.
     written: AtomicUsize,
     /// Completes to a port and nowhere else that needs its thread: it outlives the thread
     /// that issued it (K121).
@@ -162,8 +163,9 @@ impl OpShared {
         (self.buf_addr as *mut u8, self.len)
     }
 
-    /// For a write to a stream, which completes only when all of it is written (J96):
-    /// records `n` more bytes and returns the total written so far.
+    /// For a write to a stream, which completes only when all of it is written (J96), and a
+    /// read of a regular file, which completes only at its length or the end of the file:
+    /// records `n` more bytes and returns the total moved so far.
     pub(crate) fn add_written(&self, n: usize) -> usize {
         self.written.fetch_add(n, Ordering::Relaxed) + n
     }

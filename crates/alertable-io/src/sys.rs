@@ -39,6 +39,14 @@ pub(crate) fn describe(fd: BorrowedFd<'_>) -> io::Result<Described> {
     })
 }
 
+/// Whether the regular file `fd` holds bytes at `offset` or beyond: after a short read,
+/// whether the read stopped before the end of the file. An `fstat` that fails says no, so
+/// the read completes with what it has.
+pub(crate) fn holds_bytes_at(fd: BorrowedFd<'_>, offset: u64) -> bool {
+    rustix::fs::fstat(fd)
+        .is_ok_and(|stat| u64::try_from(stat.st_size).is_ok_and(|size| size > offset))
+}
+
 /// Whether the other end of stream `fd` is gone, so that a read (nothing left to read and
 /// nobody to write more) or a write (nobody to read) can only fail: a zero-timeout `poll`.
 pub(crate) fn peer_closed(fd: BorrowedFd<'_>, write: bool) -> bool {

@@ -91,7 +91,11 @@
 //!      bound to outlive it) are submitted by their thread; the others are submitted by
 //!      the reaper, which never exits (a request issued during the thread's teardown,
 //!      when its list is gone, is one). And a request whose cancel was asked for
-//!      completes with `Aborted` when the kernel ends it with one of those codes.
+//!      completes with `Aborted` when the kernel ends it with one of those codes. Such a
+//!      read may also end early with the bytes it had: a read of a regular file that
+//!      stopped short of its length and of the end of the file goes on from the reaper
+//!      for the rest (or completes `Aborted` if its cancel was asked for), so a file read
+//!      never completes short inside the file.
 //!
 //! Lock order: `handoff`, then `cq`, then `sq`; `stash` and `idle_lock` are innermost. A
 //! submitter that holds `sq` and needs completions reaped only tries `cq`.
@@ -109,6 +113,7 @@ use rustix::event::{PollFd, PollFlags};
 
 use crate::IoError;
 use crate::op::{Kind, OpShared};
+use crate::sys;
 
 /// Submission queue entries: how many requests one `io_uring_enter` can take.
 const SQ_ENTRIES: u32 = 256;
@@ -500,6 +505,24 @@ impl Ring {
             } else {
                 op.set_taken(false);
                 self.hand_off(Pending::Request(op, written));
+            }
+        } else if op.kind == Kind::Read && !op.file.stream {
+            // A read of a regular file returns what lies in the file up to its length:
+            // the kernel may stop short before the end of the file (a buffered read whose
+            // submitter exited while it waited for a page ends with what it had), so the
+            // rest goes on from the reaper until the length or the end of the file is
+            // reached. A read that stopped at the end of the file is complete as it is.
+            let read = op.add_written(result as usize);
+            if result == 0
+                || read == op.len
+                || !sys::holds_bytes_at(op.file.fd(), op.offset + read as u64)
+            {
+                op.complete(Ok(read));
+            } else if op.cancel_requested() {
+                op.complete(Err(IoError::Aborted));
+            } else {
+                op.set_taken(false);
+                self.hand_off(Pending::Request(op, read));
             }
         } else {
             op.complete(Ok(result as usize));
