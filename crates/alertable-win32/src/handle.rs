@@ -81,7 +81,7 @@ use crate::consts::{
     THREAD_SET_LIMITED_INFORMATION, THREAD_SUSPEND_RESUME, THREAD_TERMINATE, TIMER_ALL_ACCESS,
 };
 use crate::error::{Error, Result};
-use crate::file::FileObject;
+use crate::fileapi::file::FileObject;
 use crate::names::NameEntry;
 use crate::thread::{ThreadObject, current_thread};
 use crate::types::{DWORD, HANDLE};

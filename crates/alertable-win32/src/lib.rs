@@ -76,7 +76,6 @@ mod consts;
 mod errhandlingapi;
 mod error;
 mod ffi;
-mod file;
 mod fileapi;
 mod filetime;
 mod handle;
@@ -103,9 +102,8 @@ mod winuser;
 pub use consoleapi::{ReadConsoleA, ReadConsoleW, WriteConsoleA, WriteConsoleW};
 pub use consts::*;
 pub use errhandlingapi::{GetLastError, SetLastError};
-pub use file::{
-    CancelIo, CancelIoEx, CreateFileA, CreateFileW, DeleteFileA, DeleteFileW, GetOverlappedResult,
-    GetOverlappedResultEx, ReadFile, ReadFileEx, SetFileCompletionNotificationModes, WriteFile,
+pub use fileapi::file::{
+    CreateFileA, CreateFileW, DeleteFileA, DeleteFileW, ReadFile, ReadFileEx, WriteFile,
     WriteFileEx,
 };
 pub use fileapi::temp::{GetTempFileNameA, GetTempFileNameW, GetTempPathA, GetTempPathW};
@@ -113,10 +111,12 @@ pub use handleapi::{CloseHandle, DuplicateHandle};
 pub use heapapi::{
     GetProcessHeap, HeapAlloc, HeapCreate, HeapDestroy, HeapFree, HeapReAlloc, HeapSize,
 };
+pub use ioapiset::cancel::{CancelIo, CancelIoEx};
 pub use ioapiset::port::{
     CreateIoCompletionPort, GetQueuedCompletionStatus, GetQueuedCompletionStatusEx,
     PostQueuedCompletionStatus,
 };
+pub use ioapiset::result::{GetOverlappedResult, GetOverlappedResultEx};
 pub use processenv::GetStdHandle;
 pub use processthreadsapi::apc::QueueUserAPC;
 pub use processthreadsapi::info::{
@@ -154,6 +154,7 @@ pub use thread::{
 };
 pub use timezoneapi::{FileTimeToSystemTime, SystemTimeToFileTime};
 pub use types::*;
+pub use winbase::files::SetFileCompletionNotificationModes;
 pub use winbase::format::{FormatMessageA, FormatMessageW, va_list};
 pub use winbase::memory::{
     GlobalAlloc, GlobalFree, GlobalLock, GlobalReAlloc, GlobalSize, GlobalUnlock, LocalAlloc,

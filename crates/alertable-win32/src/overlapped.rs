@@ -71,7 +71,7 @@ use crate::consts::{
     ERROR_SUCCESS, FILE_SKIP_COMPLETION_PORT_ON_SUCCESS, STATUS_PENDING,
 };
 use crate::error::{Error, Result};
-use crate::file::FileObject;
+use crate::fileapi::file::FileObject;
 use crate::types::{DWORD, HANDLE, LPOVERLAPPED};
 
 // ---------------------------------------------------------------------------------------
@@ -687,7 +687,7 @@ mod run_down_tests {
         assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
         // SAFETY: a NUL-terminated path; the other pointers are NULL.
         let file = unsafe {
-            crate::file::CreateFileA(
+            crate::fileapi::file::CreateFileA(
                 name.as_ptr(),
                 GENERIC_READ | GENERIC_WRITE,
                 7,
@@ -735,7 +735,7 @@ mod run_down_tests {
             // SAFETY: the OVERLAPPED and the buffer are boxed by the test and outlive the
             // request, which the test waits for.
             let ok = unsafe {
-                crate::file::ReadFile(
+                crate::fileapi::file::ReadFile(
                     core::ptr::with_exposed_provenance_mut(file_addr),
                     core::ptr::with_exposed_provenance_mut(buffer_addr),
                     10,

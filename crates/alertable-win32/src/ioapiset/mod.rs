@@ -1,3 +1,5 @@
-//! `ioapiset.h`: completion ports.
+//! `ioapiset.h`: completion ports, the results of overlapped requests, and cancellation.
 
+pub(crate) mod cancel;
 pub(crate) mod port;
+pub(crate) mod result;

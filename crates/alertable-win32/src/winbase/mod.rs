@@ -2,6 +2,7 @@
 //! functions (`strings.rs`), local and global memory (`memory.rs`) and `FormatMessage`
 //! (`format.rs`, with the system's message text in `messages.rs`).
 
+pub(crate) mod files;
 pub(crate) mod format;
 pub(crate) mod memory;
 mod messages;

@@ -46,27 +46,24 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
-use alertable::{Event, EventReset, WaitStatus};
+use alertable::{Event, EventReset};
 use alertable_io::{AsyncFile, CompletionPort, IoError};
 
 use crate::consts::{
     CREATE_ALWAYS, CREATE_NEW, ERROR_ACCESS_DENIED, ERROR_ALREADY_EXISTS, ERROR_HANDLE_EOF,
-    ERROR_INVALID_PARAMETER, ERROR_INVALID_USER_BUFFER, ERROR_IO_INCOMPLETE, ERROR_IO_PENDING,
-    ERROR_NOACCESS, ERROR_NOT_ENOUGH_MEMORY, ERROR_NOT_FOUND, ERROR_PATH_NOT_FOUND, ERROR_SUCCESS,
-    EVENT_MODIFY_STATE, FALSE, FILE_APPEND_DATA, FILE_FLAG_OVERLAPPED, FILE_READ_ATTRIBUTES,
-    FILE_READ_DATA, FILE_SKIP_COMPLETION_PORT_ON_SUCCESS, FILE_SKIP_SET_EVENT_ON_HANDLE,
-    FILE_WRITE_DATA, INVALID_HANDLE_VALUE, OPEN_ALWAYS, OPEN_EXISTING, STATUS_PENDING, SYNCHRONIZE,
-    TRUE, TRUNCATE_EXISTING, WAIT_IO_COMPLETION, WAIT_TIMEOUT,
+    ERROR_INVALID_PARAMETER, ERROR_INVALID_USER_BUFFER, ERROR_IO_PENDING, ERROR_NOACCESS,
+    ERROR_NOT_ENOUGH_MEMORY, ERROR_PATH_NOT_FOUND, ERROR_SUCCESS, EVENT_MODIFY_STATE, FALSE,
+    FILE_APPEND_DATA, FILE_FLAG_OVERLAPPED, FILE_READ_ATTRIBUTES, FILE_READ_DATA,
+    FILE_SKIP_SET_EVENT_ON_HANDLE, FILE_WRITE_DATA, INVALID_HANDLE_VALUE, OPEN_ALWAYS,
+    OPEN_EXISTING, SYNCHRONIZE, TRUE, TRUNCATE_EXISTING,
 };
 use crate::error::{Error, Result, set_last_error};
-use crate::ffi::{call, call_alertable};
+use crate::ffi::call;
 use crate::handle::{self, Entry, Guard, Object};
 use crate::overlapped::{
-    Destination, Notify, OverlappedRef, Request, Routine, Submission, error_of_status, relay_port,
-    status_of_error,
+    Destination, Notify, OverlappedRef, Request, Routine, Submission, relay_port, status_of_error,
 };
 use crate::strings;
-use crate::synchapi::wait::{alertable, timeout, wait_error};
 use crate::types::{
     BOOL, DWORD, HANDLE, LPCSTR, LPCVOID, LPCWSTR, LPDWORD, LPOVERLAPPED,
     LPOVERLAPPED_COMPLETION_ROUTINE, LPSECURITY_ATTRIBUTES, LPVOID, UCHAR,
@@ -82,7 +79,7 @@ pub(crate) struct FileObject {
     signal: Event,
     /// `SetFileCompletionNotificationModes` flags: what a request that succeeds inside the
     /// issuing call skips.
-    modes: AtomicU8,
+    pub(crate) modes: AtomicU8,
 }
 
 enum Kind {
@@ -151,14 +148,14 @@ impl FileObject {
     }
 
     /// The requests in flight, as a snapshot.
-    fn pending(&self) -> Vec<Arc<Request>> {
+    pub(crate) fn pending(&self) -> Vec<Arc<Request>> {
         self.pending_map()
             .map(|pending| pending.values().cloned().collect())
             .unwrap_or_default()
     }
 
     /// A request in flight that was issued with the `OVERLAPPED` at `address`.
-    fn request_for(&self, address: usize) -> Option<Arc<Request>> {
+    pub(crate) fn request_for(&self, address: usize) -> Option<Arc<Request>> {
         self.pending_map()?
             .range((address, 0)..=(address, usize::MAX))
             // Tokens only grow: the newest request is the one the OVERLAPPED describes now
@@ -968,235 +965,5 @@ pub unsafe extern "C" fn WriteFileEx(
             lpOverlapped,
             lpCompletionRoutine,
         )
-    })
-}
-
-// ---------------------------------------------------------------------------------------
-// Results and cancellation.
-
-/// The body of `GetOverlappedResult(Ex)`.
-///
-/// # Safety
-///
-/// `ov` is `NULL` or a valid, aligned `OVERLAPPED`; `done` is `NULL` or writable.
-unsafe fn overlapped_result(
-    file: HANDLE,
-    ov: LPOVERLAPPED,
-    done: LPDWORD,
-    ms: DWORD,
-    alertable_flag: BOOL,
-) -> Result<BOOL> {
-    let ov = OverlappedRef::new(handle::required(ov)?.cast_mut());
-    let done = handle::required(done)?.cast_mut();
-    // SAFETY: the caller guarantees a readable, aligned OVERLAPPED.
-    let (status, _) = unsafe { ov.result() };
-    if status == STATUS_PENDING as usize {
-        if ms == 0 {
-            return Err(Error(ERROR_IO_INCOMPLETE));
-        }
-        // As Windows: wait on hEvent if there is one, else on the file — here on the
-        // request itself when it is still in flight, which the file's state follows.
-        // SAFETY: as above.
-        let event = unsafe { ov.event() };
-        let outcome = if event.is_null() {
-            let file = handle::with_access(file, SYNCHRONIZE, Object::into_file)?;
-            match file.request_for(ov.addr()) {
-                Some(request) => {
-                    alertable::wait_one(request.done(), timeout(ms), alertable(alertable_flag))
-                }
-                None => alertable::wait_one(file.signal(), timeout(ms), alertable(alertable_flag)),
-            }
-        } else {
-            let object = handle::with_access(event, SYNCHRONIZE, Ok)?;
-            alertable::wait_one(object.waitable(), timeout(ms), alertable(alertable_flag))
-        }
-        .map_err(wait_error)?;
-        match outcome {
-            WaitStatus::TimedOut => return Err(Error(WAIT_TIMEOUT)),
-            WaitStatus::Alerted => return Err(Error(WAIT_IO_COMPLETION)),
-            WaitStatus::Signaled(_) | WaitStatus::Abandoned(_) => {}
-        }
-    }
-    // SAFETY: as above.
-    let (status, bytes) = unsafe { ov.result() };
-    // SAFETY: non-NULL (checked), and the caller guarantees it is writable.
-    unsafe { done.write(bytes as DWORD) };
-    // Still pending after the wait (an event signaled by someone else): a success (J114).
-    match status as u32 {
-        0 | STATUS_PENDING => Ok(TRUE),
-        status => Err(Error(error_of_status(status))),
-    }
-}
-
-/// Reports the result of the request `lpOverlapped` describes, from its `Internal` (the
-/// status) and `InternalHigh` (the bytes transferred, written to
-/// `*lpNumberOfBytesTransferred`).
-///
-/// While `Internal` is `STATUS_PENDING`: without `bWait`, fails with `ERROR_IO_INCOMPLETE`
-/// (996) and leaves `*lpNumberOfBytesTransferred` alone; with it, waits — on `hEvent` if
-/// set, else on the request — then reports; an `hEvent` signaled while `Internal` still
-/// says pending reports success (J114). The wait is not alertable. `hFile` is used only
-/// for that wait, as on Windows (a finished `OVERLAPPED` is reported whatever `hFile` is).
-///
-/// # Safety
-///
-/// `lpOverlapped` is `NULL` or a valid, aligned `OVERLAPPED`; `lpNumberOfBytesTransferred`
-/// is `NULL` or writable.
-///
-/// # Errors
-///
-/// `FALSE` with:
-/// - the request's error: `ERROR_HANDLE_EOF` (38), `ERROR_OPERATION_ABORTED` (995), … —
-///   `Internal`'s `NTSTATUS` as Win32 names it (J100, J114, K116);
-/// - `ERROR_IO_INCOMPLETE` (996): still in progress and `bWait` is `FALSE`;
-/// - `ERROR_INVALID_HANDLE` (6): it had to wait, and `hEvent` (or, without one, `hFile`)
-///   is not a handle to wait on;
-/// - `ERROR_ACCESS_DENIED` (5): it had to wait, and that handle lacks `SYNCHRONIZE`;
-/// - `ERROR_NOACCESS` (998): a `NULL` pointer argument (Windows crashes).
-///
-/// # Win32
-///
-/// `GetOverlappedResult`.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn GetOverlappedResult(
-    hFile: HANDLE,
-    lpOverlapped: LPOVERLAPPED,
-    lpNumberOfBytesTransferred: LPDWORD,
-    bWait: BOOL,
-) -> BOOL {
-    let ms = if bWait != 0 {
-        crate::consts::INFINITE
-    } else {
-        0
-    };
-    call(FALSE, || {
-        // SAFETY: the caller's guarantees, passed on.
-        unsafe { overlapped_result(hFile, lpOverlapped, lpNumberOfBytesTransferred, ms, 0) }
-    })
-}
-
-/// [`GetOverlappedResult`] with a timeout, alertable if `bAlertable`: waits up to
-/// `dwMilliseconds` (0: not at all, as `bWait` `FALSE`), and APCs — completion routines
-/// among them — end the wait.
-///
-/// # Safety
-///
-/// As [`GetOverlappedResult`].
-///
-/// # Errors
-///
-/// As [`GetOverlappedResult`], and `FALSE` with `WAIT_TIMEOUT` (258) when the time ran out,
-/// or `WAIT_IO_COMPLETION` (192) when APCs ran.
-///
-/// # Win32
-///
-/// `GetOverlappedResultEx`.
-#[unsafe(no_mangle)]
-pub unsafe extern "C-unwind" fn GetOverlappedResultEx(
-    hFile: HANDLE,
-    lpOverlapped: LPOVERLAPPED,
-    lpNumberOfBytesTransferred: LPDWORD,
-    dwMilliseconds: DWORD,
-    bAlertable: BOOL,
-) -> BOOL {
-    call_alertable(FALSE, || {
-        // SAFETY: the caller's guarantees, passed on.
-        unsafe {
-            overlapped_result(
-                hFile,
-                lpOverlapped,
-                lpNumberOfBytesTransferred,
-                dwMilliseconds,
-                bAlertable,
-            )
-        }
-    })
-    .finish()
-}
-
-/// Cancels the requests the calling thread issued on the file, through any of its handles
-/// (K118), that are still in flight: each completes with `ERROR_OPERATION_ABORTED` (995) —
-/// `Internal` becomes `STATUS_CANCELLED`, its event is signaled, its routine runs in a later
-/// alertable wait, its packet is posted (K115). Cancellation completes as the requests'
-/// completions do, shortly after this call returns: wait for them as for any completion.
-/// Succeeds also with nothing to cancel.
-///
-/// # Errors
-///
-/// `FALSE` with `ERROR_INVALID_HANDLE` (6) for a handle that is not a file (K118: a closed
-/// one included).
-///
-/// # Win32
-///
-/// `CancelIo`.
-#[unsafe(no_mangle)]
-pub extern "C" fn CancelIo(hFile: HANDLE) -> BOOL {
-    call(FALSE, || {
-        let file = handle::real_object(hFile)?.into_file()?;
-        let me = crate::overlapped::thread_key();
-        for request in file.pending() {
-            if request.thread() == me {
-                request.cancel();
-            }
-        }
-        Ok(TRUE)
-    })
-}
-
-/// Cancels the request issued with `lpOverlapped` on the file, by any thread — or, with
-/// `NULL`, every request in flight on the file (K116, K117); they complete as
-/// [`CancelIo`]'s do.
-///
-/// # Errors
-///
-/// `FALSE` with:
-/// - `ERROR_NOT_FOUND` (1168): nothing to cancel — no such request, or it completed or was
-///   cancelled already (K116);
-/// - `ERROR_INVALID_HANDLE` (6): not a file.
-///
-/// # Win32
-///
-/// `CancelIoEx`.
-#[unsafe(no_mangle)]
-pub extern "C" fn CancelIoEx(hFile: HANDLE, lpOverlapped: LPOVERLAPPED) -> BOOL {
-    call(FALSE, || {
-        let file = handle::real_object(hFile)?.into_file()?;
-        let cancelled = file
-            .pending()
-            .iter()
-            .filter(|r| lpOverlapped.is_null() || r.overlapped().addr() == lpOverlapped.addr())
-            .filter(|r| r.cancel())
-            .count();
-        if cancelled == 0 {
-            return Err(Error(ERROR_NOT_FOUND));
-        }
-        Ok(TRUE)
-    })
-}
-
-/// Sets what a request on `FileHandle` that succeeds inside the issuing call (cached data,
-/// J102) skips: with `FILE_SKIP_COMPLETION_PORT_ON_SUCCESS` (1) it posts no packet to the
-/// file's completion port — the caller handles the `TRUE` of `ReadFile`/`WriteFile` itself
-/// — and with `FILE_SKIP_SET_EVENT_ON_HANDLE` (2) it does not signal the file handle. The
-/// `OVERLAPPED`'s `hEvent` is set as ever. Requests that are pending at return, or fail,
-/// are not affected. Flags add to those set before; none can be cleared.
-///
-/// # Errors
-///
-/// `FALSE` with `ERROR_INVALID_HANDLE` (6) if `FileHandle` is not a file, or
-/// `ERROR_INVALID_PARAMETER` (87) for a flag other than those two.
-///
-/// # Win32
-///
-/// `SetFileCompletionNotificationModes`.
-#[unsafe(no_mangle)]
-pub extern "C" fn SetFileCompletionNotificationModes(FileHandle: HANDLE, Flags: UCHAR) -> BOOL {
-    call(FALSE, || {
-        let object = handle::real_object(FileHandle)?.into_file()?;
-        if Flags & !(FILE_SKIP_COMPLETION_PORT_ON_SUCCESS | FILE_SKIP_SET_EVENT_ON_HANDLE) != 0 {
-            return Err(Error(ERROR_INVALID_PARAMETER));
-        }
-        object.modes.fetch_or(Flags, Ordering::AcqRel);
-        Ok(TRUE)
     })
 }
