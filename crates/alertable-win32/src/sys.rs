@@ -5,7 +5,7 @@
 //! - `current_tid()`, `process_id()`: the kernel's ids for the calling thread and process;
 //! - `futex_wait(&AtomicU32, expected, timeout) -> FutexWait` and
 //!   `futex_wake(&AtomicU32, n)`: process-private futexes on words in caller memory (the
-//!   in-place locks of `lock.rs`); `futex_wait_bitset(&AtomicU32, expected, bits)` and
+//!   in-place locks of `synchapi/lock.rs`); `futex_wait_bitset(&AtomicU32, expected, bits)` and
 //!   `futex_wake_bitset(&AtomicU32, n, bits) -> woken`, the same with sleepers sorted into
 //!   classes, so that a wake reaches only one class (the SRW lock's writers or readers);
 //! - `yield_now()`, `monotonic_ms()`;

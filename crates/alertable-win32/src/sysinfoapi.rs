@@ -1,5 +1,5 @@
-//! The system and the clock in fields (`sysinfoapi.h`, the functions beyond those of
-//! `system.rs`): `GetSystemInfo`, `GetSystemTime`, `GetLocalTime`.
+//! `sysinfoapi.h`: the system and the clocks — `GetSystemInfo`, `GetTickCount(64)`,
+//! `GetSystemTimeAsFileTime`, `GetSystemTime`, `GetLocalTime`.
 
 use std::time::SystemTime;
 

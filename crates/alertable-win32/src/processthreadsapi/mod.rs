@@ -1,6 +1,6 @@
-//! The `processthreadsapi.h` functions beyond those of `thread.rs` and `apc.rs`: thread
-//! local storage (`tls.rs`), and what a handle tells about its thread or process — ids,
-//! priorities, descriptions (`info.rs`).
+//! `processthreadsapi.h`: threads (`thread.rs`), APCs (`apc.rs`), the current process
+//! (`process.rs`), thread local storage (`tls.rs`), and what a handle tells about its
+//! thread or process — ids, priorities, descriptions (`info.rs`).
 
 pub(crate) mod apc;
 pub(crate) mod info;
