@@ -73,6 +73,7 @@ mod notifier;
 mod object;
 mod parker;
 mod queue;
+mod suspend;
 mod sync;
 mod sys;
 mod thread;
