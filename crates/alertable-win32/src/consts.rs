@@ -36,8 +36,7 @@ pub const ERROR_NOT_ENOUGH_MEMORY: DWORD = 8;
 pub const ERROR_GEN_FAILURE: DWORD = 31;
 /// `ERROR_HANDLE_EOF` (38).
 pub const ERROR_HANDLE_EOF: DWORD = 38;
-/// `ERROR_NOT_SUPPORTED` (50): `SuspendThread` on a running thread; also left by
-/// `SetWaitableTimer` with `fResume` (M143).
+/// `ERROR_NOT_SUPPORTED` (50): left by `SetWaitableTimer` with `fResume` (M143).
 pub const ERROR_NOT_SUPPORTED: DWORD = 50;
 /// `ERROR_FILE_EXISTS` (80).
 pub const ERROR_FILE_EXISTS: DWORD = 80;

@@ -24,7 +24,7 @@
 //! every error code it leaves):
 //!
 //! - **threads**: `CreateThread` (with `CREATE_SUSPENDED`), `ResumeThread`, `SuspendThread`
-//!   (before start only), `GetCurrentThread(Id)`, `OpenThread`, `GetExitCodeThread`,
+//!   (of running threads too), `GetCurrentThread(Id)`, `OpenThread`, `GetExitCodeThread`,
 //!   `ExitThread`, `SwitchToThread`; **handles**: `CloseHandle`, `DuplicateHandle`;
 //! - **APCs and waits**: `QueueUserAPC`, `Sleep`, `SleepEx`, `WaitForSingleObject(Ex)`,
 //!   `WaitForMultipleObjects(Ex)`, `SignalObjectAndWait`;
