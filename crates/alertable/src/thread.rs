@@ -15,10 +15,12 @@
 //! When the thread exits, its context closes the APC queue: pending APCs are dropped, never
 //! run, and later `queue_apc` calls fail (C35, A4).
 
+use std::any::Any;
 use std::cell::{Cell, OnceCell};
 use std::fmt;
 use std::io;
 use std::marker::PhantomData;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -32,6 +34,7 @@ use crate::queue::{Apc, ApcQueue, Park, Pushed};
 use crate::suspend::{Refused, SuspendState};
 use crate::sync::{AtomicU32, Ordering};
 use crate::sys;
+use crate::unwind::discard_panic;
 
 /// The state shared by a thread and all its handles.
 pub(crate) struct ThreadInner {
@@ -519,10 +522,25 @@ impl Context {
     ///
     /// A suspension that arrives before the exit holds the thread here until it is resumed;
     /// after this, the thread can no longer be suspended (H4).
-    fn exit(&self) {
+    ///
+    /// A pending APC whose destructor panics does not stop the exit: the rest are dropped,
+    /// the steps above still happen, and the first panic's payload is returned for the
+    /// caller to report (later ones are discarded).
+    #[must_use = "a panic from a dropped APC is to be reported or discarded"]
+    fn exit(&self) -> Option<Box<dyn Any + Send>> {
         self.this.inner.suspension.exit();
-        // SAFETY: (T1) ⇒ (Q1).
-        unsafe { self.this.inner.apcs.close() };
+        let mut first_panic = None;
+        loop {
+            // SAFETY: (T1) ⇒ (Q1). Closing again after a panic goes on with the APCs that
+            // are left: each is out of the queue before its destructor runs.
+            let closing =
+                catch_unwind(AssertUnwindSafe(|| unsafe { self.this.inner.apcs.close() }));
+            match closing {
+                Ok(()) => break,
+                Err(payload) if first_panic.is_none() => first_panic = Some(payload),
+                Err(payload) => discard_panic(payload),
+            }
+        }
         let me = &self.this;
         let mut lock = Dispatcher::lock();
         // Every time, not only the first: thread-local destructors that run after the
@@ -532,6 +550,7 @@ impl Context {
         if self.this.inner.exited.swap(1, Ordering::AcqRel) == 0 {
             self.this.inner.exit_waiters.wake_waiters(&mut lock);
         }
+        first_panic
     }
 
     /// Sleeps until the parker is unparked (an object signaled this thread's wait) or
@@ -609,8 +628,14 @@ impl Context {
 }
 
 impl Drop for Context {
+    /// The exit of a thread whose thread-local storage is torn down (`main`, `std::thread`
+    /// and C ABI threads): a panic from a dropped APC cannot unwind out of a thread-local
+    /// destructor (the process would abort), so it is contained here; the panic hook has
+    /// reported it already.
     fn drop(&mut self) {
-        self.exit();
+        if let Some(payload) = self.exit() {
+            discard_panic(payload);
+        }
     }
 }
 
@@ -703,7 +728,8 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&Context) -> R) -> R {
         return r;
     }
     let detached = Context::adopt();
-    detached.exit();
+    // A new context has no APCs to drop, so no panic to report.
+    let _ = detached.exit();
     (f.take().unwrap())(&detached)
 }
 
@@ -797,7 +823,9 @@ impl Builder {
     ///
     /// # Errors
     ///
-    /// The OS error if the thread cannot be created (as `std::thread::Builder::spawn`).
+    /// - [`io::ErrorKind::InvalidInput`] if the [name](Self::name) contains a NUL byte
+    ///   (an OS thread name cannot);
+    /// - the OS error if the thread cannot be created (as `std::thread::Builder::spawn`).
     pub fn spawn<F, T>(self, f: F) -> io::Result<JoinHandle<T>>
     where
         F: FnOnce() -> T + Send + 'static,
@@ -808,6 +836,12 @@ impl Builder {
             0,
             SuspendState::not_started(u32::from(self.suspended)),
         ));
+        if self.name.as_deref().is_some_and(|name| name.contains('\0')) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a thread name cannot contain a NUL byte",
+            ));
+        }
         let mut builder = std::thread::Builder::new();
         if let Some(name) = self.name {
             builder = builder.name(name);
@@ -820,10 +854,19 @@ impl Builder {
             start(theirs);
             // Exit (close the queue) when `f` returns or unwinds, before the OS thread
             // goes, so `is_finished` and `queue_apc` see it at once.
+            // A panic from a dropped APC becomes the thread's result, once the exit is
+            // complete; while `f` is already unwinding it is discarded instead, since a
+            // second panic would abort the process.
             struct ExitGuard;
             impl Drop for ExitGuard {
                 fn drop(&mut self) {
-                    with_current(Context::exit);
+                    if let Some(payload) = with_current(Context::exit) {
+                        if std::thread::panicking() {
+                            discard_panic(payload);
+                        } else {
+                            std::panic::resume_unwind(payload);
+                        }
+                    }
                 }
             }
             let _exit = ExitGuard;
@@ -967,7 +1010,11 @@ impl PreparedThread {
 /// alertable.
 #[doc(hidden)]
 pub fn exit_current() {
-    with_current(Context::exit);
+    // The thread is about to end without unwinding: a panic from a dropped APC has been
+    // reported by the panic hook and goes no further.
+    if let Some(payload) = with_current(Context::exit) {
+        discard_panic(payload);
+    }
 }
 
 /// Owner contexts for loom models, which run on loom's threads where std thread-locals
@@ -1038,7 +1085,7 @@ mod loom_models {
                 let result = handle.queue_apc(move || drop(t));
                 (result, handle.is_finished())
             });
-            owner.exit();
+            assert!(owner.exit().is_none());
             let (result, _) = producer.join().unwrap();
             assert!(result.is_ok() || result == Err(QueueApcError::ThreadExited));
             assert!(!owner.drain(), "nothing runs after exit");

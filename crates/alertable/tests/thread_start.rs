@@ -604,3 +604,17 @@ fn join_returns_the_value() {
     assert_eq!(handle.name(), Some("value"));
     assert!(handle.is_finished());
 }
+
+/// A name with a NUL byte cannot be an OS thread name: `spawn` returns an `InvalidInput`
+/// error (its documented `io::Result`) instead of panicking, and creates no thread.
+#[test]
+fn a_name_with_a_nul_byte_is_refused() {
+    let ran = Arc::new(AtomicBool::new(false));
+    let r = ran.clone();
+    let err = Builder::new()
+        .name("a\0b".into())
+        .spawn(move || r.store(true, Ordering::SeqCst))
+        .unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(!ran.load(Ordering::SeqCst));
+}
