@@ -10,7 +10,8 @@
 //!   way to reach the consumer side of the APC queue, so APCs can only ever run on their
 //!   own thread (invariant T1).
 //! - [`ThreadHandle`] is a cheap `Send + Sync` clone of the shared state whose powers are
-//!   "queue an APC", "resume", and "is it finished".
+//!   "queue an APC", "suspend", "resume", and "is it finished". Suspension, of threads that
+//!   have not started and of threads that run, is its own protocol (`suspend.rs`).
 //!
 //! When the thread exits, its context closes the APC queue: pending APCs are dropped, never
 //! run, and later `queue_apc` calls fail (C35, A4).
@@ -74,7 +75,8 @@ impl ThreadInner {
     }
 }
 
-/// A handle to a thread: queue APCs to it, resume it, ask whether it has finished.
+/// A handle to a thread: queue APCs to it, suspend and resume it, ask whether it has
+/// finished.
 ///
 /// Cheap to clone and to send anywhere; it stays valid after the thread exits (then
 /// queueing fails with [`QueueApcError::ThreadExited`]). Obtain one from [`current`],

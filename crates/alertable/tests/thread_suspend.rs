@@ -314,3 +314,40 @@ fn c33_concurrent_suspenders_keep_one_count() {
     spinner.finish();
     worker.join().unwrap();
 }
+
+/// A suspension interrupts the library's own blocking calls (the signal's handler runs in
+/// the middle of them); they go on afterwards as if nothing happened: a timed sleep still
+/// lasts its full time, and an infinite alertable sleep does not return until an APC comes.
+#[test]
+fn c33_suspending_a_sleeping_thread_changes_nothing_for_its_sleep() {
+    const NAP: Duration = Duration::from_millis(300);
+    let (id_tx, id_rx) = mpsc::channel();
+    let (done_tx, done_rx) = mpsc::channel();
+    let worker = alertable::spawn(move || {
+        id_tx.send(alertable::current().id()).unwrap();
+        let start = Instant::now();
+        let timed = sleep_ex(Some(NAP), Alertable::No);
+        done_tx.send((timed, start.elapsed())).unwrap();
+        sleep_ex(None, Alertable::Yes)
+    })
+    .unwrap();
+    let thread = worker.thread().clone();
+    let tid = recv(&id_rx);
+    wait_until_blocked(tid);
+    assert_eq!(thread.suspend(), Ok(0));
+    assert_eq!(thread.resume(), Ok(1));
+    let (timed, took) = recv(&done_rx);
+    assert_eq!(timed, SleepStatus::Elapsed);
+    assert!(took >= NAP, "the timed sleep was cut short: {took:?}");
+
+    wait_until_blocked(tid);
+    assert_eq!(thread.suspend(), Ok(0));
+    assert_eq!(thread.resume(), Ok(1));
+    assert_eq!(
+        wait_one(&thread, Some(QUIET), Alertable::No),
+        Ok(WaitStatus::TimedOut),
+        "the infinite sleep returned without an APC"
+    );
+    thread.queue_apc(|| ()).unwrap();
+    assert_eq!(worker.join().unwrap(), SleepStatus::Alerted);
+}
