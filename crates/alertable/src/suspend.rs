@@ -394,3 +394,39 @@ mod target {
     pub(super) fn enter_no_stop() {}
     pub(super) fn leave_no_stop() {}
 }
+
+#[cfg(all(test, loom))]
+mod loom_models {
+    use super::*;
+    use loom::sync::Arc;
+    use loom::sync::atomic::AtomicBool;
+
+    /// The start gate against suspensions and resumes from another thread (H1, H2): a
+    /// suspension before the start adds to the start count, the thread passes the gate only
+    /// once the count is back at 0, and it then sees what was written before the last
+    /// resume. (Stopping a running thread needs a signal, which loom has not.)
+    #[test]
+    fn gate_holds_until_the_last_resume() {
+        loom::model(|| {
+            let state = Arc::new(SuspendState::not_started(1));
+            let released = Arc::new(AtomicBool::new(false));
+            let thread = {
+                let state = state.clone();
+                let released = released.clone();
+                loom::thread::spawn(move || {
+                    state.start();
+                    assert!(
+                        released.load(Ordering::Relaxed),
+                        "passed the gate before the last resume"
+                    );
+                })
+            };
+            assert_eq!(state.suspend(|| 0), Ok(1));
+            assert_eq!(state.resume(), 2);
+            released.store(true, Ordering::Relaxed);
+            assert_eq!(state.resume(), 1);
+            thread.join().unwrap();
+            assert_eq!(state.resume(), 0);
+        });
+    }
+}

@@ -801,7 +801,8 @@ impl Builder {
         Self::default()
     }
 
-    /// Names the thread (shown by debuggers and in panic messages).
+    /// Names the thread (shown by debuggers and in panic messages). A name with a NUL byte
+    /// makes [`spawn`](Self::spawn) fail.
     pub fn name(mut self, name: String) -> Self {
         self.name = Some(name);
         self
