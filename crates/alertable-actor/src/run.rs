@@ -78,7 +78,7 @@ pub(crate) fn run<A: Actor>(
             let text = failure.to_string();
             // Whatever it answers, a failed start ends the actor.
             if let Err(payload) = runner.call(|actor, ctx| actor.on_error(ctx, failure)) {
-                drop_quietly(payload);
+                alertable::discard_panic(payload);
             }
             Some(StartReport::Panicked(text))
         }
@@ -229,7 +229,7 @@ impl<A: Actor> Runner<A> {
             Ok(Flow::Continue) => {}
             Ok(Flow::Stop(mode)) => self.ctx.stop(mode),
             Err(payload) => {
-                drop_quietly(payload);
+                alertable::discard_panic(payload);
                 self.error_handler_panicked = true;
                 self.ctx.handle().close(StopMode::Now);
             }
@@ -284,10 +284,10 @@ impl<A: Actor> Runner<A> {
     }
 }
 
-/// Drops `value`, swallowing a panic from its destructor.
+/// Drops `value`, containing a panic from its destructor: the panic's payload is dropped
+/// too, and leaked only if dropping it panics again.
 fn drop_quietly<T>(value: T) {
     if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(move || drop(value))) {
-        // Dropping this payload could panic in turn; leak it instead.
-        std::mem::forget(payload);
+        alertable::discard_panic(payload);
     }
 }

@@ -187,3 +187,65 @@ fn panicking_destructors_of_messages_and_of_the_actor_stay_on_its_thread() {
     let stopped = actor.join().unwrap();
     assert_eq!((stopped.handled, stopped.dropped), (1, 2));
 }
+
+/// What a [`LoudGrenade`] panics with: counts its own drops.
+struct Shrapnel(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for Shrapnel {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Panics with a [`Shrapnel`] payload when dropped.
+struct LoudGrenade(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for LoudGrenade {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            std::panic::panic_any(Shrapnel(self.0.clone()));
+        }
+    }
+}
+
+struct LoudKeeper {
+    _grenade: LoudGrenade,
+    entered: mpsc::Sender<()>,
+    gate: mpsc::Receiver<()>,
+}
+
+impl Actor for LoudKeeper {
+    type Message = LoudGrenade;
+    type Error = Infallible;
+
+    fn on_message(&mut self, _: &mut Context<LoudGrenade>, envelope: Envelope<LoudGrenade>) {
+        let _ = self.entered.send(());
+        let _ = self.gate.recv();
+        std::mem::forget(envelope.message);
+    }
+}
+
+/// The payload of a panic from a message's or the actor's destructor is dropped, not
+/// leaked (only a payload whose own destructor panics in turn is leaked).
+#[test]
+fn payloads_of_panicking_destructors_are_dropped() {
+    let shrapnel = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (open, gate) = mpsc::channel();
+    let (entered, has_entered) = mpsc::channel();
+    let keeper = LoudKeeper {
+        _grenade: LoudGrenade(shrapnel.clone()),
+        entered,
+        gate,
+    };
+    let actor = alertable_actor::spawn(&unique("loud"), keeper, Options::default()).unwrap();
+    actor.send(LoudGrenade(shrapnel.clone())).unwrap(); // held in its handler
+    has_entered.recv_timeout(PATIENCE).unwrap();
+    actor.send(LoudGrenade(shrapnel.clone())).unwrap();
+    actor.send(LoudGrenade(shrapnel.clone())).unwrap();
+    actor.stop(StopMode::Now);
+    drop(open);
+    let stopped = actor.join().unwrap();
+    assert_eq!((stopped.handled, stopped.dropped), (1, 2));
+    // Two dropped messages and the actor itself.
+    assert_eq!(shrapnel.load(std::sync::atomic::Ordering::SeqCst), 3);
+}

@@ -164,6 +164,7 @@ typedef VOID (CALLBACK *PAPCFUNC)(ULONG_PTR Parameter);
 /* ---- Constants: waits, files and power requests -------------------------------------- */
 
 #define MAXIMUM_WAIT_OBJECTS 64
+#define MAXIMUM_SUSPEND_COUNT 0x7F
 /* The Internal member of an OVERLAPPED whose request is still in progress. */
 #define STATUS_PENDING ((DWORD)0x00000103)
 #define FILE_SHARE_READ 0x00000001

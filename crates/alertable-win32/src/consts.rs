@@ -37,8 +37,7 @@ pub const ERROR_NOT_ENOUGH_MEMORY: DWORD = 8;
 pub const ERROR_GEN_FAILURE: DWORD = 31;
 /// `ERROR_HANDLE_EOF` (38).
 pub const ERROR_HANDLE_EOF: DWORD = 38;
-/// `ERROR_NOT_SUPPORTED` (50): `SuspendThread` on a running thread; also left by
-/// `SetWaitableTimer` with `fResume` (M143).
+/// `ERROR_NOT_SUPPORTED` (50): left by `SetWaitableTimer` with `fResume` (M143).
 pub const ERROR_NOT_SUPPORTED: DWORD = 50;
 /// `ERROR_FILE_EXISTS` (80).
 pub const ERROR_FILE_EXISTS: DWORD = 80;
@@ -149,6 +148,9 @@ pub const THREAD_QUERY_LIMITED_INFORMATION: DWORD = 0x800;
 pub const THREAD_RESUME: DWORD = 0x1000;
 /// `THREAD_ALL_ACCESS` (0x1FFFFF): what `CreateThread` and `GetCurrentThread()` give.
 pub const THREAD_ALL_ACCESS: DWORD = 0x1F_FFFF;
+/// `MAXIMUM_SUSPEND_COUNT` (127): the highest suspend count; `SuspendThread` beyond it
+/// fails with `ERROR_SIGNAL_REFUSED`.
+pub const MAXIMUM_SUSPEND_COUNT: DWORD = 0x7F;
 /// `PROCESS_DUP_HANDLE` (0x40): both process handles of `DuplicateHandle`.
 pub const PROCESS_DUP_HANDLE: DWORD = 0x40;
 /// `PROCESS_QUERY_INFORMATION` (0x400); implies `PROCESS_QUERY_LIMITED_INFORMATION`.

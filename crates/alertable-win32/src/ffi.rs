@@ -9,13 +9,12 @@
 //! callback, and its [`Completion::finish`] then ends the thread from the exported function
 //! (`thread.rs`, X3).
 
-use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::callback::ExitRequest;
 use crate::consts::ERROR_INTERNAL_ERROR;
 use crate::error::{Error, Result, set_last_error};
-use crate::thread::exit_thread_now;
+use crate::processthreadsapi::thread::exit_thread_now;
 use crate::types::DWORD;
 
 /// Runs an exported function's body; see the module documentation.
@@ -27,7 +26,7 @@ pub(crate) fn call<R>(failure: R, body: impl FnOnce() -> Result<R>) -> R {
             failure
         }
         Err(payload) => {
-            discard(payload);
+            alertable::discard_panic(payload);
             set_last_error(ERROR_INTERNAL_ERROR);
             failure
         }
@@ -69,18 +68,11 @@ pub(crate) fn call_alertable<R>(failure: R, body: impl FnOnce() -> Result<R>) ->
         Err(payload) => match payload.downcast::<ExitRequest>() {
             Ok(request) => Completion::ExitThread(request.code),
             Err(payload) => {
-                discard(payload);
+                alertable::discard_panic(payload);
                 set_last_error(ERROR_INTERNAL_ERROR);
                 Completion::Return(failure)
             }
         },
-    }
-}
-
-/// Drops a panic payload; a payload whose destructor panics in turn is leaked instead.
-fn discard(payload: Box<dyn Any + Send>) {
-    if let Err(again) = catch_unwind(AssertUnwindSafe(|| drop(payload))) {
-        std::mem::forget(again);
     }
 }
 

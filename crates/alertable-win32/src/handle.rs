@@ -83,7 +83,7 @@ use crate::consts::{
 use crate::error::{Error, Result};
 use crate::fileapi::file::FileObject;
 use crate::names::NameEntry;
-use crate::thread::{ThreadObject, current_thread};
+use crate::processthreadsapi::thread::{ThreadObject, current_thread};
 use crate::types::{DWORD, HANDLE};
 
 /// The pseudo-handle of the current process, `GetCurrentProcess()`.

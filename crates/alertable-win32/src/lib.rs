@@ -24,7 +24,7 @@
 //! every error code it leaves):
 //!
 //! - **threads**: `CreateThread` (with `CREATE_SUSPENDED`), `ResumeThread`, `SuspendThread`
-//!   (before start only), `GetCurrentThread(Id)`, `OpenThread`, `GetExitCodeThread`,
+//!   (of running threads too), `GetCurrentThread(Id)`, `OpenThread`, `GetExitCodeThread`,
 //!   `ExitThread`, `SwitchToThread`; **handles**: `CloseHandle`, `DuplicateHandle`;
 //! - **APCs and waits**: `QueueUserAPC`, `Sleep`, `SleepEx`, `WaitForSingleObject(Ex)`,
 //!   `WaitForMultipleObjects(Ex)`, `SignalObjectAndWait`;
@@ -92,7 +92,6 @@ mod strings;
 mod synchapi;
 mod sys;
 mod sysinfoapi;
-mod thread;
 mod timezoneapi;
 mod types;
 mod winbase;
@@ -124,6 +123,10 @@ pub use processthreadsapi::info::{
     SetThreadPriority,
 };
 pub use processthreadsapi::process::{ExitProcess, GetCurrentProcess, GetCurrentProcessId};
+pub use processthreadsapi::thread::{
+    CreateThread, ExitThread, GetCurrentThread, GetCurrentThreadId, GetExitCodeThread, OpenThread,
+    ResumeThread, SuspendThread, SwitchToThread,
+};
 pub use processthreadsapi::tls::{TlsAlloc, TlsFree, TlsGetValue, TlsSetValue};
 pub use profileapi::{QueryPerformanceCounter, QueryPerformanceFrequency};
 pub use synchapi::event::{CreateEventA, CreateEventW, ResetEvent, SetEvent};
@@ -147,10 +150,6 @@ pub use synchapi::wait::{
 pub use sysinfoapi::{
     GetLocalTime, GetSystemInfo, GetSystemTime, GetSystemTimeAsFileTime, GetTickCount,
     GetTickCount64,
-};
-pub use thread::{
-    CreateThread, ExitThread, GetCurrentThread, GetCurrentThreadId, GetExitCodeThread, OpenThread,
-    ResumeThread, SuspendThread, SwitchToThread,
 };
 pub use timezoneapi::{FileTimeToSystemTime, SystemTimeToFileTime};
 pub use types::*;

@@ -32,9 +32,9 @@ use crate::consts::{
 use crate::error::{Error, Result};
 use crate::ffi::{call, call_alertable};
 use crate::handle;
+use crate::processthreadsapi::thread::{current_thread, thread_by_id};
 use crate::synchapi::wait::{timeout, wait_error};
 use crate::sysinfoapi::GetTickCount;
-use crate::thread::{current_thread, thread_by_id};
 use crate::types::{BOOL, DWORD, HANDLE, HWND, LPARAM, LPMSG, MSG, POINT, UINT, WPARAM};
 
 thread_local! {

@@ -25,15 +25,6 @@ fn a2_null_apc_routine_is_a_no_op() {
     let _ = never; // the routine a non-NULL APC would have used
 }
 
-/// `SuspendThread` on a running thread fails with `ERROR_NOT_SUPPORTED`: Linux has no safe
-/// way to stop a thread at an arbitrary point. Windows suspends it.
-#[test]
-fn suspending_a_running_thread_is_not_supported() {
-    SetLastError(0);
-    assert_eq!(SuspendThread(GetCurrentThread()), DWORD::MAX);
-    assert_eq!(GetLastError(), ERROR_NOT_SUPPORTED);
-}
-
 /// `CreateThread` with a NULL entry point fails with `ERROR_INVALID_PARAMETER`; Windows
 /// creates the thread, which then crashes.
 #[test]

@@ -414,9 +414,30 @@ fn call(op: u64, rng: &mut Rng, pool: &mut Pool, tmp: &[u8]) -> (&'static str, O
                 ),
             ),
             4 => {
-                let r = SuspendThread(h);
+                // A successful SuspendThread stops the thread until it is resumed, and many
+                // handles name this very thread: call it from a helper thread that resumes
+                // what it stopped at once, so that no thread is left stopped. (The
+                // pseudo-handle would name the helper itself.)
+                let h = if h == GetCurrentThread() {
+                    null_mut()
+                } else {
+                    h
+                };
+                let address = h.addr();
+                let (r, error) = std::thread::spawn(move || {
+                    let h: HANDLE = std::ptr::without_provenance_mut(address);
+                    SetLastError(SENTINEL);
+                    let r = SuspendThread(h);
+                    let error = GetLastError();
+                    if r != DWORD::MAX {
+                        ResumeThread(h);
+                    }
+                    (r, error)
+                })
+                .join()
+                .expect("the helper returns");
+                SetLastError(error);
                 let errors: &'static [DWORD] = &[
-                    ERROR_NOT_SUPPORTED,
                     ERROR_ACCESS_DENIED,
                     ERROR_SIGNAL_REFUSED,
                     ERROR_INVALID_HANDLE,

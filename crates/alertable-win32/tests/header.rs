@@ -113,6 +113,9 @@ struct Export {
     params: Vec<String>,
     ret: String,
     noreturn: bool,
+    /// The module under `src/` that defines it (`synchapi` for `src/synchapi/event.rs`):
+    /// the SDK header that declares it must have the same name.
+    api_set: String,
 }
 
 /// A `#[repr(C)]` struct or union and its fields.
@@ -203,6 +206,16 @@ fn read_rust() -> RustSide {
             .expect("stem")
             .to_string_lossy()
             .into_owned();
+        let api_set = path
+            .strip_prefix(Path::new(env!("CARGO_MANIFEST_DIR")).join("src"))
+            .expect("under src/")
+            .components()
+            .next()
+            .expect("a first component")
+            .as_os_str()
+            .to_string_lossy()
+            .trim_end_matches(".rs")
+            .to_owned();
         for item in file.items {
             match item {
                 syn::Item::Fn(f) if is_no_mangle(&f.attrs) => {
@@ -226,6 +239,7 @@ fn read_rust() -> RustSide {
                         params,
                         ret,
                         noreturn,
+                        api_set: api_set.clone(),
                     });
                 }
                 syn::Item::Const(c) if module == "consts" => {
@@ -327,6 +341,8 @@ const VOLATILE_PARAMETERS: [(&str, usize); 20] = [
 #[derive(Default)]
 struct HeaderSide {
     functions: BTreeMap<String, String>,
+    /// The header (without `.h`) that declares each function.
+    homes: BTreeMap<String, String>,
     defines: BTreeMap<String, String>,
     typedefs: BTreeSet<String>,
 }
@@ -447,7 +463,7 @@ fn typedef_names(statement: &str) -> Vec<String> {
     ]
 }
 
-fn read_header_once(text: &str, unicode: bool, side: &mut HeaderSide) {
+fn read_header_once(text: &str, header: &str, unicode: bool, side: &mut HeaderSide) {
     let mut active = vec![true];
     let mut code = String::new();
     for line in text.split("\n") {
@@ -495,6 +511,7 @@ fn read_header_once(text: &str, unicode: bool, side: &mut HeaderSide) {
                 .last()
                 .expect("a name")
                 .to_string();
+            side.homes.insert(name.clone(), header.to_owned());
             side.functions.insert(name, statement.clone());
         }
     }
@@ -505,8 +522,9 @@ fn read_header() -> HeaderSide {
     for path in api_headers() {
         let text = std::fs::read_to_string(&path).expect("a header");
         let text = strip_comments(&text);
-        read_header_once(&text, false, &mut side);
-        read_header_once(&text, true, &mut side);
+        let header = path.file_stem().expect("stem").to_string_lossy();
+        read_header_once(&text, &header, false, &mut side);
+        read_header_once(&text, &header, true, &mut side);
     }
     side
 }
@@ -613,6 +631,29 @@ fn names_match_in_both_directions() {
         "the headers drifted:\n{}",
         problems.join("\n")
     );
+}
+
+/// Every function lives where the SDK puts it: in the Rust module named after the header
+/// that declares it (`SetEvent` in `src/synchapi/`, declared in `synchapi.h`), so a reader
+/// finds it where Microsoft documents it.
+#[test]
+fn each_function_is_in_the_module_of_its_header() {
+    let rust = read_rust();
+    let header = read_header();
+    let misplaced: Vec<String> = rust
+        .exports
+        .iter()
+        .filter_map(|e| {
+            let home = header.homes.get(&e.name)?;
+            (*home != e.api_set).then(|| {
+                format!(
+                    "`{}` is declared in {home}.h but defined in src/{}",
+                    e.name, e.api_set
+                )
+            })
+        })
+        .collect();
+    assert!(misplaced.is_empty(), "{}", misplaced.join("\n"));
 }
 
 /// The C expressions naming the leaf fields of `aggregate`, flattening anonymous members.

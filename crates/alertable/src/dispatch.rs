@@ -51,6 +51,7 @@ use std::ptr::NonNull;
 use std::time::Instant;
 
 use crate::MAXIMUM_WAIT_OBJECTS;
+use crate::suspend::NoStop;
 use crate::sync::{Mutex, MutexGuard, UnsafeCell};
 use crate::thread::{Context, ThreadHandle};
 
@@ -62,6 +63,9 @@ use crate::thread::{Context, ThreadHandle};
 #[doc(hidden)]
 pub struct Dispatcher {
     _guard: MutexGuard<'static, ()>,
+    /// Declared after the guard, so dropped after the lock is released: a suspension that
+    /// arrived meanwhile stops the thread only then (suspend.rs, H6).
+    _no_stop: NoStop,
     _not_send: PhantomData<*const ()>,
 }
 
@@ -76,6 +80,8 @@ loom::lazy_static! {
 impl Dispatcher {
     /// Takes the dispatcher lock.
     pub fn lock() -> Self {
+        // Before the lock is taken: the thread must not be stopped while it holds it.
+        let no_stop = NoStop::enter();
         // No user code runs under the lock, so a poisoned lock only means a panic in our
         // own bookkeeping that has already aborted the wait that caused it.
         let guard = DISPATCHER
@@ -83,6 +89,7 @@ impl Dispatcher {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         Self {
             _guard: guard,
+            _no_stop: no_stop,
             _not_send: PhantomData,
         }
     }

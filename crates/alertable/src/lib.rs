@@ -73,10 +73,12 @@ mod notifier;
 mod object;
 mod parker;
 mod queue;
+mod suspend;
 mod sync;
 mod sys;
 mod thread;
 mod timers;
+mod unwind;
 mod wait;
 
 /// The README's example, compiled and run as a doctest so it cannot rot.
@@ -104,6 +106,8 @@ pub use thread::{Builder, JoinHandle, ResumeError, ThreadHandle, current, spawn}
 pub use thread::{PreparedThread, exit_current};
 #[doc(hidden)]
 pub use timers::armed_timers;
+#[doc(hidden)]
+pub use unwind::discard_panic;
 pub use wait::{
     Alertable, MAXIMUM_WAIT_OBJECTS, SleepStatus, WaitError, WaitStatus, signal_and_wait, sleep_ex,
     test_alert, wait_all, wait_any, wait_one,

@@ -10,15 +10,18 @@
 //!   way to reach the consumer side of the APC queue, so APCs can only ever run on their
 //!   own thread (invariant T1).
 //! - [`ThreadHandle`] is a cheap `Send + Sync` clone of the shared state whose powers are
-//!   "queue an APC", "resume", and "is it finished".
+//!   "queue an APC", "suspend", "resume", and "is it finished". Suspension, of threads that
+//!   have not started and of threads that run, is its own protocol (`suspend.rs`).
 //!
 //! When the thread exits, its context closes the APC queue: pending APCs are dropped, never
 //! run, and later `queue_apc` calls fail (C35, A4).
 
+use std::any::Any;
 use std::cell::{Cell, OnceCell};
 use std::fmt;
 use std::io;
 use std::marker::PhantomData;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -29,11 +32,10 @@ use crate::notifier::Readiness;
 use crate::object::{OwnedMutexes, SetTimers, abandon_owned_mutexes};
 use crate::parker::Parker;
 use crate::queue::{Apc, ApcQueue, Park, Pushed};
+use crate::suspend::{Refused, SuspendState};
 use crate::sync::{AtomicU32, Ordering};
 use crate::sys;
-
-/// The largest suspend count, as Windows' `MAXIMUM_SUSPEND_COUNT`.
-const MAX_SUSPEND_COUNT: u32 = 127;
+use crate::unwind::discard_panic;
 
 /// The state shared by a thread and all its handles.
 pub(crate) struct ThreadInner {
@@ -42,8 +44,8 @@ pub(crate) struct ThreadInner {
     name: Option<String>,
     pub(crate) apcs: ApcQueue,
     pub(crate) parker: Parker,
-    /// Suspend count; the thread starts when it drops to 0, after which it stays 0.
-    suspend_count: AtomicU32,
+    /// The suspend count, the start gate, and stopping the thread (suspend.rs, H1–H6).
+    suspension: SuspendState,
     /// Non-zero once the thread has exited: the handle is then signaled (C36).
     exited: AtomicU32,
     /// Threads waiting for this one to exit.
@@ -57,13 +59,13 @@ pub(crate) struct ThreadInner {
 }
 
 impl ThreadInner {
-    fn new(name: Option<String>, tid: u32, suspend_count: u32) -> Self {
+    fn new(name: Option<String>, tid: u32, suspension: SuspendState) -> Self {
         Self {
             tid: AtomicU32::new(tid),
             name,
             apcs: ApcQueue::new(),
             parker: Parker::new(),
-            suspend_count: AtomicU32::new(suspend_count),
+            suspension,
             exited: AtomicU32::new(0),
             exit_waiters: WaitList::new(),
             owned_mutexes: OwnedMutexes::new(Vec::new()),
@@ -73,7 +75,8 @@ impl ThreadInner {
     }
 }
 
-/// A handle to a thread: queue APCs to it, resume it, ask whether it has finished.
+/// A handle to a thread: queue APCs to it, suspend and resume it, ask whether it has
+/// finished.
 ///
 /// Cheap to clone and to send anywhere; it stays valid after the thread exits (then
 /// queueing fails with [`QueueApcError::ThreadExited`]). Obtain one from [`current`],
@@ -206,12 +209,12 @@ impl ThreadHandle {
         }
     }
 
-    /// Decrements the suspend count and returns its previous value; the thread starts when
-    /// the count reaches zero.
+    /// Decrements the suspend count, if it is not 0, and returns its previous value; the
+    /// thread runs again (or, if it was created suspended, starts) when the count reaches 0.
     ///
-    /// Returns `Ok(1)` for a thread created suspended (which then starts), `Ok(n)` with
-    /// `n > 1` if it was suspended more than once (it stays suspended), and `Ok(0)` for a
-    /// thread that is running or has exited (nothing changes).
+    /// Returns `Ok(0)` for a thread that is not suspended, running or exited (nothing
+    /// changes), `Ok(1)` for a thread that this call lets run, and `Ok(n)` with `n > 1` for
+    /// a thread that stays suspended. Any thread may resume any other.
     ///
     /// # Errors
     ///
@@ -221,68 +224,85 @@ impl ThreadHandle {
     ///
     /// `ResumeThread` (C33).
     pub fn resume(&self) -> Result<u32, ResumeError> {
-        let count = &self.inner.suspend_count;
-        let mut current = count.load(Ordering::Acquire);
-        loop {
-            if current == 0 {
-                return Ok(0);
-            }
-            match count.compare_exchange_weak(
-                current,
-                current - 1,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
-                Ok(_) => break,
-                Err(now) => current = now,
-            }
-        }
-        if current == 1 {
-            sys::futex_wake(count, u32::MAX);
-        }
-        Ok(current)
+        Ok(self.inner.suspension.resume())
     }
 
-    /// Increments the suspend count of a thread that has not started yet and returns the
-    /// previous count.
+    /// Increments the suspend count and returns its previous value; the thread stops, and
+    /// runs again only when [`resume`](Self::resume) brings the count back to 0.
     ///
-    /// Linux offers no safe way to stop a running thread at an arbitrary instruction, so
-    /// only a thread still held at its start gate (created suspended and not yet resumed
-    /// to zero) can be suspended.
+    /// When the call returns, the thread runs none of its own code: a thread that was
+    /// running has been stopped where it was (it acknowledged the stop), one that was
+    /// blocked stays blocked even when what it waits for arrives, and one that has not
+    /// started yet (created [suspended](Builder::suspended), or not yet scheduled) stays at
+    /// its start gate — there the count adds to the start count, as on Windows. A thread
+    /// that suspends itself stops inside this call and returns from it (with `Ok(0)`) once
+    /// another thread has resumed it.
+    ///
+    /// A suspended thread's APCs stay queued (APCs can still be queued to it), and waits on
+    /// it work as usual: its handle is not signaled until it has been resumed and has
+    /// exited.
+    ///
+    /// # The hazard
+    ///
+    /// As on Windows, this is a tool for debuggers and runtimes, not for synchronisation.
+    /// The thread stops at an arbitrary instruction and keeps every lock it holds — a
+    /// `std::sync::Mutex`, a C library's lock, and the memory allocator's lock, which it
+    /// takes inside any allocation. The suspending thread (or any other) that then needs
+    /// such a lock blocks until the thread is resumed, which may be never. Use an event or
+    /// a condition variable to make a thread stop at a known point instead. The library
+    /// itself never stops a thread inside its own lock (the stop is delayed until the lock
+    /// is released), and `suspend` and `resume` neither allocate nor take a lock.
+    ///
+    /// # How
+    ///
+    /// A running thread is stopped by a signal, `SIGRTMIN() + 7`, whose handler the library
+    /// installs on the first suspension of a running thread (replacing any handler the
+    /// program had for it). The thread must not block that signal; while it does, it is
+    /// not stopped and `suspend` waits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    ///
+    /// let counter = Arc::new(AtomicU64::new(0));
+    /// let c = counter.clone();
+    /// let worker = alertable::spawn(move || {
+    ///     while c.fetch_add(1, Ordering::Relaxed) != u64::MAX / 2 {}
+    /// })
+    /// .unwrap();
+    /// let thread = worker.thread().clone();
+    ///
+    /// assert_eq!(thread.suspend(), Ok(0));
+    /// let stopped_at = counter.load(Ordering::Relaxed);
+    /// assert_eq!(counter.load(Ordering::Relaxed), stopped_at); // it no longer counts
+    /// assert_eq!(thread.suspend(), Ok(1)); // counts nest
+    /// assert_eq!(thread.resume(), Ok(2)); // still suspended
+    /// assert_eq!(thread.resume(), Ok(1)); // runs again
+    /// while counter.load(Ordering::Relaxed) == stopped_at {}
+    /// # counter.store(u64::MAX / 2, Ordering::Relaxed);
+    /// # worker.join().unwrap();
+    /// ```
     ///
     /// # Errors
     ///
-    /// - [`ResumeError::ThreadRunning`] if the thread has started (or was never held);
-    /// - [`ResumeError::ThreadExited`] if it has exited (C37);
-    /// - [`ResumeError::CountExceeded`] if the count is already 127.
+    /// - [`ResumeError::ThreadExited`] if the thread has exited or has begun to (C37);
+    /// - [`ResumeError::CountExceeded`] if the count is already 127
+    ///   (`MAXIMUM_SUSPEND_COUNT`).
     ///
     /// # Win32
     ///
-    /// `SuspendThread` (C33, C37); Windows can also suspend running threads.
+    /// `SuspendThread` (C33, C37).
     pub fn suspend(&self) -> Result<u32, ResumeError> {
-        let count = &self.inner.suspend_count;
-        let mut current = count.load(Ordering::Acquire);
-        loop {
-            if current == 0 {
-                return Err(if self.is_finished() {
-                    ResumeError::ThreadExited
-                } else {
-                    ResumeError::ThreadRunning
-                });
-            }
-            if current >= MAX_SUSPEND_COUNT {
-                return Err(ResumeError::CountExceeded);
-            }
-            match count.compare_exchange_weak(
-                current,
-                current + 1,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
-                Ok(_) => return Ok(current),
-                Err(now) => current = now,
-            }
-        }
+        let inner = &self.inner;
+        inner
+            .suspension
+            .suspend(|| inner.tid.load(Ordering::Acquire))
+            .map_err(|refused| match refused {
+                Refused::Exiting => ResumeError::ThreadExited,
+                Refused::CountExceeded => ResumeError::CountExceeded,
+            })
     }
 
     /// Whether the thread has exited. Once true, it stays true, every APC that was still
@@ -317,11 +337,11 @@ impl Waitable for ThreadHandle {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ResumeError {
-    /// The thread has started running; Linux cannot suspend a running thread safely.
-    /// Windows would suspend it; there is no Win32 error for this.
+    /// No longer returned: running threads can be suspended. Kept so that code matching
+    /// on it still compiles; there is no Win32 error for it.
     ThreadRunning,
-    /// The thread has exited. Win32: `SuspendThread` returns `(DWORD)-1` with
-    /// `ERROR_ACCESS_DENIED` (5) (C37).
+    /// The thread has exited, or has begun to exit. Win32: `SuspendThread` returns
+    /// `(DWORD)-1` with `ERROR_ACCESS_DENIED` (5) (C37).
     ThreadExited,
     /// The suspend count is already `MAXIMUM_SUSPEND_COUNT` (127). Win32:
     /// `ERROR_SIGNAL_REFUSED` (156).
@@ -390,7 +410,13 @@ impl Context {
     /// A context for a thread the library did not create: `main`, `std::thread`.
     fn adopt() -> Self {
         let name = std::thread::current().name().map(str::to_owned);
-        Self::new(Arc::new(ThreadInner::new(name, sys::current_tid(), 0)))
+        let inner = Arc::new(ThreadInner::new(
+            name,
+            sys::current_tid(),
+            SuspendState::running(),
+        ));
+        inner.suspension.adopt();
+        Self::new(inner)
     }
 
     pub(crate) fn handle(&self) -> ThreadHandle {
@@ -504,9 +530,28 @@ impl Context {
     /// Marks the thread exited: closes the APC queue, dropping what is pending (C35),
     /// cancels the waitable timers it armed with a routine (M145), abandons the mutexes it
     /// owns (G72), destroys its message queue, and signals its handle (C36). Idempotent.
-    fn exit(&self) {
-        // SAFETY: (T1) ⇒ (Q1).
-        unsafe { self.this.inner.apcs.close() };
+    ///
+    /// A suspension that arrives before the exit holds the thread here until it is resumed;
+    /// after this, the thread can no longer be suspended (H4).
+    ///
+    /// A pending APC whose destructor panics does not stop the exit: the rest are dropped,
+    /// the steps above still happen, and the first panic's payload is returned for the
+    /// caller to report (later ones are discarded).
+    #[must_use = "a panic from a dropped APC is to be reported or discarded"]
+    fn exit(&self) -> Option<Box<dyn Any + Send>> {
+        self.this.inner.suspension.exit();
+        let mut first_panic = None;
+        loop {
+            // SAFETY: (T1) ⇒ (Q1). Closing again after a panic goes on with the APCs that
+            // are left: each is out of the queue before its destructor runs.
+            let closing =
+                catch_unwind(AssertUnwindSafe(|| unsafe { self.this.inner.apcs.close() }));
+            match closing {
+                Ok(()) => break,
+                Err(payload) if first_panic.is_none() => first_panic = Some(payload),
+                Err(payload) => discard_panic(payload),
+            }
+        }
         // Every time, as for mutexes below; user destructors run here, so before the
         // dispatcher lock is taken.
         self.set_timers.cancel_all(&self.this);
@@ -519,6 +564,7 @@ impl Context {
         if self.this.inner.exited.swap(1, Ordering::AcqRel) == 0 {
             self.this.inner.exit_waiters.wake_waiters(&mut lock);
         }
+        first_panic
     }
 
     /// Sleeps until the parker is unparked (an object signaled this thread's wait) or
@@ -596,8 +642,14 @@ impl Context {
 }
 
 impl Drop for Context {
+    /// The exit of a thread whose thread-local storage is torn down (`main`, `std::thread`
+    /// and C ABI threads): a panic from a dropped APC cannot unwind out of a thread-local
+    /// destructor (the process would abort), so it is contained here; the panic hook has
+    /// reported it already.
     fn drop(&mut self) {
-        self.exit();
+        if let Some(payload) = self.exit() {
+            discard_panic(payload);
+        }
     }
 }
 
@@ -690,7 +742,8 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&Context) -> R) -> R {
         return r;
     }
     let detached = Context::adopt();
-    detached.exit();
+    // A new context has no APCs to drop, so no panic to report.
+    let _ = detached.exit();
     (f.take().unwrap())(&detached)
 }
 
@@ -760,7 +813,8 @@ impl Builder {
         Self::default()
     }
 
-    /// Names the thread (shown by debuggers and in panic messages).
+    /// Names the thread (shown by debuggers and in panic messages). A name with a NUL byte
+    /// makes [`spawn`](Self::spawn) fail.
     pub fn name(mut self, name: String) -> Self {
         self.name = Some(name);
         self
@@ -784,7 +838,9 @@ impl Builder {
     ///
     /// # Errors
     ///
-    /// The OS error if the thread cannot be created (as `std::thread::Builder::spawn`).
+    /// - [`io::ErrorKind::InvalidInput`] if the [name](Self::name) contains a NUL byte
+    ///   (an OS thread name cannot);
+    /// - the OS error if the thread cannot be created (as `std::thread::Builder::spawn`).
     pub fn spawn<F, T>(self, f: F) -> io::Result<JoinHandle<T>>
     where
         F: FnOnce() -> T + Send + 'static,
@@ -793,8 +849,14 @@ impl Builder {
         let inner = Arc::new(ThreadInner::new(
             self.name.clone(),
             0,
-            u32::from(self.suspended),
+            SuspendState::not_started(u32::from(self.suspended)),
         ));
+        if self.name.as_deref().is_some_and(|name| name.contains('\0')) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a thread name cannot contain a NUL byte",
+            ));
+        }
         let mut builder = std::thread::Builder::new();
         if let Some(name) = self.name {
             builder = builder.name(name);
@@ -807,10 +869,19 @@ impl Builder {
             start(theirs);
             // Exit (close the queue) when `f` returns or unwinds, before the OS thread
             // goes, so `is_finished` and `queue_apc` see it at once.
+            // A panic from a dropped APC becomes the thread's result, once the exit is
+            // complete; while `f` is already unwinding it is discarded instead, since a
+            // second panic would abort the process.
             struct ExitGuard;
             impl Drop for ExitGuard {
                 fn drop(&mut self) {
-                    with_current(Context::exit);
+                    if let Some(payload) = with_current(Context::exit) {
+                        if std::thread::panicking() {
+                            discard_panic(payload);
+                        } else {
+                            std::panic::resume_unwind(payload);
+                        }
+                    }
                 }
             }
             let _exit = ExitGuard;
@@ -829,23 +900,12 @@ impl Builder {
 fn start(inner: Arc<ThreadInner>) {
     inner.tid.store(sys::current_tid(), Ordering::Release);
     sys::futex_wake(&inner.tid, u32::MAX);
-    wait_for_start(&inner);
+    inner.suspension.start();
     CONTEXT.with(|cell| {
         if cell.set(Context::new(inner)).is_err() {
             unreachable!("a new thread has no context yet");
         }
     });
-}
-
-/// Blocks a new thread at its start gate until its suspend count is zero.
-fn wait_for_start(inner: &ThreadInner) {
-    loop {
-        let count = inner.suspend_count.load(Ordering::Acquire);
-        if count == 0 {
-            return;
-        }
-        sys::futex_wait(&inner.suspend_count, count, None);
-    }
 }
 
 /// Creates a thread with default settings; see [`Builder::spawn`].
@@ -923,7 +983,11 @@ impl PreparedThread {
     pub fn new(suspended: bool) -> Self {
         Self {
             thread: ThreadHandle {
-                inner: Arc::new(ThreadInner::new(None, 0, u32::from(suspended))),
+                inner: Arc::new(ThreadInner::new(
+                    None,
+                    0,
+                    SuspendState::not_started(u32::from(suspended)),
+                )),
             },
         }
     }
@@ -961,7 +1025,11 @@ impl PreparedThread {
 /// alertable.
 #[doc(hidden)]
 pub fn exit_current() {
-    with_current(Context::exit);
+    // The thread is about to end without unwinding: a panic from a dropped APC has been
+    // reported by the panic hook and goes no further.
+    if let Some(payload) = with_current(Context::exit) {
+        discard_panic(payload);
+    }
 }
 
 /// Owner contexts for loom models, which run on loom's threads where std thread-locals
@@ -972,7 +1040,7 @@ pub(crate) mod loom_support {
 
     /// A fresh owner context for the calling model thread.
     pub(crate) fn owner() -> Context {
-        Context::new(Arc::new(ThreadInner::new(None, 1, 0)))
+        Context::new(Arc::new(ThreadInner::new(None, 1, SuspendState::running())))
     }
 }
 
@@ -987,7 +1055,7 @@ mod loom_models {
     #[test]
     fn queued_apc_always_wakes_a_parking_owner() {
         loom::model(|| {
-            let inner = Arc::new(ThreadInner::new(None, 1, 0));
+            let inner = Arc::new(ThreadInner::new(None, 1, SuspendState::running()));
             let owner = Context::new(inner.clone());
             let ran = Arc::new(AtomicUsize::new(0));
             let producers: Vec<_> = (0..2)
@@ -1021,7 +1089,7 @@ mod loom_models {
     #[test]
     fn queue_races_exit() {
         loom::model(|| {
-            let inner = Arc::new(ThreadInner::new(None, 1, 0));
+            let inner = Arc::new(ThreadInner::new(None, 1, SuspendState::running()));
             let owner = Context::new(inner.clone());
             let handle = ThreadHandle {
                 inner: inner.clone(),
@@ -1032,7 +1100,7 @@ mod loom_models {
                 let result = handle.queue_apc(move || drop(t));
                 (result, handle.is_finished())
             });
-            owner.exit();
+            assert!(owner.exit().is_none());
             let (result, _) = producer.join().unwrap();
             assert!(result.is_ok() || result == Err(QueueApcError::ThreadExited));
             assert!(!owner.drain(), "nothing runs after exit");

@@ -26,11 +26,21 @@ fn main_thread_identity() {
     assert_eq!(me.name(), Some("main"));
     assert!(!me.is_finished());
     assert_eq!(me, alertable::current());
-    assert_eq!(
-        me.suspend(),
-        Err(alertable::ResumeError::ThreadRunning),
-        "C33: main is running"
-    );
+    assert_eq!(me.resume(), Ok(0), "C33: main is running, not suspended");
+}
+
+/// C33 on main: another thread suspends the main thread (blocked here, receiving) and
+/// resumes it; main then goes on.
+fn main_suspended_and_resumed_by_another_thread() {
+    let main = alertable::current();
+    let (done_tx, done_rx) = mpsc::channel();
+    let helper = std::thread::spawn(move || {
+        let first = main.suspend();
+        let second = main.resume();
+        done_tx.send((first, second)).unwrap();
+    });
+    assert_eq!(done_rx.recv().unwrap(), (Ok(0), Ok(1)));
+    helper.join().unwrap();
 }
 
 /// A1 on main: an APC to self waits for the next alertable sleep.
@@ -160,8 +170,12 @@ fn round_trip_from_main() {
 }
 
 fn main() -> ExitCode {
-    let checks: [(&str, fn()); 7] = [
+    let checks: [(&str, fn()); 8] = [
         ("main_thread_identity", main_thread_identity),
+        (
+            "main_suspended_and_resumed_by_another_thread",
+            main_suspended_and_resumed_by_another_thread,
+        ),
         ("apc_to_self_on_main", apc_to_self_on_main),
         (
             "apc_from_another_thread_runs_in_main_sleep",

@@ -115,10 +115,10 @@ fn c33_suspend_count_limit_and_unwinding_it() {
     worker.join().unwrap();
 }
 
-/// C33: a running thread (not created suspended) cannot be suspended on Linux; `resume`
-/// on it changes nothing and returns 0. The same holds for adopted threads.
+/// C33: `resume` on a running thread (not created suspended) changes nothing and returns
+/// 0; the same holds for adopted threads. (Suspending running threads: `thread_suspend.rs`.)
 #[test]
-fn c33_running_threads_report_running() {
+fn c33_resume_of_a_running_thread_changes_nothing() {
     let (started_tx, started_rx) = mpsc::channel();
     let (go_tx, go_rx) = mpsc::channel::<()>();
     let worker = alertable::spawn(move || {
@@ -127,15 +127,11 @@ fn c33_running_threads_report_running() {
     })
     .unwrap();
     started_rx.recv().unwrap();
-    let err = worker.thread().suspend().unwrap_err();
-    assert_eq!(err, ResumeError::ThreadRunning);
-    assert_eq!(err.win32_error(), 0);
     assert_eq!(worker.thread().resume(), Ok(0));
     go_tx.send(()).unwrap();
     worker.join().unwrap();
 
     let me = alertable::current();
-    assert_eq!(me.suspend(), Err(ResumeError::ThreadRunning));
     assert_eq!(me.resume(), Ok(0));
 }
 
@@ -607,4 +603,18 @@ fn join_returns_the_value() {
     assert_eq!(worker.join().unwrap(), [1, 2, 3]);
     assert_eq!(handle.name(), Some("value"));
     assert!(handle.is_finished());
+}
+
+/// A name with a NUL byte cannot be an OS thread name: `spawn` returns an `InvalidInput`
+/// error (its documented `io::Result`) instead of panicking, and creates no thread.
+#[test]
+fn a_name_with_a_nul_byte_is_refused() {
+    let ran = Arc::new(AtomicBool::new(false));
+    let r = ran.clone();
+    let err = Builder::new()
+        .name("a\0b".into())
+        .spawn(move || r.store(true, Ordering::SeqCst))
+        .unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(!ran.load(Ordering::SeqCst));
 }

@@ -22,8 +22,8 @@ use crate::consts::{
 use crate::error::{Error, Result, last_error, set_last_error};
 use crate::ffi::call;
 use crate::handle::{self, Object};
+use crate::processthreadsapi::thread::{ThreadObject, current_thread};
 use crate::sys;
-use crate::thread::{ThreadObject, current_thread};
 use crate::types::{BOOL, DWORD, HANDLE, HRESULT, INT, PCWSTR, PWSTR};
 
 /// The kernel keeps a thread's name to this many bytes.

@@ -5,4 +5,5 @@
 pub(crate) mod apc;
 pub(crate) mod info;
 pub(crate) mod process;
+pub(crate) mod thread;
 pub(crate) mod tls;

@@ -41,6 +41,9 @@ pub(crate) fn futex_wait_until_wall(word: &AtomicU32, expected: u32, deadline: S
 
 /// Wakes up to `count` waiters on `word`.
 pub(crate) fn futex_wake(word: &AtomicU32, count: u32) {
+    // The kernel reads the count as an `int`: `u32::MAX` would be -1, which wakes one
+    // thread, not all.
+    let count = count.min(i32::MAX.unsigned_abs());
     // Waking can only fail for a bad address, which a reference cannot be.
     let _ = futex::wake(word, futex::Flags::PRIVATE, count);
 }

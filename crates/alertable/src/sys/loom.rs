@@ -38,6 +38,14 @@ pub(crate) fn current_tid() -> u32 {
     1
 }
 
+/// Models have no signals: nothing to install.
+pub(crate) fn install_suspend_handler(_on_signal: fn()) {}
+
+/// Models never suspend a running thread: no thread receives the signal.
+pub(crate) fn send_suspend_signal(_tid: u32) -> bool {
+    false
+}
+
 pub(crate) fn sleep(_duration: Duration) {
     loom::thread::yield_now();
 }

@@ -15,11 +15,14 @@
 //! | `Notifier::notify()` | makes it readable; never blocks, and repeated notifications before a `clear` are one |
 //! | `Notifier::clear()` | makes it unreadable again; never blocks |
 //! | `Notifier::as_fd()` | the descriptor, to poll for readability (absent under loom) |
+//! | `install_suspend_handler(f)` | once per process: the suspend signal runs `f` on the thread it interrupts (`f` must be async-signal-safe) |
+//! | `send_suspend_signal(tid)` | sends the suspend signal to thread `tid` of this process; false if it no longer exists |
 //!
 //! Spurious returns from `futex_wait` are allowed everywhere: every caller re-checks its
 //! condition in a loop. Under `--cfg loom` the futex is emulated with loom's mutex and
 //! condition variable so that the protocols above can be model-checked unchanged; loom has
-//! no clock, so a timed wait there returns at once, which exercises the timeout paths.
+//! no clock, so a timed wait there returns at once, which exercises the timeout paths. Loom
+//! has no signals either: the models never suspend a running thread.
 
 #[cfg(not(loom))]
 mod linux;
@@ -27,10 +30,15 @@ mod linux;
 pub(crate) use linux::{
     Notifier, current_tid, futex_wait, futex_wait_until_wall, futex_wake, sleep, yield_now,
 };
+#[cfg(not(loom))]
+mod signal;
+#[cfg(not(loom))]
+pub(crate) use signal::{install_suspend_handler, send_suspend_signal};
 
 #[cfg(loom)]
 mod loom;
 #[cfg(loom)]
 pub(crate) use self::loom::{
-    Notifier, current_tid, futex_wait, futex_wait_until_wall, futex_wake, sleep, yield_now,
+    Notifier, current_tid, futex_wait, futex_wait_until_wall, futex_wake, install_suspend_handler,
+    send_suspend_signal, sleep, yield_now,
 };

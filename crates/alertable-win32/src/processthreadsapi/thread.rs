@@ -382,7 +382,8 @@ pub unsafe extern "C-unwind" fn ExitThread(dwExitCode: DWORD) -> ! {
 }
 
 /// Decrements the suspend count of a thread and returns the previous count; the thread
-/// starts when it reaches zero (C33). A running or exited thread has count 0, and stays so.
+/// runs again (or starts, if created suspended) when it reaches zero (C33). A thread that
+/// is not suspended, running or exited, has count 0, and stays so.
 ///
 /// # Errors
 ///
@@ -401,26 +402,30 @@ pub extern "C" fn ResumeThread(hThread: HANDLE) -> DWORD {
     })
 }
 
-/// Increments the suspend count of a thread that has not started yet (created suspended,
-/// not yet resumed to zero) and returns the previous count (C33).
+/// Increments the suspend count of a thread and returns the previous count (C33): a thread
+/// that runs stops before this returns, one created suspended stays at its start, and a
+/// thread that suspends itself (`SuspendThread(GetCurrentThread())`) stops inside the call
+/// until another thread resumes it. Its APCs stay queued and its handle unsignaled until it
+/// runs again ([`alertable::ThreadHandle::suspend`]).
 ///
-/// A thread that is running cannot be suspended: Linux offers no way to stop a thread at
-/// an arbitrary instruction without risking a deadlock (it could hold the allocator's
-/// lock, or any other, while stopped), so the call fails instead.
+/// As on Windows, the thread stops wherever it is, holding whatever lock it holds — the
+/// memory allocator's too: a thread that then needs that lock waits until the suspended
+/// thread is resumed. The library's own lock is never held by a suspended thread. A
+/// running thread is stopped with the signal `SIGRTMIN() + 7`, which the program must
+/// neither use nor block in that thread.
 ///
 /// # Errors
 ///
 /// `(DWORD)-1` with:
-/// - `ERROR_NOT_SUPPORTED` (50): the thread is running (Windows would suspend it);
-/// - `ERROR_ACCESS_DENIED` (5): the thread has exited (C37);
-/// - `ERROR_SIGNAL_REFUSED` (156): the count is already 127;
+/// - `ERROR_ACCESS_DENIED` (5): the thread has exited or is exiting (C37);
+/// - `ERROR_SIGNAL_REFUSED` (156): the count is already `MAXIMUM_SUSPEND_COUNT` (127);
 /// - `ERROR_INVALID_HANDLE` (6): the handle is not a thread;
 /// - `ERROR_ACCESS_DENIED` (5): the handle lacks `THREAD_SUSPEND_RESUME` (the count is
 ///   unchanged).
 ///
 /// # Win32
 ///
-/// `SuspendThread`, for threads that have not started.
+/// `SuspendThread`.
 #[unsafe(no_mangle)]
 pub extern "C" fn SuspendThread(hThread: HANDLE) -> DWORD {
     call(DWORD::MAX, || {
