@@ -34,6 +34,23 @@ fn errno_error(error: std::io::Error) -> Error {
     }
 }
 
+/// The `n` units of a caller's buffer to write: empty for `n` 0, whatever the pointer;
+/// `ERROR_NOACCESS` for a `NULL` buffer of `n` units.
+///
+/// # Safety
+///
+/// A non-NULL `buffer` is valid for reading `n` units of `T`.
+unsafe fn caller_units<'a, T>(buffer: *const core::ffi::c_void, n: usize) -> Result<&'a [T]> {
+    if n == 0 {
+        return Ok(&[]);
+    }
+    if buffer.is_null() {
+        return Err(Error(ERROR_NOACCESS));
+    }
+    // SAFETY: non-NULL, and the caller guarantees `n` readable units.
+    Ok(unsafe { core::slice::from_raw_parts(buffer.cast::<T>(), n) })
+}
+
 fn output_fd(h: HANDLE) -> Result<libc::c_int> {
     match std_stream(h) {
         Some(s @ (Stream::Output | Stream::Error)) => Ok(s.fd()),
@@ -129,15 +146,8 @@ pub unsafe extern "C" fn WriteConsoleA(
     call(FALSE, || {
         let fd = output_fd(hConsoleOutput)?;
         let n = nNumberOfCharsToWrite as usize;
-        if lpBuffer.is_null() && n > 0 {
-            return Err(Error(ERROR_NOACCESS));
-        }
-        let bytes = if n == 0 {
-            &[][..]
-        } else {
-            // SAFETY: non-NULL, and the caller guarantees `n` readable bytes.
-            unsafe { core::slice::from_raw_parts(lpBuffer.cast::<u8>(), n) }
-        };
+        // SAFETY: the caller guarantees `n` readable bytes at a non-NULL `lpBuffer`.
+        let bytes = unsafe { caller_units::<u8>(lpBuffer, n) }?;
         sys::write_all(fd, bytes).map_err(errno_error)?;
         // SAFETY: the caller's guarantee.
         unsafe { report(lpNumberOfCharsWritten, n) };
@@ -173,15 +183,8 @@ pub unsafe extern "C" fn WriteConsoleW(
     call(FALSE, || {
         let fd = output_fd(hConsoleOutput)?;
         let n = nNumberOfCharsToWrite as usize;
-        if lpBuffer.is_null() && n > 0 {
-            return Err(Error(ERROR_NOACCESS));
-        }
-        let units = if n == 0 {
-            &[][..]
-        } else {
-            // SAFETY: non-NULL, and the caller guarantees `n` readable WCHARs.
-            unsafe { core::slice::from_raw_parts(lpBuffer.cast::<WCHAR>(), n) }
-        };
+        // SAFETY: the caller guarantees `n` readable WCHARs at a non-NULL `lpBuffer`.
+        let units = unsafe { caller_units::<WCHAR>(lpBuffer, n) }?;
         let text: String = units
             .iter()
             .map(|&u| {
