@@ -23,7 +23,7 @@ pub(crate) fn create(initial: LONG, maximum: LONG, name: Option<Vec<u8>>) -> Res
     )
 }
 
-/// [`CreateSemaphoreA`] with a wide name.
+/// [`CreateSemaphoreA`](crate::CreateSemaphoreA) with a wide name.
 ///
 /// # Safety
 ///
@@ -31,7 +31,7 @@ pub(crate) fn create(initial: LONG, maximum: LONG, name: Option<Vec<u8>>) -> Res
 ///
 /// # Errors
 ///
-/// As [`CreateSemaphoreA`], and `ERROR_NO_UNICODE_TRANSLATION` (1113) for a name that is
+/// As [`CreateSemaphoreA`](crate::CreateSemaphoreA), and `ERROR_NO_UNICODE_TRANSLATION` (1113) for a name that is
 /// not valid UTF-32.
 ///
 /// # Win32

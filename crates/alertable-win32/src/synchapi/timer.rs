@@ -33,7 +33,7 @@ pub(crate) fn create(manual: BOOL, name: Option<Vec<u8>>) -> Result<HANDLE> {
     )
 }
 
-/// [`CreateWaitableTimerA`] with a wide name.
+/// [`CreateWaitableTimerA`](crate::CreateWaitableTimerA) with a wide name.
 ///
 /// # Safety
 ///
@@ -41,7 +41,7 @@ pub(crate) fn create(manual: BOOL, name: Option<Vec<u8>>) -> Result<HANDLE> {
 ///
 /// # Errors
 ///
-/// As [`CreateWaitableTimerA`], and `ERROR_NO_UNICODE_TRANSLATION` (1113) for a name that
+/// As [`CreateWaitableTimerA`](crate::CreateWaitableTimerA), and `ERROR_NO_UNICODE_TRANSLATION` (1113) for a name that
 /// is not valid UTF-32.
 ///
 /// # Win32
