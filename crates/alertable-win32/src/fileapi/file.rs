@@ -63,7 +63,9 @@ use crate::handle::{self, Entry, Guard, Object};
 use crate::overlapped::{
     Destination, Notify, OverlappedRef, Request, Routine, Submission, relay_port, status_of_error,
 };
+use crate::processenv::{self, Stream};
 use crate::strings;
+use crate::sys;
 use crate::types::{
     BOOL, DWORD, HANDLE, LPCSTR, LPCVOID, LPCWSTR, LPDWORD, LPOVERLAPPED,
     LPOVERLAPPED_COMPLETION_ROUTINE, LPSECURITY_ATTRIBUTES, LPVOID, UCHAR,
@@ -612,6 +614,47 @@ unsafe fn transfer_now(
     result.map_err(Error)
 }
 
+/// A transfer on a standard handle (`GetStdHandle`): a blocking read or write on its
+/// descriptor, synchronous only.
+///
+/// # Errors
+///
+/// `ERROR_INVALID_PARAMETER` (87) with an `OVERLAPPED`; `ERROR_NOACCESS` (998) or
+/// `ERROR_INVALID_USER_BUFFER` (1784) for a `NULL` buffer with a length; the error of the
+/// read or write as Win32 names it.
+///
+/// # Safety
+///
+/// `buffer` is valid for `len` bytes (writable when reading) during the call.
+unsafe fn transfer_std(
+    stream: Stream,
+    direction: Direction,
+    buffer: *mut u8,
+    len: usize,
+    ov: LPOVERLAPPED,
+) -> Result<usize> {
+    if !ov.is_null() {
+        return Err(Error(ERROR_INVALID_PARAMETER));
+    }
+    if buffer.is_null() && len > 0 {
+        return Err(Error(match direction {
+            Direction::Read => ERROR_NOACCESS,
+            Direction::Write => ERROR_INVALID_USER_BUFFER,
+        }));
+    }
+    let outcome = match direction {
+        Direction::Read => {
+            // SAFETY: the caller guarantees `len` writable bytes during this call.
+            sys::read_some(stream.fd(), unsafe { caller_bytes_mut(buffer, len) })
+        }
+        Direction::Write => {
+            // SAFETY: the caller guarantees `len` readable bytes during this call.
+            sys::write_all(stream.fd(), unsafe { caller_bytes(buffer, len) }).map(|()| len)
+        }
+    };
+    outcome.map_err(|e| Error(IoError::from(e).win32_error()))
+}
+
 /// The body of `ReadFile`, `WriteFile`, `ReadFileEx` and `WriteFileEx` (`routine` given for
 /// the last two).
 ///
@@ -633,6 +676,15 @@ unsafe fn transfer(
         // SAFETY: the caller guarantees a non-NULL `done` is writable. Windows zeroes it
         // before any check.
         unsafe { done.write(0) };
+    }
+    if let Some(stream) = processenv::std_stream(file) {
+        // SAFETY: the caller's guarantees on `buffer`.
+        let n = unsafe { transfer_std(stream, direction, buffer, len as usize, ov) }?;
+        if !done.is_null() {
+            // SAFETY: as above.
+            unsafe { done.write(DWORD::try_from(n).unwrap_or(DWORD::MAX)) };
+        }
+        return Ok(TRUE);
     }
     let right = match direction {
         Direction::Read => FILE_READ_DATA,
@@ -749,6 +801,10 @@ unsafe fn transfer(
 /// the file that is `TRUE` with 0 bytes, or `FALSE` with `ERROR_HANDLE_EOF` (38) when
 /// `lpOverlapped` is given (J103). Never runs APCs (J110).
 ///
+/// **Standard handle** (`GetStdHandle`): a blocking read of what descriptor 0, 1 or 2
+/// has (at most `nNumberOfBytesToRead` bytes; 0 at the end of the input); synchronous only,
+/// so `lpOverlapped` must be `NULL` (`ERROR_INVALID_PARAMETER`, 87).
+///
 /// # Safety
 ///
 /// `lpBuffer` is valid for writing `nNumberOfBytesToRead` bytes and `lpOverlapped` is
@@ -800,6 +856,7 @@ pub unsafe extern "C" fn ReadFile(
 /// Writes `nNumberOfBytesToWrite` bytes from `lpBuffer`; as [`ReadFile`] otherwise. The
 /// bytes are copied when the call is made, so an overlapped write does not read
 /// `lpBuffer` afterwards (Windows may, until completion).
+/// On a standard handle it writes all the bytes to the descriptor before it returns.
 ///
 /// # Safety
 ///
