@@ -354,6 +354,41 @@ int main(void) {
     );
 }
 
+/// `FILE_FLAG_DELETE_ON_CLOSE` removes the file by the name it was opened with, and only
+/// while that name still leads to the same file: a file renamed while open is kept (Windows
+/// deletes it under its new name), and a file that has taken the old name since is not
+/// touched.
+#[test]
+fn delete_on_close_follows_the_name_not_the_file() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("differences")
+        .join(format!("delete-on-close-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    let path = dir.join("opened");
+    let name = std::ffi::CString::new(path.to_str().expect("UTF-8")).expect("no NUL");
+    // SAFETY: `name` is a valid string; no security attributes, no template.
+    let h = unsafe {
+        CreateFileA(
+            name.as_ptr(),
+            GENERIC_WRITE,
+            7,
+            null_mut(),
+            CREATE_NEW,
+            FILE_FLAG_DELETE_ON_CLOSE,
+            null_mut(),
+        )
+    };
+    assert_ne!(h, INVALID_HANDLE_VALUE);
+    let moved = dir.join("moved");
+    std::fs::rename(&path, &moved).expect("rename");
+    std::fs::write(&path, b"another file").expect("a new file under the old name");
+    assert_eq!(CloseHandle(h), TRUE);
+    assert!(moved.exists(), "the renamed file is kept");
+    assert_eq!(std::fs::read(&path).expect("kept"), b"another file");
+    std::fs::remove_dir_all(&dir).expect("clean up");
+}
+
 /// A thread's description is its Linux name, which the kernel keeps to 15 bytes: a longer
 /// description comes back cut. Windows keeps the whole description.
 #[test]
