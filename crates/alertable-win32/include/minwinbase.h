@@ -76,6 +76,11 @@ typedef LPTHREAD_START_ROUTINE PTHREAD_START_ROUTINE;
 
 #define STILL_ACTIVE 259
 
+/* What GetFileAttributesEx returns (an enum in the SDK; only the standard level exists). */
+typedef int GET_FILEEX_INFO_LEVELS;
+#define GetFileExInfoStandard 0
+#define GetFileExMaxInfoLevel 1
+
 /* A date and time in fields (timezoneapi.h, sysinfoapi.h). */
 typedef struct _SYSTEMTIME {
     WORD wYear;

@@ -44,6 +44,13 @@ extern "C" {
 #define CREATE_SUSPENDED 0x00000004
 #define STACK_SIZE_PARAM_IS_A_RESERVATION 0x00010000
 #define FILE_FLAG_OVERLAPPED 0x40000000
+#define FILE_FLAG_DELETE_ON_CLOSE 0x04000000
+#define FILE_BEGIN 0
+#define FILE_CURRENT 1
+#define FILE_END 2
+#define MOVEFILE_REPLACE_EXISTING 0x00000001
+#define MOVEFILE_COPY_ALLOWED 0x00000002
+#define MOVEFILE_WRITE_THROUGH 0x00000008
 #define FILE_SKIP_COMPLETION_PORT_ON_SUCCESS 0x1
 #define FILE_SKIP_SET_EVENT_ON_HANDLE 0x2
 #define HasOverlappedIoCompleted(lpOverlapped) ((DWORD)(lpOverlapped)->Internal != STATUS_PENDING)
@@ -89,6 +96,18 @@ WINBASEAPI BOOL WINAPI PulseEvent(HANDLE hEvent);
 /* For requests that finish inside the call: no packet on the port, no signal of the file
  * handle. Flags once set stay set. */
 WINBASEAPI BOOL WINAPI SetFileCompletionNotificationModes(HANDLE FileHandle, UCHAR Flags);
+/* Moves are renames; across file systems a file is copied and deleted with
+ * MOVEFILE_COPY_ALLOWED (which MoveFile implies). Copies keep the permission bits. */
+WINBASEAPI BOOL WINAPI MoveFileA(LPCSTR lpExistingFileName, LPCSTR lpNewFileName);
+WINBASEAPI BOOL WINAPI MoveFileW(LPCWSTR lpExistingFileName, LPCWSTR lpNewFileName);
+WINBASEAPI BOOL WINAPI MoveFileExA(LPCSTR lpExistingFileName, LPCSTR lpNewFileName,
+                                   DWORD dwFlags);
+WINBASEAPI BOOL WINAPI MoveFileExW(LPCWSTR lpExistingFileName, LPCWSTR lpNewFileName,
+                                   DWORD dwFlags);
+WINBASEAPI BOOL WINAPI CopyFileA(LPCSTR lpExistingFileName, LPCSTR lpNewFileName,
+                                 BOOL bFailIfExists);
+WINBASEAPI BOOL WINAPI CopyFileW(LPCWSTR lpExistingFileName, LPCWSTR lpNewFileName,
+                                 BOOL bFailIfExists);
 WINBASEAPI HANDLE WINAPI CreateSemaphoreA(LPSECURITY_ATTRIBUTES lpSemaphoreAttributes,
                                           LONG lInitialCount, LONG lMaximumCount,
                                           LPCSTR lpName);
@@ -143,6 +162,9 @@ WINBASEAPI DWORD WINAPI FormatMessageW(DWORD dwFlags, LPCVOID lpSource, DWORD dw
 #define lstrcmp lstrcmpW
 #define lstrcmpi lstrcmpiW
 #define FormatMessage FormatMessageW
+#define MoveFile MoveFileW
+#define MoveFileEx MoveFileExW
+#define CopyFile CopyFileW
 #else
 #define lstrlen lstrlenA
 #define lstrcpy lstrcpyA
@@ -151,6 +173,9 @@ WINBASEAPI DWORD WINAPI FormatMessageW(DWORD dwFlags, LPCVOID lpSource, DWORD dw
 #define lstrcmp lstrcmpA
 #define lstrcmpi lstrcmpiA
 #define FormatMessage FormatMessageA
+#define MoveFile MoveFileA
+#define MoveFileEx MoveFileExA
+#define CopyFile CopyFileA
 #endif
 
 #ifndef UNICODE

@@ -3,7 +3,9 @@
 //! Every constant here is also a `#define` in one of the headers of `include/`, with the same value; the
 //! `header` test compares the two.
 
-use crate::types::{BOOL, DWORD, HANDLE, HRESULT, INT, UCHAR, UINT, ULONG, WORD};
+use crate::types::{
+    BOOL, DWORD, GET_FILEEX_INFO_LEVELS, HANDLE, HRESULT, INT, UCHAR, UINT, ULONG, WORD,
+};
 
 // ---------------------------------------------------------------------------------------
 // General.
@@ -33,6 +35,11 @@ pub const ERROR_ACCESS_DENIED: DWORD = 5;
 pub const ERROR_INVALID_HANDLE: DWORD = 6;
 /// `ERROR_NOT_ENOUGH_MEMORY` (8): a thread could not be created.
 pub const ERROR_NOT_ENOUGH_MEMORY: DWORD = 8;
+/// `ERROR_NOT_SAME_DEVICE` (17): `MoveFileEx` across file systems without
+/// `MOVEFILE_COPY_ALLOWED`.
+pub const ERROR_NOT_SAME_DEVICE: DWORD = 17;
+/// `ERROR_SHARING_VIOLATION` (32): `CopyFile` of a file onto itself.
+pub const ERROR_SHARING_VIOLATION: DWORD = 32;
 /// `ERROR_GEN_FAILURE` (31): `QueueUserAPC` to a thread that has exited (A4).
 pub const ERROR_GEN_FAILURE: DWORD = 31;
 /// `ERROR_HANDLE_EOF` (38).
@@ -51,6 +58,10 @@ pub const ERROR_BUFFER_OVERFLOW: DWORD = 111;
 pub const ERROR_DISK_FULL: DWORD = 112;
 /// `ERROR_INSUFFICIENT_BUFFER` (122).
 pub const ERROR_INSUFFICIENT_BUFFER: DWORD = 122;
+/// `ERROR_NEGATIVE_SEEK` (131): `SetFilePointer(Ex)` to a position before the start.
+pub const ERROR_NEGATIVE_SEEK: DWORD = 131;
+/// `ERROR_DIR_NOT_EMPTY` (145): `RemoveDirectory` of a folder that has entries.
+pub const ERROR_DIR_NOT_EMPTY: DWORD = 145;
 /// `ERROR_SIGNAL_REFUSED` (156): a suspend count already at its maximum (127).
 pub const ERROR_SIGNAL_REFUSED: DWORD = 156;
 /// `ERROR_ALREADY_EXISTS` (183): a `Create…` call with the name of an existing object,
@@ -300,6 +311,40 @@ pub const TRUNCATE_EXISTING: DWORD = 5;
 pub const FILE_ATTRIBUTE_NORMAL: DWORD = 0x80;
 /// `FILE_FLAG_OVERLAPPED` (0x40000000): the file is opened for asynchronous I/O.
 pub const FILE_FLAG_OVERLAPPED: DWORD = 0x4000_0000;
+/// `FILE_FLAG_DELETE_ON_CLOSE` (0x04000000): the file is removed when its last handle is
+/// closed.
+pub const FILE_FLAG_DELETE_ON_CLOSE: DWORD = 0x0400_0000;
+/// `FILE_ATTRIBUTE_READONLY` (0x1): the file may not be written (no owner write
+/// permission).
+pub const FILE_ATTRIBUTE_READONLY: DWORD = 0x1;
+/// `FILE_ATTRIBUTE_DIRECTORY` (0x10): a folder.
+pub const FILE_ATTRIBUTE_DIRECTORY: DWORD = 0x10;
+/// `INVALID_FILE_ATTRIBUTES` (0xFFFFFFFF): what `GetFileAttributes` returns on failure.
+pub const INVALID_FILE_ATTRIBUTES: DWORD = 0xFFFF_FFFF;
+/// `INVALID_FILE_SIZE` (0xFFFFFFFF): what `GetFileSize` returns on failure (or as the low
+/// half of a size; `GetLastError` then tells).
+pub const INVALID_FILE_SIZE: DWORD = 0xFFFF_FFFF;
+/// `INVALID_SET_FILE_POINTER` (0xFFFFFFFF): what `SetFilePointer` returns on failure (or as
+/// the low half of a position; `GetLastError` then tells).
+pub const INVALID_SET_FILE_POINTER: DWORD = 0xFFFF_FFFF;
+/// `FILE_BEGIN` (0): `SetFilePointer(Ex)` moves from the start of the file.
+pub const FILE_BEGIN: DWORD = 0;
+/// `FILE_CURRENT` (1): `SetFilePointer(Ex)` moves from the file position.
+pub const FILE_CURRENT: DWORD = 1;
+/// `FILE_END` (2): `SetFilePointer(Ex)` moves from the end of the file.
+pub const FILE_END: DWORD = 2;
+/// `GetFileExInfoStandard` (0): `GetFileAttributesEx` fills a `WIN32_FILE_ATTRIBUTE_DATA`.
+#[allow(non_upper_case_globals)]
+pub const GetFileExInfoStandard: GET_FILEEX_INFO_LEVELS = 0;
+/// `GetFileExMaxInfoLevel` (1): one past the last information level.
+#[allow(non_upper_case_globals)]
+pub const GetFileExMaxInfoLevel: GET_FILEEX_INFO_LEVELS = 1;
+/// `MOVEFILE_REPLACE_EXISTING` (0x1): `MoveFileEx` replaces an existing target.
+pub const MOVEFILE_REPLACE_EXISTING: DWORD = 0x1;
+/// `MOVEFILE_COPY_ALLOWED` (0x2): `MoveFileEx` copies and deletes across file systems.
+pub const MOVEFILE_COPY_ALLOWED: DWORD = 0x2;
+/// `MOVEFILE_WRITE_THROUGH` (0x8): `MoveFileEx` returns once the move is on the disk.
+pub const MOVEFILE_WRITE_THROUGH: DWORD = 0x8;
 /// `FILE_SKIP_COMPLETION_PORT_ON_SUCCESS` (1): a request that succeeds inside the issuing
 /// call posts no packet to the file's completion port.
 pub const FILE_SKIP_COMPLETION_PORT_ON_SUCCESS: UCHAR = 0x1;

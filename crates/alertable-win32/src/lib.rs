@@ -30,9 +30,13 @@
 //!   `WaitForMultipleObjects(Ex)`, `SignalObjectAndWait`;
 //! - **objects**: events, semaphores, mutexes and waitable timers (`Create…A/W`, `Set…`,
 //!   `Release…`, `PulseEvent`, `SetWaitableTimer(Ex)`, `CancelWaitableTimer`);
-//! - **files**: `CreateFileA/W`, `DeleteFileA/W`, `ReadFile`, `WriteFile` (synchronous, or
-//!   overlapped with an event, a completion port or polling), `ReadFileEx`, `WriteFileEx`
-//!   (completion routines), `GetOverlappedResult(Ex)`, `CancelIo`, `CancelIoEx`;
+//! - **files**: `CreateFileA/W` (with `FILE_FLAG_DELETE_ON_CLOSE`), `DeleteFileA/W`,
+//!   `ReadFile`, `WriteFile` (synchronous, or overlapped with an event, a completion port
+//!   or polling; synchronous on standard handles), `ReadFileEx`, `WriteFileEx` (completion
+//!   routines), `GetOverlappedResult(Ex)`, `CancelIo`, `CancelIoEx`, `GetFileSize(Ex)`,
+//!   `SetFilePointer(Ex)`, `SetEndOfFile`, `FlushFileBuffers`, `GetFileAttributes(Ex)A/W`,
+//!   `CreateDirectoryA/W`, `RemoveDirectoryA/W`, `MoveFile(Ex)A/W`, `CopyFileA/W`,
+//!   `GetTempPath2A/W`;
 //! - **completion ports**: `CreateIoCompletionPort`, `GetQueuedCompletionStatus(Ex)`,
 //!   `PostQueuedCompletionStatus`;
 //! - **thread messages**: `PostThreadMessageA/W`, `GetMessageA/W`, `PeekMessageA/W`,
@@ -105,7 +109,16 @@ pub use fileapi::file::{
     CreateFileA, CreateFileW, DeleteFileA, DeleteFileW, ReadFile, ReadFileEx, WriteFile,
     WriteFileEx,
 };
-pub use fileapi::temp::{GetTempFileNameA, GetTempFileNameW, GetTempPathA, GetTempPathW};
+pub use fileapi::info::{
+    FlushFileBuffers, GetFileSize, GetFileSizeEx, SetEndOfFile, SetFilePointer, SetFilePointerEx,
+};
+pub use fileapi::paths::{
+    CreateDirectoryA, CreateDirectoryW, GetFileAttributesA, GetFileAttributesExA,
+    GetFileAttributesExW, GetFileAttributesW, RemoveDirectoryA, RemoveDirectoryW,
+};
+pub use fileapi::temp::{
+    GetTempFileNameA, GetTempFileNameW, GetTempPath2A, GetTempPath2W, GetTempPathA, GetTempPathW,
+};
 pub use handleapi::{CloseHandle, DuplicateHandle};
 pub use heapapi::{
     GetProcessHeap, HeapAlloc, HeapCreate, HeapDestroy, HeapFree, HeapReAlloc, HeapSize,
@@ -153,7 +166,10 @@ pub use sysinfoapi::{
 };
 pub use timezoneapi::{FileTimeToSystemTime, SystemTimeToFileTime};
 pub use types::*;
-pub use winbase::files::SetFileCompletionNotificationModes;
+pub use winbase::files::{
+    CopyFileA, CopyFileW, MoveFileA, MoveFileExA, MoveFileExW, MoveFileW,
+    SetFileCompletionNotificationModes,
+};
 pub use winbase::format::{FormatMessageA, FormatMessageW, va_list};
 pub use winbase::memory::{
     GlobalAlloc, GlobalFree, GlobalLock, GlobalReAlloc, GlobalSize, GlobalUnlock, LocalAlloc,

@@ -2,7 +2,8 @@
 //!
 //! A standard handle is a fixed pseudo-handle standing for file descriptor 0, 1 or 2,
 //! outside the handle table (`CloseHandle` refuses it): `WriteConsole` and `ReadConsole`
-//! (`consoleapi.rs`) take them. `ReadFile` and `WriteFile` do not, yet.
+//! (`consoleapi.rs`) take them, and so do `ReadFile` and `WriteFile` (`fileapi/file.rs`),
+//! synchronously: blocking reads and writes of the descriptor, without an `OVERLAPPED`.
 
 use crate::consts::{ERROR_INVALID_HANDLE, STD_ERROR_HANDLE, STD_INPUT_HANDLE, STD_OUTPUT_HANDLE};
 use crate::error::{Error, Result};
@@ -63,7 +64,8 @@ fn std_handle(which: DWORD) -> Result<HANDLE> {
 
 /// Returns the handle of standard input, output or error (`STD_INPUT_HANDLE`,
 /// `STD_OUTPUT_HANDLE`, `STD_ERROR_HANDLE`): a pseudo-handle for descriptor 0, 1 or 2 that
-/// `WriteConsole` and `ReadConsole` accept (see the module documentation), or `NULL` if
+/// `WriteConsole`, `ReadConsole`, `WriteFile` and `ReadFile` accept (see the module
+/// documentation), or `NULL` if
 /// that descriptor is closed.
 ///
 /// # Errors

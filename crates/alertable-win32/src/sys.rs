@@ -15,7 +15,10 @@
 //!   `monotonic_100ns()`: what `GetSystemInfo`, `GetLocalTime` and the performance counter
 //!   report;
 //! - `write_all(fd, bytes)`, `read_some(fd, buffer)`, `is_open(fd)`: the standard
-//!   descriptors behind the console functions and `GetStdHandle`.
+//!   descriptors behind the console functions, `GetStdHandle` and `ReadFile`/`WriteFile`
+//!   on standard handles;
+//! - `rename_noreplace(from, to)`: a rename that never replaces (`MoveFileEx` without
+//!   `MOVEFILE_REPLACE_EXISTING`).
 
 use core::ffi::c_void;
 use std::sync::atomic::AtomicU32;
@@ -297,4 +300,35 @@ pub(crate) fn is_open(fd: libc::c_int) -> bool {
     // SAFETY: F_GETFD reads a descriptor's flags and has no other effect; a closed
     // descriptor fails with EBADF.
     unsafe { libc::fcntl(fd, libc::F_GETFD) != -1 }
+}
+
+/// Renames `from` to `to` unless `to` exists (`renameat2` with `RENAME_NOREPLACE`): an
+/// existing target fails with `EEXIST`, atomically; a file system without the flag fails
+/// with `EINVAL`.
+pub(crate) fn rename_noreplace(
+    from: &std::path::Path,
+    to: &std::path::Path,
+) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = |p: &std::path::Path| {
+        std::ffi::CString::new(p.as_os_str().as_bytes())
+            .map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))
+    };
+    let (from, to) = (c(from)?, c(to)?);
+    // SAFETY: both are valid NUL-terminated strings for the duration of the call;
+    // AT_FDCWD resolves relative paths from the working directory.
+    let r = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            from.as_ptr(),
+            libc::AT_FDCWD,
+            to.as_ptr(),
+            libc::RENAME_NOREPLACE,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
 }

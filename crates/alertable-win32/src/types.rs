@@ -257,6 +257,31 @@ pub type PFILETIME = *mut FILETIME;
 /// Win32 `LPFILETIME`.
 pub type LPFILETIME = *mut FILETIME;
 
+/// Win32 `GET_FILEEX_INFO_LEVELS`: which information `GetFileAttributesEx` returns (an
+/// `enum` in the SDK, an `int` here; only `GetFileExInfoStandard` exists).
+pub type GET_FILEEX_INFO_LEVELS = c_int;
+
+/// Win32 `WIN32_FILE_ATTRIBUTE_DATA`: what `GetFileAttributesEx` reports of a file.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WIN32_FILE_ATTRIBUTE_DATA {
+    /// `FILE_ATTRIBUTE_…` flags, as `GetFileAttributes` returns them.
+    pub dwFileAttributes: DWORD,
+    /// When the file was created (Linux: its birth time, or the last change of its
+    /// status where the file system does not record one).
+    pub ftCreationTime: FILETIME,
+    /// When the file was last read.
+    pub ftLastAccessTime: FILETIME,
+    /// When the file was last written.
+    pub ftLastWriteTime: FILETIME,
+    /// The upper 32 bits of the size in bytes.
+    pub nFileSizeHigh: DWORD,
+    /// The lower 32 bits of the size in bytes.
+    pub nFileSizeLow: DWORD,
+}
+/// Win32 `LPWIN32_FILE_ATTRIBUTE_DATA`.
+pub type LPWIN32_FILE_ATTRIBUTE_DATA = *mut WIN32_FILE_ATTRIBUTE_DATA;
+
 /// Win32 `SECURITY_ATTRIBUTES`: accepted and ignored (there are no security descriptors
 /// and no handle inheritance across processes).
 #[repr(C)]

@@ -294,6 +294,101 @@ int main(void) {
     );
 }
 
+/// `ReadFile` and `WriteFile` work on the standard handles of `GetStdHandle` (here
+/// redirected to pipes), synchronously: a blocking read of what is there, a write of every
+/// byte. An `OVERLAPPED` is refused with `ERROR_INVALID_PARAMETER`, where Windows would use
+/// it on a synchronous handle (its offset is ignored on a pipe).
+#[test]
+fn read_file_and_write_file_on_standard_handles_are_synchronous() {
+    let program = r#"#include <windows.h>
+#include <stdio.h>
+#include <string.h>
+int main(void) {
+    HANDLE out = GetStdHandle(STD_OUTPUT_HANDLE), in = GetStdHandle(STD_INPUT_HANDLE);
+    DWORD n = 0, got = 0, none = 7;
+    BOOL w = WriteFile(out, "written\n", 8, &n, NULL);
+    char line[64];
+    BOOL r = ReadFile(in, line, sizeof line, &got, NULL);
+    OVERLAPPED ov;
+    memset(&ov, 0, sizeof ov);
+    SetLastError(0);
+    BOOL wo = WriteFile(out, "x", 1, &none, &ov);
+    DWORD wo_error = GetLastError();
+    SetLastError(0);
+    BOOL ro = ReadFile(in, line, sizeof line, &none, &ov);
+    DWORD ro_error = GetLastError();
+    DWORD end = 9;
+    BOOL eof = ReadFile(in, line + got, 1, &end, NULL);
+    fflush(stdout);
+    printf("%d %u | %d %u %.*s | %d %u | %d %u %u | %d %u\n", w, (unsigned)n, r, (unsigned)got,
+           (int)got, line, wo, (unsigned)wo_error, ro, (unsigned)ro_error, (unsigned)none,
+           eof, (unsigned)end);
+    return 0;
+}
+"#;
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("differences");
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    let source = dir.join("std_files.c");
+    std::fs::write(&source, program).expect("write");
+    let exe = dir.join("std_files");
+    common::build_program(&source, &exe, &[]);
+    let mut child = std::process::Command::new(&exe)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run the program");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(b"input").expect("write stdin");
+        // Dropped here: the program's second read sees the end of the input.
+    }
+    let output = child.wait_with_output().expect("wait");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("written"));
+    assert_eq!(
+        lines.next(),
+        Some("1 8 | 1 5 input | 0 87 | 0 87 0 | 1 0"),
+        "WriteFile | ReadFile | with an OVERLAPPED (refused, count zeroed) | at the end"
+    );
+}
+
+/// `FILE_FLAG_DELETE_ON_CLOSE` removes the file by the name it was opened with, and only
+/// while that name still leads to the same file: a file renamed while open is kept (Windows
+/// deletes it under its new name), and a file that has taken the old name since is not
+/// touched.
+#[test]
+fn delete_on_close_follows_the_name_not_the_file() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("differences")
+        .join(format!("delete-on-close-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    let path = dir.join("opened");
+    let name = std::ffi::CString::new(path.to_str().expect("UTF-8")).expect("no NUL");
+    // SAFETY: `name` is a valid string; no security attributes, no template.
+    let h = unsafe {
+        CreateFileA(
+            name.as_ptr(),
+            GENERIC_WRITE,
+            7,
+            null_mut(),
+            CREATE_NEW,
+            FILE_FLAG_DELETE_ON_CLOSE,
+            null_mut(),
+        )
+    };
+    assert_ne!(h, INVALID_HANDLE_VALUE);
+    let moved = dir.join("moved");
+    std::fs::rename(&path, &moved).expect("rename");
+    std::fs::write(&path, b"another file").expect("a new file under the old name");
+    assert_eq!(CloseHandle(h), TRUE);
+    assert!(moved.exists(), "the renamed file is kept");
+    assert_eq!(std::fs::read(&path).expect("kept"), b"another file");
+    std::fs::remove_dir_all(&dir).expect("clean up");
+}
+
 /// A thread's description is its Linux name, which the kernel keeps to 15 bytes: a longer
 /// description comes back cut. Windows keeps the whole description.
 #[test]

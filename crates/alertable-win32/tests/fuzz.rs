@@ -1051,6 +1051,12 @@ fn call_io(op: u64, rng: &mut Rng, pool: &mut Pool, tmp: &[u8]) -> (&'static str
                 } else {
                     FILE_ATTRIBUTE_NORMAL
                 };
+                // Now and then the file goes when its last handle is closed.
+                let flags = if rng.chance(8) {
+                    flags | FILE_FLAG_DELETE_ON_CLOSE
+                } else {
+                    flags
+                };
                 let f = if op == 47 {
                     let name = name.map(|n| format!("{n}\0"));
                     let ptr = name.as_ref().map_or(null(), |n| n.as_ptr().cast());
@@ -1463,7 +1469,313 @@ fn call_io(op: u64, rng: &mut Rng, pool: &mut Pool, tmp: &[u8]) -> (&'static str
                     ),
                 )
             }
+            116.. => call_files(op, rng, pool, tmp),
             _ => call_kernel32(op, rng, pool),
+        }
+    }
+}
+
+/// A path argument in the forms an `…A` or `…W` function takes.
+struct PathArg {
+    narrow: Option<Vec<u8>>,
+    wide: Option<Vec<WCHAR>>,
+}
+
+impl PathArg {
+    fn new(name: Option<String>) -> Self {
+        Self {
+            narrow: name.as_ref().map(|n| n.bytes().chain([0]).collect()),
+            wide: name.map(|n| n.chars().map(|c| c as WCHAR).chain([0]).collect()),
+        }
+    }
+    fn a(&self) -> LPCSTR {
+        self.narrow.as_ref().map_or(null(), |n| n.as_ptr().cast())
+    }
+    fn w(&self) -> LPCWSTR {
+        self.wide.as_ref().map_or(null(), |n| n.as_ptr())
+    }
+}
+
+/// A file or folder name for the functions that take names: those of [`file_name`], and
+/// folders beside them.
+fn any_name(rng: &mut Rng, tmp: &[u8]) -> PathArg {
+    if rng.chance(3) {
+        let n = rng.below(3);
+        return PathArg::new(Some(format!("{}/fz-dir-{n}", String::from_utf8_lossy(tmp))));
+    }
+    PathArg::new(file_name(rng, tmp))
+}
+
+/// One random call of the size, position, attribute, folder, move and copy functions,
+/// numbers 116 and up.
+#[allow(clippy::too_many_lines)] // one arm per exported function
+fn call_files(op: u64, rng: &mut Rng, pool: &mut Pool, tmp: &[u8]) -> (&'static str, Outcome) {
+    let h = pool.pick_from(rng, &pool.files);
+    let failed_if = |ok: bool, errors: &'static [DWORD]| {
+        if ok {
+            Outcome::Kept
+        } else {
+            Outcome::Failed(errors)
+        }
+    };
+    // Methods 0–2 and an unknown one; distances that stay below 2^33 (a sparse file of
+    // that size costs nothing), negative ones included.
+    let method = rng.below(4) as DWORD;
+    let low = rng.int();
+    const MOVE_ERRORS: &[DWORD] = &[
+        ERROR_FILE_NOT_FOUND,
+        ERROR_PATH_NOT_FOUND,
+        ERROR_ACCESS_DENIED,
+        ERROR_NOT_SAME_DEVICE,
+        ERROR_INVALID_PARAMETER,
+        ERROR_ALREADY_EXISTS,
+    ];
+    // SAFETY: for every call below, pointer arguments are NULL or point to live values or
+    // NUL-terminated strings.
+    unsafe {
+        match op {
+            116 => {
+                let mut high: DWORD = 0;
+                let r = GetFileSize(
+                    h,
+                    if rng.chance(2) {
+                        &raw mut high
+                    } else {
+                        null_mut()
+                    },
+                );
+                (
+                    "GetFileSize",
+                    failed_if(r != INVALID_FILE_SIZE, &[ERROR_INVALID_HANDLE]),
+                )
+            }
+            117 => {
+                let mut size = LARGE_INTEGER { QuadPart: 0 };
+                let out = if rng.chance(8) {
+                    null_mut()
+                } else {
+                    &raw mut size
+                };
+                (
+                    "GetFileSizeEx",
+                    failed_if(
+                        GetFileSizeEx(h, out) != 0,
+                        &[ERROR_INVALID_HANDLE, ERROR_NOACCESS],
+                    ),
+                )
+            }
+            118 => {
+                let mut high: LONG = [0, 1, -1][rng.below(3) as usize];
+                let high_ptr = if rng.chance(2) {
+                    &raw mut high
+                } else {
+                    null_mut()
+                };
+                let r = SetFilePointer(h, low, high_ptr, method);
+                let outcome = if r != INVALID_SET_FILE_POINTER {
+                    Outcome::Kept
+                } else if GetLastError() == ERROR_SUCCESS {
+                    Outcome::SetsOnSuccess(&[ERROR_SUCCESS])
+                } else {
+                    Outcome::Failed(&[
+                        ERROR_INVALID_HANDLE,
+                        ERROR_INVALID_PARAMETER,
+                        ERROR_NEGATIVE_SEEK,
+                    ])
+                };
+                ("SetFilePointer", outcome)
+            }
+            119 => {
+                let distance = LARGE_INTEGER {
+                    QuadPart: i64::from(low),
+                };
+                let mut now = LARGE_INTEGER { QuadPart: 0 };
+                let out = if rng.chance(2) {
+                    &raw mut now
+                } else {
+                    null_mut()
+                };
+                (
+                    "SetFilePointerEx",
+                    failed_if(
+                        SetFilePointerEx(h, distance, out, method) != 0,
+                        &[
+                            ERROR_INVALID_HANDLE,
+                            ERROR_INVALID_PARAMETER,
+                            ERROR_NEGATIVE_SEEK,
+                        ],
+                    ),
+                )
+            }
+            120 => (
+                "SetEndOfFile",
+                failed_if(
+                    SetEndOfFile(h) != 0,
+                    &[ERROR_INVALID_HANDLE, ERROR_ACCESS_DENIED],
+                ),
+            ),
+            121 => (
+                "FlushFileBuffers",
+                failed_if(
+                    FlushFileBuffers(h) != 0,
+                    &[ERROR_INVALID_HANDLE, ERROR_ACCESS_DENIED],
+                ),
+            ),
+            122 | 123 => {
+                let name = any_name(rng, tmp);
+                let r = if op == 122 {
+                    GetFileAttributesA(name.a())
+                } else {
+                    GetFileAttributesW(name.w())
+                };
+                (
+                    if op == 122 {
+                        "GetFileAttributesA"
+                    } else {
+                        "GetFileAttributesW"
+                    },
+                    failed_if(
+                        r != INVALID_FILE_ATTRIBUTES,
+                        &[ERROR_FILE_NOT_FOUND, ERROR_PATH_NOT_FOUND],
+                    ),
+                )
+            }
+            124 | 125 => {
+                let name = any_name(rng, tmp);
+                let level = rng.below(3) as GET_FILEEX_INFO_LEVELS - 1;
+                let mut data = WIN32_FILE_ATTRIBUTE_DATA::default();
+                let out: LPVOID = if rng.chance(8) {
+                    null_mut()
+                } else {
+                    (&raw mut data).cast()
+                };
+                let ok = if op == 124 {
+                    GetFileAttributesExA(name.a(), level, out)
+                } else {
+                    GetFileAttributesExW(name.w(), level, out)
+                };
+                (
+                    if op == 124 {
+                        "GetFileAttributesExA"
+                    } else {
+                        "GetFileAttributesExW"
+                    },
+                    failed_if(
+                        ok != 0,
+                        &[
+                            ERROR_FILE_NOT_FOUND,
+                            ERROR_PATH_NOT_FOUND,
+                            ERROR_INVALID_PARAMETER,
+                            ERROR_NOACCESS,
+                        ],
+                    ),
+                )
+            }
+            126 | 127 => {
+                let name = any_name(rng, tmp);
+                let ok = if op == 126 {
+                    CreateDirectoryA(name.a(), null_mut())
+                } else {
+                    CreateDirectoryW(name.w(), null_mut())
+                };
+                (
+                    if op == 126 {
+                        "CreateDirectoryA"
+                    } else {
+                        "CreateDirectoryW"
+                    },
+                    failed_if(ok != 0, &[ERROR_ALREADY_EXISTS, ERROR_PATH_NOT_FOUND]),
+                )
+            }
+            128 | 129 => {
+                let name = any_name(rng, tmp);
+                let ok = if op == 128 {
+                    RemoveDirectoryA(name.a())
+                } else {
+                    RemoveDirectoryW(name.w())
+                };
+                (
+                    if op == 128 {
+                        "RemoveDirectoryA"
+                    } else {
+                        "RemoveDirectoryW"
+                    },
+                    failed_if(
+                        ok != 0,
+                        &[
+                            ERROR_FILE_NOT_FOUND,
+                            ERROR_PATH_NOT_FOUND,
+                            ERROR_DIR_NOT_EMPTY,
+                            ERROR_DIRECTORY,
+                        ],
+                    ),
+                )
+            }
+            130..=133 => {
+                let (from, to) = (any_name(rng, tmp), any_name(rng, tmp));
+                let flags = if rng.chance(8) {
+                    rng.next() as DWORD
+                } else {
+                    rng.below(16) as DWORD
+                };
+                let (name, ok) = match op {
+                    130 => ("MoveFileExA", MoveFileExA(from.a(), to.a(), flags)),
+                    131 => ("MoveFileExW", MoveFileExW(from.w(), to.w(), flags)),
+                    132 => ("MoveFileA", MoveFileA(from.a(), to.a())),
+                    _ => ("MoveFileW", MoveFileW(from.w(), to.w())),
+                };
+                (name, failed_if(ok != 0, MOVE_ERRORS))
+            }
+            134 | 135 => {
+                let (from, to) = (any_name(rng, tmp), any_name(rng, tmp));
+                let fail = BOOL::from(rng.chance(2));
+                let ok = if op == 134 {
+                    CopyFileA(from.a(), to.a(), fail)
+                } else {
+                    CopyFileW(from.w(), to.w(), fail)
+                };
+                (
+                    if op == 134 { "CopyFileA" } else { "CopyFileW" },
+                    failed_if(
+                        ok != 0,
+                        &[
+                            ERROR_FILE_NOT_FOUND,
+                            ERROR_PATH_NOT_FOUND,
+                            ERROR_ACCESS_DENIED,
+                            ERROR_SHARING_VIOLATION,
+                            ERROR_FILE_EXISTS,
+                        ],
+                    ),
+                )
+            }
+            _ => {
+                let len = rng.below(300) as DWORD;
+                let n = if op == 136 {
+                    let mut buf = vec![0 as CHAR; 300];
+                    let out = if rng.chance(8) {
+                        null_mut()
+                    } else {
+                        buf.as_mut_ptr()
+                    };
+                    GetTempPath2A(len, out)
+                } else {
+                    let mut buf = vec![0 as WCHAR; 300];
+                    let out = if rng.chance(8) {
+                        null_mut()
+                    } else {
+                        buf.as_mut_ptr()
+                    };
+                    GetTempPath2W(len, out)
+                };
+                (
+                    if op == 136 {
+                        "GetTempPath2A"
+                    } else {
+                        "GetTempPath2W"
+                    },
+                    failed_if(n != 0, &[ERROR_NO_UNICODE_TRANSLATION]),
+                )
+            }
         }
     }
 }
@@ -2108,7 +2420,7 @@ fn call_kernel32(op: u64, rng: &mut Rng, pool: &mut Pool) -> (&'static str, Outc
     }
 }
 
-const OPS: u64 = 116;
+const OPS: u64 = 138;
 
 /// Functions the random calls do not make, and why.
 const NOT_CALLED: [(&str, &str); 1] = [("ExitProcess", "it would end the test")];

@@ -285,7 +285,8 @@ macro_rules! layouts {
     };
 }
 
-const LAYOUTS: [(&str, usize, usize); 21] = layouts!(
+const LAYOUTS: [(&str, usize, usize); 22] = layouts!(
+    WIN32_FILE_ATTRIBUTE_DATA,
     LARGE_INTEGER_PARTS,
     LARGE_INTEGER,
     FILETIME,

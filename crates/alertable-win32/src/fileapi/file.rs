@@ -40,8 +40,9 @@ use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fs;
 use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::os::fd::AsFd;
 use std::os::unix::ffi::OsStringExt;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
@@ -53,9 +54,9 @@ use crate::consts::{
     CREATE_ALWAYS, CREATE_NEW, ERROR_ACCESS_DENIED, ERROR_ALREADY_EXISTS, ERROR_HANDLE_EOF,
     ERROR_INVALID_PARAMETER, ERROR_INVALID_USER_BUFFER, ERROR_IO_PENDING, ERROR_NOACCESS,
     ERROR_NOT_ENOUGH_MEMORY, ERROR_PATH_NOT_FOUND, ERROR_SUCCESS, EVENT_MODIFY_STATE, FALSE,
-    FILE_APPEND_DATA, FILE_FLAG_OVERLAPPED, FILE_READ_ATTRIBUTES, FILE_READ_DATA,
-    FILE_SKIP_SET_EVENT_ON_HANDLE, FILE_WRITE_DATA, INVALID_HANDLE_VALUE, OPEN_ALWAYS,
-    OPEN_EXISTING, SYNCHRONIZE, TRUE, TRUNCATE_EXISTING,
+    FILE_APPEND_DATA, FILE_FLAG_DELETE_ON_CLOSE, FILE_FLAG_OVERLAPPED, FILE_READ_ATTRIBUTES,
+    FILE_READ_DATA, FILE_SKIP_SET_EVENT_ON_HANDLE, FILE_WRITE_DATA, INVALID_HANDLE_VALUE,
+    OPEN_ALWAYS, OPEN_EXISTING, SYNCHRONIZE, TRUE, TRUNCATE_EXISTING,
 };
 use crate::error::{Error, Result, set_last_error};
 use crate::ffi::call;
@@ -63,7 +64,9 @@ use crate::handle::{self, Entry, Guard, Object};
 use crate::overlapped::{
     Destination, Notify, OverlappedRef, Request, Routine, Submission, relay_port, status_of_error,
 };
+use crate::processenv::{self, Stream};
 use crate::strings;
+use crate::sys;
 use crate::types::{
     BOOL, DWORD, HANDLE, LPCSTR, LPCVOID, LPCWSTR, LPDWORD, LPOVERLAPPED,
     LPOVERLAPPED_COMPLETION_ROUTINE, LPSECURITY_ATTRIBUTES, LPVOID, UCHAR,
@@ -80,6 +83,9 @@ pub(crate) struct FileObject {
     /// `SetFileCompletionNotificationModes` flags: what a request that succeeds inside the
     /// issuing call skips.
     pub(crate) modes: AtomicU8,
+    /// The path to remove when the last handle closes (`FILE_FLAG_DELETE_ON_CLOSE`), with
+    /// the file's device and inode numbers, to remove only this file.
+    delete_on_close: Option<(PathBuf, u64, u64)>,
 }
 
 enum Kind {
@@ -164,6 +170,27 @@ impl FileObject {
             .map(|(_, request)| request.clone())
     }
 
+    /// Runs `f` on the file's descriptor, as a `File` whose position is the file position
+    /// (`SetFilePointer`, `GetFileSize`, `SetEndOfFile`, `FlushFileBuffers`). A synchronous
+    /// file's transfers wait meanwhile, so a move of the position never lands inside one.
+    ///
+    /// # Errors
+    ///
+    /// What `f` returns, or the error of duplicating an overlapped file's descriptor.
+    pub(crate) fn with_descriptor<R>(
+        &self,
+        f: impl FnOnce(&fs::File) -> io::Result<R>,
+    ) -> io::Result<R> {
+        match &self.kind {
+            Kind::Synchronous(file) => f(&file.lock().unwrap_or_else(PoisonError::into_inner)),
+            Kind::Overlapped(file) => {
+                // A duplicate shares the open file description, hence the position.
+                let owned = file.file.as_fd().try_clone_to_owned()?;
+                f(&fs::File::from(owned))
+            }
+        }
+    }
+
     /// Binds the file to a caller's completion port with `key`.
     ///
     /// # Errors
@@ -185,6 +212,15 @@ impl Drop for LastHandle {
     fn drop(&mut self) {
         for request in self.0.pending() {
             request.cancel();
+        }
+        if let Some((path, dev, ino)) = &self.0.delete_on_close {
+            // Only if the name still leads to this file: one renamed meanwhile stays where
+            // it went (Windows would delete it there), and whatever has taken the name
+            // since is not touched. Already gone: nothing to do.
+            let same = fs::metadata(path).is_ok_and(|m| (m.dev(), m.ino()) == (*dev, *ino));
+            if same {
+                let _ = fs::remove_file(path);
+            }
         }
     }
 }
@@ -246,7 +282,7 @@ fn open(path: &Path, mode: Mode, disposition: DWORD) -> io::Result<(fs::File, bo
 
 /// The Win32 error for a failed open or delete of `path`: a missing folder on the way is
 /// `ERROR_PATH_NOT_FOUND` (3), a missing file `ERROR_FILE_NOT_FOUND` (2).
-fn path_error(path: &Path, error: io::Error) -> Error {
+pub(crate) fn path_error(path: &Path, error: io::Error) -> Error {
     if error.kind() == io::ErrorKind::NotFound
         && path
             .parent()
@@ -258,7 +294,7 @@ fn path_error(path: &Path, error: io::Error) -> Error {
 }
 
 /// A path argument: `NULL` and the empty string name nothing (`ERROR_PATH_NOT_FOUND`).
-fn required_path(path: Option<PathBuf>) -> Result<PathBuf> {
+pub(crate) fn required_path(path: Option<PathBuf>) -> Result<PathBuf> {
     path.filter(|p| !p.as_os_str().is_empty())
         .ok_or(Error(ERROR_PATH_NOT_FOUND))
 }
@@ -296,6 +332,15 @@ fn create_file(
         // Windows opens a folder only with FILE_FLAG_BACKUP_SEMANTICS.
         return Err(Error(ERROR_ACCESS_DENIED));
     }
+    let delete_on_close = if flags & FILE_FLAG_DELETE_ON_CLOSE != 0 {
+        let os_error = |e: io::Error| Error(IoError::from(e).win32_error());
+        let meta = file.metadata().map_err(os_error)?;
+        // Absolute, so that a change of the working folder does not redirect it.
+        let absolute = std::path::absolute(&path).map_err(os_error)?;
+        Some((absolute, meta.dev(), meta.ino()))
+    } else {
+        None
+    };
     let kind = if flags & FILE_FLAG_OVERLAPPED != 0 {
         let file = AsyncFile::try_from(file).map_err(|e| Error(IoError::from(e).win32_error()))?;
         relay_port()?
@@ -313,6 +358,7 @@ fn create_file(
         kind,
         signal: Event::new(EventReset::Manual, true),
         modes: AtomicU8::new(0),
+        delete_on_close,
     });
     let guard: Guard = Arc::new(LastHandle(object.clone()));
     let entry = Entry::guarded(Object::File(object), guard).granted(granted);
@@ -326,14 +372,28 @@ fn create_file(
     Ok(handle)
 }
 
-fn narrow_path(name: LPCSTR) -> Option<PathBuf> {
-    // SAFETY: the exported function's caller guarantees `name` is NULL or a valid string.
+/// A narrow path argument (`NULL`: `None`).
+///
+/// # Safety
+///
+/// `name` is `NULL` or a valid NUL-terminated string.
+pub(crate) unsafe fn narrow_path(name: LPCSTR) -> Option<PathBuf> {
+    // SAFETY: the caller guarantees `name` is NULL or a valid string.
     let bytes = unsafe { strings::narrow_bytes(name) };
     bytes.map(|b| PathBuf::from(OsString::from_vec(b)))
 }
 
-fn wide_path(name: LPCWSTR) -> Result<Option<PathBuf>> {
-    // SAFETY: the exported function's caller guarantees `name` is NULL or a valid string.
+/// A wide path argument (`NULL`: `None`).
+///
+/// # Errors
+///
+/// `ERROR_NO_UNICODE_TRANSLATION` (1113) for a string that is not valid UTF-32.
+///
+/// # Safety
+///
+/// `name` is `NULL` or a valid NUL-terminated wide string.
+pub(crate) unsafe fn wide_path(name: LPCWSTR) -> Result<Option<PathBuf>> {
+    // SAFETY: the caller guarantees `name` is NULL or a valid string.
     let name = unsafe { strings::wide_string(name) }?;
     Ok(name.map(PathBuf::from))
 }
@@ -351,7 +411,10 @@ fn wide_path(name: LPCWSTR) -> Result<Option<PathBuf>> {
 ///   (needs `GENERIC_WRITE`). `CREATE_ALWAYS` and `OPEN_ALWAYS` leave
 ///   `ERROR_ALREADY_EXISTS` (183) when the file was there; every other success leaves 0.
 /// - `dwFlagsAndAttributes`: `FILE_FLAG_OVERLAPPED` opens the file for overlapped I/O (see
-///   the module documentation); attributes and other flags are ignored.
+///   the module documentation); `FILE_FLAG_DELETE_ON_CLOSE` removes the file when its
+///   last handle is closed — by the name it was opened with, and only while that name
+///   still leads to it (a file renamed meanwhile is kept, where Windows deletes it);
+///   attributes and other flags are ignored.
 ///
 /// `dwShareMode`, `lpSecurityAttributes` and `hTemplateFile` are accepted and ignored. The
 /// path is a Linux path; folders cannot be opened.
@@ -390,7 +453,8 @@ pub unsafe extern "C" fn CreateFileA(
     let _ = (dwShareMode, lpSecurityAttributes, hTemplateFile);
     call(INVALID_HANDLE_VALUE, || {
         create_file(
-            narrow_path(lpFileName),
+            // SAFETY: the caller guarantees `lpFileName`.
+            unsafe { narrow_path(lpFileName) },
             dwDesiredAccess,
             dwCreationDisposition,
             dwFlagsAndAttributes,
@@ -425,7 +489,8 @@ pub unsafe extern "C" fn CreateFileW(
     let _ = (dwShareMode, lpSecurityAttributes, hTemplateFile);
     call(INVALID_HANDLE_VALUE, || {
         create_file(
-            wide_path(lpFileName)?,
+            // SAFETY: the caller guarantees `lpFileName`.
+            unsafe { wide_path(lpFileName) }?,
             dwDesiredAccess,
             dwCreationDisposition,
             dwFlagsAndAttributes,
@@ -457,7 +522,8 @@ fn delete_file(path: Option<PathBuf>) -> Result<BOOL> {
 /// `DeleteFileA`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn DeleteFileA(lpFileName: LPCSTR) -> BOOL {
-    call(FALSE, || delete_file(narrow_path(lpFileName)))
+    // SAFETY: the caller guarantees `lpFileName`.
+    call(FALSE, || delete_file(unsafe { narrow_path(lpFileName) }))
 }
 
 /// [`DeleteFileA`] with a wide path.
@@ -476,7 +542,8 @@ pub unsafe extern "C" fn DeleteFileA(lpFileName: LPCSTR) -> BOOL {
 /// `DeleteFileW`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn DeleteFileW(lpFileName: LPCWSTR) -> BOOL {
-    call(FALSE, || delete_file(wide_path(lpFileName)?))
+    // SAFETY: the caller guarantees `lpFileName`.
+    call(FALSE, || delete_file(unsafe { wide_path(lpFileName) }?))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -612,6 +679,47 @@ unsafe fn transfer_now(
     result.map_err(Error)
 }
 
+/// A transfer on a standard handle (`GetStdHandle`): a blocking read or write on its
+/// descriptor, synchronous only.
+///
+/// # Errors
+///
+/// `ERROR_INVALID_PARAMETER` (87) with an `OVERLAPPED`; `ERROR_NOACCESS` (998) or
+/// `ERROR_INVALID_USER_BUFFER` (1784) for a `NULL` buffer with a length; the error of the
+/// read or write as Win32 names it.
+///
+/// # Safety
+///
+/// `buffer` is valid for `len` bytes (writable when reading) during the call.
+unsafe fn transfer_std(
+    stream: Stream,
+    direction: Direction,
+    buffer: *mut u8,
+    len: usize,
+    ov: LPOVERLAPPED,
+) -> Result<usize> {
+    if !ov.is_null() {
+        return Err(Error(ERROR_INVALID_PARAMETER));
+    }
+    if buffer.is_null() && len > 0 {
+        return Err(Error(match direction {
+            Direction::Read => ERROR_NOACCESS,
+            Direction::Write => ERROR_INVALID_USER_BUFFER,
+        }));
+    }
+    let outcome = match direction {
+        Direction::Read => {
+            // SAFETY: the caller guarantees `len` writable bytes during this call.
+            sys::read_some(stream.fd(), unsafe { caller_bytes_mut(buffer, len) })
+        }
+        Direction::Write => {
+            // SAFETY: the caller guarantees `len` readable bytes during this call.
+            sys::write_all(stream.fd(), unsafe { caller_bytes(buffer, len) }).map(|()| len)
+        }
+    };
+    outcome.map_err(|e| Error(IoError::from(e).win32_error()))
+}
+
 /// The body of `ReadFile`, `WriteFile`, `ReadFileEx` and `WriteFileEx` (`routine` given for
 /// the last two).
 ///
@@ -633,6 +741,15 @@ unsafe fn transfer(
         // SAFETY: the caller guarantees a non-NULL `done` is writable. Windows zeroes it
         // before any check.
         unsafe { done.write(0) };
+    }
+    if let Some(stream) = processenv::std_stream(file) {
+        // SAFETY: the caller's guarantees on `buffer`.
+        let n = unsafe { transfer_std(stream, direction, buffer, len as usize, ov) }?;
+        if !done.is_null() {
+            // SAFETY: as above.
+            unsafe { done.write(DWORD::try_from(n).unwrap_or(DWORD::MAX)) };
+        }
+        return Ok(TRUE);
     }
     let right = match direction {
         Direction::Read => FILE_READ_DATA,
@@ -749,6 +866,10 @@ unsafe fn transfer(
 /// the file that is `TRUE` with 0 bytes, or `FALSE` with `ERROR_HANDLE_EOF` (38) when
 /// `lpOverlapped` is given (J103). Never runs APCs (J110).
 ///
+/// **Standard handle** (`GetStdHandle`): a blocking read of what descriptor 0, 1 or 2
+/// has (at most `nNumberOfBytesToRead` bytes; 0 at the end of the input); synchronous only,
+/// so `lpOverlapped` must be `NULL` (`ERROR_INVALID_PARAMETER`, 87).
+///
 /// # Safety
 ///
 /// `lpBuffer` is valid for writing `nNumberOfBytesToRead` bytes and `lpOverlapped` is
@@ -800,6 +921,7 @@ pub unsafe extern "C" fn ReadFile(
 /// Writes `nNumberOfBytesToWrite` bytes from `lpBuffer`; as [`ReadFile`] otherwise. The
 /// bytes are copied when the call is made, so an overlapped write does not read
 /// `lpBuffer` afterwards (Windows may, until completion).
+/// On a standard handle it writes all the bytes to the descriptor before it returns.
 ///
 /// # Safety
 ///

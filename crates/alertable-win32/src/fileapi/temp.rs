@@ -1,4 +1,4 @@
-//! Temporary files: `GetTempPathA/W`, `GetTempFileNameA/W`.
+//! Temporary files: `GetTempPathA/W`, `GetTempPath2A/W`, `GetTempFileNameA/W`.
 //!
 //! The temporary directory is `$TMPDIR` if set and not empty, else `/tmp`, always with a
 //! trailing `/` (Windows' has a trailing `\`). Temporary file names are
@@ -87,6 +87,41 @@ pub unsafe extern "C" fn GetTempPathW(nBufferLength: DWORD, lpBuffer: LPWSTR) ->
         // SAFETY: the caller's guarantee on the buffer.
         Ok(unsafe { write_path(&path, lpBuffer, nBufferLength) })
     })
+}
+
+/// [`GetTempPathA`]: the same directory. Windows gives processes running as SYSTEM a
+/// directory of their own here; Linux has no such account, so the two never differ.
+///
+/// # Safety
+///
+/// `BufferLength`/`Buffer` as for [`GetTempPathA`].
+///
+/// # Win32
+///
+/// `GetTempPath2A`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn GetTempPath2A(BufferLength: DWORD, Buffer: LPSTR) -> DWORD {
+    // SAFETY: the caller's guarantee, passed on.
+    unsafe { GetTempPathA(BufferLength, Buffer) }
+}
+
+/// [`GetTempPathW`]: the same directory (see [`GetTempPath2A`]).
+///
+/// # Safety
+///
+/// `BufferLength`/`Buffer` as for [`GetTempPathW`].
+///
+/// # Errors
+///
+/// As [`GetTempPathW`].
+///
+/// # Win32
+///
+/// `GetTempPath2W`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn GetTempPath2W(BufferLength: DWORD, Buffer: LPWSTR) -> DWORD {
+    // SAFETY: the caller's guarantee, passed on.
+    unsafe { GetTempPathW(BufferLength, Buffer) }
 }
 
 /// Builds `<dir>/<prefix><hex>.tmp`; creates the file when `unique` is 0 and returns the
