@@ -1,6 +1,7 @@
 /*
  * synchapi.h for alertable-win32: events, mutexes, semaphores, waitable timers, the wait
- * functions, critical sections, SRW locks and condition variables.
+ * functions, critical sections, SRW locks, condition variables, one-time initialization,
+ * WaitOnAddress and synchronization barriers.
  *
  * PulseEvent and the A forms of CreateSemaphore and CreateWaitableTimer are in winbase.h,
  * where Windows declares them.
@@ -27,6 +28,27 @@ typedef struct _RTL_CONDITION_VARIABLE {
 #define CONDITION_VARIABLE_INIT {0}
 #define CONDITION_VARIABLE_LOCKMODE_SHARED 0x1
 #define CRITICAL_SECTION_NO_DEBUG_INFO 0x01000000
+
+typedef struct _RTL_RUN_ONCE {
+    PVOID Ptr;
+} INIT_ONCE, *PINIT_ONCE, *LPINIT_ONCE;
+#define INIT_ONCE_STATIC_INIT {0}
+#define INIT_ONCE_CHECK_ONLY 0x1
+#define INIT_ONCE_ASYNC 0x2
+#define INIT_ONCE_INIT_FAILED 0x4
+#define INIT_ONCE_CTX_RESERVED_BITS 2
+typedef BOOL (WINAPI *PINIT_ONCE_FN)(PINIT_ONCE InitOnce, PVOID Parameter, PVOID *Context);
+
+typedef struct _RTL_BARRIER {
+    DWORD Reserved1;
+    DWORD Reserved2;
+    ULONG_PTR Reserved3[2];
+    DWORD Reserved4;
+    DWORD Reserved5;
+} SYNCHRONIZATION_BARRIER, *PSYNCHRONIZATION_BARRIER, *LPSYNCHRONIZATION_BARRIER;
+#define SYNCHRONIZATION_BARRIER_FLAGS_SPIN_ONLY 0x01
+#define SYNCHRONIZATION_BARRIER_FLAGS_BLOCK_ONLY 0x02
+#define SYNCHRONIZATION_BARRIER_FLAGS_NO_DELETE 0x04
 
 typedef VOID (CALLBACK *PTIMERAPCROUTINE)(LPVOID lpArgToCompletionRoutine,
                                           DWORD dwTimerLowValue, DWORD dwTimerHighValue);
@@ -120,6 +142,31 @@ WINBASEAPI BOOL WINAPI SleepConditionVariableCS(PCONDITION_VARIABLE ConditionVar
 WINBASEAPI BOOL WINAPI SleepConditionVariableSRW(PCONDITION_VARIABLE ConditionVariable,
                                                  PSRWLOCK SRWLock, DWORD dwMilliseconds,
                                                  ULONG Flags);
+
+/* ---- One-time initialization --------------------------------------------------------- */
+
+WINBASEAPI VOID WINAPI InitOnceInitialize(PINIT_ONCE InitOnce);
+WINBASEAPI BOOL WINAPI InitOnceExecuteOnce(PINIT_ONCE InitOnce, PINIT_ONCE_FN InitFn,
+                                           PVOID Parameter, LPVOID *Context);
+WINBASEAPI BOOL WINAPI InitOnceBeginInitialize(LPINIT_ONCE lpInitOnce, DWORD dwFlags,
+                                               PBOOL fPending, LPVOID *lpContext);
+WINBASEAPI BOOL WINAPI InitOnceComplete(LPINIT_ONCE lpInitOnce, DWORD dwFlags,
+                                        LPVOID lpContext);
+
+/* ---- Waits on addresses -------------------------------------------------------------- */
+
+WINBASEAPI BOOL WINAPI WaitOnAddress(volatile VOID *Address, PVOID CompareAddress,
+                                     SIZE_T AddressSize, DWORD dwMilliseconds);
+WINBASEAPI VOID WINAPI WakeByAddressSingle(PVOID Address);
+WINBASEAPI VOID WINAPI WakeByAddressAll(PVOID Address);
+
+/* ---- Synchronization barriers -------------------------------------------------------- */
+
+WINBASEAPI BOOL WINAPI InitializeSynchronizationBarrier(
+    LPSYNCHRONIZATION_BARRIER lpBarrier, LONG lTotalThreads, LONG lSpinCount);
+WINBASEAPI BOOL WINAPI EnterSynchronizationBarrier(LPSYNCHRONIZATION_BARRIER lpBarrier,
+                                                   DWORD dwFlags);
+WINBASEAPI BOOL WINAPI DeleteSynchronizationBarrier(LPSYNCHRONIZATION_BARRIER lpBarrier);
 
 /* ---- A and W names ------------------------------------------------------------------- */
 

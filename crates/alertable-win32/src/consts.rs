@@ -270,6 +270,25 @@ pub const FILE_ALL_ACCESS: DWORD = 0x1F_01FF;
 
 /// `CONDITION_VARIABLE_LOCKMODE_SHARED` (0x1): the SRW lock is held shared.
 pub const CONDITION_VARIABLE_LOCKMODE_SHARED: ULONG = 0x1;
+
+/// `INIT_ONCE_CHECK_ONLY` (0x1): `InitOnceBeginInitialize` only asks whether the
+/// initialization is complete.
+pub const INIT_ONCE_CHECK_ONLY: DWORD = 0x1;
+/// `INIT_ONCE_ASYNC` (0x2): several threads may initialize at once; the first to complete
+/// wins.
+pub const INIT_ONCE_ASYNC: DWORD = 0x2;
+/// `INIT_ONCE_INIT_FAILED` (0x4): `InitOnceComplete` reports a failed initialization.
+pub const INIT_ONCE_INIT_FAILED: DWORD = 0x4;
+/// `INIT_ONCE_CTX_RESERVED_BITS` (2): the low bits of an `INIT_ONCE` context that must be
+/// zero.
+pub const INIT_ONCE_CTX_RESERVED_BITS: DWORD = 2;
+/// `SYNCHRONIZATION_BARRIER_FLAGS_SPIN_ONLY` (0x1): wait at the barrier by spinning.
+pub const SYNCHRONIZATION_BARRIER_FLAGS_SPIN_ONLY: DWORD = 0x1;
+/// `SYNCHRONIZATION_BARRIER_FLAGS_BLOCK_ONLY` (0x2): wait at the barrier by sleeping.
+pub const SYNCHRONIZATION_BARRIER_FLAGS_BLOCK_ONLY: DWORD = 0x2;
+/// `SYNCHRONIZATION_BARRIER_FLAGS_NO_DELETE` (0x4): the barrier is never deleted, so
+/// leaving it needs no book-keeping.
+pub const SYNCHRONIZATION_BARRIER_FLAGS_NO_DELETE: DWORD = 0x4;
 /// `CRITICAL_SECTION_NO_DEBUG_INFO` (0x0100_0000): `InitializeCriticalSectionEx` allocates
 /// no debug information (which the library never does, like Windows 8 and later).
 pub const CRITICAL_SECTION_NO_DEBUG_INFO: DWORD = 0x0100_0000;

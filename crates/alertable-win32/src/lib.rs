@@ -142,7 +142,14 @@ pub use processthreadsapi::thread::{
 };
 pub use processthreadsapi::tls::{TlsAlloc, TlsFree, TlsGetValue, TlsSetValue};
 pub use profileapi::{QueryPerformanceCounter, QueryPerformanceFrequency};
+pub use synchapi::address::{WaitOnAddress, WakeByAddressAll, WakeByAddressSingle};
+pub use synchapi::barrier::{
+    DeleteSynchronizationBarrier, EnterSynchronizationBarrier, InitializeSynchronizationBarrier,
+};
 pub use synchapi::event::{CreateEventA, CreateEventW, ResetEvent, SetEvent};
+pub use synchapi::init_once::{
+    InitOnceBeginInitialize, InitOnceComplete, InitOnceExecuteOnce, InitOnceInitialize,
+};
 pub use synchapi::lock::{
     AcquireSRWLockExclusive, AcquireSRWLockShared, DeleteCriticalSection, EnterCriticalSection,
     InitializeConditionVariable, InitializeCriticalSection, InitializeCriticalSectionAndSpinCount,

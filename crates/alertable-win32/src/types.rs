@@ -547,6 +547,47 @@ pub struct CONDITION_VARIABLE {
 /// Win32 `PCONDITION_VARIABLE`.
 pub type PCONDITION_VARIABLE = *mut CONDITION_VARIABLE;
 
+/// Win32 `INIT_ONCE` (`RTL_RUN_ONCE`): a one-time initialization, one pointer wide, zero
+/// when new (`INIT_ONCE_STATIC_INIT`), at any address.
+#[repr(C)]
+#[derive(Debug)]
+pub struct INIT_ONCE {
+    /// The state and the stored context (opaque).
+    pub Ptr: PVOID,
+}
+
+/// Win32 `PINIT_ONCE`.
+pub type PINIT_ONCE = *mut INIT_ONCE;
+/// Win32 `LPINIT_ONCE`.
+pub type LPINIT_ONCE = *mut INIT_ONCE;
+
+/// Win32 `PINIT_ONCE_FN`: the callback of `InitOnceExecuteOnce`,
+/// `BOOL f(PINIT_ONCE, PVOID Parameter, PVOID *Context)`.
+pub type PINIT_ONCE_FN = Option<
+    unsafe extern "C" fn(InitOnce: PINIT_ONCE, Parameter: PVOID, Context: *mut PVOID) -> BOOL,
+>;
+
+/// Win32 `SYNCHRONIZATION_BARRIER` (`RTL_BARRIER`): 32 opaque bytes, at any address.
+#[repr(C)]
+#[derive(Debug)]
+pub struct SYNCHRONIZATION_BARRIER {
+    /// Opaque.
+    pub Reserved1: DWORD,
+    /// Opaque.
+    pub Reserved2: DWORD,
+    /// Opaque.
+    pub Reserved3: [ULONG_PTR; 2],
+    /// Opaque.
+    pub Reserved4: DWORD,
+    /// Opaque.
+    pub Reserved5: DWORD,
+}
+
+/// Win32 `PSYNCHRONIZATION_BARRIER`.
+pub type PSYNCHRONIZATION_BARRIER = *mut SYNCHRONIZATION_BARRIER;
+/// Win32 `LPSYNCHRONIZATION_BARRIER`.
+pub type LPSYNCHRONIZATION_BARRIER = *mut SYNCHRONIZATION_BARRIER;
+
 // ---------------------------------------------------------------------------------------
 // Callbacks.
 

@@ -91,6 +91,16 @@ fn c_type(ty: &syn::Type) -> String {
             let params: Vec<String> = f.inputs.iter().map(|a| c_type(&a.ty)).collect();
             format!("{ret} (*)({})", params_list(&params))
         }
+        syn::Type::Array(a) => {
+            let syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(len),
+                ..
+            }) = &a.len
+            else {
+                panic!("an array length this test cannot read: use an integer literal");
+            };
+            format!("{}[{}]", c_type(&a.elem), len.base10_digits())
+        }
         syn::Type::Never(_) => "void".to_owned(),
         syn::Type::Tuple(t) if t.elems.is_empty() => "void".to_owned(),
         _ => panic!(
@@ -285,7 +295,9 @@ macro_rules! layouts {
     };
 }
 
-const LAYOUTS: [(&str, usize, usize); 22] = layouts!(
+const LAYOUTS: [(&str, usize, usize); 24] = layouts!(
+    INIT_ONCE,
+    SYNCHRONIZATION_BARRIER,
     WIN32_FILE_ATTRIBUTE_DATA,
     LARGE_INTEGER_PARTS,
     LARGE_INTEGER,
@@ -311,8 +323,9 @@ const LAYOUTS: [(&str, usize, usize); 22] = layouts!(
 );
 
 /// Parameters whose C type carries a qualifier Rust cannot spell: the `volatile` of the
-/// `Interlocked` functions' targets.
-const VOLATILE_PARAMETERS: [(&str, usize); 20] = [
+/// `Interlocked` functions' targets and `WaitOnAddress`'s watched address.
+const VOLATILE_PARAMETERS: [(&str, usize); 21] = [
+    ("WaitOnAddress", 0),
     ("InterlockedIncrement", 0),
     ("InterlockedDecrement", 0),
     ("InterlockedExchange", 0),
@@ -352,7 +365,7 @@ struct HeaderSide {
 /// declaration decorations, MSVC keyword spellings, and structure initializers. (Defines
 /// with an empty body, include guards and the `__declspec` spellings are not constants
 /// either; see [`is_constant`].)
-const NOT_CONSTANTS: [&str; 15] = [
+const NOT_CONSTANTS: [&str; 16] = [
     "WINBASEAPI",
     "WINUSERAPI",
     "NTSYSAPI",
@@ -368,6 +381,7 @@ const NOT_CONSTANTS: [&str; 15] = [
     "CONST",
     "SRWLOCK_INIT",
     "CONDITION_VARIABLE_INIT",
+    "INIT_ONCE_STATIC_INIT",
 ];
 
 /// Whether the object-like `#define` `name` with `body` is a constant of the Rust side.

@@ -1,9 +1,13 @@
 //! `synchapi.h`: waits, events, semaphores, mutexes, waitable timers, critical sections,
-//! SRW locks and condition variables, one file per kind of object. (`PulseEvent` and the A
+//! SRW locks, condition variables, one-time initialization, `WaitOnAddress` and
+//! synchronization barriers, one file per kind of object. (`PulseEvent` and the A
 //! forms of `CreateSemaphore` and `CreateWaitableTimer` are in `winbase`, where Windows
 //! declares them.)
 
+pub(crate) mod address;
+pub(crate) mod barrier;
 pub(crate) mod event;
+pub(crate) mod init_once;
 pub(crate) mod lock;
 pub(crate) mod mutex;
 pub(crate) mod semaphore;
