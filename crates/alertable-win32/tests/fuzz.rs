@@ -1469,7 +1469,8 @@ fn call_io(op: u64, rng: &mut Rng, pool: &mut Pool, tmp: &[u8]) -> (&'static str
                     ),
                 )
             }
-            116.. => call_files(op, rng, pool, tmp),
+            116..=137 => call_files(op, rng, pool, tmp),
+            138.. => call_synch_extras(op, rng),
             _ => call_kernel32(op, rng, pool),
         }
     }
@@ -1774,6 +1775,99 @@ fn call_files(op: u64, rng: &mut Rng, pool: &mut Pool, tmp: &[u8]) -> (&'static 
                         "GetTempPath2W"
                     },
                     failed_if(n != 0, &[ERROR_NO_UNICODE_TRANSLATION]),
+                )
+            }
+        }
+    }
+}
+
+/// One random call of the one-time initialization, address-wait and barrier functions,
+/// numbers 138 and up. Barriers get a total of one thread, so no call waits for another.
+fn call_synch_extras(op: u64, rng: &mut Rng) -> (&'static str, Outcome) {
+    // An 8-byte aligned buffer; the structures go at a random offset inside it.
+    let mut storage = [0_u64; 6];
+    let at = storage
+        .as_mut_ptr()
+        .cast::<u8>()
+        .wrapping_add(rng.below(8) as usize);
+    // SAFETY (every call below): `at` has at least 40 writable bytes of `storage` after it,
+    // room for any of these structures and values; out pointers are locals.
+    unsafe {
+        match op {
+            138 => {
+                let once = at.cast::<INIT_ONCE>();
+                InitOnceInitialize(once);
+                let flags = if rng.chance(2) {
+                    rng.next() as DWORD
+                } else {
+                    rng.below(8) as DWORD
+                };
+                let (mut pending, mut context) = (FALSE, null_mut());
+                let begun =
+                    InitOnceBeginInitialize(once, flags, &raw mut pending, &raw mut context);
+                let begin_error = GetLastError();
+                let complete_flags = if rng.chance(2) {
+                    rng.next() as DWORD
+                } else {
+                    rng.below(8) as DWORD
+                };
+                let value = rng.below(0x100) as usize as PVOID;
+                let completed = InitOnceComplete(once, complete_flags, value);
+                let complete_error = GetLastError();
+                // A begun initialization left pending would make it wait forever.
+                InitOnceInitialize(once);
+                let mut out: PVOID = null_mut();
+                let executed = InitOnceExecuteOnce(once, None, null_mut(), &raw mut out);
+                let refused = InitOnceBeginInitialize(null_mut(), 0, null_mut(), null_mut())
+                    == FALSE
+                    && GetLastError() == ERROR_NOACCESS;
+                let ok = (begun == TRUE
+                    || [ERROR_INVALID_PARAMETER, ERROR_GEN_FAILURE].contains(&begin_error))
+                    && (completed == TRUE
+                        || [ERROR_INVALID_PARAMETER, ERROR_GEN_FAILURE].contains(&complete_error))
+                    && (executed == TRUE || executed == FALSE)
+                    && refused;
+                ("InitOnceBeginInitialize", Outcome::Asserted(ok))
+            }
+            139 => {
+                let size = [0, 1, 2, 3, 4, 8, 16][rng.below(7) as usize];
+                let mut compare = rng.next();
+                if rng.chance(2) {
+                    at.cast::<[u8; 8]>().write_unaligned(compare.to_ne_bytes());
+                }
+                let ms = rng.below(2) as DWORD;
+                let address = if rng.chance(16) {
+                    null_mut()
+                } else {
+                    at.cast()
+                };
+                let r = WaitOnAddress(address, (&raw mut compare).cast(), size, ms);
+                (
+                    "WaitOnAddress",
+                    if r == TRUE {
+                        Outcome::Unchecked
+                    } else {
+                        Outcome::Failed(&[ERROR_TIMEOUT, ERROR_INVALID_PARAMETER, ERROR_NOACCESS])
+                    },
+                )
+            }
+            _ => {
+                let barrier = at.cast::<SYNCHRONIZATION_BARRIER>();
+                let bad = InitializeSynchronizationBarrier(barrier, rng.int().min(0), -1) == FALSE
+                    && GetLastError() == ERROR_INVALID_PARAMETER;
+                let made = InitializeSynchronizationBarrier(barrier, 1, rng.int().max(-1)) == TRUE;
+                let flags = if rng.chance(2) {
+                    rng.next() as DWORD
+                } else {
+                    rng.below(8) as DWORD
+                };
+                let entered = EnterSynchronizationBarrier(barrier, flags) == TRUE;
+                WakeByAddressSingle(at.cast());
+                WakeByAddressAll(at.cast());
+                let deleted = DeleteSynchronizationBarrier(barrier) == TRUE;
+                (
+                    "InitializeSynchronizationBarrier",
+                    Outcome::Asserted(bad && made && entered && deleted),
                 )
             }
         }
@@ -2420,13 +2514,26 @@ fn call_kernel32(op: u64, rng: &mut Rng, pool: &mut Pool) -> (&'static str, Outc
     }
 }
 
-const OPS: u64 = 138;
+const OPS: u64 = 141;
 
 /// Functions the random calls do not make, and why.
 const NOT_CALLED: [(&str, &str); 1] = [("ExitProcess", "it would end the test")];
 
 /// Functions exercised inside the calls named here.
-const EXERCISED_WITHIN: [(&str, &str); 50] = [
+const EXERCISED_WITHIN: [(&str, &str); 57] = [
+    ("InitOnceInitialize", "InitOnceBeginInitialize"),
+    ("InitOnceComplete", "InitOnceBeginInitialize"),
+    ("InitOnceExecuteOnce", "InitOnceBeginInitialize"),
+    (
+        "EnterSynchronizationBarrier",
+        "InitializeSynchronizationBarrier",
+    ),
+    (
+        "DeleteSynchronizationBarrier",
+        "InitializeSynchronizationBarrier",
+    ),
+    ("WakeByAddressSingle", "InitializeSynchronizationBarrier"),
+    ("WakeByAddressAll", "InitializeSynchronizationBarrier"),
     ("ExitThread", "CreateThread"),
     (
         "InitializeCriticalSectionAndSpinCount",
