@@ -1,8 +1,7 @@
 //! State words inside caller memory, at any address.
 //!
 //! The lock-like structures of the C ABI — `SRWLOCK`, `CONDITION_VARIABLE`,
-//! `CRITICAL_SECTION`, and the ones still to come (`INIT_ONCE`,
-//! `SYNCHRONIZATION_BARRIER`) — live in the caller's memory, not in the library, and
+//! `CRITICAL_SECTION`, `INIT_ONCE` and `SYNCHRONIZATION_BARRIER` — live in the caller's memory, not in the library, and
 //! Windows on x86-64 gives them their full behaviour at any address: a program may place
 //! one at an odd offset of a buffer or inside a packed structure. The library keeps their
 //! state in 32-bit words that threads sleep on with futexes, and both Rust's atomics and the
@@ -30,6 +29,8 @@
 //! | `SRWLOCK`            | the state is the low 32 bits of `Ptr`: `Ptr` reads 0 when free, 1 held exclusively, `n << 4 \| 1` held shared by `n` without waiters (as on Windows) | the state is the aligned 4 bytes among its 8, so `Ptr` reads it shifted by 8 × (bytes before them) bits |
 //! | `CONDITION_VARIABLE` | a wake-up sequence number in the low 32 bits of `Ptr` | the same number in the aligned 4 bytes among its 8 |
 //! | `CRITICAL_SECTION`   | `LockCount` is the lock word, the low 32 bits of `OwningThread` the owner's thread id, `RecursionCount` the depth; `DebugInfo` is `(void *)-1` | at a 4-byte aligned address the same; otherwise the lock word is the aligned 4 bytes inside `LockSemaphore`, the owner's id the aligned 4 bytes inside `OwningThread` (read shifted), `RecursionCount` and `DebugInfo` as when aligned, and `LockCount` stays 0 |
+//! | `INIT_ONCE`          | the state and the context's slot in the low 32 bits of `Ptr` (`synchapi::init_once`) | the same in the aligned 4 bytes among its 8 |
+//! | `SYNCHRONIZATION_BARRIER` | the phase word, the total and the inside count at bytes 0, 8 and 16 (`synchapi::barrier`) | the first aligned words in bytes 0–6, 8–14 and 16–22 |
 //!
 //! The fields a program may read on Windows keep their meaning wherever the structure is
 //! aligned as declared; at other addresses only the behaviour is promised, as the

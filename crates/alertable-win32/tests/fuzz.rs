@@ -1790,7 +1790,7 @@ fn call_synch_extras(op: u64, rng: &mut Rng) -> (&'static str, Outcome) {
         .as_mut_ptr()
         .cast::<u8>()
         .wrapping_add(rng.below(8) as usize);
-    // SAFETY (every call below): `at` has at least 40 writable bytes of `storage` after it,
+    // SAFETY: for every call below, `at` has at least 40 writable bytes of `storage` after it,
     // room for any of these structures and values; out pointers are locals.
     unsafe {
         match op {

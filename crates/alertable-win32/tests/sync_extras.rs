@@ -103,7 +103,7 @@ fn begin_and_complete_synchronously_at_every_offset() {
         let at = storage.at(offset);
         let p = once(at);
         let (mut pending, mut context) = (FALSE, null_mut());
-        // SAFETY (every call below): a live INIT_ONCE in `storage`; the out pointers are
+        // SAFETY: for every call below, a live INIT_ONCE in `storage`; the out pointers are
         // locals.
         unsafe {
             InitOnceInitialize(p);
@@ -197,7 +197,7 @@ fn asynchronous_initializers_race_and_one_wins_at_every_offset() {
         let mut storage = Storage::new();
         let p = once(storage.at(offset));
         let (mut first, mut second, mut context) = (FALSE, FALSE, null_mut());
-        // SAFETY (every call): a live INIT_ONCE in `storage`; the out pointers are locals.
+        // SAFETY: for every call, a live INIT_ONCE in `storage`; the out pointers are locals.
         unsafe {
             assert_eq!(
                 InitOnceBeginInitialize(p, INIT_ONCE_ASYNC, &raw mut first, &raw mut context),
@@ -246,7 +246,7 @@ fn wait_on_address_every_size_at_every_offset() {
             store(at, 0x0102_0304_0506_0708, size);
             let mut same = 0x0102_0304_0506_0708_u64;
             let mut other = 0x0102_0304_0506_0709_u64;
-            // SAFETY (both): `at` and the locals are valid for `size` bytes.
+            // SAFETY: for both, `at` and the locals are valid for `size` bytes.
             unsafe {
                 assert_eq!(
                     WaitOnAddress(at as *mut _, (&raw mut other).cast(), size, INFINITE),
@@ -275,6 +275,7 @@ fn wait_on_address_every_size_at_every_offset() {
                             // returns may be spurious.
                             // SAFETY: as above.
                             while unsafe { ((at) as *const u8).read_volatile() } == 0 {
+                                // SAFETY: as above.
                                 unsafe {
                                     WaitOnAddress(
                                         at as *mut _,
@@ -329,8 +330,8 @@ fn barrier_phases_have_one_true_at_every_offset() {
             let mut storage = Storage::new();
             let at = storage.at(offset);
             let barrier = at as LPSYNCHRONIZATION_BARRIER;
-            // SAFETY: 32 writable bytes in `storage`.
             assert_eq!(
+                // SAFETY: 32 writable bytes in `storage`.
                 unsafe { InitializeSynchronizationBarrier(barrier, THREADS as LONG, -1) },
                 TRUE
             );

@@ -102,11 +102,12 @@ pub unsafe extern "C" fn InitializeSynchronizationBarrier(
     }
     // SAFETY: valid for writes and not in use (caller); unaligned writes are allowed.
     unsafe { lpBarrier.cast::<[u8; 32]>().write_unaligned([0; 32]) };
-    // SAFETY: live now (caller).
-    let words = unsafe { words(lpBarrier) }.expect("not NULL");
-    words
-        .total
-        .store(lTotalThreads.unsigned_abs(), Ordering::Release);
+    // SAFETY: live now (caller), and not NULL.
+    if let Some(words) = unsafe { words(lpBarrier) } {
+        words
+            .total
+            .store(lTotalThreads.unsigned_abs(), Ordering::Release);
+    }
     TRUE
 }
 
