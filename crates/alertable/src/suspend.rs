@@ -307,6 +307,8 @@ impl Drop for NoStop {
 /// signal handler may read them.
 #[cfg(not(loom))]
 mod target {
+    use std::sync::atomic::compiler_fence;
+
     use super::SuspendState;
     use crate::sync::{AtomicPtr, AtomicU32, Ordering};
 
@@ -358,19 +360,26 @@ mod target {
     }
 
     // The depth is written only by this thread outside the handler (which only reads it),
-    // so a plain load and store suffice.
+    // so a plain load and store suffice. The handler runs on this same thread, so the
+    // processor keeps program order for it; the compiler fences keep the compiler from
+    // moving the region's bounds across what the region guards (the dispatcher lock's
+    // acquire and release, which do not order relaxed accesses to other places), and the
+    // depth's store across the read of a pending stop.
     #[inline]
     pub(super) fn enter_no_stop() {
         NO_STOP.with(|n| n.store(n.load(Ordering::Relaxed) + 1, Ordering::Relaxed));
+        compiler_fence(Ordering::SeqCst);
     }
 
     #[inline]
     pub(super) fn leave_no_stop() {
+        compiler_fence(Ordering::SeqCst);
         let depth = NO_STOP.with(|n| {
             let depth = n.load(Ordering::Relaxed) - 1;
             n.store(depth, Ordering::Relaxed);
             depth
         });
+        compiler_fence(Ordering::SeqCst);
         // A signal after the store finds the depth at 0 and stops the thread itself; one
         // before it left the stop pending here.
         if depth == 0 && STOP_PENDING.with(|p| p.load(Ordering::Relaxed)) != 0 {
