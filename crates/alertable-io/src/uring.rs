@@ -281,7 +281,7 @@ impl Ring {
             let _ = DEFERRED.try_with(|deferred| deferred.borrow_mut().extend(op.take()));
         }
         if let Some(op) = op {
-            self.submit_now(vec![op]);
+            self.submit_one(op);
         }
     }
 
@@ -336,9 +336,26 @@ impl Ring {
             lock(&self.handoff).extend(later.into_iter().map(|op| Pending::Request(op, 0)));
             self.wake_reaper_for_handoff();
         }
-        // Waits for a reaper already at work rather than leaving to it: what finished
-        // inside the `io_uring_enter` (page-cached data) completes before the issuing call
-        // returns (J102), here or, if another thread took it, there (`settle_issue`).
+        self.settle_submission();
+    }
+
+    /// [`submit_now`](Self::submit_now) for the one request of an issuing call, without
+    /// gathering it into a list first: nothing is allocated on the way to the kernel.
+    fn submit_one(&'static self, op: Arc<OpShared>) {
+        if self.reserve(1, self.request_limit) == 1 {
+            self.push_and_submit(&[entry_from(op, 0)]);
+        } else {
+            lock(&self.handoff).push_back(Pending::Request(op, 0));
+            self.wake_reaper_for_handoff();
+        }
+        self.settle_submission();
+    }
+
+    /// After a submission: waits for a reaper already at work rather than leaving to it,
+    /// so that what finished inside the `io_uring_enter` (page-cached data) completes
+    /// before the issuing call returns (J102), here or, if another thread took it, there
+    /// (`settle_issue`); then makes sure the reaper watches what is not done.
+    fn settle_submission(&'static self) {
         self.reap(true);
         self.wake_reaper();
     }
