@@ -306,7 +306,7 @@ impl Ring {
             drop(handoff);
             return self.wake_reaper_for_handoff();
         }
-        self.push_and_submit(&[cancel_entry(op)]);
+        self.push_and_submit([cancel_entry(op)]);
         drop(handoff);
         self.reap(false);
         self.wake_reaper();
@@ -315,25 +315,31 @@ impl Ring {
     /// Hands the entries this thread deferred to the kernel, and completes what finished
     /// (U5).
     fn flush(&'static self) {
-        let ops = DEFERRED
+        let mut ops = DEFERRED
             .try_with(|deferred| std::mem::take(&mut *deferred.borrow_mut()))
             .unwrap_or_default();
         if !ops.is_empty() {
-            self.submit_now(ops);
+            self.submit_now(&mut ops);
         }
+        // The emptied list goes back, so that the next drain's requests reuse its room.
+        let _ = DEFERRED.try_with(|deferred| {
+            let mut deferred = deferred.borrow_mut();
+            if deferred.is_empty() {
+                *deferred = ops;
+            }
+        });
     }
 
     /// Submits `ops` (the caller's own) as far as the bound allows and hands the rest to
     /// the reaper (U3), reaps what is ready, and makes sure the reaper watches what is not.
-    fn submit_now(&'static self, mut ops: Vec<Arc<OpShared>>) {
+    /// Empties `ops`, keeping its room for reuse.
+    fn submit_now(&'static self, ops: &mut Vec<Arc<OpShared>>) {
         let room = self.reserve(ops.len(), self.request_limit);
-        let later = ops.split_off(room);
-        if !ops.is_empty() {
-            let entries: Vec<_> = ops.into_iter().map(|op| entry_from(op, 0)).collect();
-            self.push_and_submit(&entries);
+        if room > 0 {
+            self.push_and_submit(ops.drain(..room).map(|op| entry_from(op, 0)));
         }
-        if !later.is_empty() {
-            lock(&self.handoff).extend(later.into_iter().map(|op| Pending::Request(op, 0)));
+        if !ops.is_empty() {
+            lock(&self.handoff).extend(ops.drain(..).map(|op| Pending::Request(op, 0)));
             self.wake_reaper_for_handoff();
         }
         self.settle_submission();
@@ -343,7 +349,7 @@ impl Ring {
     /// gathering it into a list first: nothing is allocated on the way to the kernel.
     fn submit_one(&'static self, op: Arc<OpShared>) {
         if self.reserve(1, self.request_limit) == 1 {
-            self.push_and_submit(&[entry_from(op, 0)]);
+            self.push_and_submit([entry_from(op, 0)]);
         } else {
             lock(&self.handoff).push_back(Pending::Request(op, 0));
             self.wake_reaper_for_handoff();
@@ -382,27 +388,23 @@ impl Ring {
     }
 
     /// Pushes `entries`, whose places in flight are reserved (U3), and submits them in one
-    /// hold of the submission lock (U2).
-    fn push_and_submit(&self, entries: &[squeue::Entry]) {
+    /// hold of the submission lock (U2). The entries are made as they are pushed, so a
+    /// batch needs no list of its own.
+    fn push_and_submit(&self, entries: impl IntoIterator<Item = squeue::Entry>) {
         let _sq = lock(&self.sq);
-        let mut rest = entries;
-        loop {
+        let mut entries = entries.into_iter().peekable();
+        while entries.peek().is_some() {
             // SAFETY: `_sq` is held (U2), so this is the only submission queue view.
             let mut sq = unsafe { self.ring.submission_shared() };
             let room = sq.capacity() - sq.len();
-            let (now, later) = rest.split_at(rest.len().min(room));
-            for entry in now {
+            for entry in entries.by_ref().take(room) {
                 // SAFETY: every entry was built by `entry_from` (whose reference keeps the
                 // buffer and file it points at alive and untouched until it is reaped: U1,
                 // R1, R2) or by `cancel_entry` (which points at no memory).
-                unsafe { sq.push(entry) }.expect("room was counted");
+                unsafe { sq.push(&entry) }.expect("room was counted");
             }
             drop(sq);
-            rest = later;
             self.submit_queued();
-            if rest.is_empty() {
-                return;
-            }
         }
     }
 
@@ -678,7 +680,7 @@ impl Ring {
             }
             *handoff = waiting;
             if !entries.is_empty() {
-                self.push_and_submit(&entries);
+                self.push_and_submit(entries);
             }
         }
         for op in aborted {
@@ -764,7 +766,7 @@ impl Ring {
             .build()
             .flags(squeue::Flags::IO_HARDLINK)
             .user_data(Arc::into_raw(op.clone()) as u64 | CANCEL_TAG);
-        self.push_and_submit(&[poll, entry_from(op.clone(), 0)]);
+        self.push_and_submit([poll, entry_from(op.clone(), 0)]);
         self.wake_reaper();
     }
 }
