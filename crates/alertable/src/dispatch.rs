@@ -62,6 +62,10 @@ use crate::thread::{Context, ThreadHandle};
 /// [`WaitList::wake_waiters`].
 #[doc(hidden)]
 pub struct Dispatcher {
+    /// The namespace's robust lock, taken on demand the first time this hold touches a
+    /// shared object (shared/mod.rs S5); declared first, so released first.
+    #[cfg(not(loom))]
+    shared: std::cell::RefCell<Option<crate::shared::Guard>>,
     _guard: MutexGuard<'static, ()>,
     /// Declared after the guard, so dropped after the lock is released: a suspension that
     /// arrived meanwhile stops the thread only then (suspend.rs, H6).
@@ -87,11 +91,54 @@ impl Dispatcher {
         let guard = DISPATCHER
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        #[cfg(not(loom))]
+        HELD.set(true);
         Self {
+            #[cfg(not(loom))]
+            shared: std::cell::RefCell::new(None),
             _guard: guard,
             _no_stop: no_stop,
             _not_send: PhantomData,
         }
+    }
+
+    /// Whether the calling thread holds the dispatcher lock.
+    #[cfg(not(loom))]
+    pub(crate) fn held_here() -> bool {
+        HELD.get()
+    }
+
+    /// The namespace's robust lock, taken now if this hold has not taken it yet (S5).
+    #[cfg(not(loom))]
+    pub(crate) fn shared(
+        &self,
+        ns: &'static crate::shared::Namespace,
+    ) -> std::cell::Ref<'_, crate::shared::Guard> {
+        if self.shared.borrow().is_none() {
+            *self.shared.borrow_mut() = Some(crate::shared::Guard::lock(ns));
+        }
+        std::cell::Ref::map(self.shared.borrow(), |g| {
+            g.as_ref().expect("taken just above")
+        })
+    }
+}
+
+#[cfg(not(loom))]
+thread_local! {
+    /// Whether this thread holds the dispatcher lock: a shared object's last handle dropped
+    /// under it defers its release (shared/object.rs).
+    static HELD: Cell<bool> = const { Cell::new(false) };
+}
+
+#[cfg(not(loom))]
+impl Drop for Dispatcher {
+    fn drop(&mut self) {
+        if crate::shared::has_deferred()
+            && let Some(ns) = crate::shared::attached()
+        {
+            crate::shared::release_deferred(&self.shared(ns));
+        }
+        HELD.set(false);
     }
 }
 
@@ -199,6 +246,13 @@ pub trait Waitable: Send + Sync {
     /// anyone waits (W3).
     #[doc(hidden)]
     fn waiters_changed(&self, _lock: &Dispatcher, _has_waiters: bool) {}
+
+    /// The object's index in the cross-process namespace, if it is a named object shared
+    /// with other processes (shared/mod.rs).
+    #[doc(hidden)]
+    fn shared_index(&self) -> Option<u32> {
+        None
+    }
 }
 
 /// An object that [`signal_and_wait`](crate::signal_and_wait) can signal: an
@@ -444,6 +498,13 @@ fn wait_once(
             object.waiters_changed(&lock, true);
         }
     }
+    // Objects of other processes: signals there wake this thread through its record (S4),
+    // and it sleeps in slices (S6).
+    let shared = objects.iter().any(|o| o.shared_index().is_some());
+    #[cfg(not(loom))]
+    if shared {
+        crate::shared::register_wait(&lock, ctx, objects);
+    }
     // (W3): a signal that came through a lock-free path before we were linked is seen
     // here; from now on every signal comes through the lock.
     if block.try_satisfy(&mut lock) {
@@ -452,15 +513,26 @@ fn wait_once(
     drop(lock);
 
     loop {
+        let slice = shared_slice(shared, deadline);
         let apcs = if alertable {
-            ctx.park_for_objects_or_apcs(deadline)
+            ctx.park_for_objects_or_apcs(slice)
         } else {
-            ctx.park_for_objects(deadline);
+            ctx.park_for_objects(slice);
             false
         };
-        let lock = Dispatcher::lock();
+        let mut lock = Dispatcher::lock();
         if let Status::Satisfied(_) = block.status.get() {
             return finish(lock, &block, ptr, armed);
+        }
+        if shared {
+            // Another process may have signaled (S4), or died (S6): look again.
+            #[cfg(not(loom))]
+            if slice.is_some_and(|s| Instant::now() >= s) {
+                crate::shared::sweep_and_recheck(&lock);
+            }
+            if block.try_satisfy(&mut lock) {
+                return finish(lock, &block, ptr, armed);
+            }
         }
         if apcs || (alertable && ctx.has_pending()) {
             block.status.set(Status::Alerted);
@@ -473,6 +545,17 @@ fn wait_once(
     }
 }
 
+/// The deadline of one sleep: `deadline`, or sooner for a wait on shared objects (S6).
+fn shared_slice(shared: bool, deadline: Option<Instant>) -> Option<Instant> {
+    #[cfg(not(loom))]
+    if shared {
+        let slice = Instant::now() + crate::shared::SLICE;
+        return Some(deadline.map_or(slice, |d| d.min(slice)));
+    }
+    let _ = shared;
+    deadline
+}
+
 /// Unlinks `block` (W2), disarms the abort guard, releases the lock, and returns the
 /// block's final status as the outcome.
 fn finish(
@@ -481,6 +564,10 @@ fn finish(
     ptr: NonNull<WaitBlock<'static>>,
     armed: AbortOnUnwind,
 ) -> Outcome {
+    #[cfg(not(loom))]
+    if block.objects.iter().any(|o| o.shared_index().is_some()) {
+        crate::shared::unregister_wait(&lock, block.owner);
+    }
     for (object, list) in block.objects.iter().zip(block.linked.iter().flatten()) {
         if list.remove(&mut lock, ptr) {
             object.waiters_changed(&lock, false);

@@ -73,6 +73,8 @@ mod notifier;
 mod object;
 mod parker;
 mod queue;
+#[cfg(not(loom))]
+mod shared;
 mod suspend;
 mod sync;
 mod sys;
@@ -99,6 +101,8 @@ pub use notifier::ApcNotifier;
 pub use object::{
     DueTime, Event, EventReset, Mutex, Semaphore, SyncError, TimerReset, WaitableTimer,
 };
+#[cfg(not(loom))]
+pub use shared::{NameError, Opened};
 #[doc(hidden)]
 pub use thread::{BlockObserver, defer_until_drained, set_block_observer};
 pub use thread::{Builder, JoinHandle, ResumeError, ThreadHandle, current, spawn};

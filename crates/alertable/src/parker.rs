@@ -17,12 +17,24 @@
 //! - (P3) `park` may return spuriously (a token left over from an earlier wake-up, a
 //!   timeout); every caller re-checks the condition it waits for.
 //!
-//! Ordering: `unpark`'s swap is `Release` and `park`'s consuming operations are `Acquire`,
-//! so whatever the unparker wrote before unparking is visible to the woken owner.
+//! - (P4) Relocation: a thread that waits on objects shared with other processes moves its
+//!   word into shared memory once, on its own thread, while it is not parked (`relocate`;
+//!   shared/mod.rs). From then on it parks on the shared word with a shared futex, so a
+//!   waker in another process reaches it with the same protocol. An unparker that read "not
+//!   relocated" swaps the local word and then reads the relocation pointer again; the owner
+//!   stores the pointer, then takes any token from the local word into the shared one. All
+//!   four operations are `SeqCst`, so either the owner's take follows the unparker's swap
+//!   (the token moves) or the unparker's second read follows the owner's store (it unparks
+//!   the shared word): no token is lost (P2). A thread that never waits on a shared object
+//!   pays one extra load per unpark.
+//!
+//! Ordering: `unpark`'s swap is `Release` (`SeqCst`, for P4) and `park`'s consuming
+//! operations are `Acquire`, so whatever the unparker wrote before unparking is visible to
+//! the woken owner.
 
 use std::time::Instant;
 
-use crate::sync::{AtomicU32, Ordering};
+use crate::sync::{AtomicPtr, AtomicU32, Ordering};
 use crate::sys;
 
 const EMPTY: u32 = 0;
@@ -33,6 +45,8 @@ const PARKED: u32 = u32::MAX;
 #[derive(Debug)]
 pub(crate) struct Parker {
     state: AtomicU32,
+    /// The shared word the owner parks on once relocated (P4); null before.
+    remote: AtomicPtr<AtomicU32>,
 }
 
 /// Why [`Parker::park`] returned.
@@ -48,14 +62,68 @@ impl Parker {
     pub(crate) fn new() -> Self {
         Self {
             state: AtomicU32::new(EMPTY),
+            remote: AtomicPtr::new(std::ptr::null_mut()),
         }
+    }
+
+    /// Moves the owner's word to `word`, in memory shared with other processes (P4). Owner
+    /// only, never while parked, at most once.
+    pub(crate) fn relocate(&self, word: &'static AtomicU32) {
+        word.store(EMPTY, Ordering::SeqCst);
+        self.remote
+            .store(std::ptr::from_ref(word).cast_mut(), Ordering::SeqCst);
+        if self.state.swap(EMPTY, Ordering::SeqCst) == NOTIFIED {
+            word.store(NOTIFIED, Ordering::SeqCst);
+        }
+    }
+
+    fn remote(&self, order: Ordering) -> Option<&AtomicU32> {
+        // SAFETY: a non-null pointer was stored by `relocate` from a `&'static AtomicU32`.
+        unsafe { self.remote.load(order).as_ref() }
     }
 
     /// Sleeps until a token arrives or `deadline` passes (`None`: no deadline). Owner only
     /// (P1); may return `Notified` for a stale token (P3).
     pub(crate) fn park(&self, deadline: Option<Instant>) -> Unparked {
+        if let Some(word) = self.remote(Ordering::Acquire) {
+            return park_on(word, deadline, true);
+        }
+        park_on(&self.state, deadline, false)
+    }
+
+    /// Leaves a token and wakes the owner if it sleeps.
+    #[inline]
+    pub(crate) fn unpark(&self) {
+        if let Some(word) = self.remote(Ordering::Acquire) {
+            return unpark_word(word);
+        }
+        if self.state.swap(NOTIFIED, Ordering::SeqCst) == PARKED {
+            self.wake();
+        }
+        // (P4): the owner may have relocated meanwhile.
+        if let Some(word) = self.remote(Ordering::SeqCst) {
+            unpark_word(word);
+        }
+    }
+
+    #[cold] // only when the owner is really asleep
+    fn wake(&self) {
+        sys::futex_wake(&self.state, 1);
+    }
+}
+
+/// Leaves a token in a relocated parker word, possibly another process's (P4), and wakes
+/// its owner if it sleeps.
+pub(crate) fn unpark_word(word: &AtomicU32) {
+    if word.swap(NOTIFIED, Ordering::SeqCst) == PARKED {
+        sys::futex_wake_shared(word, 1);
+    }
+}
+
+fn park_on(word: &AtomicU32, deadline: Option<Instant>, shared: bool) -> Unparked {
+    {
         // EMPTY → PARKED, or NOTIFIED → EMPTY (token consumed).
-        if self.state.fetch_sub(1, Ordering::Acquire) == NOTIFIED {
+        if word.fetch_sub(1, Ordering::Acquire) == NOTIFIED {
             return Unparked::Notified;
         }
         loop {
@@ -66,9 +134,12 @@ impl Parker {
                     _ => break,
                 },
             };
-            sys::futex_wait(&self.state, PARKED, timeout);
-            if self
-                .state
+            if shared {
+                sys::futex_wait_shared(word, PARKED, timeout);
+            } else {
+                sys::futex_wait(word, PARKED, timeout);
+            }
+            if word
                 .compare_exchange(NOTIFIED, EMPTY, Ordering::Acquire, Ordering::Relaxed)
                 .is_ok()
             {
@@ -81,23 +152,10 @@ impl Parker {
             }
         }
         // Timed out: leave PARKED, taking a token that raced with the deadline (P2).
-        match self.state.swap(EMPTY, Ordering::Acquire) {
+        match word.swap(EMPTY, Ordering::Acquire) {
             NOTIFIED => Unparked::Notified,
             _ => Unparked::TimedOut,
         }
-    }
-
-    /// Leaves a token and wakes the owner if it sleeps.
-    #[inline]
-    pub(crate) fn unpark(&self) {
-        if self.state.swap(NOTIFIED, Ordering::Release) == PARKED {
-            self.wake();
-        }
-    }
-
-    #[cold] // only when the owner is really asleep
-    fn wake(&self) {
-        sys::futex_wake(&self.state, 1);
     }
 }
 

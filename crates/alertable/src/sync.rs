@@ -29,6 +29,7 @@ macro_rules! facade_atomic {
 
         impl$(<$t>)? $name$(<$t>)? {
             /// A new atomic holding `value`.
+            #[allow(dead_code)] // the namespace's atomics are never built, only mapped
             pub(crate) const fn new(value: $value) -> Self {
                 Self(<$std>::new(value))
             }
@@ -48,6 +49,11 @@ macro_rules! facade_atomic {
 facade_atomic!(
     /// `std::sync::atomic::AtomicU32`, behind the facade.
     AtomicU32, std::sync::atomic::AtomicU32, u32
+);
+#[cfg(not(loom))]
+facade_atomic!(
+    /// `std::sync::atomic::AtomicU64`, behind the facade (the cross-process namespace).
+    AtomicU64, std::sync::atomic::AtomicU64, u64
 );
 #[cfg(not(loom))]
 facade_atomic!(

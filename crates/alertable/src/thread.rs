@@ -56,6 +56,9 @@ pub(crate) struct ThreadInner {
     pub(crate) readiness: Readiness,
     /// The message queue, once the thread has called a message function (message.rs).
     pub(crate) messages: ThreadMessages,
+    /// The thread's record in the cross-process namespace, once it has waited on a shared
+    /// object (shared/mod.rs); `u32::MAX` before.
+    shared_record: AtomicU32,
 }
 
 impl ThreadInner {
@@ -71,6 +74,7 @@ impl ThreadInner {
             owned_mutexes: OwnedMutexes::new(Vec::new()),
             readiness: Readiness::new(),
             messages: ThreadMessages::new(),
+            shared_record: AtomicU32::new(u32::MAX),
         }
     }
 }
@@ -131,6 +135,24 @@ impl PartialEq for ThreadHandle {
 impl Eq for ThreadHandle {}
 
 impl ThreadHandle {
+    /// The OS thread id of a thread that has started (0 before).
+    pub(crate) fn tid(&self) -> u32 {
+        self.inner.tid.load(Ordering::Acquire)
+    }
+
+    /// The thread's record in the cross-process namespace, if it has one.
+    pub(crate) fn shared_record(&self) -> Option<u32> {
+        match self.inner.shared_record.load(Ordering::Acquire) {
+            u32::MAX => None,
+            index => Some(index),
+        }
+    }
+
+    /// Remembers the thread's record (its own thread, once).
+    pub(crate) fn set_shared_record(&self, index: u32) {
+        self.inner.shared_record.store(index, Ordering::Release);
+    }
+
     /// The thread's OS thread id (its Linux tid).
     ///
     /// For a thread made by [`Builder`] that has not been scheduled yet, this waits the
@@ -560,6 +582,8 @@ impl Context {
         // Every time, not only the first: thread-local destructors that run after the
         // first exit may still acquire mutexes.
         abandon_owned_mutexes(&mut lock, me);
+        #[cfg(not(loom))]
+        crate::shared::release_thread(&lock, me);
         self.this.inner.messages.destroy(&mut lock);
         if self.this.inner.exited.swap(1, Ordering::AcqRel) == 0 {
             self.this.inner.exit_waiters.wake_waiters(&mut lock);

@@ -12,6 +12,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::dispatch::{Acquired, Dispatcher, Signal, WaitList, Waitable};
+#[cfg(not(loom))]
+use crate::shared::{self, Init, Kind, NameError, Opened, Proxy};
 use crate::sync::{AtomicU32, Ordering};
 use crate::{SyncError, ThreadHandle};
 
@@ -59,8 +61,13 @@ pub struct Event {
 
 struct EventInner {
     reset: EventReset,
+    /// For a named event, `WAITERS` stands for good, so that `set` always takes the slow
+    /// path, which goes to the shared state.
     state: AtomicU32,
     waiters: WaitList,
+    /// The shared state of a named event (shared/mod.rs).
+    #[cfg(not(loom))]
+    shared: Option<Arc<Proxy>>,
 }
 
 impl fmt::Debug for Event {
@@ -85,8 +92,100 @@ impl Event {
                 reset,
                 state: AtomicU32::new(if initially_set { SIGNALED } else { 0 }),
                 waiters: WaitList::new(),
+                #[cfg(not(loom))]
+                shared: None,
             }),
         }
+    }
+
+    /// Creates the event called `name`, shared with every process of the user, or opens it
+    /// if it exists (then `reset` and `initially_set` are ignored, as on Windows).
+    ///
+    /// Names are case-sensitive. `Local\` names the same object as no prefix; `Global\`
+    /// names form a namespace of their own (one per user either way: processes of other
+    /// users never see these objects). The event lives while any process holds a handle
+    /// to it; a set made in one process releases waiters in all of them.
+    ///
+    /// # Errors
+    ///
+    /// [`NameError::WrongType`] if the name belongs to a semaphore or mutex (6);
+    /// [`NameError::TooLong`], [`NameError::BadPath`] for a bad name;
+    /// [`NameError::AccessDenied`] if the namespace directory is not the user's own;
+    /// [`NameError::NoResources`] if the namespace is full.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use alertable::{Event, EventReset, Opened};
+    ///
+    /// let name = format!("doc-event-{}", std::process::id());
+    /// let first = Event::create_named(&name, EventReset::Manual, false).unwrap();
+    /// assert!(matches!(first, Opened::Created(_)));
+    /// // A second create (in this process or another) opens the same event.
+    /// let second = Event::create_named(&name, EventReset::Auto, true).unwrap();
+    /// assert!(second.is_existing());
+    /// second.into_inner().set();
+    /// assert!(first.into_inner().is_set());
+    /// ```
+    ///
+    /// # Win32
+    ///
+    /// `CreateEvent(NULL, manual, initial, name)`; `Existing` is `ERROR_ALREADY_EXISTS`.
+    #[cfg(not(loom))]
+    pub fn create_named(
+        name: &str,
+        reset: EventReset,
+        initially_set: bool,
+    ) -> Result<Opened<Self>, NameError> {
+        let kind = match reset {
+            EventReset::Manual => Kind::ManualEvent,
+            EventReset::Auto => Kind::AutoEvent,
+        };
+        let init = Init {
+            kind,
+            signal: u32::from(initially_set),
+            maximum: 1,
+        };
+        Ok(shared::create_or_open(name, kind, Some(init))?.map(Self::from_proxy))
+    }
+
+    /// Opens the existing event called `name` (see [`create_named`](Self::create_named)).
+    ///
+    /// # Errors
+    ///
+    /// [`NameError::NotFound`] if no object has the name (2); [`NameError::WrongType`] if
+    /// it is not an event (6); the name and namespace errors of `create_named`.
+    ///
+    /// # Win32
+    ///
+    /// `OpenEvent(EVENT_ALL_ACCESS, FALSE, name)`.
+    #[cfg(not(loom))]
+    pub fn open(name: &str) -> Result<Self, NameError> {
+        Ok(Self::from_proxy(
+            shared::create_or_open(name, Kind::ManualEvent, None)?.into_inner(),
+        ))
+    }
+
+    #[cfg(not(loom))]
+    fn from_proxy(proxy: Arc<Proxy>) -> Self {
+        let reset = match proxy.kind() {
+            Kind::AutoEvent => EventReset::Auto,
+            _ => EventReset::Manual,
+        };
+        Self {
+            inner: Arc::new(EventInner {
+                reset,
+                state: AtomicU32::new(WAITERS),
+                waiters: WaitList::new(),
+                shared: Some(proxy),
+            }),
+        }
+    }
+
+    /// Whether the event is shared with other processes (created or opened by name).
+    #[cfg(not(loom))]
+    pub fn is_named(&self) -> bool {
+        self.inner.shared.is_some()
     }
 
     /// Signals the event. A manual-reset event releases every waiter and stays signaled;
@@ -126,6 +225,10 @@ impl Event {
     }
 
     fn set_locked(&self, lock: &mut Dispatcher) {
+        #[cfg(not(loom))]
+        if let Some(shared) = &self.inner.shared {
+            return shared.event_set(lock);
+        }
         self.inner.state.fetch_or(SIGNALED, Ordering::AcqRel);
         self.inner.waiters.wake_waiters(lock);
     }
@@ -136,7 +239,16 @@ impl Event {
     ///
     /// `ResetEvent`.
     pub fn reset(&self) {
-        let _lock = Dispatcher::lock();
+        let lock = Dispatcher::lock();
+        self.reset_locked(&lock);
+    }
+
+    fn reset_locked(&self, lock: &Dispatcher) {
+        #[cfg(not(loom))]
+        if let Some(shared) = &self.inner.shared {
+            return shared.event_reset(lock);
+        }
+        let _ = lock;
         self.inner.state.fetch_and(!SIGNALED, Ordering::AcqRel);
     }
 
@@ -145,13 +257,17 @@ impl Event {
     /// Either way the event ends non-signaled, and a thread that is not inside a wait at
     /// this moment (running an APC, say) misses the pulse (E57, E58).
     ///
+    /// On a named event, the pulse releases the waiters of the calling process only:
+    /// waiters in other processes are woken after it has ended and find the event reset
+    /// (Microsoft documents `PulseEvent` as unreliable and not to be used).
+    ///
     /// # Win32
     ///
     /// `PulseEvent`.
     pub fn pulse(&self) {
         let mut lock = Dispatcher::lock();
         self.set_locked(&mut lock);
-        self.inner.state.fetch_and(!SIGNALED, Ordering::AcqRel);
+        self.reset_locked(&lock);
     }
 
     /// Whether the event is signaled at this moment (a snapshot).
@@ -160,20 +276,38 @@ impl Event {
     ///
     /// `NtQueryEvent`'s `EventState`.
     pub fn is_set(&self) -> bool {
+        #[cfg(not(loom))]
+        if let Some(shared) = &self.inner.shared {
+            return shared.signal_snapshot() != 0;
+        }
         self.inner.state.load(Ordering::Acquire) & SIGNALED != 0
     }
 }
 
 impl Waitable for Event {
     fn wait_list(&self) -> &WaitList {
+        #[cfg(not(loom))]
+        if let Some(shared) = &self.inner.shared {
+            return shared.wait_list();
+        }
         &self.inner.waiters
     }
 
-    fn is_ready(&self, _lock: &Dispatcher, _waiter: &ThreadHandle) -> bool {
+    fn is_ready(&self, lock: &Dispatcher, waiter: &ThreadHandle) -> bool {
+        #[cfg(not(loom))]
+        if let Some(shared) = &self.inner.shared {
+            return shared.is_ready(lock, waiter);
+        }
+        let _ = (lock, waiter);
         self.is_set()
     }
 
-    fn acquire(&self, _lock: &mut Dispatcher, _waiter: &ThreadHandle) -> Acquired {
+    fn acquire(&self, lock: &mut Dispatcher, waiter: &ThreadHandle) -> Acquired {
+        #[cfg(not(loom))]
+        if let Some(shared) = &self.inner.shared {
+            return shared.acquire(lock, waiter).0;
+        }
+        let _ = (lock, waiter);
         if self.inner.reset == EventReset::Auto {
             self.inner.state.fetch_and(!SIGNALED, Ordering::AcqRel);
         }
@@ -181,11 +315,20 @@ impl Waitable for Event {
     }
 
     fn waiters_changed(&self, _lock: &Dispatcher, has_waiters: bool) {
+        #[cfg(not(loom))]
+        if self.inner.shared.is_some() {
+            return; // WAITERS stands (see `EventInner::state`)
+        }
         if has_waiters {
             self.inner.state.fetch_or(WAITERS, Ordering::AcqRel);
         } else {
             self.inner.state.fetch_and(!WAITERS, Ordering::AcqRel);
         }
+    }
+
+    #[cfg(not(loom))]
+    fn shared_index(&self) -> Option<u32> {
+        self.inner.shared.as_ref().map(|s| s.index())
     }
 }
 

@@ -4,6 +4,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::dispatch::{Acquired, Dispatcher, Locked, Signal, WaitList, Waitable};
+#[cfg(not(loom))]
+use crate::shared::{self, Init, Kind, NameError, Opened, Proxy};
 use crate::{SyncError, ThreadHandle};
 
 /// A mutex object: owned by one thread at a time, recursively.
@@ -40,6 +42,9 @@ pub struct Mutex {
 struct MutexInner {
     state: Locked<MutexState>,
     waiters: WaitList,
+    /// The shared state of a named mutex (shared/mod.rs).
+    #[cfg(not(loom))]
+    shared: Option<Arc<Proxy>>,
 }
 
 #[derive(Default)]
@@ -69,14 +74,107 @@ impl Mutex {
             inner: Arc::new(MutexInner {
                 state: Locked::new(MutexState::default()),
                 waiters: WaitList::new(),
+                #[cfg(not(loom))]
+                shared: None,
             }),
         };
         if initially_owned {
-            let me = crate::current();
-            let mut lock = Dispatcher::lock();
-            mutex.acquire(&mut lock, &me);
+            mutex.take_initial_ownership();
         }
         mutex
+    }
+
+    fn take_initial_ownership(&self) {
+        let me = crate::current();
+        let mut lock = Dispatcher::lock();
+        self.acquire(&mut lock, &me);
+    }
+
+    /// Creates the mutex called `name`, shared with every process of the user, or opens it
+    /// if it exists (then `initially_owned` is ignored, as on Windows). Names work as for
+    /// [`Event::create_named`](crate::Event::create_named).
+    ///
+    /// If the owning thread exits, or its whole process dies (an `exit`, a crash, SIGKILL),
+    /// the mutex is abandoned: the next thread to acquire it, in any process, gets
+    /// [`WaitStatus::Abandoned`](crate::WaitStatus::Abandoned). A waiter in another
+    /// process learns of a dead owner within 50 ms.
+    ///
+    /// # Errors
+    ///
+    /// The name and namespace errors of `Event::create_named`.
+    ///
+    /// # Examples
+    ///
+    /// One instance per user (see also `examples/single_instance.rs`):
+    ///
+    /// ```
+    /// use alertable::{Mutex, Opened};
+    ///
+    /// let name = format!("doc-single-instance-{}", std::process::id());
+    /// let Opened::Created(_guard) = Mutex::create_named(&name, true).unwrap() else {
+    ///     panic!("another instance is running");
+    /// };
+    /// // A second instance finds the name taken.
+    /// assert!(Mutex::create_named(&name, true).unwrap().is_existing());
+    /// ```
+    ///
+    /// # Win32
+    ///
+    /// `CreateMutex(NULL, initially_owned, name)`.
+    #[cfg(not(loom))]
+    pub fn create_named(name: &str, initially_owned: bool) -> Result<Opened<Self>, NameError> {
+        let init = Init {
+            kind: Kind::Mutex,
+            signal: 0,
+            maximum: 1,
+        };
+        let opened = shared::create_or_open(name, Kind::Mutex, Some(init))?.map(Self::from_proxy);
+        if let Opened::Created(mutex) = &opened
+            && initially_owned
+        {
+            mutex.take_initial_ownership();
+        }
+        Ok(opened)
+    }
+
+    /// Opens the existing mutex called `name`.
+    ///
+    /// # Errors
+    ///
+    /// [`NameError::NotFound`] (2), [`NameError::WrongType`] (6), and the name errors of
+    /// [`Event::create_named`](crate::Event::create_named).
+    ///
+    /// # Win32
+    ///
+    /// `OpenMutex(MUTEX_ALL_ACCESS, FALSE, name)`.
+    #[cfg(not(loom))]
+    pub fn open(name: &str) -> Result<Self, NameError> {
+        Ok(Self::from_proxy(
+            shared::create_or_open(name, Kind::Mutex, None)?.into_inner(),
+        ))
+    }
+
+    #[cfg(not(loom))]
+    fn from_proxy(proxy: Arc<Proxy>) -> Self {
+        Self {
+            inner: Arc::new(MutexInner {
+                state: Locked::new(MutexState::default()),
+                waiters: WaitList::new(),
+                shared: Some(proxy),
+            }),
+        }
+    }
+
+    /// Whether `self` and `other` are handles of the same mutex.
+    fn same(&self, other: &Self) -> bool {
+        if Arc::ptr_eq(&self.inner, &other.inner) {
+            return true;
+        }
+        #[cfg(not(loom))]
+        if let (Some(a), Some(b)) = (&self.inner.shared, &other.inner.shared) {
+            return Arc::ptr_eq(a, b);
+        }
+        false
     }
 
     /// Gives up one acquisition; the mutex is free once every acquisition is released, and
@@ -96,6 +194,15 @@ impl Mutex {
     }
 
     fn release_locked(&self, lock: &mut Dispatcher, me: &ThreadHandle) -> Result<(), SyncError> {
+        #[cfg(not(loom))]
+        if let Some(shared) = &self.inner.shared {
+            if shared.mutex_release(lock, me)? {
+                me.inner
+                    .owned_mutexes
+                    .with_mut(lock, |owned| owned.retain(|m| !m.same(self)));
+            }
+            return Ok(());
+        }
         let freed = self.inner.state.with_mut(lock, |state| {
             if state.owner.as_ref() != Some(me) {
                 return Err(SyncError::NotOwner);
@@ -107,9 +214,9 @@ impl Mutex {
             Ok(state.recursion == 0)
         })?;
         if freed {
-            me.inner.owned_mutexes.with_mut(lock, |owned| {
-                owned.retain(|m| !Arc::ptr_eq(&m.inner, &self.inner))
-            });
+            me.inner
+                .owned_mutexes
+                .with_mut(lock, |owned| owned.retain(|m| !m.same(self)));
             self.inner.waiters.wake_waiters(lock);
         }
         Ok(())
@@ -118,10 +225,23 @@ impl Mutex {
 
 impl Waitable for Mutex {
     fn wait_list(&self) -> &WaitList {
+        #[cfg(not(loom))]
+        if let Some(shared) = &self.inner.shared {
+            return shared.wait_list();
+        }
         &self.inner.waiters
     }
 
+    #[cfg(not(loom))]
+    fn shared_index(&self) -> Option<u32> {
+        self.inner.shared.as_ref().map(|s| s.index())
+    }
+
     fn is_ready(&self, lock: &Dispatcher, waiter: &ThreadHandle) -> bool {
+        #[cfg(not(loom))]
+        if let Some(shared) = &self.inner.shared {
+            return shared.is_ready(lock, waiter);
+        }
         self.inner.state.with(lock, |state| match &state.owner {
             None => true,
             // Windows fails at 0x80000000 acquisitions (G76); we stop one short of u32.
@@ -130,6 +250,18 @@ impl Waitable for Mutex {
     }
 
     fn acquire(&self, lock: &mut Dispatcher, waiter: &ThreadHandle) -> Acquired {
+        #[cfg(not(loom))]
+        if let Some(shared) = &self.inner.shared {
+            let (how, first) = shared.acquire(lock, waiter);
+            if first {
+                let me = self.clone();
+                waiter
+                    .inner
+                    .owned_mutexes
+                    .with_mut(lock, |owned| owned.push(me));
+            }
+            return how;
+        }
         let first = self.inner.state.with_mut(lock, |state| {
             state.recursion += 1;
             if state.owner.is_some() {
@@ -166,6 +298,11 @@ impl Signal for Mutex {
 pub(crate) fn abandon_owned_mutexes(lock: &mut Dispatcher, thread: &ThreadHandle) {
     let owned = thread.inner.owned_mutexes.with_mut(lock, std::mem::take);
     for mutex in owned {
+        #[cfg(not(loom))]
+        if let Some(shared) = &mutex.inner.shared {
+            shared.mutex_abandon(lock, thread);
+            continue;
+        }
         mutex.inner.state.with_mut(lock, |state| {
             *state = MutexState {
                 owner: None,

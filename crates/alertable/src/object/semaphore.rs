@@ -4,6 +4,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::dispatch::{Acquired, Dispatcher, Locked, Signal, WaitList, Waitable};
+#[cfg(not(loom))]
+use crate::shared::{self, Init, Kind, NameError, Opened, Proxy};
 use crate::{SyncError, ThreadHandle};
 
 /// A counting semaphore.
@@ -34,6 +36,9 @@ struct SemaphoreInner {
     count: Locked<u32>,
     maximum: u32,
     waiters: WaitList,
+    /// The shared state of a named semaphore (shared/mod.rs).
+    #[cfg(not(loom))]
+    shared: Option<Arc<Proxy>>,
 }
 
 impl fmt::Debug for Semaphore {
@@ -63,8 +68,70 @@ impl Semaphore {
                 count: Locked::new(initial),
                 maximum,
                 waiters: WaitList::new(),
+                #[cfg(not(loom))]
+                shared: None,
             }),
         })
+    }
+
+    /// Creates the semaphore called `name`, shared with every process of the user, or opens
+    /// it if it exists (then `initial` and `maximum` are ignored once checked, as on
+    /// Windows). Names work as for [`Event::create_named`](crate::Event::create_named).
+    ///
+    /// # Errors
+    ///
+    /// [`SyncError::InvalidParameter`] (as [`new`](Self::new)) comes first, as
+    /// `Err(Ok(_))`; name and namespace errors as `Err(Err(NameError))`.
+    ///
+    /// # Win32
+    ///
+    /// `CreateSemaphore(NULL, initial, maximum, name)`.
+    #[cfg(not(loom))]
+    pub fn create_named(
+        name: &str,
+        initial: u32,
+        maximum: u32,
+    ) -> Result<Opened<Self>, Result<SyncError, NameError>> {
+        if maximum == 0 || initial > maximum {
+            return Err(Ok(SyncError::InvalidParameter));
+        }
+        let init = Init {
+            kind: Kind::Semaphore,
+            signal: initial,
+            maximum,
+        };
+        shared::create_or_open(name, Kind::Semaphore, Some(init))
+            .map(|opened| opened.map(Self::from_proxy))
+            .map_err(Err)
+    }
+
+    /// Opens the existing semaphore called `name`.
+    ///
+    /// # Errors
+    ///
+    /// [`NameError::NotFound`] (2), [`NameError::WrongType`] (6), and the name errors of
+    /// [`Event::create_named`](crate::Event::create_named).
+    ///
+    /// # Win32
+    ///
+    /// `OpenSemaphore(SEMAPHORE_ALL_ACCESS, FALSE, name)`.
+    #[cfg(not(loom))]
+    pub fn open(name: &str) -> Result<Self, NameError> {
+        Ok(Self::from_proxy(
+            shared::create_or_open(name, Kind::Semaphore, None)?.into_inner(),
+        ))
+    }
+
+    #[cfg(not(loom))]
+    fn from_proxy(proxy: Arc<Proxy>) -> Self {
+        Self {
+            inner: Arc::new(SemaphoreInner {
+                count: Locked::new(0),
+                maximum: proxy.semaphore_maximum(),
+                waiters: WaitList::new(),
+                shared: Some(proxy),
+            }),
+        }
     }
 
     /// Adds `n` to the count, releasing up to `n` waiters, and returns the previous count.
@@ -87,6 +154,10 @@ impl Semaphore {
         if n == 0 {
             return Err(SyncError::InvalidParameter);
         }
+        #[cfg(not(loom))]
+        if let Some(shared) = &self.inner.shared {
+            return shared.semaphore_release(lock, n);
+        }
         let maximum = self.inner.maximum;
         let previous = self.inner.count.with_mut(lock, |count| {
             let previous = *count;
@@ -108,6 +179,10 @@ impl Semaphore {
     ///
     /// `NtQuerySemaphore`'s `CurrentCount`.
     pub fn count(&self) -> u32 {
+        #[cfg(not(loom))]
+        if let Some(shared) = &self.inner.shared {
+            return shared.signal_snapshot();
+        }
         let lock = Dispatcher::lock();
         self.inner.count.with(&lock, |count| *count)
     }
@@ -120,16 +195,35 @@ impl Semaphore {
 
 impl Waitable for Semaphore {
     fn wait_list(&self) -> &WaitList {
+        #[cfg(not(loom))]
+        if let Some(shared) = &self.inner.shared {
+            return shared.wait_list();
+        }
         &self.inner.waiters
     }
 
-    fn is_ready(&self, lock: &Dispatcher, _waiter: &ThreadHandle) -> bool {
+    fn is_ready(&self, lock: &Dispatcher, waiter: &ThreadHandle) -> bool {
+        #[cfg(not(loom))]
+        if let Some(shared) = &self.inner.shared {
+            return shared.is_ready(lock, waiter);
+        }
+        let _ = waiter;
         self.inner.count.with(lock, |count| *count > 0)
     }
 
-    fn acquire(&self, lock: &mut Dispatcher, _waiter: &ThreadHandle) -> Acquired {
+    fn acquire(&self, lock: &mut Dispatcher, waiter: &ThreadHandle) -> Acquired {
+        #[cfg(not(loom))]
+        if let Some(shared) = &self.inner.shared {
+            return shared.acquire(lock, waiter).0;
+        }
+        let _ = waiter;
         self.inner.count.with_mut(lock, |count| *count -= 1);
         Acquired::Normal
+    }
+
+    #[cfg(not(loom))]
+    fn shared_index(&self) -> Option<u32> {
+        self.inner.shared.as_ref().map(|s| s.index())
     }
 }
 

@@ -17,6 +17,10 @@
 //! | `Notifier::as_fd()` | the descriptor, to poll for readability (absent under loom) |
 //! | `install_suspend_handler(f)` | once per process: the suspend signal runs `f` on the thread it interrupts (`f` must be async-signal-safe) |
 //! | `send_suspend_signal(tid)` | sends the suspend signal to thread `tid` of this process; false if it no longer exists |
+//! | `futex_wait_shared` / `futex_wake_shared` | as `futex_wait` / `futex_wake`, on a word that other processes map too |
+//!
+//! `shm` (not under loom) holds the calls of the cross-process namespace: the per-user
+//! file, its robust lock and its liveness locks; its own table is in `shm.rs`.
 //!
 //! Spurious returns from `futex_wait` are allowed everywhere: every caller re-checks its
 //! condition in a loop. Under `--cfg loom` the futex is emulated with loom's mutex and
@@ -31,6 +35,10 @@ pub(crate) use linux::{
     Notifier, current_tid, futex_wait, futex_wait_until_wall, futex_wake, sleep, yield_now,
 };
 #[cfg(not(loom))]
+pub(crate) mod shm;
+#[cfg(not(loom))]
+pub(crate) use shm::{futex_wait_shared, futex_wake_shared};
+#[cfg(not(loom))]
 mod signal;
 #[cfg(not(loom))]
 pub(crate) use signal::{install_suspend_handler, send_suspend_signal};
@@ -39,6 +47,7 @@ pub(crate) use signal::{install_suspend_handler, send_suspend_signal};
 mod loom;
 #[cfg(loom)]
 pub(crate) use self::loom::{
-    Notifier, current_tid, futex_wait, futex_wait_until_wall, futex_wake, install_suspend_handler,
-    send_suspend_signal, sleep, yield_now,
+    Notifier, current_tid, futex_wait, futex_wait as futex_wait_shared, futex_wait_until_wall,
+    futex_wake, futex_wake as futex_wake_shared, install_suspend_handler, send_suspend_signal,
+    sleep, yield_now,
 };

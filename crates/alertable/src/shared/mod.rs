@@ -1,0 +1,502 @@
+//! Objects shared between processes: the per-user namespace, its crash-safe lock, and the
+//! records of named objects and of the threads that wait on them.
+//!
+//! # Layout
+//!
+//! Every process of a user that uses a named object maps one file, the *namespace*
+//! (`/dev/shm/alertable-<uid>/namespace`, mode 0600 in a 0700 directory; see
+//! `sys/shm.rs`). It holds, at fixed offsets:
+//!
+//! | part | what |
+//! |------|------|
+//! | header | magic and layout size, the robust lock, the undo log's length |
+//! | undo log | `(offset, width, old value)` of every word written under the current lock hold |
+//! | process slots | one per attached process: its pid; its liveness is a lock on one byte of the file |
+//! | object slots | kind, generation, name, reference count, waiter count, and the state (signal, count, owner) |
+//! | thread records | one per thread that waits on a shared object: its parker word, and while it waits the objects it waits on |
+//! | references | `refs[process][object]`: the handles each process holds, so a dead process's can be dropped |
+//!
+//! Every word is an atomic; everything except the parker words is written only under the
+//! robust lock, through [`Guard`], which logs the old value first.
+//!
+//! # Invariants
+//!
+//! - (S1) Every write to the namespace other than a parker word happens under the robust
+//!   lock, after its old value is appended to the undo log (entry first, then the log's
+//!   length, then the word). Releasing the lock empties the log first. So when a process
+//!   dies holding the lock, the next owner (who learns it from the robust mutex) rolls the
+//!   log back, newest first, and finds the namespace exactly as it was before the dead
+//!   hold began. Recovery is itself idempotent: it empties the log only when done.
+//! - (S2) A process slot is in use only while the process holds its liveness byte (an
+//!   open-file-description lock, which the kernel drops when the process dies). A slot in
+//!   use whose byte is free belongs to a dead process and is *reclaimed*, under the lock:
+//!   mutexes its threads own are abandoned, its thread records freed (their waits removed
+//!   from the waiter counts), its references dropped (objects left without any freed), and
+//!   every waiting thread is woken to look again.
+//! - (S3) An object slot is in use (`kind != 0`) exactly while the sum of its references is
+//!   non-zero; freeing it bumps its generation, so a process that still caches the index
+//!   cannot mistake a new object for the old one.
+//! - (S4) An object's waiter count equals the number of waiting thread records that list
+//!   it. A signal that may make an object ready wakes every waiting record of another
+//!   process that lists it; waiters of the signaling process are in its local wait lists
+//!   and are satisfied there, under the local dispatcher lock taken before the robust one.
+//! - (S5) Lock order: the process's dispatcher lock, then the robust lock, then the
+//!   process's proxy registry. Nothing waits for anything while holding the robust lock.
+//! - (S6) A thread waiting on a shared object sleeps at most [`SLICE`] at a time: a wake-up
+//!   lost because a signaler died between changing an object and waking its waiters, or a
+//!   mutex owner that died without anyone noticing, is found within one slice, when the
+//!   waiter reclaims dead processes (S2) and checks its objects again.
+//! - (S7) Nothing read from the namespace is trusted: indices and offsets are bounds-checked
+//!   before use, so a corrupt or hostile namespace can stop the protocol but not make this
+//!   process touch memory outside the mapping.
+//!
+//! What is not guaranteed: a process that stops (SIGSTOP, a debugger) while holding the
+//! robust lock stops every process of the user at their next shared operation, as a
+//! stopped thread inside the Windows kernel's dispatcher would; a process of the same user
+//! that writes garbage into the namespace can corrupt its objects (not other users', and
+//! not this process's memory, S7).
+
+mod object;
+
+use std::collections::HashMap;
+use std::io;
+use std::sync::{OnceLock, Weak};
+use std::time::Duration;
+
+use crate::sync::{AtomicU32, AtomicU64, Ordering};
+use crate::sys::shm::{self, Locked, NamespaceFile, RobustMutex};
+
+pub(crate) use object::{
+    Init, Kind, Proxy, create_or_open, register_wait, release_thread, sweep_and_recheck,
+    unregister_wait,
+};
+pub use object::{NameError, Opened};
+
+/// Longest sleep of a thread waiting on a shared object before it looks for dead
+/// processes and checks its objects again (S6).
+pub(crate) const SLICE: Duration = Duration::from_millis(50);
+
+const MAGIC: u64 = 0x616c_6572_7401_0001; // "alert", layout 1.1
+pub(crate) const PROCS: usize = 64;
+pub(crate) const OBJECTS: usize = 1024;
+pub(crate) const THREADS: usize = 1024;
+const UNDO_CAP: usize = 4096;
+/// Object names are at most this many bytes of UTF-8.
+pub(crate) const NAME_BYTES: usize = 256;
+/// The liveness byte of process slot `p` is at `LIVENESS + p`, far past the end of the file.
+const LIVENESS: u64 = 1 << 40;
+
+#[repr(C)]
+struct Header {
+    magic: AtomicU64,
+    size: AtomicU64,
+    lock: RobustMutex,
+    undo_len: AtomicU32,
+    /// Set when the last process removed the file: a process that opened it before the
+    /// removal sees this and opens the new one.
+    dead: AtomicU32,
+}
+
+#[repr(C)]
+struct Undo {
+    offset: AtomicU32,
+    wide: AtomicU32,
+    old: AtomicU64,
+}
+
+#[repr(C)]
+pub(crate) struct ProcSlot {
+    pub(crate) used: AtomicU32,
+    pub(crate) pid: AtomicU32,
+}
+
+#[repr(C)]
+pub(crate) struct ObjectSlot {
+    pub(crate) kind: AtomicU32,
+    pub(crate) generation: AtomicU32,
+    pub(crate) refs: AtomicU32,
+    pub(crate) waiters: AtomicU32,
+    /// Event and timer: 0 or 1. Semaphore: the count.
+    pub(crate) signal: AtomicU32,
+    /// Semaphore: the maximum count.
+    pub(crate) maximum: AtomicU32,
+    /// Mutex: `(process slot + 1) << 32 | tid`, or 0 when free.
+    pub(crate) owner: AtomicU64,
+    pub(crate) recursion: AtomicU32,
+    pub(crate) abandoned: AtomicU32,
+    pub(crate) name_len: AtomicU32,
+    pub(crate) name_hash: AtomicU32,
+    pub(crate) name: [AtomicU32; NAME_BYTES / 4],
+}
+
+pub(crate) const MAX_WAIT: usize = crate::MAXIMUM_WAIT_OBJECTS;
+
+#[repr(C)]
+pub(crate) struct ThreadRecord {
+    /// 0 free, [`IDLE`], [`WAITING`].
+    pub(crate) state: AtomicU32,
+    pub(crate) proc: AtomicU32,
+    pub(crate) tid: AtomicU32,
+    /// The owner's parker word (parker.rs); written without the lock.
+    pub(crate) word: AtomicU32,
+    pub(crate) count: AtomicU32,
+    pub(crate) objects: [AtomicU32; MAX_WAIT],
+}
+
+pub(crate) const IDLE: u32 = 1;
+pub(crate) const WAITING: u32 = 2;
+
+#[repr(C)]
+struct Segment {
+    header: Header,
+    undo: [Undo; UNDO_CAP],
+    procs: [ProcSlot; PROCS],
+    objects: [ObjectSlot; OBJECTS],
+    threads: [ThreadRecord; THREADS],
+    refs: [[AtomicU32; OBJECTS]; PROCS],
+}
+
+const SIZE: usize = std::mem::size_of::<Segment>().next_multiple_of(4096);
+
+/// This process's view of the namespace.
+pub(crate) struct Namespace {
+    file: NamespaceFile,
+    seg: &'static Segment,
+    /// This process's slot; `u32::MAX` until claimed, then fixed.
+    slot: AtomicU32,
+    /// One proxy per open object in this process, by object index (S5: taken last).
+    proxies: std::sync::Mutex<HashMap<u32, Weak<Proxy>>>,
+}
+
+impl Namespace {
+    /// This process's slot.
+    pub(crate) fn slot(&self) -> u32 {
+        self.slot.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn proxies(&self) -> std::sync::MutexGuard<'_, HashMap<u32, Weak<Proxy>>> {
+        self.proxies
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+static NAMESPACE: OnceLock<Result<&'static Namespace, io::ErrorKind>> = OnceLock::new();
+/// Set in a forked child, and at exit: the namespace is no longer this process's to use.
+static DETACHED: AtomicU32 = AtomicU32::new(0);
+
+/// The namespace, attached on first use.
+pub(crate) fn namespace() -> Result<&'static Namespace, io::ErrorKind> {
+    if DETACHED.load(Ordering::Acquire) != 0 {
+        return Err(io::ErrorKind::Unsupported);
+    }
+    *NAMESPACE.get_or_init(|| attach().map_err(|e| e.kind()))
+}
+
+/// The namespace if this process has attached it already (for exit-time cleanup).
+pub(crate) fn attached() -> Option<&'static Namespace> {
+    if DETACHED.load(Ordering::Acquire) != 0 {
+        return None;
+    }
+    NAMESPACE.get().and_then(|r| r.ok())
+}
+
+fn attach() -> io::Result<&'static Namespace> {
+    let dir = shm::namespace_dir();
+    loop {
+        let file = shm::open_namespace(&dir, "namespace")?;
+        file.lock_exclusive()?;
+        match attach_locked(file) {
+            Ok(Some(ns)) => {
+                ns.file.unlock();
+                shm::at_exit(detach_at_exit);
+                shm::on_fork_child(forget_in_child)?;
+                return Ok(ns);
+            }
+            // Removed by the last process meanwhile: open the new one.
+            Ok(None) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// With the file lock held: maps and initialises the file, claims a process slot. `None`:
+/// the file was removed meanwhile.
+fn attach_locked(file: NamespaceFile) -> io::Result<Option<&'static Namespace>> {
+    let unlock_on_error = |e: io::Error| {
+        file.unlock();
+        e
+    };
+    if file.is_unlinked().map_err(&unlock_on_error)? {
+        file.unlock();
+        return Ok(None);
+    }
+    match file.size().map_err(&unlock_on_error)? {
+        0 => file.grow(SIZE as u64).map_err(&unlock_on_error)?,
+        n if n == SIZE as u64 => {}
+        _ => {
+            file.unlock();
+            return Err(io::Error::other(
+                "the namespace was made by an incompatible version of alertable",
+            ));
+        }
+    }
+    let ptr = file.map(SIZE).map_err(&unlock_on_error)?;
+    // SAFETY: the mapping is SIZE bytes, page-aligned, never unmapped, and every field of
+    // `Segment` is an atomic or the robust mutex (interior mutability), valid for any bit
+    // pattern other processes may leave (S7 covers the values).
+    let seg: &'static Segment = unsafe { ptr.cast::<Segment>().as_ref() };
+    if seg.header.magic.load(Ordering::Acquire) != MAGIC {
+        // First user, or a first user that died initialising (the file lock serialises
+        // this): initialise the lock, then publish.
+        // SAFETY: we hold the file lock, so no process uses the lock word yet.
+        unsafe { RobustMutex::init(&seg.header.lock) }.map_err(&unlock_on_error)?;
+        seg.header.size.store(SIZE as u64, Ordering::Relaxed);
+        seg.header.magic.store(MAGIC, Ordering::Release);
+    }
+    let ns: &'static Namespace = Box::leak(Box::new(Namespace {
+        file,
+        seg,
+        slot: AtomicU32::new(u32::MAX),
+        proxies: std::sync::Mutex::new(HashMap::new()),
+    }));
+    let slot = {
+        let guard = Guard::lock(ns);
+        reclaim_dead(&guard);
+        claim_slot(&guard)
+    };
+    match slot {
+        Ok(slot) => {
+            ns.slot.store(slot, Ordering::Release);
+            Ok(Some(ns))
+        }
+        Err(e) => {
+            ns.file.unlock();
+            Err(e)
+        }
+    }
+}
+
+fn claim_slot(guard: &Guard) -> io::Result<u32> {
+    let ns = guard.ns;
+    for (i, slot) in ns.seg.procs.iter().enumerate() {
+        if slot.used.load(Ordering::Relaxed) != 0 {
+            continue;
+        }
+        if ns.file.try_hold_byte(LIVENESS + i as u64)? {
+            guard.set32(&slot.used, 1);
+            guard.set32(&slot.pid, shm::current_pid());
+            return Ok(i as u32);
+        }
+    }
+    Err(io::Error::other(
+        "too many processes use named objects at once",
+    ))
+}
+
+/// Reclaims every process slot whose process is dead (S2); true if any was.
+pub(crate) fn reclaim_dead(guard: &Guard) -> bool {
+    let ns = guard.ns;
+    let mut any = false;
+    for (i, slot) in ns.seg.procs.iter().enumerate() {
+        if i as u32 == ns.slot() || slot.used.load(Ordering::Relaxed) == 0 {
+            continue;
+        }
+        if !ns.file.byte_held_elsewhere(LIVENESS + i as u64) {
+            object::reclaim_process(guard, i as u32);
+            any = true;
+        }
+    }
+    if any {
+        object::wake_all_waiting(guard, None);
+    }
+    any
+}
+
+extern "C" fn forget_in_child() {
+    DETACHED.store(1, Ordering::Release);
+    if let Some(Ok(ns)) = NAMESPACE.get() {
+        // The child must not keep the parent's liveness byte alive (S2).
+        shm::close_raw(ns.file.raw());
+    }
+}
+
+extern "C" fn detach_at_exit() {
+    let Some(ns) = attached() else { return };
+    if ns.file.lock_exclusive().is_err() {
+        return;
+    }
+    {
+        let guard = Guard::lock(ns);
+        reclaim_dead(&guard);
+        let others = ns
+            .seg
+            .procs
+            .iter()
+            .enumerate()
+            .any(|(i, p)| i as u32 != ns.slot() && p.used.load(Ordering::Relaxed) != 0);
+        DETACHED.store(1, Ordering::Release);
+        if others {
+            object::reclaim_process(&guard, ns.slot());
+            object::wake_all_waiting(&guard, None);
+        } else {
+            // The last user: nothing is left for anyone (S3), so the file goes.
+            guard.set32(&ns.seg.header.dead, 1);
+            ns.file.unlink();
+        }
+    }
+    ns.file.unlock();
+}
+
+/// The robust lock, held. Writes through it are undo-logged (S1).
+pub(crate) struct Guard {
+    pub(crate) ns: &'static Namespace,
+    _not_send: std::marker::PhantomData<*const ()>,
+}
+
+impl Guard {
+    /// Takes the robust lock; if its last owner died holding it, rolls its writes back
+    /// (S1) and reclaims dead processes (S2).
+    pub(crate) fn lock(ns: &'static Namespace) -> Self {
+        let guard = Self {
+            ns,
+            _not_send: std::marker::PhantomData,
+        };
+        if ns.seg.header.lock.lock() == Locked::OwnerDied {
+            guard.roll_back();
+            ns.seg.header.lock.mark_consistent();
+            if ns.slot() != u32::MAX {
+                reclaim_dead(&guard);
+            }
+        }
+        guard
+    }
+
+    fn roll_back(&self) {
+        let header = &self.ns.seg.header;
+        let len = (header.undo_len.load(Ordering::Acquire) as usize).min(UNDO_CAP);
+        let base = std::ptr::from_ref(self.ns.seg).cast::<u8>();
+        for entry in self.ns.seg.undo[..len].iter().rev() {
+            let offset = entry.offset.load(Ordering::Relaxed) as usize;
+            let wide = entry.wide.load(Ordering::Relaxed) != 0;
+            let width = if wide { 8 } else { 4 };
+            // S7: only aligned words inside the segment, and never the header (the lock
+            // and the log itself).
+            let first = std::mem::size_of::<Header>() + std::mem::size_of::<[Undo; UNDO_CAP]>();
+            if offset < first || offset % width != 0 || offset + width > SIZE {
+                continue;
+            }
+            let old = entry.old.load(Ordering::Relaxed);
+            // SAFETY: the offset is inside the mapping and aligned for the width (checked
+            // above), and every word of the segment is an atomic of that width.
+            unsafe {
+                let p = base.add(offset);
+                if wide {
+                    (*p.cast::<AtomicU64>()).store(old, Ordering::Relaxed);
+                } else {
+                    (*p.cast::<AtomicU32>()).store(old as u32, Ordering::Relaxed);
+                }
+            }
+        }
+        header.undo_len.store(0, Ordering::Release);
+    }
+
+    fn log(&self, field: *const u8, wide: bool, old: u64) {
+        let header = &self.ns.seg.header;
+        let mut len = header.undo_len.load(Ordering::Relaxed) as usize;
+        if len >= UNDO_CAP {
+            // A hold this large commits what it has done so far and goes on.
+            header.undo_len.store(0, Ordering::Release);
+            len = 0;
+        }
+        let base = std::ptr::from_ref(self.ns.seg).cast::<u8>();
+        let offset = field as usize - base as usize;
+        let entry = &self.ns.seg.undo[len];
+        entry.offset.store(offset as u32, Ordering::Relaxed);
+        entry.wide.store(u32::from(wide), Ordering::Relaxed);
+        entry.old.store(old, Ordering::Relaxed);
+        header.undo_len.store(len as u32 + 1, Ordering::Release);
+    }
+
+    /// Writes a 32-bit word of the namespace (S1).
+    pub(crate) fn set32(&self, field: &AtomicU32, value: u32) {
+        let old = field.load(Ordering::Relaxed);
+        if old == value {
+            return;
+        }
+        self.log(std::ptr::from_ref(field).cast(), false, u64::from(old));
+        field.store(value, Ordering::Release);
+    }
+
+    /// Writes a 64-bit word of the namespace (S1).
+    pub(crate) fn set64(&self, field: &AtomicU64, value: u64) {
+        let old = field.load(Ordering::Relaxed);
+        if old == value {
+            return;
+        }
+        self.log(std::ptr::from_ref(field).cast(), true, old);
+        field.store(value, Ordering::Release);
+    }
+
+    pub(crate) fn objects(&self) -> &'static [ObjectSlot; OBJECTS] {
+        &self.ns.seg.objects
+    }
+
+    pub(crate) fn threads(&self) -> &'static [ThreadRecord; THREADS] {
+        &self.ns.seg.threads
+    }
+
+    pub(crate) fn refs(&self, proc: u32) -> Option<&'static [AtomicU32; OBJECTS]> {
+        self.ns.seg.refs.get(proc as usize)
+    }
+
+    pub(crate) fn procs(&self) -> &'static [ProcSlot; PROCS] {
+        &self.ns.seg.procs
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        // Commit (S1), then release.
+        self.ns.seg.header.undo_len.store(0, Ordering::Release);
+        self.ns.seg.header.lock.unlock();
+    }
+}
+
+/// References whose proxies were dropped under the dispatcher lock, released when that
+/// hold ends.
+static DEFERRED: std::sync::Mutex<Vec<(u32, u32)>> = std::sync::Mutex::new(Vec::new());
+static ANY_DEFERRED: AtomicU32 = AtomicU32::new(0);
+
+pub(crate) fn defer_release(index: u32, generation: u32) {
+    DEFERRED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push((index, generation));
+    ANY_DEFERRED.store(1, Ordering::Release);
+}
+
+/// Releases the deferred references, under `guard`.
+pub(crate) fn release_deferred(guard: &Guard) {
+    if ANY_DEFERRED.swap(0, Ordering::AcqRel) == 0 {
+        return;
+    }
+    let pending = std::mem::take(
+        &mut *DEFERRED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    );
+    for (index, generation) in pending {
+        object::drop_reference(guard, guard.ns.slot(), index, generation);
+    }
+}
+
+/// Whether references wait to be released.
+pub(crate) fn has_deferred() -> bool {
+    ANY_DEFERRED.load(Ordering::Acquire) != 0
+}
+
+/// Whether this process may still use the namespace (not a forked child, not exiting).
+pub(crate) fn usable() -> bool {
+    DETACHED.load(Ordering::Acquire) == 0
+}

@@ -1,0 +1,715 @@
+//! Named objects in the namespace: creating and opening them by name, their state under
+//! the robust lock, the proxies that stand for them in this process, and the registration
+//! of waits that other processes must be able to wake.
+
+use std::fmt;
+use std::io;
+use std::sync::Arc;
+
+use super::{
+    Guard, IDLE, MAX_WAIT, NAME_BYTES, Namespace, OBJECTS, ObjectSlot, ThreadRecord, WAITING,
+    namespace, usable,
+};
+use crate::dispatch::{Acquired, Dispatcher, WaitList, Waitable};
+use crate::sync::Ordering;
+use crate::thread::Context;
+use crate::{SyncError, ThreadHandle};
+
+/// What a create call found: a new object, or an existing one of the same name.
+///
+/// # Win32
+///
+/// `CreateEvent` and friends return a handle either way and tell the two apart with
+/// `GetLastError() == ERROR_ALREADY_EXISTS` (183).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Opened<T> {
+    /// The name was free; the object was created with the arguments given.
+    Created(T),
+    /// An object of that name and type existed; it was opened and the creation arguments
+    /// were ignored. Win32: `ERROR_ALREADY_EXISTS` (183).
+    Existing(T),
+}
+
+impl<T> Opened<T> {
+    /// The object, whichever way it was obtained.
+    pub fn into_inner(self) -> T {
+        match self {
+            Self::Created(t) | Self::Existing(t) => t,
+        }
+    }
+
+    /// Whether the object existed before the call.
+    pub fn is_existing(&self) -> bool {
+        matches!(self, Self::Existing(_))
+    }
+
+    pub(crate) fn map<U>(self, f: impl FnOnce(T) -> U) -> Opened<U> {
+        match self {
+            Self::Created(t) => Opened::Created(f(t)),
+            Self::Existing(t) => Opened::Existing(f(t)),
+        }
+    }
+}
+
+/// Why a named object could not be created or opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum NameError {
+    /// No object has that name. Win32: `ERROR_FILE_NOT_FOUND` (2).
+    NotFound,
+    /// The name belongs to an object of another type. Win32: `ERROR_INVALID_HANDLE` (6).
+    WrongType,
+    /// The namespace belongs to another user, or others may read or write it. Win32:
+    /// `ERROR_ACCESS_DENIED` (5).
+    AccessDenied,
+    /// The name is longer than 256 bytes of UTF-8. Win32: `ERROR_FILENAME_EXCED_RANGE`
+    /// (206).
+    TooLong,
+    /// The name has a backslash other than after a `Local\` or `Global\` prefix. Win32:
+    /// `ERROR_PATH_NOT_FOUND` (3).
+    BadPath,
+    /// The namespace is full (1,024 objects, 64 processes), or could not be opened, or
+    /// this process is a forked child that has not `exec`ed. Win32:
+    /// `ERROR_NO_SYSTEM_RESOURCES` (1450).
+    NoResources,
+}
+
+impl NameError {
+    /// The Win32 error code this corresponds to.
+    pub fn win32_error(self) -> u32 {
+        match self {
+            Self::NotFound => 2,
+            Self::WrongType => 6,
+            Self::AccessDenied => 5,
+            Self::TooLong => 206,
+            Self::BadPath => 3,
+            Self::NoResources => 1450,
+        }
+    }
+}
+
+impl fmt::Display for NameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::NotFound => "no object has that name",
+            Self::WrongType => "the name belongs to an object of another type",
+            Self::AccessDenied => "the object namespace belongs to another user",
+            Self::TooLong => "the object name is too long",
+            Self::BadPath => "the object name has a backslash outside its prefix",
+            Self::NoResources => "the object namespace is full or unavailable",
+        })
+    }
+}
+
+impl std::error::Error for NameError {}
+
+impl From<io::ErrorKind> for NameError {
+    fn from(kind: io::ErrorKind) -> Self {
+        match kind {
+            io::ErrorKind::PermissionDenied => Self::AccessDenied,
+            _ => Self::NoResources,
+        }
+    }
+}
+
+/// The type of a named object, as stored in its slot (0 is a free slot).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u32)]
+pub(crate) enum Kind {
+    ManualEvent = 1,
+    AutoEvent = 2,
+    Semaphore = 3,
+    Mutex = 4,
+}
+
+impl Kind {
+    fn from_raw(raw: u32) -> Option<Self> {
+        Some(match raw {
+            1 => Self::ManualEvent,
+            2 => Self::AutoEvent,
+            3 => Self::Semaphore,
+            4 => Self::Mutex,
+            _ => return None,
+        })
+    }
+
+    /// Events of both reset kinds share one Win32 type.
+    fn same_type(self, other: Self) -> bool {
+        let class = |k: Self| match k {
+            Self::ManualEvent | Self::AutoEvent => 0,
+            Self::Semaphore => 1,
+            Self::Mutex => 2,
+        };
+        class(self) == class(other)
+    }
+}
+
+/// The name as stored: `Local\` dropped (the user's one session namespace), `Global\`
+/// kept (a namespace of its own, as on a Windows machine where the program runs in a
+/// session other than 0).
+fn stored_name(name: &str) -> Result<&str, NameError> {
+    let (prefix, rest) = if let Some(rest) = name.strip_prefix("Local\\") {
+        ("", rest)
+    } else if let Some(rest) = name.strip_prefix("Global\\") {
+        ("Global\\", rest)
+    } else {
+        ("", name)
+    };
+    if rest.contains('\\') {
+        return Err(NameError::BadPath);
+    }
+    let stored = &name[name.len() - rest.len() - prefix.len()..];
+    if stored.len() > NAME_BYTES {
+        return Err(NameError::TooLong);
+    }
+    Ok(stored)
+}
+
+fn hash(name: &[u8]) -> u32 {
+    // FNV-1a: only to skip most slots quickly; names are compared in full.
+    name.iter().fold(0x811c_9dc5u32, |h, &b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
+}
+
+fn name_matches(slot: &ObjectSlot, name: &[u8], h: u32) -> bool {
+    if slot.name_hash.load(Ordering::Relaxed) != h
+        || slot.name_len.load(Ordering::Relaxed) as usize != name.len()
+    {
+        return false;
+    }
+    name.chunks(4).zip(slot.name.iter()).all(|(chunk, word)| {
+        let mut bytes = [0u8; 4];
+        bytes[..chunk.len()].copy_from_slice(chunk);
+        word.load(Ordering::Relaxed) == u32::from_le_bytes(bytes)
+    })
+}
+
+/// How a new object starts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Init {
+    pub(crate) kind: Kind,
+    pub(crate) signal: u32,
+    pub(crate) maximum: u32,
+}
+
+/// One named object as this process sees it: its slot, and the local wait list of this
+/// process's waiters (S4). One per object per process; dropping the last one releases the
+/// process's reference.
+pub(crate) struct Proxy {
+    ns: &'static Namespace,
+    index: u32,
+    generation: u32,
+    kind: Kind,
+    waiters: WaitList,
+}
+
+impl fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Proxy")
+            .field("index", &self.index)
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Creates (with `init`) or opens (`None`) the object called `name`.
+pub(crate) fn create_or_open(
+    name: &str,
+    kind: Kind,
+    init: Option<Init>,
+) -> Result<Opened<Arc<Proxy>>, NameError> {
+    let stored = stored_name(name)?;
+    let ns = namespace()?;
+    let lock = Dispatcher::lock();
+    let guard = lock.shared(ns);
+    let bytes = stored.as_bytes();
+    let h = hash(bytes);
+    let objects = guard.objects();
+    let found = objects
+        .iter()
+        .position(|slot| slot.kind.load(Ordering::Relaxed) != 0 && name_matches(slot, bytes, h));
+    if let Some(index) = found {
+        let slot = &objects[index];
+        let existing =
+            Kind::from_raw(slot.kind.load(Ordering::Relaxed)).ok_or(NameError::WrongType)?;
+        if !existing.same_type(kind) {
+            return Err(NameError::WrongType);
+        }
+        return Ok(Opened::Existing(proxy_for(&guard, index as u32, existing)));
+    }
+    let Some(init) = init else {
+        return Err(NameError::NotFound);
+    };
+    let index = objects
+        .iter()
+        .position(|slot| slot.kind.load(Ordering::Relaxed) == 0)
+        .ok_or(NameError::NoResources)?;
+    let slot = &objects[index];
+    for (word, chunk) in slot.name.iter().zip(bytes.chunks(4)) {
+        let mut b = [0u8; 4];
+        b[..chunk.len()].copy_from_slice(chunk);
+        guard.set32(word, u32::from_le_bytes(b));
+    }
+    guard.set32(&slot.name_len, bytes.len() as u32);
+    guard.set32(&slot.name_hash, h);
+    guard.set32(&slot.signal, init.signal);
+    guard.set32(&slot.maximum, init.maximum);
+    guard.set64(&slot.owner, 0);
+    guard.set32(&slot.recursion, 0);
+    guard.set32(&slot.abandoned, 0);
+    guard.set32(&slot.waiters, 0);
+    guard.set32(&slot.kind, init.kind as u32);
+    Ok(Opened::Created(proxy_for(&guard, index as u32, init.kind)))
+}
+
+/// This process's proxy for object `index`: the live one, or a new one holding a new
+/// reference.
+fn proxy_for(guard: &Guard, index: u32, kind: Kind) -> Arc<Proxy> {
+    let ns = guard.ns;
+    let slot = &guard.objects()[index as usize];
+    let generation = slot.generation.load(Ordering::Relaxed);
+    let mut proxies = ns.proxies();
+    if let Some(proxy) = proxies.get(&index).and_then(std::sync::Weak::upgrade)
+        && proxy.generation == generation
+    {
+        return proxy;
+    }
+    if let Some(refs) = guard.refs(ns.slot()) {
+        let mine = &refs[index as usize];
+        guard.set32(mine, mine.load(Ordering::Relaxed).saturating_add(1));
+    }
+    guard.set32(
+        &slot.refs,
+        slot.refs.load(Ordering::Relaxed).saturating_add(1),
+    );
+    let proxy = Arc::new(Proxy {
+        ns,
+        index,
+        generation,
+        kind,
+        waiters: WaitList::new(),
+    });
+    proxies.insert(index, Arc::downgrade(&proxy));
+    proxy
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        if !usable() {
+            return;
+        }
+        let drop_ref = |guard: &Guard| {
+            let mut proxies = self.ns.proxies();
+            if proxies
+                .get(&self.index)
+                .is_some_and(|w| std::ptr::eq(w.as_ptr(), self))
+            {
+                proxies.remove(&self.index);
+            }
+            drop(proxies);
+            drop_reference(guard, self.ns.slot(), self.index, self.generation);
+        };
+        if Dispatcher::held_here() {
+            // The last handle went away inside the library, under the dispatcher lock:
+            // the reference goes when that hold ends.
+            super::defer_release(self.index, self.generation);
+            let mut proxies = self.ns.proxies();
+            if proxies
+                .get(&self.index)
+                .is_some_and(|w| std::ptr::eq(w.as_ptr(), self))
+            {
+                proxies.remove(&self.index);
+            }
+        } else {
+            let lock = Dispatcher::lock();
+            drop_ref(&lock.shared(self.ns));
+        }
+    }
+}
+
+/// Drops one reference of process `proc` to object `index` (of `generation`), freeing the
+/// object when none is left (S3).
+pub(crate) fn drop_reference(guard: &Guard, proc: u32, index: u32, generation: u32) {
+    let Some(slot) = guard.objects().get(index as usize) else {
+        return;
+    };
+    if slot.generation.load(Ordering::Relaxed) != generation {
+        return;
+    }
+    if let Some(refs) = guard.refs(proc) {
+        let mine = &refs[index as usize];
+        guard.set32(mine, mine.load(Ordering::Relaxed).saturating_sub(1));
+    }
+    let left = slot.refs.load(Ordering::Relaxed).saturating_sub(1);
+    guard.set32(&slot.refs, left);
+    if left == 0 {
+        free_object(guard, slot);
+    }
+}
+
+fn free_object(guard: &Guard, slot: &ObjectSlot) {
+    guard.set32(&slot.kind, 0);
+    guard.set32(
+        &slot.generation,
+        slot.generation.load(Ordering::Relaxed).wrapping_add(1),
+    );
+    guard.set32(&slot.name_len, 0);
+    guard.set32(&slot.name_hash, 0);
+    guard.set32(&slot.refs, 0);
+    guard.set32(&slot.signal, 0);
+    guard.set64(&slot.owner, 0);
+    guard.set32(&slot.recursion, 0);
+    guard.set32(&slot.abandoned, 0);
+}
+
+/// The owner word of `thread` in this process.
+fn owner_word(ns: &Namespace, thread: &ThreadHandle) -> u64 {
+    (u64::from(ns.slot()) + 1) << 32 | u64::from(thread.tid())
+}
+
+impl Proxy {
+    fn slot<'g>(&self, guard: &'g Guard) -> &'g ObjectSlot {
+        &guard.objects()[self.index as usize]
+    }
+
+    /// The object's index in the namespace.
+    pub(crate) fn index(&self) -> u32 {
+        self.index
+    }
+
+    /// The type the object was created as.
+    pub(crate) fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// This process's waiters on the object.
+    pub(crate) fn wait_list(&self) -> &WaitList {
+        &self.waiters
+    }
+
+    /// The signal word at this moment, without the lock (a snapshot).
+    pub(crate) fn signal_snapshot(&self) -> u32 {
+        self.ns.seg.objects[self.index as usize]
+            .signal
+            .load(Ordering::Acquire)
+    }
+
+    /// Whether `waiter` could acquire the object now.
+    pub(crate) fn is_ready(&self, lock: &Dispatcher, waiter: &ThreadHandle) -> bool {
+        let guard = lock.shared(self.ns);
+        let slot = self.slot(&guard);
+        match self.kind {
+            Kind::ManualEvent | Kind::AutoEvent | Kind::Semaphore => {
+                slot.signal.load(Ordering::Relaxed) != 0
+            }
+            Kind::Mutex => {
+                let owner = slot.owner.load(Ordering::Relaxed);
+                owner == 0
+                    || (owner == owner_word(self.ns, waiter)
+                        && slot.recursion.load(Ordering::Relaxed) < u32::MAX)
+            }
+        }
+    }
+
+    /// Acquires the object for `waiter`; for a mutex, also whether this made `waiter` its
+    /// owner (rather than a recursive acquisition).
+    pub(crate) fn acquire(&self, lock: &Dispatcher, waiter: &ThreadHandle) -> (Acquired, bool) {
+        let guard = lock.shared(self.ns);
+        let slot = self.slot(&guard);
+        match self.kind {
+            Kind::ManualEvent => (Acquired::Normal, false),
+            Kind::AutoEvent => {
+                guard.set32(&slot.signal, 0);
+                (Acquired::Normal, false)
+            }
+            Kind::Semaphore => {
+                guard.set32(
+                    &slot.signal,
+                    slot.signal.load(Ordering::Relaxed).saturating_sub(1),
+                );
+                (Acquired::Normal, false)
+            }
+            Kind::Mutex => {
+                guard.set32(&slot.recursion, slot.recursion.load(Ordering::Relaxed) + 1);
+                if slot.owner.load(Ordering::Relaxed) != 0 {
+                    return (Acquired::Normal, false);
+                }
+                guard.set64(&slot.owner, owner_word(self.ns, waiter));
+                let abandoned = slot.abandoned.load(Ordering::Relaxed) != 0;
+                guard.set32(&slot.abandoned, 0);
+                let how = if abandoned {
+                    Acquired::Abandoned
+                } else {
+                    Acquired::Normal
+                };
+                (how, true)
+            }
+        }
+    }
+
+    /// The object may have become ready: satisfies this process's waiters and wakes those
+    /// of other processes (S4).
+    pub(crate) fn changed(&self, lock: &mut Dispatcher) {
+        self.waiters.wake_waiters(lock);
+        let guard = lock.shared(self.ns);
+        notify_waiters(&guard, self.index);
+    }
+
+    /// Signals an event (SetEvent).
+    pub(crate) fn event_set(&self, lock: &mut Dispatcher) {
+        {
+            let guard = lock.shared(self.ns);
+            guard.set32(&self.slot(&guard).signal, 1);
+        }
+        self.changed(lock);
+    }
+
+    /// Resets an event (ResetEvent).
+    pub(crate) fn event_reset(&self, lock: &Dispatcher) {
+        let guard = lock.shared(self.ns);
+        guard.set32(&self.slot(&guard).signal, 0);
+    }
+
+    /// Releases `count` to a semaphore; the previous count.
+    pub(crate) fn semaphore_release(
+        &self,
+        lock: &mut Dispatcher,
+        count: u32,
+    ) -> Result<u32, SyncError> {
+        let previous = {
+            let guard = lock.shared(self.ns);
+            let slot = self.slot(&guard);
+            let previous = slot.signal.load(Ordering::Relaxed);
+            let maximum = slot.maximum.load(Ordering::Relaxed);
+            match previous.checked_add(count) {
+                Some(next) if next <= maximum => guard.set32(&slot.signal, next),
+                _ => return Err(SyncError::TooManyPosts),
+            }
+            previous
+        };
+        self.changed(lock);
+        Ok(previous)
+    }
+
+    /// The semaphore's maximum count.
+    pub(crate) fn semaphore_maximum(&self) -> u32 {
+        self.ns.seg.objects[self.index as usize]
+            .maximum
+            .load(Ordering::Relaxed)
+    }
+
+    /// Releases one acquisition of a mutex by `me`; true if that freed it.
+    pub(crate) fn mutex_release(
+        &self,
+        lock: &mut Dispatcher,
+        me: &ThreadHandle,
+    ) -> Result<bool, SyncError> {
+        let freed = {
+            let guard = lock.shared(self.ns);
+            let slot = self.slot(&guard);
+            if slot.owner.load(Ordering::Relaxed) != owner_word(self.ns, me) {
+                return Err(SyncError::NotOwner);
+            }
+            let left = slot.recursion.load(Ordering::Relaxed).saturating_sub(1);
+            guard.set32(&slot.recursion, left);
+            if left == 0 {
+                guard.set64(&slot.owner, 0);
+            }
+            left == 0
+        };
+        if freed {
+            self.changed(lock);
+        }
+        Ok(freed)
+    }
+
+    /// Abandons a mutex whose owner, `owner`, is exiting.
+    pub(crate) fn mutex_abandon(&self, lock: &mut Dispatcher, owner: &ThreadHandle) {
+        {
+            let guard = lock.shared(self.ns);
+            let slot = self.slot(&guard);
+            if slot.owner.load(Ordering::Relaxed) != owner_word(self.ns, owner) {
+                return;
+            }
+            guard.set64(&slot.owner, 0);
+            guard.set32(&slot.recursion, 0);
+            guard.set32(&slot.abandoned, 1);
+        }
+        self.changed(lock);
+    }
+}
+
+/// Wakes every waiting record of another process that lists object `index` (S4).
+fn notify_waiters(guard: &Guard, index: u32) {
+    let me = guard.ns.slot();
+    let slot = &guard.objects()[index as usize];
+    if slot.waiters.load(Ordering::Relaxed) == 0 {
+        return;
+    }
+    for record in guard.threads() {
+        if record.state.load(Ordering::Relaxed) == WAITING
+            && record.proc.load(Ordering::Relaxed) != me
+            && listed(record).any(|o| o == index)
+        {
+            crate::parker::unpark_word(&record.word);
+        }
+    }
+}
+
+/// The objects a record lists (S7: the count is clamped).
+fn listed(record: &ThreadRecord) -> impl Iterator<Item = u32> + '_ {
+    let count = (record.count.load(Ordering::Relaxed) as usize).min(MAX_WAIT);
+    record.objects[..count]
+        .iter()
+        .map(|o| o.load(Ordering::Relaxed))
+}
+
+/// Wakes every waiting record (after dead processes were reclaimed), or those of `proc`.
+pub(crate) fn wake_all_waiting(guard: &Guard, proc: Option<u32>) {
+    for record in guard.threads() {
+        if record.state.load(Ordering::Relaxed) == WAITING
+            && proc.is_none_or(|p| record.proc.load(Ordering::Relaxed) == p)
+        {
+            crate::parker::unpark_word(&record.word);
+        }
+    }
+}
+
+/// Reclaims process slot `proc` (S2).
+pub(crate) fn reclaim_process(guard: &Guard, proc: u32) {
+    let objects = guard.objects();
+    for slot in objects {
+        let owner = slot.owner.load(Ordering::Relaxed);
+        if owner != 0 && owner >> 32 == u64::from(proc) + 1 {
+            guard.set64(&slot.owner, 0);
+            guard.set32(&slot.recursion, 0);
+            guard.set32(&slot.abandoned, 1);
+        }
+    }
+    for record in guard.threads() {
+        if record.state.load(Ordering::Relaxed) != 0 && record.proc.load(Ordering::Relaxed) == proc
+        {
+            free_record(guard, record);
+        }
+    }
+    if let Some(refs) = guard.refs(proc) {
+        for (index, mine) in refs.iter().enumerate() {
+            let held = mine.load(Ordering::Relaxed);
+            if held == 0 {
+                continue;
+            }
+            guard.set32(mine, 0);
+            let slot = &objects[index];
+            let left = slot.refs.load(Ordering::Relaxed).saturating_sub(held);
+            guard.set32(&slot.refs, left);
+            if left == 0 && slot.kind.load(Ordering::Relaxed) != 0 {
+                free_object(guard, slot);
+            }
+        }
+    }
+    if let Some(p) = guard.procs().get(proc as usize) {
+        guard.set32(&p.used, 0);
+        guard.set32(&p.pid, 0);
+    }
+}
+
+fn withdraw(guard: &Guard, record: &ThreadRecord) {
+    if record.state.load(Ordering::Relaxed) != WAITING {
+        return;
+    }
+    for index in listed(record) {
+        if let Some(slot) = guard.objects().get(index as usize) {
+            guard.set32(
+                &slot.waiters,
+                slot.waiters.load(Ordering::Relaxed).saturating_sub(1),
+            );
+        }
+    }
+    guard.set32(&record.count, 0);
+    guard.set32(&record.state, IDLE);
+}
+
+fn free_record(guard: &Guard, record: &ThreadRecord) {
+    withdraw(guard, record);
+    guard.set32(&record.state, 0);
+    guard.set32(&record.proc, 0);
+    guard.set32(&record.tid, 0);
+}
+
+/// The calling thread's record, allocated (and its parker relocated into it, P4) on first
+/// use; `None` if every record is taken (the thread then finds signals by its slices, S6).
+fn record_of<'g>(guard: &'g Guard, ctx: &Context) -> Option<&'g ThreadRecord> {
+    let thread = ctx.thread();
+    let records = guard.threads();
+    if let Some(index) = thread.shared_record() {
+        return records.get(index as usize);
+    }
+    let index = records
+        .iter()
+        .position(|r| r.state.load(Ordering::Relaxed) == 0)?;
+    let record = &records[index];
+    guard.set32(&record.state, IDLE);
+    guard.set32(&record.proc, guard.ns.slot());
+    guard.set32(&record.tid, thread.tid());
+    guard.set32(&record.count, 0);
+    thread.set_shared_record(index as u32);
+    thread.inner.parker.relocate(&record.word);
+    Some(record)
+}
+
+/// Lists the calling thread's shared objects among `objects` in its record, so that other
+/// processes' signals wake it (S4).
+pub(crate) fn register_wait(lock: &Dispatcher, ctx: &Context, objects: &[&dyn Waitable]) {
+    let Ok(ns) = namespace() else { return };
+    let guard = lock.shared(ns);
+    let Some(record) = record_of(&guard, ctx) else {
+        return;
+    };
+    let mut count = 0;
+    for index in objects.iter().filter_map(|o| o.shared_index()) {
+        if index as usize >= OBJECTS || count == MAX_WAIT {
+            continue;
+        }
+        guard.set32(&record.objects[count], index);
+        let slot = &guard.objects()[index as usize];
+        guard.set32(&slot.waiters, slot.waiters.load(Ordering::Relaxed) + 1);
+        count += 1;
+    }
+    guard.set32(&record.count, count as u32);
+    guard.set32(&record.state, WAITING);
+}
+
+/// Withdraws the calling thread's registration.
+pub(crate) fn unregister_wait(lock: &Dispatcher, thread: &ThreadHandle) {
+    let Ok(ns) = namespace() else { return };
+    let Some(index) = thread.shared_record() else {
+        return;
+    };
+    let guard = lock.shared(ns);
+    if let Some(record) = guard.threads().get(index as usize) {
+        withdraw(&guard, record);
+    }
+}
+
+/// Frees an exiting thread's record.
+pub(crate) fn release_thread(lock: &Dispatcher, thread: &ThreadHandle) {
+    let Some(index) = thread.shared_record() else {
+        return;
+    };
+    let Some(ns) = super::attached() else { return };
+    let guard = lock.shared(ns);
+    if let Some(record) = guard.threads().get(index as usize)
+        && record.proc.load(Ordering::Relaxed) == ns.slot()
+        && record.tid.load(Ordering::Relaxed) == thread.tid()
+    {
+        free_record(&guard, record);
+    }
+}
+
+/// After a slice without a wake-up: reclaims dead processes (S6).
+pub(crate) fn sweep_and_recheck(lock: &Dispatcher) {
+    if let Some(ns) = super::attached() {
+        super::reclaim_dead(&lock.shared(ns));
+    }
+}
