@@ -102,6 +102,9 @@ pub use object::{
     DueTime, Event, EventReset, Mutex, Semaphore, SyncError, TimerReset, WaitableTimer,
 };
 #[cfg(not(loom))]
+#[doc(hidden)]
+pub use shared::namespace_recoveries;
+#[cfg(not(loom))]
 pub use shared::{NameError, Opened};
 #[doc(hidden)]
 pub use thread::{BlockObserver, defer_until_drained, set_block_observer};

@@ -100,6 +100,12 @@ fn peer() {
             Event::open(args[3]).unwrap().set();
         }
         "churn" => churn(&args),
+        "hold-private" => {
+            let _event = manual(args[0]);
+            let _mutex = Mutex::create_named(args[1], true).unwrap();
+            // Waits to be killed.
+            alertable::sleep_ex(None, Alertable::No);
+        }
         "namespace" => {
             let result = Event::create_named(args[0], EventReset::Manual, false);
             std::process::exit(match result {
@@ -313,4 +319,220 @@ fn d_wait_all_takes_both_objects_at_once_against_another_process() {
         wait_any(&objects, Some(Duration::ZERO), Alertable::No),
         Ok(WaitStatus::TimedOut)
     );
+}
+
+/// A small xorshift generator: the kill points are random, and the seed is printed so a
+/// failure can be replayed with `ALERTABLE_KILL_SEED`.
+struct Random(u64);
+
+impl Random {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+/// Crash safety (S1, S2, S6; G72): a peer that uses a shared mutex, event and semaphore
+/// is SIGKILLed at a random point, hundreds of times, while a thread here uses the same
+/// objects. After every kill the survivor keeps making progress within a bound, the
+/// mutex can be taken (abandoned if the peer died owning it), and the semaphore's count
+/// says the peer's wait-all was atomic: a count the peer took is missing only if the
+/// peer also died owning the mutex.
+#[test]
+fn g_peers_killed_at_random_points_never_wedge_the_survivors() {
+    let iterations: u32 = std::env::var("ALERTABLE_KILL_ITERATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let seed = std::env::var("ALERTABLE_KILL_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+                | 1
+        });
+    println!("kill test: {iterations} iterations, ALERTABLE_KILL_SEED={seed}");
+    let mut random = Random(seed);
+    let (m, e, s) = (
+        unique("kill-mutex"),
+        unique("kill-event"),
+        unique("kill-sem"),
+    );
+    let mutex = Mutex::create_named(&m, false).unwrap().into_inner();
+    let event = manual(&e);
+    let sem = Semaphore::create_named(&s, 1, 1).unwrap().into_inner();
+
+    // The survivor: the same loop as the victims, counting its rounds.
+    let rounds = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let survivor = {
+        let (mutex, event, sem) = (mutex.clone(), event.clone(), sem.clone());
+        let (rounds, stop) = (rounds.clone(), stop.clone());
+        alertable::spawn(move || {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let objects: [&dyn alertable::Waitable; 2] = [&mutex, &sem];
+                match wait_all(&objects, Some(Duration::from_millis(20)), Alertable::No) {
+                    Ok(WaitStatus::Signaled(_) | WaitStatus::Abandoned(_)) => {
+                        event.set();
+                        event.reset();
+                        sem.release(1).unwrap();
+                        mutex.release().unwrap();
+                        rounds.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    // The count went with a killed peer; the main thread restores it.
+                    Ok(WaitStatus::TimedOut) => {}
+                    other => panic!("survivor: {other:?}"),
+                }
+            }
+        })
+        .unwrap()
+    };
+
+    let mut abandoned = 0;
+    for i in 0..iterations {
+        let ready = unique("kill-ready");
+        let ready_event = manual(&ready);
+        let mut victim = spawn("churn", &[&m, &e, &s, &ready]);
+        signaled(wait_one(&ready_event, LONG, Alertable::No));
+        // A random moment inside the victim's loop: up to 2 ms of spinning.
+        let spin = std::time::Instant::now() + Duration::from_micros(random.next() % 2000);
+        while std::time::Instant::now() < spin {
+            std::hint::spin_loop();
+        }
+        victim.kill().unwrap();
+        victim.wait().unwrap();
+
+        // The main thread can take the mutex within the bound, whatever the victim held.
+        match wait_one(&mutex, Some(Duration::from_secs(10)), Alertable::No) {
+            Ok(WaitStatus::Abandoned(0)) => {
+                abandoned += 1;
+                // Died owning the mutex: it may also have held the count (S1: the
+                // wait-all is atomic, so never the count without the mutex).
+                if sem.count() == 0 {
+                    sem.release(1).unwrap();
+                }
+            }
+            Ok(WaitStatus::Signaled(0)) => {
+                assert_eq!(
+                    sem.count(),
+                    1,
+                    "iteration {i}: a count vanished without its mutex"
+                );
+            }
+            other => panic!("iteration {i}: the mutex was not obtained: {other:?}"),
+        }
+        // The event still works between the processes' states.
+        event.set();
+        signaled(wait_one(&event, Some(Duration::ZERO), Alertable::No));
+        event.reset();
+        mutex.release().unwrap();
+
+        // The survivor makes progress within the bound.
+        let before = rounds.load(std::sync::atomic::Ordering::Relaxed);
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while rounds.load(std::sync::atomic::Ordering::Relaxed) == before {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "iteration {i}: the survivor is wedged"
+            );
+            alertable::sleep_ex(Some(Duration::from_millis(1)), Alertable::No);
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    survivor.join().unwrap();
+    println!(
+        "kill test: {abandoned} of {iterations} victims died owning the mutex; survivor rounds {}; \
+         lock recoveries here {}",
+        rounds.load(std::sync::atomic::Ordering::Relaxed),
+        alertable::namespace_recoveries()
+    );
+    assert!(
+        abandoned > 0 || iterations < 20,
+        "the kills never hit the mutex"
+    );
+}
+
+fn private_dir(what: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(unique(what));
+    std::fs::create_dir(&dir).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    dir
+}
+
+fn namespace_run(dir: &std::path::Path, name: &str) -> ExitStatus {
+    command("namespace", &[name])
+        .env("ALERTABLE_SHM_DIR", dir)
+        .status()
+        .unwrap()
+}
+
+/// Only the user's own private directory is used: one that others may enter is refused
+/// with ERROR_ACCESS_DENIED, as is one that belongs to another user.
+#[test]
+fn another_users_or_a_shared_namespace_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = private_dir("shared-dir");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(namespace_run(&dir, "x").code(), Some(5));
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    assert_eq!(namespace_run(&dir, "x").code(), Some(0));
+    if rustix_is_root() {
+        // Owned by another user (nobody): refused even though the mode is private.
+        let _ = std::fs::create_dir(&dir);
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+        std::os::unix::fs::chown(&dir, Some(65534), Some(65534)).unwrap();
+        assert_eq!(namespace_run(&dir, "x").code(), Some(5));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn rustix_is_root() -> bool {
+    std::fs::metadata("/proc/self")
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+        .unwrap_or(false)
+}
+
+/// Nothing is left behind: the last process to exit removes the namespace, and one that
+/// was killed is swept by the next user, which removes it in turn when it exits.
+#[test]
+fn the_namespace_is_removed_after_the_last_user_even_after_a_kill() {
+    let dir = private_dir("cleanup");
+    assert_eq!(namespace_run(&dir, "a").code(), Some(0));
+    assert!(!dir.exists(), "removed when its only user exited");
+
+    std::fs::create_dir(&dir).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let (held, go) = (unique("held"), unique("go"));
+    // A victim that creates objects in the private namespace and is killed.
+    let mut victim = command("hold-private", &[&held, &go])
+        .env("ALERTABLE_SHM_DIR", &dir)
+        .spawn()
+        .unwrap();
+    let ready = dir.join("namespace");
+    // The victim's first object creates the file; its line on stderr is not needed: the
+    // file's appearance is the signal.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !victim_ready(&ready) {
+        assert!(std::time::Instant::now() < deadline);
+        alertable::sleep_ex(Some(Duration::from_millis(1)), Alertable::No);
+    }
+    victim.kill().unwrap();
+    victim.wait().unwrap();
+    assert!(ready.exists(), "a killed process cannot clean up");
+    assert_eq!(namespace_run(&dir, "b").code(), Some(0));
+    assert!(
+        !dir.exists(),
+        "the next user swept the dead one and removed it all"
+    );
+}
+
+fn victim_ready(file: &std::path::Path) -> bool {
+    std::fs::metadata(file).is_ok_and(|m| m.len() > 0)
 }

@@ -348,6 +348,15 @@ extern "C" fn detach_at_exit() {
     ns.file.unlock();
 }
 
+static RECOVERIES: AtomicU64 = AtomicU64::new(0);
+
+/// How many times this process found the namespace lock's owner dead and rolled its
+/// writes back (S1): for tests and the soak command.
+#[doc(hidden)]
+pub fn namespace_recoveries() -> u64 {
+    RECOVERIES.load(Ordering::Relaxed)
+}
+
 /// The robust lock, held. Writes through it are undo-logged (S1).
 pub(crate) struct Guard {
     pub(crate) ns: &'static Namespace,
@@ -363,6 +372,7 @@ impl Guard {
             _not_send: std::marker::PhantomData,
         };
         if ns.seg.header.lock.lock() == Locked::OwnerDied {
+            RECOVERIES.fetch_add(1, Ordering::Relaxed);
             guard.roll_back();
             ns.seg.header.lock.mark_consistent();
             if ns.slot() != u32::MAX {
