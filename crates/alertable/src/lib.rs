@@ -105,7 +105,10 @@ pub use object::{
 #[doc(hidden)]
 pub use shared::namespace_recoveries;
 #[cfg(not(loom))]
-pub use shared::{NameError, Opened};
+pub use shared::{
+    MAX_REMOTE_MESSAGE, NameError, Opened, RemoteError, RemoteThread, publish_current,
+    register_remote_handler,
+};
 #[doc(hidden)]
 pub use thread::{BlockObserver, defer_until_drained, set_block_observer};
 pub use thread::{Builder, JoinHandle, ResumeError, ThreadHandle, current, spawn};

@@ -412,6 +412,9 @@ pub(crate) struct Context {
     /// The waitable timers this thread armed with a completion routine, cancelled when it
     /// exits (M145).
     set_timers: SetTimers,
+    /// The mailbox of remote APCs, once the thread is published (shared/remote.rs).
+    #[cfg(not(loom))]
+    mailbox: Cell<Option<crate::shared::Mailbox>>,
     /// `!Send + !Sync`: the owner side never leaves its thread.
     _not_send: PhantomData<*const ()>,
 }
@@ -425,6 +428,8 @@ impl Context {
             deferred: Cell::new(None),
             yields_before_sleeping: Cell::new(true),
             set_timers: SetTimers::default(),
+            #[cfg(not(loom))]
+            mailbox: Cell::new(None),
             _not_send: PhantomData,
         }
     }
@@ -460,6 +465,13 @@ impl Context {
     pub(crate) fn drain(&self) -> bool {
         let mut ran = false;
         let _drain = DrainScope::enter(self);
+        // Remote APCs join the queue here, behind what is queued already.
+        #[cfg(not(loom))]
+        if let Some(mailbox) = self.mailbox.get()
+            && crate::shared::mailbox_pending(mailbox)
+        {
+            crate::shared::take_remote(self, mailbox);
+        }
         // SAFETY: (T1) a `Context` is reached only on its own thread, which makes this
         // thread the queue's owner (Q1); `pop` holds no borrow while the APC runs, so an
         // APC may drain re-entrantly.
@@ -469,10 +481,26 @@ impl Context {
         ran
     }
 
-    /// Whether an APC is pending.
+    /// Whether an APC is pending (local, or remote in the mailbox).
     pub(crate) fn has_pending(&self) -> bool {
         // SAFETY: (T1) ⇒ (Q1).
-        unsafe { self.this.inner.apcs.has_pending() }
+        unsafe { self.this.inner.apcs.has_pending() || self.remote_pending() }
+    }
+
+    /// Whether the mailbox of remote APCs holds messages.
+    #[inline]
+    fn remote_pending(&self) -> bool {
+        #[cfg(not(loom))]
+        if let Some(mailbox) = self.mailbox.get() {
+            return crate::shared::mailbox_pending(mailbox);
+        }
+        false
+    }
+
+    /// Gives the thread its mailbox of remote APCs (shared/remote.rs).
+    #[cfg(not(loom))]
+    pub(crate) fn set_mailbox(&self, mailbox: crate::shared::Mailbox) {
+        self.mailbox.set(Some(mailbox));
     }
 
     /// Whether a wait should yield while it watches for work (see `watch_before_sleeping`).
@@ -517,6 +545,13 @@ impl Context {
             Park::Closed => return ApcWait::Closed,
             Park::Parked => {}
         }
+        // A remote producer does not touch the queue; it wakes the parker (P4), so a
+        // message that arrives after this check still ends the sleep.
+        if self.remote_pending() {
+            // SAFETY: (T1) ⇒ (Q1); `try_park` returned `Parked`.
+            unsafe { self.this.inner.apcs.cancel_park() };
+            return ApcWait::Pending;
+        }
         self.park(deadline);
         if self.this.inner.readiness.is_armed() {
             // The announcement stays up for the thread's descriptor (notifier.rs N2).
@@ -528,6 +563,9 @@ impl Context {
         }
         // SAFETY: (T1) ⇒ (Q1); `try_park` returned `Parked`.
         if unsafe { self.this.inner.apcs.cancel_park() } {
+            if self.remote_pending() {
+                return ApcWait::Pending;
+            }
             ApcWait::TimedOut
         } else {
             // A producer claimed a slot and cleared the flag (Q5); its wake-up token may

@@ -15,6 +15,7 @@
 //! | object slots | kind, generation, name, reference count, waiter count, and the state (signal, count, owner) |
 //! | thread records | one per thread that waits on a shared object: its parker word, and while it waits the objects it waits on |
 //! | references | `refs[process][object]`: the handles each process holds, so a dead process's can be dropped |
+//! | mailboxes | one ring of 64 KiB per thread published for remote APCs (`remote.rs`) |
 //!
 //! Every word is an atomic; everything except the parker words is written only under the
 //! robust lock, through [`Guard`], which logs the old value first.
@@ -57,6 +58,7 @@
 //! not this process's memory, S7).
 
 mod object;
+mod remote;
 
 use std::collections::HashMap;
 use std::io;
@@ -71,12 +73,16 @@ pub(crate) use object::{
     unregister_wait,
 };
 pub use object::{NameError, Opened};
+pub use remote::{
+    MAX_REMOTE_MESSAGE, RemoteError, RemoteThread, publish_current, register_remote_handler,
+};
+pub(crate) use remote::{Mailbox, mailbox_pending, take_remote};
 
 /// Longest sleep of a thread waiting on a shared object before it looks for dead
 /// processes and checks its objects again (S6).
 pub(crate) const SLICE: Duration = Duration::from_millis(50);
 
-const MAGIC: u64 = 0x616c_6572_7401_0001; // "alert", layout 1.1
+const MAGIC: u64 = 0x616c_6572_7401_0002; // "alert", layout 1.2
 pub(crate) const PROCS: usize = 64;
 pub(crate) const OBJECTS: usize = 1024;
 pub(crate) const THREADS: usize = 1024;
@@ -141,6 +147,28 @@ pub(crate) struct ThreadRecord {
     pub(crate) word: AtomicU32,
     pub(crate) count: AtomicU32,
     pub(crate) objects: [AtomicU32; MAX_WAIT],
+    /// Non-zero while the thread is published for remote APCs: its mailbox index + 1.
+    pub(crate) mailbox: AtomicU32,
+    /// The name it was published under (`name_len` 0: by id only).
+    pub(crate) name_len: AtomicU32,
+    pub(crate) name_hash: AtomicU32,
+    pub(crate) name: [AtomicU32; THREAD_NAME_BYTES / 4],
+}
+
+/// Published thread names are at most this many bytes.
+pub(crate) const THREAD_NAME_BYTES: usize = 64;
+pub(crate) const MAILBOXES: usize = 64;
+/// Words in a mailbox's ring.
+pub(crate) const RING_WORDS: usize = 16 * 1024;
+
+#[repr(C)]
+pub(crate) struct MailboxSlot {
+    pub(crate) used: AtomicU32,
+    /// Words consumed (the owner advances it, under the lock).
+    pub(crate) head: AtomicU32,
+    /// Words committed (producers advance it, under the lock).
+    pub(crate) tail: AtomicU32,
+    pub(crate) ring: [AtomicU32; RING_WORDS],
 }
 
 pub(crate) const IDLE: u32 = 1;
@@ -154,6 +182,7 @@ struct Segment {
     objects: [ObjectSlot; OBJECTS],
     threads: [ThreadRecord; THREADS],
     refs: [[AtomicU32; OBJECTS]; PROCS],
+    mailboxes: [MailboxSlot; MAILBOXES],
 }
 
 const SIZE: usize = std::mem::size_of::<Segment>().next_multiple_of(4096);
@@ -462,6 +491,10 @@ impl Guard {
 
     pub(crate) fn procs(&self) -> &'static [ProcSlot; PROCS] {
         &self.ns.seg.procs
+    }
+
+    pub(crate) fn mailboxes(&self) -> &'static [MailboxSlot; MAILBOXES] {
+        &self.ns.seg.mailboxes
     }
 }
 

@@ -632,6 +632,7 @@ fn withdraw(guard: &Guard, record: &ThreadRecord) {
 
 fn free_record(guard: &Guard, record: &ThreadRecord) {
     withdraw(guard, record);
+    super::remote::free_mailbox(guard, record);
     guard.set32(&record.state, 0);
     guard.set32(&record.proc, 0);
     guard.set32(&record.tid, 0);
@@ -639,7 +640,7 @@ fn free_record(guard: &Guard, record: &ThreadRecord) {
 
 /// The calling thread's record, allocated (and its parker relocated into it, P4) on first
 /// use; `None` if every record is taken (the thread then finds signals by its slices, S6).
-fn record_of<'g>(guard: &'g Guard, ctx: &Context) -> Option<&'g ThreadRecord> {
+pub(super) fn record_of<'g>(guard: &'g Guard, ctx: &Context) -> Option<&'g ThreadRecord> {
     let thread = ctx.thread();
     let records = guard.threads();
     if let Some(index) = thread.shared_record() {
