@@ -205,6 +205,27 @@ mod loom_models {
         });
     }
 
+    /// (P4): an unpark racing the owner's relocation is never lost, whether it lands on
+    /// the old word or the new one.
+    #[test]
+    fn relocation_never_loses_a_token() {
+        loom::model(|| {
+            let parker = Arc::new(Parker::new());
+            let word: &'static AtomicU32 = Box::leak(Box::new(AtomicU32::new(PARKED)));
+            let flag = Arc::new(AtomicBool::new(false));
+            let (p, f) = (parker.clone(), flag.clone());
+            let th = loom::thread::spawn(move || {
+                f.store(true, Ordering::Relaxed);
+                p.unpark();
+            });
+            parker.relocate(word);
+            while !flag.load(Ordering::Relaxed) {
+                parker.park(None);
+            }
+            th.join().unwrap();
+        });
+    }
+
     /// A timed park that races an unpark keeps the token or reports it.
     #[test]
     fn timed_park_keeps_racing_token() {

@@ -441,6 +441,7 @@ impl Guard {
     }
 
     fn log(&self, field: *const u8, wide: bool, old: u64) {
+        crash_model::step();
         let header = &self.ns.seg.header;
         let mut len = header.undo_len.load(Ordering::Relaxed) as usize;
         if len >= UNDO_CAP {
@@ -454,7 +455,9 @@ impl Guard {
         entry.offset.store(offset as u32, Ordering::Relaxed);
         entry.wide.store(u32::from(wide), Ordering::Relaxed);
         entry.old.store(old, Ordering::Relaxed);
+        crash_model::step();
         header.undo_len.store(len as u32 + 1, Ordering::Release);
+        crash_model::step();
     }
 
     /// Writes a 32-bit word of the namespace (S1).
@@ -500,6 +503,10 @@ impl Guard {
 
 impl Drop for Guard {
     fn drop(&mut self) {
+        if crash_model::crashed() {
+            // The model's "process" died here: nothing is committed or released.
+            return;
+        }
         // Commit (S1), then release.
         self.ns.seg.header.undo_len.store(0, Ordering::Release);
         self.ns.seg.header.lock.unlock();
@@ -542,4 +549,216 @@ pub(crate) fn has_deferred() -> bool {
 /// Whether this process may still use the namespace (not a forked child, not exiting).
 pub(crate) fn usable() -> bool {
     DETACHED.load(Ordering::Acquire) == 0
+}
+
+/// The model of S1: an operation on the namespace is cut short after each of its steps in
+/// turn (every write is three: the log entry, the log's length, the word), as if its
+/// process died there; the next owner's roll-back must then give back exactly the state
+/// before the operation. Outside tests the hooks compile to nothing.
+mod crash_model {
+    #[cfg(test)]
+    thread_local! {
+        static BUDGET: std::cell::Cell<Option<u32>> = const { std::cell::Cell::new(None) };
+        static CRASHED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
+    /// One step of a write; the model dies here when its budget runs out.
+    #[inline(always)]
+    pub(super) fn step() {
+        #[cfg(test)]
+        if let Some(left) = BUDGET.get() {
+            if left == 0 {
+                CRASHED.set(true);
+                BUDGET.set(None);
+                std::panic::panic_any(Died);
+            }
+            BUDGET.set(Some(left - 1));
+        }
+    }
+
+    /// Whether the model's process has died (its guard must not commit).
+    #[inline(always)]
+    pub(super) fn crashed() -> bool {
+        #[cfg(test)]
+        return CRASHED.get();
+        #[cfg(not(test))]
+        false
+    }
+
+    #[cfg(test)]
+    pub(super) struct Died;
+
+    #[cfg(test)]
+    pub(super) fn arm(steps: u32) {
+        CRASHED.set(false);
+        BUDGET.set(Some(steps));
+    }
+
+    #[cfg(test)]
+    pub(super) fn disarm() -> bool {
+        BUDGET.set(None);
+        CRASHED.replace(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::object::{Init, Kind, add_reference, create_slot, list_wait, withdraw};
+    use super::*;
+
+    /// A namespace of its own, in a private temporary directory (not the process's).
+    fn private_namespace() -> &'static Namespace {
+        let dir = std::env::temp_dir().join(format!(
+            "alertable-model-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        let file = shm::open_namespace(&dir, "namespace").unwrap();
+        file.lock_exclusive().unwrap();
+        let ns = attach_locked(file).unwrap().unwrap();
+        ns.file.unlock();
+        // The mapping stays; nothing is left on disk.
+        ns.file.unlink();
+        ns
+    }
+
+    /// The bytes of everything the robust lock guards (all but the header and the log).
+    fn snapshot(ns: &Namespace) -> Vec<u8> {
+        let first = std::mem::size_of::<Header>() + std::mem::size_of::<[Undo; UNDO_CAP]>();
+        let last = std::mem::offset_of!(Segment, mailboxes);
+        let base = std::ptr::from_ref(ns.seg).cast::<u8>();
+        // SAFETY: the range is inside the mapping, and no other thread or process uses
+        // this private namespace, so nothing changes the bytes while they are copied.
+        unsafe { std::slice::from_raw_parts(base.add(first), last - first) }.to_vec()
+    }
+
+    /// Runs `op` cut short after every step in turn; after each cut, the roll-back must
+    /// give back the state before `op` (S1). Returns the number of steps `op` takes.
+    fn crash_everywhere(ns: &'static Namespace, op: impl Fn(&Guard)) -> u32 {
+        for steps in 0.. {
+            let before = snapshot(ns);
+            crash_model::arm(steps);
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let guard = Guard::lock(ns);
+                op(&guard);
+            }));
+            let died = crash_model::disarm();
+            match outcome {
+                Ok(()) => {
+                    assert!(!died);
+                    return steps;
+                }
+                Err(payload) => {
+                    assert!(payload.is::<crash_model::Died>(), "op panicked by itself");
+                    // The next owner: roll back (the lock is still held: this thread
+                    // plays both the dead owner and its successor), then release.
+                    let successor = Guard {
+                        ns,
+                        _not_send: std::marker::PhantomData,
+                    };
+                    successor.roll_back();
+                    drop(successor);
+                    assert!(
+                        snapshot(ns) == before,
+                        "a death after step {steps} left the namespace changed"
+                    );
+                }
+            }
+        }
+        unreachable!()
+    }
+
+    #[test]
+    fn s1_a_death_at_any_step_of_a_create_changes_nothing() {
+        let ns = private_namespace();
+        let init = Init {
+            kind: Kind::Semaphore,
+            signal: 1,
+            maximum: 5,
+        };
+        let steps = crash_everywhere(ns, |g| {
+            let index = create_slot(g, b"a name of some length", init).unwrap();
+            add_reference(g, ns.slot(), index);
+        });
+        assert!(steps > 30, "{steps}");
+    }
+
+    #[test]
+    fn s1_a_death_at_any_step_of_a_wait_registration_or_withdrawal_changes_nothing() {
+        let ns = private_namespace();
+        let init = Init {
+            kind: Kind::AutoEvent,
+            signal: 0,
+            maximum: 1,
+        };
+        let indices: Vec<u32> = {
+            let g = Guard::lock(ns);
+            (0..3)
+                .map(|i| {
+                    let index = create_slot(&g, format!("e{i}").as_bytes(), init).unwrap();
+                    add_reference(&g, ns.slot(), index);
+                    index
+                })
+                .collect()
+        };
+        let record = &ns.seg.threads[7];
+        {
+            let g = Guard::lock(ns);
+            g.set32(&record.state, IDLE);
+            g.set32(&record.proc, ns.slot());
+            g.set32(&record.tid, 4242);
+        }
+        crash_everywhere(ns, |g| list_wait(g, record, indices.iter().copied()));
+        crash_everywhere(ns, |g| withdraw(g, record));
+    }
+
+    #[test]
+    fn s1_s2_a_death_at_any_step_of_reclaiming_a_dead_process_changes_nothing() {
+        let ns = private_namespace();
+        let dead = ns.slot() + 1;
+        let mutex = Init {
+            kind: Kind::Mutex,
+            signal: 0,
+            maximum: 1,
+        };
+        let event = Init {
+            kind: Kind::ManualEvent,
+            signal: 0,
+            maximum: 1,
+        };
+        let (owned, shared) = {
+            let g = Guard::lock(ns);
+            g.set32(&ns.seg.procs[dead as usize].used, 1);
+            let owned = create_slot(&g, b"owned", mutex).unwrap();
+            add_reference(&g, dead, owned);
+            add_reference(&g, ns.slot(), owned);
+            g.set64(
+                &ns.seg.objects[owned as usize].owner,
+                (u64::from(dead) + 1) << 32 | 99,
+            );
+            g.set32(&ns.seg.objects[owned as usize].recursion, 2);
+            let shared = create_slot(&g, b"only the dead", event).unwrap();
+            add_reference(&g, dead, shared);
+            let record = &ns.seg.threads[3];
+            g.set32(&record.state, IDLE);
+            g.set32(&record.proc, dead);
+            g.set32(&record.tid, 99);
+            list_wait(&g, record, [owned, shared].into_iter());
+            (owned, shared)
+        };
+        crash_everywhere(ns, |g| object::reclaim_process(g, dead));
+        // And when it completes: abandoned, freed, withdrawn.
+        let slot = &ns.seg.objects[owned as usize];
+        assert_eq!(slot.abandoned.load(Ordering::Relaxed), 1);
+        assert_eq!(slot.owner.load(Ordering::Relaxed), 0);
+        assert_eq!(slot.waiters.load(Ordering::Relaxed), 0);
+        assert_eq!(slot.refs.load(Ordering::Relaxed), 1);
+        assert_eq!(
+            ns.seg.objects[shared as usize].kind.load(Ordering::Relaxed),
+            0
+        );
+        assert_eq!(ns.seg.threads[3].state.load(Ordering::Relaxed), 0);
+        assert_eq!(ns.seg.procs[dead as usize].used.load(Ordering::Relaxed), 0);
+    }
 }

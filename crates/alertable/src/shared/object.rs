@@ -241,18 +241,25 @@ pub(crate) fn create_or_open(
     let Some(init) = init else {
         return Err(NameError::NotFound);
     };
+    let index = create_slot(&guard, bytes, init)?;
+    Ok(Opened::Created(proxy_for(&guard, index, init.kind)))
+}
+
+/// Writes a new object called `name` into a free slot; its index.
+pub(super) fn create_slot(guard: &Guard, name: &[u8], init: Init) -> Result<u32, NameError> {
+    let objects = guard.objects();
     let index = objects
         .iter()
         .position(|slot| slot.kind.load(Ordering::Relaxed) == 0)
         .ok_or(NameError::NoResources)?;
     let slot = &objects[index];
-    for (word, chunk) in slot.name.iter().zip(bytes.chunks(4)) {
+    for (word, chunk) in slot.name.iter().zip(name.chunks(4)) {
         let mut b = [0u8; 4];
         b[..chunk.len()].copy_from_slice(chunk);
         guard.set32(word, u32::from_le_bytes(b));
     }
-    guard.set32(&slot.name_len, bytes.len() as u32);
-    guard.set32(&slot.name_hash, h);
+    guard.set32(&slot.name_len, name.len() as u32);
+    guard.set32(&slot.name_hash, hash(name));
     guard.set32(&slot.signal, init.signal);
     guard.set32(&slot.maximum, init.maximum);
     guard.set64(&slot.owner, 0);
@@ -260,7 +267,20 @@ pub(crate) fn create_or_open(
     guard.set32(&slot.abandoned, 0);
     guard.set32(&slot.waiters, 0);
     guard.set32(&slot.kind, init.kind as u32);
-    Ok(Opened::Created(proxy_for(&guard, index as u32, init.kind)))
+    Ok(index as u32)
+}
+
+/// Adds a reference of process `proc` to object `index`.
+pub(super) fn add_reference(guard: &Guard, proc: u32, index: u32) {
+    let slot = &guard.objects()[index as usize];
+    if let Some(refs) = guard.refs(proc) {
+        let mine = &refs[index as usize];
+        guard.set32(mine, mine.load(Ordering::Relaxed).saturating_add(1));
+    }
+    guard.set32(
+        &slot.refs,
+        slot.refs.load(Ordering::Relaxed).saturating_add(1),
+    );
 }
 
 /// This process's proxy for object `index`: the live one, or a new one holding a new
@@ -275,14 +295,7 @@ fn proxy_for(guard: &Guard, index: u32, kind: Kind) -> Arc<Proxy> {
     {
         return proxy;
     }
-    if let Some(refs) = guard.refs(ns.slot()) {
-        let mine = &refs[index as usize];
-        guard.set32(mine, mine.load(Ordering::Relaxed).saturating_add(1));
-    }
-    guard.set32(
-        &slot.refs,
-        slot.refs.load(Ordering::Relaxed).saturating_add(1),
-    );
+    add_reference(guard, ns.slot(), index);
     let proxy = Arc::new(Proxy {
         ns,
         index,
@@ -614,7 +627,7 @@ pub(crate) fn reclaim_process(guard: &Guard, proc: u32) {
     }
 }
 
-fn withdraw(guard: &Guard, record: &ThreadRecord) {
+pub(super) fn withdraw(guard: &Guard, record: &ThreadRecord) {
     if record.state.load(Ordering::Relaxed) != WAITING {
         return;
     }
@@ -667,8 +680,17 @@ pub(crate) fn register_wait(lock: &Dispatcher, ctx: &Context, objects: &[&dyn Wa
     let Some(record) = record_of(&guard, ctx) else {
         return;
     };
+    list_wait(
+        &guard,
+        record,
+        objects.iter().filter_map(|o| o.shared_index()),
+    );
+}
+
+/// Marks `record` waiting on `indices` (S4).
+pub(super) fn list_wait(guard: &Guard, record: &ThreadRecord, indices: impl Iterator<Item = u32>) {
     let mut count = 0;
-    for index in objects.iter().filter_map(|o| o.shared_index()) {
+    for index in indices {
         if index as usize >= OBJECTS || count == MAX_WAIT {
             continue;
         }
