@@ -513,7 +513,7 @@ fn wait_once(
     drop(lock);
 
     loop {
-        let slice = shared_slice(shared, deadline);
+        let slice = shared_slice(shared, objects, deadline);
         let apcs = if alertable {
             ctx.park_for_objects_or_apcs(slice)
         } else {
@@ -545,14 +545,22 @@ fn wait_once(
     }
 }
 
-/// The deadline of one sleep: `deadline`, or sooner for a wait on shared objects (S6).
-fn shared_slice(shared: bool, deadline: Option<Instant>) -> Option<Instant> {
+/// The deadline of one sleep: `deadline`, or sooner for a wait on shared objects: a
+/// slice (S6), or the next due time of a shared timer among them.
+fn shared_slice(
+    shared: bool,
+    objects: &[&dyn Waitable],
+    deadline: Option<Instant>,
+) -> Option<Instant> {
     #[cfg(not(loom))]
     if shared {
-        let slice = Instant::now() + crate::shared::SLICE;
+        let mut slice = Instant::now() + crate::shared::SLICE;
+        if let Some(due) = crate::shared::earliest_due(objects) {
+            slice = slice.min(due);
+        }
         return Some(deadline.map_or(slice, |d| d.min(slice)));
     }
-    let _ = shared;
+    let _ = (shared, objects);
     deadline
 }
 

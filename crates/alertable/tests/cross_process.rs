@@ -100,6 +100,12 @@ fn peer() {
             Event::open(args[3]).unwrap().set();
         }
         "churn" => churn(&args),
+        "set-timer" => {
+            let timer = alertable::WaitableTimer::open(args[0]).unwrap();
+            let period = args[1].parse().ok().map(Duration::from_millis);
+            timer.set(alertable::DueTime::After(Duration::from_millis(20)), period);
+            // Exits at once: the timer fires without its setter.
+        }
         "hold-private" => {
             let _event = manual(args[0]);
             let _mutex = Mutex::create_named(args[1], true).unwrap();
@@ -535,4 +541,60 @@ fn the_namespace_is_removed_after_the_last_user_even_after_a_kill() {
 
 fn victim_ready(file: &std::path::Path) -> bool {
     std::fs::metadata(file).is_ok_and(|m| m.len() > 0)
+}
+
+/// M-entries across processes: a named timer set in one process signals waiters in
+/// another at its due time, even after the setting process has exited; a periodic one
+/// keeps firing.
+#[test]
+fn m_a_named_timer_set_elsewhere_fires_here_after_its_setter_exited() {
+    let name = unique("timer");
+    let timer = alertable::WaitableTimer::create_named(&name, alertable::TimerReset::Manual)
+        .unwrap()
+        .into_inner();
+    assert!(run("set-timer", &[&name, "none"]).success());
+    signaled(wait_one(&timer, LONG, Alertable::No));
+    assert!(timer.is_signaled(), "a manual-reset timer stays signaled");
+
+    let name = unique("periodic");
+    let periodic =
+        alertable::WaitableTimer::create_named(&name, alertable::TimerReset::Synchronization)
+            .unwrap()
+            .into_inner();
+    assert!(run("set-timer", &[&name, "10"]).success());
+    for _ in 0..3 {
+        signaled(wait_one(&periodic, LONG, Alertable::No));
+    }
+    periodic.cancel();
+    assert_eq!(
+        alertable::WaitableTimer::open(&unique("absent")).unwrap_err(),
+        NameError::NotFound
+    );
+    assert_eq!(Event::open(&name).unwrap_err(), NameError::WrongType);
+}
+
+/// M140 on a named timer: the routine runs on the setting thread, and another handle of
+/// the same name sees the signal.
+#[test]
+fn m140_a_named_timer_runs_its_routine_on_the_setting_thread() {
+    let name = unique("routine");
+    let timer = alertable::WaitableTimer::create_named(&name, alertable::TimerReset::Manual)
+        .unwrap()
+        .into_inner();
+    let other = alertable::WaitableTimer::open(&name).unwrap();
+    let ran = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let r = ran.clone();
+    timer.set_with_routine(
+        alertable::DueTime::After(Duration::from_millis(5)),
+        None,
+        move |_| {
+            r.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        },
+    );
+    assert_eq!(
+        alertable::sleep_ex(LONG, Alertable::Yes),
+        alertable::SleepStatus::Alerted
+    );
+    assert_eq!(ran.load(std::sync::atomic::Ordering::Relaxed), 1);
+    signaled(wait_one(&other, Some(Duration::ZERO), Alertable::No));
 }

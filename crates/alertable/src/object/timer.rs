@@ -55,6 +55,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::dispatch::{Acquired, Dispatcher, Locked, WaitList, Waitable};
 use crate::queue::Apc;
+#[cfg(not(loom))]
+use crate::shared::{self, Init, Kind, NameError, Opened, Proxy};
 use crate::sync::{AtomicUsize, Ordering};
 use crate::thread::{ThreadHandle, with_current};
 use crate::timers::{self, Deadline, Key};
@@ -124,6 +126,11 @@ pub(crate) struct TimerInner {
     arm: StdMutex<Arming>,
     /// How many `WaitableTimer` values exist (T6).
     handles: AtomicUsize,
+    /// The shared state of a named timer (shared/mod.rs): its signal and due time live
+    /// there, so waiters in any process see it fire; the setting (service entry, routine)
+    /// stays with the setting process.
+    #[cfg(not(loom))]
+    shared: Option<Arc<Proxy>>,
 }
 
 type Routine = Box<dyn FnMut(SystemTime) + Send>;
@@ -158,6 +165,12 @@ impl Drop for WaitableTimer {
         // (T6) The last handle cancels. AcqRel: the handle that sees 1 comes after every
         // other handle's last use.
         if self.inner.handles.fetch_sub(1, Ordering::AcqRel) == 1 {
+            // A named timer lives on while other processes hold handles: only this
+            // process's setting ends.
+            #[cfg(not(loom))]
+            if self.inner.shared.is_some() {
+                return self.inner.end_setting(|_| true);
+            }
             self.cancel();
         }
     }
@@ -185,6 +198,73 @@ impl WaitableTimer {
                 waiters: WaitList::new(),
                 arm: StdMutex::new(Arming::default()),
                 handles: AtomicUsize::new(1),
+                #[cfg(not(loom))]
+                shared: None,
+            }),
+        }
+    }
+
+    /// Creates the waitable timer called `name`, shared with every process of the user, or
+    /// opens it if it exists (then `reset` is ignored). Names work as for
+    /// [`Event::create_named`](crate::Event::create_named).
+    ///
+    /// A setting made in one process signals waiters in all of them at its due time, even
+    /// if the setting process has exited meanwhile; due times are on the monotonic clock
+    /// (a [`DueTime::At`] is converted when the timer is set). A completion routine runs on
+    /// the setting thread, as for an unnamed timer.
+    ///
+    /// # Errors
+    ///
+    /// The name and namespace errors of `Event::create_named`.
+    ///
+    /// # Win32
+    ///
+    /// `CreateWaitableTimer(NULL, manual, name)`.
+    #[cfg(not(loom))]
+    pub fn create_named(name: &str, reset: TimerReset) -> Result<Opened<Self>, NameError> {
+        let kind = match reset {
+            TimerReset::Manual => Kind::ManualTimer,
+            TimerReset::Synchronization => Kind::AutoTimer,
+        };
+        let init = Init {
+            kind,
+            signal: 0,
+            maximum: 1,
+        };
+        Ok(shared::create_or_open(name, kind, Some(init))?.map(Self::from_proxy))
+    }
+
+    /// Opens the existing waitable timer called `name`.
+    ///
+    /// # Errors
+    ///
+    /// [`NameError::NotFound`] (2), [`NameError::WrongType`] (6), and the name errors of
+    /// [`Event::create_named`](crate::Event::create_named).
+    ///
+    /// # Win32
+    ///
+    /// `OpenWaitableTimer(TIMER_ALL_ACCESS, FALSE, name)`.
+    #[cfg(not(loom))]
+    pub fn open(name: &str) -> Result<Self, NameError> {
+        Ok(Self::from_proxy(
+            shared::create_or_open(name, Kind::ManualTimer, None)?.into_inner(),
+        ))
+    }
+
+    #[cfg(not(loom))]
+    fn from_proxy(proxy: Arc<Proxy>) -> Self {
+        let reset = match proxy.kind() {
+            Kind::AutoTimer => TimerReset::Synchronization,
+            _ => TimerReset::Manual,
+        };
+        Self {
+            inner: Arc::new(TimerInner {
+                reset,
+                signaled: Locked::new(false),
+                waiters: WaitList::new(),
+                arm: StdMutex::new(Arming::default()),
+                handles: AtomicUsize::new(1),
+                shared: Some(proxy),
             }),
         }
     }
@@ -243,6 +323,24 @@ impl WaitableTimer {
         let old = arming.cancel();
         {
             let mut lock = Dispatcher::lock();
+            #[cfg(not(loom))]
+            if let Some(shared) = &self.inner.shared {
+                let now = crate::sys::shm::monotonic_ns();
+                let after = match due {
+                    DueTime::After(after) => Some(after),
+                    DueTime::At(at) => {
+                        Some(at.duration_since(SystemTime::now()).unwrap_or_default())
+                    }
+                };
+                let due_ns = after
+                    .and_then(|a| u64::try_from(a.as_nanos()).ok())
+                    .and_then(|a| now.checked_add(a))
+                    .unwrap_or(u64::MAX);
+                let period_ns = period
+                    .and_then(|p| u64::try_from(p.as_nanos()).ok())
+                    .unwrap_or(0);
+                shared.timer_set(&mut lock, due_ns, period_ns);
+            }
             self.inner.signaled.with_mut(&mut lock, |s| *s = false);
         }
         let mut refused = None;
@@ -278,6 +376,10 @@ impl WaitableTimer {
     /// Whether the timer is signaled at this moment (a snapshot).
     pub fn is_signaled(&self) -> bool {
         let lock = Dispatcher::lock();
+        #[cfg(not(loom))]
+        if let Some(shared) = &self.inner.shared {
+            return shared.is_ready(&lock, &crate::current());
+        }
         self.inner.signaled.with(&lock, |s| *s)
     }
 }
@@ -353,8 +455,25 @@ impl TimerInner {
     }
 
     /// Cancels the timer if `which` says so of its current setting, and drops the routine
-    /// after releasing the lock.
+    /// after releasing the lock. A named timer stops in every process.
     fn cancel_if(&self, which: impl FnOnce(&Arming) -> bool) {
+        let mut arming = self.lock_arming();
+        if !which(&arming) {
+            return;
+        }
+        let old = arming.cancel();
+        #[cfg(not(loom))]
+        if let Some(shared) = &self.shared {
+            shared.timer_cancel(&Dispatcher::lock());
+        }
+        drop(arming);
+        drop(old);
+    }
+
+    /// Ends this process's setting of the timer (its service entry and routine), leaving
+    /// a named timer's shared due time to the other processes.
+    #[cfg(not(loom))]
+    fn end_setting(&self, which: impl FnOnce(&Arming) -> bool) {
         let mut arming = self.lock_arming();
         if !which(&arming) {
             return;
@@ -389,6 +508,10 @@ impl TimerInner {
             .map(|next| timers::arm(next, Arc::downgrade(&self)));
         {
             let mut lock = Dispatcher::lock();
+            #[cfg(not(loom))]
+            if let Some(shared) = &self.shared {
+                shared.timer_fire(&mut lock);
+            }
             self.signaled.with_mut(&mut lock, |s| *s = true);
             self.waiters.wake_waiters(&mut lock);
         }
@@ -487,14 +610,33 @@ impl Drop for TimerInner {
 
 impl Waitable for WaitableTimer {
     fn wait_list(&self) -> &WaitList {
+        #[cfg(not(loom))]
+        if let Some(shared) = &self.inner.shared {
+            return shared.wait_list();
+        }
         &self.inner.waiters
     }
 
-    fn is_ready(&self, lock: &Dispatcher, _waiter: &ThreadHandle) -> bool {
+    #[cfg(not(loom))]
+    fn shared_index(&self) -> Option<u32> {
+        self.inner.shared.as_ref().map(|s| s.index())
+    }
+
+    fn is_ready(&self, lock: &Dispatcher, waiter: &ThreadHandle) -> bool {
+        #[cfg(not(loom))]
+        if let Some(shared) = &self.inner.shared {
+            return shared.is_ready(lock, waiter);
+        }
+        let _ = waiter;
         self.inner.signaled.with(lock, |s| *s)
     }
 
-    fn acquire(&self, lock: &mut Dispatcher, _waiter: &ThreadHandle) -> Acquired {
+    fn acquire(&self, lock: &mut Dispatcher, waiter: &ThreadHandle) -> Acquired {
+        #[cfg(not(loom))]
+        if let Some(shared) = &self.inner.shared {
+            return shared.acquire(lock, waiter).0;
+        }
+        let _ = waiter;
         if self.inner.reset == TimerReset::Synchronization {
             self.inner.signaled.with_mut(lock, |s| *s = false);
         }

@@ -69,8 +69,8 @@ use crate::sync::{AtomicU32, AtomicU64, Ordering};
 use crate::sys::shm::{self, Locked, NamespaceFile, RobustMutex};
 
 pub(crate) use object::{
-    Init, Kind, Proxy, create_or_open, register_wait, release_thread, sweep_and_recheck,
-    unregister_wait,
+    Init, Kind, Proxy, create_or_open, earliest_due, register_wait, release_thread,
+    sweep_and_recheck, unregister_wait,
 };
 pub use object::{NameError, Opened};
 pub use remote::{
@@ -82,7 +82,7 @@ pub(crate) use remote::{Mailbox, mailbox_pending, take_remote};
 /// processes and checks its objects again (S6).
 pub(crate) const SLICE: Duration = Duration::from_millis(50);
 
-const MAGIC: u64 = 0x616c_6572_7401_0002; // "alert", layout 1.2
+const MAGIC: u64 = 0x616c_6572_7401_0003; // "alert", layout 1.3
 pub(crate) const PROCS: usize = 64;
 pub(crate) const OBJECTS: usize = 1024;
 pub(crate) const THREADS: usize = 1024;
@@ -130,6 +130,10 @@ pub(crate) struct ObjectSlot {
     pub(crate) owner: AtomicU64,
     pub(crate) recursion: AtomicU32,
     pub(crate) abandoned: AtomicU32,
+    /// Timer: the next due time on `CLOCK_MONOTONIC` (system-wide), in ns; 0 when unarmed.
+    pub(crate) due: AtomicU64,
+    /// Timer: the period in ns; 0 for none.
+    pub(crate) period: AtomicU64,
     pub(crate) name_len: AtomicU32,
     pub(crate) name_hash: AtomicU32,
     pub(crate) name: [AtomicU32; NAME_BYTES / 4],

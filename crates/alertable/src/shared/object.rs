@@ -12,6 +12,7 @@ use super::{
 };
 use crate::dispatch::{Acquired, Dispatcher, WaitList, Waitable};
 use crate::sync::Ordering;
+use crate::sys::shm;
 use crate::thread::Context;
 use crate::{SyncError, ThreadHandle};
 
@@ -120,6 +121,8 @@ pub(crate) enum Kind {
     AutoEvent = 2,
     Semaphore = 3,
     Mutex = 4,
+    ManualTimer = 5,
+    AutoTimer = 6,
 }
 
 impl Kind {
@@ -129,6 +132,8 @@ impl Kind {
             2 => Self::AutoEvent,
             3 => Self::Semaphore,
             4 => Self::Mutex,
+            5 => Self::ManualTimer,
+            6 => Self::AutoTimer,
             _ => return None,
         })
     }
@@ -139,6 +144,7 @@ impl Kind {
             Self::ManualEvent | Self::AutoEvent => 0,
             Self::Semaphore => 1,
             Self::Mutex => 2,
+            Self::ManualTimer | Self::AutoTimer => 3,
         };
         class(self) == class(other)
     }
@@ -266,6 +272,8 @@ pub(super) fn create_slot(guard: &Guard, name: &[u8], init: Init) -> Result<u32,
     guard.set32(&slot.recursion, 0);
     guard.set32(&slot.abandoned, 0);
     guard.set32(&slot.waiters, 0);
+    guard.set64(&slot.due, 0);
+    guard.set64(&slot.period, 0);
     guard.set32(&slot.kind, init.kind as u32);
     Ok(index as u32)
 }
@@ -374,6 +382,8 @@ fn free_object(guard: &Guard, slot: &ObjectSlot) {
     guard.set64(&slot.owner, 0);
     guard.set32(&slot.recursion, 0);
     guard.set32(&slot.abandoned, 0);
+    guard.set64(&slot.due, 0);
+    guard.set64(&slot.period, 0);
 }
 
 /// The owner word of `thread` in this process.
@@ -416,6 +426,11 @@ impl Proxy {
             Kind::ManualEvent | Kind::AutoEvent | Kind::Semaphore => {
                 slot.signal.load(Ordering::Relaxed) != 0
             }
+            Kind::ManualTimer | Kind::AutoTimer => {
+                // A due timer fires when anyone looks: its setter may be gone.
+                fire_if_due(&guard, slot, shm::monotonic_ns());
+                slot.signal.load(Ordering::Relaxed) != 0
+            }
             Kind::Mutex => {
                 let owner = slot.owner.load(Ordering::Relaxed);
                 owner == 0
@@ -431,8 +446,8 @@ impl Proxy {
         let guard = lock.shared(self.ns);
         let slot = self.slot(&guard);
         match self.kind {
-            Kind::ManualEvent => (Acquired::Normal, false),
-            Kind::AutoEvent => {
+            Kind::ManualEvent | Kind::ManualTimer => (Acquired::Normal, false),
+            Kind::AutoEvent | Kind::AutoTimer => {
                 guard.set32(&slot.signal, 0);
                 (Acquired::Normal, false)
             }
@@ -474,6 +489,43 @@ impl Proxy {
         {
             let guard = lock.shared(self.ns);
             guard.set32(&self.slot(&guard).signal, 1);
+        }
+        self.changed(lock);
+    }
+
+    /// Arms a timer (SetWaitableTimer): non-signaled, due at `due_ns`, then every
+    /// `period_ns` (0: once).
+    pub(crate) fn timer_set(&self, lock: &mut Dispatcher, due_ns: u64, period_ns: u64) {
+        {
+            let guard = lock.shared(self.ns);
+            let slot = self.slot(&guard);
+            guard.set32(&slot.signal, 0);
+            guard.set64(&slot.due, due_ns.max(1));
+            guard.set64(&slot.period, period_ns);
+        }
+        // Waiters elsewhere sleep until the old due time: they look again.
+        self.changed(lock);
+    }
+
+    /// Stops a timer (CancelWaitableTimer); the signal stays.
+    pub(crate) fn timer_cancel(&self, lock: &Dispatcher) {
+        let guard = lock.shared(self.ns);
+        let slot = self.slot(&guard);
+        guard.set64(&slot.due, 0);
+        guard.set64(&slot.period, 0);
+    }
+
+    /// The setter's timer service fired the timer: signal it now, and move its due time.
+    pub(crate) fn timer_fire(&self, lock: &mut Dispatcher) {
+        {
+            let guard = lock.shared(self.ns);
+            let slot = self.slot(&guard);
+            let now = shm::monotonic_ns();
+            let due = slot.due.load(Ordering::Relaxed);
+            if due == 0 {
+                return; // cancelled or set anew elsewhere
+            }
+            fire_if_due(&guard, slot, now.max(due));
         }
         self.changed(lock);
     }
@@ -551,6 +603,44 @@ impl Proxy {
         }
         self.changed(lock);
     }
+}
+
+/// Signals a timer whose due time has come, and moves the due time past `now` (by whole
+/// periods, as a periodic timer does not drift) or clears it.
+fn fire_if_due(guard: &Guard, slot: &ObjectSlot, now: u64) -> bool {
+    let due = slot.due.load(Ordering::Relaxed);
+    if due == 0 || now < due {
+        return false;
+    }
+    guard.set32(&slot.signal, 1);
+    let period = slot.period.load(Ordering::Relaxed);
+    let next = match period {
+        0 => 0,
+        p => due + p * ((now - due) / p + 1),
+    };
+    guard.set64(&slot.due, next);
+    true
+}
+
+/// The earliest due time among the shared timers in `objects`, as an `Instant` (a
+/// snapshot: a wait sleeps no longer than this, S6).
+pub(crate) fn earliest_due(objects: &[&dyn Waitable]) -> Option<std::time::Instant> {
+    let ns = super::attached()?;
+    let due = objects
+        .iter()
+        .filter_map(|o| o.shared_index())
+        .filter_map(|i| ns.seg.objects.get(i as usize))
+        .filter(|slot| {
+            matches!(
+                Kind::from_raw(slot.kind.load(Ordering::Relaxed)),
+                Some(Kind::ManualTimer | Kind::AutoTimer)
+            )
+        })
+        .map(|slot| slot.due.load(Ordering::Relaxed))
+        .filter(|&due| due != 0)
+        .min()?;
+    let now = shm::monotonic_ns();
+    Some(std::time::Instant::now() + std::time::Duration::from_nanos(due.saturating_sub(now)))
 }
 
 /// Wakes every waiting record of another process that lists object `index` (S4).

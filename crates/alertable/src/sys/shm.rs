@@ -307,6 +307,13 @@ pub(crate) fn futex_wake_shared(word: &AtomicU32, count: u32) {
     let _ = futex::wake(word, futex::Flags::empty(), count);
 }
 
+/// `CLOCK_MONOTONIC` in nanoseconds: the same clock in every process of the machine (and
+/// the one `Instant` reads).
+pub(crate) fn monotonic_ns() -> u64 {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::Monotonic);
+    (t.tv_sec.unsigned_abs()) * 1_000_000_000 + t.tv_nsec.unsigned_abs()
+}
+
 /// The calling process's id.
 pub(crate) fn current_pid() -> u32 {
     rustix::process::getpid()
