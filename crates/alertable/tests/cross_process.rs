@@ -100,6 +100,12 @@ fn peer() {
             Event::open(args[3]).unwrap().set();
         }
         "churn" => churn(&args),
+        // Signals `a` and waits on `b` in one call (SignalObjectAndWait).
+        "signal-and-wait" => {
+            let a = Event::open(args[0]).unwrap();
+            let b = Semaphore::open(args[1]).unwrap();
+            signaled(alertable::signal_and_wait(&a, &b, LONG, Alertable::No));
+        }
         "set-timer" => {
             let timer = alertable::WaitableTimer::open(args[0]).unwrap();
             let period = args[1].parse().ok().map(Duration::from_millis);
@@ -597,4 +603,33 @@ fn m140_a_named_timer_runs_its_routine_on_the_setting_thread() {
     );
     assert_eq!(ran.load(std::sync::atomic::Ordering::Relaxed), 1);
     signaled(wait_one(&other, Some(Duration::ZERO), Alertable::No));
+}
+
+/// D: `msg_wait` and `signal_and_wait` mix named objects like any others, and the same
+/// named object opened twice is one object to a wait-all (D49's duplicate rule).
+#[test]
+fn d_msg_wait_and_signal_and_wait_work_across_processes() {
+    let (a, b) = (unique("a"), unique("b"));
+    let ea = Event::create_named(&a, EventReset::Auto, false)
+        .unwrap()
+        .into_inner();
+    let sb = Semaphore::create_named(&b, 0, 1).unwrap().into_inner();
+    let mut child = spawn("signal-and-wait", &[&a, &b]);
+    let status = alertable::msg_wait(
+        &[&ea],
+        LONG,
+        alertable::QueueStatus::empty(),
+        alertable::MsgWaitFlags::empty(),
+    );
+    assert_eq!(status, Ok(WaitStatus::Signaled(0)));
+    sb.release(1).unwrap();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(sb.count(), 0, "the child's wait took the count");
+
+    let again = Event::open(&a).unwrap();
+    let objects: [&dyn alertable::Waitable; 2] = [&ea, &again];
+    assert_eq!(
+        wait_all(&objects, Some(Duration::ZERO), Alertable::No),
+        Err(alertable::WaitError::DuplicateObject)
+    );
 }
