@@ -5,7 +5,11 @@
 
 #![allow(clippy::disallowed_types)] // std atomics are fine outside the protocol modules
 
-use std::process::{Child, Command, ExitStatus};
+mod common;
+
+use common::peers::{self, command, manual, run, signaled, spawn, unique};
+use std::process::ExitStatus;
+
 use std::time::Duration;
 
 use alertable::{
@@ -16,51 +20,13 @@ use alertable::{
 /// Generous: a loaded 2-core machine starts a process in well under this.
 const LONG: Option<Duration> = Some(Duration::from_secs(30));
 
-fn unique(what: &str) -> String {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static N: AtomicU32 = AtomicU32::new(0);
-    format!(
-        "xp-{what}-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-fn command(role: &str, args: &[&str]) -> Command {
-    let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args(["--exact", "peer", "--nocapture", "--test-threads=1"])
-        .env("ALERTABLE_TEST_ROLE", role)
-        .env("ALERTABLE_TEST_ARGS", args.join("\u{1f}"))
-        .stdout(std::process::Stdio::null());
-    cmd
-}
-
-fn spawn(role: &str, args: &[&str]) -> Child {
-    command(role, args).spawn().unwrap()
-}
-
-fn run(role: &str, args: &[&str]) -> ExitStatus {
-    command(role, args).status().unwrap()
-}
-
-fn signaled(status: Result<WaitStatus, alertable::WaitError>) {
-    assert_eq!(status, Ok(WaitStatus::Signaled(0)));
-}
-
-fn manual(name: &str) -> Event {
-    Event::create_named(name, EventReset::Manual, false)
-        .unwrap()
-        .into_inner()
-}
-
 /// The peer side: runs the role given in the environment, if any.
 #[test]
 fn peer() {
-    let Ok(role) = std::env::var("ALERTABLE_TEST_ROLE") else {
+    let Some((role, args)) = peers::role() else {
         return;
     };
-    let args = std::env::var("ALERTABLE_TEST_ARGS").unwrap_or_default();
-    let args: Vec<&str> = args.split('\u{1f}').collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match role.as_str() {
         "set" => Event::open(args[0]).unwrap().set(),
         "release" => {

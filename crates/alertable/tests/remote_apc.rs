@@ -4,49 +4,16 @@
 
 #![allow(clippy::disallowed_types)] // std atomics are fine outside the protocol modules
 
-use std::process::{Child, Command};
+mod common;
+
+use common::peers::{self, manual, signaled, spawn, unique};
+
 use std::sync::Mutex as StdMutex;
 use std::time::Duration;
 
-use alertable::{
-    Alertable, Event, EventReset, RemoteError, RemoteThread, SleepStatus, WaitStatus, sleep_ex,
-    wait_one,
-};
+use alertable::{Alertable, Event, RemoteError, RemoteThread, SleepStatus, sleep_ex, wait_one};
 
 const LONG: Option<Duration> = Some(Duration::from_secs(30));
-
-fn unique(what: &str) -> String {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static N: AtomicU32 = AtomicU32::new(0);
-    format!(
-        "rapc-{what}-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-fn command(role: &str, args: &[&str]) -> Command {
-    let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args(["--exact", "peer", "--nocapture", "--test-threads=1"])
-        .env("ALERTABLE_TEST_ROLE", role)
-        .env("ALERTABLE_TEST_ARGS", args.join("\u{1f}"))
-        .stdout(std::process::Stdio::null());
-    cmd
-}
-
-fn spawn(role: &str, args: &[&str]) -> Child {
-    command(role, args).spawn().unwrap()
-}
-
-fn manual(name: &str) -> Event {
-    Event::create_named(name, EventReset::Manual, false)
-        .unwrap()
-        .into_inner()
-}
-
-fn signaled(status: Result<WaitStatus, alertable::WaitError>) {
-    assert_eq!(status, Ok(WaitStatus::Signaled(0)));
-}
 
 static RECEIVED: StdMutex<Vec<Vec<u8>>> = StdMutex::new(Vec::new());
 
@@ -57,11 +24,10 @@ fn record(message: &[u8]) {
 /// The peer side.
 #[test]
 fn peer() {
-    let Ok(role) = std::env::var("ALERTABLE_TEST_ROLE") else {
+    let Some((role, args)) = peers::role() else {
         return;
     };
-    let args = std::env::var("ALERTABLE_TEST_ARGS").unwrap_or_default();
-    let args: Vec<&str> = args.split('\u{1f}').collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match role.as_str() {
         // Publishes itself, then runs remote APCs until it has `count` of them, in order.
         "receiver" => {

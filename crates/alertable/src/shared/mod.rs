@@ -218,6 +218,53 @@ static NAMESPACE: OnceLock<Result<&'static Namespace, io::ErrorKind>> = OnceLock
 /// Set in a forked child, and at exit: the namespace is no longer this process's to use.
 static DETACHED: AtomicU32 = AtomicU32::new(0);
 
+/// A name's bytes as the namespace stores them: little-endian words, the last padded with
+/// zeros.
+pub(crate) fn words_of(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
+    bytes.chunks(4).map(|chunk| {
+        let mut word = [0u8; 4];
+        word[..chunk.len()].copy_from_slice(chunk);
+        u32::from_le_bytes(word)
+    })
+}
+
+/// A name's hash (FNV-1a), stored beside it only to skip most slots quickly: names are
+/// always compared in full.
+pub(crate) fn name_hash(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0x811c_9dc5u32, |h, &b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
+}
+
+/// Whether the stored name (`len`, `hash`, `words`) is `name`.
+pub(crate) fn holds_name(
+    len: &AtomicU32,
+    hash: &AtomicU32,
+    words: &[AtomicU32],
+    name: &[u8],
+) -> bool {
+    len.load(Ordering::Relaxed) as usize == name.len()
+        && hash.load(Ordering::Relaxed) == name_hash(name)
+        && words_of(name)
+            .zip(words)
+            .all(|(w, stored)| stored.load(Ordering::Relaxed) == w)
+}
+
+/// Stores `name` (`len`, `hash`, `words`) under the lock.
+pub(crate) fn store_name(
+    guard: &Guard,
+    len: &AtomicU32,
+    hash: &AtomicU32,
+    words: &[AtomicU32],
+    name: &[u8],
+) {
+    for (stored, word) in words.iter().zip(words_of(name)) {
+        guard.set32(stored, word);
+    }
+    guard.set32(len, name.len() as u32);
+    guard.set32(hash, name_hash(name));
+}
+
 /// The namespace, attached on first use.
 pub(crate) fn namespace() -> Result<&'static Namespace, io::ErrorKind> {
     if DETACHED.load(Ordering::Acquire) != 0 {

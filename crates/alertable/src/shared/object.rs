@@ -171,24 +171,8 @@ fn stored_name(name: &str) -> Result<&str, NameError> {
     Ok(stored)
 }
 
-fn hash(name: &[u8]) -> u32 {
-    // FNV-1a: only to skip most slots quickly; names are compared in full.
-    name.iter().fold(0x811c_9dc5u32, |h, &b| {
-        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    })
-}
-
-fn name_matches(slot: &ObjectSlot, name: &[u8], h: u32) -> bool {
-    if slot.name_hash.load(Ordering::Relaxed) != h
-        || slot.name_len.load(Ordering::Relaxed) as usize != name.len()
-    {
-        return false;
-    }
-    name.chunks(4).zip(slot.name.iter()).all(|(chunk, word)| {
-        let mut bytes = [0u8; 4];
-        bytes[..chunk.len()].copy_from_slice(chunk);
-        word.load(Ordering::Relaxed) == u32::from_le_bytes(bytes)
-    })
+fn name_matches(slot: &ObjectSlot, name: &[u8]) -> bool {
+    super::holds_name(&slot.name_len, &slot.name_hash, &slot.name, name)
 }
 
 /// How a new object starts.
@@ -230,11 +214,10 @@ pub(crate) fn create_or_open(
     let lock = Dispatcher::lock();
     let guard = lock.shared(ns);
     let bytes = stored.as_bytes();
-    let h = hash(bytes);
     let objects = guard.objects();
     let found = objects
         .iter()
-        .position(|slot| slot.kind.load(Ordering::Relaxed) != 0 && name_matches(slot, bytes, h));
+        .position(|slot| slot.kind.load(Ordering::Relaxed) != 0 && name_matches(slot, bytes));
     if let Some(index) = found {
         let slot = &objects[index];
         let existing =
@@ -259,13 +242,7 @@ pub(super) fn create_slot(guard: &Guard, name: &[u8], init: Init) -> Result<u32,
         .position(|slot| slot.kind.load(Ordering::Relaxed) == 0)
         .ok_or(NameError::NoResources)?;
     let slot = &objects[index];
-    for (word, chunk) in slot.name.iter().zip(name.chunks(4)) {
-        let mut b = [0u8; 4];
-        b[..chunk.len()].copy_from_slice(chunk);
-        guard.set32(word, u32::from_le_bytes(b));
-    }
-    guard.set32(&slot.name_len, name.len() as u32);
-    guard.set32(&slot.name_hash, hash(name));
+    super::store_name(guard, &slot.name_len, &slot.name_hash, &slot.name, name);
     guard.set32(&slot.signal, init.signal);
     guard.set32(&slot.maximum, init.maximum);
     guard.set64(&slot.owner, 0);

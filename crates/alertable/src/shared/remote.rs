@@ -133,26 +133,8 @@ fn handler(name: &str) -> Option<Handler> {
         .copied()
 }
 
-fn words_of(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
-    bytes.chunks(4).map(|chunk| {
-        let mut word = [0u8; 4];
-        word[..chunk.len()].copy_from_slice(chunk);
-        u32::from_le_bytes(word)
-    })
-}
-
-fn name_hash(bytes: &[u8]) -> u32 {
-    bytes.iter().fold(0x811c_9dc5u32, |h, &b| {
-        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    })
-}
-
 fn record_name_is(record: &ThreadRecord, name: &[u8]) -> bool {
-    record.name_len.load(Ordering::Relaxed) as usize == name.len()
-        && record.name_hash.load(Ordering::Relaxed) == name_hash(name)
-        && words_of(name)
-            .zip(record.name.iter())
-            .all(|(w, r)| r.load(Ordering::Relaxed) == w)
+    super::holds_name(&record.name_len, &record.name_hash, &record.name, name)
 }
 
 /// Makes the calling thread reachable from other processes (and this one) for remote
@@ -218,11 +200,13 @@ pub fn publish_current(name: Option<&str>) -> Result<(), RemoteError> {
             guard.set32(&record.mailbox, index as u32 + 1);
             ctx.set_mailbox(mailbox);
         }
-        for (word, value) in record.name.iter().zip(words_of(name)) {
-            guard.set32(word, value);
-        }
-        guard.set32(&record.name_len, name.len() as u32);
-        guard.set32(&record.name_hash, name_hash(name));
+        super::store_name(
+            &guard,
+            &record.name_len,
+            &record.name_hash,
+            &record.name,
+            name,
+        );
         Ok(())
     })
 }
@@ -389,8 +373,8 @@ impl RemoteThread {
         let header = [words as u32, name.len() as u32, message.len() as u32];
         let body = header
             .into_iter()
-            .chain(words_of(name))
-            .chain(words_of(message));
+            .chain(super::words_of(name))
+            .chain(super::words_of(message));
         for (i, word) in body.enumerate() {
             let at = (tail as usize + i) % RING_WORDS;
             // Past the committed tail: nobody reads it until the tail moves (S1 covers

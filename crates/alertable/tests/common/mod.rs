@@ -5,6 +5,8 @@
 //! Every test binary compiles its own copy of this module and uses only part of it.
 #![allow(dead_code, clippy::disallowed_types)]
 
+pub(crate) mod peers;
+
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
