@@ -77,6 +77,15 @@ impl Parker {
         }
     }
 
+    /// Parks on the thread's own word again: in a forked child, whose copy of the shared
+    /// word still belongs to the parent's thread. The child has no other thread that could
+    /// be unparking meanwhile.
+    #[cfg(not(loom))]
+    pub(crate) fn forget_relocation(&self) {
+        self.remote.store(std::ptr::null_mut(), Ordering::SeqCst);
+        self.state.store(EMPTY, Ordering::SeqCst);
+    }
+
     fn remote(&self, order: Ordering) -> Option<&AtomicU32> {
         // SAFETY: a non-null pointer was stored by `relocate` from a `&'static AtomicU32`.
         unsafe { self.remote.load(order).as_ref() }

@@ -794,6 +794,23 @@ thread_local! {
     static CONTEXT: OnceCell<Context> = const { OnceCell::new() };
 }
 
+/// In the child of a `fork`, on the one thread that survives: forgets the namespace
+/// record and mailbox this thread had in the parent, which the parent's copy of the
+/// thread goes on using (shared/mod.rs).
+#[cfg(not(loom))]
+pub(crate) fn forget_namespace_in_child() {
+    let _ = CONTEXT.try_with(|cell| {
+        if let Some(ctx) = cell.get() {
+            ctx.mailbox.set(None);
+            ctx.this.inner.parker.forget_relocation();
+            ctx.this
+                .inner
+                .shared_record
+                .store(u32::MAX, Ordering::Release);
+        }
+    });
+}
+
 /// Runs `f` with the calling thread's context, creating it on first use.
 ///
 /// During thread-local teardown, after the context is gone, `f` gets a detached context

@@ -341,6 +341,8 @@ fn attach_locked(file: NamespaceFile) -> io::Result<Option<&'static Namespace>> 
         proxies: std::sync::Mutex::new(HashMap::new()),
     }));
     let slot = {
+        // Not stopped by a suspension while the lock is held (suspend.rs H6).
+        let _no_stop = crate::suspend::NoStop::enter();
         let guard = Guard::lock(ns);
         reclaim_dead(&guard);
         claim_slot(&guard)
@@ -395,6 +397,7 @@ pub(crate) fn reclaim_dead(guard: &Guard) -> bool {
 
 extern "C" fn forget_in_child() {
     DETACHED.store(1, Ordering::Release);
+    crate::thread::forget_namespace_in_child();
     if let Some(Ok(ns)) = NAMESPACE.get() {
         // The child must not keep the parent's liveness byte alive (S2).
         shm::close_raw(ns.file.raw());
@@ -407,6 +410,7 @@ extern "C" fn detach_at_exit() {
         return;
     }
     {
+        let _no_stop = crate::suspend::NoStop::enter();
         let guard = Guard::lock(ns);
         reclaim_dead(&guard);
         let others = ns
