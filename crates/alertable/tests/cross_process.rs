@@ -81,6 +81,7 @@ fn peer() {
         "hold-private" => {
             let _event = manual(args[0]);
             let _mutex = Mutex::create_named(args[1], true).unwrap();
+            println!("victim-ready");
             // Waits to be killed.
             alertable::sleep_ex(None, Alertable::No);
         }
@@ -491,28 +492,28 @@ fn the_namespace_is_removed_after_the_last_user_even_after_a_kill() {
     // A victim that creates objects in the private namespace and is killed.
     let mut victim = command("hold-private", &[&held, &go])
         .env("ALERTABLE_SHM_DIR", &dir)
+        .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let ready = dir.join("namespace");
-    // The victim's first object creates the file; its line on stderr is not needed: the
-    // file's appearance is the signal.
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while !victim_ready(&ready) {
-        assert!(std::time::Instant::now() < deadline);
-        alertable::sleep_ex(Some(Duration::from_millis(1)), Alertable::No);
-    }
+    // The victim says on its output when its objects exist (its namespace is not ours, so
+    // a named event cannot tell us).
+    let output = std::io::BufReader::new(victim.stdout.take().unwrap());
+    let said = std::io::BufRead::lines(output)
+        .map_while(Result::ok)
+        .any(|line| line.ends_with("victim-ready"));
+    assert!(said, "the victim started");
     victim.kill().unwrap();
     victim.wait().unwrap();
-    assert!(ready.exists(), "a killed process cannot clean up");
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        1,
+        "a killed process cannot clean up"
+    );
     assert_eq!(namespace_run(&dir, "b").code(), Some(0));
     assert!(
         !dir.exists(),
         "the next user swept the dead one and removed it all"
     );
-}
-
-fn victim_ready(file: &std::path::Path) -> bool {
-    std::fs::metadata(file).is_ok_and(|m| m.len() > 0)
 }
 
 /// M-entries across processes: a named timer set in one process signals waiters in

@@ -4,7 +4,7 @@
 //! # Layout
 //!
 //! Every process of a user that uses a named object maps one file, the *namespace*
-//! (`/dev/shm/alertable-<uid>/namespace`, mode 0600 in a 0700 directory; see
+//! (`/dev/shm/alertable-<uid>/namespace-<layout>`, mode 0600 in a 0700 directory; see
 //! `sys/shm.rs`). It holds, at fixed offsets:
 //!
 //! | part | what |
@@ -83,6 +83,9 @@ pub(crate) use remote::{Mailbox, mailbox_pending, take_remote};
 pub(crate) const SLICE: Duration = Duration::from_millis(50);
 
 const MAGIC: u64 = 0x616c_6572_7401_0003; // "alert", layout 1.3
+/// The file's name carries the layout, so that programs built with different layouts
+/// keep to namespaces of their own instead of failing to share one.
+pub(crate) const FILE_NAME: &str = "namespace-1.3";
 pub(crate) const PROCS: usize = 64;
 pub(crate) const OBJECTS: usize = 1024;
 pub(crate) const THREADS: usize = 1024;
@@ -284,7 +287,7 @@ pub(crate) fn attached() -> Option<&'static Namespace> {
 fn attach() -> io::Result<&'static Namespace> {
     let dir = shm::namespace_dir();
     loop {
-        let file = shm::open_namespace(&dir, "namespace")?;
+        let file = shm::open_namespace(&dir, FILE_NAME)?;
         file.lock_exclusive()?;
         match attach_locked(file) {
             Ok(Some(ns)) => {
@@ -316,9 +319,7 @@ fn attach_locked(file: NamespaceFile) -> io::Result<Option<&'static Namespace>> 
         n if n == SIZE as u64 => {}
         _ => {
             file.unlock();
-            return Err(io::Error::other(
-                "the namespace was made by an incompatible version of alertable",
-            ));
+            return Err(io::Error::other("the namespace file has the wrong size"));
         }
     }
     let ptr = file.map(SIZE).map_err(&unlock_on_error)?;
@@ -669,7 +670,7 @@ mod tests {
             std::thread::current().id()
         ));
         let _ = std::fs::remove_dir_all(&dir);
-        let file = shm::open_namespace(&dir, "namespace").unwrap();
+        let file = shm::open_namespace(&dir, FILE_NAME).unwrap();
         file.lock_exclusive().unwrap();
         let ns = attach_locked(file).unwrap().unwrap();
         ns.file.unlock();
