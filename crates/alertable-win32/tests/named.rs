@@ -87,6 +87,14 @@ fn made(h: HANDLE, error: DWORD) -> HANDLE {
     h
 }
 
+/// The handle an `Open…` call returned, asserting it is one (`Open…` leaves the last
+/// error alone on success).
+#[track_caller]
+fn opened(h: HANDLE) -> HANDLE {
+    assert!(!h.is_null(), "failed with {}", GetLastError());
+    h
+}
+
 /// Asserts that a call returned `NULL` with `error`.
 #[track_caller]
 fn refused(h: HANDLE, error: DWORD) {
@@ -101,6 +109,19 @@ fn close(h: HANDLE) {
 #[track_caller]
 fn wait(h: HANDLE) -> DWORD {
     WaitForSingleObject(h, LONG)
+}
+
+/// Three results of `Open…` calls (0, 2, 6 or anything else) as one exit code below 256.
+fn probe_code(errors: [DWORD; 3]) -> i32 {
+    errors.iter().fold(0, |code, &e| {
+        code * 4
+            + match e {
+                0 => 0,
+                ERROR_FILE_NOT_FOUND => 1,
+                ERROR_INVALID_HANDLE => 2,
+                _ => 3,
+            }
+    })
 }
 
 /// The peer side: runs the role given in the environment, if any.
@@ -145,6 +166,37 @@ fn peer() {
         "probe-event" => {
             let h = create_event(true, false, args[0]);
             i32::try_from(GetLastError()).unwrap_or(-1) + if h.is_null() { 1000 } else { 0 }
+        }
+        // Opens the event with SYNCHRONIZE only: it may wait, not set (5); then with
+        // EVENT_MODIFY_STATE, and sets it.
+        "open-and-set" => {
+            let name = c(args[0]);
+            // SAFETY: `name` is NUL-terminated.
+            let weak = unsafe { OpenEventA(SYNCHRONIZE, FALSE, name.as_ptr()) };
+            assert!(!weak.is_null(), "OpenEventA: {}", GetLastError());
+            assert_eq!(SetEvent(weak), FALSE);
+            assert_eq!(GetLastError(), ERROR_ACCESS_DENIED);
+            // SAFETY: `name` is NUL-terminated.
+            let strong = unsafe { OpenEventA(EVENT_MODIFY_STATE, FALSE, name.as_ptr()) };
+            assert!(!strong.is_null(), "OpenEventA: {}", GetLastError());
+            assert_ne!(SetEvent(strong), FALSE);
+            0
+        }
+        // What OpenMutexW, OpenSemaphoreA and OpenWaitableTimerA find under the name: the
+        // three last errors (0 when opened), as one exit code.
+        "probe-open" => {
+            let w = wide(args[0]);
+            let name = c(args[0]);
+            // SAFETY: both names are NUL-terminated.
+            let handles = unsafe {
+                [
+                    OpenMutexW(SYNCHRONIZE, FALSE, w.as_ptr()),
+                    OpenSemaphoreA(SYNCHRONIZE, FALSE, name.as_ptr()),
+                    OpenWaitableTimerA(SYNCHRONIZE, FALSE, name.as_ptr()),
+                ]
+            };
+            let errors = handles.map(|h| if h.is_null() { GetLastError() } else { 0 });
+            probe_code(errors)
         }
         other => panic!("unknown role {other}"),
     };
@@ -267,4 +319,270 @@ fn wide_and_narrow_names_are_the_same_name() {
     assert_eq!(WaitForSingleObject(narrow, 0), WAIT_OBJECT_0);
     close(other);
     close(narrow);
+}
+
+/// Another process opens the event with `SYNCHRONIZE` only and is refused `SetEvent` (5),
+/// then with `EVENT_MODIFY_STATE` and sets it, which releases the wait here.
+#[test]
+fn d_open_event_in_another_process_with_its_access_mask() {
+    let name = unique("open");
+    let event = made(create_event(false, false, &name), 0);
+    let status = run("open-and-set", &[&name]);
+    assert!(status.success(), "{status}");
+    assert_eq!(wait(event), WAIT_OBJECT_0);
+    assert_eq!(WaitForSingleObject(event, 0), WAIT_TIMEOUT, "auto-reset");
+    close(event);
+}
+
+/// Open… of another process: a semaphore's name is the wrong type for a mutex and a timer
+/// (6) and opens as a semaphore; an absent name is 2 for each.
+#[test]
+fn open_in_another_process_finds_the_type_or_nothing() {
+    let name = unique("probe");
+    let absent = Some(probe_code([ERROR_FILE_NOT_FOUND; 3]));
+    assert_eq!(run("probe-open", &[&name]).code(), absent);
+    let semaphore = made(create_semaphore(0, 1, &name), 0);
+    let semaphore_found = probe_code([ERROR_INVALID_HANDLE, 0, ERROR_INVALID_HANDLE]);
+    assert_eq!(run("probe-open", &[&name]).code(), Some(semaphore_found));
+    close(semaphore);
+    assert_eq!(
+        run("probe-open", &[&name]).code(),
+        absent,
+        "gone with its last handle"
+    );
+}
+
+fn open_event(access: DWORD, name: &str) -> HANDLE {
+    let name = c(name);
+    // SAFETY: `name` is NUL-terminated.
+    unsafe { OpenEventA(access, FALSE, name.as_ptr()) }
+}
+
+/// The Open… functions in one process: absent (2), another kind (6), `NULL` (87), and the
+/// access mask as R1–R4 grant it.
+#[test]
+fn open_functions_check_names_kinds_and_access() {
+    let name = unique("opens");
+    refused(open_event(EVENT_ALL_ACCESS, &name), ERROR_FILE_NOT_FOUND);
+    // SAFETY: a NULL name is allowed, and refused.
+    unsafe {
+        refused(
+            OpenEventA(EVENT_ALL_ACCESS, FALSE, std::ptr::null()),
+            ERROR_INVALID_PARAMETER,
+        );
+        refused(
+            OpenEventW(EVENT_ALL_ACCESS, FALSE, std::ptr::null()),
+            ERROR_INVALID_PARAMETER,
+        );
+        refused(
+            OpenMutexA(SYNCHRONIZE, FALSE, std::ptr::null()),
+            ERROR_INVALID_PARAMETER,
+        );
+        refused(
+            OpenSemaphoreW(SYNCHRONIZE, FALSE, std::ptr::null()),
+            ERROR_INVALID_PARAMETER,
+        );
+        refused(
+            OpenWaitableTimerW(SYNCHRONIZE, FALSE, std::ptr::null()),
+            ERROR_INVALID_PARAMETER,
+        );
+    }
+    let mutex = made(create_mutex(true, &name), 0);
+    refused(open_event(EVENT_ALL_ACCESS, &name), ERROR_INVALID_HANDLE);
+    let n = c(&name);
+    // SAFETY: `n` is NUL-terminated.
+    let by_name = opened(unsafe { OpenMutexA(SYNCHRONIZE, TRUE, n.as_ptr()) });
+    // The owner may release through a handle with SYNCHRONIZE only (G69).
+    assert_ne!(ReleaseMutex(by_name), FALSE);
+    // A bit that is no right of a mutex (EVENT_MODIFY_STATE = 0x2) is refused (R2).
+    // SAFETY: `n` is NUL-terminated.
+    refused(
+        unsafe { OpenMutexA(0x2, FALSE, n.as_ptr()) },
+        ERROR_ACCESS_DENIED,
+    );
+    // SAFETY: `n` is NUL-terminated.
+    refused(
+        unsafe { OpenMutexA(ACCESS_SYSTEM_SECURITY, FALSE, n.as_ptr()) },
+        ERROR_PRIVILEGE_NOT_HELD,
+    );
+    close(by_name);
+    close(mutex);
+
+    // A handle without SYNCHRONIZE cannot wait (D53).
+    let event = made(create_event(true, true, &name), 0);
+    let modify = opened(open_event(EVENT_MODIFY_STATE, &name));
+    assert_eq!(WaitForSingleObject(modify, 0), WAIT_FAILED);
+    assert_eq!(GetLastError(), ERROR_ACCESS_DENIED);
+    assert_ne!(ResetEvent(modify), FALSE);
+    assert_eq!(WaitForSingleObject(event, 0), WAIT_TIMEOUT);
+    close(modify);
+    close(event);
+}
+
+/// Names the core refuses: a backslash outside the prefix (3), more than 256 bytes (206),
+/// narrow bytes that are not UTF-8 (1113); an empty name is no name.
+#[test]
+fn bad_names_are_refused_and_an_empty_name_is_none() {
+    refused(create_event(true, false, "a\\b"), ERROR_PATH_NOT_FOUND);
+    refused(create_timer("Local\\a\\b"), ERROR_PATH_NOT_FOUND);
+    refused(open_event(SYNCHRONIZE, "x\\y"), ERROR_PATH_NOT_FOUND);
+    let long = "n".repeat(257);
+    refused(create_mutex(false, &long), ERROR_FILENAME_EXCED_RANGE);
+    refused(create_timer(&long), ERROR_FILENAME_EXCED_RANGE);
+    let bytes = [0x66u8, 0xff, 0];
+    // SAFETY: `bytes` is NUL-terminated.
+    let h = unsafe { CreateEventA(null_mut(), TRUE, FALSE, bytes.as_ptr().cast()) };
+    refused(h, ERROR_NO_UNICODE_TRANSLATION);
+    let a = made(create_event(true, false, ""), 0);
+    let b = made(create_event(true, false, ""), 0);
+    assert_ne!(SetEvent(a), FALSE);
+    assert_eq!(
+        WaitForSingleObject(b, 0),
+        WAIT_TIMEOUT,
+        "two unnamed events"
+    );
+    close(a);
+    close(b);
+}
+
+/// The Ex forms: flags, and the access mask granted whether the object is new or existed.
+#[test]
+fn ex_forms_take_flags_and_grant_the_access_asked_for() {
+    let name = c(&unique("ex"));
+    // SAFETY: `name` is NUL-terminated.
+    let h = unsafe {
+        CreateEventExA(
+            null_mut(),
+            name.as_ptr(),
+            CREATE_EVENT_MANUAL_RESET | CREATE_EVENT_INITIAL_SET,
+            SYNCHRONIZE,
+        )
+    };
+    let event = made(h, 0);
+    assert_eq!(WaitForSingleObject(event, 0), WAIT_OBJECT_0);
+    assert_eq!(WaitForSingleObject(event, 0), WAIT_OBJECT_0, "manual-reset");
+    assert_eq!(ResetEvent(event), FALSE);
+    assert_eq!(GetLastError(), ERROR_ACCESS_DENIED);
+    // SAFETY: `name` is NUL-terminated.
+    let h = unsafe { CreateEventExA(null_mut(), name.as_ptr(), 0, EVENT_MODIFY_STATE) };
+    let second = made(h, ERROR_ALREADY_EXISTS);
+    assert_ne!(ResetEvent(second), FALSE);
+    assert_eq!(WaitForSingleObject(event, 0), WAIT_TIMEOUT);
+    // SAFETY: `name` is NUL-terminated.
+    refused(
+        unsafe { CreateEventExA(null_mut(), name.as_ptr(), 0, 0x8) },
+        ERROR_ACCESS_DENIED,
+    );
+    close(second);
+    close(event);
+
+    let w = wide(&unique("ex-mutex"));
+    // SAFETY: `w` is NUL-terminated.
+    let h = unsafe {
+        CreateMutexExW(
+            null_mut(),
+            w.as_ptr(),
+            CREATE_MUTEX_INITIAL_OWNER,
+            MUTEX_ALL_ACCESS,
+        )
+    };
+    let mutex = made(h, 0);
+    assert_ne!(ReleaseMutex(mutex), FALSE, "owned by its creator");
+    assert_eq!(ReleaseMutex(mutex), FALSE);
+    assert_eq!(GetLastError(), ERROR_NOT_OWNER);
+    // SAFETY: `w` is NUL-terminated.
+    let h = unsafe {
+        CreateMutexExW(
+            null_mut(),
+            w.as_ptr(),
+            CREATE_MUTEX_INITIAL_OWNER,
+            SYNCHRONIZE,
+        )
+    };
+    let again = made(h, ERROR_ALREADY_EXISTS);
+    assert_eq!(
+        ReleaseMutex(again),
+        FALSE,
+        "the existing mutex is not taken"
+    );
+    close(again);
+    close(mutex);
+
+    let name = c(&unique("ex-semaphore"));
+    // SAFETY: `name` is NUL-terminated.
+    let h = unsafe { CreateSemaphoreExA(null_mut(), 1, 2, name.as_ptr(), 0, SYNCHRONIZE) };
+    let semaphore = made(h, 0);
+    // SAFETY: no previous count asked for.
+    assert_eq!(unsafe { ReleaseSemaphore(semaphore, 1, null_mut()) }, FALSE);
+    assert_eq!(GetLastError(), ERROR_ACCESS_DENIED);
+    // SAFETY: `name` is NUL-terminated.
+    let modify = opened(unsafe { OpenSemaphoreA(SEMAPHORE_MODIFY_STATE, FALSE, name.as_ptr()) });
+    // SAFETY: no previous count asked for.
+    assert_ne!(unsafe { ReleaseSemaphore(modify, 1, null_mut()) }, FALSE);
+    let w = wide(&unique("ex-semaphore-w"));
+    // SAFETY: `w` is NUL-terminated.
+    let h = unsafe { CreateSemaphoreExW(null_mut(), 3, 2, w.as_ptr(), 0, SEMAPHORE_ALL_ACCESS) };
+    refused(h, ERROR_INVALID_PARAMETER);
+    assert_eq!(WaitForSingleObject(semaphore, 0), WAIT_OBJECT_0);
+    assert_eq!(WaitForSingleObject(semaphore, 0), WAIT_OBJECT_0);
+    assert_eq!(WaitForSingleObject(semaphore, 0), WAIT_TIMEOUT);
+    close(modify);
+    close(semaphore);
+}
+
+/// Timers by name: the Ex forms, `OpenWaitableTimer` with its mask, and the shared names
+/// they must not take (N1, N2).
+#[test]
+fn timers_open_by_name_in_this_process() {
+    let name = unique("timer");
+    let n = c(&name);
+    // SAFETY: `n` is NUL-terminated.
+    let timer = made(
+        unsafe {
+            CreateWaitableTimerExA(
+                null_mut(),
+                n.as_ptr(),
+                CREATE_WAITABLE_TIMER_MANUAL_RESET,
+                TIMER_ALL_ACCESS,
+            )
+        },
+        0,
+    );
+    let w = wide(&name);
+    // SAFETY: `w` is NUL-terminated.
+    let again = unsafe { CreateWaitableTimerExW(null_mut(), w.as_ptr(), 0, SYNCHRONIZE) };
+    let again = made(again, ERROR_ALREADY_EXISTS);
+    let due: LARGE_INTEGER = LARGE_INTEGER { QuadPart: -1 };
+    // SAFETY: `due` is readable; no routine.
+    let set = unsafe { SetWaitableTimer(again, &raw const due, 0, None, null_mut(), FALSE) };
+    assert_eq!(set, FALSE);
+    assert_eq!(GetLastError(), ERROR_ACCESS_DENIED);
+    // SAFETY: `w` is NUL-terminated.
+    let modify =
+        opened(unsafe { OpenWaitableTimerW(TIMER_MODIFY_STATE | SYNCHRONIZE, FALSE, w.as_ptr()) });
+    // SAFETY: `due` is readable; no routine.
+    let set = unsafe { SetWaitableTimer(modify, &raw const due, 0, None, null_mut(), FALSE) };
+    assert_ne!(set, FALSE);
+    assert_eq!(WaitForSingleObject(timer, LONG), WAIT_OBJECT_0);
+    assert_eq!(
+        WaitForSingleObject(again, 0),
+        WAIT_OBJECT_0,
+        "manual-reset, same timer"
+    );
+    refused(open_event(SYNCHRONIZE, &name), ERROR_INVALID_HANDLE);
+    for h in [modify, again, timer] {
+        close(h);
+    }
+    // SAFETY: `n` is NUL-terminated.
+    refused(
+        unsafe { OpenWaitableTimerA(SYNCHRONIZE, FALSE, n.as_ptr()) },
+        ERROR_FILE_NOT_FOUND,
+    );
+    let event = made(create_event(true, false, &name), 0);
+    // SAFETY: `n` is NUL-terminated.
+    refused(
+        unsafe { OpenWaitableTimerA(SYNCHRONIZE, FALSE, n.as_ptr()) },
+        ERROR_INVALID_HANDLE,
+    );
+    close(event);
 }
