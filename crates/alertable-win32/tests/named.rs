@@ -2,15 +2,35 @@
 //! `names.rs`). Each cross-process test starts a copy of this test binary as the peer: the
 //! `peer` test below runs the role named in `ALERTABLE_TEST_ROLE` and does nothing
 //! otherwise. The processes order each other with named events, never with sleeps.
+//!
+//! The processes use a namespace directory of this test's own (`ALERTABLE_SHM_DIR`, set by
+//! [`setup`] before anything touches the namespace): another build of the library running
+//! at the same time on the machine, with another namespace layout, cannot get in the way.
+
+mod common;
 
 use std::ffi::CString;
-use std::process::{Child, Command, ExitStatus};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::ptr::null_mut;
 
 use alertable_win32::*;
 
 /// Generous: a loaded 2-core machine starts a process in well under this.
 const LONG: DWORD = 30_000;
+
+/// Points this process, and the peers it starts, at the test's own namespace directory.
+/// Every test calls it first.
+fn setup() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("shm-named");
+        // SAFETY: every test calls this before anything else, so the other test threads
+        // wait in `call_once` instead of reading the environment meanwhile; the harness's
+        // own thread reads it only before the tests start.
+        unsafe { std::env::set_var("ALERTABLE_SHM_DIR", dir) };
+    });
+}
 
 /// A name no other process of the user (other tests, other runs) uses.
 fn unique(what: &str) -> String {
@@ -127,6 +147,7 @@ fn probe_code(errors: [DWORD; 3]) -> i32 {
 /// The peer side: runs the role given in the environment, if any.
 #[test]
 fn peer() {
+    setup();
     let Ok(role) = std::env::var("ALERTABLE_TEST_ROLE") else {
         return;
     };
@@ -207,6 +228,7 @@ fn peer() {
 /// here and found there (E-entries on named events; D: waits across processes).
 #[test]
 fn e_a_set_in_another_process_releases_a_waiter_here() {
+    setup();
     let name = unique("event");
     let event = made(create_event(true, false, &name), 0);
     assert_eq!(WaitForSingleObject(event, 0), WAIT_TIMEOUT);
@@ -219,6 +241,7 @@ fn e_a_set_in_another_process_releases_a_waiter_here() {
 /// A semaphore released in another process counts here, once (F66).
 #[test]
 fn f_a_semaphore_released_elsewhere_counts_here() {
+    setup();
     let name = unique("semaphore");
     let semaphore = made(create_semaphore(1, 10, &name), 0);
     let status = run("release-semaphore", &[&name]);
@@ -234,6 +257,7 @@ fn f_a_semaphore_released_elsewhere_counts_here() {
 /// here, returns `WAIT_ABANDONED` (G72, G73).
 #[test]
 fn g_a_mutex_held_by_a_killed_process_is_abandoned() {
+    setup();
     let name = unique("mutex");
     let (held, go) = (unique("held"), unique("go"));
     let mutex = made(create_mutex(false, &name), 0);
@@ -256,6 +280,7 @@ fn g_a_mutex_held_by_a_killed_process_is_abandoned() {
 /// A process that exits holding the mutex abandons it too (G72).
 #[test]
 fn g_a_mutex_held_at_exit_is_abandoned() {
+    setup();
     let name = unique("mutex-exit");
     let (held, go) = (unique("held"), unique("go"));
     let mutex = made(create_mutex(false, &name), 0);
@@ -271,6 +296,7 @@ fn g_a_mutex_held_at_exit_is_abandoned() {
 /// semaphore cannot take a timer's (ERROR_INVALID_HANDLE, as on Windows).
 #[test]
 fn timer_names_collide_with_shared_names_in_this_process() {
+    setup();
     let name = unique("timer-vs-event");
     let event = made(create_event(true, false, &name), 0);
     refused(create_timer(&name), ERROR_INVALID_HANDLE);
@@ -292,6 +318,7 @@ fn timer_names_collide_with_shared_names_in_this_process() {
 /// under `Global\`.
 #[test]
 fn local_and_global_prefixes() {
+    setup();
     let name = unique("prefix");
     let event = made(create_event(true, false, &format!("Local\\{name}")), 0);
     assert_eq!(
@@ -309,6 +336,7 @@ fn local_and_global_prefixes() {
 
 #[test]
 fn wide_and_narrow_names_are_the_same_name() {
+    setup();
     let name = unique("wide-é");
     let narrow = made(create_event(true, false, &name), 0);
     let w = wide(&name);
@@ -325,6 +353,7 @@ fn wide_and_narrow_names_are_the_same_name() {
 /// then with `EVENT_MODIFY_STATE` and sets it, which releases the wait here.
 #[test]
 fn d_open_event_in_another_process_with_its_access_mask() {
+    setup();
     let name = unique("open");
     let event = made(create_event(false, false, &name), 0);
     let status = run("open-and-set", &[&name]);
@@ -338,6 +367,7 @@ fn d_open_event_in_another_process_with_its_access_mask() {
 /// (6) and opens as a semaphore; an absent name is 2 for each.
 #[test]
 fn open_in_another_process_finds_the_type_or_nothing() {
+    setup();
     let name = unique("probe");
     let absent = Some(probe_code([ERROR_FILE_NOT_FOUND; 3]));
     assert_eq!(run("probe-open", &[&name]).code(), absent);
@@ -362,6 +392,7 @@ fn open_event(access: DWORD, name: &str) -> HANDLE {
 /// access mask as R1–R4 grant it.
 #[test]
 fn open_functions_check_names_kinds_and_access() {
+    setup();
     let name = unique("opens");
     refused(open_event(EVENT_ALL_ACCESS, &name), ERROR_FILE_NOT_FOUND);
     // SAFETY: a NULL name is allowed, and refused.
@@ -423,6 +454,7 @@ fn open_functions_check_names_kinds_and_access() {
 /// narrow bytes that are not UTF-8 (1113); an empty name is no name.
 #[test]
 fn bad_names_are_refused_and_an_empty_name_is_none() {
+    setup();
     refused(create_event(true, false, "a\\b"), ERROR_PATH_NOT_FOUND);
     refused(create_timer("Local\\a\\b"), ERROR_PATH_NOT_FOUND);
     refused(open_event(SYNCHRONIZE, "x\\y"), ERROR_PATH_NOT_FOUND);
@@ -448,6 +480,7 @@ fn bad_names_are_refused_and_an_empty_name_is_none() {
 /// The Ex forms: flags, and the access mask granted whether the object is new or existed.
 #[test]
 fn ex_forms_take_flags_and_grant_the_access_asked_for() {
+    setup();
     let name = c(&unique("ex"));
     // SAFETY: `name` is NUL-terminated.
     let h = unsafe {
@@ -534,6 +567,7 @@ fn ex_forms_take_flags_and_grant_the_access_asked_for() {
 /// they must not take (N1, N2).
 #[test]
 fn timers_open_by_name_in_this_process() {
+    setup();
     let name = unique("timer");
     let n = c(&name);
     // SAFETY: `n` is NUL-terminated.
@@ -585,4 +619,50 @@ fn timers_open_by_name_in_this_process() {
         ERROR_INVALID_HANDLE,
     );
     close(event);
+}
+
+/// `examples/single_instance.c`: while one copy runs, a second exits with 1; once the first
+/// has exited, the next copy is the only instance again.
+#[test]
+fn the_single_instance_example_lets_one_copy_run() {
+    setup();
+    let source =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/single_instance.c");
+    let exe = common::scratch_dir("examples").join("single_instance");
+    common::build_program(&source, &exe, &[]);
+    let name = unique("single-instance");
+    let mut first = Command::new(&exe)
+        .arg(&name)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the first copy starts");
+    let mut line = String::new();
+    BufReader::new(first.stdout.take().expect("piped"))
+        .read_line(&mut line)
+        .expect("its first line");
+    assert_eq!(line, "the only instance; press Enter to exit\n");
+
+    let second = Command::new(&exe)
+        .arg(&name)
+        .output()
+        .expect("the second copy runs");
+    assert_eq!(second.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&second.stdout),
+        "another instance is running; exiting\n"
+    );
+
+    let mut stdin = first.stdin.take().expect("piped");
+    stdin.write_all(b"\n").expect("Enter");
+    drop(stdin);
+    assert_eq!(first.wait().expect("the first copy ends").code(), Some(0));
+
+    let third = Command::new(&exe)
+        .arg(&name)
+        .stdin(Stdio::null())
+        .output()
+        .expect("the third copy runs");
+    assert_eq!(third.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&third.stdout).starts_with("the only instance"));
 }
