@@ -13,7 +13,8 @@
 //!
 //! - (N1) A timer name is checked against the shared namespace before it is taken: if any
 //!   shared object holds the name, `CreateWaitableTimer` fails with `ERROR_INVALID_HANDLE`
-//!   (6), and `OpenWaitableTimer` too.
+//!   (6), and `OpenWaitableTimer` too. (So a process that names only timers attaches to the
+//!   namespace all the same.)
 //! - (N2) A shared name is checked against [`TIMERS`] before the core sees it: if a timer of
 //!   this process holds it, `Create…` and `Open…` fail with `ERROR_INVALID_HANDLE` (6).
 //! - (N3) Both checks and the creation that follows them happen under the [`TIMERS`] lock,

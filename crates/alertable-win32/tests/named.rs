@@ -628,7 +628,10 @@ fn the_single_instance_example_lets_one_copy_run() {
     setup();
     let source =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/single_instance.c");
-    let exe = common::scratch_dir("examples").join("single_instance");
+    // This process's own build, so that test runs at the same time do not rebuild it
+    // under each other's feet.
+    let exe =
+        common::scratch_dir("examples").join(format!("single_instance-{}", std::process::id()));
     common::build_program(&source, &exe, &[]);
     let name = unique("single-instance");
     let mut first = Command::new(&exe)
@@ -665,4 +668,5 @@ fn the_single_instance_example_lets_one_copy_run() {
         .expect("the third copy runs");
     assert_eq!(third.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&third.stdout).starts_with("the only instance"));
+    let _ = std::fs::remove_file(&exe);
 }
