@@ -183,6 +183,13 @@ fn peer() {
             assert_eq!(wait(create_event(true, false, args[2])), WAIT_OBJECT_0);
             0
         }
+        // Holds a semaphore of the name until told to go.
+        "hold-semaphore" => {
+            let _semaphore = create_semaphore(0, 1, args[0]);
+            assert_ne!(SetEvent(create_event(true, false, args[1])), FALSE);
+            assert_eq!(wait(create_event(true, false, args[2])), WAIT_OBJECT_0);
+            0
+        }
         // What CreateEvent with the name finds: the Win32 last error as the exit code.
         "probe-event" => {
             let h = create_event(true, false, args[0]);
@@ -669,4 +676,29 @@ fn the_single_instance_example_lets_one_copy_run() {
     assert_eq!(third.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&third.stdout).starts_with("the only instance"));
     let _ = std::fs::remove_file(&exe);
+}
+
+/// A semaphore held by another process keeps a timer here from taking its name (N1):
+/// `CreateWaitableTimer` and `OpenWaitableTimer` fail with `ERROR_INVALID_HANDLE`.
+#[test]
+fn a_shared_name_held_elsewhere_is_refused_to_a_timer_here() {
+    setup();
+    let (name, ready, go) = (unique("held-name"), unique("ready"), unique("go"));
+    let ready_event = made(create_event(true, false, &ready), 0);
+    let go_event = made(create_event(true, false, &go), 0);
+    let mut peer = spawn("hold-semaphore", &[&name, &ready, &go]);
+    assert_eq!(wait(ready_event), WAIT_OBJECT_0);
+    refused(create_timer(&name), ERROR_INVALID_HANDLE);
+    let n = c(&name);
+    // SAFETY: `n` is NUL-terminated.
+    refused(
+        unsafe { OpenWaitableTimerA(SYNCHRONIZE, FALSE, n.as_ptr()) },
+        ERROR_INVALID_HANDLE,
+    );
+    assert_ne!(SetEvent(go_event), FALSE);
+    assert!(peer.wait().expect("the peer ends").success());
+    // Gone with the peer: the name is free for a timer.
+    close(made(create_timer(&name), 0));
+    close(go_event);
+    close(ready_event);
 }
