@@ -1,6 +1,8 @@
 /* Spec section E: events (E57-E60), bad handles, and names. */
 #include "conformance.h"
 
+#include <wchar.h>
+
 static HANDLE pulsed, ready, done;
 
 /* Announces, atomically with starting its wait, that it is waiting (I87). */
@@ -105,19 +107,24 @@ int main(void)
     ok = SetEvent(ready);
     printf("SetEvent(semaphore): %d, error %u\n", ok, LAST_ERROR());
 
-    /* Names: a taken name opens the existing event; another kind cannot take it. */
+    /* Names: a taken name opens the existing event; another kind cannot take it. Names are
+     * shared by the processes of the user, so this one carries the process id. */
+    char name[64];
+    wchar_t wname[64];
+    snprintf(name, sizeof name, "alertable-conformance-event-%u", (unsigned)GetCurrentProcessId());
+    swprintf(wname, 64, L"alertable-conformance-event-%u", (unsigned)GetCurrentProcessId());
     SetLastError(0xdeadbeef);
-    HANDLE named = CreateEventA(NULL, TRUE, FALSE, "alertable-conformance-event");
+    HANDLE named = CreateEventA(NULL, TRUE, FALSE, name);
     printf("CreateEventA(new name): %d, error %u\n", named != NULL, LAST_ERROR());
     SetLastError(0xdeadbeef);
-    HANDLE again = CreateEventW(NULL, FALSE, TRUE, L"alertable-conformance-event");
+    HANDLE again = CreateEventW(NULL, FALSE, TRUE, wname);
     printf("CreateEventW(same name): %d, error %u\n", again != NULL && again != named,
            LAST_ERROR());
     SetEvent(named);
     r = WaitForSingleObject(again, 0);
     printf("the same event: %u, still set (manual-reset): %u\n", r, WaitForSingleObject(named, 0));
     SetLastError(0);
-    HANDLE clash = CreateMutexA(NULL, FALSE, "alertable-conformance-event");
+    HANDLE clash = CreateMutexA(NULL, FALSE, name);
     printf("CreateMutexA(the event's name): %d, error %u\n", clash != NULL, LAST_ERROR());
     return 0;
 }

@@ -3,8 +3,9 @@
  * functions, critical sections, SRW locks, condition variables, one-time initialization,
  * WaitOnAddress and synchronization barriers.
  *
- * PulseEvent and the A forms of CreateSemaphore and CreateWaitableTimer are in winbase.h,
- * where Windows declares them.
+ * PulseEvent, OpenMutexA and the A forms of CreateSemaphore(Ex), OpenSemaphore,
+ * CreateWaitableTimer(Ex) and OpenWaitableTimer are in winbase.h, where Windows declares
+ * them.
  */
 #ifndef ALERTABLE_SYNCHAPI_H
 #define ALERTABLE_SYNCHAPI_H
@@ -70,12 +71,24 @@ WINBASEAPI DWORD WINAPI SignalObjectAndWait(HANDLE hObjectToSignal, HANDLE hObje
 
 /* ---- Events -------------------------------------------------------------------------- */
 
-/* Object names are per process here: a taken name opens the existing object and leaves
- * ERROR_ALREADY_EXISTS, as on Windows, but other processes do not see it. */
+/* Named events, semaphores and mutexes are shared with every process of the user: the
+ * Local\ prefix is the same as none, Global\ is a namespace of its own, still of the
+ * user. Waitable timers stay per process, but a timer's name cannot be an event's,
+ * semaphore's or mutex's (ERROR_INVALID_HANDLE). bInheritHandle and security attributes
+ * are accepted and ignored. */
+#define CREATE_EVENT_MANUAL_RESET 0x00000001
+#define CREATE_EVENT_INITIAL_SET 0x00000002
 WINBASEAPI HANDLE WINAPI CreateEventA(LPSECURITY_ATTRIBUTES lpEventAttributes,
                                       BOOL bManualReset, BOOL bInitialState, LPCSTR lpName);
 WINBASEAPI HANDLE WINAPI CreateEventW(LPSECURITY_ATTRIBUTES lpEventAttributes,
                                       BOOL bManualReset, BOOL bInitialState, LPCWSTR lpName);
+WINBASEAPI HANDLE WINAPI CreateEventExA(LPSECURITY_ATTRIBUTES lpEventAttributes, LPCSTR lpName,
+                                        DWORD dwFlags, DWORD dwDesiredAccess);
+WINBASEAPI HANDLE WINAPI CreateEventExW(LPSECURITY_ATTRIBUTES lpEventAttributes,
+                                        LPCWSTR lpName, DWORD dwFlags, DWORD dwDesiredAccess);
+WINBASEAPI HANDLE WINAPI OpenEventA(DWORD dwDesiredAccess, BOOL bInheritHandle, LPCSTR lpName);
+WINBASEAPI HANDLE WINAPI OpenEventW(DWORD dwDesiredAccess, BOOL bInheritHandle,
+                                    LPCWSTR lpName);
 WINBASEAPI BOOL WINAPI SetEvent(HANDLE hEvent);
 WINBASEAPI BOOL WINAPI ResetEvent(HANDLE hEvent);
 
@@ -84,6 +97,13 @@ WINBASEAPI BOOL WINAPI ResetEvent(HANDLE hEvent);
 WINBASEAPI HANDLE WINAPI CreateSemaphoreW(LPSECURITY_ATTRIBUTES lpSemaphoreAttributes,
                                           LONG lInitialCount, LONG lMaximumCount,
                                           LPCWSTR lpName);
+/* dwFlags is reserved and ignored. */
+WINBASEAPI HANDLE WINAPI CreateSemaphoreExW(LPSECURITY_ATTRIBUTES lpSemaphoreAttributes,
+                                            LONG lInitialCount, LONG lMaximumCount,
+                                            LPCWSTR lpName, DWORD dwFlags,
+                                            DWORD dwDesiredAccess);
+WINBASEAPI HANDLE WINAPI OpenSemaphoreW(DWORD dwDesiredAccess, BOOL bInheritHandle,
+                                        LPCWSTR lpName);
 WINBASEAPI BOOL WINAPI ReleaseSemaphore(HANDLE hSemaphore, LONG lReleaseCount,
                                         LPLONG lpPreviousCount);
 
@@ -93,12 +113,26 @@ WINBASEAPI HANDLE WINAPI CreateMutexA(LPSECURITY_ATTRIBUTES lpMutexAttributes,
                                       BOOL bInitialOwner, LPCSTR lpName);
 WINBASEAPI HANDLE WINAPI CreateMutexW(LPSECURITY_ATTRIBUTES lpMutexAttributes,
                                       BOOL bInitialOwner, LPCWSTR lpName);
+#define CREATE_MUTEX_INITIAL_OWNER 0x00000001
+WINBASEAPI HANDLE WINAPI CreateMutexExA(LPSECURITY_ATTRIBUTES lpMutexAttributes, LPCSTR lpName,
+                                        DWORD dwFlags, DWORD dwDesiredAccess);
+WINBASEAPI HANDLE WINAPI CreateMutexExW(LPSECURITY_ATTRIBUTES lpMutexAttributes,
+                                        LPCWSTR lpName, DWORD dwFlags, DWORD dwDesiredAccess);
+WINBASEAPI HANDLE WINAPI OpenMutexW(DWORD dwDesiredAccess, BOOL bInheritHandle, LPCWSTR lpName);
 WINBASEAPI BOOL WINAPI ReleaseMutex(HANDLE hMutex);
 
 /* ---- Waitable timers ----------------------------------------------------------------- */
 
 WINBASEAPI HANDLE WINAPI CreateWaitableTimerW(LPSECURITY_ATTRIBUTES lpTimerAttributes,
                                               BOOL bManualReset, LPCWSTR lpTimerName);
+/* HIGH_RESOLUTION is accepted and ignored. */
+#define CREATE_WAITABLE_TIMER_MANUAL_RESET 0x00000001
+#define CREATE_WAITABLE_TIMER_HIGH_RESOLUTION 0x00000002
+WINBASEAPI HANDLE WINAPI CreateWaitableTimerExW(LPSECURITY_ATTRIBUTES lpTimerAttributes,
+                                                LPCWSTR lpTimerName, DWORD dwFlags,
+                                                DWORD dwDesiredAccess);
+WINBASEAPI HANDLE WINAPI OpenWaitableTimerW(DWORD dwDesiredAccess, BOOL bInheritHandle,
+                                            LPCWSTR lpTimerName);
 WINBASEAPI BOOL WINAPI SetWaitableTimer(HANDLE hTimer, const LARGE_INTEGER *lpDueTime,
                                         LONG lPeriod, PTIMERAPCROUTINE pfnCompletionRoutine,
                                         LPVOID lpArgToCompletionRoutine, BOOL fResume);
@@ -172,12 +206,23 @@ WINBASEAPI BOOL WINAPI DeleteSynchronizationBarrier(LPSYNCHRONIZATION_BARRIER lp
 
 #ifdef UNICODE
 #define CreateEvent CreateEventW
+#define CreateEventEx CreateEventExW
+#define OpenEvent OpenEventW
 #define CreateMutex CreateMutexW
+#define CreateMutexEx CreateMutexExW
+#define OpenMutex OpenMutexW
 #define CreateSemaphore CreateSemaphoreW
+#define CreateSemaphoreEx CreateSemaphoreExW
+#define OpenSemaphore OpenSemaphoreW
 #define CreateWaitableTimer CreateWaitableTimerW
+#define CreateWaitableTimerEx CreateWaitableTimerExW
+#define OpenWaitableTimer OpenWaitableTimerW
 #else
 #define CreateEvent CreateEventA
+#define CreateEventEx CreateEventExA
+#define OpenEvent OpenEventA
 #define CreateMutex CreateMutexA
+#define CreateMutexEx CreateMutexExA
 #endif
 
 #ifdef __cplusplus

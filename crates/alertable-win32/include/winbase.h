@@ -1,7 +1,8 @@
 /*
  * winbase.h for alertable-win32: the API sets of the base services, and what Windows
- * still declares here itself (wait results, creation flags, file flags, PulseEvent, the A
- * forms of CreateSemaphore and CreateWaitableTimer, local and global memory, the lstr
+ * still declares here itself (wait results, creation flags, file flags, PulseEvent,
+ * OpenMutexA, the A forms of CreateSemaphore(Ex), OpenSemaphore, CreateWaitableTimer(Ex)
+ * and OpenWaitableTimer, local and global memory, the lstr
  * functions, FormatMessage, TLS and priority constants, the standard handle numbers).
  *
  * lstrcmp and lstrcmpi sort as a dictionary does, approximating Windows' word sort (not
@@ -113,6 +114,18 @@ WINBASEAPI HANDLE WINAPI CreateSemaphoreA(LPSECURITY_ATTRIBUTES lpSemaphoreAttri
                                           LPCSTR lpName);
 WINBASEAPI HANDLE WINAPI CreateWaitableTimerA(LPSECURITY_ATTRIBUTES lpTimerAttributes,
                                               BOOL bManualReset, LPCSTR lpTimerName);
+WINBASEAPI HANDLE WINAPI CreateSemaphoreExA(LPSECURITY_ATTRIBUTES lpSemaphoreAttributes,
+                                            LONG lInitialCount, LONG lMaximumCount,
+                                            LPCSTR lpName, DWORD dwFlags,
+                                            DWORD dwDesiredAccess);
+WINBASEAPI HANDLE WINAPI OpenSemaphoreA(DWORD dwDesiredAccess, BOOL bInheritHandle,
+                                        LPCSTR lpName);
+WINBASEAPI HANDLE WINAPI OpenMutexA(DWORD dwDesiredAccess, BOOL bInheritHandle, LPCSTR lpName);
+WINBASEAPI HANDLE WINAPI CreateWaitableTimerExA(LPSECURITY_ATTRIBUTES lpTimerAttributes,
+                                                LPCSTR lpTimerName, DWORD dwFlags,
+                                                DWORD dwDesiredAccess);
+WINBASEAPI HANDLE WINAPI OpenWaitableTimerA(DWORD dwDesiredAccess, BOOL bInheritHandle,
+                                            LPCSTR lpTimerName);
 
 /* Local and global memory: blocks of the process heap; a fixed block is its own handle,
  * a moveable one is reached through LocalLock. */
@@ -180,7 +193,12 @@ WINBASEAPI DWORD WINAPI FormatMessageW(DWORD dwFlags, LPCVOID lpSource, DWORD dw
 
 #ifndef UNICODE
 #define CreateSemaphore CreateSemaphoreA
+#define CreateSemaphoreEx CreateSemaphoreExA
+#define OpenSemaphore OpenSemaphoreA
+#define OpenMutex OpenMutexA
 #define CreateWaitableTimer CreateWaitableTimerA
+#define CreateWaitableTimerEx CreateWaitableTimerExA
+#define OpenWaitableTimer OpenWaitableTimerA
 #endif
 
 #ifdef __cplusplus

@@ -68,6 +68,8 @@ pub const ERROR_SIGNAL_REFUSED: DWORD = 156;
 /// which returns a new handle to that object; also left by `CreateFile` when
 /// `CREATE_ALWAYS` or `OPEN_ALWAYS` found the file.
 pub const ERROR_ALREADY_EXISTS: DWORD = 183;
+/// `ERROR_FILENAME_EXCED_RANGE` (206): an object name longer than 256 bytes.
+pub const ERROR_FILENAME_EXCED_RANGE: DWORD = 206;
 /// `ERROR_DIRECTORY` (267): `GetTempFileName` in a directory that does not exist.
 pub const ERROR_DIRECTORY: DWORD = 267;
 /// `ERROR_NOT_OWNER` (288): releasing a mutex the caller does not own (G68).
@@ -135,6 +137,18 @@ pub const MAXIMUM_WAIT_OBJECTS: DWORD = 64;
 
 /// `STILL_ACTIVE` (259): `GetExitCodeThread` of a thread that has not exited.
 pub const STILL_ACTIVE: DWORD = 259;
+/// `CREATE_EVENT_MANUAL_RESET` (0x1): `CreateEventEx` makes a manual-reset event.
+pub const CREATE_EVENT_MANUAL_RESET: DWORD = 0x1;
+/// `CREATE_EVENT_INITIAL_SET` (0x2): `CreateEventEx` makes a signaled event.
+pub const CREATE_EVENT_INITIAL_SET: DWORD = 0x2;
+/// `CREATE_MUTEX_INITIAL_OWNER` (0x1): `CreateMutexEx` makes the caller the owner.
+pub const CREATE_MUTEX_INITIAL_OWNER: DWORD = 0x1;
+/// `CREATE_WAITABLE_TIMER_MANUAL_RESET` (0x1): `CreateWaitableTimerEx` makes a
+/// manual-reset timer.
+pub const CREATE_WAITABLE_TIMER_MANUAL_RESET: DWORD = 0x1;
+/// `CREATE_WAITABLE_TIMER_HIGH_RESOLUTION` (0x2): accepted and ignored (every timer has
+/// the monotonic clock's resolution).
+pub const CREATE_WAITABLE_TIMER_HIGH_RESOLUTION: DWORD = 0x2;
 /// `CREATE_SUSPENDED` (0x4): `CreateThread` creates the thread suspended.
 pub const CREATE_SUSPENDED: DWORD = 0x4;
 /// `STACK_SIZE_PARAM_IS_A_RESERVATION` (0x10000): accepted; the stack size is the size.

@@ -2,7 +2,7 @@
 //!
 //! A handle is an index into one table of slots, each holding an [`Object`] (a clone of
 //! the library object: clones are the same object, so duplicated handles share it) and,
-//! for named objects, the name's registration.
+//! for named timers, the name's registration (`names.rs`).
 //!
 //! | handle value                                  | names                                    |
 //! |-----------------------------------------------|------------------------------------------|
@@ -46,9 +46,12 @@
 //! - (R1) Creating functions grant every right of the object type (`EVENT_ALL_ACCESS`,
 //!   `THREAD_ALL_ACCESS`, …), and so does a `Create…` call that opens an existing named
 //!   object; `CreateFile` grants the rights it was asked for ([`grant`], with
-//!   `SYNCHRONIZE | FILE_READ_ATTRIBUTES` added, as Windows adds them). The pseudo-handles
-//!   carry every right of a thread and of a process.
-//! - (R2) An access mask asked for (`OpenThread`, `DuplicateHandle`, `CreateFile`) is
+//!   `SYNCHRONIZE | FILE_READ_ATTRIBUTES` added, as Windows adds them), and the `Create…Ex`
+//!   functions of events, semaphores, mutexes and timers grant their `dwDesiredAccess`
+//!   (R2), whether they made the object or opened it. The pseudo-handles carry every
+//!   right of a thread and of a process.
+//! - (R2) An access mask asked for (`OpenThread`, `OpenEvent` and the other `Open…`
+//!   functions of named objects, the `Create…Ex` functions, `DuplicateHandle`, `CreateFile`) is
 //!   granted as Windows grants it to the owner of an object: `GENERIC_READ`, `_WRITE`,
 //!   `_EXECUTE` and `_ALL` become the object type's specific rights by its generic mapping,
 //!   `MAXIMUM_ALLOWED` becomes every right, `THREAD_QUERY_INFORMATION` brings
@@ -82,7 +85,7 @@ use crate::consts::{
 };
 use crate::error::{Error, Result};
 use crate::fileapi::file::FileObject;
-use crate::names::NameEntry;
+use crate::names::{Kind, NameEntry};
 use crate::processthreadsapi::thread::{ThreadObject, current_thread};
 use crate::types::{DWORD, HANDLE};
 
@@ -353,6 +356,30 @@ pub(crate) fn grant(object: &Object, desired: DWORD) -> Result<DWORD> {
     grant_for(object.rights(), desired)
 }
 
+/// The rights table of a kind of object that can have a name.
+fn named_rights(kind: Kind) -> &'static Rights {
+    match kind {
+        Kind::Event | Kind::Semaphore => &EVENT_RIGHTS,
+        Kind::Mutex => &MUTEX_RIGHTS,
+        Kind::Timer => &TIMER_RIGHTS,
+    }
+}
+
+/// Every right of `kind`: what `Create…` grants (R1).
+pub(crate) fn all_access_of(kind: Kind) -> DWORD {
+    named_rights(kind).all
+}
+
+/// The access mask an object of `kind` gets when `desired` is asked for (R2): `Open…`
+/// and `Create…Ex`, checked before the object is looked up or made.
+///
+/// # Errors
+///
+/// As [`grant`].
+pub(crate) fn grant_of(kind: Kind, desired: DWORD) -> Result<DWORD> {
+    grant_for(named_rights(kind), desired)
+}
+
 /// The access mask a file handle gets when `desired` is asked for (R1, R2).
 ///
 /// # Errors
@@ -387,8 +414,9 @@ pub(crate) struct Entry {
     object: Object,
     /// The rights this handle was granted (R1–R3).
     access: DWORD,
-    /// The name's registration, for named objects: held, never read, so that the name
-    /// lives while a handle does.
+    /// The name's registration, for named timers: held, never read, so that the name
+    /// lives while a handle does (`names.rs`; a shared object's handle holds its name
+    /// through the object itself).
     #[allow(dead_code)]
     name: Option<Arc<NameEntry>>,
     /// The object's guard, if it has one (H5): held, never read.
@@ -407,7 +435,7 @@ impl Entry {
         }
     }
 
-    /// An entry for a named object, with every right of its type (R1).
+    /// An entry for a named timer, with every right of its type (R1).
     pub(crate) fn named(object: Object, name: Arc<NameEntry>) -> Self {
         Self {
             name: Some(name),

@@ -28,8 +28,10 @@
 //!   `ExitThread`, `SwitchToThread`; **handles**: `CloseHandle`, `DuplicateHandle`;
 //! - **APCs and waits**: `QueueUserAPC`, `Sleep`, `SleepEx`, `WaitForSingleObject(Ex)`,
 //!   `WaitForMultipleObjects(Ex)`, `SignalObjectAndWait`;
-//! - **objects**: events, semaphores, mutexes and waitable timers (`Create…A/W`, `Set…`,
-//!   `Release…`, `PulseEvent`, `SetWaitableTimer(Ex)`, `CancelWaitableTimer`);
+//! - **objects**: events, semaphores, mutexes and waitable timers (`Create…A/W`,
+//!   `Create…ExA/W`, `Open…A/W`, `Set…`, `Release…`, `PulseEvent`, `SetWaitableTimer(Ex)`,
+//!   `CancelWaitableTimer`); named events, semaphores and mutexes are shared with every
+//!   process of the user (`names.rs`);
 //! - **files**: `CreateFileA/W` (with `FILE_FLAG_DELETE_ON_CLOSE`), `DeleteFileA/W`,
 //!   `ReadFile`, `WriteFile` (synchronous, or overlapped with an event, a completion port
 //!   or polling; synchronous on standard handles), `ReadFileEx`, `WriteFileEx` (completion
@@ -146,7 +148,10 @@ pub use synchapi::address::{WaitOnAddress, WakeByAddressAll, WakeByAddressSingle
 pub use synchapi::barrier::{
     DeleteSynchronizationBarrier, EnterSynchronizationBarrier, InitializeSynchronizationBarrier,
 };
-pub use synchapi::event::{CreateEventA, CreateEventW, ResetEvent, SetEvent};
+pub use synchapi::event::{
+    CreateEventA, CreateEventExA, CreateEventExW, CreateEventW, OpenEventA, OpenEventW, ResetEvent,
+    SetEvent,
+};
 pub use synchapi::init_once::{
     InitOnceBeginInitialize, InitOnceComplete, InitOnceExecuteOnce, InitOnceInitialize,
 };
@@ -158,10 +163,15 @@ pub use synchapi::lock::{
     TryAcquireSRWLockExclusive, TryAcquireSRWLockShared, TryEnterCriticalSection,
     WakeAllConditionVariable, WakeConditionVariable,
 };
-pub use synchapi::mutex::{CreateMutexA, CreateMutexW, ReleaseMutex};
-pub use synchapi::semaphore::{CreateSemaphoreW, ReleaseSemaphore};
+pub use synchapi::mutex::{
+    CreateMutexA, CreateMutexExA, CreateMutexExW, CreateMutexW, OpenMutexW, ReleaseMutex,
+};
+pub use synchapi::semaphore::{
+    CreateSemaphoreExW, CreateSemaphoreW, OpenSemaphoreW, ReleaseSemaphore,
+};
 pub use synchapi::timer::{
-    CancelWaitableTimer, CreateWaitableTimerW, SetWaitableTimer, SetWaitableTimerEx,
+    CancelWaitableTimer, CreateWaitableTimerExW, CreateWaitableTimerW, OpenWaitableTimerW,
+    SetWaitableTimer, SetWaitableTimerEx,
 };
 pub use synchapi::wait::{
     SignalObjectAndWait, Sleep, SleepEx, WaitForMultipleObjects, WaitForMultipleObjectsEx,
@@ -182,7 +192,10 @@ pub use winbase::memory::{
     GlobalAlloc, GlobalFree, GlobalLock, GlobalReAlloc, GlobalSize, GlobalUnlock, LocalAlloc,
     LocalFree, LocalLock, LocalReAlloc, LocalSize, LocalUnlock,
 };
-pub use winbase::objects::{CreateSemaphoreA, CreateWaitableTimerA, PulseEvent};
+pub use winbase::objects::{
+    CreateSemaphoreA, CreateSemaphoreExA, CreateWaitableTimerA, CreateWaitableTimerExA, OpenMutexA,
+    OpenSemaphoreA, OpenWaitableTimerA, PulseEvent,
+};
 pub use winbase::strings::{
     lstrcatA, lstrcatW, lstrcmpA, lstrcmpW, lstrcmpiA, lstrcmpiW, lstrcpyA, lstrcpyW, lstrcpynA,
     lstrcpynW, lstrlenA, lstrlenW,

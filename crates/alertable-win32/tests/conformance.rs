@@ -45,6 +45,9 @@ fn check(source: &Path) -> Result<(), String> {
     let exe = scratch_dir("conformance").join(&name);
     build_program(source, &exe, &[]);
     let child = std::process::Command::new(&exe)
+        // A namespace directory of the suite's own for the named objects, so that another
+        // build of the library running on the machine at the same time cannot meet them.
+        .env("ALERTABLE_SHM_DIR", scratch_dir("conformance").join("shm"))
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

@@ -67,8 +67,8 @@ fn closing_a_pseudo_handle_fails_and_changes_nothing() {
     assert_eq!(WaitForSingleObject(GetCurrentThread(), 0), WAIT_TIMEOUT);
 }
 
-/// Names are per process: they work within it as on Windows (checked by the C suite), and
-/// an empty name is no name.
+/// An empty name is no name: two calls make two events (names themselves, shared between
+/// processes, are checked by `tests/named.rs` and the C suite).
 #[test]
 fn an_empty_name_is_no_name() {
     let empty = [0 as WCHAR];
@@ -89,7 +89,8 @@ fn an_empty_name_is_no_name() {
 /// Names outlive no handle: once every handle is closed the name is free again.
 #[test]
 fn a_name_lives_while_a_handle_does() {
-    let name = b"differences-name\0";
+    // Names are shared by the processes of the user: this one is this process's own.
+    let name = format!("differences-name-{}\0", std::process::id());
     // SAFETY: `name` is NUL-terminated.
     let first = unsafe { CreateMutexA(null_mut(), FALSE, name.as_ptr().cast()) };
     assert_eq!(GetLastError(), ERROR_SUCCESS);

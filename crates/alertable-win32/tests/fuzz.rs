@@ -272,7 +272,10 @@ enum Outcome {
 fn name_a(rng: &mut Rng) -> (Vec<u8>, bool) {
     match rng.below(3) {
         0 => (Vec::new(), false),
-        n => (format!("fuzz-name-{n}\0").into_bytes(), true),
+        n => (
+            format!("fuzz-name-{}-{n}\0", std::process::id()).into_bytes(),
+            true,
+        ),
     }
 }
 
@@ -281,7 +284,7 @@ fn name_w(rng: &mut Rng) -> (Vec<WCHAR>, bool) {
         0 => (Vec::new(), false),
         3 => (vec![0xD800, 0], true), // not a Unicode scalar value
         n => (
-            format!("fuzz-name-{n}")
+            format!("fuzz-name-{}-{n}", std::process::id())
                 .chars()
                 .map(|c| c as WCHAR)
                 .chain([0])
@@ -1470,10 +1473,109 @@ fn call_io(op: u64, rng: &mut Rng, pool: &mut Pool, tmp: &[u8]) -> (&'static str
                 )
             }
             116..=137 => call_files(op, rng, pool, tmp),
-            138.. => call_synch_extras(op, rng),
+            138..=140 => call_synch_extras(op, rng),
+            141.. => call_named(op, rng, pool),
             _ => call_kernel32(op, rng, pool),
         }
     }
+}
+
+/// The `Create…Ex` and `Open…` functions of named objects, A or W at random, with random
+/// names (some taken by another kind), flags and access masks.
+fn call_named(op: u64, rng: &mut Rng, pool: &mut Pool) -> (&'static str, Outcome) {
+    const CREATE_FAILS: &[DWORD] = &[
+        ERROR_INVALID_HANDLE,
+        ERROR_INVALID_PARAMETER,
+        ERROR_ACCESS_DENIED,
+        ERROR_PRIVILEGE_NOT_HELD,
+        ERROR_NO_SYSTEM_RESOURCES,
+        ERROR_NO_UNICODE_TRANSLATION,
+    ];
+    const OPEN_FAILS: &[DWORD] = &[
+        ERROR_FILE_NOT_FOUND,
+        ERROR_INVALID_HANDLE,
+        ERROR_INVALID_PARAMETER,
+        ERROR_ACCESS_DENIED,
+        ERROR_PRIVILEGE_NOT_HELD,
+        ERROR_NO_SYSTEM_RESOURCES,
+        ERROR_NO_UNICODE_TRANSLATION,
+    ];
+    let wide = rng.chance(2);
+    let (name_a, named_a) = name_a(rng);
+    let (name_w, named_w) = name_w(rng);
+    let a: LPCSTR = if named_a {
+        name_a.as_ptr().cast()
+    } else {
+        null()
+    };
+    let w: LPCWSTR = if named_w { name_w.as_ptr() } else { null() };
+    let flags = match rng.below(3) {
+        0 => 0,
+        1 => rng.below(4) as DWORD,
+        _ => rng.next() as DWORD,
+    };
+    let desired = access(rng);
+    let inherit = BOOL::from(rng.chance(2));
+    let (initial, maximum) = (rng.int() % 4, rng.int() % 4);
+    // SAFETY: every name is NULL or NUL-terminated; no other pointer is passed.
+    let (h, name) = unsafe {
+        match (op, wide) {
+            (141, false) => (
+                CreateEventExA(null_mut(), a, flags, desired),
+                "CreateEventExA",
+            ),
+            (141, true) => (
+                CreateEventExW(null_mut(), w, flags, desired),
+                "CreateEventExW",
+            ),
+            (142, false) => (
+                CreateMutexExA(null_mut(), a, flags, desired),
+                "CreateMutexExA",
+            ),
+            (142, true) => (
+                CreateMutexExW(null_mut(), w, flags, desired),
+                "CreateMutexExW",
+            ),
+            (143, false) => (
+                CreateSemaphoreExA(null_mut(), initial, maximum, a, flags, desired),
+                "CreateSemaphoreExA",
+            ),
+            (143, true) => (
+                CreateSemaphoreExW(null_mut(), initial, maximum, w, flags, desired),
+                "CreateSemaphoreExW",
+            ),
+            (144, false) => (
+                CreateWaitableTimerExA(null_mut(), a, flags, desired),
+                "CreateWaitableTimerExA",
+            ),
+            (144, true) => (
+                CreateWaitableTimerExW(null_mut(), w, flags, desired),
+                "CreateWaitableTimerExW",
+            ),
+            (145, false) => (OpenEventA(desired, inherit, a), "OpenEventA"),
+            (145, true) => (OpenEventW(desired, inherit, w), "OpenEventW"),
+            (146, false) => (OpenMutexA(desired, inherit, a), "OpenMutexA"),
+            (146, true) => (OpenMutexW(desired, inherit, w), "OpenMutexW"),
+            (147, false) => (OpenSemaphoreA(desired, inherit, a), "OpenSemaphoreA"),
+            (147, true) => (OpenSemaphoreW(desired, inherit, w), "OpenSemaphoreW"),
+            (_, false) => (
+                OpenWaitableTimerA(desired, inherit, a),
+                "OpenWaitableTimerA",
+            ),
+            (_, true) => (
+                OpenWaitableTimerW(desired, inherit, w),
+                "OpenWaitableTimerW",
+            ),
+        }
+    };
+    pool.add(h);
+    let outcome = match (h.is_null(), op < 145) {
+        (true, true) => Outcome::Failed(CREATE_FAILS),
+        (true, false) => Outcome::Failed(OPEN_FAILS),
+        (false, true) => Outcome::SetsOnSuccess(CREATED),
+        (false, false) => Outcome::Kept,
+    };
+    (name, outcome)
 }
 
 /// A path argument in the forms an `…A` or `…W` function takes.
@@ -2514,7 +2616,7 @@ fn call_kernel32(op: u64, rng: &mut Rng, pool: &mut Pool) -> (&'static str, Outc
     }
 }
 
-const OPS: u64 = 141;
+const OPS: u64 = 149;
 
 /// Functions the random calls do not make, and why.
 const NOT_CALLED: [(&str, &str); 1] = [("ExitProcess", "it would end the test")];

@@ -1,8 +1,9 @@
 //! `synchapi.h`: waits, events, semaphores, mutexes, waitable timers, critical sections,
 //! SRW locks, condition variables, one-time initialization, `WaitOnAddress` and
-//! synchronization barriers, one file per kind of object. (`PulseEvent` and the A
-//! forms of `CreateSemaphore` and `CreateWaitableTimer` are in `winbase`, where Windows
-//! declares them.)
+//! synchronization barriers, one file per kind of object. (`PulseEvent`, `OpenMutexA` and
+//! the A forms of `CreateSemaphore(Ex)`, `OpenSemaphore`, `CreateWaitableTimer(Ex)` and
+//! `OpenWaitableTimer` are in `winbase`, where Windows declares them.) Object names are
+//! in `names.rs`.
 
 pub(crate) mod address;
 pub(crate) mod barrier;

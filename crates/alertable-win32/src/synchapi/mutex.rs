@@ -1,29 +1,46 @@
-//! Mutexes: `CreateMutexA/W`, `ReleaseMutex`.
+//! Mutexes: `CreateMutexA/W`, `CreateMutexExA/W`, `OpenMutexW`, `ReleaseMutex`
+//! (`OpenMutexA` is in `winbase`, where Windows declares it).
 
 use alertable::Mutex;
 
-use crate::consts::TRUE;
+use crate::consts::{CREATE_MUTEX_INITIAL_OWNER, TRUE};
 use crate::error::{Error, Result};
 use crate::ffi::call;
 use crate::handle::{self, Object};
-use crate::names;
+use crate::names::{self, Access, Kind};
 use crate::strings;
-use crate::types::{BOOL, HANDLE, LPCSTR, LPCWSTR, LPSECURITY_ATTRIBUTES};
+use crate::types::{BOOL, DWORD, HANDLE, LPCSTR, LPCWSTR, LPSECURITY_ATTRIBUTES};
 
-fn create(initial_owner: BOOL, name: Option<Vec<u8>>) -> Result<HANDLE> {
-    names::create_or_open(
+fn create(initial_owner: bool, name: Option<Vec<u8>>, access: Access) -> Result<HANDLE> {
+    names::create_shared(
+        Kind::Mutex,
         name,
-        |o| matches!(o, Object::Mutex(_)),
-        || Ok(Object::Mutex(Mutex::new(initial_owner != 0))),
+        access,
+        || Ok(Object::Mutex(Mutex::new(initial_owner))),
+        |name| {
+            Mutex::create_named(name, initial_owner)
+                .map(|opened| names::as_object(opened, Object::Mutex))
+                .map_err(names::name_error)
+        },
     )
+}
+
+/// The body of `OpenMutexA/W`.
+pub(crate) fn open(desired: DWORD, name: Option<Vec<u8>>) -> Result<HANDLE> {
+    names::open_shared(Kind::Mutex, desired, name, |name| {
+        Mutex::open(name).map(Object::Mutex)
+    })
 }
 
 /// Creates a mutex, owned by the calling thread if `bInitialOwner` (G70).
 ///
 /// The owner may acquire it again by waiting on it and must release it once per
-/// acquisition (G69). If the owner exits while holding it, the next wait that acquires it
-/// returns `WAIT_ABANDONED` (G72, G73). Names work as for `CreateEventA`; opening an
-/// existing mutex by name ignores `bInitialOwner`.
+/// acquisition (G69). If the owner exits while holding it — or, for a named mutex, its
+/// whole process dies, by `exit`, a crash or `SIGKILL` — the next wait that acquires it,
+/// in any process, returns `WAIT_ABANDONED` (G72, G73). Names work as for
+/// `CreateEventA`: the mutex is shared with every process of the user that names it;
+/// opening an existing mutex by name ignores `bInitialOwner` and leaves
+/// `ERROR_ALREADY_EXISTS` (183). The handle has `MUTEX_ALL_ACCESS`.
 ///
 /// # Safety
 ///
@@ -32,7 +49,7 @@ fn create(initial_owner: BOOL, name: Option<Vec<u8>>) -> Result<HANDLE> {
 /// # Errors
 ///
 /// `NULL` with `ERROR_INVALID_HANDLE` (6) if the name belongs to an object of another
-/// kind, or `ERROR_NO_SYSTEM_RESOURCES` (1450).
+/// kind, or the other name errors of `CreateEventA`.
 ///
 /// # Win32
 ///
@@ -47,7 +64,7 @@ pub unsafe extern "C" fn CreateMutexA(
     call(core::ptr::null_mut(), || {
         // SAFETY: the caller's guarantee on `lpName`.
         let name = unsafe { strings::narrow_bytes(lpName) };
-        create(bInitialOwner, name)
+        create(bInitialOwner != 0, name, Access::All)
     })
 }
 
@@ -75,7 +92,102 @@ pub unsafe extern "C" fn CreateMutexW(
     call(core::ptr::null_mut(), || {
         // SAFETY: the caller's guarantee on `lpName`.
         let name = unsafe { strings::wide_bytes(lpName) }?;
-        create(bInitialOwner, name)
+        create(bInitialOwner != 0, name, Access::All)
+    })
+}
+
+/// [`CreateMutexA`] with flags and an access mask: `CREATE_MUTEX_INITIAL_OWNER` (0x1)
+/// makes the calling thread the owner of a new mutex (other bits are ignored), and the
+/// handle gets the rights `dwDesiredAccess` maps to (R2 in `handle.rs`), whether the mutex
+/// is new or existed.
+///
+/// # Safety
+///
+/// `lpName` is `NULL` or a valid NUL-terminated string.
+///
+/// # Errors
+///
+/// As [`CreateMutexA`]; `ERROR_ACCESS_DENIED` (5) for a bit that is no right of a mutex,
+/// `ERROR_PRIVILEGE_NOT_HELD` (1314) for `ACCESS_SYSTEM_SECURITY`, before anything is
+/// made.
+///
+/// # Win32
+///
+/// `CreateMutexExA`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn CreateMutexExA(
+    lpMutexAttributes: LPSECURITY_ATTRIBUTES,
+    lpName: LPCSTR,
+    dwFlags: DWORD,
+    dwDesiredAccess: DWORD,
+) -> HANDLE {
+    let _ = lpMutexAttributes;
+    call(core::ptr::null_mut(), || {
+        // SAFETY: the caller's guarantee on `lpName`.
+        let name = unsafe { strings::narrow_bytes(lpName) };
+        let owned = dwFlags & CREATE_MUTEX_INITIAL_OWNER != 0;
+        create(owned, name, Access::Desired(dwDesiredAccess))
+    })
+}
+
+/// [`CreateMutexExA`] with a wide name.
+///
+/// # Safety
+///
+/// `lpName` is `NULL` or a valid NUL-terminated wide string.
+///
+/// # Errors
+///
+/// As [`CreateMutexExA`].
+///
+/// # Win32
+///
+/// `CreateMutexExW`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn CreateMutexExW(
+    lpMutexAttributes: LPSECURITY_ATTRIBUTES,
+    lpName: LPCWSTR,
+    dwFlags: DWORD,
+    dwDesiredAccess: DWORD,
+) -> HANDLE {
+    let _ = lpMutexAttributes;
+    call(core::ptr::null_mut(), || {
+        // SAFETY: the caller's guarantee on `lpName`.
+        let name = unsafe { strings::wide_bytes(lpName) }?;
+        let owned = dwFlags & CREATE_MUTEX_INITIAL_OWNER != 0;
+        create(owned, name, Access::Desired(dwDesiredAccess))
+    })
+}
+
+/// Opens the mutex called `lpName`, created by this process or another of the user, with
+/// the rights `dwDesiredAccess` maps to (R2 in `handle.rs`; `SYNCHRONIZE` is what a wait
+/// needs, and `ReleaseMutex` needs no right, G69). `bInheritHandle` is accepted and
+/// ignored: there is no handle inheritance.
+///
+/// # Safety
+///
+/// `lpName` is `NULL` or a valid NUL-terminated wide string.
+///
+/// # Errors
+///
+/// As `OpenEventA`: `ERROR_INVALID_PARAMETER` (87) for a `NULL` name,
+/// `ERROR_FILE_NOT_FOUND` (2), `ERROR_INVALID_HANDLE` (6) for another kind's name,
+/// `ERROR_ACCESS_DENIED` (5), and the name errors.
+///
+/// # Win32
+///
+/// `OpenMutexW`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn OpenMutexW(
+    dwDesiredAccess: DWORD,
+    bInheritHandle: BOOL,
+    lpName: LPCWSTR,
+) -> HANDLE {
+    let _ = bInheritHandle;
+    call(core::ptr::null_mut(), || {
+        // SAFETY: the caller's guarantee on `lpName`.
+        let name = unsafe { strings::wide_bytes(lpName) }?;
+        open(dwDesiredAccess, name)
     })
 }
 

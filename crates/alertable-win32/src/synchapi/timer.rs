@@ -1,36 +1,50 @@
-//! Waitable timers: `CreateWaitableTimerA/W`, `SetWaitableTimer`, `SetWaitableTimerEx`,
-//! `CancelWaitableTimer`.
+//! Waitable timers: `CreateWaitableTimerW`, `CreateWaitableTimerExW`,
+//! `OpenWaitableTimerW`, `SetWaitableTimer`, `SetWaitableTimerEx`, `CancelWaitableTimer`
+//! (the A forms are in `winbase`, where Windows declares them). Timers are per process;
+//! their names share the namespace of the shared objects (`names.rs`, N1–N4).
 
 use std::time::{Duration, SystemTime};
 
 use alertable::{DueTime, TimerReset, WaitableTimer};
 
 use crate::callback;
-use crate::consts::{ERROR_INVALID_PARAMETER, ERROR_NOT_SUPPORTED, TIMER_MODIFY_STATE, TRUE};
+use crate::consts::{
+    CREATE_WAITABLE_TIMER_MANUAL_RESET, ERROR_INVALID_PARAMETER, ERROR_NOT_SUPPORTED,
+    TIMER_MODIFY_STATE, TRUE,
+};
 use crate::error::{Error, Result, set_last_error};
 use crate::ffi::call;
 use crate::filetime::{filetime_from_system_time, system_time_from_filetime};
 use crate::handle::{self, Object};
-use crate::names;
+use crate::names::{self, Access};
 use crate::strings;
 use crate::types::{
     BOOL, DWORD, HANDLE, LARGE_INTEGER, LONG, LPCWSTR, LPSECURITY_ATTRIBUTES, LPVOID,
     PREASON_CONTEXT, PTIMERAPCROUTINE, ULONG,
 };
 
-pub(crate) fn create(manual: BOOL, name: Option<Vec<u8>>) -> Result<HANDLE> {
-    names::create_or_open(
-        name,
-        |o| matches!(o, Object::Timer(_)),
-        || {
-            let reset = if manual != 0 {
-                TimerReset::Manual
-            } else {
-                TimerReset::Synchronization
-            };
-            Ok(Object::Timer(WaitableTimer::new(reset)))
-        },
-    )
+/// The body of `CreateWaitableTimer(Ex)A/W`.
+pub(crate) fn create(manual: bool, name: Option<Vec<u8>>, access: Access) -> Result<HANDLE> {
+    names::create_timer(name, access, || {
+        let reset = if manual {
+            TimerReset::Manual
+        } else {
+            TimerReset::Synchronization
+        };
+        Object::Timer(WaitableTimer::new(reset))
+    })
+}
+
+/// `CreateWaitableTimerEx`'s flags: whether the timer is manual-reset. Other bits
+/// (`CREATE_WAITABLE_TIMER_HIGH_RESOLUTION`: every timer here has the resolution of the
+/// system's monotonic clock) are ignored.
+pub(crate) fn manual_flag(dwFlags: DWORD) -> bool {
+    dwFlags & CREATE_WAITABLE_TIMER_MANUAL_RESET != 0
+}
+
+/// The body of `OpenWaitableTimerA/W`.
+pub(crate) fn open(desired: DWORD, name: Option<Vec<u8>>) -> Result<HANDLE> {
+    names::open_timer(desired, name)
 }
 
 /// [`CreateWaitableTimerA`](crate::CreateWaitableTimerA) with a wide name.
@@ -41,8 +55,8 @@ pub(crate) fn create(manual: BOOL, name: Option<Vec<u8>>) -> Result<HANDLE> {
 ///
 /// # Errors
 ///
-/// As [`CreateWaitableTimerA`](crate::CreateWaitableTimerA), and `ERROR_NO_UNICODE_TRANSLATION` (1113) for a name that
-/// is not valid UTF-32.
+/// As [`CreateWaitableTimerA`](crate::CreateWaitableTimerA), and
+/// `ERROR_NO_UNICODE_TRANSLATION` (1113) for a name that is not valid UTF-32.
 ///
 /// # Win32
 ///
@@ -57,7 +71,71 @@ pub unsafe extern "C" fn CreateWaitableTimerW(
     call(core::ptr::null_mut(), || {
         // SAFETY: the caller's guarantee on `lpTimerName`.
         let name = unsafe { strings::wide_bytes(lpTimerName) }?;
-        create(bManualReset, name)
+        create(bManualReset != 0, name, Access::All)
+    })
+}
+
+/// [`CreateWaitableTimerW`] with flags and an access mask: `CREATE_WAITABLE_TIMER_MANUAL_RESET`
+/// (0x1) makes a manual-reset timer (other bits are ignored), and the handle gets the
+/// rights `dwDesiredAccess` maps to (R2 in `handle.rs`), whether the timer is new or
+/// existed.
+///
+/// # Safety
+///
+/// `lpTimerName` is `NULL` or a valid NUL-terminated wide string.
+///
+/// # Errors
+///
+/// As [`CreateWaitableTimerW`]; `ERROR_ACCESS_DENIED` (5) for a bit that is no right of a
+/// timer, `ERROR_PRIVILEGE_NOT_HELD` (1314) for `ACCESS_SYSTEM_SECURITY`.
+///
+/// # Win32
+///
+/// `CreateWaitableTimerExW`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn CreateWaitableTimerExW(
+    lpTimerAttributes: LPSECURITY_ATTRIBUTES,
+    lpTimerName: LPCWSTR,
+    dwFlags: DWORD,
+    dwDesiredAccess: DWORD,
+) -> HANDLE {
+    let _ = lpTimerAttributes;
+    call(core::ptr::null_mut(), || {
+        // SAFETY: the caller's guarantee on `lpTimerName`.
+        let name = unsafe { strings::wide_bytes(lpTimerName) }?;
+        create(manual_flag(dwFlags), name, Access::Desired(dwDesiredAccess))
+    })
+}
+
+/// Opens this process's timer called `lpTimerName` with the rights `dwDesiredAccess` maps
+/// to (R2 in `handle.rs`). Timers are per process (`names.rs`, N4): a timer of another
+/// process is not found. `bInheritHandle` is accepted and ignored.
+///
+/// # Safety
+///
+/// `lpTimerName` is `NULL` or a valid NUL-terminated wide string.
+///
+/// # Errors
+///
+/// `NULL` with `ERROR_INVALID_PARAMETER` (87) for a `NULL` name, `ERROR_FILE_NOT_FOUND`
+/// (2) if nothing has the name, `ERROR_INVALID_HANDLE` (6) if an event, semaphore or
+/// mutex has it, `ERROR_ACCESS_DENIED` (5) for a bit that is no right of a timer, and the
+/// name errors of `CreateEventA`.
+///
+/// # Win32
+///
+/// `OpenWaitableTimerW`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn OpenWaitableTimerW(
+    dwDesiredAccess: DWORD,
+    bInheritHandle: BOOL,
+    lpTimerName: LPCWSTR,
+) -> HANDLE {
+    let _ = bInheritHandle;
+    call(core::ptr::null_mut(), || {
+        // SAFETY: the caller's guarantee on `lpTimerName`.
+        let name = unsafe { strings::wide_bytes(lpTimerName) }?;
+        open(dwDesiredAccess, name)
     })
 }
 

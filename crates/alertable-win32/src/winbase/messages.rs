@@ -43,6 +43,7 @@ pub(crate) fn system_message(id: DWORD) -> Option<&'static str> {
         157 => "The memory block was discarded.",
         158 => "The memory block is not locked.",
         183 => "An object with that name is already present.",
+        206 => "The object name is longer than 256 bytes.",
         234 => "The result is longer than the call can return.",
         258 => "The wait ended because its time ran out.",
         259 => "There are no more items to hand out.",
