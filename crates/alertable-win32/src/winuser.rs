@@ -393,11 +393,13 @@ unsafe fn msg_wait(
     let status = if flags & MWMO_INPUTAVAILABLE != 0 && posted && holding() {
         // Held messages are queued input, which the core does not see: the queue is ready.
         if flags & MWMO_WAITALL != 0 && !waitables.is_empty() {
-            alertable::wait_all(
-                &waitables,
-                timeout(ms),
-                crate::synchapi::wait::alertable(BOOL::from(flags & MWMO_ALERTABLE != 0)),
-            )
+            crate::synchapi::wait::past_alerts(timeout(ms), crate::synchapi::wait::is_alert, |t| {
+                alertable::wait_all(
+                    &waitables,
+                    t,
+                    crate::synchapi::wait::alertable(BOOL::from(flags & MWMO_ALERTABLE != 0)),
+                )
+            })
         } else if waitables.is_empty() {
             Ok(WaitStatus::Signaled(0))
         } else {
@@ -412,7 +414,9 @@ unsafe fn msg_wait(
         let known = QueueStatus::ALL_INPUT | QueueStatus::ALL_POST_MESSAGE;
         let mask = QueueStatus::from_bits(mask & known.bits()).unwrap_or(QueueStatus::empty());
         let flags = MsgWaitFlags::from_bits(flags).unwrap_or(MsgWaitFlags::empty());
-        alertable::msg_wait(&waitables, timeout(ms), mask, flags)
+        crate::synchapi::wait::past_alerts(timeout(ms), crate::synchapi::wait::is_alert, |t| {
+            alertable::msg_wait(&waitables, t, mask, flags)
+        })
     }
     .map_err(wait_error)?;
     Ok(status.as_win32())

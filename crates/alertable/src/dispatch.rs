@@ -22,6 +22,7 @@
 //! | `Waiting`       | linked on its objects, parked or parking  | waiter                     |
 //! | `Satisfied(s)`  | the objects were acquired for the waiter  | a signaler, or the waiter  |
 //! | `Alerted`       | withdrawn: APCs arrived (alertable waits) | waiter                     |
+//! | `ThreadAlerted` | withdrawn: the thread was alerted (alertable waits, B41) | waiter      |
 //! | `TimedOut`      | withdrawn: the deadline passed            | waiter                     |
 //!
 //! - (W1) A block leaves `Waiting` exactly once, under the lock; whoever moves it to
@@ -34,6 +35,10 @@
 //!   signal cannot fall between the check and the sleep.
 //! - (W4) Objects beat APCs: the objects are checked before the APC queue, and a block
 //!   already `Satisfied` stays satisfied even if an APC arrived meanwhile (B31).
+//! - (W5) An alert ranks between the two: checked after the objects and before the APC
+//!   queue, and taken (cleared) only by the wait it ends. `alert` sets its flag before it
+//!   unparks the thread, and the waiter checks the flag before it links and after every
+//!   wake-up, so an alert is never slept through (P2).
 //!
 //! # Wait-all
 //!
@@ -160,6 +165,7 @@ pub(crate) enum Outcome {
     Signaled(usize),
     Abandoned(usize),
     Alerted,
+    ThreadAlerted,
     TimedOut,
 }
 
@@ -293,6 +299,8 @@ enum Status {
     Satisfied(Outcome),
     /// Withdrawn because APCs are pending (alertable waits only).
     Alerted,
+    /// Withdrawn because the thread was alerted (alertable waits only, W5).
+    ThreadAlerted,
     /// Withdrawn because the deadline passed.
     TimedOut,
 }
@@ -419,6 +427,9 @@ fn wait_once(
     if let Some(outcome) = try_acquire(&mut lock, me, objects, kind) {
         return outcome;
     }
+    if alertable && ctx.take_alert() {
+        return Outcome::ThreadAlerted;
+    }
     if alertable && ctx.has_pending() {
         return Outcome::Alerted;
     }
@@ -462,6 +473,10 @@ fn wait_once(
         if let Status::Satisfied(_) = block.status.get() {
             return finish(lock, &block, ptr, armed);
         }
+        if alertable && ctx.take_alert() {
+            block.status.set(Status::ThreadAlerted);
+            return finish(lock, &block, ptr, armed);
+        }
         if apcs || (alertable && ctx.has_pending()) {
             block.status.set(Status::Alerted);
             return finish(lock, &block, ptr, armed);
@@ -493,6 +508,7 @@ fn finish(
         // The caller runs the APCs, with nothing linked and no lock held, so a panicking
         // APC unwinds safely.
         Status::Alerted => Outcome::Alerted,
+        Status::ThreadAlerted => Outcome::ThreadAlerted,
         Status::TimedOut => Outcome::TimedOut,
         Status::Waiting => unreachable!("W1: a finished block has left Waiting"),
     }
@@ -560,6 +576,30 @@ mod loom_models {
             assert_eq!(one.join().unwrap(), Outcome::Signaled(0));
             assert_eq!(sem.count(), 0);
             assert!(!event.is_set());
+        });
+    }
+
+    /// An alertable wait racing a signal and an alert ends with one of them and consumes
+    /// only that one: the other stays (the manual event set, or the alert pending); the
+    /// waiter never sleeps through either (W4, W5, B41).
+    #[test]
+    fn alertable_wait_races_signal_and_alert() {
+        model(|| {
+            let event = Event::new(EventReset::Manual, false);
+            let ctx = owner();
+            let me = ctx.handle();
+            let e = event.clone();
+            let setter = loom::thread::spawn(move || e.set());
+            let alerter = loom::thread::spawn(move || me.alert());
+            let outcome = wait(&ctx, &[&event], WaitKind::Any, None, false, true, None).unwrap();
+            setter.join().unwrap();
+            alerter.join().unwrap();
+            match outcome {
+                Outcome::Signaled(0) => assert!(ctx.take_alert(), "the alert stays pending"),
+                Outcome::ThreadAlerted => assert!(!ctx.take_alert(), "the alert was taken"),
+                other => panic!("unexpected {other:?}"),
+            }
+            assert!(event.is_set(), "a manual event stays set");
         });
     }
 

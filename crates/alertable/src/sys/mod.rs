@@ -17,12 +17,15 @@
 //! | `Notifier::as_fd()` | the descriptor, to poll for readability (absent under loom) |
 //! | `install_suspend_handler(f)` | once per process: the suspend signal runs `f` on the thread it interrupts (`f` must be async-signal-safe) |
 //! | `send_suspend_signal(tid)` | sends the suspend signal to thread `tid` of this process; false if it no longer exists |
+//! | `install_special_apc_handler(f)` | once per process: the special-APC signal runs `f` on the thread it interrupts (`f` must be async-signal-safe) |
+//! | `send_special_apc_signal(tid)` | sends the special-APC signal to thread `tid` of this process; false if it no longer exists |
 //!
 //! Spurious returns from `futex_wait` are allowed everywhere: every caller re-checks its
 //! condition in a loop. Under `--cfg loom` the futex is emulated with loom's mutex and
 //! condition variable so that the protocols above can be model-checked unchanged; loom has
 //! no clock, so a timed wait there returns at once, which exercises the timeout paths. Loom
-//! has no signals either: the models never suspend a running thread.
+//! has no signals either: the models never suspend a running thread nor interrupt one with a
+//! special APC.
 
 #[cfg(not(loom))]
 mod linux;
@@ -33,12 +36,16 @@ pub(crate) use linux::{
 #[cfg(not(loom))]
 mod signal;
 #[cfg(not(loom))]
-pub(crate) use signal::{install_suspend_handler, send_suspend_signal};
+pub(crate) use signal::{
+    install_special_apc_handler, install_suspend_handler, send_special_apc_signal,
+    send_suspend_signal,
+};
 
 #[cfg(loom)]
 mod loom;
 #[cfg(loom)]
 pub(crate) use self::loom::{
-    Notifier, current_tid, futex_wait, futex_wait_until_wall, futex_wake, install_suspend_handler,
+    Notifier, current_tid, futex_wait, futex_wait_until_wall, futex_wake,
+    install_special_apc_handler, install_suspend_handler, send_special_apc_signal,
     send_suspend_signal, sleep, yield_now,
 };
