@@ -36,6 +36,17 @@ WINBASEAPI BOOL WINAPI SwitchToThread(VOID);
 
 WINBASEAPI DWORD WINAPI QueueUserAPC(PAPCFUNC pfnAPC, HANDLE hThread, ULONG_PTR dwData);
 
+/* An enumeration in the SDK. A special user APC runs at once, wherever the target thread
+ * is, inside a signal handler (SIGRTMIN() + 8): it may call only async-signal-safe
+ * functions (no malloc, printf, locks, or functions of this library).
+ * QUEUE_USER_APC_CALLBACK_DATA_CONTEXT is not supported (ERROR_NOT_SUPPORTED). */
+typedef int QUEUE_USER_APC_FLAGS;
+#define QUEUE_USER_APC_FLAGS_NONE 0x0
+#define QUEUE_USER_APC_FLAGS_SPECIAL_USER_APC 0x1
+#define QUEUE_USER_APC_CALLBACK_DATA_CONTEXT 0x10000
+WINBASEAPI BOOL WINAPI QueueUserAPC2(PAPCFUNC ApcRoutine, HANDLE Thread, ULONG_PTR Data,
+                                     QUEUE_USER_APC_FLAGS Flags);
+
 /* ---- The current process ------------------------------------------------------------- */
 
 WINBASEAPI DECLSPEC_NORETURN VOID WINAPI ExitProcess(UINT uExitCode);

@@ -26,8 +26,14 @@
 //! - **threads**: `CreateThread` (with `CREATE_SUSPENDED`), `ResumeThread`, `SuspendThread`
 //!   (of running threads too), `GetCurrentThread(Id)`, `OpenThread`, `GetExitCodeThread`,
 //!   `ExitThread`, `SwitchToThread`; **handles**: `CloseHandle`, `DuplicateHandle`;
-//! - **APCs and waits**: `QueueUserAPC`, `Sleep`, `SleepEx`, `WaitForSingleObject(Ex)`,
-//!   `WaitForMultipleObjects(Ex)`, `SignalObjectAndWait`;
+//! - **APCs and waits**: `QueueUserAPC`, `QueueUserAPC2` (with special APCs), `Sleep`,
+//!   `SleepEx`, `WaitForSingleObject(Ex)`, `WaitForMultipleObjects(Ex)`,
+//!   `SignalObjectAndWait`;
+//! - **the NT layer** (`winternl.h`, reached with `GetModuleHandle("ntdll.dll")` and
+//!   `GetProcAddress`, which also find the Win32 functions in `kernel32.dll`):
+//!   `NtQueueApcThread(Ex)`, `NtTestAlert`, `NtAlertThread`, `NtDelayExecution`,
+//!   `NtWaitForSingleObject`, `NtWaitForMultipleObjects`, `NtClose`; `LoadLibraryA/W`,
+//!   `FreeLibrary`;
 //! - **objects**: events, semaphores, mutexes and waitable timers (`Create…A/W`, `Set…`,
 //!   `Release…`, `PulseEvent`, `SetWaitableTimer(Ex)`, `CancelWaitableTimer`);
 //! - **files**: `CreateFileA/W` (with `FILE_FLAG_DELETE_ON_CLOSE`), `DeleteFileA/W`,
@@ -87,6 +93,7 @@ mod handleapi;
 mod heapapi;
 mod in_place;
 mod ioapiset;
+mod libloaderapi;
 mod names;
 mod overlapped;
 mod processenv;
@@ -100,6 +107,7 @@ mod timezoneapi;
 mod types;
 mod winbase;
 mod winnt;
+mod winternl;
 mod winuser;
 
 pub use consoleapi::{ReadConsoleA, ReadConsoleW, WriteConsoleA, WriteConsoleW};
@@ -129,8 +137,12 @@ pub use ioapiset::port::{
     PostQueuedCompletionStatus,
 };
 pub use ioapiset::result::{GetOverlappedResult, GetOverlappedResultEx};
+pub use libloaderapi::{
+    FreeLibrary, GetModuleHandleA, GetModuleHandleW, GetProcAddress, LoadLibraryA, LoadLibraryW,
+    kernel32_export_names, ntdll_export_names,
+};
 pub use processenv::GetStdHandle;
-pub use processthreadsapi::apc::QueueUserAPC;
+pub use processthreadsapi::apc::{QueueUserAPC, QueueUserAPC2};
 pub use processthreadsapi::info::{
     GetProcessId, GetThreadDescription, GetThreadId, GetThreadPriority, SetThreadDescription,
     SetThreadPriority,
@@ -193,6 +205,10 @@ pub use winnt::{
     InterlockedDecrement64, InterlockedExchange, InterlockedExchange64, InterlockedExchangeAdd,
     InterlockedExchangeAdd64, InterlockedExchangePointer, InterlockedIncrement,
     InterlockedIncrement64, InterlockedOr, InterlockedOr64, InterlockedXor, InterlockedXor64,
+};
+pub use winternl::{
+    NtAlertThread, NtClose, NtDelayExecution, NtQueueApcThread, NtQueueApcThreadEx, NtTestAlert,
+    NtWaitForMultipleObjects, NtWaitForSingleObject,
 };
 pub use winuser::{
     GetMessageA, GetMessageW, MsgWaitForMultipleObjects, MsgWaitForMultipleObjectsEx, PeekMessageA,
