@@ -100,6 +100,7 @@ mod processenv;
 mod processthreadsapi;
 mod profileapi;
 mod strings;
+mod sync_io;
 mod synchapi;
 mod sys;
 mod sysinfoapi;
@@ -131,7 +132,7 @@ pub use handleapi::{CloseHandle, DuplicateHandle};
 pub use heapapi::{
     GetProcessHeap, HeapAlloc, HeapCreate, HeapDestroy, HeapFree, HeapReAlloc, HeapSize,
 };
-pub use ioapiset::cancel::{CancelIo, CancelIoEx};
+pub use ioapiset::cancel::{CancelIo, CancelIoEx, CancelSynchronousIo};
 pub use ioapiset::port::{
     CreateIoCompletionPort, GetQueuedCompletionStatus, GetQueuedCompletionStatusEx,
     PostQueuedCompletionStatus,
