@@ -18,9 +18,12 @@ WINBASEAPI HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpThreadAttributes,
                                       LPVOID lpParameter, DWORD dwCreationFlags,
                                       LPDWORD lpThreadId);
 WINBASEAPI DWORD WINAPI ResumeThread(HANDLE hThread);
-/* Only a thread that has not started yet can be suspended; a running one fails with
- * ERROR_NOT_SUPPORTED (Linux cannot stop a thread at an arbitrary point safely). */
+/* A running thread is stopped with a signal (SIGRTMIN() + 7), which the program must
+ * neither use nor block in that thread. */
 WINBASEAPI DWORD WINAPI SuspendThread(HANDLE hThread);
+/* TerminateThread is absent: ending a thread at an arbitrary instruction would leave the
+ * locks it holds (the allocator's, stdio's, the program's) taken for ever. Queue the thread
+ * an APC that calls ExitThread instead. */
 WINBASEAPI HANDLE WINAPI GetCurrentThread(VOID);
 WINBASEAPI DWORD WINAPI GetCurrentThreadId(VOID);
 WINBASEAPI HANDLE WINAPI OpenThread(DWORD dwDesiredAccess, BOOL bInheritHandle,
