@@ -382,6 +382,48 @@ pub const STATUS_PENDING: DWORD = 0x103;
 pub const WM_NULL: UINT = 0;
 /// `WM_QUIT` (0x12): posted by `PostQuitMessage`.
 pub const WM_QUIT: UINT = 0x12;
+/// `MB_OK` (0): `MessageBox` with an OK button.
+pub const MB_OK: UINT = 0x0;
+/// `MB_OKCANCEL` (1).
+pub const MB_OKCANCEL: UINT = 0x1;
+/// `MB_ABORTRETRYIGNORE` (2).
+pub const MB_ABORTRETRYIGNORE: UINT = 0x2;
+/// `MB_YESNOCANCEL` (3).
+pub const MB_YESNOCANCEL: UINT = 0x3;
+/// `MB_YESNO` (4).
+pub const MB_YESNO: UINT = 0x4;
+/// `MB_RETRYCANCEL` (5).
+pub const MB_RETRYCANCEL: UINT = 0x5;
+/// `MB_CANCELTRYCONTINUE` (6).
+pub const MB_CANCELTRYCONTINUE: UINT = 0x6;
+/// `MB_ICONERROR` (0x10): the icon bits, accepted and not shown.
+pub const MB_ICONERROR: UINT = 0x10;
+/// `MB_ICONWARNING` (0x30).
+pub const MB_ICONWARNING: UINT = 0x30;
+/// `MB_ICONINFORMATION` (0x40).
+pub const MB_ICONINFORMATION: UINT = 0x40;
+/// `MB_DEFBUTTON2` (0x100): the second button is the default.
+pub const MB_DEFBUTTON2: UINT = 0x100;
+/// `MB_DEFBUTTON3` (0x200): the third button is the default.
+pub const MB_DEFBUTTON3: UINT = 0x200;
+/// `IDOK` (1): `MessageBox`'s result for OK.
+pub const IDOK: INT = 1;
+/// `IDCANCEL` (2).
+pub const IDCANCEL: INT = 2;
+/// `IDABORT` (3).
+pub const IDABORT: INT = 3;
+/// `IDRETRY` (4).
+pub const IDRETRY: INT = 4;
+/// `IDIGNORE` (5).
+pub const IDIGNORE: INT = 5;
+/// `IDYES` (6).
+pub const IDYES: INT = 6;
+/// `IDNO` (7).
+pub const IDNO: INT = 7;
+/// `IDTRYAGAIN` (10).
+pub const IDTRYAGAIN: INT = 10;
+/// `IDCONTINUE` (11).
+pub const IDCONTINUE: INT = 11;
 /// `WM_USER` (0x400): the first private message number.
 pub const WM_USER: UINT = 0x400;
 /// `WM_APP` (0x8000): the first application message number.

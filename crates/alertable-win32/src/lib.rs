@@ -46,7 +46,8 @@
 //! - **completion ports**: `CreateIoCompletionPort`, `GetQueuedCompletionStatus(Ex)`,
 //!   `PostQueuedCompletionStatus`;
 //! - **thread messages**: `PostThreadMessageA/W`, `GetMessageA/W`, `PeekMessageA/W`,
-//!   `PostQuitMessage`, `MsgWaitForMultipleObjects(Ex)`;
+//!   `PostQuitMessage`, `MsgWaitForMultipleObjects(Ex)`; `MessageBoxA/W` (on standard
+//!   error) and `MessageBeep`;
 //! - **errors**: `GetLastError`, `SetLastError`, `FormatMessageA/W`;
 //! - **memory**: `GetProcessHeap`, `HeapCreate`, `HeapAlloc`, `HeapReAlloc`, `HeapSize`,
 //!   `HeapFree`, `HeapDestroy`; `Local…` and `Global…` `Alloc`, `ReAlloc`, `Size`, `Lock`,
@@ -212,6 +213,7 @@ pub use winternl::{
     NtWaitForMultipleObjects, NtWaitForSingleObject,
 };
 pub use winuser::{
-    GetMessageA, GetMessageW, MsgWaitForMultipleObjects, MsgWaitForMultipleObjectsEx, PeekMessageA,
-    PeekMessageW, PostQuitMessage, PostThreadMessageA, PostThreadMessageW,
+    GetMessageA, GetMessageW, MessageBeep, MessageBoxA, MessageBoxW, MsgWaitForMultipleObjects,
+    MsgWaitForMultipleObjectsEx, PeekMessageA, PeekMessageW, PostQuitMessage, PostThreadMessageA,
+    PostThreadMessageW,
 };

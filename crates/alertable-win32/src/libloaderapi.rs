@@ -132,7 +132,7 @@ exports! {
         InterlockedExchangeAdd64, InterlockedExchangePointer, InterlockedIncrement,
         InterlockedIncrement64, InterlockedOr, InterlockedOr64, InterlockedXor, InterlockedXor64,
         LeaveCriticalSection, LoadLibraryA, LoadLibraryW, LocalAlloc, LocalFree, LocalLock,
-        LocalReAlloc, LocalSize, LocalUnlock, MoveFileA, MoveFileExA, MoveFileExW, MoveFileW,
+        LocalReAlloc, LocalSize, LocalUnlock, MessageBeep, MessageBoxA, MessageBoxW, MoveFileA, MoveFileExA, MoveFileExW, MoveFileW,
         MsgWaitForMultipleObjects, MsgWaitForMultipleObjectsEx, OpenThread, PeekMessageA,
         PeekMessageW, PostQueuedCompletionStatus, PostQuitMessage, PostThreadMessageA,
         PostThreadMessageW, PulseEvent, QueryPerformanceCounter, QueryPerformanceFrequency,

@@ -461,3 +461,40 @@ fn heaps_refuse_blocks_and_handles_they_do_not_know() {
     assert_ne!(HeapFree(heap, 0, p), FALSE);
     assert_eq!(HeapFree(heap, 0, p), FALSE, "a block is freed once");
 }
+
+/// `MessageBox` does not wait for a user: it writes its caption and text to standard error
+/// and returns the default button of its style at once. An owner window does not exist.
+/// `MessageBeep` makes no sound and succeeds.
+#[test]
+fn message_box_answers_with_its_default_button() {
+    let text = c"a message";
+    // SAFETY: NUL-terminated strings and NULL.
+    unsafe {
+        assert_eq!(MessageBoxA(null_mut(), text.as_ptr(), null(), MB_OK), IDOK);
+        assert_eq!(
+            MessageBoxA(null_mut(), text.as_ptr(), null(), MB_YESNO | MB_ICONERROR),
+            IDYES
+        );
+        assert_eq!(
+            MessageBoxA(null_mut(), null(), null(), MB_YESNOCANCEL | MB_DEFBUTTON3),
+            IDCANCEL
+        );
+        let wide: Vec<WCHAR> = "wide".chars().map(|c| c as WCHAR).chain([0]).collect();
+        assert_eq!(
+            MessageBoxW(
+                null_mut(),
+                wide.as_ptr(),
+                wide.as_ptr(),
+                MB_RETRYCANCEL | MB_DEFBUTTON2
+            ),
+            IDCANCEL
+        );
+        SetLastError(0);
+        assert_eq!(
+            MessageBoxA(1_usize as HWND, text.as_ptr(), null(), MB_OK),
+            0
+        );
+        assert_eq!(GetLastError(), ERROR_INVALID_WINDOW_HANDLE);
+    }
+    assert_eq!(MessageBeep(MB_OK), TRUE);
+}

@@ -2704,6 +2704,29 @@ fn call_nt(op: u64, rng: &mut Rng, pool: &mut Pool) -> (&'static str, Outcome) {
                     ),
                 )
             }
+            154 => {
+                // Mostly with an owner window, which fails quietly; now and then a real box,
+                // which writes one line to standard error.
+                let owner = if rng.chance(64) { null_mut() } else { h };
+                let style = rng.next() as UINT;
+                let (name, r) = if rng.chance(2) {
+                    (
+                        "MessageBoxA",
+                        MessageBoxA(owner, c"fuzz".as_ptr(), null(), style),
+                    )
+                } else {
+                    let text: [WCHAR; 2] = [0x66, 0];
+                    (
+                        "MessageBoxW",
+                        MessageBoxW(owner, text.as_ptr(), null(), style),
+                    )
+                };
+                (name, failed_if(r != 0, &[ERROR_INVALID_WINDOW_HANDLE]))
+            }
+            155 => (
+                "MessageBeep",
+                Outcome::Asserted(MessageBeep(rng.next() as UINT) == TRUE),
+            ),
             153 => (
                 "CancelSynchronousIo",
                 failed_if(
@@ -2774,7 +2797,7 @@ fn call_nt(op: u64, rng: &mut Rng, pool: &mut Pool) -> (&'static str, Outcome) {
     }
 }
 
-const OPS: u64 = 154;
+const OPS: u64 = 156;
 
 /// Functions the random calls do not make, and why.
 const NOT_CALLED: [(&str, &str); 1] = [("ExitProcess", "it would end the test")];
