@@ -101,6 +101,11 @@ WINUSERAPI DWORD WINAPI MsgWaitForMultipleObjectsEx(DWORD nCount, const HANDLE *
 WINUSERAPI int WINAPI MessageBoxA(HWND hWnd, LPCSTR lpText, LPCSTR lpCaption, UINT uType);
 WINUSERAPI int WINAPI MessageBoxW(HWND hWnd, LPCWSTR lpText, LPCWSTR lpCaption, UINT uType);
 WINUSERAPI BOOL WINAPI MessageBeep(UINT uType);
+/* Upper-case a buffer in place: CharUpperBuffA changes the ASCII letters only (as the
+ * "C" locale's code page would), CharUpperBuffW every letter Unicode upper-cases to one
+ * character. The result is the length processed. */
+WINUSERAPI DWORD WINAPI CharUpperBuffA(LPSTR lpsz, DWORD cchLength);
+WINUSERAPI DWORD WINAPI CharUpperBuffW(LPWSTR lpsz, DWORD cchLength);
 
 /* ---- A and W names ------------------------------------------------------------------- */
 
@@ -109,11 +114,13 @@ WINUSERAPI BOOL WINAPI MessageBeep(UINT uType);
 #define GetMessage GetMessageW
 #define PeekMessage PeekMessageW
 #define MessageBox MessageBoxW
+#define CharUpperBuff CharUpperBuffW
 #else
 #define PostThreadMessage PostThreadMessageA
 #define GetMessage GetMessageA
 #define PeekMessage PeekMessageA
 #define MessageBox MessageBoxA
+#define CharUpperBuff CharUpperBuffA
 #endif
 
 #ifdef __cplusplus

@@ -47,7 +47,7 @@
 //!   `PostQueuedCompletionStatus`;
 //! - **thread messages**: `PostThreadMessageA/W`, `GetMessageA/W`, `PeekMessageA/W`,
 //!   `PostQuitMessage`, `MsgWaitForMultipleObjects(Ex)`; `MessageBoxA/W` (on standard
-//!   error) and `MessageBeep`;
+//!   error), `MessageBeep` and `CharUpperBuffA/W`;
 //! - **errors**: `GetLastError`, `SetLastError`, `FormatMessageA/W`;
 //! - **memory**: `GetProcessHeap`, `HeapCreate`, `HeapAlloc`, `HeapReAlloc`, `HeapSize`,
 //!   `HeapFree`, `HeapDestroy`; `Local…` and `Global…` `Alloc`, `ReAlloc`, `Size`, `Lock`,
@@ -213,7 +213,7 @@ pub use winternl::{
     NtWaitForMultipleObjects, NtWaitForSingleObject,
 };
 pub use winuser::{
-    GetMessageA, GetMessageW, MessageBeep, MessageBoxA, MessageBoxW, MsgWaitForMultipleObjects,
-    MsgWaitForMultipleObjectsEx, PeekMessageA, PeekMessageW, PostQuitMessage, PostThreadMessageA,
-    PostThreadMessageW,
+    CharUpperBuffA, CharUpperBuffW, GetMessageA, GetMessageW, MessageBeep, MessageBoxA,
+    MessageBoxW, MsgWaitForMultipleObjects, MsgWaitForMultipleObjectsEx, PeekMessageA,
+    PeekMessageW, PostQuitMessage, PostThreadMessageA, PostThreadMessageW,
 };

@@ -104,7 +104,7 @@ exports! {
     /// What `kernel32.dll` and `kernelbase.dll` export here: every Win32 function of this
     /// library.
     KERNEL32 = [
-        AcquireSRWLockExclusive, AcquireSRWLockShared, CancelIo, CancelIoEx, CancelSynchronousIo, CancelWaitableTimer,
+        AcquireSRWLockExclusive, AcquireSRWLockShared, CancelIo, CancelIoEx, CancelSynchronousIo, CancelWaitableTimer, CharUpperBuffA, CharUpperBuffW,
         CloseHandle, CopyFileA, CopyFileW, CreateDirectoryA, CreateDirectoryW, CreateEventA,
         CreateEventW, CreateFileA, CreateFileW, CreateIoCompletionPort, CreateMutexA, CreateMutexW,
         CreateSemaphoreA, CreateSemaphoreW, CreateThread, CreateWaitableTimerA,

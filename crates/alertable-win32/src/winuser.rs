@@ -1,6 +1,6 @@
 //! Thread messages: `PostThreadMessageA/W`, `GetMessageA/W`, `PeekMessageA/W`,
 //! `PostQuitMessage`, `MsgWaitForMultipleObjects(Ex)`; and, for the error reports ported
-//! programs make, `MessageBoxA/W` and `MessageBeep` on the console.
+//! programs make, `MessageBoxA/W` and `MessageBeep` on the console; `CharUpperBuffA/W`.
 //!
 //! Each thread's message queue is the core's (`alertable::message`): created by the
 //! thread's first message call, posted to by id, gone when the thread exits. There are no
@@ -37,7 +37,8 @@ use crate::processthreadsapi::thread::{current_thread, thread_by_id};
 use crate::synchapi::wait::{timeout, wait_error};
 use crate::sysinfoapi::GetTickCount;
 use crate::types::{
-    BOOL, DWORD, HANDLE, HWND, INT, LPARAM, LPCSTR, LPCWSTR, LPMSG, MSG, POINT, UINT, WPARAM,
+    BOOL, DWORD, HANDLE, HWND, INT, LPARAM, LPCSTR, LPCWSTR, LPMSG, LPSTR, LPWSTR, MSG, POINT,
+    UINT, WCHAR, WPARAM,
 };
 
 thread_local! {
@@ -621,4 +622,55 @@ pub unsafe extern "C" fn MessageBoxW(
 pub extern "C" fn MessageBeep(uType: UINT) -> BOOL {
     let _ = uType;
     TRUE
+}
+
+/// Upper-cases the first `cchLength` characters of `lpsz` in place: the ASCII letters (the
+/// bytes of other characters are left as they are); returns `cchLength`.
+///
+/// # Safety
+///
+/// `lpsz` is valid for reading and writing `cchLength` bytes (or `cchLength` is 0).
+///
+/// # Win32
+///
+/// `CharUpperBuffA`, which converts by the thread's ANSI code page; here the bytes are
+/// taken as ASCII.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn CharUpperBuffA(lpsz: LPSTR, cchLength: DWORD) -> DWORD {
+    if lpsz.is_null() || cchLength == 0 {
+        return 0;
+    }
+    // SAFETY: non-NULL, and the caller guarantees `cchLength` writable bytes.
+    let bytes = unsafe { core::slice::from_raw_parts_mut(lpsz.cast::<u8>(), cchLength as usize) };
+    bytes.make_ascii_uppercase();
+    cchLength
+}
+
+/// Upper-cases the first `cchLength` wide characters of `lpsz` in place: each character
+/// whose Unicode upper case is one character becomes it; returns `cchLength`.
+///
+/// # Safety
+///
+/// `lpsz` is valid for reading and writing `cchLength` `WCHAR`s (or `cchLength` is 0).
+///
+/// # Win32
+///
+/// `CharUpperBuffW`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn CharUpperBuffW(lpsz: LPWSTR, cchLength: DWORD) -> DWORD {
+    if lpsz.is_null() || cchLength == 0 {
+        return 0;
+    }
+    // SAFETY: non-NULL, and the caller guarantees `cchLength` writable `WCHAR`s.
+    let chars = unsafe { core::slice::from_raw_parts_mut(lpsz, cchLength as usize) };
+    for c in chars {
+        let Some(ch) = u32::try_from(*c).ok().and_then(char::from_u32) else {
+            continue;
+        };
+        let mut upper = ch.to_uppercase();
+        if let (Some(one), None) = (upper.next(), upper.next()) {
+            *c = one as WCHAR;
+        }
+    }
+    cchLength
 }

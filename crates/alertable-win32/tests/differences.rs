@@ -498,3 +498,24 @@ fn message_box_answers_with_its_default_button() {
     }
     assert_eq!(MessageBeep(MB_OK), TRUE);
 }
+
+/// `CharUpperBuffA` upper-cases ASCII letters only (Windows follows the thread's ANSI code
+/// page, where `é` in Latin-1 would change too); `CharUpperBuffW` follows Unicode, leaving
+/// characters whose upper case is longer (`ß`) as they are.
+#[test]
+fn char_upper_buff_cases_in_place() {
+    let mut text = *b"all caps, \xc3\xa9";
+    // SAFETY: `text` is a live buffer of the length given.
+    let n = unsafe { CharUpperBuffA(text.as_mut_ptr().cast(), text.len() as DWORD) };
+    assert_eq!(n as usize, text.len());
+    assert_eq!(&text, b"ALL CAPS, \xc3\xa9");
+    let mut wide: Vec<WCHAR> = "é and ß".chars().map(|c| c as WCHAR).collect();
+    // SAFETY: as above.
+    let n = unsafe { CharUpperBuffW(wide.as_mut_ptr(), wide.len() as DWORD) };
+    assert_eq!(n as usize, wide.len());
+    let upper: String = wide
+        .iter()
+        .map(|&c| char::from_u32(c as u32).unwrap())
+        .collect();
+    assert_eq!(upper, "É AND ß");
+}

@@ -2727,6 +2727,25 @@ fn call_nt(op: u64, rng: &mut Rng, pool: &mut Pool) -> (&'static str, Outcome) {
                 "MessageBeep",
                 Outcome::Asserted(MessageBeep(rng.next() as UINT) == TRUE),
             ),
+            156 => {
+                let mut text = *b"mixed Case 123 \xc3\xa9";
+                let mut wide: Vec<WCHAR> = "mixed Case é ß".chars().map(|c| c as WCHAR).collect();
+                let n = rng.below(20) as DWORD;
+                let (name, r) = if rng.chance(2) {
+                    let n = n.min(text.len() as DWORD);
+                    (
+                        "CharUpperBuffA",
+                        (CharUpperBuffA(text.as_mut_ptr().cast(), n), n),
+                    )
+                } else {
+                    let n = n.min(wide.len() as DWORD);
+                    ("CharUpperBuffW", (CharUpperBuffW(wide.as_mut_ptr(), n), n))
+                };
+                (
+                    name,
+                    Outcome::Asserted(r.0 == r.1 && GetLastError() == SENTINEL),
+                )
+            }
             153 => (
                 "CancelSynchronousIo",
                 failed_if(
@@ -2797,7 +2816,7 @@ fn call_nt(op: u64, rng: &mut Rng, pool: &mut Pool) -> (&'static str, Outcome) {
     }
 }
 
-const OPS: u64 = 156;
+const OPS: u64 = 157;
 
 /// Functions the random calls do not make, and why.
 const NOT_CALLED: [(&str, &str); 1] = [("ExitProcess", "it would end the test")];
