@@ -296,7 +296,7 @@ impl<M> ActorRef<M> {
         }
         match wait_one(self.thread(), timeout, alertable) {
             Ok(WaitStatus::Signaled(_) | WaitStatus::Abandoned(_)) => {}
-            Ok(WaitStatus::Alerted) => return Err(JoinError::Alerted),
+            Ok(WaitStatus::Alerted | WaitStatus::ThreadAlerted) => return Err(JoinError::Alerted),
             Ok(WaitStatus::TimedOut) => return Err(JoinError::TimedOut),
             Err(error) => unreachable!("a wait on one thread handle failed: {error}"),
         }

@@ -189,7 +189,9 @@ impl<R> Reply<R> {
             let left = timeout.map(|t| t.saturating_sub(started.elapsed()));
             match wait_one(&self.slot.event, left, alertable) {
                 Ok(WaitStatus::Signaled(_) | WaitStatus::Abandoned(_)) => {}
-                Ok(WaitStatus::Alerted) => return Err(ReplyError::Alerted),
+                Ok(WaitStatus::Alerted | WaitStatus::ThreadAlerted) => {
+                    return Err(ReplyError::Alerted);
+                }
                 Ok(WaitStatus::TimedOut) => return Err(ReplyError::TimedOut),
                 Err(error) => unreachable!("a wait on one event failed: {error}"),
             }
@@ -251,7 +253,9 @@ pub enum ReplyError {
     /// The timeout passed first. Win32: `WAIT_TIMEOUT` (258).
     TimedOut,
     /// An APC ran during the alertable wait, which ended early. Win32:
-    /// `WAIT_IO_COMPLETION` (192).
+    /// `WAIT_IO_COMPLETION` (192). Also when the thread was alerted
+    /// ([`alertable::alert_thread`]), which ends an alertable wait the same way (NT:
+    /// `STATUS_ALERTED`).
     Alerted,
     /// The request was dropped unanswered: the actor stopped without handling it, or its
     /// handler dropped the [`ReplyTo`]. Win32: `ERROR_BROKEN_PIPE` (109), the writer went

@@ -110,7 +110,9 @@ pub enum JoinError {
     /// The timeout passed and the actor is still running. Win32: `WAIT_TIMEOUT` (258).
     TimedOut,
     /// An APC ran during the alertable wait, which ended early. Win32:
-    /// `WAIT_IO_COMPLETION` (192).
+    /// `WAIT_IO_COMPLETION` (192). Also when the thread was alerted
+    /// ([`alertable::alert_thread`]), which ends an alertable wait the same way (NT:
+    /// `STATUS_ALERTED`).
     Alerted,
     /// Called on the actor's own thread, which would wait for itself forever. Win32:
     /// `ERROR_POSSIBLE_DEADLOCK` (1131).

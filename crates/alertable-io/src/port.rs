@@ -625,10 +625,17 @@ impl CompletionPort {
     ) -> Result<CompletionPacket, PortError> {
         if !(spin && spin_for_hand_off(slot)) && slot.try_sleep() {
             let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+            let mut alerted = false;
             let woken = alertable::sleep_measured(|| {
                 loop {
                     let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
                     return match alertable::wait_one(&slot.event, remaining, alertable) {
+                        // A thread alert is not this wait's business: wait on, and leave
+                        // the alert pending for the thread's next alertable wait.
+                        Ok(WaitStatus::ThreadAlerted) => {
+                            alerted = true;
+                            continue;
+                        }
                         Ok(WaitStatus::Signaled(_) | WaitStatus::Abandoned(_)) => {
                             if slot.is_handed() {
                                 Ok(())
@@ -644,6 +651,9 @@ impl CompletionPort {
                     };
                 }
             });
+            if alerted {
+                alertable::alert_thread(&alertable::current());
+            }
             if let Err(why) = woken {
                 return self.withdraw(slot, why);
             }

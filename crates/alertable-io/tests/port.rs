@@ -733,3 +733,29 @@ fn l130_at_the_concurrency_limit_the_running_poster_takes_the_next_packet() {
         one.exit();
     });
 }
+
+/// B41: a thread alert is not a port's business. An alertable `get_many` blocked on an
+/// empty port goes on waiting when its thread is alerted, takes the packet posted after,
+/// and leaves the alert pending for the thread's next alertable wait.
+#[test]
+fn b41_an_alert_leaves_an_alertable_get_many_waiting() {
+    let port = CompletionPort::new(0);
+    let p = port.clone();
+    let (tx, rx) = mpsc::channel();
+    let getter = thread::spawn(move || {
+        tx.send(alertable::current()).unwrap();
+        let mut out = Vec::new();
+        let got = p.get_many(&mut out, 4, LONG, Alertable::Yes);
+        (got, out.len(), alertable::take_alert())
+    });
+    let thread = rx.recv().unwrap();
+    until("the getter waits on the port", || {
+        port.waiting_threads() == 1
+    });
+    alertable::alert_thread(&thread);
+    port.post(packet(7, 7)).unwrap();
+    let (got, taken, alert_pending) = getter.join().unwrap();
+    assert_eq!(got, Ok(1));
+    assert_eq!(taken, 1);
+    assert!(alert_pending, "the alert waits for the next alertable wait");
+}

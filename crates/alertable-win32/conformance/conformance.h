@@ -44,7 +44,20 @@ static inline void join_thread(HANDLE h)
  * Opened for reading and writing, so that the open does not wait for a writer and the
  * program can write to it through the same handle. Exits the program if that fails.
  */
+static inline HANDLE open_fifo_with(const char *tag, DWORD flags);
+
 static inline HANDLE open_fifo(const char *tag)
+{
+    return open_fifo_with(tag, FILE_FLAG_OVERLAPPED);
+}
+
+/* As open_fifo, for synchronous I/O (no FILE_FLAG_OVERLAPPED): a read blocks the thread. */
+static inline HANDLE open_fifo_sync(const char *tag)
+{
+    return open_fifo_with(tag, 0);
+}
+
+static inline HANDLE open_fifo_with(const char *tag, DWORD flags)
 {
     char dir[MAX_PATH], path[MAX_PATH + 64];
     static unsigned count;
@@ -55,8 +68,8 @@ static inline HANDLE open_fifo(const char *tag)
         printf("mkfifo %s failed\n", path);
         ExitProcess(1);
     }
-    HANDLE h = CreateFileA(path, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING,
-                           FILE_FLAG_OVERLAPPED, NULL);
+    HANDLE h = CreateFileA(path, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, flags,
+                           NULL);
     DeleteFileA(path);
     if (h == INVALID_HANDLE_VALUE) {
         printf("CreateFileA(FIFO) failed: %u\n", LAST_ERROR());

@@ -43,6 +43,10 @@ WINBASEAPI BOOL WINAPI GetOverlappedResultEx(HANDLE hFile, LPOVERLAPPED lpOverla
 /* Cancellation completes as completions do, shortly after the call: wait for it. */
 WINBASEAPI BOOL WINAPI CancelIo(HANDLE hFile);
 WINBASEAPI BOOL WINAPI CancelIoEx(HANDLE hFile, LPOVERLAPPED lpOverlapped);
+/* Cancels a ReadFile, WriteFile or ReadConsole that the thread is blocked in on a handle
+ * without FILE_FLAG_OVERLAPPED (a pipe, FIFO, terminal or socket): it fails with
+ * ERROR_OPERATION_ABORTED. FALSE with ERROR_NOT_FOUND when the thread is in none. */
+WINBASEAPI BOOL WINAPI CancelSynchronousIo(HANDLE hThread);
 
 #ifdef __cplusplus
 }

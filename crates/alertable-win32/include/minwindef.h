@@ -112,6 +112,8 @@ typedef LONG_PTR LPARAM;
 typedef LONG_PTR LRESULT;
 typedef void *HMODULE;
 typedef void *HINSTANCE;
+/* What GetProcAddress returns: cast it to the function's real type before calling. */
+typedef INT_PTR (WINAPI *FARPROC)(void);
 typedef void *HLOCAL;
 typedef void *HGLOBAL;
 

@@ -18,9 +18,12 @@ WINBASEAPI HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpThreadAttributes,
                                       LPVOID lpParameter, DWORD dwCreationFlags,
                                       LPDWORD lpThreadId);
 WINBASEAPI DWORD WINAPI ResumeThread(HANDLE hThread);
-/* Only a thread that has not started yet can be suspended; a running one fails with
- * ERROR_NOT_SUPPORTED (Linux cannot stop a thread at an arbitrary point safely). */
+/* A running thread is stopped with a signal (SIGRTMIN() + 7), which the program must
+ * neither use nor block in that thread. */
 WINBASEAPI DWORD WINAPI SuspendThread(HANDLE hThread);
+/* TerminateThread is absent: ending a thread at an arbitrary instruction would leave the
+ * locks it holds (the allocator's, stdio's, the program's) taken for ever. Queue the thread
+ * an APC that calls ExitThread instead. */
 WINBASEAPI HANDLE WINAPI GetCurrentThread(VOID);
 WINBASEAPI DWORD WINAPI GetCurrentThreadId(VOID);
 WINBASEAPI HANDLE WINAPI OpenThread(DWORD dwDesiredAccess, BOOL bInheritHandle,
@@ -35,6 +38,17 @@ WINBASEAPI BOOL WINAPI SwitchToThread(VOID);
 /* ---- APCs ---------------------------------------------------------------------------- */
 
 WINBASEAPI DWORD WINAPI QueueUserAPC(PAPCFUNC pfnAPC, HANDLE hThread, ULONG_PTR dwData);
+
+/* An enumeration in the SDK. A special user APC runs at once, wherever the target thread
+ * is, inside a signal handler (SIGRTMIN() + 8): it may call only async-signal-safe
+ * functions (no malloc, printf, locks, or functions of this library).
+ * QUEUE_USER_APC_CALLBACK_DATA_CONTEXT is not supported (ERROR_NOT_SUPPORTED). */
+typedef int QUEUE_USER_APC_FLAGS;
+#define QUEUE_USER_APC_FLAGS_NONE 0x0
+#define QUEUE_USER_APC_FLAGS_SPECIAL_USER_APC 0x1
+#define QUEUE_USER_APC_CALLBACK_DATA_CONTEXT 0x10000
+WINBASEAPI BOOL WINAPI QueueUserAPC2(PAPCFUNC ApcRoutine, HANDLE Thread, ULONG_PTR Data,
+                                     QUEUE_USER_APC_FLAGS Flags);
 
 /* ---- The current process ------------------------------------------------------------- */
 

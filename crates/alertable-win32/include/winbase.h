@@ -25,6 +25,7 @@
 #include <profileapi.h>
 #include <processenv.h>
 #include <timezoneapi.h>
+#include <libloaderapi.h>
 #include <stdarg.h>
 
 #ifdef __cplusplus

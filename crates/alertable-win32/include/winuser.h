@@ -74,16 +74,53 @@ WINUSERAPI DWORD WINAPI MsgWaitForMultipleObjectsEx(DWORD nCount, const HANDLE *
                                                     DWORD dwMilliseconds, DWORD dwWakeMask,
                                                     DWORD dwFlags);
 
+/* MessageBox writes "caption: text" to standard error and returns its default button
+ * (MB_DEFBUTTONn, else the first) without waiting for anyone: there are no windows.
+ * MessageBeep writes nothing and succeeds. */
+#define MB_OK 0x00000000
+#define MB_OKCANCEL 0x00000001
+#define MB_ABORTRETRYIGNORE 0x00000002
+#define MB_YESNOCANCEL 0x00000003
+#define MB_YESNO 0x00000004
+#define MB_RETRYCANCEL 0x00000005
+#define MB_CANCELTRYCONTINUE 0x00000006
+#define MB_ICONERROR 0x00000010
+#define MB_ICONWARNING 0x00000030
+#define MB_ICONINFORMATION 0x00000040
+#define MB_DEFBUTTON2 0x00000100
+#define MB_DEFBUTTON3 0x00000200
+#define IDOK 1
+#define IDCANCEL 2
+#define IDABORT 3
+#define IDRETRY 4
+#define IDIGNORE 5
+#define IDYES 6
+#define IDNO 7
+#define IDTRYAGAIN 10
+#define IDCONTINUE 11
+WINUSERAPI int WINAPI MessageBoxA(HWND hWnd, LPCSTR lpText, LPCSTR lpCaption, UINT uType);
+WINUSERAPI int WINAPI MessageBoxW(HWND hWnd, LPCWSTR lpText, LPCWSTR lpCaption, UINT uType);
+WINUSERAPI BOOL WINAPI MessageBeep(UINT uType);
+/* Upper-case a buffer in place: CharUpperBuffA changes the ASCII letters only (as the
+ * "C" locale's code page would), CharUpperBuffW every letter Unicode upper-cases to one
+ * character. The result is the length processed. */
+WINUSERAPI DWORD WINAPI CharUpperBuffA(LPSTR lpsz, DWORD cchLength);
+WINUSERAPI DWORD WINAPI CharUpperBuffW(LPWSTR lpsz, DWORD cchLength);
+
 /* ---- A and W names ------------------------------------------------------------------- */
 
 #ifdef UNICODE
 #define PostThreadMessage PostThreadMessageW
 #define GetMessage GetMessageW
 #define PeekMessage PeekMessageW
+#define MessageBox MessageBoxW
+#define CharUpperBuff CharUpperBuffW
 #else
 #define PostThreadMessage PostThreadMessageA
 #define GetMessage GetMessageA
 #define PeekMessage PeekMessageA
+#define MessageBox MessageBoxA
+#define CharUpperBuff CharUpperBuffA
 #endif
 
 #ifdef __cplusplus

@@ -241,6 +241,7 @@ pub unsafe extern "C" fn ReadConsoleA(
         }
         // SAFETY: non-NULL, and the caller guarantees `n` writable bytes.
         let buffer = unsafe { core::slice::from_raw_parts_mut(lpBuffer.cast::<u8>(), n) };
+        crate::sync_io::wait_ready(fd, false)?;
         let read = sys::read_some(fd, buffer).map_err(errno_error)?;
         // SAFETY: the caller's guarantee.
         unsafe { report(lpNumberOfCharsRead, read) };
@@ -292,7 +293,10 @@ pub unsafe extern "C" fn ReadConsoleW(
             // worth of progress).
             let have = bytes.len();
             bytes.resize(have + n, 0);
-            let read = match sys::read_some(fd, &mut bytes[have..]).map_err(errno_error) {
+            let ready = crate::sync_io::wait_ready(fd, false);
+            let read = match ready
+                .and_then(|()| sys::read_some(fd, &mut bytes[have..]).map_err(errno_error))
+            {
                 Ok(read) => read,
                 Err(e) => {
                     bytes.truncate(have);

@@ -4,7 +4,8 @@
 //! `header` test compares the two.
 
 use crate::types::{
-    BOOL, DWORD, GET_FILEEX_INFO_LEVELS, HANDLE, HRESULT, INT, UCHAR, UINT, ULONG, WORD,
+    BOOL, DWORD, GET_FILEEX_INFO_LEVELS, HANDLE, HRESULT, INT, NTSTATUS, QUEUE_USER_APC_FLAGS,
+    UCHAR, UINT, ULONG, WAIT_TYPE, WORD,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -395,6 +396,48 @@ pub const STATUS_PENDING: DWORD = 0x103;
 pub const WM_NULL: UINT = 0;
 /// `WM_QUIT` (0x12): posted by `PostQuitMessage`.
 pub const WM_QUIT: UINT = 0x12;
+/// `MB_OK` (0): `MessageBox` with an OK button.
+pub const MB_OK: UINT = 0x0;
+/// `MB_OKCANCEL` (1).
+pub const MB_OKCANCEL: UINT = 0x1;
+/// `MB_ABORTRETRYIGNORE` (2).
+pub const MB_ABORTRETRYIGNORE: UINT = 0x2;
+/// `MB_YESNOCANCEL` (3).
+pub const MB_YESNOCANCEL: UINT = 0x3;
+/// `MB_YESNO` (4).
+pub const MB_YESNO: UINT = 0x4;
+/// `MB_RETRYCANCEL` (5).
+pub const MB_RETRYCANCEL: UINT = 0x5;
+/// `MB_CANCELTRYCONTINUE` (6).
+pub const MB_CANCELTRYCONTINUE: UINT = 0x6;
+/// `MB_ICONERROR` (0x10): the icon bits, accepted and not shown.
+pub const MB_ICONERROR: UINT = 0x10;
+/// `MB_ICONWARNING` (0x30).
+pub const MB_ICONWARNING: UINT = 0x30;
+/// `MB_ICONINFORMATION` (0x40).
+pub const MB_ICONINFORMATION: UINT = 0x40;
+/// `MB_DEFBUTTON2` (0x100): the second button is the default.
+pub const MB_DEFBUTTON2: UINT = 0x100;
+/// `MB_DEFBUTTON3` (0x200): the third button is the default.
+pub const MB_DEFBUTTON3: UINT = 0x200;
+/// `IDOK` (1): `MessageBox`'s result for OK.
+pub const IDOK: INT = 1;
+/// `IDCANCEL` (2).
+pub const IDCANCEL: INT = 2;
+/// `IDABORT` (3).
+pub const IDABORT: INT = 3;
+/// `IDRETRY` (4).
+pub const IDRETRY: INT = 4;
+/// `IDIGNORE` (5).
+pub const IDIGNORE: INT = 5;
+/// `IDYES` (6).
+pub const IDYES: INT = 6;
+/// `IDNO` (7).
+pub const IDNO: INT = 7;
+/// `IDTRYAGAIN` (10).
+pub const IDTRYAGAIN: INT = 10;
+/// `IDCONTINUE` (11).
+pub const IDCONTINUE: INT = 11;
 /// `WM_USER` (0x400): the first private message number.
 pub const WM_USER: UINT = 0x400;
 /// `WM_APP` (0x8000): the first application message number.
@@ -626,3 +669,69 @@ pub const PROCESSOR_AMD_X8664: DWORD = 8664;
 pub const ERROR_NO_WORK_DONE: DWORD = 1235;
 /// `ERROR_NO_MORE_ITEMS` (259): `TlsAlloc` found all 1088 indexes in use.
 pub const ERROR_NO_MORE_ITEMS: DWORD = 259;
+
+// ---------------------------------------------------------------------------------------
+// NT status codes (`winnt.h`, `ntstatus.h`), alerts, `QueueUserAPC2` and modules.
+
+/// `STATUS_WAIT_0` (0): an `Nt…` wait ended with object 0 (wait-all: with all).
+pub const STATUS_WAIT_0: DWORD = 0;
+/// `STATUS_ABANDONED_WAIT_0` (0x80): an `Nt…` wait acquired an abandoned mutex.
+pub const STATUS_ABANDONED_WAIT_0: DWORD = 0x80;
+/// `STATUS_USER_APC` (0xC0): an alertable `Nt…` wait ran user APCs (B17, B22).
+pub const STATUS_USER_APC: DWORD = 0xC0;
+/// `STATUS_TIMEOUT` (0x102): an `Nt…` wait timed out.
+pub const STATUS_TIMEOUT: DWORD = 0x102;
+/// `STATUS_SUCCESS` (0).
+pub const STATUS_SUCCESS: NTSTATUS = 0;
+/// `STATUS_ALERTED` (0x101): an alertable `Nt…` wait ended because the thread was alerted
+/// with `NtAlertThread` (B41).
+pub const STATUS_ALERTED: NTSTATUS = 0x101;
+/// `STATUS_NO_YIELD_PERFORMED` (0x40000024): `NtDelayExecution` with a zero timeout found no
+/// other thread to run (B17).
+pub const STATUS_NO_YIELD_PERFORMED: NTSTATUS = 0x4000_0024;
+/// `STATUS_UNSUCCESSFUL` (0xC0000001): an APC to a thread that has exited (A4).
+pub const STATUS_UNSUCCESSFUL: NTSTATUS = 0xC000_0001_u32 as NTSTATUS;
+/// `STATUS_ACCESS_VIOLATION` (0xC0000005): a `NULL` pointer where one is required.
+pub const STATUS_ACCESS_VIOLATION: NTSTATUS = 0xC000_0005_u32 as NTSTATUS;
+/// `STATUS_INVALID_HANDLE` (0xC0000008) (A5).
+pub const STATUS_INVALID_HANDLE: NTSTATUS = 0xC000_0008_u32 as NTSTATUS;
+/// `STATUS_INVALID_PARAMETER` (0xC000000D).
+pub const STATUS_INVALID_PARAMETER: NTSTATUS = 0xC000_000D_u32 as NTSTATUS;
+/// `STATUS_ACCESS_DENIED` (0xC0000022): the handle lacks a right (A6).
+pub const STATUS_ACCESS_DENIED: NTSTATUS = 0xC000_0022_u32 as NTSTATUS;
+/// `STATUS_OBJECT_TYPE_MISMATCH` (0xC0000024): a handle of another kind of object (A11).
+pub const STATUS_OBJECT_TYPE_MISMATCH: NTSTATUS = 0xC000_0024_u32 as NTSTATUS;
+/// `STATUS_INVALID_PARAMETER_MIX` (0xC0000030): an object twice in a wait-all (D50).
+pub const STATUS_INVALID_PARAMETER_MIX: NTSTATUS = 0xC000_0030_u32 as NTSTATUS;
+/// `STATUS_NOT_SUPPORTED` (0xC00000BB).
+pub const STATUS_NOT_SUPPORTED: NTSTATUS = 0xC000_00BB_u32 as NTSTATUS;
+/// `STATUS_INTERNAL_ERROR` (0xC00000E5): a bug of this library (a caught panic).
+pub const STATUS_INTERNAL_ERROR: NTSTATUS = 0xC000_00E5_u32 as NTSTATUS;
+/// `STATUS_INVALID_PARAMETER_1` (0xC00000EF): a wait on 0 or more than 64 objects (D46).
+pub const STATUS_INVALID_PARAMETER_1: NTSTATUS = 0xC000_00EF_u32 as NTSTATUS;
+/// `STATUS_INVALID_PARAMETER_2` (0xC00000F0).
+pub const STATUS_INVALID_PARAMETER_2: NTSTATUS = 0xC000_00F0_u32 as NTSTATUS;
+/// `STATUS_INVALID_PARAMETER_3` (0xC00000F1): a wait type other than `WaitAll` or
+/// `WaitAny`.
+pub const STATUS_INVALID_PARAMETER_3: NTSTATUS = 0xC000_00F1_u32 as NTSTATUS;
+/// `WaitAll` (0): `NtWaitForMultipleObjects` waits for all objects.
+#[allow(non_upper_case_globals)]
+pub const WaitAll: WAIT_TYPE = 0;
+/// `WaitAny` (1): `NtWaitForMultipleObjects` waits for any object.
+#[allow(non_upper_case_globals)]
+pub const WaitAny: WAIT_TYPE = 1;
+/// `THREAD_ALERT` (0x4): `NtAlertThread` (B41).
+pub const THREAD_ALERT: DWORD = 0x4;
+/// `QUEUE_USER_APC_FLAGS_NONE` (0): `QueueUserAPC2` queues an ordinary APC (A7).
+pub const QUEUE_USER_APC_FLAGS_NONE: QUEUE_USER_APC_FLAGS = 0;
+/// `QUEUE_USER_APC_FLAGS_SPECIAL_USER_APC` (1): `QueueUserAPC2` queues a special APC, run
+/// at once wherever the thread is (A8).
+pub const QUEUE_USER_APC_FLAGS_SPECIAL_USER_APC: QUEUE_USER_APC_FLAGS = 1;
+/// `QUEUE_USER_APC_CALLBACK_DATA_CONTEXT` (0x10000): the APC receives an
+/// `APC_CALLBACK_DATA`; not supported here (`ERROR_NOT_SUPPORTED`).
+pub const QUEUE_USER_APC_CALLBACK_DATA_CONTEXT: QUEUE_USER_APC_FLAGS = 0x1_0000;
+/// `ERROR_MOD_NOT_FOUND` (126): `GetModuleHandle`/`LoadLibrary` of a module that is not
+/// here.
+pub const ERROR_MOD_NOT_FOUND: DWORD = 126;
+/// `ERROR_PROC_NOT_FOUND` (127): `GetProcAddress` of a name the module does not export.
+pub const ERROR_PROC_NOT_FOUND: DWORD = 127;

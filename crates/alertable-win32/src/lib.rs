@@ -26,8 +26,14 @@
 //! - **threads**: `CreateThread` (with `CREATE_SUSPENDED`), `ResumeThread`, `SuspendThread`
 //!   (of running threads too), `GetCurrentThread(Id)`, `OpenThread`, `GetExitCodeThread`,
 //!   `ExitThread`, `SwitchToThread`; **handles**: `CloseHandle`, `DuplicateHandle`;
-//! - **APCs and waits**: `QueueUserAPC`, `Sleep`, `SleepEx`, `WaitForSingleObject(Ex)`,
-//!   `WaitForMultipleObjects(Ex)`, `SignalObjectAndWait`;
+//! - **APCs and waits**: `QueueUserAPC`, `QueueUserAPC2` (with special APCs), `Sleep`,
+//!   `SleepEx`, `WaitForSingleObject(Ex)`, `WaitForMultipleObjects(Ex)`,
+//!   `SignalObjectAndWait`;
+//! - **the NT layer** (`winternl.h`, reached with `GetModuleHandle("ntdll.dll")` and
+//!   `GetProcAddress`, which also find the Win32 functions in `kernel32.dll`):
+//!   `NtQueueApcThread(Ex)`, `NtTestAlert`, `NtAlertThread`, `NtDelayExecution`,
+//!   `NtWaitForSingleObject`, `NtWaitForMultipleObjects`, `NtClose`; `LoadLibraryA/W`,
+//!   `FreeLibrary`;
 //! - **objects**: events, semaphores, mutexes and waitable timers (`Create…A/W`,
 //!   `Create…ExA/W`, `Open…A/W`, `Set…`, `Release…`, `PulseEvent`, `SetWaitableTimer(Ex)`,
 //!   `CancelWaitableTimer`); named events, semaphores and mutexes are shared with every
@@ -42,7 +48,8 @@
 //! - **completion ports**: `CreateIoCompletionPort`, `GetQueuedCompletionStatus(Ex)`,
 //!   `PostQueuedCompletionStatus`;
 //! - **thread messages**: `PostThreadMessageA/W`, `GetMessageA/W`, `PeekMessageA/W`,
-//!   `PostQuitMessage`, `MsgWaitForMultipleObjects(Ex)`;
+//!   `PostQuitMessage`, `MsgWaitForMultipleObjects(Ex)`; `MessageBoxA/W` (on standard
+//!   error), `MessageBeep` and `CharUpperBuffA/W`;
 //! - **errors**: `GetLastError`, `SetLastError`, `FormatMessageA/W`;
 //! - **memory**: `GetProcessHeap`, `HeapCreate`, `HeapAlloc`, `HeapReAlloc`, `HeapSize`,
 //!   `HeapFree`, `HeapDestroy`; `Local…` and `Global…` `Alloc`, `ReAlloc`, `Size`, `Lock`,
@@ -89,12 +96,14 @@ mod handleapi;
 mod heapapi;
 mod in_place;
 mod ioapiset;
+mod libloaderapi;
 mod names;
 mod overlapped;
 mod processenv;
 mod processthreadsapi;
 mod profileapi;
 mod strings;
+mod sync_io;
 mod synchapi;
 mod sys;
 mod sysinfoapi;
@@ -102,6 +111,7 @@ mod timezoneapi;
 mod types;
 mod winbase;
 mod winnt;
+mod winternl;
 mod winuser;
 
 pub use consoleapi::{ReadConsoleA, ReadConsoleW, WriteConsoleA, WriteConsoleW};
@@ -125,14 +135,18 @@ pub use handleapi::{CloseHandle, DuplicateHandle};
 pub use heapapi::{
     GetProcessHeap, HeapAlloc, HeapCreate, HeapDestroy, HeapFree, HeapReAlloc, HeapSize,
 };
-pub use ioapiset::cancel::{CancelIo, CancelIoEx};
+pub use ioapiset::cancel::{CancelIo, CancelIoEx, CancelSynchronousIo};
 pub use ioapiset::port::{
     CreateIoCompletionPort, GetQueuedCompletionStatus, GetQueuedCompletionStatusEx,
     PostQueuedCompletionStatus,
 };
 pub use ioapiset::result::{GetOverlappedResult, GetOverlappedResultEx};
+pub use libloaderapi::{
+    FreeLibrary, GetModuleHandleA, GetModuleHandleW, GetProcAddress, LoadLibraryA, LoadLibraryW,
+    kernel32_export_names, ntdll_export_names,
+};
 pub use processenv::GetStdHandle;
-pub use processthreadsapi::apc::QueueUserAPC;
+pub use processthreadsapi::apc::{QueueUserAPC, QueueUserAPC2};
 pub use processthreadsapi::info::{
     GetProcessId, GetThreadDescription, GetThreadId, GetThreadPriority, SetThreadDescription,
     SetThreadPriority,
@@ -207,7 +221,12 @@ pub use winnt::{
     InterlockedExchangeAdd64, InterlockedExchangePointer, InterlockedIncrement,
     InterlockedIncrement64, InterlockedOr, InterlockedOr64, InterlockedXor, InterlockedXor64,
 };
+pub use winternl::{
+    NtAlertThread, NtClose, NtDelayExecution, NtQueueApcThread, NtQueueApcThreadEx, NtTestAlert,
+    NtWaitForMultipleObjects, NtWaitForSingleObject,
+};
 pub use winuser::{
-    GetMessageA, GetMessageW, MsgWaitForMultipleObjects, MsgWaitForMultipleObjectsEx, PeekMessageA,
+    CharUpperBuffA, CharUpperBuffW, GetMessageA, GetMessageW, MessageBeep, MessageBoxA,
+    MessageBoxW, MsgWaitForMultipleObjects, MsgWaitForMultipleObjectsEx, PeekMessageA,
     PeekMessageW, PostQuitMessage, PostThreadMessageA, PostThreadMessageW,
 };

@@ -18,7 +18,10 @@
 //!   descriptors behind the console functions, `GetStdHandle` and `ReadFile`/`WriteFile`
 //!   on standard handles;
 //! - `rename_noreplace(from, to)`: a rename that never replaces (`MoveFileEx` without
-//!   `MOVEFILE_REPLACE_EXISTING`).
+//!   `MOVEFILE_REPLACE_EXISTING`);
+//! - `CancelFd` (an `eventfd`: `new`, `signal`, `clear`) and
+//!   `wait_ready_or_cancel(fd, writable, &CancelFd) -> bool`: the wait before a blocking
+//!   synchronous read or write that `CancelSynchronousIo` can end (`sync_io.rs`).
 
 use core::ffi::c_void;
 use std::sync::atomic::AtomicU32;
@@ -330,5 +333,84 @@ pub(crate) fn rename_noreplace(
         Ok(())
     } else {
         Err(std::io::Error::last_os_error())
+    }
+}
+
+/// A descriptor another thread can make readable to end [`wait_ready_or_cancel`]: an
+/// `eventfd`, non-blocking.
+#[derive(Debug)]
+pub(crate) struct CancelFd(std::os::fd::OwnedFd);
+
+impl CancelFd {
+    /// A new one, not readable.
+    pub(crate) fn new() -> std::io::Result<Self> {
+        use std::os::fd::FromRawFd;
+        // SAFETY: `eventfd` takes no pointers.
+        let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: a new descriptor that nothing else owns.
+        Ok(Self(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) }))
+    }
+
+    /// Makes it readable. Never blocks.
+    pub(crate) fn signal(&self) {
+        use std::os::fd::AsRawFd;
+        let one: u64 = 1;
+        // SAFETY: writes the 8 bytes of `one`; an eventfd write fails only at a counter near
+        // u64::MAX, which one signal per cancellation never reaches, and then it is already
+        // readable.
+        let _ = unsafe { libc::write(self.0.as_raw_fd(), (&raw const one).cast(), 8) };
+    }
+
+    /// Makes it unreadable again. Never blocks.
+    pub(crate) fn clear(&self) {
+        use std::os::fd::AsRawFd;
+        let mut value: u64 = 0;
+        // SAFETY: reads 8 bytes into `value`; a non-blocking eventfd that is not readable
+        // fails with EAGAIN, which leaves it as it should be.
+        let _ = unsafe { libc::read(self.0.as_raw_fd(), (&raw mut value).cast(), 8) };
+    }
+}
+
+/// Waits until `fd` is readable (or writable, if `writable`) — or at its end, or in error,
+/// which the read or write that follows reports — or until `cancel` is signaled; true if
+/// `fd` is ready. Retries after signals.
+pub(crate) fn wait_ready_or_cancel(fd: libc::c_int, writable: bool, cancel: &CancelFd) -> bool {
+    use std::os::fd::AsRawFd;
+    let events = if writable {
+        libc::POLLOUT
+    } else {
+        libc::POLLIN
+    };
+    loop {
+        let mut fds = [
+            libc::pollfd {
+                fd,
+                events,
+                revents: 0,
+            },
+            libc::pollfd {
+                fd: cancel.0.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            },
+        ];
+        // SAFETY: `fds` is a live array of two `pollfd`s.
+        let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) };
+        if n < 0 {
+            if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            // A descriptor poll cannot watch: let the read or write itself report.
+            return true;
+        }
+        if fds[1].revents != 0 {
+            return false;
+        }
+        if fds[0].revents != 0 {
+            return true;
+        }
     }
 }

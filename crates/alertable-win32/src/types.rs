@@ -729,3 +729,29 @@ pub struct CONSOLE_READCONSOLE_CONTROL {
 }
 /// Win32 `PCONSOLE_READCONSOLE_CONTROL`.
 pub type PCONSOLE_READCONSOLE_CONTROL = *mut CONSOLE_READCONSOLE_CONTROL;
+
+/// NT `NTSTATUS`: the result of an `Nt…` function, a signed 32-bit value (negative for
+/// errors, `STATUS_SUCCESS` 0).
+pub type NTSTATUS = LONG;
+
+/// NT `PNTAPCFUNC`: a user APC as `NtQueueApcThread` queues it, called with its three
+/// arguments unchanged (A14).
+pub type PNTAPCFUNC = Option<
+    unsafe extern "C-unwind" fn(
+        ApcArgument1: ULONG_PTR,
+        ApcArgument2: ULONG_PTR,
+        ApcArgument3: ULONG_PTR,
+    ),
+>;
+
+/// NT `WAIT_TYPE`: `WaitAll` (0) or `WaitAny` (1), how `NtWaitForMultipleObjects` waits
+/// (an enumeration in C).
+pub type WAIT_TYPE = c_int;
+
+/// Win32 `QUEUE_USER_APC_FLAGS`: the kind of APC `QueueUserAPC2` queues (an enumeration
+/// in C).
+pub type QUEUE_USER_APC_FLAGS = c_int;
+
+/// Win32 `FARPROC`: what `GetProcAddress` returns, a function of unknown type to be cast
+/// to the right one.
+pub type FARPROC = Option<unsafe extern "C" fn() -> INT_PTR>;

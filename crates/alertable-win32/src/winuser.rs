@@ -1,5 +1,6 @@
 //! Thread messages: `PostThreadMessageA/W`, `GetMessageA/W`, `PeekMessageA/W`,
-//! `PostQuitMessage`, `MsgWaitForMultipleObjects(Ex)`.
+//! `PostQuitMessage`, `MsgWaitForMultipleObjects(Ex)`; and, for the error reports ported
+//! programs make, `MessageBoxA/W` and `MessageBeep` on the console; `CharUpperBuffA/W`.
 //!
 //! Each thread's message queue is the core's (`alertable::message`): created by the
 //! thread's first message call, posted to by id, gone when the thread exits. There are no
@@ -35,7 +36,10 @@ use crate::handle;
 use crate::processthreadsapi::thread::{current_thread, thread_by_id};
 use crate::synchapi::wait::{timeout, wait_error};
 use crate::sysinfoapi::GetTickCount;
-use crate::types::{BOOL, DWORD, HANDLE, HWND, LPARAM, LPMSG, MSG, POINT, UINT, WPARAM};
+use crate::types::{
+    BOOL, DWORD, HANDLE, HWND, INT, LPARAM, LPCSTR, LPCWSTR, LPMSG, LPSTR, LPWSTR, MSG, POINT,
+    UINT, WCHAR, WPARAM,
+};
 
 thread_local! {
     /// Messages a filtered call passed over, oldest first (see the module documentation).
@@ -393,11 +397,13 @@ unsafe fn msg_wait(
     let status = if flags & MWMO_INPUTAVAILABLE != 0 && posted && holding() {
         // Held messages are queued input, which the core does not see: the queue is ready.
         if flags & MWMO_WAITALL != 0 && !waitables.is_empty() {
-            alertable::wait_all(
-                &waitables,
-                timeout(ms),
-                crate::synchapi::wait::alertable(BOOL::from(flags & MWMO_ALERTABLE != 0)),
-            )
+            crate::synchapi::wait::past_alerts(timeout(ms), crate::synchapi::wait::is_alert, |t| {
+                alertable::wait_all(
+                    &waitables,
+                    t,
+                    crate::synchapi::wait::alertable(BOOL::from(flags & MWMO_ALERTABLE != 0)),
+                )
+            })
         } else if waitables.is_empty() {
             Ok(WaitStatus::Signaled(0))
         } else {
@@ -412,7 +418,9 @@ unsafe fn msg_wait(
         let known = QueueStatus::ALL_INPUT | QueueStatus::ALL_POST_MESSAGE;
         let mask = QueueStatus::from_bits(mask & known.bits()).unwrap_or(QueueStatus::empty());
         let flags = MsgWaitFlags::from_bits(flags).unwrap_or(MsgWaitFlags::empty());
-        alertable::msg_wait(&waitables, timeout(ms), mask, flags)
+        crate::synchapi::wait::past_alerts(timeout(ms), crate::synchapi::wait::is_alert, |t| {
+            alertable::msg_wait(&waitables, t, mask, flags)
+        })
     }
     .map_err(wait_error)?;
     Ok(status.as_win32())
@@ -498,4 +506,171 @@ pub unsafe extern "C-unwind" fn MsgWaitForMultipleObjectsEx(
         unsafe { msg_wait(nCount, pHandles, dwMilliseconds, dwWakeMask, dwFlags) }
     })
     .finish()
+}
+
+/// The button a message box of `style` answers with: its default (`MB_DEFBUTTON2`,
+/// `MB_DEFBUTTON3`), else its first.
+fn default_button(style: UINT) -> INT {
+    use crate::consts::{
+        IDABORT, IDCANCEL, IDCONTINUE, IDIGNORE, IDNO, IDOK, IDRETRY, IDTRYAGAIN, IDYES,
+        MB_DEFBUTTON2, MB_DEFBUTTON3,
+    };
+    let buttons: &[INT] = match style & 0xF {
+        1 => &[IDOK, IDCANCEL],
+        2 => &[IDABORT, IDRETRY, IDIGNORE],
+        3 => &[IDYES, IDNO, IDCANCEL],
+        4 => &[IDYES, IDNO],
+        5 => &[IDRETRY, IDCANCEL],
+        6 => &[IDCANCEL, IDTRYAGAIN, IDCONTINUE],
+        _ => &[IDOK],
+    };
+    let index = match style & 0xF00 {
+        MB_DEFBUTTON2 => 1,
+        MB_DEFBUTTON3 => 2,
+        _ => 0,
+    };
+    buttons.get(index).copied().unwrap_or(buttons[0])
+}
+
+/// The body of `MessageBoxA/W`: writes `caption: text` to standard error.
+fn message_box(
+    hwnd: HWND,
+    text: Option<String>,
+    caption: Option<String>,
+    style: UINT,
+) -> Result<INT> {
+    check_window(hwnd)?;
+    let line = format!(
+        "{}: {}\n",
+        caption.as_deref().unwrap_or("Error"),
+        text.as_deref().unwrap_or("")
+    );
+    // Standard error may be closed: the box is "shown" either way.
+    let _ = crate::sys::write_all(2, line.as_bytes());
+    Ok(default_button(style))
+}
+
+/// Shows a message box: writes `lpCaption: lpText` (`Error` for a `NULL` caption) to
+/// standard error and returns at once with the box's default button — `IDOK` for `MB_OK`,
+/// the first button of the style unless `MB_DEFBUTTON2` or `MB_DEFBUTTON3` names another.
+/// Icons and other flags are accepted and not shown.
+///
+/// # Safety
+///
+/// `lpText` and `lpCaption` are `NULL` or NUL-terminated strings.
+///
+/// # Errors
+///
+/// 0 with `ERROR_INVALID_WINDOW_HANDLE` (1400) for an owner window (there are none).
+///
+/// # Win32
+///
+/// `MessageBoxA`, which waits for the user instead.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn MessageBoxA(
+    hWnd: HWND,
+    lpText: LPCSTR,
+    lpCaption: LPCSTR,
+    uType: UINT,
+) -> INT {
+    call(0, || {
+        let text = |s| {
+            // SAFETY: the caller's guarantee on the strings.
+            unsafe { crate::strings::narrow_bytes(s) }
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+        };
+        message_box(hWnd, text(lpText), text(lpCaption), uType)
+    })
+}
+
+/// [`MessageBoxA`] with wide strings.
+///
+/// # Safety
+///
+/// `lpText` and `lpCaption` are `NULL` or NUL-terminated wide strings.
+///
+/// # Errors
+///
+/// As [`MessageBoxA`], and `ERROR_NO_UNICODE_TRANSLATION` (1113) for a string that is not
+/// Unicode.
+///
+/// # Win32
+///
+/// `MessageBoxW`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn MessageBoxW(
+    hWnd: HWND,
+    lpText: LPCWSTR,
+    lpCaption: LPCWSTR,
+    uType: UINT,
+) -> INT {
+    call(0, || {
+        // SAFETY: the caller's guarantee on the strings.
+        let text = unsafe { crate::strings::wide_string(lpText) }?;
+        // SAFETY: as above.
+        let caption = unsafe { crate::strings::wide_string(lpCaption) }?;
+        message_box(hWnd, text, caption, uType)
+    })
+}
+
+/// Plays a sound: here, nothing, and succeeds.
+///
+/// # Win32
+///
+/// `MessageBeep`.
+#[unsafe(no_mangle)]
+pub extern "C" fn MessageBeep(uType: UINT) -> BOOL {
+    let _ = uType;
+    TRUE
+}
+
+/// Upper-cases the first `cchLength` characters of `lpsz` in place: the ASCII letters (the
+/// bytes of other characters are left as they are); returns `cchLength`.
+///
+/// # Safety
+///
+/// `lpsz` is valid for reading and writing `cchLength` bytes (or `cchLength` is 0).
+///
+/// # Win32
+///
+/// `CharUpperBuffA`, which converts by the thread's ANSI code page; here the bytes are
+/// taken as ASCII.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn CharUpperBuffA(lpsz: LPSTR, cchLength: DWORD) -> DWORD {
+    if lpsz.is_null() || cchLength == 0 {
+        return 0;
+    }
+    // SAFETY: non-NULL, and the caller guarantees `cchLength` writable bytes.
+    let bytes = unsafe { core::slice::from_raw_parts_mut(lpsz.cast::<u8>(), cchLength as usize) };
+    bytes.make_ascii_uppercase();
+    cchLength
+}
+
+/// Upper-cases the first `cchLength` wide characters of `lpsz` in place: each character
+/// whose Unicode upper case is one character becomes it; returns `cchLength`.
+///
+/// # Safety
+///
+/// `lpsz` is valid for reading and writing `cchLength` `WCHAR`s (or `cchLength` is 0).
+///
+/// # Win32
+///
+/// `CharUpperBuffW`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn CharUpperBuffW(lpsz: LPWSTR, cchLength: DWORD) -> DWORD {
+    if lpsz.is_null() || cchLength == 0 {
+        return 0;
+    }
+    // SAFETY: non-NULL, and the caller guarantees `cchLength` writable `WCHAR`s.
+    let chars = unsafe { core::slice::from_raw_parts_mut(lpsz, cchLength as usize) };
+    for c in chars {
+        let Some(ch) = u32::try_from(*c).ok().and_then(char::from_u32) else {
+            continue;
+        };
+        let mut upper = ch.to_uppercase();
+        if let (Some(one), None) = (upper.next(), upper.next()) {
+            *c = one as WCHAR;
+        }
+    }
+    cchLength
 }

@@ -462,3 +462,61 @@ fn heaps_refuse_blocks_and_handles_they_do_not_know() {
     assert_ne!(HeapFree(heap, 0, p), FALSE);
     assert_eq!(HeapFree(heap, 0, p), FALSE, "a block is freed once");
 }
+
+/// `MessageBox` does not wait for a user: it writes its caption and text to standard error
+/// and returns the default button of its style at once. An owner window does not exist.
+/// `MessageBeep` makes no sound and succeeds.
+#[test]
+fn message_box_answers_with_its_default_button() {
+    let text = c"a message";
+    // SAFETY: NUL-terminated strings and NULL.
+    unsafe {
+        assert_eq!(MessageBoxA(null_mut(), text.as_ptr(), null(), MB_OK), IDOK);
+        assert_eq!(
+            MessageBoxA(null_mut(), text.as_ptr(), null(), MB_YESNO | MB_ICONERROR),
+            IDYES
+        );
+        assert_eq!(
+            MessageBoxA(null_mut(), null(), null(), MB_YESNOCANCEL | MB_DEFBUTTON3),
+            IDCANCEL
+        );
+        let wide: Vec<WCHAR> = "wide".chars().map(|c| c as WCHAR).chain([0]).collect();
+        assert_eq!(
+            MessageBoxW(
+                null_mut(),
+                wide.as_ptr(),
+                wide.as_ptr(),
+                MB_RETRYCANCEL | MB_DEFBUTTON2
+            ),
+            IDCANCEL
+        );
+        SetLastError(0);
+        assert_eq!(
+            MessageBoxA(1_usize as HWND, text.as_ptr(), null(), MB_OK),
+            0
+        );
+        assert_eq!(GetLastError(), ERROR_INVALID_WINDOW_HANDLE);
+    }
+    assert_eq!(MessageBeep(MB_OK), TRUE);
+}
+
+/// `CharUpperBuffA` upper-cases ASCII letters only (Windows follows the thread's ANSI code
+/// page, where `é` in Latin-1 would change too); `CharUpperBuffW` follows Unicode, leaving
+/// characters whose upper case is longer (`ß`) as they are.
+#[test]
+fn char_upper_buff_cases_in_place() {
+    let mut text = *b"all caps, \xc3\xa9";
+    // SAFETY: `text` is a live buffer of the length given.
+    let n = unsafe { CharUpperBuffA(text.as_mut_ptr().cast(), text.len() as DWORD) };
+    assert_eq!(n as usize, text.len());
+    assert_eq!(&text, b"ALL CAPS, \xc3\xa9");
+    let mut wide: Vec<WCHAR> = "é and ß".chars().map(|c| c as WCHAR).collect();
+    // SAFETY: as above.
+    let n = unsafe { CharUpperBuffW(wide.as_mut_ptr(), wide.len() as DWORD) };
+    assert_eq!(n as usize, wide.len());
+    let upper: String = wide
+        .iter()
+        .map(|&c| char::from_u32(c as u32).unwrap())
+        .collect();
+    assert_eq!(upper, "É AND ß");
+}

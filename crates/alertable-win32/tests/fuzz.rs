@@ -54,6 +54,10 @@ unsafe extern "C-unwind" fn count_apc(_: ULONG_PTR) {
     APCS_RUN.fetch_add(1, Ordering::Relaxed);
 }
 
+unsafe extern "C-unwind" fn count_nt_apc(_: ULONG_PTR, _: ULONG_PTR, _: ULONG_PTR) {
+    APCS_RUN.fetch_add(1, Ordering::Relaxed);
+}
+
 unsafe extern "C-unwind" fn count_routine(_: LPVOID, _: DWORD, _: DWORD) {
     APCS_RUN.fetch_add(1, Ordering::Relaxed);
 }
@@ -1474,7 +1478,9 @@ fn call_io(op: u64, rng: &mut Rng, pool: &mut Pool, tmp: &[u8]) -> (&'static str
             }
             116..=137 => call_files(op, rng, pool, tmp),
             138..=140 => call_synch_extras(op, rng),
-            141.. => call_named(op, rng, pool),
+            141..=148 => call_named(op, rng, pool),
+            // The NT calls keep their own numbering, 141 and up.
+            149.. => call_nt(op - 8, rng, pool),
             _ => call_kernel32(op, rng, pool),
         }
     }
@@ -1647,9 +1653,14 @@ fn call_files(op: u64, rng: &mut Rng, pool: &mut Pool, tmp: &[u8]) -> (&'static 
                         null_mut()
                     },
                 );
+                // INVALID_FILE_SIZE with NO_ERROR is a size whose low half is 0xFFFFFFFF,
+                // which a random SetEndOfFile can make: a success.
                 (
                     "GetFileSize",
-                    failed_if(r != INVALID_FILE_SIZE, &[ERROR_INVALID_HANDLE]),
+                    failed_if(
+                        r != INVALID_FILE_SIZE,
+                        &[ERROR_INVALID_HANDLE, ERROR_SUCCESS],
+                    ),
                 )
             }
             117 => {
@@ -2616,7 +2627,299 @@ fn call_kernel32(op: u64, rng: &mut Rng, pool: &mut Pool) -> (&'static str, Outc
     }
 }
 
-const OPS: u64 = 149;
+/// An NT timeout for the random calls: `NULL` (none: only where that cannot block), 0, or
+/// 1 ms relative.
+fn nt_timeout(
+    rng: &mut Rng,
+    storage: &mut LARGE_INTEGER,
+    null_allowed: bool,
+) -> *const LARGE_INTEGER {
+    match rng.below(3) {
+        0 if null_allowed => null(),
+        1 => {
+            storage.QuadPart = -10_000;
+            storage
+        }
+        _ => {
+            storage.QuadPart = 0;
+            storage
+        }
+    }
+}
+
+/// One random call of the NT layer, `QueueUserAPC2`, the module functions and
+/// `CancelSynchronousIo`, numbers 141 and up. The NT functions never change the last error, so each outcome checks that too.
+fn call_nt(op: u64, rng: &mut Rng, pool: &mut Pool) -> (&'static str, Outcome) {
+    let h = pool.pick(rng);
+    let flag: BOOLEAN = u8::from(rng.chance(2));
+    let mut storage = LARGE_INTEGER { QuadPart: 0 };
+    let failed_if = |ok: bool, errors: &'static [DWORD]| {
+        if ok {
+            Outcome::Kept
+        } else {
+            Outcome::Failed(errors)
+        }
+    };
+    let nt = |status: NTSTATUS, allowed: &[NTSTATUS]| {
+        Outcome::Asserted(GetLastError() == SENTINEL && allowed.contains(&status))
+    };
+    let waited = |status: NTSTATUS, errors: &[NTSTATUS]| {
+        let ok = matches!(status as u32, 0..=63 | 0x80..=0xBF | 0xC0 | 0x101 | 0x102)
+            || errors.contains(&status);
+        Outcome::Asserted(GetLastError() == SENTINEL && ok)
+    };
+    const MODULES: [&str; 6] = [
+        "ntdll.dll",
+        "KERNEL32",
+        "C:\\Windows\\System32\\kernelbase.dll",
+        "user32.dll",
+        "",
+        "ntdll.dll.dll",
+    ];
+    const PROCS: [&str; 5] = ["NtTestAlert", "QueueUserAPC2", "SleepEx", "nope", "ntclose"];
+    // SAFETY: pointer arguments are NULL or point to locals and live arrays of the sizes
+    // passed; strings are NUL-terminated; the APC routines only count, which is also
+    // async-signal-safe, so they may run as special APCs anywhere.
+    unsafe {
+        match op {
+            141 => {
+                let f: PAPCFUNC = if rng.chance(8) { None } else { Some(count_apc) };
+                let flags = [0, 1, 1, 0x1_0000, rng.int()][rng.below(5) as usize];
+                (
+                    "QueueUserAPC2",
+                    failed_if(
+                        QueueUserAPC2(f, h, rng.next() as usize, flags) != 0,
+                        &[
+                            ERROR_INVALID_HANDLE,
+                            ERROR_ACCESS_DENIED,
+                            ERROR_GEN_FAILURE,
+                            ERROR_NOT_SUPPORTED,
+                            ERROR_INVALID_PARAMETER,
+                        ],
+                    ),
+                )
+            }
+            142 => {
+                let f: PNTAPCFUNC = if rng.chance(8) {
+                    None
+                } else {
+                    Some(count_nt_apc)
+                };
+                let s = NtQueueApcThread(h, f, 1, 2, 3);
+                (
+                    "NtQueueApcThread",
+                    nt(
+                        s,
+                        &[
+                            STATUS_SUCCESS,
+                            STATUS_INVALID_HANDLE,
+                            STATUS_ACCESS_DENIED,
+                            STATUS_UNSUCCESSFUL,
+                        ],
+                    ),
+                )
+            }
+            143 => {
+                let reserve = match rng.below(4) {
+                    0 => null_mut(),
+                    1 => 1 as HANDLE,
+                    2 => 0x1_0000 as HANDLE,
+                    _ => pool.pick(rng),
+                };
+                let s = NtQueueApcThreadEx(h, reserve, Some(count_nt_apc), 1, 2, 3);
+                (
+                    "NtQueueApcThreadEx",
+                    nt(
+                        s,
+                        &[
+                            STATUS_SUCCESS,
+                            STATUS_INVALID_HANDLE,
+                            STATUS_ACCESS_DENIED,
+                            STATUS_UNSUCCESSFUL,
+                            STATUS_OBJECT_TYPE_MISMATCH,
+                        ],
+                    ),
+                )
+            }
+            144 => (
+                "NtTestAlert",
+                nt(NtTestAlert(), &[STATUS_SUCCESS, STATUS_ALERTED]),
+            ),
+            145 => (
+                "NtAlertThread",
+                nt(
+                    NtAlertThread(h),
+                    &[STATUS_SUCCESS, STATUS_INVALID_HANDLE, STATUS_ACCESS_DENIED],
+                ),
+            ),
+            146 => {
+                let t = nt_timeout(rng, &mut storage, true);
+                let s = NtDelayExecution(flag, t);
+                (
+                    "NtDelayExecution",
+                    nt(
+                        s,
+                        &[
+                            STATUS_SUCCESS,
+                            STATUS_NO_YIELD_PERFORMED,
+                            STATUS_USER_APC as NTSTATUS,
+                            STATUS_ALERTED,
+                            STATUS_ACCESS_VIOLATION,
+                        ],
+                    ),
+                )
+            }
+            147 => {
+                let t = nt_timeout(rng, &mut storage, false);
+                let s = NtWaitForSingleObject(h, flag, t);
+                (
+                    "NtWaitForSingleObject",
+                    waited(s, &[STATUS_INVALID_HANDLE, STATUS_ACCESS_DENIED]),
+                )
+            }
+            148 => {
+                let count = if rng.chance(8) {
+                    [0, 65, u32::MAX][rng.below(3) as usize]
+                } else {
+                    1 + rng.below(4) as u32
+                };
+                let handles: Vec<HANDLE> = (0..count.min(65)).map(|_| pool.pick(rng)).collect();
+                let list = if rng.chance(16) {
+                    null()
+                } else {
+                    handles.as_ptr()
+                };
+                let kind = [WaitAll, WaitAny, WaitAny, 2][rng.below(4) as usize];
+                let t = nt_timeout(rng, &mut storage, false);
+                let s = NtWaitForMultipleObjects(count, list, kind, flag, t);
+                (
+                    "NtWaitForMultipleObjects",
+                    waited(
+                        s,
+                        &[
+                            STATUS_INVALID_HANDLE,
+                            STATUS_ACCESS_DENIED,
+                            STATUS_INVALID_PARAMETER_1,
+                            STATUS_INVALID_PARAMETER_3,
+                            STATUS_INVALID_PARAMETER_MIX,
+                            STATUS_ACCESS_VIOLATION,
+                        ],
+                    ),
+                )
+            }
+            154 => {
+                // Mostly with an owner window, which fails quietly; now and then a real box,
+                // which writes one line to standard error.
+                let owner = if rng.chance(64) { null_mut() } else { h };
+                let style = rng.next() as UINT;
+                let (name, r) = if rng.chance(2) {
+                    (
+                        "MessageBoxA",
+                        MessageBoxA(owner, c"fuzz".as_ptr(), null(), style),
+                    )
+                } else {
+                    let text: [WCHAR; 2] = [0x66, 0];
+                    (
+                        "MessageBoxW",
+                        MessageBoxW(owner, text.as_ptr(), null(), style),
+                    )
+                };
+                (name, failed_if(r != 0, &[ERROR_INVALID_WINDOW_HANDLE]))
+            }
+            155 => (
+                "MessageBeep",
+                Outcome::Asserted(MessageBeep(rng.next() as UINT) == TRUE),
+            ),
+            156 => {
+                let mut text = *b"mixed Case 123 \xc3\xa9";
+                let mut wide: Vec<WCHAR> = "mixed Case é ß".chars().map(|c| c as WCHAR).collect();
+                let n = rng.below(20) as DWORD;
+                let (name, r) = if rng.chance(2) {
+                    let n = n.min(text.len() as DWORD);
+                    (
+                        "CharUpperBuffA",
+                        (CharUpperBuffA(text.as_mut_ptr().cast(), n), n),
+                    )
+                } else {
+                    let n = n.min(wide.len() as DWORD);
+                    ("CharUpperBuffW", (CharUpperBuffW(wide.as_mut_ptr(), n), n))
+                };
+                (
+                    name,
+                    Outcome::Asserted(r.0 == r.1 && GetLastError() == SENTINEL),
+                )
+            }
+            153 => (
+                "CancelSynchronousIo",
+                failed_if(
+                    CancelSynchronousIo(h) != 0,
+                    &[ERROR_INVALID_HANDLE, ERROR_ACCESS_DENIED, ERROR_NOT_FOUND],
+                ),
+            ),
+            149 => (
+                "NtClose",
+                nt(NtClose(h), &[STATUS_SUCCESS, STATUS_INVALID_HANDLE]),
+            ),
+            150 => {
+                let name = MODULES[rng.below(MODULES.len() as u64) as usize];
+                let narrow = format!("{name}\0");
+                let wide: Vec<WCHAR> = name.chars().map(|c| c as WCHAR).chain([0]).collect();
+                let (which, module) = match rng.below(3) {
+                    0 => ("GetModuleHandleA", GetModuleHandleA(narrow.as_ptr().cast())),
+                    1 => ("GetModuleHandleW", GetModuleHandleW(wide.as_ptr())),
+                    _ => ("GetModuleHandleA", GetModuleHandleA(null())),
+                };
+                (which, failed_if(!module.is_null(), &[ERROR_MOD_NOT_FOUND]))
+            }
+            151 => {
+                let name = MODULES[rng.below(MODULES.len() as u64) as usize];
+                let narrow = format!("{name}\0");
+                let wide: Vec<WCHAR> = name.chars().map(|c| c as WCHAR).chain([0]).collect();
+                let (which, module) = match rng.below(3) {
+                    0 => ("LoadLibraryA", LoadLibraryA(narrow.as_ptr().cast())),
+                    1 => ("LoadLibraryW", LoadLibraryW(wide.as_ptr())),
+                    _ => ("LoadLibraryA", LoadLibraryA(null())),
+                };
+                if module.is_null() {
+                    (
+                        which,
+                        Outcome::Failed(&[ERROR_MOD_NOT_FOUND, ERROR_INVALID_PARAMETER]),
+                    )
+                } else {
+                    let freed = if rng.chance(2) { module } else { h };
+                    (
+                        "FreeLibrary",
+                        failed_if(FreeLibrary(freed) != 0, &[ERROR_INVALID_HANDLE]),
+                    )
+                }
+            }
+            152 => {
+                let module = match rng.below(4) {
+                    0 => GetModuleHandleA(c"ntdll.dll".as_ptr()),
+                    1 => GetModuleHandleA(c"kernel32".as_ptr()),
+                    2 => GetModuleHandleA(null()),
+                    _ => h,
+                };
+                let name = format!("{}\0", PROCS[rng.below(PROCS.len() as u64) as usize]);
+                let proc_name = if rng.chance(8) {
+                    rng.below(0x1_0000) as usize as LPCSTR
+                } else {
+                    name.as_ptr().cast()
+                };
+                (
+                    "GetProcAddress",
+                    failed_if(
+                        GetProcAddress(module, proc_name).is_some(),
+                        &[ERROR_PROC_NOT_FOUND, ERROR_MOD_NOT_FOUND],
+                    ),
+                )
+            }
+            _ => ("unused", Outcome::Unchecked),
+        }
+    }
+}
+
+const OPS: u64 = 165;
 
 /// Functions the random calls do not make, and why.
 const NOT_CALLED: [(&str, &str); 1] = [("ExitProcess", "it would end the test")];
@@ -2784,7 +3087,9 @@ fn random_calls_fail_only_as_documented() {
     }
     let declared: BTreeSet<&str> = headers
         .lines()
-        .filter(|l| l.starts_with("WINBASEAPI") || l.starts_with("WINUSERAPI"))
+        .filter(|l| {
+            l.starts_with("WINBASEAPI") || l.starts_with("WINUSERAPI") || l.starts_with("NTSYSAPI")
+        })
         .filter_map(|l| l.split('(').next()?.split_whitespace().last())
         .collect();
     for function in declared {

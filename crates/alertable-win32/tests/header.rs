@@ -173,7 +173,10 @@ fn int_value(expr: &syn::Expr) -> i128 {
         // HRESULT` is negative on both sides).
         syn::Expr::Cast(c) => {
             let value = int_value(&c.expr);
-            if matches!(c_type(&c.ty).as_str(), "HRESULT" | "LONG" | "int32_t") {
+            if matches!(
+                c_type(&c.ty).as_str(),
+                "HRESULT" | "NTSTATUS" | "LONG" | "int32_t"
+            ) {
                 i128::from(value as i32)
             } else {
                 value
@@ -520,7 +523,10 @@ fn read_header_once(text: &str, header: &str, unicode: bool, side: &mut HeaderSi
     for statement in statements(&code) {
         if statement.starts_with("typedef ") {
             side.typedefs.extend(typedef_names(&statement));
-        } else if statement.starts_with("WINBASEAPI ") || statement.starts_with("WINUSERAPI ") {
+        } else if ["WINBASEAPI ", "WINUSERAPI ", "NTSYSAPI "]
+            .iter()
+            .any(|prefix| statement.starts_with(prefix))
+        {
             let open = statement.find('(').expect("a function declaration");
             let name = identifiers(&statement[..open])
                 .last()
@@ -690,7 +696,7 @@ fn c_literal(value: i128) -> String {
 /// The C program that checks types, layouts and values against the Rust side.
 fn check_program(rust: &RustSide, header: &HeaderSide) -> String {
     let mut c = String::from(
-        "#include <windows.h>\n#include <stdio.h>\n\n\
+        "#include <windows.h>\n#include <winternl.h>\n#include <stdio.h>\n\n\
          #define SAME(a, b) __builtin_types_compatible_p(a, b)\n\n",
     );
     for (name, ty) in &rust.aliases {
@@ -941,4 +947,50 @@ fn sdk_spellings_work_in_unicode_and_cxx_builds() {
             "sdk_headers ({name}) printed something else"
         );
     }
+}
+
+/// Every exported function can be found with `GetProcAddress`, and only in its module:
+/// the NT functions in `ntdll.dll`, the Win32 ones in `kernel32.dll` and `kernelbase.dll`
+/// (so the export tables of `libloaderapi.rs` cannot fall behind the sources).
+#[test]
+fn get_proc_address_finds_every_export_in_its_module() {
+    let rust = read_rust();
+    let module = |name: &str| {
+        let name = std::ffi::CString::new(name).expect("a name");
+        // SAFETY: a NUL-terminated string.
+        unsafe { w::GetModuleHandleA(name.as_ptr()) }
+    };
+    let (ntdll, kernel32, kernelbase) = (
+        module("ntdll.dll"),
+        module("KERNEL32.DLL"),
+        module("kernelbase"),
+    );
+    assert!(!ntdll.is_null() && !kernel32.is_null() && !kernelbase.is_null());
+    let find = |module, name: &str| {
+        let name = std::ffi::CString::new(name).expect("a name");
+        // SAFETY: a module handle and a NUL-terminated string.
+        unsafe { w::GetProcAddress(module, name.as_ptr()) }.is_some()
+    };
+    let mut problems = Vec::new();
+    for export in &rust.exports {
+        let name = export.name.as_str();
+        let nt = export.api_set == "winternl";
+        for (module, which, expected) in [
+            (ntdll, "ntdll", nt),
+            (kernel32, "kernel32", !nt),
+            (kernelbase, "kernelbase", !nt),
+        ] {
+            if find(module, name) != expected {
+                problems.push(format!("`{name}` in {which}.dll: expected {expected}"));
+            }
+        }
+    }
+    let listed = w::kernel32_export_names().count() + w::ntdll_export_names().count();
+    if listed != rust.exports.len() {
+        problems.push(format!(
+            "the export tables list {listed} names, the sources export {}",
+            rust.exports.len()
+        ));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

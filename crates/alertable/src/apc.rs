@@ -87,6 +87,37 @@ pub fn queue_user_apc(
     thread.queue_user_apc(func, param)
 }
 
+/// Alerts `thread`: its current alertable wait, or its next one, ends with
+/// [`SleepStatus::ThreadAlerted`](crate::SleepStatus::ThreadAlerted) or
+/// [`WaitStatus::ThreadAlerted`](crate::WaitStatus::ThreadAlerted), without running APCs.
+///
+/// An alert is a flag, not a queue: alerting twice before the thread waits ends one wait
+/// (C40). Only alertable waits take it — [`sleep_ex`](crate::sleep_ex), the object waits and
+/// [`msg_wait`](crate::msg_wait) with [`Alertable::Yes`](crate::Alertable::Yes) — and it
+/// ranks between the objects and the APCs: an object that is already signaled wins (and
+/// the alert stays pending), while APCs that are pending stay queued behind it. Other
+/// blocking calls (a completion port's `get_many`, `get_message`) leave it pending.
+/// Alerting a thread that has exited does nothing.
+///
+/// # Examples
+///
+/// ```
+/// use alertable::{Alertable, SleepStatus, alert_thread, sleep_ex};
+///
+/// let worker = alertable::spawn(|| sleep_ex(None, Alertable::Yes)).unwrap();
+/// alert_thread(worker.thread());
+/// assert_eq!(worker.join().unwrap(), SleepStatus::ThreadAlerted);
+/// ```
+///
+/// # Win32
+///
+/// `NtAlertThread` (B41): the alerted wait returns `STATUS_ALERTED` (0x101). Win32's own
+/// waits (`SleepEx`, `WaitForSingleObjectEx`) restart after an alert instead of reporting
+/// it; the C ABI does the same.
+pub fn alert_thread(thread: &ThreadHandle) {
+    thread.alert();
+}
+
 /// Why an APC could not be queued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -22,6 +22,7 @@
 //! | `Waiting`       | linked on its objects, parked or parking  | waiter                     |
 //! | `Satisfied(s)`  | the objects were acquired for the waiter  | a signaler, or the waiter  |
 //! | `Alerted`       | withdrawn: APCs arrived (alertable waits) | waiter                     |
+//! | `ThreadAlerted` | withdrawn: the thread was alerted (alertable waits, B41) | waiter      |
 //! | `TimedOut`      | withdrawn: the deadline passed            | waiter                     |
 //!
 //! - (W1) A block leaves `Waiting` exactly once, under the lock; whoever moves it to
@@ -34,6 +35,10 @@
 //!   signal cannot fall between the check and the sleep.
 //! - (W4) Objects beat APCs: the objects are checked before the APC queue, and a block
 //!   already `Satisfied` stays satisfied even if an APC arrived meanwhile (B31).
+//! - (W5) An alert ranks between the two: checked after the objects and before the APC
+//!   queue, and taken (cleared) only by the wait it ends. `alert` sets its flag before it
+//!   unparks the thread, and the waiter checks the flag before it links and after every
+//!   wake-up, so an alert is never slept through (P2).
 //!
 //! # Wait-all
 //!
@@ -63,7 +68,7 @@ use crate::thread::{Context, ThreadHandle};
 #[doc(hidden)]
 pub struct Dispatcher {
     /// The namespace's robust lock, taken on demand the first time this hold touches a
-    /// shared object (shared/mod.rs S5); declared first, so released first.
+    /// shared object (shared/mod.rs X5); declared first, so released first.
     #[cfg(not(loom))]
     shared: std::cell::RefCell<Option<crate::shared::Guard>>,
     _guard: MutexGuard<'static, ()>,
@@ -108,7 +113,7 @@ impl Dispatcher {
         HELD.get()
     }
 
-    /// The namespace's robust lock, taken now if this hold has not taken it yet (S5).
+    /// The namespace's robust lock, taken now if this hold has not taken it yet (X5).
     #[cfg(not(loom))]
     pub(crate) fn shared(
         &self,
@@ -207,6 +212,7 @@ pub(crate) enum Outcome {
     Signaled(usize),
     Abandoned(usize),
     Alerted,
+    ThreadAlerted,
     TimedOut,
 }
 
@@ -347,6 +353,8 @@ enum Status {
     Satisfied(Outcome),
     /// Withdrawn because APCs are pending (alertable waits only).
     Alerted,
+    /// Withdrawn because the thread was alerted (alertable waits only, W5).
+    ThreadAlerted,
     /// Withdrawn because the deadline passed.
     TimedOut,
 }
@@ -473,6 +481,9 @@ fn wait_once(
     if let Some(outcome) = try_acquire(&mut lock, me, objects, kind) {
         return outcome;
     }
+    if alertable && ctx.take_alert() {
+        return Outcome::ThreadAlerted;
+    }
     if alertable && ctx.has_pending() {
         return Outcome::Alerted;
     }
@@ -498,8 +509,8 @@ fn wait_once(
             object.waiters_changed(&lock, true);
         }
     }
-    // Objects of other processes: signals there wake this thread through its record (S4),
-    // and it sleeps in slices (S6).
+    // Objects of other processes: signals there wake this thread through its record (X4),
+    // and it sleeps in slices (X6).
     let shared = objects.iter().any(|o| o.shared_index().is_some());
     #[cfg(not(loom))]
     if shared {
@@ -525,7 +536,7 @@ fn wait_once(
             return finish(lock, &block, ptr, armed);
         }
         if shared {
-            // Another process may have signaled (S4), or died (S6): look again.
+            // Another process may have signaled (X4), or died (X6): look again.
             #[cfg(not(loom))]
             if slice.is_some_and(|s| Instant::now() >= s) {
                 crate::shared::sweep_and_recheck(&lock);
@@ -533,6 +544,10 @@ fn wait_once(
             if block.try_satisfy(&mut lock) {
                 return finish(lock, &block, ptr, armed);
             }
+        }
+        if alertable && ctx.take_alert() {
+            block.status.set(Status::ThreadAlerted);
+            return finish(lock, &block, ptr, armed);
         }
         if apcs || (alertable && ctx.has_pending()) {
             block.status.set(Status::Alerted);
@@ -546,7 +561,7 @@ fn wait_once(
 }
 
 /// The deadline of one sleep: `deadline`, or sooner for a wait on shared objects: a
-/// slice (S6), or the next due time of a shared timer among them.
+/// slice (X6), or the next due time of a shared timer among them.
 fn shared_slice(
     shared: bool,
     objects: &[&dyn Waitable],
@@ -588,6 +603,7 @@ fn finish(
         // The caller runs the APCs, with nothing linked and no lock held, so a panicking
         // APC unwinds safely.
         Status::Alerted => Outcome::Alerted,
+        Status::ThreadAlerted => Outcome::ThreadAlerted,
         Status::TimedOut => Outcome::TimedOut,
         Status::Waiting => unreachable!("W1: a finished block has left Waiting"),
     }
@@ -655,6 +671,30 @@ mod loom_models {
             assert_eq!(one.join().unwrap(), Outcome::Signaled(0));
             assert_eq!(sem.count(), 0);
             assert!(!event.is_set());
+        });
+    }
+
+    /// An alertable wait racing a signal and an alert ends with one of them and consumes
+    /// only that one: the other stays (the manual event set, or the alert pending); the
+    /// waiter never sleeps through either (W4, W5, B41).
+    #[test]
+    fn alertable_wait_races_signal_and_alert() {
+        model(|| {
+            let event = Event::new(EventReset::Manual, false);
+            let ctx = owner();
+            let me = ctx.handle();
+            let e = event.clone();
+            let setter = loom::thread::spawn(move || e.set());
+            let alerter = loom::thread::spawn(move || me.alert());
+            let outcome = wait(&ctx, &[&event], WaitKind::Any, None, false, true, None).unwrap();
+            setter.join().unwrap();
+            alerter.join().unwrap();
+            match outcome {
+                Outcome::Signaled(0) => assert!(ctx.take_alert(), "the alert stays pending"),
+                Outcome::ThreadAlerted => assert!(!ctx.take_alert(), "the alert was taken"),
+                other => panic!("unexpected {other:?}"),
+            }
+            assert!(event.is_set(), "a manual event stays set");
         });
     }
 

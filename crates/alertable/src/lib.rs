@@ -17,6 +17,12 @@
 //!
 //! [`current`] works on every thread, including `main` and threads made with `std::thread`.
 //!
+//! Two NT-level additions sit beside the queue: [`alert_thread`] ends the target's current
+//! or next alertable wait with [`SleepStatus::ThreadAlerted`] / [`WaitStatus::ThreadAlerted`]
+//! (`NtAlertThread`), and the `unsafe` [`queue_special_apc`] runs a closure on the target at
+//! once, wherever it is, inside a signal handler (`QueueUserAPC2` with
+//! `QUEUE_USER_APC_FLAGS_SPECIAL_USER_APC`).
+//!
 //! Around the queues sit Win32's dispatcher objects — [`Event`], [`Semaphore`], [`Mutex`]
 //! (abandoned when its owner exits) and [`ThreadHandle`] (signaled when the thread exits) —
 //! and the waits over them: [`wait_one`], [`wait_any`], [`wait_all`] (atomic: all or
@@ -75,6 +81,7 @@ mod parker;
 mod queue;
 #[cfg(not(loom))]
 mod shared;
+mod special;
 mod suspend;
 mod sync;
 mod sys;
@@ -88,7 +95,7 @@ mod wait;
 #[doc = include_str!("../../../README.md")]
 struct ReadmeExample;
 
-pub use apc::{QueueApcError, queue_apc, queue_user_apc};
+pub use apc::{QueueApcError, alert_thread, queue_apc, queue_user_apc};
 #[doc(hidden)]
 pub use dispatch::{Acquired, Dispatcher, Locked, WaitList};
 pub use dispatch::{Signal, Waitable};
@@ -109,6 +116,7 @@ pub use shared::{
     MAX_REMOTE_MESSAGE, NameError, Opened, RemoteError, RemoteThread, publish_current,
     register_remote_handler,
 };
+pub use special::queue_special_apc;
 #[doc(hidden)]
 pub use thread::{BlockObserver, defer_until_drained, set_block_observer};
 pub use thread::{Builder, JoinHandle, ResumeError, ThreadHandle, current, spawn};
@@ -120,7 +128,7 @@ pub use timers::armed_timers;
 pub use unwind::discard_panic;
 pub use wait::{
     Alertable, MAXIMUM_WAIT_OBJECTS, SleepStatus, WaitError, WaitStatus, signal_and_wait, sleep_ex,
-    test_alert, wait_all, wait_any, wait_one,
+    take_alert, test_alert, wait_all, wait_any, wait_one,
 };
 #[doc(hidden)]
 pub use wait::{sleep_measured, watch_before_sleeping};

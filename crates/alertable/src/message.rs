@@ -613,7 +613,8 @@ pub fn peek_message(remove: PeekRemove) -> Option<Message> {
 ///   reported input (H78); with it, any queued input does (H79).
 /// - Without [`MsgWaitFlags::ALERTABLE`], pending APCs are left alone (H80). With it, they
 ///   run and the wait returns [`WaitStatus::Alerted`] — unless input (or an object) is
-///   ready, which wins: the APCs then stay queued for the next wait (H81).
+///   ready, which wins: the APCs then stay queued for the next wait (H81). A pending
+///   [thread alert](crate::alert_thread) ends it too, with [`WaitStatus::ThreadAlerted`].
 /// - With [`MsgWaitFlags::WAIT_ALL`], the wait needs every object *and* input at one
 ///   instant, acquires them all together, and returns `Signaled(0)` (H82).
 ///

@@ -276,6 +276,8 @@ fn on_signal() {
     target::on_signal();
 }
 
+pub(crate) use target::in_no_stop;
+
 /// A region in which the thread must not be stopped: it holds a lock other threads need
 /// (H6). Regions nest; leaving the outermost one performs a stop the signal asked for
 /// meanwhile.
@@ -386,6 +388,15 @@ mod target {
             STOP_PENDING.with(|p| p.store(0, Ordering::Relaxed));
             stop_if_target();
         }
+        if depth == 0 {
+            // Special APCs wait for the region's end too (special.rs S4).
+            crate::special::after_no_stop();
+        }
+    }
+
+    /// Whether the thread is inside a no-stop region (for the special-APC handler, S4).
+    pub(crate) fn in_no_stop() -> bool {
+        NO_STOP.with(|n| n.load(Ordering::Relaxed)) != 0
     }
 }
 
@@ -402,6 +413,9 @@ mod target {
     pub(super) fn on_signal() {}
     pub(super) fn enter_no_stop() {}
     pub(super) fn leave_no_stop() {}
+    pub(crate) fn in_no_stop() -> bool {
+        false
+    }
 }
 
 #[cfg(all(test, loom))]

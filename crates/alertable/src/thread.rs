@@ -32,6 +32,7 @@ use crate::notifier::Readiness;
 use crate::object::{OwnedMutexes, SetTimers, abandon_owned_mutexes};
 use crate::parker::Parker;
 use crate::queue::{Apc, ApcQueue, Park, Pushed};
+use crate::special::{self, SpecialApcs};
 use crate::suspend::{Refused, SuspendState};
 use crate::sync::{AtomicU32, Ordering};
 use crate::sys;
@@ -59,6 +60,11 @@ pub(crate) struct ThreadInner {
     /// The thread's record in the cross-process namespace, once it has waited on a shared
     /// object (shared/mod.rs); `u32::MAX` before.
     shared_record: AtomicU32,
+    /// 1 while an alert is pending: set by [`ThreadHandle::alert`], taken by the thread's
+    /// next alertable wait (B41). Not a count: alerts do not accumulate (C40).
+    alerted: AtomicU32,
+    /// Special APCs: run wherever the thread is (special.rs).
+    pub(crate) special: SpecialApcs,
 }
 
 impl ThreadInner {
@@ -75,6 +81,8 @@ impl ThreadInner {
             readiness: Readiness::new(),
             messages: ThreadMessages::new(),
             shared_record: AtomicU32::new(u32::MAX),
+            alerted: AtomicU32::new(0),
+            special: SpecialApcs::new(),
         }
     }
 }
@@ -181,6 +189,11 @@ impl ThreadHandle {
         self.inner.name.as_deref()
     }
 
+    /// The thread's OS id if it has published it, else 0 (never waits).
+    pub(crate) fn published_tid(&self) -> u32 {
+        self.inner.tid.load(Ordering::SeqCst)
+    }
+
     /// Queues `f` to run on this thread during its next alertable wait. Same as the free
     /// function [`queue_apc`](crate::queue_apc).
     ///
@@ -229,6 +242,20 @@ impl ThreadHandle {
                 Err(QueueApcError::ThreadExited)
             }
         }
+    }
+
+    /// Alerts the thread: its current alertable wait, or its next one, ends with
+    /// [`WaitStatus::ThreadAlerted`](crate::WaitStatus::ThreadAlerted). Same as the free
+    /// function [`alert_thread`](crate::alert_thread).
+    ///
+    /// # Win32
+    ///
+    /// `NtAlertThread` (B41).
+    pub fn alert(&self) {
+        // The flag before the token: a wait that the token wakes, or that parks after it,
+        // takes the parker's `Acquire` and so sees the flag (P2).
+        self.inner.alerted.store(1, Ordering::Release);
+        self.inner.parker.unpark();
     }
 
     /// Decrements the suspend count, if it is not 0, and returns its previous value; the
@@ -443,7 +470,9 @@ impl Context {
             SuspendState::running(),
         ));
         inner.suspension.adopt();
-        Self::new(inner)
+        let cx = Self::new(inner);
+        special::register(&cx.this.inner.special);
+        cx
     }
 
     pub(crate) fn handle(&self) -> ThreadHandle {
@@ -503,6 +532,20 @@ impl Context {
         self.mailbox.set(Some(mailbox));
     }
 
+    /// Whether an alert is pending (B41).
+    #[inline]
+    pub(crate) fn has_alert(&self) -> bool {
+        self.this.inner.alerted.load(Ordering::Acquire) != 0
+    }
+
+    /// Takes the pending alert, if there is one (B41).
+    #[inline]
+    pub(crate) fn take_alert(&self) -> bool {
+        let alerted = &self.this.inner.alerted;
+        // A plain load first: the common case, no alert, writes nothing.
+        alerted.load(Ordering::Relaxed) != 0 && alerted.swap(0, Ordering::Acquire) != 0
+    }
+
     /// Whether a wait should yield while it watches for work (see `watch_before_sleeping`).
     pub(crate) fn yields_before_sleeping(&self) -> bool {
         self.yields_before_sleeping.get()
@@ -520,12 +563,15 @@ impl Context {
         unsafe { self.this.inner.apcs.head_written() }
     }
 
-    /// Sleeps until an APC is queued or `deadline` passes.
+    /// Sleeps until an APC is queued, the thread is alerted (then `TimedOut` before the
+    /// deadline), or `deadline` passes. An alert sets its flag before it unparks (W5), so
+    /// one that comes after the check below leaves a token that ends the park at once.
     pub(crate) fn park_for_apcs(&self, deadline: Option<Instant>) -> ApcWait {
         loop {
             match self.park_alertably(deadline) {
                 // Woken for something else (a stale token): the APCs are what we wait for.
-                ApcWait::TimedOut if deadline.is_none_or(|d| Instant::now() < d) => {}
+                ApcWait::TimedOut
+                    if deadline.is_none_or(|d| Instant::now() < d) && !self.has_alert() => {}
                 outcome => return outcome,
             }
         }
@@ -601,6 +647,12 @@ impl Context {
     fn exit(&self) -> Option<Box<dyn Any + Send>> {
         self.this.inner.suspension.exit();
         let mut first_panic = None;
+        // Special APCs first: from here on none interrupts the exit (C35).
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| {
+            special::close(&self.this.inner.special)
+        })) {
+            first_panic = Some(payload);
+        }
         loop {
             // SAFETY: (T1) ⇒ (Q1). Closing again after a panic goes on with the APCs that
             // are left: each is out of the queue before its destructor runs.
@@ -977,14 +1029,20 @@ impl Builder {
 /// What a new thread does before anything else: publish its id, wait at the start gate
 /// while suspended, and install its context. The caller then runs the APCs queued so far.
 fn start(inner: Arc<ThreadInner>) {
-    inner.tid.store(sys::current_tid(), Ordering::Release);
+    // SeqCst, as the load in `published_tid`: a special APC pushed before that load saw 0
+    // is run by `register` below (special.rs S5).
+    inner.tid.store(sys::current_tid(), Ordering::SeqCst);
     sys::futex_wake(&inner.tid, u32::MAX);
     inner.suspension.start();
+    let special = std::ptr::from_ref(&inner.special);
     CONTEXT.with(|cell| {
         if cell.set(Context::new(inner)).is_err() {
             unreachable!("a new thread has no context yet");
         }
     });
+    // SAFETY: the context just stored keeps `inner`, and so `special`, alive until the
+    // thread exits.
+    special::register(unsafe { &*special });
 }
 
 /// Creates a thread with default settings; see [`Builder::spawn`].
@@ -1127,6 +1185,48 @@ pub(crate) mod loom_support {
 mod loom_models {
     use super::*;
     use loom::sync::atomic::AtomicUsize;
+
+    /// An alert racing an APC producer and the owner's alertable park is never slept
+    /// through (W5 with P2): the owner parks until it takes the alert, and the APC runs
+    /// exactly once, in the loop or at the final drain.
+    #[test]
+    fn alert_always_wakes_an_alertably_parked_owner() {
+        loom::model(|| {
+            let inner = Arc::new(ThreadInner::new(None, 1, SuspendState::running()));
+            let owner = Context::new(inner.clone());
+            let alerter = {
+                let handle = ThreadHandle {
+                    inner: inner.clone(),
+                };
+                loom::thread::spawn(move || handle.alert())
+            };
+            let ran = Arc::new(AtomicUsize::new(0));
+            let producer = {
+                let handle = ThreadHandle {
+                    inner: inner.clone(),
+                };
+                let ran = ran.clone();
+                loom::thread::spawn(move || {
+                    handle
+                        .queue_apc(move || {
+                            ran.fetch_add(1, Ordering::Relaxed);
+                        })
+                        .unwrap();
+                })
+            };
+            // As an alertable sleep does: park, and run the APCs a park reports.
+            while !owner.take_alert() {
+                if owner.park_for_apcs(None) == ApcWait::Pending {
+                    owner.drain();
+                }
+            }
+            alerter.join().unwrap();
+            producer.join().unwrap();
+            assert!(!owner.take_alert(), "alerts do not accumulate");
+            owner.drain();
+            assert_eq!(ran.load(Ordering::Relaxed), 1);
+        });
+    }
 
     /// The queue-then-wake handshake: an owner that parks whenever its queue looks empty
     /// never sleeps through an APC (Q5 with P2). A lost wake-up would leave the owner

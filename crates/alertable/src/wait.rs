@@ -39,14 +39,21 @@ pub enum SleepStatus {
     Elapsed,
     /// One or more APCs ran, and the sleep ended early. Win32: `WAIT_IO_COMPLETION` (192).
     Alerted,
+    /// The thread was alerted ([`alert_thread`](crate::alert_thread)): the sleep ended early
+    /// and no APC ran. NT: `STATUS_ALERTED` (0x101), what `NtDelayExecution` returns; Win32's
+    /// `SleepEx` never reports it (it sleeps on, see [`as_win32`](Self::as_win32)).
+    ThreadAlerted,
 }
 
 impl SleepStatus {
-    /// The value Win32's `SleepEx` returns for this outcome: 0 or 192.
+    /// The value Win32's `SleepEx` returns for this outcome: 0 or 192; for
+    /// [`ThreadAlerted`](Self::ThreadAlerted), `STATUS_ALERTED` (0x101), the status of the
+    /// NT call beneath (`SleepEx` itself restarts its sleep after an alert).
     pub fn as_win32(self) -> u32 {
         match self {
             Self::Elapsed => 0,
             Self::Alerted => 192,
+            Self::ThreadAlerted => 0x101,
         }
     }
 }
@@ -108,6 +115,10 @@ fn sleep_alertable(
     timeout: Option<Duration>,
     deadline: Option<Instant>,
 ) -> SleepStatus {
+    // An alert beats APCs (B41): it ends the sleep and leaves them queued.
+    if ctx.take_alert() {
+        return SleepStatus::ThreadAlerted;
+    }
     // `drain` reports only APCs that did something (a cancelled timer routine does not),
     // so the loop goes on waiting after one that did not.
     if ctx.drain() {
@@ -123,6 +134,9 @@ fn sleep_alertable(
         } else {
             measured(ctx, || ctx.park_for_apcs(deadline))
         };
+        if ctx.take_alert() {
+            return SleepStatus::ThreadAlerted;
+        }
         match outcome {
             ApcWait::Pending => {
                 if ctx.drain() {
@@ -256,6 +270,31 @@ pub fn test_alert() -> bool {
     with_current(notifier::test_alert)
 }
 
+/// Takes the calling thread's pending alert: returns whether [`alert_thread`] had alerted
+/// it since its last alertable wait, and clears the alert.
+///
+/// Alerts are separate from APCs: this runs none.
+///
+/// # Examples
+///
+/// ```
+/// let me = alertable::current();
+/// alertable::alert_thread(&me);
+/// alertable::alert_thread(&me); // alerts do not accumulate (C40)
+/// assert!(alertable::take_alert());
+/// assert!(!alertable::take_alert());
+/// ```
+///
+/// # Win32
+///
+/// The alert half of `NtTestAlert`, which returns `STATUS_ALERTED` (and runs no APC) when
+/// the thread was alerted (B41).
+///
+/// [`alert_thread`]: crate::alert_thread
+pub fn take_alert() -> bool {
+    with_current(Context::take_alert)
+}
+
 /// The most objects one wait accepts.
 ///
 /// # Win32
@@ -283,6 +322,11 @@ pub enum WaitStatus {
     Alerted,
     /// The timeout elapsed. Win32: `WAIT_TIMEOUT` (258).
     TimedOut,
+    /// The thread was alerted ([`alert_thread`](crate::alert_thread)) during the alertable
+    /// wait, which ended without acquiring anything or running APCs. NT: `STATUS_ALERTED`
+    /// (0x101 = 257), what `NtWaitForSingleObject` returns; Win32's `WaitFor…Ex` functions
+    /// never report it (they wait on).
+    ThreadAlerted,
 }
 
 impl WaitStatus {
@@ -294,6 +338,7 @@ impl WaitStatus {
             Self::Abandoned(i) => 0x80 + i as u32,
             Self::Alerted => 192,
             Self::TimedOut => 258,
+            Self::ThreadAlerted => 0x101,
         }
     }
 }
@@ -565,5 +610,6 @@ pub(crate) fn status_of(outcome: Outcome) -> WaitStatus {
         Outcome::Abandoned(i) => WaitStatus::Abandoned(i),
         Outcome::Alerted => WaitStatus::Alerted,
         Outcome::TimedOut => WaitStatus::TimedOut,
+        Outcome::ThreadAlerted => WaitStatus::ThreadAlerted,
     }
 }

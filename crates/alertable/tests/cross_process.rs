@@ -1,4 +1,4 @@
-//! Named objects shared between processes (spec A, D, G entries; the namespace's S1–S7 in
+//! Named objects shared between processes (spec A, D, G entries; the namespace's X1–X7 in
 //! `shared/mod.rs`). Each test starts copies of this test binary as peer processes: the
 //! `peer` test below runs the role named in `ALERTABLE_TEST_ROLE` and does nothing
 //! otherwise. Processes synchronise with named events, never with sleeps.
@@ -313,7 +313,7 @@ impl Random {
     }
 }
 
-/// Crash safety (S1, S2, S6; G72): a peer that uses a shared mutex, event and semaphore
+/// Crash safety (X1, X2, X6; G72): a peer that uses a shared mutex, event and semaphore
 /// is SIGKILLed at a random point, hundreds of times, while a thread here uses the same
 /// objects. After every kill the survivor keeps making progress within a bound, the
 /// mutex can be taken (abandoned if the peer died owning it), and the semaphore's count
@@ -390,7 +390,7 @@ fn g_peers_killed_at_random_points_never_wedge_the_survivors() {
         match wait_one(&mutex, Some(Duration::from_secs(10)), Alertable::No) {
             Ok(WaitStatus::Abandoned(0)) => {
                 abandoned += 1;
-                // Died owning the mutex: it may also have held the count (S1: the
+                // Died owning the mutex: it may also have held the count (X1: the
                 // wait-all is atomic, so never the count without the mutex).
                 if sem.count() == 0 {
                     sem.release(1).unwrap();

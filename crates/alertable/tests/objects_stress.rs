@@ -330,6 +330,7 @@ fn mixer(shared: &Shared, seed: u64) -> Tally {
                 continue;
             }
             WaitStatus::Abandoned(_) => panic!("the mutex was abandoned"),
+            WaitStatus::ThreadAlerted => panic!("nothing alerts the waiters"),
             WaitStatus::Signaled(i) => {
                 tally.acquired[pattern] += 1;
                 match (pattern, i) {

@@ -40,7 +40,7 @@ use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fs;
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, AsRawFd};
 use std::os::unix::ffi::OsStringExt;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
@@ -66,6 +66,7 @@ use crate::overlapped::{
 };
 use crate::processenv::{self, Stream};
 use crate::strings;
+use crate::sync_io;
 use crate::sys;
 use crate::types::{
     BOOL, DWORD, HANDLE, LPCSTR, LPCVOID, LPCWSTR, LPDWORD, LPOVERLAPPED,
@@ -630,40 +631,49 @@ unsafe fn transfer_now(
     }
     let outcome = {
         let mut file = file.lock().unwrap_or_else(PoisonError::into_inner);
-        (|| -> io::Result<usize> {
-            if let Some(ov) = ov {
-                // SAFETY: the caller guarantees a readable OVERLAPPED.
-                file.seek(SeekFrom::Start(unsafe { ov.offset() }))?;
-            }
-            match direction {
-                Direction::Read => {
-                    // SAFETY: for a read the caller guarantees `len` writable bytes, for
-                    // this call only, that nothing else accesses meanwhile.
-                    let bytes = unsafe { caller_bytes_mut(buffer, len) };
-                    loop {
-                        match file.read(bytes) {
-                            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                            other => return other,
+        // A file that can block (a FIFO, a device) waits where CancelSynchronousIo can end
+        // the wait (K120); a regular file is ready at once.
+        let writable = direction == Direction::Write;
+        sync_io::wait_ready(file.as_raw_fd(), writable).map(|()| {
+            (|| -> io::Result<usize> {
+                if let Some(ov) = ov {
+                    // SAFETY: the caller guarantees a readable OVERLAPPED.
+                    file.seek(SeekFrom::Start(unsafe { ov.offset() }))?;
+                }
+                match direction {
+                    Direction::Read => {
+                        // SAFETY: for a read the caller guarantees `len` writable bytes, for
+                        // this call only, that nothing else accesses meanwhile.
+                        let bytes = unsafe { caller_bytes_mut(buffer, len) };
+                        loop {
+                            match file.read(bytes) {
+                                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                                other => return other,
+                            }
                         }
                     }
+                    Direction::Write => {
+                        // SAFETY: for a write the caller guarantees `len` readable bytes that
+                        // nothing writes during this call.
+                        let bytes = unsafe { caller_bytes(buffer, len) };
+                        file.write_all(bytes).map(|()| len)
+                    }
                 }
-                Direction::Write => {
-                    // SAFETY: for a write the caller guarantees `len` readable bytes that
-                    // nothing writes during this call.
-                    let bytes = unsafe { caller_bytes(buffer, len) };
-                    file.write_all(bytes).map(|()| len)
-                }
-            }
-        })()
+            })()
+        })
     };
     let result = match outcome {
+        // Cancelled by CancelSynchronousIo before anything was transferred (K120).
+        Err(Error(aborted)) => Err(aborted),
         // With an OVERLAPPED, a read at the end is an error (J103); without, 0 bytes.
-        Ok(0) if direction == Direction::Read && len > 0 && ov.is_some() => Err(ERROR_HANDLE_EOF),
-        Ok(n) => Ok(n),
+        Ok(Ok(0)) if direction == Direction::Read && len > 0 && ov.is_some() => {
+            Err(ERROR_HANDLE_EOF)
+        }
+        Ok(Ok(n)) => Ok(n),
         // The descriptor is open for what the handle may do (R1), so EBADF means a right
         // it lacks.
-        Err(e) if e.raw_os_error() == Some(libc::EBADF) => Err(ERROR_ACCESS_DENIED),
-        Err(e) => Err(IoError::from(e).win32_error()),
+        Ok(Err(e)) if e.raw_os_error() == Some(libc::EBADF) => Err(ERROR_ACCESS_DENIED),
+        Ok(Err(e)) => Err(IoError::from(e).win32_error()),
     };
     if let Some(ov) = ov {
         let (status, n) = match result {
@@ -709,10 +719,13 @@ unsafe fn transfer_std(
     }
     let outcome = match direction {
         Direction::Read => {
+            // A read of a pipe or terminal may block: CancelSynchronousIo can end it (K120).
+            sync_io::wait_ready(stream.fd(), false)?;
             // SAFETY: the caller guarantees `len` writable bytes during this call.
             sys::read_some(stream.fd(), unsafe { caller_bytes_mut(buffer, len) })
         }
         Direction::Write => {
+            sync_io::wait_ready(stream.fd(), true)?;
             // SAFETY: the caller guarantees `len` readable bytes during this call.
             sys::write_all(stream.fd(), unsafe { caller_bytes(buffer, len) }).map(|()| len)
         }

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::ffi::{call, call_alertable};
 use crate::handle::{self, Object};
 use crate::overlapped::{OverlappedRef, error_of_status};
-use crate::synchapi::wait::{alertable, timeout, wait_error};
+use crate::synchapi::wait::{alertable, is_alert, past_alerts, timeout, wait_error};
 use crate::types::{BOOL, DWORD, HANDLE, LPDWORD, LPOVERLAPPED};
 use alertable::WaitStatus;
 
@@ -124,18 +124,23 @@ unsafe fn overlapped_result(
         let outcome = if event.is_null() {
             let file = handle::with_access(file, SYNCHRONIZE, Object::into_file)?;
             match file.request_for(ov.addr()) {
-                Some(request) => {
-                    alertable::wait_one(request.done(), timeout(ms), alertable(alertable_flag))
-                }
-                None => alertable::wait_one(file.signal(), timeout(ms), alertable(alertable_flag)),
+                Some(request) => past_alerts(timeout(ms), is_alert, |t| {
+                    alertable::wait_one(request.done(), t, alertable(alertable_flag))
+                }),
+                None => past_alerts(timeout(ms), is_alert, |t| {
+                    alertable::wait_one(file.signal(), t, alertable(alertable_flag))
+                }),
             }
         } else {
             let object = handle::with_access(event, SYNCHRONIZE, Ok)?;
-            alertable::wait_one(object.waitable(), timeout(ms), alertable(alertable_flag))
+            past_alerts(timeout(ms), is_alert, |t| {
+                alertable::wait_one(object.waitable(), t, alertable(alertable_flag))
+            })
         }
         .map_err(wait_error)?;
         match outcome {
-            WaitStatus::TimedOut => return Err(Error(WAIT_TIMEOUT)),
+            // `past_alerts` waits on after an alert: it never returns one.
+            WaitStatus::TimedOut | WaitStatus::ThreadAlerted => return Err(Error(WAIT_TIMEOUT)),
             WaitStatus::Alerted => return Err(Error(WAIT_IO_COMPLETION)),
             WaitStatus::Signaled(_) | WaitStatus::Abandoned(_) => {}
         }

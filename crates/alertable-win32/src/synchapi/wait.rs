@@ -7,9 +7,9 @@
 //!
 //! [`Completion::finish`]: crate::ffi::Completion::finish
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use alertable::{Alertable, SleepStatus, WaitError, Waitable};
+use alertable::{Alertable, SleepStatus, WaitError, WaitStatus, Waitable};
 
 use crate::consts::{
     ERROR_INVALID_PARAMETER, INFINITE, MAXIMUM_WAIT_OBJECTS, SYNCHRONIZE, WAIT_FAILED,
@@ -31,6 +31,30 @@ pub(crate) fn alertable(flag: BOOL) -> Alertable {
     } else {
         Alertable::No
     }
+}
+
+/// Runs `wait` with `timeout`, and again with what is left of it each time a thread
+/// alert ends it: Win32's waits never report an alert (`STATUS_ALERTED`, which only the
+/// NT functions return), they wait on (B41). The alert is taken by the wait it ended.
+pub(crate) fn past_alerts<T>(
+    timeout: Option<Duration>,
+    alerted: impl Fn(&T) -> bool,
+    mut wait: impl FnMut(Option<Duration>) -> T,
+) -> T {
+    let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+    let mut left = timeout;
+    loop {
+        let outcome = wait(left);
+        if !alerted(&outcome) {
+            return outcome;
+        }
+        left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+    }
+}
+
+/// Whether a wait's result is a thread alert (for [`past_alerts`]).
+pub(crate) fn is_alert<E>(result: &std::result::Result<WaitStatus, E>) -> bool {
+    matches!(result, Ok(WaitStatus::ThreadAlerted))
 }
 
 /// The Win32 error of a wait that could not start.
@@ -65,20 +89,25 @@ pub extern "C" fn Sleep(dwMilliseconds: DWORD) {
 #[unsafe(no_mangle)]
 pub extern "C-unwind" fn SleepEx(dwMilliseconds: DWORD, bAlertable: BOOL) -> DWORD {
     call_alertable(0, || {
-        Ok(
-            match alertable::sleep_ex(timeout(dwMilliseconds), alertable(bAlertable)) {
-                SleepStatus::Elapsed => 0,
-                SleepStatus::Alerted => SleepStatus::Alerted.as_win32(),
-            },
-        )
+        let status = past_alerts(
+            timeout(dwMilliseconds),
+            |s| *s == SleepStatus::ThreadAlerted,
+            |t| alertable::sleep_ex(t, alertable(bAlertable)),
+        );
+        Ok(match status {
+            SleepStatus::Alerted => SleepStatus::Alerted.as_win32(),
+            SleepStatus::Elapsed | SleepStatus::ThreadAlerted => 0,
+        })
     })
     .finish()
 }
 
 fn wait_single(handle: HANDLE, ms: DWORD, alertable_flag: BOOL) -> Result<DWORD> {
     let object = handle::with_access(handle, SYNCHRONIZE, Ok)?;
-    let status = alertable::wait_one(object.waitable(), timeout(ms), alertable(alertable_flag))
-        .map_err(wait_error)?;
+    let status = past_alerts(timeout(ms), is_alert, |t| {
+        alertable::wait_one(object.waitable(), t, alertable(alertable_flag))
+    })
+    .map_err(wait_error)?;
     Ok(status.as_win32())
 }
 
@@ -146,11 +175,13 @@ unsafe fn wait_multiple(
     let handles = unsafe { core::slice::from_raw_parts(handles, count as usize) };
     let objects = handle::real_objects_with(handles, SYNCHRONIZE)?;
     let waitables: Vec<&dyn Waitable> = objects.iter().map(handle::Object::waitable).collect();
-    let status = if wait_all != 0 {
-        alertable::wait_all(&waitables, timeout(ms), alertable(alertable_flag))
-    } else {
-        alertable::wait_any(&waitables, timeout(ms), alertable(alertable_flag))
-    }
+    let status = past_alerts(timeout(ms), is_alert, |t| {
+        if wait_all != 0 {
+            alertable::wait_all(&waitables, t, alertable(alertable_flag))
+        } else {
+            alertable::wait_any(&waitables, t, alertable(alertable_flag))
+        }
+    })
     .map_err(wait_error)?;
     Ok(status.as_win32())
 }
@@ -250,13 +281,23 @@ pub extern "C-unwind" fn SignalObjectAndWait(
 ) -> DWORD {
     call_alertable(WAIT_FAILED, || {
         let (signal, wait) = handle::signal_and_wait_objects(hObjectToSignal, hObjectToWaitOn)?;
-        let status = alertable::signal_and_wait(
+        let left = timeout(dwMilliseconds);
+        let started = Instant::now();
+        let mut status = alertable::signal_and_wait(
             signal.signal()?,
             wait.waitable(),
-            timeout(dwMilliseconds),
+            left,
             alertable(bAlertable),
         )
         .map_err(wait_error)?;
+        if status == WaitStatus::ThreadAlerted {
+            // Signaled once only: the restart is a plain wait (B41).
+            let left = left.map(|t| t.saturating_sub(started.elapsed()));
+            status = past_alerts(left, is_alert, |t| {
+                alertable::wait_one(wait.waitable(), t, alertable(bAlertable))
+            })
+            .map_err(wait_error)?;
+        }
         Ok(status.as_win32())
     })
     .finish()

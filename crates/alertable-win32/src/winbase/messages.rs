@@ -37,6 +37,8 @@ pub(crate) fn system_message(id: DWORD) -> Option<&'static str> {
         111 => "The name is too long for the buffer.",
         112 => "The disk has no room left.",
         122 => "The buffer given is too small for the result.",
+        126 => "No module of that name is present.",
+        127 => "The module exports no function of that name.",
         131 => "The position would be before the start of the file.",
         145 => "The folder is not empty.",
         156 => "The thread cannot be suspended any further.",

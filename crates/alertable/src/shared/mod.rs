@@ -22,32 +22,32 @@
 //!
 //! # Invariants
 //!
-//! - (S1) Every write to the namespace other than a parker word happens under the robust
+//! - (X1) Every write to the namespace other than a parker word happens under the robust
 //!   lock, after its old value is appended to the undo log (entry first, then the log's
 //!   length, then the word). Releasing the lock empties the log first. So when a process
 //!   dies holding the lock, the next owner (who learns it from the robust mutex) rolls the
 //!   log back, newest first, and finds the namespace exactly as it was before the dead
 //!   hold began. Recovery is itself idempotent: it empties the log only when done.
-//! - (S2) A process slot is in use only while the process holds its liveness byte (an
+//! - (X2) A process slot is in use only while the process holds its liveness byte (an
 //!   open-file-description lock, which the kernel drops when the process dies). A slot in
 //!   use whose byte is free belongs to a dead process and is *reclaimed*, under the lock:
 //!   mutexes its threads own are abandoned, its thread records freed (their waits removed
 //!   from the waiter counts), its references dropped (objects left without any freed), and
 //!   every waiting thread is woken to look again.
-//! - (S3) An object slot is in use (`kind != 0`) exactly while the sum of its references is
+//! - (X3) An object slot is in use (`kind != 0`) exactly while the sum of its references is
 //!   non-zero; freeing it bumps its generation, so a process that still caches the index
 //!   cannot mistake a new object for the old one.
-//! - (S4) An object's waiter count equals the number of waiting thread records that list
+//! - (X4) An object's waiter count equals the number of waiting thread records that list
 //!   it. A signal that may make an object ready wakes every waiting record of another
 //!   process that lists it; waiters of the signaling process are in its local wait lists
 //!   and are satisfied there, under the local dispatcher lock taken before the robust one.
-//! - (S5) Lock order: the process's dispatcher lock, then the robust lock, then the
+//! - (X5) Lock order: the process's dispatcher lock, then the robust lock, then the
 //!   process's proxy registry. Nothing waits for anything while holding the robust lock.
-//! - (S6) A thread waiting on a shared object sleeps at most [`SLICE`] at a time: a wake-up
+//! - (X6) A thread waiting on a shared object sleeps at most [`SLICE`] at a time: a wake-up
 //!   lost because a signaler died between changing an object and waking its waiters, or a
 //!   mutex owner that died without anyone noticing, is found within one slice, when the
-//!   waiter reclaims dead processes (S2) and checks its objects again.
-//! - (S7) Nothing read from the namespace is trusted: indices and offsets are bounds-checked
+//!   waiter reclaims dead processes (X2) and checks its objects again.
+//! - (X7) Nothing read from the namespace is trusted: indices and offsets are bounds-checked
 //!   before use, so a corrupt or hostile namespace can stop the protocol but not make this
 //!   process touch memory outside the mapping.
 //!
@@ -55,7 +55,7 @@
 //! robust lock stops every process of the user at their next shared operation, as a
 //! stopped thread inside the Windows kernel's dispatcher would; a process of the same user
 //! that writes garbage into the namespace can corrupt its objects (not other users', and
-//! not this process's memory, S7).
+//! not this process's memory, X7).
 
 mod object;
 mod remote;
@@ -79,7 +79,7 @@ pub use remote::{
 pub(crate) use remote::{Mailbox, mailbox_pending, take_remote};
 
 /// Longest sleep of a thread waiting on a shared object before it looks for dead
-/// processes and checks its objects again (S6).
+/// processes and checks its objects again (X6).
 pub(crate) const SLICE: Duration = Duration::from_millis(50);
 
 const MAGIC: u64 = 0x616c_6572_7401_0003; // "alert", layout 1.3
@@ -200,7 +200,7 @@ pub(crate) struct Namespace {
     seg: &'static Segment,
     /// This process's slot; `u32::MAX` until claimed, then fixed.
     slot: AtomicU32,
-    /// One proxy per open object in this process, by object index (S5: taken last).
+    /// One proxy per open object in this process, by object index (X5: taken last).
     proxies: std::sync::Mutex<HashMap<u32, Weak<Proxy>>>,
 }
 
@@ -325,7 +325,7 @@ fn attach_locked(file: NamespaceFile) -> io::Result<Option<&'static Namespace>> 
     let ptr = file.map(SIZE).map_err(&unlock_on_error)?;
     // SAFETY: the mapping is SIZE bytes, page-aligned, never unmapped, and every field of
     // `Segment` is an atomic or the robust mutex (interior mutability), valid for any bit
-    // pattern other processes may leave (S7 covers the values).
+    // pattern other processes may leave (X7 covers the values).
     let seg: &'static Segment = unsafe { ptr.cast::<Segment>().as_ref() };
     if seg.header.magic.load(Ordering::Acquire) != MAGIC {
         // First user, or a first user that died initialising (the file lock serialises
@@ -377,7 +377,7 @@ fn claim_slot(guard: &Guard) -> io::Result<u32> {
     ))
 }
 
-/// Reclaims every process slot whose process is dead (S2); true if any was.
+/// Reclaims every process slot whose process is dead (X2); true if any was.
 pub(crate) fn reclaim_dead(guard: &Guard) -> bool {
     let ns = guard.ns;
     let mut any = false;
@@ -400,7 +400,7 @@ extern "C" fn forget_in_child() {
     DETACHED.store(1, Ordering::Release);
     crate::thread::forget_namespace_in_child();
     if let Some(Ok(ns)) = NAMESPACE.get() {
-        // The child must not keep the parent's liveness byte alive (S2).
+        // The child must not keep the parent's liveness byte alive (X2).
         shm::close_raw(ns.file.raw());
     }
 }
@@ -425,7 +425,7 @@ extern "C" fn detach_at_exit() {
             object::reclaim_process(&guard, ns.slot());
             object::wake_all_waiting(&guard, None);
         } else {
-            // The last user: nothing is left for anyone (S3), so the file goes.
+            // The last user: nothing is left for anyone (X3), so the file goes.
             guard.set32(&ns.seg.header.dead, 1);
             ns.file.unlink();
         }
@@ -436,13 +436,13 @@ extern "C" fn detach_at_exit() {
 static RECOVERIES: AtomicU64 = AtomicU64::new(0);
 
 /// How many times this process found the namespace lock's owner dead and rolled its
-/// writes back (S1): for tests and the soak command.
+/// writes back (X1): for tests and the soak command.
 #[doc(hidden)]
 pub fn namespace_recoveries() -> u64 {
     RECOVERIES.load(Ordering::Relaxed)
 }
 
-/// The robust lock, held. Writes through it are undo-logged (S1).
+/// The robust lock, held. Writes through it are undo-logged (X1).
 pub(crate) struct Guard {
     pub(crate) ns: &'static Namespace,
     _not_send: std::marker::PhantomData<*const ()>,
@@ -450,7 +450,7 @@ pub(crate) struct Guard {
 
 impl Guard {
     /// Takes the robust lock; if its last owner died holding it, rolls its writes back
-    /// (S1) and reclaims dead processes (S2).
+    /// (X1) and reclaims dead processes (X2).
     pub(crate) fn lock(ns: &'static Namespace) -> Self {
         let guard = Self {
             ns,
@@ -475,7 +475,7 @@ impl Guard {
             let offset = entry.offset.load(Ordering::Relaxed) as usize;
             let wide = entry.wide.load(Ordering::Relaxed) != 0;
             let width = if wide { 8 } else { 4 };
-            // S7: only aligned words inside the segment, and never the header (the lock
+            // X7: only aligned words inside the segment, and never the header (the lock
             // and the log itself).
             let first = std::mem::size_of::<Header>() + std::mem::size_of::<[Undo; UNDO_CAP]>();
             if offset < first || offset % width != 0 || offset + width > SIZE {
@@ -516,7 +516,7 @@ impl Guard {
         crash_model::step();
     }
 
-    /// Writes a 32-bit word of the namespace (S1).
+    /// Writes a 32-bit word of the namespace (X1).
     pub(crate) fn set32(&self, field: &AtomicU32, value: u32) {
         let old = field.load(Ordering::Relaxed);
         if old == value {
@@ -526,7 +526,7 @@ impl Guard {
         field.store(value, Ordering::Release);
     }
 
-    /// Writes a 64-bit word of the namespace (S1).
+    /// Writes a 64-bit word of the namespace (X1).
     pub(crate) fn set64(&self, field: &AtomicU64, value: u64) {
         let old = field.load(Ordering::Relaxed);
         if old == value {
@@ -563,7 +563,7 @@ impl Drop for Guard {
             // The model's "process" died here: nothing is committed or released.
             return;
         }
-        // Commit (S1), then release.
+        // Commit (X1), then release.
         self.ns.seg.header.undo_len.store(0, Ordering::Release);
         self.ns.seg.header.lock.unlock();
     }
@@ -607,7 +607,7 @@ pub(crate) fn usable() -> bool {
     DETACHED.load(Ordering::Acquire) == 0
 }
 
-/// The model of S1: an operation on the namespace is cut short after each of its steps in
+/// The model of X1: an operation on the namespace is cut short after each of its steps in
 /// turn (every write is three: the log entry, the log's length, the word), as if its
 /// process died there; the next owner's roll-back must then give back exactly the state
 /// before the operation. Outside tests the hooks compile to nothing.
@@ -690,7 +690,7 @@ mod tests {
     }
 
     /// Runs `op` cut short after every step in turn; after each cut, the roll-back must
-    /// give back the state before `op` (S1). Returns the number of steps `op` takes.
+    /// give back the state before `op` (X1). Returns the number of steps `op` takes.
     fn crash_everywhere(ns: &'static Namespace, op: impl Fn(&Guard)) -> u32 {
         for steps in 0.. {
             let before = snapshot(ns);
@@ -726,7 +726,7 @@ mod tests {
     }
 
     #[test]
-    fn s1_a_death_at_any_step_of_a_create_changes_nothing() {
+    fn x1_a_death_at_any_step_of_a_create_changes_nothing() {
         let ns = private_namespace();
         let init = Init {
             kind: Kind::Semaphore,
@@ -741,7 +741,7 @@ mod tests {
     }
 
     #[test]
-    fn s1_a_death_at_any_step_of_a_wait_registration_or_withdrawal_changes_nothing() {
+    fn x1_a_death_at_any_step_of_a_wait_registration_or_withdrawal_changes_nothing() {
         let ns = private_namespace();
         let init = Init {
             kind: Kind::AutoEvent,
@@ -770,7 +770,7 @@ mod tests {
     }
 
     #[test]
-    fn s1_s2_a_death_at_any_step_of_reclaiming_a_dead_process_changes_nothing() {
+    fn x1_x2_a_death_at_any_step_of_reclaiming_a_dead_process_changes_nothing() {
         let ns = private_namespace();
         let dead = ns.slot() + 1;
         let mutex = Init {

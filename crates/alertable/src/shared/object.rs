@@ -184,7 +184,7 @@ pub(crate) struct Init {
 }
 
 /// One named object as this process sees it: its slot, and the local wait list of this
-/// process's waiters (S4). One per object per process; dropping the last one releases the
+/// process's waiters (X4). One per object per process; dropping the last one releases the
 /// process's reference.
 pub(crate) struct Proxy {
     ns: &'static Namespace,
@@ -327,7 +327,7 @@ impl Drop for Proxy {
 }
 
 /// Drops one reference of process `proc` to object `index` (of `generation`), freeing the
-/// object when none is left (S3).
+/// object when none is left (X3).
 pub(crate) fn drop_reference(guard: &Guard, proc: u32, index: u32, generation: u32) {
     let Some(slot) = guard.objects().get(index as usize) else {
         return;
@@ -454,7 +454,7 @@ impl Proxy {
     }
 
     /// The object may have become ready: satisfies this process's waiters and wakes those
-    /// of other processes (S4).
+    /// of other processes (X4).
     pub(crate) fn changed(&self, lock: &mut Dispatcher) {
         self.waiters.wake_waiters(lock);
         let guard = lock.shared(self.ns);
@@ -600,7 +600,7 @@ fn fire_if_due(guard: &Guard, slot: &ObjectSlot, now: u64) -> bool {
 }
 
 /// The earliest due time among the shared timers in `objects`, as an `Instant` (a
-/// snapshot: a wait sleeps no longer than this, S6).
+/// snapshot: a wait sleeps no longer than this, X6).
 pub(crate) fn earliest_due(objects: &[&dyn Waitable]) -> Option<std::time::Instant> {
     let ns = super::attached()?;
     let due = objects
@@ -620,7 +620,7 @@ pub(crate) fn earliest_due(objects: &[&dyn Waitable]) -> Option<std::time::Insta
     Some(std::time::Instant::now() + std::time::Duration::from_nanos(due.saturating_sub(now)))
 }
 
-/// Wakes every waiting record of another process that lists object `index` (S4).
+/// Wakes every waiting record of another process that lists object `index` (X4).
 fn notify_waiters(guard: &Guard, index: u32) {
     let me = guard.ns.slot();
     let slot = &guard.objects()[index as usize];
@@ -637,7 +637,7 @@ fn notify_waiters(guard: &Guard, index: u32) {
     }
 }
 
-/// The objects a record lists (S7: the count is clamped).
+/// The objects a record lists (X7: the count is clamped).
 fn listed(record: &ThreadRecord) -> impl Iterator<Item = u32> + '_ {
     let count = (record.count.load(Ordering::Relaxed) as usize).min(MAX_WAIT);
     record.objects[..count]
@@ -656,7 +656,7 @@ pub(crate) fn wake_all_waiting(guard: &Guard, proc: Option<u32>) {
     }
 }
 
-/// Reclaims process slot `proc` (S2).
+/// Reclaims process slot `proc` (X2).
 pub(crate) fn reclaim_process(guard: &Guard, proc: u32) {
     let objects = guard.objects();
     for slot in objects {
@@ -719,7 +719,7 @@ fn free_record(guard: &Guard, record: &ThreadRecord) {
 }
 
 /// The calling thread's record, allocated (and its parker relocated into it, P4) on first
-/// use; `None` if every record is taken (the thread then finds signals by its slices, S6).
+/// use; `None` if every record is taken (the thread then finds signals by its slices, X6).
 pub(super) fn record_of<'g>(guard: &'g Guard, ctx: &Context) -> Option<&'g ThreadRecord> {
     let thread = ctx.thread();
     let records = guard.threads();
@@ -740,7 +740,7 @@ pub(super) fn record_of<'g>(guard: &'g Guard, ctx: &Context) -> Option<&'g Threa
 }
 
 /// Lists the calling thread's shared objects among `objects` in its record, so that other
-/// processes' signals wake it (S4).
+/// processes' signals wake it (X4).
 pub(crate) fn register_wait(lock: &Dispatcher, ctx: &Context, objects: &[&dyn Waitable]) {
     let Ok(ns) = namespace() else { return };
     let guard = lock.shared(ns);
@@ -754,7 +754,7 @@ pub(crate) fn register_wait(lock: &Dispatcher, ctx: &Context, objects: &[&dyn Wa
     );
 }
 
-/// Marks `record` waiting on `indices` (S4).
+/// Marks `record` waiting on `indices` (X4).
 pub(super) fn list_wait(guard: &Guard, record: &ThreadRecord, indices: impl Iterator<Item = u32>) {
     let mut count = 0;
     for index in indices {
@@ -797,7 +797,7 @@ pub(crate) fn release_thread(lock: &Dispatcher, thread: &ThreadHandle) {
     }
 }
 
-/// After a slice without a wake-up: reclaims dead processes (S6).
+/// After a slice without a wake-up: reclaims dead processes (X6).
 pub(crate) fn sweep_and_recheck(lock: &Dispatcher) {
     if let Some(ns) = super::attached() {
         super::reclaim_dead(&lock.shared(ns));

@@ -5,7 +5,7 @@
 //!
 //! A mailbox is a ring of words. A message is `[words, name bytes, payload bytes]`, then
 //! the handler's name and the payload, each padded to a word. Producers write the words
-//! past the committed tail and then advance the tail under the robust lock (S1: the
+//! past the committed tail and then advance the tail under the robust lock (X1: the
 //! advance is logged, so a producer that dies before releasing the lock leaves no half
 //! message); the owner takes every committed message under the lock and advances the
 //! head. A producer wakes the owner through its parker word (P4), with one wake-up.
@@ -377,7 +377,7 @@ impl RemoteThread {
             .chain(super::words_of(message));
         for (i, word) in body.enumerate() {
             let at = (tail as usize + i) % RING_WORDS;
-            // Past the committed tail: nobody reads it until the tail moves (S1 covers
+            // Past the committed tail: nobody reads it until the tail moves (X1 covers
             // the tail, not these words).
             mailbox.ring[at].store(word, Ordering::Relaxed);
         }
@@ -402,7 +402,7 @@ pub(crate) fn take_remote(ctx: &Context, mailbox: Mailbox) {
                 mailbox.ring[(at.wrapping_add(i) as usize) % RING_WORDS].load(Ordering::Relaxed)
             };
             let (words, name_len, len) = (read(0) as usize, read(1) as usize, read(2) as usize);
-            // S7: a message must fit what is committed and its own header.
+            // X7: a message must fit what is committed and its own header.
             let fits = words >= HEADER_WORDS
                 && words <= tail.wrapping_sub(at) as usize
                 && name_len <= HANDLER_NAME_BYTES

@@ -41,6 +41,13 @@ pub(crate) fn current_tid() -> u32 {
 /// Models have no signals: nothing to install.
 pub(crate) fn install_suspend_handler(_on_signal: fn()) {}
 
+pub(crate) fn install_special_apc_handler(_on_signal: fn()) {}
+
+/// Models never interrupt a running thread: no thread receives the signal.
+pub(crate) fn send_special_apc_signal(_tid: u32) -> bool {
+    true
+}
+
 /// Models never suspend a running thread: no thread receives the signal.
 pub(crate) fn send_suspend_signal(_tid: u32) -> bool {
     false

@@ -17,6 +17,8 @@
 //! | `Notifier::as_fd()` | the descriptor, to poll for readability (absent under loom) |
 //! | `install_suspend_handler(f)` | once per process: the suspend signal runs `f` on the thread it interrupts (`f` must be async-signal-safe) |
 //! | `send_suspend_signal(tid)` | sends the suspend signal to thread `tid` of this process; false if it no longer exists |
+//! | `install_special_apc_handler(f)` | once per process: the special-APC signal runs `f` on the thread it interrupts (`f` must be async-signal-safe) |
+//! | `send_special_apc_signal(tid)` | sends the special-APC signal to thread `tid` of this process; false if it no longer exists |
 //! | `futex_wait_shared` / `futex_wake_shared` | as `futex_wait` / `futex_wake`, on a word that other processes map too |
 //!
 //! `shm` (not under loom) holds the calls of the cross-process namespace: the per-user
@@ -26,7 +28,8 @@
 //! condition in a loop. Under `--cfg loom` the futex is emulated with loom's mutex and
 //! condition variable so that the protocols above can be model-checked unchanged; loom has
 //! no clock, so a timed wait there returns at once, which exercises the timeout paths. Loom
-//! has no signals either: the models never suspend a running thread.
+//! has no signals either: the models never suspend a running thread nor interrupt one with a
+//! special APC.
 
 #[cfg(not(loom))]
 mod linux;
@@ -41,13 +44,16 @@ pub(crate) use shm::{futex_wait_shared, futex_wake_shared};
 #[cfg(not(loom))]
 mod signal;
 #[cfg(not(loom))]
-pub(crate) use signal::{install_suspend_handler, send_suspend_signal};
+pub(crate) use signal::{
+    install_special_apc_handler, install_suspend_handler, send_special_apc_signal,
+    send_suspend_signal,
+};
 
 #[cfg(loom)]
 mod loom;
 #[cfg(loom)]
 pub(crate) use self::loom::{
     Notifier, current_tid, futex_wait, futex_wait as futex_wait_shared, futex_wait_until_wall,
-    futex_wake, futex_wake as futex_wake_shared, install_suspend_handler, send_suspend_signal,
-    sleep, yield_now,
+    futex_wake, futex_wake as futex_wake_shared, install_special_apc_handler,
+    install_suspend_handler, send_special_apc_signal, send_suspend_signal, sleep, yield_now,
 };

@@ -203,7 +203,7 @@ pub(crate) fn close_raw(fd: libc::c_int) {
 /// A process-shared robust `pthread_mutex_t`, placed in shared memory.
 ///
 /// Its cell is std's, not the loom facade's: the C library needs the raw pointer, and the
-/// namespace is never model-checked with loom (its protocol has its own model, S1).
+/// namespace is never model-checked with loom (its protocol has its own model, X1).
 #[repr(C)]
 #[allow(clippy::disallowed_types)]
 pub(crate) struct RobustMutex {
