@@ -1066,7 +1066,8 @@ pub fn wait(name: &str, timeout: PipeWait) -> Result<(), IoError> {
 }
 
 /// Creates an anonymous pipe: a byte stream from the second file (which writes) to the
-/// first (which reads). `size` is the buffer size asked for (0 for the default).
+/// first (which reads). `size` is the buffer size asked for (0 for the default, reported
+/// as 4096). The reading end reports itself as the server end, as on Windows.
 ///
 /// # Errors
 ///
@@ -1081,6 +1082,8 @@ pub fn anonymous(size: u32) -> Result<(AsyncFile, AsyncFile), IoError> {
     if size > 0 {
         os::size_send_buffer(write.as_fd(), size as usize);
     }
+    // 0 asks for the default, which Windows reports as 4096.
+    let size = if size == 0 { 4096 } else { size };
     let info = |end| PipeInfo {
         end,
         pipe_type: PipeType::Byte,
@@ -1222,6 +1225,25 @@ impl AsyncFile {
                 left_in_message: 0,
             })
         }
+    }
+
+    /// Waits until the other end has read everything this end wrote, or is gone. It looks
+    /// every millisecond: the carrier does not signal the moment.
+    ///
+    /// # Errors
+    ///
+    /// [`IoError::InvalidParameter`] if the file is not a pipe.
+    ///
+    /// # Win32
+    ///
+    /// `FlushFileBuffers` on a pipe handle.
+    pub fn flush_pipe(&self) -> Result<(), IoError> {
+        self.pipe_state()?;
+        let fd = self.inner().fd();
+        while os::unread_by_peer(fd) > 0 && !os::hung_up(fd) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        Ok(())
     }
 
     /// Writes `message` and reads the reply into `reply`, as one request: it completes

@@ -255,6 +255,19 @@ pub(crate) mod pipe {
         rustix::io::ioctl_fionread(fd).map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX))
     }
 
+    /// The bytes this end sent that the other end has not read yet (`SIOCOUTQ`).
+    pub(crate) fn unread_by_peer(fd: BorrowedFd<'_>) -> usize {
+        let mut queued: libc::c_int = 0;
+        // SAFETY: `fd` is an open socket; `TIOCOUTQ` (`SIOCOUTQ`) writes one `int` to the
+        // pointer, which points at `queued`, alive for the call.
+        let done = unsafe { libc::ioctl(fd.as_raw_fd(), libc::TIOCOUTQ, &raw mut queued) };
+        if done < 0 {
+            0
+        } else {
+            usize::try_from(queued).unwrap_or(0)
+        }
+    }
+
     /// Whether the other end has hung up (a zero-timeout `poll`).
     pub(crate) fn hung_up(fd: BorrowedFd<'_>) -> bool {
         let mut fds = [PollFd::new(&fd, PollFlags::IN)];

@@ -87,6 +87,7 @@ mod handleapi;
 mod heapapi;
 mod in_place;
 mod ioapiset;
+mod namedpipeapi;
 mod names;
 mod overlapped;
 mod processenv;
@@ -129,6 +130,10 @@ pub use ioapiset::port::{
     PostQueuedCompletionStatus,
 };
 pub use ioapiset::result::{GetOverlappedResult, GetOverlappedResultEx};
+pub use namedpipeapi::{
+    CallNamedPipeW, ConnectNamedPipe, CreateNamedPipeW, CreatePipe, DisconnectNamedPipe,
+    GetNamedPipeInfo, PeekNamedPipe, SetNamedPipeHandleState, TransactNamedPipe, WaitNamedPipeW,
+};
 pub use processenv::GetStdHandle;
 pub use processthreadsapi::apc::QueueUserAPC;
 pub use processthreadsapi::info::{
@@ -183,6 +188,7 @@ pub use winbase::memory::{
     LocalFree, LocalLock, LocalReAlloc, LocalSize, LocalUnlock,
 };
 pub use winbase::objects::{CreateSemaphoreA, CreateWaitableTimerA, PulseEvent};
+pub use winbase::pipes::{CallNamedPipeA, CreateNamedPipeA, WaitNamedPipeA};
 pub use winbase::strings::{
     lstrcatA, lstrcatW, lstrcmpA, lstrcmpW, lstrcmpiA, lstrcmpiW, lstrcpyA, lstrcpyW, lstrcpynA,
     lstrcpynW, lstrlenA, lstrlenW,
