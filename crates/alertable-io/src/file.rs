@@ -76,7 +76,11 @@ impl FileInner {
             queue.front().cloned()
         };
         if let Some(next) = next {
-            crate::backend::get().submit(&next);
+            // A pipe read may find its data already in user space (the rest of a message,
+            // P5 of `pipe.rs`), which no poll would report: it is tried first.
+            if self.pipe.is_none() || !crate::pipe::complete_at_once(&next) {
+                crate::backend::get().submit(&next);
+            }
         }
     }
 

@@ -490,8 +490,13 @@ pub(crate) fn attempt(op: &OpShared, buf: &mut [u8]) -> Attempt {
 }
 
 /// Tries a pipe request on the issuing thread and completes it there if it needs no
-/// waiting (J104: its routine is still only queued); false if it must wait.
+/// waiting (J104: its routine is still only queued); false if it must wait. A connect is
+/// never completed here: a client already there was reported by the refusal
+/// (`ERROR_PIPE_CONNECTED`, J113), and one that comes later completes it as pending.
 pub(crate) fn complete_at_once(op: &Arc<OpShared>) -> bool {
+    if op.kind == Kind::Connect {
+        return false;
+    }
     let mut buf = op.take_buffer_for_io();
     let attempt = attempt(op, &mut buf);
     op.put_buffer(buf);

@@ -338,6 +338,24 @@ fn message_mode_a_short_read_gets_more_data_and_the_rest_next() {
     assert_eq!(receive(&server, 100), (Ok(4), b"next".to_vec()));
 }
 
+/// P5: a read queued behind one that takes part of a message gets the rest, which waits
+/// in user space where no poll of the socket would report it.
+#[test]
+fn message_mode_a_queued_read_gets_the_rest_of_the_message() {
+    let (server, client) = connected(&message_options());
+    let first = server.read(0, vec![0; 4]).unwrap();
+    let second = server.read(0, vec![0; 100]).unwrap();
+    send(&client, b"0123456789");
+    assert_eq!(first.result(true), Err(IoError::MoreData(4)));
+    assert_eq!(
+        second.wait(Some(LONG), Alertable::No),
+        Ok(WaitStatus::Signaled(0)),
+        "the second read never saw the rest"
+    );
+    assert_eq!(second.result(false), Ok(6));
+    assert_eq!(second.take_buffer().unwrap(), b"456789");
+}
+
 /// The routine of a message read in part gets ERROR_MORE_DATA and the part (J104).
 #[test]
 fn message_mode_more_data_reaches_the_routine() {

@@ -431,6 +431,12 @@ pub(crate) enum Action<'a> {
     Transact(Vec<u8>),
 }
 
+/// Whether a request is a connect, once its [`Action`] has been used.
+enum ActionKind {
+    Connect,
+    Other,
+}
+
 /// What a request is, before it is issued.
 pub(crate) struct Submission<'a> {
     /// The file's `alertable-io` side, bound to the relay port.
@@ -482,6 +488,10 @@ impl Submission<'_> {
             RundownAtExit::register();
         }
         let mut table = requests();
+        let action_kind = match action {
+            Action::Connect(_) => ActionKind::Connect,
+            _ => ActionKind::Other,
+        };
         let issued = match (action, destination.is_some(), outlives_thread) {
             (Action::Transfer, true, true) => file.read(offset, buffer),
             (Action::Transfer, true, false) => file.read_with_event(offset, buffer, exit_event),
@@ -509,8 +519,11 @@ impl Submission<'_> {
         // to the kernel now, it may finish inside this call too (O7). `alertable-io` does
         // not call back into this crate while submitting (O4).
         alertable_io::submit_deferred();
-        let completed_at_issue =
-            operation.issue_status() == IssueStatus::Completed || operation.is_complete();
+        // A connect is never complete at issue (a client already there was refused with
+        // ERROR_PIPE_CONNECTED): one that a client completed meanwhile is reported as
+        // pending, and completes through its styles.
+        let completed_at_issue = !matches!(action_kind, ActionKind::Connect)
+            && (operation.issue_status() == IssueStatus::Completed || operation.is_complete());
         // SAFETY: the caller guarantees the OVERLAPPED; the relay cannot write it before
         // the table lock is released (O4).
         unsafe { overlapped.set_pending() };
