@@ -46,7 +46,10 @@ fn spawn(args: &[&str], backend: &str) -> Child {
 
 /// One server process of `style` and its clients, each a process of its own.
 fn server_and_client_processes(style: &str, backend: &str) {
-    let name = format!(r"\\.\pipe\alertable-processes-{style}-{backend}-{}", std::process::id());
+    let name = format!(
+        r"\\.\pipe\alertable-processes-{style}-{backend}-{}",
+        std::process::id()
+    );
     let sessions = CLIENTS.to_string();
     let mut server = spawn(&["server", style, &name, &sessions], backend);
     let mut lines = BufReader::new(server.stdout.take().expect("piped")).lines();
