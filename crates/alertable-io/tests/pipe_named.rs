@@ -686,6 +686,55 @@ fn k121_a_threads_exit_cancels_its_pipe_requests() {
     assert!(rx.recv_timeout(Duration::from_millis(1)).is_err());
 }
 
+/// FlushFileBuffers: returns once the reader has taken everything written, and at once
+/// when the reader is gone.
+#[test]
+fn flush_waits_until_the_reader_has_everything() {
+    let (server, client) = connected(&PipeOptions::default());
+    send(&client, &[5; 1000]);
+    let (done, flushed) = mpsc::channel();
+    let writer = client.clone();
+    let flusher = std::thread::spawn(move || {
+        let result = writer.flush_pipe();
+        done.send(()).unwrap();
+        result
+    });
+    // The flush cannot end before the read below has taken the bytes.
+    assert!(flushed.try_recv().is_err(), "flushed with the bytes unread");
+    let (result, _) = receive(&server, 1000);
+    assert_eq!(result, Ok(1000));
+    flushed.recv_timeout(LONG).unwrap();
+    assert_eq!(flusher.join().unwrap(), Ok(()));
+    send(&client, b"left behind");
+    drop(server);
+    assert_eq!(client.flush_pipe(), Ok(()));
+}
+
+/// GetNamedPipeInfo: the end, the type, the sizes and the instance limit.
+#[test]
+fn pipe_info_reports_end_type_sizes_and_instances() {
+    let options = PipeOptions {
+        max_instances: Some(3),
+        out_buffer_size: 100,
+        in_buffer_size: 200,
+        ..message_options()
+    };
+    let (server, client) = connected(&options);
+    let info = server.pipe_info().unwrap();
+    assert_eq!(
+        (info.end, info.pipe_type, info.out_buffer_size, info.in_buffer_size, info.max_instances),
+        (PipeEnd::Server, PipeType::Message, 100, 200, Some(3))
+    );
+    assert_eq!(client.pipe_info().unwrap().end, PipeEnd::Client);
+    let (read, write) = pipe::anonymous(0).unwrap();
+    let info = read.pipe_info().unwrap();
+    assert_eq!(
+        (info.end, info.pipe_type, info.out_buffer_size, info.max_instances),
+        (PipeEnd::Server, PipeType::Byte, 4096, Some(1))
+    );
+    assert_eq!(write.pipe_info().unwrap().end, PipeEnd::Client);
+}
+
 // ---------------------------------------------------------------------------------------
 // Anonymous pipes.
 

@@ -53,7 +53,13 @@
 //!   (or `ReadFile` fails with `ERROR_HANDLE_EOF`) and `ReadFileEx`/`WriteFileEx` return,
 //!   the buffer and the `OVERLAPPED` hold the result, the event is set, the routine is
 //!   queued and the packet posted — except that a request which failed inside the call
-//!   posts no packet, as the call itself reports the failure.
+//!   posts no packet, as the call itself reports the failure. A `ConnectNamedPipe` is never
+//!   finished inside the call: a client that was there already makes the call fail with
+//!   `ERROR_PIPE_CONNECTED` before anything is issued, and one that connects during the
+//!   call completes the request as pending.
+//! - (O8) **A message read in part** (`ERROR_MORE_DATA`, `STATUS_BUFFER_OVERFLOW`) delivers
+//!   the part like a success: the bytes go to the caller's buffer and `InternalHigh` holds
+//!   their number, which `GetOverlappedResult` and the routine report with the error.
 
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
