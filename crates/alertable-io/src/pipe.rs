@@ -757,20 +757,24 @@ impl NamedPipe {
         let marker = dir.join(&id);
         let socket = dir.join(format!("{id}.s"));
         let _ = fs::remove_file(&socket);
-        fs::OpenOptions::new()
+        // The socket first, the record after, complete: a client that finds the record
+        // finds the instance listening (or taken), never half made.
+        let message = options.pipe_type == PipeType::Message;
+        let listener =
+            os::listen_at(&socket, message).map_err(|e| IoError::from_errno(e.raw_os_error()))?;
+        let partial = dir.join(format!("{id}.new"));
+        let recorded = fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(0o600)
-            .open(&marker)
-            .and_then(|mut f| f.write_all(record.encode().as_bytes()))?;
-        let message = options.pipe_type == PipeType::Message;
-        let listener = match os::listen_at(&socket, message) {
-            Ok(listener) => listener,
-            Err(e) => {
-                let _ = fs::remove_file(&marker);
-                return Err(IoError::from_errno(e.raw_os_error()));
-            }
-        };
+            .open(&partial)
+            .and_then(|mut f| f.write_all(record.encode().as_bytes()))
+            .and_then(|()| fs::rename(&partial, &marker));
+        if let Err(e) = recorded {
+            let _ = fs::remove_file(&partial);
+            let _ = fs::remove_file(&socket);
+            return Err(e.into());
+        }
         let state = PipeState {
             info: PipeInfo {
                 end: PipeEnd::Server,

@@ -722,14 +722,25 @@ fn pipe_info_reports_end_type_sizes_and_instances() {
     let (server, client) = connected(&options);
     let info = server.pipe_info().unwrap();
     assert_eq!(
-        (info.end, info.pipe_type, info.out_buffer_size, info.in_buffer_size, info.max_instances),
+        (
+            info.end,
+            info.pipe_type,
+            info.out_buffer_size,
+            info.in_buffer_size,
+            info.max_instances
+        ),
         (PipeEnd::Server, PipeType::Message, 100, 200, Some(3))
     );
     assert_eq!(client.pipe_info().unwrap().end, PipeEnd::Client);
     let (read, write) = pipe::anonymous(0).unwrap();
     let info = read.pipe_info().unwrap();
     assert_eq!(
-        (info.end, info.pipe_type, info.out_buffer_size, info.max_instances),
+        (
+            info.end,
+            info.pipe_type,
+            info.out_buffer_size,
+            info.max_instances
+        ),
         (PipeEnd::Server, PipeType::Byte, 4096, Some(1))
     );
     assert_eq!(write.pipe_info().unwrap().end, PipeEnd::Client);
