@@ -159,10 +159,13 @@ int main(void)
     /* J107: the client leaves during a pending read; J106: later requests are refused. */
     ok = ReadFile(srv, buf, sizeof buf, &n, &ov);
     printf("J107 ReadFile: %d %u\n", ok, LAST_ERROR());
+    printf("J105 pipe handle while the read is pending: %u\n",
+           (unsigned)WaitForSingleObject(srv, 0));
     CloseHandle(cli);
     n = 99;
     ok = GetOverlappedResult(srv, &ov, &n, TRUE);
     printf("J107 GetOverlappedResult: %d %u %u\n", ok, LAST_ERROR(), n);
+    printf("J105 pipe handle once it completed: %u\n", (unsigned)WaitForSingleObject(srv, 0));
     ResetEvent(ev);
     ok = ReadFile(srv, buf, sizeof buf, &n, &ov);
     n = LAST_ERROR();
