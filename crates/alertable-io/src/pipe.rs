@@ -901,8 +901,9 @@ impl NamedPipe {
     ///
     /// # Win32
     ///
-    /// `DisconnectNamedPipe`; a client then sees `ERROR_BROKEN_PIPE` rather than Windows'
-    /// `ERROR_PIPE_NOT_CONNECTED` (the carrier cannot tell a disconnect from a close).
+    /// `DisconnectNamedPipe`; a client then reads what was already sent to it and then
+    /// `ERROR_BROKEN_PIPE`, where Windows reports `ERROR_PIPE_NOT_CONNECTED` at once (the
+    /// carrier cannot tell a disconnect from a close).
     pub fn disconnect(&self) -> Result<(), IoError> {
         let inner = self.file.inner();
         // Always there: `create` makes a server's file.
