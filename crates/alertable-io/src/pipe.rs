@@ -799,6 +799,10 @@ impl NamedPipe {
     }
 
     /// The instance as a file: reads, writes, peeks and transactions go through it.
+    ///
+    /// # Win32
+    ///
+    /// The pipe `HANDLE` given to `ReadFile`, `WriteFile`, `PeekNamedPipe`, ….
     pub fn file(&self) -> &AsyncFile {
         &self.file
     }
@@ -1119,6 +1123,11 @@ impl AsyncFile {
     }
 
     /// Whether this file is an end of a pipe made by this module.
+    ///
+    /// # Win32
+    ///
+    /// `GetFileType(file) == FILE_TYPE_PIPE`, for pipes of [`crate::pipe`] (a descriptor
+    /// wrapped with [`AsyncFile::from_fd`] is not one, whatever it is).
     pub fn is_pipe(&self) -> bool {
         self.inner().pipe.is_some()
     }
