@@ -306,6 +306,9 @@ impl PipeState {
         let Ok(connection) = os::accept(fd) else {
             return false;
         };
+        if self.carries_messages() {
+            os::size_send_buffer(connection.as_fd(), MESSAGE_SEND_BUFFER);
+        }
         if os::peer_uid(connection.as_fd()).ok() != Some(os::effective_uid()) {
             return false; // a stranger: dropped, and the instance listens on
         }
@@ -675,6 +678,11 @@ fn instances(dir: &Path) -> Vec<Instance> {
 
 static NEXT_INSTANCE: AtomicUsize = AtomicUsize::new(0);
 
+/// The send buffer a message socket asks for: a message must fit in it whole (the kernel
+/// caps it at `net.core.wmem_max`, 208 KiB by default). The buffer sizes of
+/// [`PipeOptions`] are advisory, as on Windows, and never make it smaller.
+const MESSAGE_SEND_BUFFER: usize = 4 << 20;
+
 /// A named pipe's server end: an instance of the name, which a client can open while it
 /// listens. Dereferences to its [`AsyncFile`], through which it reads and writes once
 /// connected.
@@ -1006,7 +1014,7 @@ pub fn open(name: &str, access: PipeAccess) -> Result<AsyncFile, IoError> {
             return Err(IoError::AccessDenied);
         }
         if message {
-            os::size_send_buffer(connection.as_fd(), record.in_buffer_size as usize);
+            os::size_send_buffer(connection.as_fd(), MESSAGE_SEND_BUFFER);
         }
         let state = PipeState {
             info: PipeInfo {

@@ -338,6 +338,28 @@ fn message_mode_a_short_read_gets_more_data_and_the_rest_next() {
     assert_eq!(receive(&server, 100), (Ok(4), b"next".to_vec()));
 }
 
+/// A message larger than the buffer sizes the server asked for goes through whole, both
+/// ways: the sizes are advisory, as on Windows.
+#[test]
+fn message_mode_messages_larger_than_the_buffer_sizes_go_through_whole() {
+    let options = PipeOptions {
+        in_buffer_size: 1024,
+        out_buffer_size: 1024,
+        ..message_options()
+    };
+    let (server, client) = connected(&options);
+    let message: Vec<u8> = (0..100_000u32).map(|i| (i % 253) as u8).collect();
+    for (from, to) in [(&client, server.file()), (server.file(), &client)] {
+        let write = from.write(0, message.clone()).unwrap();
+        let read = to.read(0, vec![0; 200_000]).unwrap();
+        wait_complete(&write);
+        assert_eq!(write.result(false), Ok(100_000));
+        wait_complete(&read);
+        assert_eq!(read.result(false), Ok(100_000));
+        assert_eq!(read.take_buffer().unwrap(), message);
+    }
+}
+
 /// P5: a read queued behind one that takes part of a message gets the rest, which waits
 /// in user space where no poll of the socket would report it.
 #[test]
