@@ -16,7 +16,7 @@
 //! |----------------|---------------------------------------|------------------------------|
 //! | `<pid>.<n>`    | the instance exists                   | its type, access, sizes, timeout |
 //! | `<pid>.<n>.s`  | the instance listens and no client has taken it | the listening socket |
-//! | `.lock`        | always                                | an `flock` taken around taking an instance |
+//! | `.lock`        | while the name has an instance        | an `flock` taken around taking an instance |
 //!
 //! # States of a server instance
 //!
@@ -45,6 +45,10 @@
 //!      worker) and attempts again. Only the backend that holds the request attempts it.
 //! (P5) A message longer than a message read's buffer is received whole; what does not fit
 //!      waits in the end's `rest`, and is what the next read, or peek, gets first.
+//! (P6) The last instance of a name removes the name's directory, lock file included,
+//!      while it holds that lock; a creator that got the lock checks that the lock file it
+//!      holds is still the one in place, and starts again with a new directory if not. A
+//!      client that finds the directory gone finds no instance, which is the truth.
 
 use std::fmt;
 use std::fs;
@@ -451,6 +455,29 @@ fn os_lock(dir: &Path) -> Option<OwnedFd> {
     crate::sys::lock_file(&dir.join(".lock")).ok()
 }
 
+/// Takes the name's lock to create an instance: makes the name's directory if missing,
+/// and starts again if the last instance of the name removed it meanwhile (P6).
+fn lock_to_create(dir: &Path) -> Result<Option<OwnedFd>, IoError> {
+    let gone = IoError::Os(Errno::NOENT.raw_os_error());
+    for _ in 0..16 {
+        // The directory may vanish between any two steps here: then again from the top.
+        match make_private_dir(dir) {
+            Err(e) if e == gone => continue,
+            other => other?,
+        }
+        let lock = match crate::sys::lock_file(&dir.join(".lock")) {
+            Ok(lock) => lock,
+            Err(Errno::NOENT) => continue,
+            Err(_) => return Ok(None), // goes on unlocked, as `os_lock`
+        };
+        let held = fs::File::from(lock.try_clone()?).metadata()?.ino();
+        if fs::symlink_metadata(dir.join(".lock")).is_ok_and(|m| m.ino() == held) {
+            return Ok(Some(lock));
+        }
+    }
+    Err(IoError::Os(Errno::AGAIN.raw_os_error()))
+}
+
 /// The readiness a pipe request waits for before its next attempt.
 pub(crate) fn interest(op: &OpShared) -> Readiness {
     match op.kind {
@@ -515,11 +542,19 @@ pub(crate) fn complete_at_once(op: &Arc<OpShared>) -> bool {
 impl Drop for PipeState {
     fn drop(&mut self) {
         if let Some(server) = &self.server {
-            let _name = os_lock(&server.dir);
+            let name = os_lock(&server.dir);
             if *lock(&server.phase) == Phase::Listening {
                 let _ = fs::remove_file(&server.socket);
             }
             let _ = fs::remove_file(&server.marker);
+            // The name's last instance takes its directory along (P6), still holding the
+            // lock it removes.
+            let only_the_lock = fs::read_dir(&server.dir)
+                .is_ok_and(|entries| entries.flatten().all(|e| e.file_name() == ".lock"));
+            if name.is_some() && only_the_lock {
+                let _ = fs::remove_file(server.dir.join(".lock"));
+                let _ = fs::remove_dir(&server.dir);
+            }
         }
     }
 }
@@ -736,8 +771,7 @@ impl NamedPipe {
             return Err(IoError::InvalidParameter);
         }
         let dir = name_dir(name)?;
-        make_private_dir(&dir)?;
-        let _name = os_lock(&dir);
+        let _name = lock_to_create(&dir)?;
         let existing = instances(&dir);
         if options.first_instance && !existing.is_empty() {
             return Err(IoError::AccessDenied);

@@ -595,6 +595,33 @@ fn name_dir_of(name: &str) -> std::path::PathBuf {
     ))
 }
 
+/// P6: the last instance of a name takes the name's directory along, so names leave
+/// nothing behind; instances made and dropped at once from two threads all succeed.
+#[test]
+fn the_last_instance_removes_the_name_and_creators_never_trip_on_it() {
+    let name = unique_name("gone");
+    let server = NamedPipe::create(&name, &PipeOptions::default()).unwrap();
+    let second = NamedPipe::create(&name, &PipeOptions::default()).unwrap();
+    drop(server);
+    assert!(name_dir_of(&name).exists(), "an instance is left");
+    drop(second);
+    assert!(!name_dir_of(&name).exists(), "the name's directory stayed");
+
+    let name = unique_name("churn");
+    let churn = || {
+        let name = name.clone();
+        std::thread::spawn(move || {
+            for _ in 0..200 {
+                drop(NamedPipe::create(&name, &PipeOptions::default()).unwrap());
+            }
+        })
+    };
+    let (a, b) = (churn(), churn());
+    a.join().unwrap();
+    b.join().unwrap();
+    assert!(!name_dir_of(&name).exists());
+}
+
 /// A pipe directory open to other users is refused with ERROR_ACCESS_DENIED; so is the
 /// socket of another user (checked where the process may give one away: as root).
 #[test]
