@@ -31,6 +31,29 @@ pub enum IoError {
     InvalidParameter,
     /// The file was not opened for this kind of access: `ERROR_ACCESS_DENIED` (5).
     AccessDenied,
+    /// A message-mode read got the first part of a message longer than its buffer: this
+    /// many bytes; the rest comes with the next read: `ERROR_MORE_DATA` (234).
+    MoreData(usize),
+    /// Every instance of the named pipe is connected to a client: `ERROR_PIPE_BUSY` (231).
+    PipeBusy,
+    /// The other end of the pipe has closed it, so what is written reaches nobody:
+    /// `ERROR_NO_DATA` (232).
+    NoData,
+    /// The pipe instance has no client (it was disconnected): `ERROR_PIPE_NOT_CONNECTED`
+    /// (233).
+    PipeNotConnected,
+    /// A client connected before the server asked for one; the pipe is connected and
+    /// nothing was queued: `ERROR_PIPE_CONNECTED` (535).
+    PipeConnected,
+    /// The pipe instance waits for a client and has none yet: `ERROR_PIPE_LISTENING` (536).
+    PipeListening,
+    /// The pipe is in a state or mode that does not allow the call: `ERROR_BAD_PIPE` (230).
+    BadPipe,
+    /// No instance of the named pipe became free in time: `ERROR_SEM_TIMEOUT` (121).
+    Timeout,
+    /// The name is not a pipe name (`\\.\pipe\` and at least one character):
+    /// `ERROR_INVALID_NAME` (123).
+    InvalidName,
     /// Any other failure, as the operating system reported it (an `errno` value).
     Os(i32),
 }
@@ -57,6 +80,15 @@ impl IoError {
             Self::NotFound => 1168,
             Self::InvalidParameter => 87,
             Self::AccessDenied => 5,
+            Self::MoreData(_) => 234,
+            Self::PipeBusy => 231,
+            Self::NoData => 232,
+            Self::PipeNotConnected => 233,
+            Self::PipeConnected => 535,
+            Self::PipeListening => 536,
+            Self::BadPipe => 230,
+            Self::Timeout => 121,
+            Self::InvalidName => 123,
             Self::Os(errno) => errno_to_win32(errno),
         }
     }
@@ -89,7 +121,7 @@ fn errno_to_win32(errno: i32) -> u32 {
         Errno::BUSY => 170,                               // ERROR_BUSY
         Errno::EXIST => 80,                               // ERROR_FILE_EXISTS
         Errno::INVAL | Errno::SPIPE => 87,                // ERROR_INVALID_PARAMETER
-        Errno::PIPE => 109,                               // ERROR_BROKEN_PIPE
+        Errno::PIPE | Errno::CONNRESET => 109,            // ERROR_BROKEN_PIPE
         Errno::NOSPC | Errno::FBIG | Errno::DQUOT => 112, // ERROR_DISK_FULL
         Errno::NAMETOOLONG => 206,                        // ERROR_FILENAME_EXCED_RANGE
         Errno::CANCELED => 995,                           // ERROR_OPERATION_ABORTED
@@ -107,6 +139,17 @@ impl fmt::Display for IoError {
             Self::NotFound => f.write_str("no such I/O operation is pending"),
             Self::InvalidParameter => f.write_str("invalid parameter"),
             Self::AccessDenied => f.write_str("access denied"),
+            Self::MoreData(n) => write!(f, "more data is available ({n} bytes read)"),
+            Self::PipeBusy => f.write_str("all pipe instances are busy"),
+            Self::NoData => f.write_str("the pipe is being closed"),
+            Self::PipeNotConnected => f.write_str("no process is on the other end of the pipe"),
+            Self::PipeConnected => f.write_str("there is a process on the other end of the pipe"),
+            Self::PipeListening => {
+                f.write_str("waiting for a process to open the other end of the pipe")
+            }
+            Self::BadPipe => f.write_str("the pipe state is invalid"),
+            Self::Timeout => f.write_str("the timeout period expired"),
+            Self::InvalidName => f.write_str("the name is not a pipe name"),
             Self::Os(errno) => write!(f, "{}", io::Error::from_raw_os_error(*errno)),
         }
     }
@@ -125,6 +168,14 @@ impl From<IoError> for io::Error {
             IoError::NotFound => Errno::NOENT,
             IoError::Incomplete => Errno::INPROGRESS,
             IoError::EndOfFile => return io::Error::new(io::ErrorKind::UnexpectedEof, e),
+            IoError::MoreData(_) => Errno::MSGSIZE,
+            IoError::PipeBusy => Errno::AGAIN,
+            IoError::NoData => Errno::PIPE,
+            IoError::PipeNotConnected | IoError::PipeListening => Errno::NOTCONN,
+            IoError::PipeConnected => Errno::ISCONN,
+            IoError::BadPipe => Errno::BADF,
+            IoError::Timeout => Errno::TIMEDOUT,
+            IoError::InvalidName => Errno::INVAL,
         };
         io::Error::new(io::Error::from_raw_os_error(errno.raw_os_error()).kind(), e)
     }

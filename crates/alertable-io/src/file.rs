@@ -24,14 +24,17 @@ pub(crate) struct FileInner {
     writable: bool,
     /// The completion port this file is bound to, and its key.
     pub(crate) port: OnceLock<(CompletionPort, usize)>,
-    /// On a stream, the requests of each direction (reads, writes) in the order issued:
-    /// only the first is with the backend, so data goes to reads, and comes from writes,
-    /// in that order, as Windows serves a pipe.
-    streams: Mutex<[VecDeque<Arc<OpShared>>; 2]>,
+    /// On a stream, the requests of each direction (reads, writes; a pipe server's
+    /// connects) in the order issued: only the first is with the backend, so data goes to
+    /// reads, and comes from writes, in that order, as Windows serves a pipe.
+    streams: Mutex<[VecDeque<Arc<OpShared>>; 3]>,
+    /// A pipe of [`crate::pipe`]: its requests wait for readiness and move data in user
+    /// space, to keep message boundaries and the pipe's states.
+    pub(crate) pipe: Option<crate::pipe::PipeState>,
 }
 
 impl FileInner {
-    fn streams(&self) -> MutexGuard<'_, [VecDeque<Arc<OpShared>>; 2]> {
+    fn streams(&self) -> MutexGuard<'_, [VecDeque<Arc<OpShared>>; 3]> {
         self.streams.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -39,7 +42,7 @@ impl FileInner {
     /// to be started now.
     fn enqueue_stream(&self, op: &Arc<OpShared>) -> bool {
         let mut streams = self.streams();
-        let queue = &mut streams[op.kind as usize];
+        let queue = &mut streams[op.kind.queue()];
         queue.push_back(op.clone());
         queue.len() == 1
     }
@@ -51,7 +54,7 @@ impl FileInner {
             return false;
         }
         let mut streams = self.streams();
-        let queue = &mut streams[op.kind as usize];
+        let queue = &mut streams[op.kind.queue()];
         match queue.iter().position(|queued| Arc::ptr_eq(queued, op)) {
             Some(at) if at > 0 => queue.remove(at).is_some(),
             _ => false,
@@ -65,7 +68,7 @@ impl FileInner {
         }
         let next = {
             let mut streams = self.streams();
-            let queue = &mut streams[op.kind as usize];
+            let queue = &mut streams[op.kind.queue()];
             if !queue.front().is_some_and(|head| Arc::ptr_eq(head, op)) {
                 return;
             }
@@ -73,7 +76,11 @@ impl FileInner {
             queue.front().cloned()
         };
         if let Some(next) = next {
-            crate::backend::get().submit(&next);
+            // A pipe read may find its data already in user space (the rest of a message,
+            // P5 of `pipe.rs`), which no poll would report: it is tried first.
+            if self.pipe.is_none() || !crate::pipe::complete_at_once(&next) {
+                crate::backend::get().submit(&next);
+            }
         }
     }
 
@@ -236,16 +243,36 @@ impl AsyncFile {
     /// `EISDIR` for a directory; `EBADF` for a descriptor opened with `O_PATH`.
     pub fn from_fd(fd: OwnedFd) -> io::Result<Self> {
         let described = sys::describe(fd.as_fd())?;
-        Ok(Self {
+        Ok(Self::from_parts(
+            fd,
+            described.stream,
+            [described.readable, described.writable],
+            None,
+        ))
+    }
+
+    /// A file of a pipe end (`pipe.rs`), allowed to read and write as `access` says.
+    pub(crate) fn from_pipe(fd: OwnedFd, access: [bool; 2], pipe: crate::pipe::PipeState) -> Self {
+        Self::from_parts(fd, true, access, Some(pipe))
+    }
+
+    fn from_parts(
+        fd: OwnedFd,
+        stream: bool,
+        [readable, writable]: [bool; 2],
+        pipe: Option<crate::pipe::PipeState>,
+    ) -> Self {
+        Self {
             inner: Arc::new(FileInner {
                 fd,
-                stream: described.stream,
-                readable: described.readable,
-                writable: described.writable,
+                stream,
+                readable,
+                writable,
                 port: OnceLock::new(),
-                streams: Mutex::new([VecDeque::new(), VecDeque::new()]),
+                streams: Mutex::new([VecDeque::new(), VecDeque::new(), VecDeque::new()]),
+                pipe,
             }),
-        })
+        }
     }
 
     /// Reads up to `buffer.len()` bytes at `offset`; the [`Operation`] reports the result
@@ -405,7 +432,7 @@ impl AsyncFile {
         &self.inner
     }
 
-    fn submit_ex(
+    pub(crate) fn submit_ex(
         &self,
         kind: Kind,
         offset: u64,
@@ -422,7 +449,7 @@ impl AsyncFile {
         self.submit(kind, offset, buffer, Notify::Routine(routine), Some(thread))
     }
 
-    fn submit(
+    pub(crate) fn submit(
         &self,
         kind: Kind,
         offset: u64,
@@ -430,14 +457,32 @@ impl AsyncFile {
         notify: Notify,
         routine_thread: Option<alertable::ThreadHandle>,
     ) -> Result<Operation, SubmitError> {
+        self.submit_with(kind, offset, buffer, Vec::new(), notify, routine_thread)
+    }
+
+    /// Issues a request; `payload` is what a transaction writes first.
+    pub(crate) fn submit_with(
+        &self,
+        kind: Kind,
+        offset: u64,
+        buffer: Vec<u8>,
+        payload: Vec<u8>,
+        notify: Notify,
+        routine_thread: Option<alertable::ThreadHandle>,
+    ) -> Result<Operation, SubmitError> {
         let allowed = match kind {
             Kind::Read => self.inner.readable,
             Kind::Write => self.inner.writable,
+            Kind::Connect => true,
+            Kind::Transact => self.inner.readable && self.inner.writable,
         };
         let refusal = if !allowed {
             Some(IoError::AccessDenied)
         } else if offset > i64::MAX as u64 || u32::try_from(buffer.len()).is_err() {
             Some(IoError::InvalidParameter)
+        } else if let Some(pipe) = &self.inner.pipe {
+            // The pipe's state decides (J106, J113): nothing is queued on a refusal.
+            pipe.refusal(self.inner.fd(), kind)
         } else if self.inner.stream && sys::peer_closed(self.inner.fd(), kind == Kind::Write) {
             // A pipe whose other end is gone refuses at once (J106): ERROR_BROKEN_PIPE.
             Some(IoError::Os(rustix::io::Errno::PIPE.raw_os_error()))
@@ -451,7 +496,7 @@ impl AsyncFile {
             Notify::Routine(_) => None,
             _ => self.inner.port.get().cloned(),
         };
-        let op = OpShared::new(
+        let mut op = OpShared::new(
             self.inner.clone(),
             kind,
             offset,
@@ -460,9 +505,16 @@ impl AsyncFile {
             routine_thread,
             port,
         );
+        if !payload.is_empty() {
+            op = op.with_payload(payload);
+        }
         op::record_issued(&op);
         if !self.inner.stream || self.inner.enqueue_stream(&op) {
-            crate::backend::get().submit(&op);
+            // A pipe request whose data (or client) is at hand completes inside the call,
+            // its routine still queued (J104); otherwise it waits with the backend.
+            if self.inner.pipe.is_none() || !crate::pipe::complete_at_once(&op) {
+                crate::backend::get().submit(&op);
+            }
         }
         op.settle_issue();
         Ok(Operation { op })

@@ -35,6 +35,12 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Pipes
+//!
+//! [`pipe`] makes named pipes ([`NamedPipe`] servers, clients from [`pipe::open`]) and
+//! anonymous ones ([`pipe::anonymous`]) as [`AsyncFile`]s, between threads and between
+//! processes of one user, with Windows' byte and message modes and pipe errors.
+//!
 //! # Platform
 //!
 //! Linux. io_uring serves when the kernel offers it; otherwise (or with
@@ -46,6 +52,7 @@ mod error;
 mod file;
 mod op;
 mod packet;
+pub mod pipe;
 mod pool;
 mod port;
 mod sys;
@@ -58,4 +65,5 @@ pub use error::IoError;
 pub use file::{AsyncFile, SubmitError};
 pub use op::{IssueStatus, Operation};
 pub use packet::{CompletionPacket, PortError};
+pub use pipe::NamedPipe;
 pub use port::CompletionPort;

@@ -31,11 +31,32 @@ use crate::{CompletionPacket, IoError};
 /// A completion routine: the request's result and its buffer.
 pub(crate) type Routine = Box<dyn FnOnce(Result<usize, IoError>, Vec<u8>) + Send + 'static>;
 
-/// Read or write.
+/// What a request does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
-    Read = 0,
-    Write = 1,
+    Read,
+    Write,
+    /// A pipe server waits for a client (`pipe.rs`).
+    Connect,
+    /// A pipe writes a message, then reads the reply into the buffer (`pipe.rs`).
+    Transact,
+}
+
+impl Kind {
+    /// The queue of a stream the request waits in (`FileInner::streams`): reads and
+    /// transactions share one, as both take what the stream delivers.
+    pub(crate) fn queue(self) -> usize {
+        match self {
+            Self::Read | Self::Transact => 0,
+            Self::Write => 1,
+            Self::Connect => 2,
+        }
+    }
+
+    /// Whether the request fills its buffer (and the buffer is cut to what came).
+    pub(crate) fn reads(self) -> bool {
+        matches!(self, Self::Read | Self::Transact)
+    }
 }
 
 /// How a request tells its issuer it is done, besides [`Operation`] (which always works).
@@ -75,6 +96,9 @@ pub(crate) struct OpShared {
     buf_addr: usize,
     /// Where the completion goes besides the issuer: the file's port binding, if any.
     port: Option<(crate::CompletionPort, usize)>,
+    /// The message a transaction writes before it reads ([`Kind::Transact`]); empty
+    /// otherwise. Read by the backend only, never changed.
+    pub(crate) payload: Vec<u8>,
     complete: AtomicBool,
     cancel_requested: AtomicBool,
     /// Bytes moved so far by a write to a stream or a read of a regular file, which the
@@ -126,6 +150,7 @@ impl OpShared {
             offset,
             len: buffer.len(),
             port,
+            payload: Vec::new(),
             complete: AtomicBool::new(false),
             cancel_requested: AtomicBool::new(false),
             recorded: AtomicBool::new(false),
@@ -168,6 +193,19 @@ impl OpShared {
     /// records `n` more bytes and returns the total moved so far.
     pub(crate) fn add_written(&self, n: usize) -> usize {
         self.written.fetch_add(n, Ordering::Relaxed) + n
+    }
+
+    /// The bytes moved so far ([`add_written`](Self::add_written)).
+    pub(crate) fn written(&self) -> usize {
+        self.written.load(Ordering::Relaxed)
+    }
+
+    /// Gives a transaction the message it writes first; only before the request is shared.
+    pub(crate) fn with_payload(mut self: Arc<Self>, payload: Vec<u8>) -> Arc<Self> {
+        Arc::get_mut(&mut self)
+            .expect("a new request is not shared yet")
+            .payload = payload;
+        self
     }
 
     /// Marks the request's completion as copied out of the ring, to be delivered by the
@@ -262,14 +300,17 @@ impl OpShared {
 
     /// Completes the request with the backend's raw result (bytes, or the error) — once
     /// per request (R1). A read of zero bytes where some were asked for is the end of the
-    /// file (J100, J101), or a broken pipe on a stream.
+    /// file (J100, J101), or a broken pipe on a stream; a pipe of `pipe.rs` reports its
+    /// results as they are (a message may be empty).
     pub(crate) fn complete(self: &Arc<Self>, raw: Result<usize, IoError>) {
         let result = match raw {
-            Ok(0) if self.kind == Kind::Read && self.len > 0 => Err(if self.file.stream {
-                IoError::Os(rustix::io::Errno::PIPE.raw_os_error())
-            } else {
-                IoError::EndOfFile
-            }),
+            Ok(0) if self.kind == Kind::Read && self.len > 0 && self.file.pipe.is_none() => {
+                Err(if self.file.stream {
+                    IoError::Os(rustix::io::Errno::PIPE.raw_os_error())
+                } else {
+                    IoError::EndOfFile
+                })
+            }
             other => other,
         };
         if let Some(thread) = &self.routine_thread {
@@ -319,10 +360,15 @@ impl OpShared {
         if st.result.is_some() {
             return;
         }
-        if self.kind == Kind::Read
+        if self.kind.reads()
             && let Some(buf) = st.buffer.as_mut()
         {
-            buf.truncate(*result.as_ref().unwrap_or(&0));
+            // A message read in part keeps the part (ERROR_MORE_DATA).
+            let kept = match result {
+                Ok(n) | Err(IoError::MoreData(n)) => n,
+                Err(_) => 0,
+            };
+            buf.truncate(kept);
         }
         st.result = Some(result);
         self.complete.store(true, Ordering::Release);

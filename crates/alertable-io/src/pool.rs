@@ -122,7 +122,9 @@ fn run(op: &Arc<OpShared>, wake: Option<&Arc<OwnedFd>>) {
         return op.complete(Err(IoError::Aborted));
     }
     let mut buf = op.take_buffer_for_io();
-    let result = if op.file.stream {
+    let result = if op.file.pipe.is_some() {
+        pipe_io(op, &mut buf, wake)
+    } else if op.file.stream {
         stream_io(op, &mut buf, wake)
     } else {
         positional_io(op, &mut buf)
@@ -135,6 +137,7 @@ fn run(op: &Arc<OpShared>, wake: Option<&Arc<OwnedFd>>) {
 fn positional_io(op: &OpShared, buf: &mut [u8]) -> Result<usize, IoError> {
     let fd = op.file.fd();
     match op.kind {
+        Kind::Connect | Kind::Transact => unreachable!("only pipes connect or transact"),
         Kind::Read => retry(|| rustix::io::pread(fd, &mut *buf, op.offset)),
         Kind::Write => {
             let mut done = 0;
@@ -150,6 +153,56 @@ fn positional_io(op: &OpShared, buf: &mut [u8]) -> Result<usize, IoError> {
     }
 }
 
+/// The interrupt a cancel calls for a request this worker runs: a write to its eventfd.
+fn interrupt_of(wake: Option<&Arc<OwnedFd>>) -> Option<Arc<dyn Fn() + Send + Sync>> {
+    wake.map(|wake| {
+        // Drop a wake-up left over from a cancel that came too late for its request.
+        let _ = rustix::io::read(&**wake, &mut [0u8; 8]);
+        let wake = wake.clone();
+        Arc::new(move || {
+            let _ = rustix::io::write(&*wake, &1u64.to_ne_bytes());
+        }) as Arc<dyn Fn() + Send + Sync>
+    })
+}
+
+/// A request on a pipe of `pipe.rs`: tries it, and waits in `poll` for the readiness it
+/// needs (or a cancel) until it is done.
+fn pipe_io(
+    op: &Arc<OpShared>,
+    buf: &mut [u8],
+    wake: Option<&Arc<OwnedFd>>,
+) -> Result<usize, IoError> {
+    if !op.set_interrupt(interrupt_of(wake)) {
+        return Err(IoError::Aborted);
+    }
+    let fd = op.file.fd();
+    let result = loop {
+        if op.cancel_requested() {
+            break Err(IoError::Aborted);
+        }
+        let ready = match crate::pipe::attempt(op, buf) {
+            crate::pipe::Attempt::Done(result) => break result,
+            crate::pipe::Attempt::WaitFor(crate::pipe::Readiness::Input) => PollFlags::IN,
+            crate::pipe::Attempt::WaitFor(crate::pipe::Readiness::Output) => PollFlags::OUT,
+        };
+        let mut fds = vec![PollFd::new(&fd, ready)];
+        if let Some(wake) = wake {
+            fds.push(PollFd::new(&**wake, PollFlags::IN));
+        }
+        if let Err(e) = retry(|| rustix::event::poll(&mut fds, None)) {
+            break Err(e);
+        }
+        if fds.get(1).is_some_and(|w| !w.revents().is_empty()) {
+            drop(fds);
+            if let Some(wake) = wake {
+                let _ = rustix::io::read(&**wake, &mut [0u8; 8]);
+            }
+        }
+    };
+    op.set_interrupt(None);
+    result
+}
+
 /// What a pipe that polls writable is sure to take without blocking.
 const PIPE_BUF: usize = 4096;
 
@@ -160,21 +213,14 @@ fn stream_io(
     buf: &mut [u8],
     wake: Option<&Arc<OwnedFd>>,
 ) -> Result<usize, IoError> {
-    let interrupt = wake.map(|wake| {
-        // Drop a wake-up left over from a cancel that came too late for its request.
-        let _ = rustix::io::read(&**wake, &mut [0u8; 8]);
-        let wake = wake.clone();
-        Arc::new(move || {
-            let _ = rustix::io::write(&*wake, &1u64.to_ne_bytes());
-        }) as Arc<dyn Fn() + Send + Sync>
-    });
-    if !op.set_interrupt(interrupt) {
+    if !op.set_interrupt(interrupt_of(wake)) {
         return Err(IoError::Aborted);
     }
     let fd = op.file.fd();
     let ready = match op.kind {
         Kind::Read => PollFlags::IN,
         Kind::Write => PollFlags::OUT,
+        Kind::Connect | Kind::Transact => unreachable!("only pipes connect or transact"),
     };
     let mut done = 0;
     let result = loop {
@@ -220,6 +266,7 @@ fn stream_io(
                 Err(e) if e == again => {}
                 Err(e) => break Err(e),
             },
+            Kind::Connect | Kind::Transact => unreachable!("only pipes connect or transact"),
         }
     };
     op.set_interrupt(None);

@@ -117,6 +117,7 @@ pub(crate) fn complete_at_once(op: &Arc<OpShared>) -> bool {
                 Err(_) => None,
             }
         }
+        Kind::Connect | Kind::Transact => unreachable!("only pipes connect or transact"),
         Kind::Write => rustix::io::pwritev2(
             fd,
             &[std::io::IoSlice::new(&buf)],
@@ -133,5 +134,201 @@ pub(crate) fn complete_at_once(op: &Arc<OpShared>) -> bool {
             true
         }
         None => false,
+    }
+}
+
+/// The calls of pipes (`pipe.rs`), on Unix domain sockets: every socket is non-blocking
+/// and close-on-exec, and every transfer takes `MSG_DONTWAIT`, so that a caller never
+/// blocks in one (the backends wait for readiness instead).
+pub(crate) mod pipe {
+    use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+    use std::path::Path;
+
+    use rustix::event::{PollFd, PollFlags, Timespec};
+    use rustix::io::Errno;
+    use rustix::net::{
+        AddressFamily, RecvFlags, SendFlags, Shutdown, SocketAddrUnix, SocketFlags, SocketType,
+    };
+
+    /// The socket type that carries a pipe: a stream for bytes, sequenced packets for
+    /// messages.
+    fn socket_type(message: bool) -> SocketType {
+        if message {
+            SocketType::SEQPACKET
+        } else {
+            SocketType::STREAM
+        }
+    }
+
+    const FLAGS: SocketFlags = SocketFlags::NONBLOCK.union(SocketFlags::CLOEXEC);
+
+    /// A socket bound to `path` and listening, with room for one client that is not yet
+    /// accepted (a backlog of 0 lets one in on Linux): a second client is refused with
+    /// `EAGAIN` until the first is accepted.
+    pub(crate) fn listen_at(path: &Path, message: bool) -> rustix::io::Result<OwnedFd> {
+        let fd = rustix::net::socket_with(AddressFamily::UNIX, socket_type(message), FLAGS, None)?;
+        rustix::net::bind(&fd, &SocketAddrUnix::new(path)?)?;
+        rustix::net::listen(&fd, 0)?;
+        Ok(fd)
+    }
+
+    /// Connects to the listening socket at `path` without waiting.
+    pub(crate) fn connect_to(path: &Path, message: bool) -> rustix::io::Result<OwnedFd> {
+        let fd = rustix::net::socket_with(AddressFamily::UNIX, socket_type(message), FLAGS, None)?;
+        rustix::net::connect(&fd, &SocketAddrUnix::new(path)?)?;
+        Ok(fd)
+    }
+
+    /// A connected pair, for an anonymous pipe.
+    pub(crate) fn pair() -> rustix::io::Result<(OwnedFd, OwnedFd)> {
+        rustix::net::socketpair(AddressFamily::UNIX, SocketType::STREAM, FLAGS, None)
+    }
+
+    /// Accepts a waiting client; `EAGAIN` if there is none.
+    pub(crate) fn accept(listener: BorrowedFd<'_>) -> rustix::io::Result<OwnedFd> {
+        retry(|| rustix::net::accept_with(listener, FLAGS))
+    }
+
+    /// The user on the other end of a connected socket.
+    pub(crate) fn peer_uid(fd: BorrowedFd<'_>) -> rustix::io::Result<u32> {
+        Ok(rustix::net::sockopt::socket_peercred(fd)?.uid.as_raw())
+    }
+
+    /// The user this process acts as.
+    pub(crate) fn effective_uid() -> u32 {
+        rustix::process::geteuid().as_raw()
+    }
+
+    /// Asks for a send buffer of at least `size` bytes (the kernel may give less).
+    pub(crate) fn size_send_buffer(fd: BorrowedFd<'_>, size: usize) {
+        let _ = rustix::net::sockopt::set_socket_send_buffer_size(fd, size);
+    }
+
+    /// Puts `replacement` in the place of `fd`, under `fd`'s number: the file `fd` named
+    /// is closed, and whoever holds the number now reaches `replacement`'s.
+    pub(crate) fn replace(fd: BorrowedFd<'_>, replacement: OwnedFd) -> rustix::io::Result<()> {
+        // SAFETY: both numbers are open descriptors (`fd` is borrowed from its owner, who
+        // keeps owning the number; `replacement` is owned here and closed after). `dup3`
+        // atomically makes `fd`'s number refer to `replacement`'s file; it touches no
+        // memory.
+        let done = unsafe { libc::dup3(replacement.as_raw_fd(), fd.as_raw_fd(), libc::O_CLOEXEC) };
+        if done < 0 {
+            return Err(Errno::from_raw_os_error(
+                std::io::Error::last_os_error()
+                    .raw_os_error()
+                    .unwrap_or(libc::EIO),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Ends both directions of a connection: the other end reads the end of the stream and
+    /// can no longer write; pending polls on this end wake.
+    pub(crate) fn hang_up(fd: BorrowedFd<'_>) {
+        let _ = rustix::net::shutdown(fd, Shutdown::Both);
+    }
+
+    /// Peeks at the next message: its full length, and up to `buf.len()` of its bytes.
+    pub(crate) fn peek_message(fd: BorrowedFd<'_>, buf: &mut [u8]) -> rustix::io::Result<usize> {
+        let flags = RecvFlags::PEEK | RecvFlags::TRUNC | RecvFlags::DONTWAIT;
+        retry(|| rustix::net::recv(fd, &mut *buf, flags).map(|(_, full)| full))
+    }
+
+    /// Receives (and removes) up to `buf.len()` bytes, or the next message (cut to fit).
+    pub(crate) fn receive(fd: BorrowedFd<'_>, buf: &mut [u8]) -> rustix::io::Result<usize> {
+        retry(|| rustix::net::recv(fd, &mut *buf, RecvFlags::DONTWAIT).map(|(n, _)| n))
+    }
+
+    /// Peeks at up to `buf.len()` bytes of a byte stream.
+    pub(crate) fn peek_bytes(fd: BorrowedFd<'_>, buf: &mut [u8]) -> rustix::io::Result<usize> {
+        let flags = RecvFlags::PEEK | RecvFlags::DONTWAIT;
+        retry(|| rustix::net::recv(fd, &mut *buf, flags).map(|(n, _)| n))
+    }
+
+    /// Sends bytes (as one message on a message socket); `EPIPE` instead of `SIGPIPE`.
+    pub(crate) fn send(fd: BorrowedFd<'_>, buf: &[u8]) -> rustix::io::Result<usize> {
+        retry(|| rustix::net::send(fd, buf, SendFlags::DONTWAIT | SendFlags::NOSIGNAL))
+    }
+
+    /// The bytes waiting to be received (all messages together on a message socket).
+    pub(crate) fn bytes_waiting(fd: BorrowedFd<'_>) -> usize {
+        rustix::io::ioctl_fionread(fd).map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    /// The bytes this end sent that the other end has not read yet (`SIOCOUTQ`).
+    pub(crate) fn unread_by_peer(fd: BorrowedFd<'_>) -> usize {
+        let mut queued: libc::c_int = 0;
+        // SAFETY: `fd` is an open socket; `TIOCOUTQ` (`SIOCOUTQ`) writes one `int` to the
+        // pointer, which points at `queued`, alive for the call.
+        let done = unsafe { libc::ioctl(fd.as_raw_fd(), libc::TIOCOUTQ, &raw mut queued) };
+        if done < 0 {
+            0
+        } else {
+            usize::try_from(queued).unwrap_or(0)
+        }
+    }
+
+    /// Whether the other end has hung up (a zero-timeout `poll`).
+    pub(crate) fn hung_up(fd: BorrowedFd<'_>) -> bool {
+        let mut fds = [PollFd::new(&fd, PollFlags::IN)];
+        rustix::event::poll(&mut fds, Some(&Timespec::default())).is_ok()
+            && fds[0].revents().intersects(PollFlags::HUP | PollFlags::ERR)
+    }
+
+    /// Waits up to `timeout` (forever if `None`) for `fd` to become readable.
+    pub(crate) fn wait_readable(fd: BorrowedFd<'_>, timeout: Option<std::time::Duration>) {
+        let mut fds = [PollFd::new(&fd, PollFlags::IN)];
+        let timeout = timeout.map(|t| Timespec {
+            tv_sec: i64::try_from(t.as_secs()).unwrap_or(i64::MAX),
+            tv_nsec: i64::from(t.subsec_nanos()),
+        });
+        let _ = rustix::event::poll(&mut fds, timeout.as_ref());
+    }
+
+    /// An inotify descriptor that becomes readable when an entry is created in (or moved
+    /// into) `dir`.
+    pub(crate) fn watch_creations(dir: &Path) -> rustix::io::Result<OwnedFd> {
+        use rustix::fs::inotify;
+        let fd = inotify::init(inotify::CreateFlags::CLOEXEC | inotify::CreateFlags::NONBLOCK)?;
+        inotify::add_watch(
+            &fd,
+            dir,
+            inotify::WatchFlags::CREATE
+                | inotify::WatchFlags::MOVED_TO
+                | inotify::WatchFlags::DELETE_SELF,
+        )?;
+        Ok(fd)
+    }
+
+    /// Empties an inotify descriptor's queue of events.
+    pub(crate) fn drain(fd: impl AsFd) {
+        let mut buf = [0u8; 4096];
+        while matches!(rustix::io::read(&fd, &mut buf), Ok(n) if n > 0) {}
+    }
+
+    fn retry<T>(mut call: impl FnMut() -> rustix::io::Result<T>) -> rustix::io::Result<T> {
+        loop {
+            match call() {
+                Err(Errno::INTR) => continue,
+                other => return other,
+            }
+        }
+    }
+}
+
+/// Takes an exclusive `flock` on the file at `path` (created if missing, mode 0600),
+/// waiting for it; the lock goes with the returned descriptor.
+pub(crate) fn lock_file(path: &std::path::Path) -> rustix::io::Result<std::os::fd::OwnedFd> {
+    use rustix::fs::{FlockOperation, Mode, OFlags};
+    let fd = rustix::fs::open(
+        path,
+        OFlags::CREATE | OFlags::RDWR | OFlags::CLOEXEC,
+        Mode::from_raw_mode(0o600),
+    )?;
+    loop {
+        match rustix::fs::flock(&fd, FlockOperation::LockExclusive) {
+            Err(rustix::io::Errno::INTR) => continue,
+            other => break other.map(|()| fd),
+        }
     }
 }

@@ -97,6 +97,14 @@
 //!      for the rest (or completes `Aborted` if its cancel was asked for), so a file read
 //!      never completes short inside the file.
 //!
+//! (U9) A request on a pipe of `pipe.rs` goes to the kernel as a one-shot poll for the
+//!      readiness it needs (`pipe::interest`), with the request's reference as its
+//!      `user_data` (U1), so a cancel entry finds it as it finds a read. When the poll
+//!      fires, the thread delivering it moves the data in user space (`pipe::attempt`,
+//!      non-blocking calls only) and completes the request, or hands it back to the
+//!      reaper to poll again (U4: a cancel asked for meanwhile finds it there, or the
+//!      reaper sees its flag before submitting it).
+//!
 //! Lock order: `handoff`, then `cq`, then `sq`; `stash` and `idle_lock` are innermost. A
 //! submitter that holds `sq` and needs completions reaped only tries `cq`.
 
@@ -510,7 +518,22 @@ impl Ring {
         // that the kernel is done with it.
         let op = unsafe { Arc::from_raw(user_data as *const OpShared) };
         let result = cqe.result();
-        if result < 0 {
+        if op.file.pipe.is_some() && result >= 0 {
+            // A pipe's poll fired (U9): the request moves its data now, or waits again.
+            if op.cancel_requested() {
+                return op.complete(Err(IoError::Aborted));
+            }
+            let mut buf = op.take_buffer_for_io();
+            let attempt = crate::pipe::attempt(&op, &mut buf);
+            op.put_buffer(buf);
+            match attempt {
+                crate::pipe::Attempt::Done(result) => op.complete(result),
+                crate::pipe::Attempt::WaitFor(_) => {
+                    op.set_taken(false);
+                    self.hand_off(Pending::Request(op, 0));
+                }
+            }
+        } else if result < 0 {
             op.complete(Err(error_of(&op, result)));
         } else if op.kind == Kind::Write && result > 0 {
             // A write completes only once all of it is written (J96): the rest goes on
@@ -732,6 +755,17 @@ fn cancel_entry(op: &Arc<OpShared>) -> squeue::Entry {
 fn entry_from(op: Arc<OpShared>, start: usize) -> squeue::Entry {
     let (buf, len) = op.buffer_raw();
     let fd = types::Fd(op.file.raw_fd());
+    if op.file.pipe.is_some() {
+        // A pipe's request waits for readiness in the kernel, then moves its data in user
+        // space (U9). The entry points at no memory; `user_data` is its reference (U1).
+        let events = match crate::pipe::interest(&op) {
+            crate::pipe::Readiness::Input => libc::POLLIN,
+            crate::pipe::Readiness::Output => libc::POLLOUT,
+        };
+        return opcode::PollAdd::new(fd, events as u32)
+            .build()
+            .user_data(Arc::into_raw(op) as u64);
+    }
     // Streams take no offset (the kernel wants 0 there).
     let offset = if op.file.stream {
         0
@@ -745,6 +779,7 @@ fn entry_from(op: Arc<OpShared>, start: usize) -> squeue::Entry {
     let entry = match op.kind {
         Kind::Read => opcode::Read::new(fd, buf, len).offset(offset).build(),
         Kind::Write => opcode::Write::new(fd, buf, len).offset(offset).build(),
+        Kind::Connect | Kind::Transact => unreachable!("only pipes connect or transact"),
     };
     // `user_data` is the request's strong reference (U1), released only when this
     // entry's completion is reaped; it keeps the buffer (whose address and length are

@@ -39,8 +39,8 @@ static inline void join_thread(HANDLE h)
 /*
  * Test support, not Win32: opens a Linux FIFO (a named pipe of the file system, created
  * with mkfifo) for overlapped I/O with CreateFileA, and deletes its name. Reads on it stay
- * pending until something is written, which the programs need for cancellation; Win32
- * would use a named pipe (CreatePipe and CreateNamedPipe are not part of this library).
+ * pending until something is written, which the programs need for cancellation; written
+ * before the library had pipes (t_pipes.c uses CreateNamedPipe itself).
  * Opened for reading and writing, so that the open does not wait for a writer and the
  * program can write to it through the same handle. Exits the program if that fails.
  */

@@ -26,6 +26,7 @@
 #include <processenv.h>
 #include <timezoneapi.h>
 #include <libloaderapi.h>
+#include <namedpipeapi.h>
 #include <stdarg.h>
 
 #ifdef __cplusplus
@@ -55,6 +56,24 @@ extern "C" {
 #define MOVEFILE_WRITE_THROUGH 0x00000008
 #define FILE_SKIP_COMPLETION_PORT_ON_SUCCESS 0x1
 #define FILE_SKIP_SET_EVENT_ON_HANDLE 0x2
+#define FILE_FLAG_FIRST_PIPE_INSTANCE 0x00080000
+#define PIPE_ACCESS_INBOUND 0x00000001
+#define PIPE_ACCESS_OUTBOUND 0x00000002
+#define PIPE_ACCESS_DUPLEX 0x00000003
+#define PIPE_CLIENT_END 0x00000000
+#define PIPE_SERVER_END 0x00000001
+#define PIPE_WAIT 0x00000000
+#define PIPE_NOWAIT 0x00000001
+#define PIPE_READMODE_BYTE 0x00000000
+#define PIPE_READMODE_MESSAGE 0x00000002
+#define PIPE_TYPE_BYTE 0x00000000
+#define PIPE_TYPE_MESSAGE 0x00000004
+#define PIPE_ACCEPT_REMOTE_CLIENTS 0x00000000
+#define PIPE_REJECT_REMOTE_CLIENTS 0x00000008
+#define PIPE_UNLIMITED_INSTANCES 255
+#define NMPWAIT_WAIT_FOREVER 0xffffffff
+#define NMPWAIT_NOWAIT 0x00000001
+#define NMPWAIT_USE_DEFAULT_WAIT 0x00000000
 #define HasOverlappedIoCompleted(lpOverlapped) ((DWORD)(lpOverlapped)->Internal != STATUS_PENDING)
 
 /* ---- Constants: memory, messages, threads, standard handles -------------------------- */
@@ -128,6 +147,17 @@ WINBASEAPI HANDLE WINAPI CreateWaitableTimerExA(LPSECURITY_ATTRIBUTES lpTimerAtt
 WINBASEAPI HANDLE WINAPI OpenWaitableTimerA(DWORD dwDesiredAccess, BOOL bInheritHandle,
                                             LPCSTR lpTimerName);
 
+/* The A forms of the pipe functions (the rest are in namedpipeapi.h). */
+WINBASEAPI HANDLE WINAPI CreateNamedPipeA(LPCSTR lpName, DWORD dwOpenMode, DWORD dwPipeMode,
+                                          DWORD nMaxInstances, DWORD nOutBufferSize,
+                                          DWORD nInBufferSize, DWORD nDefaultTimeOut,
+                                          LPSECURITY_ATTRIBUTES lpSecurityAttributes);
+WINBASEAPI BOOL WINAPI WaitNamedPipeA(LPCSTR lpNamedPipeName, DWORD nTimeOut);
+WINBASEAPI BOOL WINAPI CallNamedPipeA(LPCSTR lpNamedPipeName, LPVOID lpInBuffer,
+                                      DWORD nInBufferSize, LPVOID lpOutBuffer,
+                                      DWORD nOutBufferSize, LPDWORD lpBytesRead,
+                                      DWORD nTimeOut);
+
 /* Local and global memory: blocks of the process heap; a fixed block is its own handle,
  * a moveable one is reached through LocalLock. */
 WINBASEAPI HLOCAL WINAPI LocalAlloc(UINT uFlags, SIZE_T uBytes);
@@ -200,6 +230,9 @@ WINBASEAPI DWORD WINAPI FormatMessageW(DWORD dwFlags, LPCVOID lpSource, DWORD dw
 #define CreateWaitableTimer CreateWaitableTimerA
 #define CreateWaitableTimerEx CreateWaitableTimerExA
 #define OpenWaitableTimer OpenWaitableTimerA
+#define CreateNamedPipe CreateNamedPipeA
+#define WaitNamedPipe WaitNamedPipeA
+#define CallNamedPipe CallNamedPipeA
 #endif
 
 #ifdef __cplusplus

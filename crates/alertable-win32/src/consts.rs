@@ -735,3 +735,58 @@ pub const QUEUE_USER_APC_CALLBACK_DATA_CONTEXT: QUEUE_USER_APC_FLAGS = 0x1_0000;
 pub const ERROR_MOD_NOT_FOUND: DWORD = 126;
 /// `ERROR_PROC_NOT_FOUND` (127): `GetProcAddress` of a name the module does not export.
 pub const ERROR_PROC_NOT_FOUND: DWORD = 127;
+// Pipes (`winbase.h`, `winerror.h`).
+
+/// `ERROR_SEM_TIMEOUT` (121): `WaitNamedPipe` found no free instance in time.
+pub const ERROR_SEM_TIMEOUT: DWORD = 121;
+/// `ERROR_INVALID_NAME` (123): a pipe name without the `\\.\pipe\` prefix.
+pub const ERROR_INVALID_NAME: DWORD = 123;
+/// `ERROR_BAD_PIPE` (230): a call the pipe's mode does not allow (`TransactNamedPipe` in
+/// byte read mode).
+pub const ERROR_BAD_PIPE: DWORD = 230;
+/// `ERROR_PIPE_BUSY` (231): every instance of the pipe has a client.
+pub const ERROR_PIPE_BUSY: DWORD = 231;
+/// `ERROR_NO_DATA` (232): a write to a pipe whose other end is gone.
+pub const ERROR_NO_DATA: DWORD = 232;
+/// `ERROR_PIPE_NOT_CONNECTED` (233): a server instance without a client.
+pub const ERROR_PIPE_NOT_CONNECTED: DWORD = 233;
+/// `ERROR_PIPE_CONNECTED` (535): `ConnectNamedPipe` found the client already there.
+pub const ERROR_PIPE_CONNECTED: DWORD = 535;
+/// `ERROR_PIPE_LISTENING` (536): a server instance that has not had a client yet.
+pub const ERROR_PIPE_LISTENING: DWORD = 536;
+/// `PIPE_ACCESS_INBOUND` (1): the server reads.
+pub const PIPE_ACCESS_INBOUND: DWORD = 0x0000_0001;
+/// `PIPE_ACCESS_OUTBOUND` (2): the server writes.
+pub const PIPE_ACCESS_OUTBOUND: DWORD = 0x0000_0002;
+/// `PIPE_ACCESS_DUPLEX` (3): both.
+pub const PIPE_ACCESS_DUPLEX: DWORD = 0x0000_0003;
+/// `FILE_FLAG_FIRST_PIPE_INSTANCE` (0x80000): `CreateNamedPipe` fails if the name exists.
+pub const FILE_FLAG_FIRST_PIPE_INSTANCE: DWORD = 0x0008_0000;
+/// `PIPE_TYPE_BYTE` (0).
+pub const PIPE_TYPE_BYTE: DWORD = 0x0000_0000;
+/// `PIPE_TYPE_MESSAGE` (4).
+pub const PIPE_TYPE_MESSAGE: DWORD = 0x0000_0004;
+/// `PIPE_READMODE_BYTE` (0).
+pub const PIPE_READMODE_BYTE: DWORD = 0x0000_0000;
+/// `PIPE_READMODE_MESSAGE` (2).
+pub const PIPE_READMODE_MESSAGE: DWORD = 0x0000_0002;
+/// `PIPE_WAIT` (0): blocking mode, the only one supported.
+pub const PIPE_WAIT: DWORD = 0x0000_0000;
+/// `PIPE_NOWAIT` (1): non-blocking mode (refused: `ERROR_INVALID_PARAMETER`).
+pub const PIPE_NOWAIT: DWORD = 0x0000_0001;
+/// `PIPE_ACCEPT_REMOTE_CLIENTS` (0).
+pub const PIPE_ACCEPT_REMOTE_CLIENTS: DWORD = 0x0000_0000;
+/// `PIPE_REJECT_REMOTE_CLIENTS` (8): accepted; there are no remote clients.
+pub const PIPE_REJECT_REMOTE_CLIENTS: DWORD = 0x0000_0008;
+/// `PIPE_UNLIMITED_INSTANCES` (255).
+pub const PIPE_UNLIMITED_INSTANCES: DWORD = 255;
+/// `PIPE_CLIENT_END` (0): `GetNamedPipeInfo`'s flag of a client end.
+pub const PIPE_CLIENT_END: DWORD = 0x0000_0000;
+/// `PIPE_SERVER_END` (1): `GetNamedPipeInfo`'s flag of a server end.
+pub const PIPE_SERVER_END: DWORD = 0x0000_0001;
+/// `NMPWAIT_USE_DEFAULT_WAIT` (0): the server's default timeout.
+pub const NMPWAIT_USE_DEFAULT_WAIT: DWORD = 0x0000_0000;
+/// `NMPWAIT_NOWAIT` (1).
+pub const NMPWAIT_NOWAIT: DWORD = 0x0000_0001;
+/// `NMPWAIT_WAIT_FOREVER` (`0xFFFFFFFF`).
+pub const NMPWAIT_WAIT_FOREVER: DWORD = 0xFFFF_FFFF;

@@ -97,6 +97,7 @@ mod heapapi;
 mod in_place;
 mod ioapiset;
 mod libloaderapi;
+mod namedpipeapi;
 mod names;
 mod overlapped;
 mod processenv;
@@ -144,6 +145,10 @@ pub use ioapiset::result::{GetOverlappedResult, GetOverlappedResultEx};
 pub use libloaderapi::{
     FreeLibrary, GetModuleHandleA, GetModuleHandleW, GetProcAddress, LoadLibraryA, LoadLibraryW,
     kernel32_export_names, ntdll_export_names,
+};
+pub use namedpipeapi::{
+    CallNamedPipeW, ConnectNamedPipe, CreateNamedPipeW, CreatePipe, DisconnectNamedPipe,
+    GetNamedPipeInfo, PeekNamedPipe, SetNamedPipeHandleState, TransactNamedPipe, WaitNamedPipeW,
 };
 pub use processenv::GetStdHandle;
 pub use processthreadsapi::apc::{QueueUserAPC, QueueUserAPC2};
@@ -210,6 +215,7 @@ pub use winbase::objects::{
     CreateSemaphoreA, CreateSemaphoreExA, CreateWaitableTimerA, CreateWaitableTimerExA, OpenMutexA,
     OpenSemaphoreA, OpenWaitableTimerA, PulseEvent,
 };
+pub use winbase::pipes::{CallNamedPipeA, CreateNamedPipeA, WaitNamedPipeA};
 pub use winbase::strings::{
     lstrcatA, lstrcatW, lstrcmpA, lstrcmpW, lstrcmpiA, lstrcmpiW, lstrcpyA, lstrcpyW, lstrcpynA,
     lstrcpynW, lstrlenA, lstrlenW,

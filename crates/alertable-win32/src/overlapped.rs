@@ -53,7 +53,13 @@
 //!   (or `ReadFile` fails with `ERROR_HANDLE_EOF`) and `ReadFileEx`/`WriteFileEx` return,
 //!   the buffer and the `OVERLAPPED` hold the result, the event is set, the routine is
 //!   queued and the packet posted — except that a request which failed inside the call
-//!   posts no packet, as the call itself reports the failure.
+//!   posts no packet, as the call itself reports the failure. A `ConnectNamedPipe` is never
+//!   finished inside the call: a client that was there already makes the call fail with
+//!   `ERROR_PIPE_CONNECTED` before anything is issued, and one that connects during the
+//!   call completes the request as pending.
+//! - (O8) **A message read in part** (`ERROR_MORE_DATA`, `STATUS_BUFFER_OVERFLOW`) delivers
+//!   the part like a success: the bytes go to the caller's buffer and `InternalHigh` holds
+//!   their number, which `GetOverlappedResult` and the routine report with the error.
 
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -61,14 +67,16 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use alertable::{Event, EventReset, ThreadHandle};
-use alertable_io::{AsyncFile, CompletionPacket, CompletionPort, IoError, IssueStatus, Operation};
+use alertable_io::{
+    AsyncFile, CompletionPacket, CompletionPort, IoError, IssueStatus, NamedPipe, Operation,
+};
 
 use crate::callback;
 use crate::consts::{
     ERROR_ACCESS_DENIED, ERROR_BROKEN_PIPE, ERROR_DISK_FULL, ERROR_FILE_NOT_FOUND,
     ERROR_GEN_FAILURE, ERROR_HANDLE_EOF, ERROR_INVALID_HANDLE, ERROR_INVALID_PARAMETER,
-    ERROR_NOT_ENOUGH_MEMORY, ERROR_NOT_FOUND, ERROR_NOT_SUPPORTED, ERROR_OPERATION_ABORTED,
-    ERROR_SUCCESS, FILE_SKIP_COMPLETION_PORT_ON_SUCCESS, STATUS_PENDING,
+    ERROR_MORE_DATA, ERROR_NOT_ENOUGH_MEMORY, ERROR_NOT_FOUND, ERROR_NOT_SUPPORTED,
+    ERROR_OPERATION_ABORTED, ERROR_SUCCESS, FILE_SKIP_COMPLETION_PORT_ON_SUCCESS, STATUS_PENDING,
 };
 use crate::error::{Error, Result};
 use crate::fileapi::file::FileObject;
@@ -81,7 +89,8 @@ use crate::types::{DWORD, HANDLE, LPOVERLAPPED};
 const STATUS_SUCCESS: u32 = 0;
 /// `NTSTATUS` values and the Win32 errors `RtlNtStatusToDosError` maps them to, for the
 /// results a request can have here.
-const STATUSES: [(u32, DWORD); 12] = [
+const STATUSES: [(u32, DWORD); 13] = [
+    (0x8000_0005, ERROR_MORE_DATA),         // STATUS_BUFFER_OVERFLOW
     (0xC000_0001, ERROR_GEN_FAILURE),       // STATUS_UNSUCCESSFUL
     (0xC000_0008, ERROR_INVALID_HANDLE),    // STATUS_INVALID_HANDLE
     (0xC000_000D, ERROR_INVALID_PARAMETER), // STATUS_INVALID_PARAMETER
@@ -257,7 +266,7 @@ impl Destination {
     /// # Safety
     ///
     /// The caller's buffer is valid for writing `len` bytes.
-    unsafe fn fill(self, bytes: &[u8]) {
+    pub(crate) unsafe fn fill(self, bytes: &[u8]) {
         let n = bytes.len().min(self.len);
         if n == 0 {
             return;
@@ -338,16 +347,17 @@ impl Request {
     /// For a request that finished at issue: waits (not alertably) until the relay has
     /// reported it (O2, O7), and returns its result as the `OVERLAPPED` holds it: the bytes
     /// transferred, or the Win32 error.
-    pub(crate) fn wait_relayed(&self) -> core::result::Result<usize, DWORD> {
+    pub(crate) fn wait_relayed(&self) -> (core::result::Result<usize, DWORD>, usize) {
         // Cannot fail: one object, no timeout, not alertable.
         let _ = alertable::wait_one(&self.done, None, alertable::Alertable::No);
         // SAFETY: the caller keeps the `OVERLAPPED` alive until the request completes, and
         // it is complete; the relay has written it.
         let (status, bytes) = unsafe { self.overlapped.result() };
-        match error_of_status(status as u32) {
+        let result = match error_of_status(status as u32) {
             ERROR_SUCCESS => Ok(bytes),
             error => Err(error),
-        }
+        };
+        (result, bytes)
     }
 
     /// Asks for the request to end with `ERROR_OPERATION_ABORTED`; false if it was asked
@@ -359,8 +369,12 @@ impl Request {
 
     /// Relays the completion (O2). Runs on the relay thread.
     fn finish(&self, result: core::result::Result<usize, IoError>, buffer: Option<Vec<u8>>) {
-        let bytes = *result.as_ref().unwrap_or(&0);
-        if let (Ok(_), Some(destination), Some(buffer)) = (&result, self.destination, &buffer) {
+        // A message read in part (ERROR_MORE_DATA) delivers its part.
+        let bytes = match result {
+            Ok(n) | Err(IoError::MoreData(n)) => n,
+            Err(_) => 0,
+        };
+        if let (true, Some(destination), Some(buffer)) = (bytes > 0, self.destination, &buffer) {
             // SAFETY: the C caller keeps its buffer alive and unused until the request
             // completes, which it cannot see before the `OVERLAPPED` is written below.
             unsafe { destination.fill(buffer) };
@@ -413,6 +427,22 @@ fn requests() -> MutexGuard<'static, BTreeMap<usize, Arc<Request>>> {
     REQUESTS.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// What a request does.
+pub(crate) enum Action<'a> {
+    /// A read (with a destination) or a write.
+    Transfer,
+    /// A pipe server waits for a client (`ConnectNamedPipe`).
+    Connect(&'a NamedPipe),
+    /// A pipe writes this message and reads the reply (`TransactNamedPipe`).
+    Transact(Vec<u8>),
+}
+
+/// Whether a request is a connect, once its [`Action`] has been used.
+enum ActionKind {
+    Connect,
+    Other,
+}
+
 /// What a request is, before it is issued.
 pub(crate) struct Submission<'a> {
     /// The file's `alertable-io` side, bound to the relay port.
@@ -429,6 +459,8 @@ pub(crate) struct Submission<'a> {
     pub(crate) overlapped: OverlappedRef,
     /// How it reports completion.
     pub(crate) notify: Notify,
+    /// What it does.
+    pub(crate) action: Action<'a>,
 }
 
 impl Submission<'_> {
@@ -452,6 +484,7 @@ impl Submission<'_> {
             destination,
             overlapped,
             notify,
+            action,
         } = self;
         let exit_event = thread_exit_event();
         // O5: only a request on a caller's port without an event outlives its thread.
@@ -461,11 +494,30 @@ impl Submission<'_> {
             RundownAtExit::register();
         }
         let mut table = requests();
-        let issued = match (destination.is_some(), outlives_thread) {
-            (true, true) => file.read(offset, buffer),
-            (true, false) => file.read_with_event(offset, buffer, exit_event),
-            (false, true) => file.write(offset, buffer),
-            (false, false) => file.write_with_event(offset, buffer, exit_event),
+        let action_kind = match action {
+            Action::Connect(_) => ActionKind::Connect,
+            _ => ActionKind::Other,
+        };
+        let issued = match (action, destination.is_some(), outlives_thread) {
+            (Action::Transfer, true, true) => file.read(offset, buffer),
+            (Action::Transfer, true, false) => file.read_with_event(offset, buffer, exit_event),
+            (Action::Transfer, false, true) => file.write(offset, buffer),
+            (Action::Transfer, false, false) => file.write_with_event(offset, buffer, exit_event),
+            (Action::Connect(server), _, outlives) => {
+                let connect = if outlives {
+                    server.connect()
+                } else {
+                    server.connect_with_event(exit_event)
+                };
+                connect.map_err(|error| alertable_io::SubmitError {
+                    error,
+                    buffer: Vec::new(),
+                })
+            }
+            (Action::Transact(message), _, true) => file.transact(message, buffer),
+            (Action::Transact(message), _, false) => {
+                file.transact_with_event(message, buffer, exit_event)
+            }
         };
         let operation = issued.map_err(|e| Error(e.win32_error()))?;
         // A request issued inside a callback would wait for the callback to return (U5 of
@@ -473,8 +525,11 @@ impl Submission<'_> {
         // to the kernel now, it may finish inside this call too (O7). `alertable-io` does
         // not call back into this crate while submitting (O4).
         alertable_io::submit_deferred();
-        let completed_at_issue =
-            operation.issue_status() == IssueStatus::Completed || operation.is_complete();
+        // A connect is never complete at issue (a client already there was refused with
+        // ERROR_PIPE_CONNECTED): one that a client completed meanwhile is reported as
+        // pending, and completes through its styles.
+        let completed_at_issue = !matches!(action_kind, ActionKind::Connect)
+            && (operation.issue_status() == IssueStatus::Completed || operation.is_complete());
         // SAFETY: the caller guarantees the OVERLAPPED; the relay cannot write it before
         // the table lock is released (O4).
         unsafe { overlapped.set_pending() };

@@ -8,7 +8,9 @@
 //! own that live until the end of the test, as the C contract asks; `GetMessage` is called
 //! only with a message queued that its filter passes, so it never blocks. `ExitProcess` is not called (it would end the test), and
 //! `ExitThread` only on the threads this test creates, from their entry points and from
-//! APCs. The random generator is a seeded xorshift, so a failure replays exactly.
+//! APCs. Pipes are made and closed by the call that uses them and never join the pool of
+//! handles, where a synchronous read or a waiting `GetOverlappedResult` could wait on one
+//! forever. The random generator is a seeded xorshift, so a failure replays exactly.
 
 mod common;
 
@@ -1197,6 +1199,11 @@ fn call_io(op: u64, rng: &mut Rng, pool: &mut Pool, tmp: &[u8]) -> (&'static str
                     ERROR_NOACCESS,
                     WAIT_TIMEOUT,
                     WAIT_IO_COMPLETION,
+                    // The results of the pipe requests of `call_pipes`, on their slots.
+                    ERROR_MORE_DATA,
+                    ERROR_BROKEN_PIPE,
+                    ERROR_NO_DATA,
+                    ERROR_PIPE_NOT_CONNECTED,
                 ];
                 if op == 55 {
                     let ok = GetOverlappedResult(h, ov, &raw mut n, flag);
@@ -1480,7 +1487,9 @@ fn call_io(op: u64, rng: &mut Rng, pool: &mut Pool, tmp: &[u8]) -> (&'static str
             138..=140 => call_synch_extras(op, rng),
             141..=148 => call_named(op, rng, pool),
             // The NT calls keep their own numbering, 141 and up.
-            149.. => call_nt(op - 8, rng, pool),
+            149..=164 => call_nt(op - 8, rng, pool),
+            // The pipe calls keep their own numbering, 141 and up.
+            165.. => call_pipes(op - 24, rng, pool),
             _ => call_kernel32(op, rng, pool),
         }
     }
@@ -1891,6 +1900,393 @@ fn call_files(op: u64, rng: &mut Rng, pool: &mut Pool, tmp: &[u8]) -> (&'static 
                 )
             }
         }
+    }
+}
+
+/// A pipe name: one of this test's (which a server of [`pipe_pair`] may hold), one
+/// without the `\\.\pipe\` prefix, or none.
+fn pipe_name(rng: &mut Rng) -> PathArg {
+    match rng.below(6) {
+        0 => PathArg::new(None),
+        1 => PathArg::new(Some(format!("fz-not-a-pipe-{}", rng.below(3)))),
+        2 => PathArg::new(Some(r"\\.\pipe\".to_owned())),
+        _ => PathArg::new(Some(format!(
+            r"\\.\pipe\alertable-fuzz-{}-{}",
+            std::process::id(),
+            rng.below(4)
+        ))),
+    }
+}
+
+/// A fresh overlapped server instance and its client, or `None` (the name was busy). They
+/// are closed by the call that made them, so pipes never reach the pool, where a blocking
+/// call might wait on one forever.
+unsafe fn pipe_pair(rng: &mut Rng) -> Option<(HANDLE, HANDLE)> {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let name = PathArg::new(Some(format!(
+        r"\\.\pipe\alertable-fuzz-pair-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )));
+    let mode = if rng.chance(2) {
+        PIPE_TYPE_MESSAGE | PIPE_READMODE_MESSAGE
+    } else {
+        PIPE_TYPE_BYTE
+    };
+    // SAFETY: the name is a NUL-terminated string.
+    let server = unsafe {
+        CreateNamedPipeA(
+            name.a(),
+            PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED,
+            mode,
+            1,
+            64,
+            64,
+            0,
+            null_mut(),
+        )
+    };
+    if server == INVALID_HANDLE_VALUE {
+        return None;
+    }
+    // SAFETY: as above.
+    let client = unsafe {
+        CreateFileA(
+            name.a(),
+            GENERIC_READ | GENERIC_WRITE,
+            0,
+            null_mut(),
+            OPEN_EXISTING,
+            FILE_FLAG_OVERLAPPED,
+            null_mut(),
+        )
+    };
+    if rng.chance(3) {
+        // Some data waiting for the server, in every call that follows.
+        let slot = [7u8; 40];
+        let mut ov = OVERLAPPED::new(0, null_mut());
+        let mut n = 0;
+        // SAFETY: the write copies the bytes at issue; `ov` lives until the write is done.
+        unsafe {
+            WriteFile(client, slot.as_ptr().cast(), 40, null_mut(), &raw mut ov);
+            GetOverlappedResult(client, &raw mut ov, &raw mut n, TRUE);
+        }
+    }
+    Some((server, client))
+}
+
+/// One random call of the pipe functions, numbers 141 and up, on a fresh pipe
+/// ([`pipe_pair`]) or a random handle of the pool (which holds no pipe).
+#[allow(clippy::too_many_lines)] // one arm per exported function
+fn call_pipes(op: u64, rng: &mut Rng, pool: &mut Pool) -> (&'static str, Outcome) {
+    let failed_if = |ok: bool, errors: &'static [DWORD]| {
+        if ok {
+            Outcome::Kept
+        } else {
+            Outcome::Failed(errors)
+        }
+    };
+    const STATE_ERRORS: &[DWORD] = &[
+        ERROR_INVALID_HANDLE,
+        ERROR_INVALID_PARAMETER,
+        ERROR_PIPE_LISTENING,
+        ERROR_PIPE_NOT_CONNECTED,
+        ERROR_PIPE_CONNECTED,
+        ERROR_BROKEN_PIPE,
+        ERROR_NO_DATA,
+        ERROR_BAD_PIPE,
+        ERROR_MORE_DATA,
+        ERROR_IO_PENDING,
+        ERROR_NOACCESS,
+        ERROR_ACCESS_DENIED,
+    ];
+    // SAFETY: pointer arguments are NULL or point to live values, strings and slots (slots
+    // live until the end of the test, as a pending request may write them); the pipes made
+    // here are overlapped, so no call on them blocks.
+    unsafe {
+        let pair = if (143..=148).contains(&op) && !rng.chance(4) {
+            pipe_pair(rng)
+        } else {
+            None
+        };
+        let h = match pair {
+            Some((server, client)) => {
+                if rng.chance(3) {
+                    client
+                } else {
+                    server
+                }
+            }
+            None => pool.pick(rng),
+        };
+        let slot = if rng.chance(4) {
+            null_mut()
+        } else {
+            pool.slot(rng)
+        };
+        let ov: LPOVERLAPPED = if slot.is_null() {
+            null_mut()
+        } else {
+            &raw mut (*slot).ov
+        };
+        let mut out = [0 as DWORD; 4];
+        let outcome = match op {
+            141 | 142 => {
+                let name = pipe_name(rng);
+                let open = if rng.chance(4) {
+                    rng.next() as DWORD
+                } else {
+                    rng.below(4) as DWORD
+                        | if rng.chance(2) {
+                            FILE_FLAG_OVERLAPPED
+                        } else {
+                            0
+                        }
+                        | if rng.chance(8) {
+                            FILE_FLAG_FIRST_PIPE_INSTANCE
+                        } else {
+                            0
+                        }
+                };
+                let mode = if rng.chance(4) {
+                    rng.next() as DWORD
+                } else {
+                    rng.below(8) as DWORD
+                };
+                let instances =
+                    [0, 1, 2, 254, 255, 256, rng.next() as DWORD][rng.below(7) as usize];
+                let made = if op == 141 {
+                    CreateNamedPipeA(name.a(), open, mode, instances, 0, 64, 0, null_mut())
+                } else {
+                    CreateNamedPipeW(name.w(), open, mode, instances, 64, 0, 1, null_mut())
+                };
+                if made != INVALID_HANDLE_VALUE {
+                    CloseHandle(made);
+                }
+                (
+                    if op == 141 {
+                        "CreateNamedPipeA"
+                    } else {
+                        "CreateNamedPipeW"
+                    },
+                    failed_if(
+                        made != INVALID_HANDLE_VALUE,
+                        &[
+                            ERROR_INVALID_NAME,
+                            ERROR_INVALID_PARAMETER,
+                            ERROR_PIPE_BUSY,
+                            ERROR_ACCESS_DENIED,
+                        ],
+                    ),
+                )
+            }
+            143 => (
+                "ConnectNamedPipe",
+                failed_if(ConnectNamedPipe(h, ov) != 0, STATE_ERRORS),
+            ),
+            144 => (
+                "DisconnectNamedPipe",
+                failed_if(DisconnectNamedPipe(h) != 0, STATE_ERRORS),
+            ),
+            145 => {
+                let mut buffer = [0u8; 64];
+                let data = if rng.chance(3) {
+                    null_mut()
+                } else {
+                    buffer.as_mut_ptr().cast()
+                };
+                let outs = out.as_mut_ptr();
+                let ok = PeekNamedPipe(
+                    h,
+                    data,
+                    rng.below(65) as DWORD,
+                    if rng.chance(3) { null_mut() } else { outs },
+                    if rng.chance(3) {
+                        null_mut()
+                    } else {
+                        outs.add(1)
+                    },
+                    if rng.chance(3) {
+                        null_mut()
+                    } else {
+                        outs.add(2)
+                    },
+                );
+                ("PeekNamedPipe", failed_if(ok != 0, STATE_ERRORS))
+            }
+            146 => {
+                let outs = out.as_mut_ptr();
+                let ok = GetNamedPipeInfo(
+                    h,
+                    if rng.chance(3) { null_mut() } else { outs },
+                    if rng.chance(3) {
+                        null_mut()
+                    } else {
+                        outs.add(1)
+                    },
+                    if rng.chance(3) {
+                        null_mut()
+                    } else {
+                        outs.add(2)
+                    },
+                    if rng.chance(3) {
+                        null_mut()
+                    } else {
+                        outs.add(3)
+                    },
+                );
+                ("GetNamedPipeInfo", failed_if(ok != 0, STATE_ERRORS))
+            }
+            147 => {
+                out[0] = if rng.chance(4) {
+                    rng.next() as DWORD
+                } else {
+                    rng.below(4) as DWORD
+                };
+                let outs = out.as_mut_ptr();
+                let ok = SetNamedPipeHandleState(
+                    h,
+                    if rng.chance(4) { null_mut() } else { outs },
+                    if rng.chance(6) {
+                        outs.add(1)
+                    } else {
+                        null_mut()
+                    },
+                    if rng.chance(6) {
+                        outs.add(2)
+                    } else {
+                        null_mut()
+                    },
+                );
+                ("SetNamedPipeHandleState", failed_if(ok != 0, STATE_ERRORS))
+            }
+            148 => {
+                let message = [1u8; 16];
+                // The reply goes to the slot's own buffer, which outlives the request.
+                let reply: LPVOID = if slot.is_null() {
+                    null_mut()
+                } else {
+                    (*slot).buffer.as_mut_ptr().cast()
+                };
+                let reply_len = if reply.is_null() {
+                    0
+                } else {
+                    rng.below(65) as DWORD
+                };
+                let ok = TransactNamedPipe(
+                    h,
+                    message.as_ptr().cast_mut().cast(),
+                    rng.below(17) as DWORD,
+                    reply,
+                    reply_len,
+                    out.as_mut_ptr(),
+                    ov,
+                );
+                ("TransactNamedPipe", failed_if(ok != 0, STATE_ERRORS))
+            }
+            149 => {
+                let name = pipe_name(rng);
+                let timeout = rng.below(2) as DWORD;
+                let errors: &'static [DWORD] = &[
+                    ERROR_FILE_NOT_FOUND,
+                    ERROR_SEM_TIMEOUT,
+                    ERROR_INVALID_NAME,
+                    ERROR_ACCESS_DENIED,
+                ];
+                if rng.chance(2) {
+                    (
+                        "WaitNamedPipeA",
+                        failed_if(WaitNamedPipeA(name.a(), timeout) != 0, errors),
+                    )
+                } else {
+                    (
+                        "WaitNamedPipeW",
+                        failed_if(WaitNamedPipeW(name.w(), timeout) != 0, errors),
+                    )
+                }
+            }
+            150 => {
+                // Only names no server holds: a server that never answers would keep the
+                // call waiting for its reply.
+                let name = PathArg::new(match rng.below(3) {
+                    0 => None,
+                    1 => Some("fz-not-a-pipe".to_owned()),
+                    _ => Some(format!(
+                        r"\\.\pipe\alertable-fuzz-nobody-{}",
+                        std::process::id()
+                    )),
+                });
+                let mut reply = [0u8; 32];
+                let errors: &'static [DWORD] =
+                    &[ERROR_FILE_NOT_FOUND, ERROR_INVALID_NAME, ERROR_SEM_TIMEOUT];
+                if rng.chance(2) {
+                    let ok = CallNamedPipeA(
+                        name.a(),
+                        reply.as_mut_ptr().cast(),
+                        4,
+                        reply.as_mut_ptr().cast(),
+                        32,
+                        out.as_mut_ptr(),
+                        rng.below(2) as DWORD,
+                    );
+                    ("CallNamedPipeA", failed_if(ok != 0, errors))
+                } else {
+                    let ok = CallNamedPipeW(
+                        name.w(),
+                        reply.as_mut_ptr().cast(),
+                        4,
+                        reply.as_mut_ptr().cast(),
+                        32,
+                        out.as_mut_ptr(),
+                        rng.below(2) as DWORD,
+                    );
+                    ("CallNamedPipeW", failed_if(ok != 0, errors))
+                }
+            }
+            _ => {
+                let (mut read, mut write) = (null_mut(), null_mut());
+                let ok = CreatePipe(
+                    if rng.chance(6) {
+                        null_mut()
+                    } else {
+                        &raw mut read
+                    },
+                    if rng.chance(6) {
+                        null_mut()
+                    } else {
+                        &raw mut write
+                    },
+                    null_mut(),
+                    rng.below(3) as DWORD * 1000,
+                );
+                let mut checks = true;
+                if ok != 0 {
+                    // Data first, so that the synchronous read does not wait.
+                    let mut n = 0;
+                    let mut buffer = [0u8; 8];
+                    checks &=
+                        WriteFile(write, b"fuzz".as_ptr().cast(), 4, &raw mut n, null_mut()) != 0;
+                    checks &= ReadFile(read, buffer.as_mut_ptr().cast(), 8, &raw mut n, null_mut())
+                        != 0
+                        && n == 4;
+                    CloseHandle(read);
+                    CloseHandle(write);
+                }
+                (
+                    "CreatePipe",
+                    if ok == 0 {
+                        Outcome::Failed(&[ERROR_NOACCESS])
+                    } else {
+                        Outcome::Asserted(checks)
+                    },
+                )
+            }
+        };
+        if let Some((server, client)) = pair {
+            CloseHandle(client);
+            CloseHandle(server);
+        }
+        outcome
     }
 }
 
@@ -2919,7 +3315,7 @@ fn call_nt(op: u64, rng: &mut Rng, pool: &mut Pool) -> (&'static str, Outcome) {
     }
 }
 
-const OPS: u64 = 165;
+const OPS: u64 = 176;
 
 /// Functions the random calls do not make, and why.
 const NOT_CALLED: [(&str, &str); 1] = [("ExitProcess", "it would end the test")];

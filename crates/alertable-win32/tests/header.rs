@@ -398,10 +398,10 @@ fn is_constant(name: &str, body: &str) -> bool {
 }
 
 /// The headers that declare the library: every header of `include/` but the companions,
-/// which declare nothing the library exports (`sal.h`: annotations; `tchar.h` and
-/// `strsafe.h`: the C runtime's and the SDK's inline helpers, tested by running them).
+/// which declare nothing the library exports (`sal.h`: annotations; `tchar.h`, `conio.h`
+/// and `strsafe.h`: the C runtime's and the SDK's inline helpers, tested by running them).
 fn api_headers() -> Vec<std::path::PathBuf> {
-    const COMPANIONS: [&str; 3] = ["sal.h", "tchar.h", "strsafe.h"];
+    const COMPANIONS: [&str; 4] = ["sal.h", "tchar.h", "strsafe.h", "conio.h"];
     let mut headers: Vec<_> = std::fs::read_dir(include_dir())
         .expect("include/")
         .map(|e| e.expect("entry").path())

@@ -24,6 +24,7 @@ mod completion_port;
 mod journal;
 mod message_loop;
 mod modal_loop;
+mod named_pipe;
 mod not_alertable;
 mod race;
 mod read_file_ex;
@@ -50,6 +51,7 @@ const SCENARIOS: &[Scenario] = &[
     modal_loop::SCENARIO,
     read_file_ex::SCENARIO,
     completion_port::SCENARIO,
+    named_pipe::SCENARIO,
     actors::SCENARIO,
 ];
 

@@ -48,7 +48,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use alertable::{Event, EventReset};
-use alertable_io::{AsyncFile, CompletionPort, IoError};
+use alertable_io::{AsyncFile, CompletionPort, IoError, NamedPipe};
 
 use crate::consts::{
     CREATE_ALWAYS, CREATE_NEW, ERROR_ACCESS_DENIED, ERROR_ALREADY_EXISTS, ERROR_HANDLE_EOF,
@@ -62,7 +62,8 @@ use crate::error::{Error, Result, set_last_error};
 use crate::ffi::call;
 use crate::handle::{self, Entry, Guard, Object};
 use crate::overlapped::{
-    Destination, Notify, OverlappedRef, Request, Routine, Submission, relay_port, status_of_error,
+    Action, Destination, Notify, OverlappedRef, Request, Routine, Submission, relay_port,
+    status_of, status_of_error,
 };
 use crate::processenv::{self, Stream};
 use crate::strings;
@@ -87,6 +88,15 @@ pub(crate) struct FileObject {
     /// The path to remove when the last handle closes (`FILE_FLAG_DELETE_ON_CLOSE`), with
     /// the file's device and inode numbers, to remove only this file.
     delete_on_close: Option<(PathBuf, u64, u64)>,
+    /// An end of a pipe (`namedpipeapi.rs`).
+    pipe: Option<PipeEnd>,
+}
+
+/// A pipe end beside its file object: the `alertable-io` file, and the server instance of
+/// a server end.
+pub(crate) struct PipeEnd {
+    pub(crate) file: AsyncFile,
+    pub(crate) server: Option<NamedPipe>,
 }
 
 enum Kind {
@@ -94,13 +104,16 @@ enum Kind {
     Synchronous(Mutex<fs::File>),
     /// Opened with `FILE_FLAG_OVERLAPPED`.
     Overlapped(OverlappedFile),
+    /// A pipe end opened without `FILE_FLAG_OVERLAPPED` (its file is in `pipe`): each
+    /// transfer is a request waited for, not alertably (J110).
+    SynchronousPipe,
 }
 
 /// Requests issued and not yet relayed, by `OVERLAPPED` address and token.
 type Pending = BTreeMap<(usize, usize), Arc<Request>>;
 
 /// The state of a file opened for overlapped I/O.
-struct OverlappedFile {
+pub(crate) struct OverlappedFile {
     /// Bound to the relay port (O2).
     file: AsyncFile,
     /// The caller's completion port and key, once bound with `CreateIoCompletionPort`.
@@ -118,8 +131,13 @@ impl FileObject {
     fn overlapped(&self) -> Option<&OverlappedFile> {
         match &self.kind {
             Kind::Overlapped(file) => Some(file),
-            Kind::Synchronous(_) => None,
+            Kind::Synchronous(_) | Kind::SynchronousPipe => None,
         }
+    }
+
+    /// The pipe end, if this is one.
+    pub(crate) fn pipe(&self) -> Option<&PipeEnd> {
+        self.pipe.as_ref()
     }
 
     fn pending_map(&self) -> Option<MutexGuard<'_, Pending>> {
@@ -188,6 +206,10 @@ impl FileObject {
                 // A duplicate shares the open file description, hence the position.
                 let owned = file.file.as_fd().try_clone_to_owned()?;
                 f(&fs::File::from(owned))
+            }
+            Kind::SynchronousPipe => {
+                let file = &self.pipe.as_ref().expect("a pipe kind has its pipe").file;
+                f(&fs::File::from(file.as_fd().try_clone_to_owned()?))
             }
         }
     }
@@ -312,6 +334,12 @@ fn create_file(
     let path = required_path(path)?;
     // Windows adds these two to every CreateFile (R1).
     let granted = handle::grant_file(access | SYNCHRONIZE | FILE_READ_ATTRIBUTES)?;
+    if let Some(name) = path
+        .to_str()
+        .filter(|p| crate::namedpipeapi::is_pipe_name(p))
+    {
+        return crate::namedpipeapi::open_client(name, granted, flags);
+    }
     let write_data = granted & FILE_WRITE_DATA != 0;
     let write = write_data || granted & FILE_APPEND_DATA != 0;
     // Opening needs some access; a handle that cannot write is opened for reading (its
@@ -360,6 +388,7 @@ fn create_file(
         signal: Event::new(EventReset::Manual, true),
         modes: AtomicU8::new(0),
         delete_on_close,
+        pipe: None,
     });
     let guard: Guard = Arc::new(LastHandle(object.clone()));
     let entry = Entry::guarded(Object::File(object), guard).granted(granted);
@@ -371,6 +400,43 @@ fn create_file(
         ERROR_SUCCESS
     });
     Ok(handle)
+}
+
+/// A handle to a pipe end: overlapped (bound to the relay port, O2) or synchronous, with
+/// the rights `granted`.
+///
+/// # Errors
+///
+/// `ERROR_NOT_ENOUGH_MEMORY` (8): the relay thread could not be started;
+/// `ERROR_NO_SYSTEM_RESOURCES` (1450): the handle table is full.
+pub(crate) fn pipe_handle(
+    file: AsyncFile,
+    server: Option<NamedPipe>,
+    overlapped: bool,
+    granted: DWORD,
+) -> Result<HANDLE> {
+    let kind = if overlapped {
+        relay_port()?
+            .associate(&file, 0)
+            .map_err(|e| Error(e.win32_error()))?;
+        Kind::Overlapped(OverlappedFile {
+            file: file.clone(),
+            port: OnceLock::new(),
+            pending: Mutex::new(BTreeMap::new()),
+        })
+    } else {
+        Kind::SynchronousPipe
+    };
+    let object = Arc::new(FileObject {
+        kind,
+        signal: Event::new(EventReset::Manual, true),
+        modes: AtomicU8::new(0),
+        delete_on_close: None,
+        pipe: Some(PipeEnd { file, server }),
+    });
+    let guard: Guard = Arc::new(LastHandle(object.clone()));
+    let entry = Entry::guarded(Object::File(object), guard).granted(granted);
+    handle::insert(entry).map_err(|(error, _entry)| error)
 }
 
 /// A narrow path argument (`NULL`: `None`).
@@ -796,15 +862,27 @@ unsafe fn transfer(
             }
             return Ok(TRUE);
         }
+        Kind::SynchronousPipe => {
+            let pipe = object.pipe().ok_or(Error(ERROR_INVALID_PARAMETER))?;
+            let event = event.as_ref().map(|(event, _)| event);
+            let bytes = match direction {
+                Direction::Write => {
+                    // SAFETY: the caller guarantees `len` readable bytes during this call.
+                    let owned = unsafe { caller_bytes(buffer, len) }.to_vec();
+                    pipe.file.write(0, owned).map(|op| (op, None))
+                }
+                Direction::Read => pipe
+                    .file
+                    .read(0, zeroed(len)?)
+                    .map(|op| (op, Some(Destination::new(buffer, len)))),
+            };
+            let (op, destination) = bytes.map_err(|e| Error(e.win32_error()))?;
+            // SAFETY: the caller's guarantees, for a transfer that ends within this call.
+            return unsafe { finish_now(op, destination, ov, event, done) };
+        }
     };
     // Overlapped files need an OVERLAPPED: there is no file position.
     let ov = ov.ok_or(Error(ERROR_INVALID_PARAMETER))?;
-    let port = match (&routine, &event) {
-        // A completion routine on a file bound to a port is refused (J108).
-        (Some(_), _) if inner.port.get().is_some() => return Err(Error(ERROR_INVALID_PARAMETER)),
-        (Some(_), _) | (None, Some((_, true))) => None,
-        (None, _) => inner.port.get().cloned(),
-    };
     let (owned, destination) = match direction {
         Direction::Read => (zeroed(len)?, Some(Destination::new(buffer, len))),
         Direction::Write => {
@@ -818,6 +896,90 @@ unsafe fn transfer(
             (owned, None)
         }
     };
+    // SAFETY: the caller's guarantees, passed on.
+    unsafe {
+        issue_overlapped(
+            &object,
+            inner,
+            Action::Transfer,
+            owned,
+            destination,
+            ov,
+            event,
+            routine,
+            done,
+        )
+    }
+}
+
+/// Waits (not alertably, J110) for a request on a synchronous pipe and reports it as a
+/// synchronous transfer does: the bytes into the caller's buffer, the `OVERLAPPED` and the
+/// event if given, the count into `done`. A message read in part reports its part with
+/// `ERROR_MORE_DATA` (234).
+///
+/// # Safety
+///
+/// `destination` is valid for writing, `ov` `None` or a valid, aligned `OVERLAPPED`, and
+/// `done` `NULL` or writable, during the call.
+pub(crate) unsafe fn finish_now(
+    op: alertable_io::Operation,
+    destination: Option<Destination>,
+    ov: Option<OverlappedRef>,
+    event: Option<&Event>,
+    done: LPDWORD,
+) -> Result<BOOL> {
+    if let Some(event) = event {
+        event.reset();
+    }
+    let result = op.result(true);
+    let n = match result {
+        Ok(n) | Err(IoError::MoreData(n)) => n,
+        Err(_) => 0,
+    };
+    if let (Some(destination), Some(bytes)) = (destination, op.take_buffer()) {
+        // SAFETY: the caller guarantees the destination during the call.
+        unsafe { destination.fill(&bytes) };
+    }
+    if let Some(ov) = ov {
+        // SAFETY: the caller guarantees an aligned, writable OVERLAPPED.
+        unsafe { ov.set_result(status_of(&result), n) };
+    }
+    if let Some(event) = event {
+        event.set();
+    }
+    if !done.is_null() {
+        // SAFETY: the caller guarantees a non-NULL `done` is writable.
+        unsafe { done.write(DWORD::try_from(n).unwrap_or(DWORD::MAX)) };
+    }
+    result.map(|_| TRUE).map_err(|e| Error(e.win32_error()))
+}
+
+/// Issues a request on an overlapped file and reports how it stands, as `ReadFile` does:
+/// `TRUE` if it finished inside the call (the count in `done`), `ERROR_IO_PENDING` if it is
+/// in progress (`TRUE` with a routine), its error otherwise.
+///
+/// # Safety
+///
+/// The `OVERLAPPED` and, for a read, `destination` stay valid until the request completes;
+/// `done` is `NULL` or writable; `routine` is sound to call on the calling thread.
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn issue_overlapped(
+    object: &Arc<FileObject>,
+    inner: &OverlappedFile,
+    action: Action<'_>,
+    owned: Vec<u8>,
+    destination: Option<Destination>,
+    ov: OverlappedRef,
+    event: Option<(Event, bool)>,
+    routine: Option<unsafe extern "C-unwind" fn(DWORD, DWORD, LPOVERLAPPED)>,
+    done: LPDWORD,
+) -> Result<BOOL> {
+    let port = match (&routine, &event) {
+        // A completion routine on a file bound to a port is refused (J108).
+        (Some(_), _) if inner.port.get().is_some() => return Err(Error(ERROR_INVALID_PARAMETER)),
+        (Some(_), _) | (None, Some((_, true))) => None,
+        (None, _) => inner.port.get().cloned(),
+    };
     let notify = Notify {
         event: event.map(|(event, _)| event),
         routine: routine.map(|routine| Routine {
@@ -828,13 +990,14 @@ unsafe fn transfer(
     };
     let submission = Submission {
         file: &inner.file,
-        object: &object,
+        object,
         // SAFETY: the caller guarantees a readable OVERLAPPED.
         offset: unsafe { ov.offset() },
         buffer: owned,
         destination,
         overlapped: ov,
         notify,
+        action,
     };
     // SAFETY: the caller guarantees the OVERLAPPED and the buffer until completion.
     let request = unsafe { submission.issue() }?;
@@ -847,17 +1010,24 @@ unsafe fn transfer(
         };
     }
     // Finished inside the call (J102, O7): reported as a synchronous transfer is.
-    let result = request.wait_relayed();
+    let (result, _) = request.wait_relayed();
     if routine.is_some() {
         // The routine is queued, with the result, error or not (J101).
         return Ok(TRUE);
     }
     let n = result.map_err(Error)?;
     if !done.is_null() {
-        // SAFETY: the caller guarantees a non-NULL `done` is writable.
+        // SAFETY: the caller guarantees a non-NULL `done` is writable. A failure (also a
+        // message read in part, ERROR_MORE_DATA) leaves it 0, as Windows does for an
+        // overlapped call; the `OVERLAPPED` has the count.
         unsafe { done.write(DWORD::try_from(n).unwrap_or(DWORD::MAX)) };
     }
     Ok(TRUE)
+}
+
+/// The overlapped side of a file object, for the pipe functions.
+pub(crate) fn overlapped_side(object: &FileObject) -> Option<&OverlappedFile> {
+    object.overlapped()
 }
 
 /// Reads up to `nNumberOfBytesToRead` bytes into `lpBuffer`.

@@ -252,7 +252,8 @@ pub extern "C" fn SetEndOfFile(hFile: HANDLE) -> BOOL {
 }
 
 /// Writes what the system holds of `hFile`'s file to the disk (`fsync`) and returns when
-/// it is there.
+/// it is there. On a pipe, waits until the other end has read everything written (or is
+/// gone).
 ///
 /// # Errors
 ///
@@ -266,7 +267,15 @@ pub extern "C" fn SetEndOfFile(hFile: HANDLE) -> BOOL {
 #[unsafe(no_mangle)]
 pub extern "C" fn FlushFileBuffers(hFile: HANDLE) -> BOOL {
     call(FALSE, || {
-        file(hFile, FILE_WRITE_DATA | FILE_APPEND_DATA)?
+        let object = file(hFile, FILE_WRITE_DATA | FILE_APPEND_DATA)?;
+        if let Some(pipe) = object.pipe() {
+            // A pipe is flushed once the reader has everything written.
+            pipe.file
+                .flush_pipe()
+                .map_err(|e| crate::error::Error(e.win32_error()))?;
+            return Ok(TRUE);
+        }
+        object
             .with_descriptor(fs::File::sync_all)
             .map_err(os_error)?;
         Ok(TRUE)

@@ -1,10 +1,12 @@
 //! What `winbase.h` declares itself (not through an API-set header): the `lstr…` string
 //! functions (`strings.rs`), local and global memory (`memory.rs`) and `FormatMessage`
-//! (`format.rs`, with the system's message text in `messages.rs`).
+//! (`format.rs`, with the system's message text in `messages.rs`), and the A forms of the
+//! pipe functions (`pipes.rs`).
 
 pub(crate) mod files;
 pub(crate) mod format;
 pub(crate) mod memory;
 mod messages;
 pub(crate) mod objects;
+pub(crate) mod pipes;
 pub(crate) mod strings;

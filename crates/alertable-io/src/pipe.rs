@@ -1,0 +1,1350 @@
+//! Named and anonymous pipes: [`NamedPipe`] servers, clients from [`open`], and
+//! [`anonymous`] pairs, all [`AsyncFile`]s whose requests go through the usual machinery
+//! (the four completion styles, cancellation, the thread-exit rules).
+//!
+//! # Carrier
+//!
+//! A pipe is a Unix domain socket: `SOCK_STREAM` for a byte pipe, `SOCK_SEQPACKET` for a
+//! message pipe, which keeps message boundaries. Names live in a directory of the user's
+//! own, mode 0700 (`/tmp/alertable-pipes-<uid>`, or `ALERTABLE_PIPE_DIR`), so processes of
+//! the same user find each other's pipes; a directory or socket that belongs to another
+//! user is refused with `ERROR_ACCESS_DENIED`, and so is a peer of another user. Each name
+//! is a subdirectory (a hash of the name, which is case-insensitive as on Windows) holding,
+//! per server instance:
+//!
+//! | entry          | exists while                          | holds                        |
+//! |----------------|---------------------------------------|------------------------------|
+//! | `<pid>.<n>`    | the instance exists                   | its type, access, sizes, timeout |
+//! | `<pid>.<n>.s`  | the instance listens and no client has taken it | the listening socket |
+//! | `.lock`        | while the name has an instance        | an `flock` taken around taking an instance |
+//!
+//! # States of a server instance
+//!
+//! | phase          | its descriptor                 | read, write         | connect            |
+//! |----------------|--------------------------------|---------------------|--------------------|
+//! | `Listening`    | the listening socket           | `ERROR_PIPE_LISTENING` | pending until a client comes |
+//! | `Connected`    | the connection (same number)   | move data           | `ERROR_PIPE_CONNECTED` |
+//! | `Disconnected` | the connection, shut down      | `ERROR_PIPE_NOT_CONNECTED` | listens again, pending |
+//!
+//! # Invariants
+//!
+//! (P1) A listening instance has room for one client that is not yet accepted (backlog 0):
+//!      a client connects without waiting for the server's connect, as on Windows
+//!      (the server's connect then reports `ERROR_PIPE_CONNECTED`, J113), and a second
+//!      client finds the socket full (`EAGAIN`) and counts the instance as busy.
+//! (P2) A client that connected removes the instance's socket file before it lets go of
+//!      the name's lock; the server accepts and puts the connection in the listener's
+//!      place under the same lock. So no client connects to a listener that is about to
+//!      be replaced, and a socket file present means an instance free to take (what
+//!      `WaitNamedPipe` waits for).
+//! (P3) The instance's descriptor number never changes: the listener, then the connection,
+//!      is put in its place (`dup3`), so requests and the file's users need no lock to
+//!      find it. The listener is shut down first, which wakes a connect waiting on it.
+//! (P4) Every transfer is non-blocking (`attempt`): a request that would block reports the
+//!      readiness it waits for, and its backend waits for it (a poll in the kernel, or in a
+//!      worker) and attempts again. Only the backend that holds the request attempts it.
+//! (P5) A message longer than a message read's buffer is received whole; what does not fit
+//!      waits in the end's `rest`, and is what the next read, or peek, gets first.
+//! (P6) The last instance of a name removes the name's directory, lock file included,
+//!      while it holds that lock; a creator that got the lock checks that the lock file it
+//!      holds is still the one in place, and starts again with a new directory if not. A
+//!      client that finds the directory gone finds no instance, which is the truth.
+
+use std::fmt;
+use std::fs;
+use std::io::{Read as _, Write as _};
+use std::ops::Deref;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use alertable::Event;
+use rustix::io::Errno;
+
+use crate::file::SubmitError;
+use crate::op::{Kind, Notify, OpShared, Operation};
+use crate::sys::pipe as os;
+use crate::{AsyncFile, IoError};
+
+/// Which way data flows, seen from the end that is opened or created.
+///
+/// # Win32
+///
+/// `PIPE_ACCESS_INBOUND`, `PIPE_ACCESS_OUTBOUND`, `PIPE_ACCESS_DUPLEX` for a server;
+/// `GENERIC_READ`, `GENERIC_WRITE` or both for a client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PipeAccess {
+    /// This end reads.
+    Inbound,
+    /// This end writes.
+    Outbound,
+    /// This end reads and writes.
+    Duplex,
+}
+
+impl PipeAccess {
+    fn reads(self) -> bool {
+        self != Self::Outbound
+    }
+
+    fn writes(self) -> bool {
+        self != Self::Inbound
+    }
+}
+
+/// How the writer's data is kept.
+///
+/// # Win32
+///
+/// `PIPE_TYPE_BYTE`, `PIPE_TYPE_MESSAGE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PipeType {
+    /// A stream of bytes.
+    Byte,
+    /// Each write is a message, and message boundaries are kept.
+    Message,
+}
+
+/// How reads take the data of a message pipe.
+///
+/// # Win32
+///
+/// `PIPE_READMODE_BYTE`, `PIPE_READMODE_MESSAGE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReadMode {
+    /// A read takes bytes, without regard to messages (one message at most, here).
+    Byte,
+    /// A read takes one message; a buffer too small gets its first part and
+    /// [`IoError::MoreData`], and the next read the rest.
+    Message,
+}
+
+/// Which end of a pipe a file is.
+///
+/// # Win32
+///
+/// `PIPE_SERVER_END`, `PIPE_CLIENT_END` of `GetNamedPipeInfo`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PipeEnd {
+    /// The end [`NamedPipe::create`] made (and the reading end of an anonymous pipe).
+    Server,
+    /// The end [`open`] made (and the writing end of an anonymous pipe).
+    Client,
+}
+
+/// How long [`wait`] waits for a free instance.
+///
+/// # Win32
+///
+/// The `nTimeOut` of `WaitNamedPipe`: `NMPWAIT_USE_DEFAULT_WAIT`, `NMPWAIT_WAIT_FOREVER`, or
+/// milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PipeWait {
+    /// The default timeout the server gave when it created the pipe.
+    Default,
+    /// Until an instance is free.
+    Forever,
+    /// At most this long.
+    For(Duration),
+}
+
+/// How a server creates a pipe instance ([`NamedPipe::create`]).
+///
+/// # Win32
+///
+/// The `dwOpenMode`, `dwPipeMode`, `nMaxInstances`, `nOutBufferSize`, `nInBufferSize` and
+/// `nDefaultTimeOut` of `CreateNamedPipe`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PipeOptions {
+    /// Which way data flows, seen from the server.
+    pub access: PipeAccess,
+    /// Bytes or messages.
+    pub pipe_type: PipeType,
+    /// How the server's reads take messages.
+    pub read_mode: ReadMode,
+    /// The most instances of the name at once (1 to 254), or `None` for no limit
+    /// (`PIPE_UNLIMITED_INSTANCES`).
+    pub max_instances: Option<u32>,
+    /// The size asked for the outbound buffer (advisory).
+    pub out_buffer_size: u32,
+    /// The size asked for the inbound buffer (advisory).
+    pub in_buffer_size: u32,
+    /// How long [`wait`] with [`PipeWait::Default`] waits.
+    pub default_timeout: Duration,
+    /// Refuse (with [`IoError::AccessDenied`]) if the name exists already
+    /// (`FILE_FLAG_FIRST_PIPE_INSTANCE`).
+    pub first_instance: bool,
+}
+
+impl Default for PipeOptions {
+    /// A duplex byte pipe, unlimited instances, 4 KiB buffers, 50 ms default timeout.
+    fn default() -> Self {
+        Self {
+            access: PipeAccess::Duplex,
+            pipe_type: PipeType::Byte,
+            read_mode: ReadMode::Byte,
+            max_instances: None,
+            out_buffer_size: 4096,
+            in_buffer_size: 4096,
+            default_timeout: Duration::from_millis(50),
+            first_instance: false,
+        }
+    }
+}
+
+/// What [`AsyncFile::pipe_info`] reports.
+///
+/// # Win32
+///
+/// The outputs of `GetNamedPipeInfo`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PipeInfo {
+    /// Which end the file is.
+    pub end: PipeEnd,
+    /// Bytes or messages.
+    pub pipe_type: PipeType,
+    /// The server's outbound buffer size.
+    pub out_buffer_size: u32,
+    /// The server's inbound buffer size.
+    pub in_buffer_size: u32,
+    /// The most instances, `None` for no limit.
+    pub max_instances: Option<u32>,
+}
+
+/// What [`AsyncFile::peek_pipe`] saw, without taking it.
+///
+/// # Win32
+///
+/// The outputs of `PeekNamedPipe`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Peeked {
+    /// The first bytes waiting (of the current message, on a message pipe).
+    pub data: Vec<u8>,
+    /// All the bytes waiting to be read (`lpTotalBytesAvail`).
+    pub available: usize,
+    /// The bytes of the current message beyond `data` (`lpBytesLeftThisMessage`); 0 on a
+    /// byte pipe.
+    pub left_in_message: usize,
+}
+
+/// The readiness a pipe request waits for (P4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Readiness {
+    Input,
+    Output,
+}
+
+/// What one non-blocking try at a pipe request came to (P4).
+pub(crate) enum Attempt {
+    Done(Result<usize, IoError>),
+    WaitFor(Readiness),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Listening,
+    Connected,
+    Disconnected,
+}
+
+/// A server instance's own state.
+struct Server {
+    /// The instance's record and socket paths, and the name's directory and lock.
+    marker: PathBuf,
+    socket: PathBuf,
+    dir: PathBuf,
+    phase: Mutex<Phase>,
+}
+
+/// The state a pipe end keeps beside its descriptor (`FileInner::pipe`).
+pub(crate) struct PipeState {
+    info: PipeInfo,
+    read_message: AtomicBool,
+    /// The unread part of a message read in part (P5).
+    rest: Mutex<Vec<u8>>,
+    server: Option<Server>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The error of a failed receive: the other end gone is `ERROR_BROKEN_PIPE` (109).
+fn read_error(e: Errno) -> IoError {
+    match e {
+        Errno::PIPE | Errno::CONNRESET | Errno::NOTCONN => broken_pipe(),
+        e => IoError::from_errno(e.raw_os_error()),
+    }
+}
+
+/// The error of a failed send: the other end gone is `ERROR_NO_DATA` (232).
+fn write_error(e: Errno) -> IoError {
+    match e {
+        Errno::PIPE | Errno::CONNRESET | Errno::NOTCONN => IoError::NoData,
+        e => IoError::from_errno(e.raw_os_error()),
+    }
+}
+
+fn broken_pipe() -> IoError {
+    IoError::Os(Errno::PIPE.raw_os_error())
+}
+
+impl PipeState {
+    fn carries_messages(&self) -> bool {
+        self.info.pipe_type == PipeType::Message
+    }
+
+    fn reads_messages(&self) -> bool {
+        self.read_message.load(Ordering::Relaxed)
+    }
+
+    /// A listening instance with a client waiting takes it (P2, P3); true if it did.
+    fn take_waiting_client(&self, fd: BorrowedFd<'_>, server: &Server, phase: &mut Phase) -> bool {
+        if *phase != Phase::Listening {
+            return false;
+        }
+        let _name = os_lock(&server.dir);
+        let Ok(connection) = os::accept(fd) else {
+            return false;
+        };
+        if self.carries_messages() {
+            os::size_send_buffer(connection.as_fd(), MESSAGE_SEND_BUFFER);
+        }
+        if os::peer_uid(connection.as_fd()).ok() != Some(os::effective_uid()) {
+            return false; // a stranger: dropped, and the instance listens on
+        }
+        // P3: the connect waiting on the listener wakes, and finds the instance connected.
+        os::hang_up(fd);
+        if os::replace(fd, connection).is_err() {
+            return false;
+        }
+        let _ = fs::remove_file(&server.socket);
+        *phase = Phase::Connected;
+        true
+    }
+
+    /// Why a request of `kind` is refused at once (nothing queued: J106, J113), if it is.
+    pub(crate) fn refusal(&self, fd: BorrowedFd<'_>, kind: Kind) -> Option<IoError> {
+        if let Some(server) = &self.server {
+            let mut phase = lock(&server.phase);
+            self.take_waiting_client(fd, server, &mut phase);
+            match (*phase, kind) {
+                (Phase::Connected, Kind::Connect) => return Some(IoError::PipeConnected),
+                (Phase::Listening, Kind::Connect) => return None,
+                (Phase::Disconnected, Kind::Connect) => {
+                    let _ = fs::remove_file(&server.socket);
+                    return match os::listen_at(&server.socket, self.carries_messages())
+                        .and_then(|listener| os::replace(fd, listener))
+                    {
+                        Ok(()) => {
+                            *phase = Phase::Listening;
+                            None
+                        }
+                        Err(e) => Some(IoError::from_errno(e.raw_os_error())),
+                    };
+                }
+                (Phase::Listening, _) => return Some(IoError::PipeListening),
+                (Phase::Disconnected, _) => return Some(IoError::PipeNotConnected),
+                (Phase::Connected, _) => {}
+            }
+        } else if kind == Kind::Connect {
+            return Some(IoError::InvalidParameter);
+        }
+        if kind == Kind::Transact && !self.reads_messages() {
+            return Some(IoError::BadPipe);
+        }
+        let gone = os::hung_up(fd);
+        match kind {
+            Kind::Write | Kind::Transact if gone => Some(IoError::NoData),
+            Kind::Read if gone && lock(&self.rest).is_empty() && os::bytes_waiting(fd) == 0 => {
+                Some(broken_pipe())
+            }
+            _ => None,
+        }
+    }
+
+    /// Moves the waiting client's data into `buf` (P4, P5).
+    fn read_attempt(&self, fd: BorrowedFd<'_>, buf: &mut [u8]) -> Attempt {
+        {
+            let mut rest = lock(&self.rest);
+            if !rest.is_empty() {
+                let n = buf.len().min(rest.len());
+                buf[..n].copy_from_slice(&rest[..n]);
+                rest.drain(..n);
+                return Attempt::Done(if !rest.is_empty() && self.reads_messages() {
+                    Err(IoError::MoreData(n))
+                } else {
+                    Ok(n)
+                });
+            }
+        }
+        if !self.carries_messages() {
+            return match os::receive(fd, buf) {
+                Ok(0) if !buf.is_empty() => Attempt::Done(Err(broken_pipe())),
+                Ok(n) => Attempt::Done(Ok(n)),
+                Err(Errno::AGAIN) => Attempt::WaitFor(Readiness::Input),
+                Err(e) => Attempt::Done(Err(read_error(e))),
+            };
+        }
+        let length = match os::peek_message(fd, &mut []) {
+            Ok(length) => length,
+            Err(Errno::AGAIN) => return Attempt::WaitFor(Readiness::Input),
+            Err(e) => return Attempt::Done(Err(read_error(e))),
+        };
+        if length == 0 && os::hung_up(fd) && os::bytes_waiting(fd) == 0 {
+            // The end of the stream, not an empty message.
+            return Attempt::Done(Err(broken_pipe()));
+        }
+        if length <= buf.len() {
+            return Attempt::Done(os::receive(fd, buf).map_err(read_error));
+        }
+        let mut whole = vec![0; length];
+        match os::receive(fd, &mut whole) {
+            Ok(n) => whole.truncate(n),
+            Err(e) => return Attempt::Done(Err(read_error(e))),
+        }
+        let n = buf.len();
+        buf.copy_from_slice(&whole[..n]);
+        *lock(&self.rest) = whole.split_off(n);
+        Attempt::Done(if self.reads_messages() {
+            Err(IoError::MoreData(n))
+        } else {
+            Ok(n)
+        })
+    }
+
+    /// Sends what `op` has not sent yet of `buf`; a message goes whole or not at all.
+    fn write_attempt(op: &OpShared, fd: BorrowedFd<'_>, buf: &[u8]) -> Attempt {
+        let done = op.written();
+        match os::send(fd, &buf[done..]) {
+            Ok(n) => {
+                let total = op.add_written(n);
+                if total >= buf.len() {
+                    Attempt::Done(Ok(total))
+                } else {
+                    Attempt::WaitFor(Readiness::Output)
+                }
+            }
+            Err(Errno::AGAIN) => Attempt::WaitFor(Readiness::Output),
+            Err(e) => Attempt::Done(Err(write_error(e))),
+        }
+    }
+
+    /// Takes a client for a pending connect.
+    fn connect_attempt(&self, fd: BorrowedFd<'_>) -> Attempt {
+        let Some(server) = &self.server else {
+            return Attempt::Done(Err(IoError::InvalidParameter));
+        };
+        let mut phase = lock(&server.phase);
+        if self.take_waiting_client(fd, server, &mut phase) {
+            return Attempt::Done(Ok(0));
+        }
+        match *phase {
+            Phase::Connected => Attempt::Done(Ok(0)),
+            Phase::Disconnected => Attempt::Done(Err(IoError::PipeNotConnected)),
+            Phase::Listening => Attempt::WaitFor(Readiness::Input),
+        }
+    }
+}
+
+/// Takes the name's lock (P2); without it (the file cannot be made) goes on unlocked.
+fn os_lock(dir: &Path) -> Option<OwnedFd> {
+    crate::sys::lock_file(&dir.join(".lock")).ok()
+}
+
+/// Takes the name's lock to create an instance: makes the name's directory if missing,
+/// and starts again if the last instance of the name removed it meanwhile (P6).
+fn lock_to_create(dir: &Path) -> Result<Option<OwnedFd>, IoError> {
+    let gone = IoError::Os(Errno::NOENT.raw_os_error());
+    for _ in 0..16 {
+        // The directory may vanish between any two steps here: then again from the top.
+        match make_private_dir(dir) {
+            Err(e) if e == gone => continue,
+            other => other?,
+        }
+        let lock = match crate::sys::lock_file(&dir.join(".lock")) {
+            Ok(lock) => lock,
+            Err(Errno::NOENT) => continue,
+            Err(_) => return Ok(None), // goes on unlocked, as `os_lock`
+        };
+        let held = fs::File::from(lock.try_clone()?).metadata()?.ino();
+        if fs::symlink_metadata(dir.join(".lock")).is_ok_and(|m| m.ino() == held) {
+            return Ok(Some(lock));
+        }
+    }
+    Err(IoError::Os(Errno::AGAIN.raw_os_error()))
+}
+
+/// The readiness a pipe request waits for before its next attempt.
+pub(crate) fn interest(op: &OpShared) -> Readiness {
+    match op.kind {
+        Kind::Read | Kind::Connect => Readiness::Input,
+        Kind::Write => Readiness::Output,
+        Kind::Transact if op.written() < op.payload.len() => Readiness::Output,
+        Kind::Transact => Readiness::Input,
+    }
+}
+
+/// One non-blocking try at a pipe request, by the backend that holds it (P4).
+pub(crate) fn attempt(op: &OpShared, buf: &mut [u8]) -> Attempt {
+    let pipe = op.file.pipe.as_ref().expect("a pipe request is on a pipe");
+    let fd = op.file.fd();
+    if op.kind == Kind::Connect {
+        return pipe.connect_attempt(fd);
+    }
+    if let Some(server) = &pipe.server
+        && *lock(&server.phase) != Phase::Connected
+    {
+        return Attempt::Done(Err(IoError::PipeNotConnected));
+    }
+    match op.kind {
+        Kind::Read => pipe.read_attempt(fd, buf),
+        Kind::Write => PipeState::write_attempt(op, fd, buf),
+        Kind::Transact => {
+            if op.written() < op.payload.len() {
+                match os::send(fd, &op.payload) {
+                    Ok(n) => {
+                        op.add_written(n);
+                    }
+                    Err(Errno::AGAIN) => return Attempt::WaitFor(Readiness::Output),
+                    Err(e) => return Attempt::Done(Err(write_error(e))),
+                }
+            }
+            pipe.read_attempt(fd, buf)
+        }
+        Kind::Connect => unreachable!("handled above"),
+    }
+}
+
+/// Tries a pipe request on the issuing thread and completes it there if it needs no
+/// waiting (J104: its routine is still only queued); false if it must wait. A connect is
+/// never completed here: a client already there was reported by the refusal
+/// (`ERROR_PIPE_CONNECTED`, J113), and one that comes later completes it as pending.
+pub(crate) fn complete_at_once(op: &Arc<OpShared>) -> bool {
+    if op.kind == Kind::Connect {
+        return false;
+    }
+    let mut buf = op.take_buffer_for_io();
+    let attempt = attempt(op, &mut buf);
+    op.put_buffer(buf);
+    match attempt {
+        Attempt::Done(result) => {
+            op.complete(result);
+            true
+        }
+        Attempt::WaitFor(_) => false,
+    }
+}
+
+impl Drop for PipeState {
+    fn drop(&mut self) {
+        if let Some(server) = &self.server {
+            let name = os_lock(&server.dir);
+            if *lock(&server.phase) == Phase::Listening {
+                let _ = fs::remove_file(&server.socket);
+            }
+            let _ = fs::remove_file(&server.marker);
+            // The name's last instance takes its directory along (P6), still holding the
+            // lock it removes.
+            let only_the_lock = fs::read_dir(&server.dir)
+                .is_ok_and(|entries| entries.flatten().all(|e| e.file_name() == ".lock"));
+            if name.is_some() && only_the_lock {
+                let _ = fs::remove_file(server.dir.join(".lock"));
+                let _ = fs::remove_dir(&server.dir);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Names
+
+/// The directory of the user's pipes: made mode 0700 if missing, refused if it is not the
+/// user's own and private.
+fn user_dir() -> Result<PathBuf, IoError> {
+    let dir = match std::env::var_os("ALERTABLE_PIPE_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(format!("/tmp/alertable-pipes-{}", os::effective_uid())),
+    };
+    make_private_dir(&dir)?;
+    Ok(dir)
+}
+
+fn make_private_dir(dir: &Path) -> Result<(), IoError> {
+    match fs::DirBuilder::new().mode(0o700).create(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e.into()),
+    }
+    check_private(dir)
+}
+
+/// A directory that is the user's own and nobody else's, or `ERROR_ACCESS_DENIED`.
+fn check_private(dir: &Path) -> Result<(), IoError> {
+    let meta = fs::symlink_metadata(dir)?;
+    if !meta.is_dir() || meta.uid() != os::effective_uid() || meta.mode() & 0o077 != 0 {
+        return Err(IoError::AccessDenied);
+    }
+    Ok(())
+}
+
+/// The part of `\\.\pipe\<name>` after the prefix, lower-cased (names are
+/// case-insensitive).
+fn pipe_name(name: &str) -> Result<String, IoError> {
+    const PREFIX: &str = r"\\.\pipe\";
+    let rest = name
+        .get(..PREFIX.len())
+        .filter(|prefix| prefix.eq_ignore_ascii_case(PREFIX))
+        .map(|_| &name[PREFIX.len()..])
+        .filter(|rest| !rest.is_empty())
+        .ok_or(IoError::InvalidName)?;
+    Ok(rest.to_lowercase())
+}
+
+/// The directory of a name: a hash of it, so that any name fits a socket address.
+fn name_dir(name: &str) -> Result<PathBuf, IoError> {
+    let name = pipe_name(name)?;
+    // FNV-1a, 64 bits.
+    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    Ok(user_dir()?.join(format!("{hash:016x}")))
+}
+
+/// What an instance's record says.
+#[derive(Debug, Clone, Copy)]
+struct Record {
+    pipe_type: PipeType,
+    access: PipeAccess,
+    max_instances: Option<u32>,
+    out_buffer_size: u32,
+    in_buffer_size: u32,
+    default_timeout: Duration,
+}
+
+impl Record {
+    fn encode(&self) -> String {
+        format!(
+            "{} {} {} {} {} {}\n",
+            match self.pipe_type {
+                PipeType::Byte => "byte",
+                PipeType::Message => "message",
+            },
+            match self.access {
+                PipeAccess::Inbound => "in",
+                PipeAccess::Outbound => "out",
+                PipeAccess::Duplex => "duplex",
+            },
+            self.max_instances.unwrap_or(0),
+            self.out_buffer_size,
+            self.in_buffer_size,
+            self.default_timeout.as_millis(),
+        )
+    }
+
+    fn decode(text: &str) -> Option<Self> {
+        let mut words = text.split_whitespace();
+        let pipe_type = match words.next()? {
+            "byte" => PipeType::Byte,
+            "message" => PipeType::Message,
+            _ => return None,
+        };
+        let access = match words.next()? {
+            "in" => PipeAccess::Inbound,
+            "out" => PipeAccess::Outbound,
+            "duplex" => PipeAccess::Duplex,
+            _ => return None,
+        };
+        let max: u32 = words.next()?.parse().ok()?;
+        Some(Self {
+            pipe_type,
+            access,
+            max_instances: (max != 0).then_some(max),
+            out_buffer_size: words.next()?.parse().ok()?,
+            in_buffer_size: words.next()?.parse().ok()?,
+            default_timeout: Duration::from_millis(words.next()?.parse().ok()?),
+        })
+    }
+}
+
+/// An instance found in a name's directory.
+struct Instance {
+    socket: PathBuf,
+    record: Option<Record>,
+}
+
+/// The live instances of the name in `dir`; records of processes that are gone are
+/// removed on the way.
+fn instances(dir: &Path) -> Vec<Instance> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(file_name) = file_name.to_str() else {
+            continue;
+        };
+        let Some((pid, seq)) = file_name.split_once('.') else {
+            continue;
+        };
+        if pid.parse::<u32>().is_err() || seq.parse::<u64>().is_err() {
+            continue; // a socket, or the lock
+        }
+        let marker = entry.path();
+        let socket = dir.join(format!("{file_name}.s"));
+        if !Path::new("/proc").join(pid).exists() {
+            let _ = fs::remove_file(&socket);
+            let _ = fs::remove_file(&marker);
+            continue;
+        }
+        let mut text = String::new();
+        let record = fs::File::open(&marker)
+            .and_then(|mut f| f.read_to_string(&mut text))
+            .ok()
+            .and_then(|_| Record::decode(&text));
+        found.push(Instance { socket, record });
+    }
+    found
+}
+
+static NEXT_INSTANCE: AtomicUsize = AtomicUsize::new(0);
+
+/// The send buffer a message socket asks for: a message must fit in it whole (the kernel
+/// caps it at `net.core.wmem_max`, 208 KiB by default). The buffer sizes of
+/// [`PipeOptions`] are advisory, as on Windows, and never make it smaller.
+const MESSAGE_SEND_BUFFER: usize = 4 << 20;
+
+/// A named pipe's server end: an instance of the name, which a client can open while it
+/// listens. Dereferences to its [`AsyncFile`], through which it reads and writes once
+/// connected.
+///
+/// # Win32
+///
+/// A `HANDLE` from `CreateNamedPipe`, with `ConnectNamedPipe` and `DisconnectNamedPipe`.
+///
+/// # Example
+///
+/// ```
+/// use alertable_io::pipe::{self, NamedPipe, PipeAccess, PipeOptions};
+///
+/// let name = format!(r"\\.\pipe\doc-{}", std::process::id());
+/// let server = NamedPipe::create(&name, &PipeOptions::default())?;
+/// let client = pipe::open(&name, PipeAccess::Duplex)?;
+/// // The client came first: the connect has nothing to wait for (ERROR_PIPE_CONNECTED).
+/// assert_eq!(server.connect().err(), Some(alertable_io::IoError::PipeConnected));
+/// client.write(0, b"ping".to_vec())?.result(true)?;
+/// let read = server.read(0, vec![0; 16])?;
+/// assert_eq!(read.result(true), Ok(4));
+/// assert_eq!(read.take_buffer().unwrap(), b"ping");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct NamedPipe {
+    file: AsyncFile,
+}
+
+impl NamedPipe {
+    /// Creates an instance of the pipe `name` (`\\.\pipe\<name>`, case-insensitive),
+    /// listening: a client may open it from now on, before [`connect`](Self::connect).
+    ///
+    /// # Errors
+    ///
+    /// [`IoError::InvalidName`] for a name without the prefix; [`IoError::InvalidParameter`]
+    /// for `max_instances` of 0 or above 254, or message read mode on a byte pipe;
+    /// [`IoError::PipeBusy`] when the name has its most instances already;
+    /// [`IoError::AccessDenied`] with `first_instance` when the name exists, or when the
+    /// user's pipe directory is not the user's own; an operating-system error otherwise.
+    ///
+    /// # Win32
+    ///
+    /// `CreateNamedPipe(name, access | FILE_FLAG_OVERLAPPED, type | read mode,
+    /// max_instances, out_buffer_size, in_buffer_size, default_timeout, NULL)`.
+    pub fn create(name: &str, options: &PipeOptions) -> Result<Self, IoError> {
+        if options
+            .max_instances
+            .is_some_and(|max| max == 0 || max > 254)
+            || (options.pipe_type == PipeType::Byte && options.read_mode == ReadMode::Message)
+        {
+            return Err(IoError::InvalidParameter);
+        }
+        let dir = name_dir(name)?;
+        let _name = lock_to_create(&dir)?;
+        let existing = instances(&dir);
+        if options.first_instance && !existing.is_empty() {
+            return Err(IoError::AccessDenied);
+        }
+        let max = existing
+            .iter()
+            .find_map(|instance| instance.record)
+            .map_or(options.max_instances, |record| record.max_instances);
+        if max.is_some_and(|max| existing.len() >= max as usize) {
+            return Err(IoError::PipeBusy);
+        }
+        let record = Record {
+            pipe_type: options.pipe_type,
+            access: options.access,
+            max_instances: options.max_instances,
+            out_buffer_size: options.out_buffer_size,
+            in_buffer_size: options.in_buffer_size,
+            default_timeout: options.default_timeout,
+        };
+        let id = format!(
+            "{}.{}",
+            std::process::id(),
+            NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed)
+        );
+        let marker = dir.join(&id);
+        let socket = dir.join(format!("{id}.s"));
+        let _ = fs::remove_file(&socket);
+        // The socket first, the record after, complete: a client that finds the record
+        // finds the instance listening (or taken), never half made.
+        let message = options.pipe_type == PipeType::Message;
+        let listener =
+            os::listen_at(&socket, message).map_err(|e| IoError::from_errno(e.raw_os_error()))?;
+        let partial = dir.join(format!("{id}.new"));
+        let recorded = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&partial)
+            .and_then(|mut f| f.write_all(record.encode().as_bytes()))
+            .and_then(|()| fs::rename(&partial, &marker));
+        if let Err(e) = recorded {
+            let _ = fs::remove_file(&partial);
+            let _ = fs::remove_file(&socket);
+            return Err(e.into());
+        }
+        let state = PipeState {
+            info: PipeInfo {
+                end: PipeEnd::Server,
+                pipe_type: options.pipe_type,
+                out_buffer_size: options.out_buffer_size,
+                in_buffer_size: options.in_buffer_size,
+                max_instances: options.max_instances,
+            },
+            read_message: AtomicBool::new(options.read_mode == ReadMode::Message),
+            rest: Mutex::new(Vec::new()),
+            server: Some(Server {
+                marker,
+                socket,
+                dir,
+                phase: Mutex::new(Phase::Listening),
+            }),
+        };
+        let access = [options.access.reads(), options.access.writes()];
+        Ok(Self {
+            file: AsyncFile::from_pipe(listener, access, state),
+        })
+    }
+
+    /// The instance as a file: reads, writes, peeks and transactions go through it.
+    ///
+    /// # Win32
+    ///
+    /// The pipe `HANDLE` given to `ReadFile`, `WriteFile`, `PeekNamedPipe`, ….
+    pub fn file(&self) -> &AsyncFile {
+        &self.file
+    }
+
+    fn submit_connect(
+        &self,
+        notify: Notify,
+        thread: Option<alertable::ThreadHandle>,
+    ) -> Result<Operation, IoError> {
+        self.file
+            .submit(Kind::Connect, 0, Vec::new(), notify, thread)
+            .map_err(|e| e.error)
+    }
+
+    /// Waits for a client, asynchronously: the [`Operation`] completes (with `Ok(0)`) when
+    /// one connects, or with [`IoError::Aborted`] when cancelled. On an instance bound to a
+    /// completion port, it completes there too.
+    ///
+    /// # Errors
+    ///
+    /// [`IoError::PipeConnected`] when a client is connected already (it came before this
+    /// call): the pipe is ready, and nothing is queued (J113). An instance that was
+    /// [disconnected](Self::disconnect) listens again first.
+    ///
+    /// # Win32
+    ///
+    /// `ConnectNamedPipe(pipe, &overlapped)` with `overlapped.hEvent == NULL`.
+    pub fn connect(&self) -> Result<Operation, IoError> {
+        self.submit_connect(Notify::None, None)
+    }
+
+    /// [`connect`](Self::connect), and `event` is signaled when a client connects.
+    ///
+    /// # Errors
+    ///
+    /// As [`connect`](Self::connect); on [`IoError::PipeConnected`] the event is left alone
+    /// (a caller resets it first, as the documentation samples do).
+    ///
+    /// # Win32
+    ///
+    /// `ConnectNamedPipe(pipe, &overlapped)` with `overlapped.hEvent = event`.
+    pub fn connect_with_event(&self, event: &Event) -> Result<Operation, IoError> {
+        self.submit_connect(Notify::Event(event.clone()), None)
+    }
+
+    /// [`connect`](Self::connect), and `routine` runs as an APC on the calling thread, in
+    /// its next alertable wait, with the result, once a client connects (J113). If the
+    /// thread exits first, it never runs (K121).
+    ///
+    /// # Errors
+    ///
+    /// As [`connect`](Self::connect), and [`IoError::InvalidParameter`] on an instance bound
+    /// to a completion port (J108). A refused connect never runs its routine.
+    ///
+    /// # Win32
+    ///
+    /// `NtFsControlFile(pipe, NULL, routine, …, FSCTL_PIPE_LISTEN, …)`: the listen with an
+    /// APC, which `ConnectNamedPipe` does not expose.
+    pub fn connect_ex<F>(&self, routine: F) -> Result<Operation, IoError>
+    where
+        F: FnOnce(Result<usize, IoError>) + Send + 'static,
+    {
+        self.file
+            .submit_ex(
+                Kind::Connect,
+                0,
+                Vec::new(),
+                Box::new(move |result, _| routine(result)),
+            )
+            .map_err(|e| e.error)
+    }
+
+    /// Waits (not alertably) until a client connects.
+    ///
+    /// # Errors
+    ///
+    /// None for a client that came first ([`IoError::PipeConnected`] is success here);
+    /// otherwise as [`connect`](Self::connect).
+    ///
+    /// # Win32
+    ///
+    /// `ConnectNamedPipe(pipe, NULL)` on a pipe created without `FILE_FLAG_OVERLAPPED`.
+    pub fn connect_blocking(&self) -> Result<(), IoError> {
+        match self.connect() {
+            Ok(op) => op.result(true).map(drop),
+            Err(IoError::PipeConnected) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Ends the connection with the client: the client's reads find the pipe broken, the
+    /// instance's own pending reads and writes complete with
+    /// [`IoError::PipeNotConnected`], and data not yet read is dropped. The instance
+    /// takes a new client after the next [`connect`](Self::connect).
+    ///
+    /// # Errors
+    ///
+    /// [`IoError::PipeListening`] when no client ever came; [`IoError::PipeNotConnected`]
+    /// when already disconnected.
+    ///
+    /// # Win32
+    ///
+    /// `DisconnectNamedPipe`; a client then reads what was already sent to it and then
+    /// `ERROR_BROKEN_PIPE`, where Windows reports `ERROR_PIPE_NOT_CONNECTED` at once (the
+    /// carrier cannot tell a disconnect from a close).
+    pub fn disconnect(&self) -> Result<(), IoError> {
+        let inner = self.file.inner();
+        // Always there: `create` makes a server's file.
+        let Some((pipe, server)) = inner
+            .pipe
+            .as_ref()
+            .and_then(|pipe| Some((pipe, pipe.server.as_ref()?)))
+        else {
+            return Err(IoError::BadPipe);
+        };
+        let mut phase = lock(&server.phase);
+        pipe.take_waiting_client(inner.fd(), server, &mut phase);
+        match *phase {
+            Phase::Listening => Err(IoError::PipeListening),
+            Phase::Disconnected => Err(IoError::PipeNotConnected),
+            Phase::Connected => {
+                *phase = Phase::Disconnected;
+                os::hang_up(inner.fd());
+                lock(&pipe.rest).clear();
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Deref for NamedPipe {
+    type Target = AsyncFile;
+
+    fn deref(&self) -> &AsyncFile {
+        &self.file
+    }
+}
+
+impl fmt::Debug for NamedPipe {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NamedPipe")
+            .field("file", &self.file)
+            .finish()
+    }
+}
+
+/// Opens the client end of the pipe `name`, taking a free (listening) instance.
+///
+/// # Errors
+///
+/// [`IoError::InvalidName`] for a name without the `\\.\pipe\` prefix; `ERROR_FILE_NOT_FOUND`
+/// (an [`IoError::Os`] of `ENOENT`) when no server has an instance of the name;
+/// [`IoError::PipeBusy`] when every instance has a client; [`IoError::AccessDenied`] when
+/// `access` asks for a direction the server does not offer, or the pipe belongs to
+/// another user.
+///
+/// # Win32
+///
+/// `CreateFile(r"\\.\pipe\<name>", access, 0, NULL, OPEN_EXISTING, FILE_FLAG_OVERLAPPED,
+/// NULL)`. The client starts in byte read mode ([`AsyncFile::set_read_mode`]).
+pub fn open(name: &str, access: PipeAccess) -> Result<AsyncFile, IoError> {
+    let dir = name_dir(name)?;
+    if !dir.exists() {
+        return Err(IoError::Os(Errno::NOENT.raw_os_error()));
+    }
+    check_private(&dir)?;
+    let live = instances(&dir);
+    if live.is_empty() {
+        return Err(IoError::Os(Errno::NOENT.raw_os_error()));
+    }
+    for instance in &live {
+        let Some(record) = instance.record else {
+            continue;
+        };
+        // The client reads what the server writes, and the other way round.
+        if (access.reads() && !record.access.writes())
+            || (access.writes() && !record.access.reads())
+        {
+            return Err(IoError::AccessDenied);
+        }
+        let Ok(meta) = fs::symlink_metadata(&instance.socket) else {
+            continue; // taken
+        };
+        if meta.uid() != os::effective_uid() {
+            return Err(IoError::AccessDenied);
+        }
+        let message = record.pipe_type == PipeType::Message;
+        let connection = {
+            let _name = os_lock(&dir);
+            match os::connect_to(&instance.socket, message) {
+                Ok(fd) => {
+                    // P2: taken; no other client may find it.
+                    let _ = fs::remove_file(&instance.socket);
+                    fd
+                }
+                Err(Errno::AGAIN | Errno::CONNREFUSED | Errno::NOENT) => continue,
+                Err(e) => return Err(IoError::from_errno(e.raw_os_error())),
+            }
+        };
+        if os::peer_uid(connection.as_fd()).ok() != Some(os::effective_uid()) {
+            return Err(IoError::AccessDenied);
+        }
+        if message {
+            os::size_send_buffer(connection.as_fd(), MESSAGE_SEND_BUFFER);
+        }
+        let state = PipeState {
+            info: PipeInfo {
+                end: PipeEnd::Client,
+                pipe_type: record.pipe_type,
+                out_buffer_size: record.out_buffer_size,
+                in_buffer_size: record.in_buffer_size,
+                max_instances: record.max_instances,
+            },
+            read_message: AtomicBool::new(false),
+            rest: Mutex::new(Vec::new()),
+            server: None,
+        };
+        return Ok(AsyncFile::from_pipe(
+            connection,
+            [access.reads(), access.writes()],
+            state,
+        ));
+    }
+    Err(IoError::PipeBusy)
+}
+
+/// Waits until an instance of the pipe `name` is free for a client to [`open`], or the
+/// timeout passes. It does not take the instance: another client may come first.
+///
+/// # Errors
+///
+/// `ERROR_FILE_NOT_FOUND` (an [`IoError::Os`] of `ENOENT`) when the name has no instance;
+/// [`IoError::Timeout`] (`ERROR_SEM_TIMEOUT`) when none became free in time;
+/// [`IoError::InvalidName`], [`IoError::AccessDenied`] as [`open`].
+///
+/// # Win32
+///
+/// `WaitNamedPipe(name, timeout)`.
+pub fn wait(name: &str, timeout: PipeWait) -> Result<(), IoError> {
+    let dir = name_dir(name)?;
+    if !dir.exists() {
+        return Err(IoError::Os(Errno::NOENT.raw_os_error()));
+    }
+    check_private(&dir)?;
+    // Watched before the first look, so that an instance freed in between is not missed.
+    let watch = os::watch_creations(&dir).map_err(|e| IoError::from_errno(e.raw_os_error()))?;
+    let start = Instant::now();
+    loop {
+        let live = instances(&dir);
+        if live.is_empty() {
+            return Err(IoError::Os(Errno::NOENT.raw_os_error()));
+        }
+        if live.iter().any(|instance| instance.socket.exists()) {
+            return Ok(());
+        }
+        let limit = match timeout {
+            PipeWait::Forever => None,
+            PipeWait::For(limit) => Some(limit),
+            PipeWait::Default => Some(
+                live.iter()
+                    .find_map(|instance| instance.record)
+                    .map_or(Duration::from_millis(50), |record| record.default_timeout),
+            ),
+        };
+        let left = match limit {
+            None => None,
+            Some(limit) => match limit.checked_sub(start.elapsed()) {
+                Some(left) if !left.is_zero() => Some(left),
+                _ => return Err(IoError::Timeout),
+            },
+        };
+        os::wait_readable(watch.as_fd(), left);
+        os::drain(&watch);
+    }
+}
+
+/// Creates an anonymous pipe: a byte stream from the second file (which writes) to the
+/// first (which reads). `size` is the buffer size asked for (0 for the default, reported
+/// as 4096). The reading end reports itself as the server end, as on Windows.
+///
+/// # Errors
+///
+/// An operating-system error when the carrier cannot be made (`ERROR_TOO_MANY_OPEN_FILES`).
+///
+/// # Win32
+///
+/// `CreatePipe(&read, &write, NULL, size)`; the ends here are overlapped-capable, and
+/// [`NamedPipe`]'s byte semantics apply to them.
+pub fn anonymous(size: u32) -> Result<(AsyncFile, AsyncFile), IoError> {
+    let (read, write) = os::pair().map_err(|e| IoError::from_errno(e.raw_os_error()))?;
+    if size > 0 {
+        os::size_send_buffer(write.as_fd(), size as usize);
+    }
+    // 0 asks for the default, which Windows reports as 4096.
+    let size = if size == 0 { 4096 } else { size };
+    let info = |end| PipeInfo {
+        end,
+        pipe_type: PipeType::Byte,
+        out_buffer_size: size,
+        in_buffer_size: size,
+        max_instances: Some(1),
+    };
+    let state = |end| PipeState {
+        info: info(end),
+        read_message: AtomicBool::new(false),
+        rest: Mutex::new(Vec::new()),
+        server: None,
+    };
+    Ok((
+        AsyncFile::from_pipe(read, [true, false], state(PipeEnd::Server)),
+        AsyncFile::from_pipe(write, [false, true], state(PipeEnd::Client)),
+    ))
+}
+
+impl AsyncFile {
+    fn pipe_state(&self) -> Result<&PipeState, IoError> {
+        self.inner().pipe.as_ref().ok_or(IoError::InvalidParameter)
+    }
+
+    /// Whether this file is an end of a pipe made by this module.
+    ///
+    /// # Win32
+    ///
+    /// `GetFileType(file) == FILE_TYPE_PIPE`, for pipes of [`crate::pipe`] (a descriptor
+    /// wrapped with [`AsyncFile::from_fd`] is not one, whatever it is).
+    pub fn is_pipe(&self) -> bool {
+        self.inner().pipe.is_some()
+    }
+
+    /// The pipe's end, type, buffer sizes and instance limit.
+    ///
+    /// # Errors
+    ///
+    /// [`IoError::InvalidParameter`] if the file is not a pipe.
+    ///
+    /// # Win32
+    ///
+    /// `GetNamedPipeInfo`.
+    pub fn pipe_info(&self) -> Result<PipeInfo, IoError> {
+        Ok(self.pipe_state()?.info)
+    }
+
+    /// The read mode of this end of a pipe.
+    ///
+    /// # Errors
+    ///
+    /// [`IoError::InvalidParameter`] if the file is not a pipe.
+    ///
+    /// # Win32
+    ///
+    /// `GetNamedPipeHandleState(pipe, &mode, …)`.
+    pub fn read_mode(&self) -> Result<ReadMode, IoError> {
+        Ok(if self.pipe_state()?.reads_messages() {
+            ReadMode::Message
+        } else {
+            ReadMode::Byte
+        })
+    }
+
+    /// Sets how this end's reads take messages.
+    ///
+    /// # Errors
+    ///
+    /// [`IoError::InvalidParameter`] for message read mode on a byte pipe, or a file that
+    /// is not a pipe.
+    ///
+    /// # Win32
+    ///
+    /// `SetNamedPipeHandleState(pipe, &mode, NULL, NULL)`.
+    pub fn set_read_mode(&self, mode: ReadMode) -> Result<(), IoError> {
+        let pipe = self.pipe_state()?;
+        if mode == ReadMode::Message && !pipe.carries_messages() {
+            return Err(IoError::InvalidParameter);
+        }
+        pipe.read_message
+            .store(mode == ReadMode::Message, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Looks at up to `max` bytes waiting in the pipe without taking them, and says how
+    /// much waits in all and how much of the current message is beyond what was seen.
+    ///
+    /// # Errors
+    ///
+    /// `ERROR_BROKEN_PIPE` (109) when nothing is left and the other end is gone;
+    /// [`IoError::PipeListening`], [`IoError::PipeNotConnected`] on a server without a
+    /// client; [`IoError::InvalidParameter`] if the file is not a pipe.
+    ///
+    /// # Win32
+    ///
+    /// `PeekNamedPipe(pipe, buffer, max, &read, &available, &left_in_message)`.
+    pub fn peek_pipe(&self, max: usize) -> Result<Peeked, IoError> {
+        let pipe = self.pipe_state()?;
+        let fd = self.inner().fd();
+        if let Some(server) = &pipe.server {
+            let mut phase = lock(&server.phase);
+            pipe.take_waiting_client(fd, server, &mut phase);
+            match *phase {
+                Phase::Listening => return Err(IoError::PipeListening),
+                Phase::Disconnected => return Err(IoError::PipeNotConnected),
+                Phase::Connected => {}
+            }
+        }
+        let rest = lock(&pipe.rest);
+        let waiting = os::bytes_waiting(fd);
+        if !rest.is_empty() {
+            let n = max.min(rest.len());
+            return Ok(Peeked {
+                data: rest[..n].to_vec(),
+                available: rest.len() + waiting,
+                left_in_message: rest.len() - n,
+            });
+        }
+        if waiting == 0 {
+            if os::hung_up(fd) {
+                return Err(broken_pipe());
+            }
+            return Ok(Peeked {
+                data: Vec::new(),
+                available: 0,
+                left_in_message: 0,
+            });
+        }
+        let mut data = vec![0; max];
+        if pipe.carries_messages() {
+            let full = os::peek_message(fd, &mut data).map_err(read_error)?;
+            data.truncate(full.min(max));
+            Ok(Peeked {
+                left_in_message: full - data.len(),
+                data,
+                available: waiting,
+            })
+        } else {
+            let n = os::peek_bytes(fd, &mut data).map_err(read_error)?;
+            data.truncate(n);
+            Ok(Peeked {
+                data,
+                available: waiting,
+                left_in_message: 0,
+            })
+        }
+    }
+
+    /// Waits until the other end has read everything this end wrote, or is gone. It looks
+    /// every millisecond: the carrier does not signal the moment.
+    ///
+    /// # Errors
+    ///
+    /// [`IoError::InvalidParameter`] if the file is not a pipe.
+    ///
+    /// # Win32
+    ///
+    /// `FlushFileBuffers` on a pipe handle.
+    pub fn flush_pipe(&self) -> Result<(), IoError> {
+        self.pipe_state()?;
+        let fd = self.inner().fd();
+        while os::unread_by_peer(fd) > 0 && !os::hung_up(fd) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        Ok(())
+    }
+
+    /// Writes `message` and reads the reply into `reply`, as one request: it completes
+    /// when the reply has come (with [`IoError::MoreData`] if it did not fit; the rest
+    /// comes with the next read).
+    ///
+    /// # Errors
+    ///
+    /// [`IoError::BadPipe`] unless this end reads in message mode; the refusals of
+    /// [`write`](Self::write) otherwise.
+    ///
+    /// # Win32
+    ///
+    /// `TransactNamedPipe(pipe, message, len, reply, size, &read, &overlapped)`.
+    pub fn transact(&self, message: Vec<u8>, reply: Vec<u8>) -> Result<Operation, SubmitError> {
+        self.submit_with(Kind::Transact, 0, reply, message, Notify::None, None)
+    }
+
+    /// [`transact`](Self::transact), and `event` is signaled when the reply has come.
+    ///
+    /// # Errors
+    ///
+    /// As [`transact`](Self::transact).
+    ///
+    /// # Win32
+    ///
+    /// `TransactNamedPipe` with `overlapped.hEvent = event`.
+    pub fn transact_with_event(
+        &self,
+        message: Vec<u8>,
+        reply: Vec<u8>,
+        event: &Event,
+    ) -> Result<Operation, SubmitError> {
+        self.submit_with(
+            Kind::Transact,
+            0,
+            reply,
+            message,
+            Notify::Event(event.clone()),
+            None,
+        )
+    }
+}
