@@ -4,7 +4,7 @@
 //! against ours.
 //!
 //! Groups: `throughput`, `multi-producer`, `ping-pong`, `idle-wake`, `idle-cpu`,
-//! `allocations`, `objects`, `timers`, `io`, `port` and `calloop` (see `BENCHMARKS.md` at the
+//! `allocations`, `objects`, `timers`, `io`, `port`, `calloop` and `cross-process` (see `BENCHMARKS.md` at the
 //! repository root for what each measures).
 
 use std::fs;
@@ -17,6 +17,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
 mod alloc;
+mod cross_process;
 mod env;
 mod event_loop;
 mod goals;
@@ -31,6 +32,7 @@ mod throughput;
 mod timers;
 mod work;
 
+pub(crate) use cross_process::peer;
 use env::Environment;
 use report::GroupReport;
 
@@ -82,6 +84,10 @@ pub(crate) struct Settings {
     pub(crate) port_packets: usize,
     /// Wake-up samples per `calloop` consumer.
     pub(crate) calloop_samples: usize,
+    /// Messages per `cross-process` throughput run.
+    pub(crate) cross_process_messages: usize,
+    /// Round trips per `cross-process` round-trip run.
+    pub(crate) cross_process_trips: usize,
 }
 
 fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -104,6 +110,8 @@ impl Settings {
             timer_one_shot_samples: 500,
             port_packets: 500_000,
             calloop_samples: 300,
+            cross_process_messages: 50_000,
+            cross_process_trips: 5_000,
         }
     }
 
@@ -122,6 +130,8 @@ impl Settings {
             timer_one_shot_samples: 50,
             port_packets: 20_000,
             calloop_samples: 30,
+            cross_process_messages: 2_000,
+            cross_process_trips: 200,
         }
     }
 }
@@ -173,7 +183,7 @@ struct Group {
     run: fn(&Settings, &Progress) -> GroupReport,
 }
 
-const GROUPS: [Group; 11] = [
+const GROUPS: [Group; 12] = [
     Group {
         name: "throughput",
         about: "1 producer sends closures to 1 consumer: ns per closure",
@@ -239,6 +249,12 @@ const GROUPS: [Group; 11] = [
         about: "APC wake-up inside a calloop loop via ApcNotifier, vs a thread in sleep_ex",
         steps: event_loop::steps,
         run: event_loop::run,
+    },
+    Group {
+        name: "cross-process",
+        about: "remote APCs to a peer process vs a Unix socket, pipes and iceoryx2; named events",
+        steps: cross_process::steps,
+        run: cross_process::run,
     },
 ];
 
