@@ -41,6 +41,9 @@ fn main() -> ExitCode {
         Command::Tour(args) => tour::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Soak(args) => soak::run(args),
-        Command::Peer { role } => bench::peer(&role),
+        Command::Peer { role } => match role.first().map(String::as_str) {
+            Some("tour") => tour::peer(&role[1..]),
+            _ => bench::peer(&role),
+        },
     }
 }
