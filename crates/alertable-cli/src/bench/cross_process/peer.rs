@@ -96,14 +96,16 @@ fn on_quit(_: &[u8]) {
 /// handlers answer by remote APC to the bench's thread published as `bench`. Messages of
 /// any size: an answer to a count has the length of the question.
 fn apc(ready: &str, name: &str, bench: &str) {
-    let handlers: [(usize, fn(&[u8])); 4] = [
-        (DATA as usize, on_data),
-        (COUNT as usize, on_count),
-        (ECHO as usize, on_echo),
-        (QUIT as usize, on_quit),
+    type Handler = fn(&[u8]);
+    let handlers: [(u8, Handler); 4] = [
+        (DATA, on_data),
+        (COUNT, on_count),
+        (ECHO, on_echo),
+        (QUIT, on_quit),
     ];
     for (tag, handler) in handlers {
-        alertable::register_remote_handler(HANDLERS[tag], handler).expect("a short name");
+        alertable::register_remote_handler(HANDLERS[usize::from(tag)], handler)
+            .expect("a short name");
     }
     alertable::publish_current(Some(name)).expect("bench peer: publish");
     let _ = BENCH.set(RemoteThread::open(bench).expect("bench peer: the bench is published"));
