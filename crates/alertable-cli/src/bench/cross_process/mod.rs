@@ -13,6 +13,8 @@
 //!   threads of one process.
 //! - **Idle CPU**: the CPU time and context switches, from `/proc/PID/task/TID`, of each
 //!   peer's serving thread while nothing is sent for a window.
+//! - **Bystanders**: the remote-APC throughput again, with 0, 4 and 8 more processes
+//!   attached to the object namespace, which a remote queue's dead-process sweep visits.
 //!
 //! Contenders: ours, remote APCs ([`alertable::RemoteThread::queue`]) to a published thread
 //! that waits in `sleep_ex(None, Alertable::Yes)`, each message a call of a named handler;
@@ -627,8 +629,63 @@ fn await_asleep(peers: &[&Peer]) {
 }
 
 pub(crate) fn steps(s: &Settings) -> u64 {
-    let per_rep = Transport::ALL.len() * (SIZES.len() + 1) + PairKind::ALL.len();
+    let per_rep = Transport::ALL.len() * (SIZES.len() + 1) + PairKind::ALL.len() + BYSTANDERS.len();
     ((per_rep * (s.reps + 1)) + s.reps) as u64
+}
+
+/// How many other processes are attached to the object namespace, besides the bench and
+/// its remote-APC peer, in the rows of the bystanders table.
+const BYSTANDERS: [usize; 3] = [0, 4, 8];
+
+/// A process that only attaches to the object namespace (by opening a named event) and
+/// waits there until told to exit.
+struct Bystander {
+    child: Child,
+}
+
+impl Bystander {
+    fn start(quit: &str) -> Self {
+        let ready_name = unique("ready");
+        let ready = manual_event(&ready_name);
+        let mut child = peer_command(&["bystander", &ready_name, quit])
+            .spawn()
+            .expect("the bench can run itself");
+        await_ready(&ready, &mut child);
+        Self { child }
+    }
+}
+
+/// Measures remote-APC throughput (8 bytes, to `peer`) with each number of
+/// [`BYSTANDERS`] attached; `samples[i]` for `BYSTANDERS[i]`.
+fn with_bystanders(s: &Settings, progress: &Progress, peer: &Peer) -> Vec<Vec<f64>> {
+    let quit_name = unique("quit");
+    let quit = manual_event(&quit_name);
+    let mut bystanders: Vec<Bystander> = Vec::new();
+    let mut samples = Vec::new();
+    for &count in &BYSTANDERS {
+        while bystanders.len() < count {
+            bystanders.push(Bystander::start(&quit_name));
+        }
+        let mut these = Vec::with_capacity(s.reps);
+        for rep in 0..=s.reps {
+            let n = if rep == 0 {
+                (s.cross_process_messages / 10).max(1)
+            } else {
+                s.cross_process_messages
+            };
+            let what = format!("remote APCs, {count} bystanders, run {rep}/{}", s.reps);
+            let d = progress.run(what, || peer.throughput(n));
+            if rep > 0 {
+                these.push(d.as_secs_f64() * 1e9 / n as f64);
+            }
+        }
+        samples.push(these);
+    }
+    quit.set();
+    for mut b in bystanders {
+        reap(&mut b.child);
+    }
+    samples
 }
 
 /// `cross-process`.
@@ -700,6 +757,7 @@ pub(crate) fn run(s: &Settings, progress: &Progress) -> GroupReport {
         });
     }
     let idle: Vec<Transport> = idle.iter().map(|p| p.transport).collect();
+    let bystanders = with_bystanders(s, progress, &peers[0][0]);
     // The event pairs run alone: no other peer attached to the namespace.
     drop(peers);
 
@@ -773,6 +831,25 @@ pub(crate) fn run(s: &Settings, progress: &Progress) -> GroupReport {
         extra.insert("window_us", window_us);
         extra.insert("context_switches", super::stats::Summary::of(&sw).median);
         table.push(t.id(), idle_name(t), cpu, extra);
+    }
+    tables.push(table.finish());
+
+    let mut table = Table::new(
+        format!(
+            "remote APCs with bystanders: the 8-byte throughput of the first table while \
+             0, 4 or 8 more processes are attached to the object namespace (each has \
+             opened a named event and waits on another); {} runs",
+            s.reps
+        ),
+        Kind::Time,
+    );
+    for (count, samples) in BYSTANDERS.iter().zip(bystanders) {
+        let (id, name) = match count {
+            0 => ("ours-remote-apc", "ours: no bystander"),
+            4 => ("ours-remote-apc-4-bystanders", "ours: 4 bystanders"),
+            _ => ("ours-remote-apc-8-bystanders", "ours: 8 bystanders"),
+        };
+        table.push(id, name, samples, BTreeMap::new());
     }
     tables.push(table.finish());
 

@@ -29,6 +29,12 @@ pub(crate) fn run(role: &[String]) -> ExitCode {
     };
     let parent: u32 = arg(1).parse().expect("bench peer: a parent pid");
     die_with(parent);
+    if arg(2) == "bystander" {
+        let quit = Event::open(arg(4)).expect("bench peer: the bench created the event");
+        set_ready(arg(3));
+        let _ = alertable::wait_one(&quit, None, Alertable::No);
+        return ExitCode::SUCCESS;
+    }
     if arg(2) == "events" {
         let open = |i| Event::open(arg(i)).expect("bench peer: the bench created the event");
         let (ping, pong, quit) = (open(4), open(5), open(6));
