@@ -1,11 +1,12 @@
 //! `alertable bench`: measures the library against what one would use instead — channels
 //! of boxed closures, `std::thread::park`, a raw futex, a `Mutex<bool>` with a `Condvar`,
-//! `std::thread::sleep` — in the same process and run, and prints each contender's ratio
-//! against ours.
+//! `std::thread::sleep`, and between processes a Unix socket, pipes and iceoryx2 — in the
+//! same run (in the same process too, but for the peer processes of `cross-process`), and
+//! prints each contender's ratio against ours.
 //!
 //! Groups: `throughput`, `multi-producer`, `ping-pong`, `idle-wake`, `idle-cpu`,
-//! `allocations`, `objects`, `timers`, `io`, `port`, `calloop` and `cross-process` (see `BENCHMARKS.md` at the
-//! repository root for what each measures).
+//! `allocations`, `objects`, `timers`, `io`, `port`, `calloop` and `cross-process` (see
+//! `BENCHMARKS.md` at the repository root for what each measures).
 
 use std::fs;
 use std::io::IsTerminal;
