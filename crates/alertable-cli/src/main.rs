@@ -43,7 +43,11 @@ fn main() -> ExitCode {
         Command::Soak(args) => soak::run(args),
         Command::Peer { role } => match role.first().map(String::as_str) {
             Some("tour") => tour::peer(&role[1..]),
-            _ => bench::peer(&role),
+            Some("bench") => bench::peer(&role),
+            other => {
+                eprintln!("error: no peer role {other:?}; peers are started by tour and bench");
+                ExitCode::from(2)
+            }
         },
     }
 }
