@@ -26,6 +26,14 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Run every workload at once, randomized, for minutes, checking every invariant.
     Soak(soak::SoakArgs),
+    /// The other process of the cross-process benchmarks and tour scenario, which start it
+    /// themselves: not for use by hand.
+    #[command(name = "__peer", hide = true)]
+    Peer {
+        /// What this process does, and its parameters (set by the process that starts it).
+        #[arg(num_args = 1.., required = true, allow_hyphen_values = true)]
+        role: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -33,5 +41,13 @@ fn main() -> ExitCode {
         Command::Tour(args) => tour::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Soak(args) => soak::run(args),
+        Command::Peer { role } => match role.first().map(String::as_str) {
+            Some("tour") => tour::peer(&role[1..]),
+            Some("bench") => bench::peer(&role),
+            other => {
+                eprintln!("error: no peer role {other:?}; peers are started by tour and bench");
+                ExitCode::from(2)
+            }
+        },
     }
 }

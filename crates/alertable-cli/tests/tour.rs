@@ -57,6 +57,7 @@ fn every_scenario_matches_windows() {
         "completion-port",
         "named-pipe",
         "actors",
+        "cross-process",
     ] {
         assert!(
             names.iter().any(|n| n == expected),
@@ -124,6 +125,49 @@ fn named_scenarios_run_in_the_order_given() {
         .collect();
     assert_eq!(ran, ["race", "basic"]);
     assert!(stdout.contains("2 of 2 scenarios match Windows"));
+}
+
+/// Spec A14, B20, G72, G73 across processes: the second copy of the tour queues three
+/// APCs to a thread here, which runs them in one alertable wait; killed while it owns the
+/// named mutex, it leaves it abandoned to the thread blocked on it.
+#[test]
+fn a14_g73_cross_process_apcs_then_an_abandoned_named_mutex() {
+    let out = alertable(&["tour", "cross-process"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let apcs: Vec<&str> = stdout
+        .lines()
+        .filter(|line| line.contains("APC callback has fired"))
+        .collect();
+    assert_eq!(apcs.len(), 3, "three remote APCs:\n{stdout}");
+    for (line, param) in apcs.iter().zip(1..) {
+        assert!(
+            line.ends_with(&format!("param={param}")),
+            "in order: {line}"
+        );
+    }
+    assert_eq!(
+        stdout
+            .lines()
+            .filter(|l| *l == "SleepEx returned 192")
+            .count(),
+        1,
+        "one alertable wait ran all three:\n{stdout}"
+    );
+    let killed = stdout
+        .lines()
+        .position(|l| l.contains("SIGKILL"))
+        .expect("the child is killed");
+    let abandoned = stdout
+        .lines()
+        .position(|l| l.ends_with("WaitForSingleObject(hMutex, INFINITE) returned 128"))
+        .expect("the waiter reports WAIT_ABANDONED_0");
+    assert!(killed < abandoned, "{stdout}");
+    assert!(
+        stdout.contains("1 of 1 scenarios match Windows"),
+        "{stdout}"
+    );
 }
 
 #[test]

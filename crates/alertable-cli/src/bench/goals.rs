@@ -152,7 +152,7 @@ pub(crate) fn evaluate(groups: &[GroupReport]) -> Vec<Goal> {
             ),
         ))
     })();
-    vec![
+    let mut goals = vec![
         goal("throughput ≥ 1.5× crossbeam-channel's", throughput),
         goal("ping-pong round trip ≤ 1.0× crossbeam-channel's", ping_pong),
         goal("2 producers keep ≥ 0.8× of 1-producer throughput", scaling),
@@ -161,6 +161,86 @@ pub(crate) fn evaluate(groups: &[GroupReport]) -> Vec<Goal> {
             "0 allocations per APC for queue_user_apc and small closures",
             allocations,
         ),
+    ];
+    goals.extend(cross_process(groups));
+    goals
+}
+
+/// The goals of the `cross-process` group: its tables are throughput at 8 and 64 bytes,
+/// round trip, named events and idle peers.
+fn cross_process(groups: &[GroupReport]) -> Vec<Goal> {
+    const GROUP: &str = "cross-process";
+    let median = |table: usize, id: &str| row(groups, GROUP, table, id).map(|r| r.summary.median);
+    let round_trip_vs = |id: &'static str, limit: f64| {
+        (|| {
+            let ours = median(2, "ours-remote-apc")?;
+            let theirs = median(2, id)?;
+            let ratio = ours / theirs;
+            Some((
+                ratio <= limit,
+                format!("{ours:.0} ns vs {theirs:.0} ns per round trip: {ratio:.2}× {id}'s"),
+            ))
+        })()
+    };
+    let throughput = (|| {
+        let speedups =
+            [0, 1].map(|t| Some(median(t, "unix-seqpacket")? / median(t, "ours-remote-apc")?));
+        let [small, large] = [speedups[0]?, speedups[1]?];
+        Some((
+            small >= 5.0 && large >= 5.0,
+            format!(
+                "remote APCs {:.0} and {:.0} ns per 8- and 64-byte message, the socket {:.0} \
+                 and {:.0}: {small:.2}× and {large:.2}× its throughput",
+                median(0, "ours-remote-apc")?,
+                median(1, "ours-remote-apc")?,
+                median(0, "unix-seqpacket")?,
+                median(1, "unix-seqpacket")?,
+            ),
+        ))
+    })();
+    let events = (|| {
+        let across = median(3, "ours-named-two-processes")?;
+        let within = median(3, "ours-named-one-process")?;
+        let ratio = across / within;
+        Some((
+            ratio <= 1.5,
+            format!(
+                "{across:.0} ns per set + wait round trip across processes, {within:.0} ns \
+                 within one: {ratio:.2}×"
+            ),
+        ))
+    })();
+    let idle = (|| {
+        let ours = row(groups, GROUP, 4, "ours-remote-apc")?;
+        let window = ours.extra.get("window_us").copied()?;
+        let switches = ours.extra.get("context_switches").copied()?;
+        let share = ours.summary.median / window;
+        Some((
+            share <= IDLE_CPU_SHARE && switches <= IDLE_SWITCHES,
+            format!(
+                "{:.1} µs of CPU per {:.0} ms idle ({:.4} % of a core), {switches:.0} context \
+                 switches",
+                ours.summary.median,
+                window / 1e3,
+                share * 100.0
+            ),
+        ))
+    })();
+    vec![
+        goal(
+            "cross-process round trip ≤ 1.0× iceoryx2's",
+            round_trip_vs("iceoryx2", 1.0),
+        ),
+        goal(
+            "cross-process round trip ≤ 0.5× a Unix socket's",
+            round_trip_vs("unix-seqpacket", 0.5),
+        ),
+        goal("cross-process throughput ≥ 5× a Unix socket's", throughput),
+        goal(
+            "named event set + wait across processes ≤ 1.5× within one",
+            events,
+        ),
+        goal("an idle published thread uses no measurable CPU", idle),
     ]
 }
 

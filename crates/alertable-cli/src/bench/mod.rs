@@ -1,11 +1,12 @@
 //! `alertable bench`: measures the library against what one would use instead — channels
 //! of boxed closures, `std::thread::park`, a raw futex, a `Mutex<bool>` with a `Condvar`,
-//! `std::thread::sleep` — in the same process and run, and prints each contender's ratio
-//! against ours.
+//! `std::thread::sleep`, and between processes a Unix socket, pipes and iceoryx2 — in the
+//! same run (in the same process too, but for the peer processes of `cross-process`), and
+//! prints each contender's ratio against ours.
 //!
 //! Groups: `throughput`, `multi-producer`, `ping-pong`, `idle-wake`, `idle-cpu`,
-//! `allocations`, `objects`, `timers`, `io`, `port` and `calloop` (see `BENCHMARKS.md` at the
-//! repository root for what each measures).
+//! `allocations`, `objects`, `timers`, `io`, `port`, `calloop` and `cross-process` (see
+//! `BENCHMARKS.md` at the repository root for what each measures).
 
 use std::fs;
 use std::io::IsTerminal;
@@ -17,6 +18,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
 mod alloc;
+mod cross_process;
 mod env;
 mod event_loop;
 mod goals;
@@ -31,6 +33,7 @@ mod throughput;
 mod timers;
 mod work;
 
+pub(crate) use cross_process::peer;
 use env::Environment;
 use report::GroupReport;
 
@@ -82,6 +85,10 @@ pub(crate) struct Settings {
     pub(crate) port_packets: usize,
     /// Wake-up samples per `calloop` consumer.
     pub(crate) calloop_samples: usize,
+    /// Messages per `cross-process` throughput run.
+    pub(crate) cross_process_messages: usize,
+    /// Round trips per `cross-process` round-trip run.
+    pub(crate) cross_process_trips: usize,
 }
 
 fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -104,6 +111,8 @@ impl Settings {
             timer_one_shot_samples: 500,
             port_packets: 500_000,
             calloop_samples: 300,
+            cross_process_messages: 50_000,
+            cross_process_trips: 5_000,
         }
     }
 
@@ -122,6 +131,8 @@ impl Settings {
             timer_one_shot_samples: 50,
             port_packets: 20_000,
             calloop_samples: 30,
+            cross_process_messages: 2_000,
+            cross_process_trips: 200,
         }
     }
 }
@@ -173,7 +184,7 @@ struct Group {
     run: fn(&Settings, &Progress) -> GroupReport,
 }
 
-const GROUPS: [Group; 11] = [
+const GROUPS: [Group; 12] = [
     Group {
         name: "throughput",
         about: "1 producer sends closures to 1 consumer: ns per closure",
@@ -239,6 +250,12 @@ const GROUPS: [Group; 11] = [
         about: "APC wake-up inside a calloop loop via ApcNotifier, vs a thread in sleep_ex",
         steps: event_loop::steps,
         run: event_loop::run,
+    },
+    Group {
+        name: "cross-process",
+        about: "remote APCs to a peer process vs a Unix socket, pipes and iceoryx2; named events",
+        steps: cross_process::steps,
+        run: cross_process::run,
     },
 ];
 

@@ -21,6 +21,7 @@ mod actors;
 mod basic;
 mod before_start;
 mod completion_port;
+mod cross_process;
 mod journal;
 mod message_loop;
 mod modal_loop;
@@ -53,6 +54,7 @@ const SCENARIOS: &[Scenario] = &[
     completion_port::SCENARIO,
     named_pipe::SCENARIO,
     actors::SCENARIO,
+    cross_process::SCENARIO,
 ];
 
 /// The width the tour's headers and descriptions are laid out for.
@@ -150,6 +152,18 @@ pub(crate) fn run(args: TourArgs) -> ExitCode {
             differing.join(", ")
         ));
         ExitCode::FAILURE
+    }
+}
+
+/// Runs the other process of a scenario that needs two: `alertable __peer tour NAME …`,
+/// started by the scenario itself.
+pub(crate) fn peer(role: &[String]) -> ExitCode {
+    match role.first().map(String::as_str) {
+        Some("cross-process") => cross_process::child(&role[1..]),
+        other => {
+            eprintln!("error: no tour scenario runs a peer named {other:?}");
+            ExitCode::from(2)
+        }
     }
 }
 
