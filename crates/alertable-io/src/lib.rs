@@ -48,6 +48,7 @@ mod op;
 mod packet;
 mod pool;
 mod port;
+mod routine;
 mod sys;
 mod uring;
 

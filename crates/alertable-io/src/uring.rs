@@ -263,10 +263,10 @@ impl Ring {
                 .spawn(|| self.reap_forever())
                 .expect("cannot start the io_uring reaper thread");
         });
-        if op.file.stream || !op.cancelled_at_exit() {
+        if op.file().stream || !op.cancelled_at_exit() {
             // A regular-file request whose data is at hand still finishes inside the
             // issuing call (J102), done on this thread without the ring.
-            if op.file.stream || !crate::sys::complete_at_once(op) {
+            if op.file().stream || !crate::sys::complete_at_once(op) {
                 self.hand_off(Pending::Request(op.clone(), 0));
             }
             return;
@@ -525,7 +525,7 @@ impl Ring {
                 op.set_taken(false);
                 self.hand_off(Pending::Request(op, written));
             }
-        } else if op.kind == Kind::Read && !op.file.stream {
+        } else if op.kind == Kind::Read && !op.file().stream {
             // A read of a regular file returns what lies in the file up to its length:
             // the kernel may stop short before the end of the file (a buffered read whose
             // submitter exited while it waited for a page ends with what it had), so the
@@ -534,7 +534,7 @@ impl Ring {
             let read = op.add_written(result as usize);
             if result == 0
                 || read == op.len
-                || !sys::holds_bytes_at(op.file.fd(), op.offset + read as u64)
+                || !sys::holds_bytes_at(op.file().fd(), op.offset + read as u64)
             {
                 op.complete(Ok(read));
             } else if op.cancel_requested() {
@@ -731,9 +731,9 @@ fn cancel_entry(op: &Arc<OpShared>) -> squeue::Entry {
 /// request's reference (U1).
 fn entry_from(op: Arc<OpShared>, start: usize) -> squeue::Entry {
     let (buf, len) = op.buffer_raw();
-    let fd = types::Fd(op.file.raw_fd());
+    let fd = types::Fd(op.file().raw_fd());
     // Streams take no offset (the kernel wants 0 there).
-    let offset = if op.file.stream {
+    let offset = if op.file().stream {
         0
     } else {
         op.offset + start as u64
