@@ -78,6 +78,9 @@
 //!      and, while the ring's `IORING_SQ_CQ_OVERFLOW` flag is set, flushes and drains
 //!      again; only then may the reaper wait on the eventfd. U3 keeps the list empty;
 //!      this is what makes a full queue (a ring sized for tests) cost time, not requests.
+//!      Where U3 bounds what is in flight by the completion queue's size (every ring but
+//!      one a test sizes otherwise, `may_overflow`), the list can never fill, and a reap
+//!      does not look at the flag.
 //! (U7) Completions are never dropped: a ring is used only if the kernel keeps what does
 //!      not fit (`IORING_FEAT_NODROP`, Linux 5.5, older than the `IORING_OP_READ` this
 //!      backend needs); otherwise the worker threads serve. With U3 the list is never
@@ -200,6 +203,12 @@ pub(crate) struct Ring {
     /// Completions copied out of a full completion queue by a submitter that needed room,
     /// for the next reap to deliver (U2).
     stash: Mutex<Vec<cqueue::Entry>>,
+    /// Whether `stash` holds completions. Set and cleared only under `cq`, as the stash is
+    /// filled and drained only under it, so a reap reads it without the stash's lock.
+    stashed: AtomicBool,
+    /// Whether more entries may be in flight than the completion queue holds, so that the
+    /// kernel may keep completions back (U6): only in a ring a test sized so.
+    may_overflow: bool,
 }
 
 impl Ring {
@@ -237,6 +246,7 @@ impl Ring {
             rustix::event::EventfdFlags::CLOEXEC | rustix::event::EventfdFlags::NONBLOCK,
         )?;
         ring.submitter().register_eventfd(completions.as_raw_fd())?;
+        let may_overflow = request_limit * 2 > ring.params().cq_entries() as usize;
         Ok(Self {
             ring,
             request_limit,
@@ -251,6 +261,8 @@ impl Ring {
             completions,
             handoff: Mutex::new(VecDeque::new()),
             stash: Mutex::new(Vec::new()),
+            stashed: AtomicBool::new(false),
+            may_overflow,
         })
     }
 
@@ -466,7 +478,11 @@ impl Ring {
                     Err(_) => return self.signal_completions(),
                 }
             };
-            ready.extend(lock(&self.stash).drain(..));
+            // `_cq` is held, so the flag is current (see `stashed`).
+            if self.stashed.load(Ordering::Relaxed) {
+                ready.extend(lock(&self.stash).drain(..));
+                self.stashed.store(false, Ordering::Relaxed);
+            }
             let taken = ready.len();
             // SAFETY: `_cq` is held (U2), so this is the only completion queue view.
             let mut cq = unsafe { self.ring.completion_shared() };
@@ -474,7 +490,7 @@ impl Ring {
                 cq.sync();
                 if cq.is_empty() {
                     // U6: what the kernel holds back comes next, once there is room.
-                    if !self.overflowing() {
+                    if !self.may_overflow || !self.overflowing() {
                         break;
                     }
                     OVERFLOW_FLUSHES.fetch_add(1, Ordering::SeqCst);
@@ -487,8 +503,11 @@ impl Ring {
                 mark_taken(cqe);
             }
         }
+        // Reaped: their places in flight are free (U3), all in one step.
+        if !ready.is_empty() {
+            self.in_flight.fetch_sub(ready.len(), Ordering::SeqCst);
+        }
         for cqe in ready.drain(..) {
-            self.in_flight.fetch_sub(1, Ordering::SeqCst);
             // A destructor that panics while one request completes must not strand the
             // completions behind it.
             let _ = catch_unwind(AssertUnwindSafe(|| self.deliver(&cqe)));
@@ -587,6 +606,7 @@ impl Ring {
                 mark_taken(&cqe);
                 stash.push(cqe);
             }
+            self.stashed.store(!stash.is_empty(), Ordering::Relaxed);
         }
         // Flushes completions the kernel kept back, now that there is room.
         self.flush_overflow();
