@@ -435,16 +435,28 @@ impl Context {
 
     /// Runs every pending APC, FIFO, including those queued meanwhile; true if any ran.
     /// A panicking APC unwinds from here and leaves the rest queued.
+    ///
+    /// The outermost drain runs the deferred work once the queue is empty and, if that
+    /// queued APCs to this thread (I/O that completed at once), runs them too: they were
+    /// queued while the drain was under way.
     pub(crate) fn drain(&self) -> bool {
         let mut ran = false;
         let _drain = DrainScope::enter(self);
-        // SAFETY: (T1) a `Context` is reached only on its own thread, which makes this
-        // thread the queue's owner (Q1); `pop` holds no borrow while the APC runs, so an
-        // APC may drain re-entrantly.
-        while let Some(apc) = unsafe { self.this.inner.apcs.pop() } {
-            ran |= apc.run();
+        loop {
+            // SAFETY: (T1) a `Context` is reached only on its own thread, which makes this
+            // thread the queue's owner (Q1); `pop` holds no borrow while the APC runs, so
+            // an APC may drain re-entrantly.
+            while let Some(apc) = unsafe { self.this.inner.apcs.pop() } {
+                ran |= apc.run();
+            }
+            if self.draining.get() != 1 || self.deferred.get().is_none() {
+                return ran;
+            }
+            self.run_deferred();
+            if !self.has_pending() {
+                return ran;
+            }
         }
-        ran
     }
 
     /// Whether an APC is pending.
@@ -708,7 +720,8 @@ impl Drop for DrainScope<'_> {
 /// (deferring nothing) if the thread is not running APCs.
 ///
 /// This is how the I/O crate batches the requests that completion routines issue — the
-/// routine of one read starting the next, many per drain — into one system call. A slot
+/// routine of one read starting the next, many per drain — into one system call. APCs the
+/// work queues to this thread when it runs at the end of a drain run in that drain. A slot
 /// holds one function; deferring a different one runs the earlier one now (the same
 /// function is recognised by address, so at worst it runs early: deferred work must be
 /// harmless to run at any time).
