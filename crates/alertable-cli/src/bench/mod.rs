@@ -308,8 +308,12 @@ pub(crate) fn run(args: BenchArgs) -> ExitCode {
         let before = probe::run();
         let mut report = (group.run)(&settings, &progress);
         let after = probe::run();
-        report.notes.push(format!("regime before the group: {before}"));
-        report.notes.push(format!("regime after the group:  {after}"));
+        report
+            .notes
+            .push(format!("regime before the group: {before}"));
+        report
+            .notes
+            .push(format!("regime after the group:  {after}"));
         progress.print(&report.render());
         groups.push(report);
     }
