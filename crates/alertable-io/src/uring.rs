@@ -67,7 +67,8 @@
 //!      next read: the usual chain) is kept in a thread-local list; the thread hands the
 //!      batch to the kernel when its APC drain ends or before it next blocks in a library
 //!      wait, whichever comes first (`alertable::defer_until_drained`). One system call
-//!      then starts every request the drain issued. A routine that spins on a request it
+//!      then starts every request the drain issued, and the routines of those that
+//!      finished inside it run in the same drain, with no return from the wait between. A routine that spins on a request it
 //!      issued, without blocking or returning, would wait for it forever; waiting for it
 //!      (`Operation::wait`, an event) is fine.
 
