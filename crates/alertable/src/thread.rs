@@ -442,21 +442,22 @@ impl Context {
     pub(crate) fn drain(&self) -> bool {
         let mut ran = false;
         let _drain = DrainScope::enter(self);
-        loop {
-            // SAFETY: (T1) a `Context` is reached only on its own thread, which makes this
-            // thread the queue's owner (Q1); `pop` holds no borrow while the APC runs, so
-            // an APC may drain re-entrantly.
+        // SAFETY: (T1) a `Context` is reached only on its own thread, which makes this
+        // thread the queue's owner (Q1); `pop` holds no borrow while the APC runs, so an
+        // APC may drain re-entrantly.
+        while let Some(apc) = unsafe { self.this.inner.apcs.pop() } {
+            ran |= apc.run();
+        }
+        // The outermost drain: the deferred work, then what it queued, until the APCs run
+        // defer nothing more.
+        while self.draining.get() == 1 && self.deferred.get().is_some() {
+            self.run_deferred();
+            // SAFETY: as for the loop above.
             while let Some(apc) = unsafe { self.this.inner.apcs.pop() } {
                 ran |= apc.run();
             }
-            if self.draining.get() != 1 || self.deferred.get().is_none() {
-                return ran;
-            }
-            self.run_deferred();
-            if !self.has_pending() {
-                return ran;
-            }
         }
+        ran
     }
 
     /// Whether an APC is pending.
