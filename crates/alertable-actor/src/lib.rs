@@ -103,7 +103,6 @@ mod registry;
 mod reply;
 mod run;
 mod spawn;
-mod spin;
 mod stop;
 
 pub use actor::{Actor, Failure, Flow, Handler};

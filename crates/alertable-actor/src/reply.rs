@@ -8,8 +8,6 @@ use std::time::{Duration, Instant};
 
 use alertable::{Alertable, Event, EventReset, WaitStatus, wait_one};
 
-use crate::spin;
-
 /// Where the answer is, as the slot sees it.
 enum Answer<R> {
     Waiting,
@@ -212,12 +210,16 @@ impl<R> Reply<R> {
         }
     }
 
-    /// Watches for the answer for a few microseconds before the wait goes to sleep: an
-    /// answer from a running actor usually comes sooner than a wake-up would.
+    /// Watches for the answer for a moment before the wait goes to sleep, as an alertable
+    /// wait watches its queue (`alertable::watch_before_sleeping`): an answer from a
+    /// running actor usually comes sooner than a wake-up would.
     #[inline]
     fn spin_for_answer(&self, timeout: Option<Duration>) -> bool {
-        let budget = timeout.map_or(spin::MAX_SPIN, |t| t.min(spin::MAX_SPIN));
-        spin::spin_until(budget, || self.slot.ready.load(Ordering::Acquire))
+        let ready = || self.slot.ready.load(Ordering::Acquire);
+        if timeout == Some(Duration::ZERO) {
+            return ready();
+        }
+        alertable::watch_before_sleeping(ready)
     }
 
     /// Whether the answer (or the news that none will come) has arrived.

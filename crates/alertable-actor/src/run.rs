@@ -7,7 +7,7 @@
 //!   loop:   stop requested?            ──> finish
 //!           envelope in the mailbox?   ──> on_message (panic ──> on_error)
 //!           accepted but not pushed?   ──> snooze, retry          (M1)
-//!           a message or stop within a few µs of spinning? ──> loop
+//!           a message or stop during the watch (a short spin)? ──> loop
 //!           announce IDLE (M3), sleep_ex(idle time left, Alertable::Yes):
 //!               Elapsed ──> on_idle;  Alerted (a wake, or APCs of one's own) ──> loop
 //!   finish: until every accepted envelope is accounted for (M2):
@@ -33,7 +33,6 @@ use crate::envelope::{ActorId, Envelope};
 use crate::mailbox::{Queue, Remaining};
 use crate::registry;
 use crate::spawn::{Options, StartReport};
-use crate::spin;
 use crate::stop::{StopMode, StopReason, Stopped};
 
 /// The body of an actor's thread.
@@ -64,7 +63,6 @@ pub(crate) fn run<A: Actor>(
         panics: 0,
         taken: 0,
         error_handler_panicked: false,
-        spin: spin::Adaptive::new(),
     };
 
     // Visible from now on, so that actors `on_start` writes to can answer; what they send
@@ -111,8 +109,6 @@ struct Runner<A: Actor> {
     /// Envelopes popped from an unbounded mailbox and not yet released.
     taken: usize,
     error_handler_panicked: bool,
-    /// How long to watch the mailbox before going to sleep.
-    spin: spin::Adaptive,
 }
 
 impl<A: Actor> Runner<A> {
@@ -180,13 +176,15 @@ impl<A: Actor> Runner<A> {
         }
     }
 
-    /// Watches the mailbox for a few microseconds before announcing sleep (see
-    /// `spin.rs`): a message from a running sender usually comes sooner than a wake-up
-    /// would, and a message that finds the actor not yet idle costs its sender no wake APC.
+    /// Watches the mailbox for a moment before announcing sleep, as an alertable wait
+    /// watches its queue (`alertable::watch_before_sleeping`, which learns from its recent
+    /// success whether spinning pays on this thread): a message from a running sender
+    /// usually comes sooner than a wake-up would, and a message that finds the actor not
+    /// yet idle costs its sender no wake APC.
     #[inline]
     fn spin_for_mail(&mut self) -> bool {
         let mailbox = &self.ctx.handle().shared().mailbox;
-        self.spin.spin_until(|| mailbox.has_news())
+        alertable::watch_before_sleeping(|| mailbox.has_news())
     }
 
     /// Why the actor must stop now, if it must.

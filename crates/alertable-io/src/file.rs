@@ -10,7 +10,8 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use alertable::Event;
 
-use crate::op::{self, Kind, Notify, OpShared, Operation, Routine};
+use crate::op::{self, Kind, Notify, OpShared, Operation};
+use crate::routine::Routine;
 use crate::{CompletionPort, IoError, PortError, sys};
 
 /// The state a file shares with its requests: a request keeps its file open until the
@@ -381,7 +382,7 @@ impl AsyncFile {
     where
         F: FnOnce(Result<usize, IoError>, Vec<u8>) + Send + 'static,
     {
-        self.submit_ex(Kind::Read, offset, buffer, Box::new(routine))
+        self.submit_ex(Kind::Read, offset, buffer, Routine::new(routine))
     }
 
     /// Writes `buffer` at `offset` and, when done, queues `routine` as an APC to the calling
@@ -404,7 +405,7 @@ impl AsyncFile {
     where
         F: FnOnce(Result<usize, IoError>, Vec<u8>) + Send + 'static,
     {
-        self.submit_ex(Kind::Write, offset, buffer, Box::new(routine))
+        self.submit_ex(Kind::Write, offset, buffer, Routine::new(routine))
     }
 
     /// Cancels every request the calling thread issued on this file that is still in

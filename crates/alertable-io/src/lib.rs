@@ -55,6 +55,7 @@ mod packet;
 pub mod pipe;
 mod pool;
 mod port;
+mod routine;
 mod sys;
 mod uring;
 

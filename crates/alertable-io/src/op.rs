@@ -16,9 +16,18 @@
 //! (R2) The buffer is not read or written by anyone but the backend before completion.
 //! (R3) `complete` publishes the result before it signals anything: an event, a waiter, a
 //!      routine or a packet never sees an incomplete request.
+//! (R4) A request's memory is reused for a later request of the same thread only once
+//!      nothing else refers to it: its routine has run on that thread, which then holds
+//!      the only reference (`Arc::get_mut` proves it, so no backend, cancel entry (U1),
+//!      [`Operation`] or list of issued requests still names it). It is emptied then — its
+//!      file, thread handle and port are released at once, as if it had been freed — and
+//!      kept in a small per-thread pool that [`OpShared::new`] takes from first, so a
+//!      thread that keeps reads in flight with completion routines allocates nothing per
+//!      request.
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
+use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
@@ -26,10 +35,8 @@ use std::time::Duration;
 use alertable::{Alertable, Event, EventReset, ThreadHandle, WaitError, WaitStatus};
 
 use crate::file::FileInner;
+use crate::routine::Routine;
 use crate::{CompletionPacket, IoError};
-
-/// A completion routine: the request's result and its buffer.
-pub(crate) type Routine = Box<dyn FnOnce(Result<usize, IoError>, Vec<u8>) + Send + 'static>;
 
 /// What a request does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,7 +93,8 @@ struct State {
 /// The state of one request, shared by its issuer, the backend and the completion.
 pub(crate) struct OpShared {
     token: usize,
-    pub(crate) file: Arc<FileInner>,
+    /// `None` only while the request waits in its thread's pool for reuse (R4).
+    file: Option<Arc<FileInner>>,
     pub(crate) kind: Kind,
     pub(crate) offset: u64,
     /// The length asked for (the buffer's length at submission).
@@ -115,6 +123,8 @@ pub(crate) struct OpShared {
     /// Recorded in its thread's list of requests, so that the thread's exit cancels it
     /// (K121); false for one issued during the thread's teardown.
     recorded: AtomicBool,
+    /// Its slot in its thread's list of issued requests, if `recorded`.
+    issued_at: AtomicUsize,
     /// The issuing thread, for a request with a completion routine: its APC goes there.
     routine_thread: Option<ThreadHandle>,
     state: Mutex<State>,
@@ -123,7 +133,17 @@ pub(crate) struct OpShared {
 /// Request tokens: unique for the life of the process (`Operation::token`).
 static NEXT_TOKEN: AtomicUsize = AtomicUsize::new(1);
 
+/// The most emptied requests a thread keeps for reuse (R4).
+const SPARES: usize = 64;
+
+thread_local! {
+    /// Emptied requests of this thread, each referred to by nothing else, for reuse (R4).
+    static SPARE: RefCell<Vec<Arc<OpShared>>> = const { RefCell::new(Vec::new()) };
+}
+
 impl OpShared {
+    /// A new request: an emptied one of this thread's pool, filled in, if there is one
+    /// (R4), or a fresh allocation.
     pub(crate) fn new(
         file: Arc<FileInner>,
         kind: Kind,
@@ -140,12 +160,12 @@ impl OpShared {
             routine_thread.is_some(),
             matches!(notify, Notify::Routine(_))
         );
-        Arc::new(Self {
+        let fresh = Self {
             outlives_thread,
             routine_thread,
             buf_addr,
             token: NEXT_TOKEN.fetch_add(1, Ordering::Relaxed),
-            file,
+            file: Some(file),
             kind,
             offset,
             len: buffer.len(),
@@ -154,6 +174,7 @@ impl OpShared {
             complete: AtomicBool::new(false),
             cancel_requested: AtomicBool::new(false),
             recorded: AtomicBool::new(false),
+            issued_at: AtomicUsize::new(usize::MAX),
             completed_at_issue: AtomicBool::new(false),
             taken: AtomicBool::new(false),
             written: AtomicUsize::new(0),
@@ -164,7 +185,32 @@ impl OpShared {
                 waiter: None,
                 interrupt: None,
             }),
-        })
+        };
+        // During thread-local teardown there is no pool: a fresh allocation then.
+        let spare = SPARE
+            .try_with(|spare| spare.try_borrow_mut().ok()?.pop())
+            .ok()
+            .flatten();
+        match spare {
+            Some(mut op) => match Arc::get_mut(&mut op) {
+                // R4: only unreferenced requests enter the pool, and nothing refers to
+                // one there; the emptied old contents are dropped here.
+                Some(slot) => {
+                    *slot = fresh;
+                    op
+                }
+                None => Arc::new(fresh),
+            },
+            None => Arc::new(fresh),
+        }
+    }
+
+    /// The file the request reads or writes.
+    #[inline]
+    pub(crate) fn file(&self) -> &Arc<FileInner> {
+        self.file
+            .as_ref()
+            .expect("only a request waiting in the pool has no file (R4)")
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -265,7 +311,7 @@ impl OpShared {
             return false;
         }
         // Still waiting behind an earlier request on its stream: it never started.
-        if self.file.unqueue_stream(self) {
+        if self.file().unqueue_stream(self) {
             self.complete(Err(IoError::Aborted));
             return true;
         }
@@ -304,8 +350,8 @@ impl OpShared {
     /// results as they are (a message may be empty).
     pub(crate) fn complete(self: &Arc<Self>, raw: Result<usize, IoError>) {
         let result = match raw {
-            Ok(0) if self.kind == Kind::Read && self.len > 0 && self.file.pipe.is_none() => {
-                Err(if self.file.stream {
+            Ok(0) if self.kind == Kind::Read && self.len > 0 && self.file().pipe.is_none() => {
+                Err(if self.file().stream {
                     IoError::Os(rustix::io::Errno::PIPE.raw_os_error())
                 } else {
                     IoError::EndOfFile
@@ -351,7 +397,7 @@ impl OpShared {
             event.set();
         }
         // The next request on the stream may start (streams serve their requests in order).
-        self.file.next_on_stream(self);
+        self.file().next_on_stream(self);
     }
 
     /// Makes the result visible (R3): once, by the completion or by the routine's APC,
@@ -389,40 +435,88 @@ impl OpShared {
 /// The APC that runs a request's completion routine on the issuing thread. If it is
 /// dropped unrun (its thread exited), it drops the routine too, so the routine's captures
 /// do not live on in the request (K121).
-/// Small enough (32 bytes) to be stored in the APC queue without an allocation.
+/// Small enough (32 bytes) to be stored in the APC queue without an allocation. Once the
+/// routine has run, the request goes back to its thread's pool if nothing else refers to
+/// it (R4).
 struct RoutineApc {
-    op: Arc<OpShared>,
+    /// Some until the APC runs.
+    op: Option<Arc<OpShared>>,
     result: Result<usize, IoError>,
-    ran: bool,
 }
 
 impl RoutineApc {
     fn new(op: Arc<OpShared>, result: Result<usize, IoError>) -> Self {
         Self {
-            op,
+            op: Some(op),
             result,
-            ran: false,
         }
     }
 
     fn into_closure(self) -> impl FnOnce() + Send + 'static {
         let mut apc = self;
         move || {
-            apc.ran = true;
-            if let Some((routine, buffer)) = apc.op.take_routine(apc.result) {
-                routine(apc.result, buffer);
+            let op = apc.op.take().expect("an APC runs once");
+            if let Some((routine, buffer)) = op.take_routine(apc.result) {
+                routine.call(apc.result, buffer);
             }
+            // This runs on the issuing thread, whose pool and list the request belongs to.
+            retire(op);
         }
     }
 }
 
 impl Drop for RoutineApc {
     fn drop(&mut self) {
-        if !self.ran {
+        if let Some(op) = &self.op {
             // Dropped unrun: the routine goes too, outside the lock.
-            drop(self.op.forget_routine());
+            drop(op.forget_routine());
         }
     }
+}
+
+/// On the issuing thread, once the request's routine has run: takes the request off the
+/// thread's list of issued requests and, if nothing else refers to it, empties it and
+/// keeps it for reuse (R4).
+fn retire(mut op: Arc<OpShared>) {
+    let at = op.issued_at.load(Ordering::Relaxed);
+    // During thread-local teardown the list is gone; the request is simply freed.
+    let _ = ISSUED.try_with(|issued| {
+        let (Ok(mut ops), Ok(mut free)) =
+            (issued.ops.try_borrow_mut(), issued.free.try_borrow_mut())
+        else {
+            return;
+        };
+        // The slot may hold another request by now (pruning frees finished ones); this
+        // request is alive, so its address names it alone.
+        if let Some(slot) = ops.get_mut(at)
+            && slot
+                .as_ref()
+                .is_some_and(|weak| ptr::eq(weak.as_ptr(), Arc::as_ptr(&op)))
+        {
+            *slot = None;
+            free.push(at);
+        }
+    });
+    let Some(shared) = Arc::get_mut(&mut op) else {
+        return; // still referred to elsewhere: freed by its last holder
+    };
+    // Emptied now, so the file closes, and the thread's handle and the port go, as soon as
+    // they would if the request were freed.
+    shared.file = None;
+    shared.routine_thread = None;
+    shared.port = None;
+    let state = shared.state.get_mut().unwrap_or_else(|e| e.into_inner());
+    state.buffer = None;
+    state.notify = Notify::None;
+    state.waiter = None;
+    state.interrupt = None;
+    let _ = SPARE.try_with(|spare| {
+        if let Ok(mut spare) = spare.try_borrow_mut()
+            && spare.len() < SPARES
+        {
+            spare.push(op);
+        }
+    });
 }
 
 impl fmt::Debug for OpShared {
@@ -604,15 +698,19 @@ impl Operation {
 
 /// The requests the calling thread issued, so that `cancel_io` finds them and thread exit
 /// cancels them (K121). Weak references: a finished request is not kept alive by this.
+/// A slot is emptied when the request's routine has run (`retire`), or by pruning once
+/// the request is finished; emptied slots are reused.
 struct Issued {
-    ops: RefCell<Vec<Weak<OpShared>>>,
-    /// Prune finished entries when the list reaches this length.
+    ops: RefCell<Vec<Option<Weak<OpShared>>>>,
+    /// The empty slots of `ops`.
+    free: RefCell<Vec<usize>>,
+    /// Prune finished entries when this many slots are in use and none is free.
     prune_at: Cell<usize>,
 }
 
 impl Drop for Issued {
     fn drop(&mut self) {
-        for op in self.ops.take().iter().filter_map(Weak::upgrade) {
+        for op in self.ops.take().iter().flatten().filter_map(Weak::upgrade) {
             if !op.is_complete() {
                 op.orphan();
             }
@@ -624,6 +722,7 @@ thread_local! {
     static ISSUED: Issued = const {
         Issued {
             ops: RefCell::new(Vec::new()),
+            free: RefCell::new(Vec::new()),
             prune_at: Cell::new(64),
         }
     };
@@ -635,11 +734,25 @@ pub(crate) fn record_issued(op: &Arc<OpShared>) {
     // cancelled by `cancel_io` or exit.
     let _ = ISSUED.try_with(|issued| {
         let mut ops = issued.ops.borrow_mut();
-        if ops.len() >= issued.prune_at.get() {
-            ops.retain(|op| op.upgrade().is_some_and(|op| !op.is_complete()));
-            issued.prune_at.set((ops.len() * 2).max(64));
+        let mut free = issued.free.borrow_mut();
+        if free.is_empty() && ops.len() >= issued.prune_at.get() {
+            for (at, slot) in ops.iter_mut().enumerate() {
+                let finished = slot
+                    .as_ref()
+                    .is_some_and(|op| op.upgrade().is_none_or(|op| op.is_complete()));
+                if finished {
+                    *slot = None;
+                    free.push(at);
+                }
+            }
+            issued.prune_at.set(((ops.len() - free.len()) * 2).max(64));
         }
-        ops.push(Arc::downgrade(op));
+        let at = free.pop().unwrap_or_else(|| {
+            ops.push(None);
+            ops.len() - 1
+        });
+        ops[at] = Some(Arc::downgrade(op));
+        op.issued_at.store(at, Ordering::Relaxed);
         op.recorded.store(true, Ordering::Relaxed);
     });
 }
@@ -652,8 +765,9 @@ pub(crate) fn cancel_issued_on(file: &Arc<FileInner>) {
                 .ops
                 .borrow()
                 .iter()
+                .flatten()
                 .filter_map(Weak::upgrade)
-                .filter(|op| Arc::ptr_eq(&op.file, file) && !op.is_complete())
+                .filter(|op| Arc::ptr_eq(op.file(), file) && !op.is_complete())
                 .collect()
         })
         .unwrap_or_default();

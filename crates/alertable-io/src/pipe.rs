@@ -490,8 +490,12 @@ pub(crate) fn interest(op: &OpShared) -> Readiness {
 
 /// One non-blocking try at a pipe request, by the backend that holds it (P4).
 pub(crate) fn attempt(op: &OpShared, buf: &mut [u8]) -> Attempt {
-    let pipe = op.file.pipe.as_ref().expect("a pipe request is on a pipe");
-    let fd = op.file.fd();
+    let pipe = op
+        .file()
+        .pipe
+        .as_ref()
+        .expect("a pipe request is on a pipe");
+    let fd = op.file().fd();
     if op.kind == Kind::Connect {
         return pipe.connect_attempt(fd);
     }
@@ -912,7 +916,7 @@ impl NamedPipe {
                 Kind::Connect,
                 0,
                 Vec::new(),
-                Box::new(move |result, _| routine(result)),
+                crate::routine::Routine::new(move |result, _| routine(result)),
             )
             .map_err(|e| e.error)
     }

@@ -51,7 +51,7 @@ impl Pool {
     }
 
     pub(crate) fn submit(&'static self, op: &Arc<OpShared>) {
-        if !op.file.stream && crate::sys::complete_at_once(op) {
+        if !op.file().stream && crate::sys::complete_at_once(op) {
             return;
         }
         let mut jobs = self.jobs();
@@ -122,9 +122,9 @@ fn run(op: &Arc<OpShared>, wake: Option<&Arc<OwnedFd>>) {
         return op.complete(Err(IoError::Aborted));
     }
     let mut buf = op.take_buffer_for_io();
-    let result = if op.file.pipe.is_some() {
+    let result = if op.file().pipe.is_some() {
         pipe_io(op, &mut buf, wake)
-    } else if op.file.stream {
+    } else if op.file().stream {
         stream_io(op, &mut buf, wake)
     } else {
         positional_io(op, &mut buf)
@@ -135,7 +135,7 @@ fn run(op: &Arc<OpShared>, wake: Option<&Arc<OwnedFd>>) {
 
 /// `pread`, or `pwrite` until everything is written.
 fn positional_io(op: &OpShared, buf: &mut [u8]) -> Result<usize, IoError> {
-    let fd = op.file.fd();
+    let fd = op.file().fd();
     match op.kind {
         Kind::Connect | Kind::Transact => unreachable!("only pipes connect or transact"),
         Kind::Read => retry(|| rustix::io::pread(fd, &mut *buf, op.offset)),
@@ -175,7 +175,7 @@ fn pipe_io(
     if !op.set_interrupt(interrupt_of(wake)) {
         return Err(IoError::Aborted);
     }
-    let fd = op.file.fd();
+    let fd = op.file().fd();
     let result = loop {
         if op.cancel_requested() {
             break Err(IoError::Aborted);
@@ -216,7 +216,7 @@ fn stream_io(
     if !op.set_interrupt(interrupt_of(wake)) {
         return Err(IoError::Aborted);
     }
-    let fd = op.file.fd();
+    let fd = op.file().fd();
     let ready = match op.kind {
         Kind::Read => PollFlags::IN,
         Kind::Write => PollFlags::OUT,

@@ -97,7 +97,7 @@ pub(crate) fn complete_at_once(op: &Arc<OpShared>) -> bool {
     if op.cancel_requested() {
         return false;
     }
-    let fd = op.file.fd();
+    let fd = op.file().fd();
     let mut buf = op.take_buffer_for_io();
     let len = buf.len();
     let done = match op.kind {

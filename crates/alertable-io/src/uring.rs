@@ -67,7 +67,8 @@
 //!      next read: the usual chain) is kept in a thread-local list; the thread hands the
 //!      batch to the kernel when its APC drain ends or before it next blocks in a library
 //!      wait, whichever comes first (`alertable::defer_until_drained`). One system call
-//!      then starts every request the drain issued. A routine that spins on a request it
+//!      then starts every request the drain issued, and the routines of those that
+//!      finished inside it run in the same drain, with no return from the wait between. A routine that spins on a request it
 //!      issued, without blocking or returning, would wait for it forever; waiting for it
 //!      (`Operation::wait`, an event) is fine.
 
@@ -78,6 +79,9 @@
 //!      and, while the ring's `IORING_SQ_CQ_OVERFLOW` flag is set, flushes and drains
 //!      again; only then may the reaper wait on the eventfd. U3 keeps the list empty;
 //!      this is what makes a full queue (a ring sized for tests) cost time, not requests.
+//!      Where U3 bounds what is in flight by the completion queue's size (every ring but
+//!      one a test sizes otherwise, `may_overflow`), the list can never fill, and a reap
+//!      does not look at the flag.
 //! (U7) Completions are never dropped: a ring is used only if the kernel keeps what does
 //!      not fit (`IORING_FEAT_NODROP`, Linux 5.5, older than the `IORING_OP_READ` this
 //!      backend needs); otherwise the worker threads serve. With U3 the list is never
@@ -208,6 +212,12 @@ pub(crate) struct Ring {
     /// Completions copied out of a full completion queue by a submitter that needed room,
     /// for the next reap to deliver (U2).
     stash: Mutex<Vec<cqueue::Entry>>,
+    /// Whether `stash` holds completions. Set and cleared only under `cq`, as the stash is
+    /// filled and drained only under it, so a reap reads it without the stash's lock.
+    stashed: AtomicBool,
+    /// Whether more entries may be in flight than the completion queue holds, so that the
+    /// kernel may keep completions back (U6): only in a ring a test sized so.
+    may_overflow: bool,
 }
 
 impl Ring {
@@ -245,6 +255,7 @@ impl Ring {
             rustix::event::EventfdFlags::CLOEXEC | rustix::event::EventfdFlags::NONBLOCK,
         )?;
         ring.submitter().register_eventfd(completions.as_raw_fd())?;
+        let may_overflow = request_limit * 2 > ring.params().cq_entries() as usize;
         Ok(Self {
             ring,
             request_limit,
@@ -259,6 +270,8 @@ impl Ring {
             completions,
             handoff: Mutex::new(VecDeque::new()),
             stash: Mutex::new(Vec::new()),
+            stashed: AtomicBool::new(false),
+            may_overflow,
         })
     }
 
@@ -271,10 +284,10 @@ impl Ring {
                 .spawn(|| self.reap_forever())
                 .expect("cannot start the io_uring reaper thread");
         });
-        if op.file.stream || !op.cancelled_at_exit() {
+        if op.file().stream || !op.cancelled_at_exit() {
             // A regular-file request whose data is at hand still finishes inside the
             // issuing call (J102), done on this thread without the ring.
-            if op.file.stream || !crate::sys::complete_at_once(op) {
+            if op.file().stream || !crate::sys::complete_at_once(op) {
                 self.hand_off(Pending::Request(op.clone(), 0));
             }
             return;
@@ -474,7 +487,11 @@ impl Ring {
                     Err(_) => return self.signal_completions(),
                 }
             };
-            ready.extend(lock(&self.stash).drain(..));
+            // `_cq` is held, so the flag is current (see `stashed`).
+            if self.stashed.load(Ordering::Relaxed) {
+                ready.extend(lock(&self.stash).drain(..));
+                self.stashed.store(false, Ordering::Relaxed);
+            }
             let taken = ready.len();
             // SAFETY: `_cq` is held (U2), so this is the only completion queue view.
             let mut cq = unsafe { self.ring.completion_shared() };
@@ -482,7 +499,7 @@ impl Ring {
                 cq.sync();
                 if cq.is_empty() {
                     // U6: what the kernel holds back comes next, once there is room.
-                    if !self.overflowing() {
+                    if !self.may_overflow || !self.overflowing() {
                         break;
                     }
                     OVERFLOW_FLUSHES.fetch_add(1, Ordering::SeqCst);
@@ -495,8 +512,11 @@ impl Ring {
                 mark_taken(cqe);
             }
         }
+        // Reaped: their places in flight are free (U3), all in one step.
+        if !ready.is_empty() {
+            self.in_flight.fetch_sub(ready.len(), Ordering::SeqCst);
+        }
         for cqe in ready.drain(..) {
-            self.in_flight.fetch_sub(1, Ordering::SeqCst);
             // A destructor that panics while one request completes must not strand the
             // completions behind it.
             let _ = catch_unwind(AssertUnwindSafe(|| self.deliver(&cqe)));
@@ -518,7 +538,7 @@ impl Ring {
         // that the kernel is done with it.
         let op = unsafe { Arc::from_raw(user_data as *const OpShared) };
         let result = cqe.result();
-        if op.file.pipe.is_some() && result >= 0 {
+        if op.file().pipe.is_some() && result >= 0 {
             // A pipe's poll fired (U9): the request moves its data now, or waits again.
             if op.cancel_requested() {
                 return op.complete(Err(IoError::Aborted));
@@ -548,7 +568,7 @@ impl Ring {
                 op.set_taken(false);
                 self.hand_off(Pending::Request(op, written));
             }
-        } else if op.kind == Kind::Read && !op.file.stream {
+        } else if op.kind == Kind::Read && !op.file().stream {
             // A read of a regular file returns what lies in the file up to its length:
             // the kernel may stop short before the end of the file (a buffered read whose
             // submitter exited while it waited for a page ends with what it had), so the
@@ -557,7 +577,7 @@ impl Ring {
             let read = op.add_written(result as usize);
             if result == 0
                 || read == op.len
-                || !sys::holds_bytes_at(op.file.fd(), op.offset + read as u64)
+                || !sys::holds_bytes_at(op.file().fd(), op.offset + read as u64)
             {
                 op.complete(Ok(read));
             } else if op.cancel_requested() {
@@ -610,6 +630,7 @@ impl Ring {
                 mark_taken(&cqe);
                 stash.push(cqe);
             }
+            self.stashed.store(!stash.is_empty(), Ordering::Relaxed);
         }
         // Flushes completions the kernel kept back, now that there is room.
         self.flush_overflow();
@@ -754,8 +775,8 @@ fn cancel_entry(op: &Arc<OpShared>) -> squeue::Entry {
 /// request's reference (U1).
 fn entry_from(op: Arc<OpShared>, start: usize) -> squeue::Entry {
     let (buf, len) = op.buffer_raw();
-    let fd = types::Fd(op.file.raw_fd());
-    if op.file.pipe.is_some() {
+    let fd = types::Fd(op.file().raw_fd());
+    if op.file().pipe.is_some() {
         // A pipe's request waits for readiness in the kernel, then moves its data in user
         // space (U9). The entry points at no memory; `user_data` is its reference (U1).
         let events = match crate::pipe::interest(&op) {
@@ -767,7 +788,7 @@ fn entry_from(op: Arc<OpShared>, start: usize) -> squeue::Entry {
             .user_data(Arc::into_raw(op) as u64);
     }
     // Streams take no offset (the kernel wants 0 there).
-    let offset = if op.file.stream {
+    let offset = if op.file().stream {
         0
     } else {
         op.offset + start as u64

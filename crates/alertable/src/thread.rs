@@ -491,6 +491,10 @@ impl Context {
 
     /// Runs every pending APC, FIFO, including those queued meanwhile; true if any ran.
     /// A panicking APC unwinds from here and leaves the rest queued.
+    ///
+    /// The outermost drain runs the deferred work once the queue is empty and, if that
+    /// queued APCs to this thread (I/O that completed at once), runs them too: they were
+    /// queued while the drain was under way.
     pub(crate) fn drain(&self) -> bool {
         let mut ran = false;
         let _drain = DrainScope::enter(self);
@@ -506,6 +510,15 @@ impl Context {
         // APC may drain re-entrantly.
         while let Some(apc) = unsafe { self.this.inner.apcs.pop() } {
             ran |= apc.run();
+        }
+        // The outermost drain: the deferred work, then what it queued, until the APCs run
+        // defer nothing more.
+        while self.draining.get() == 1 && self.deferred.get().is_some() {
+            self.run_deferred();
+            // SAFETY: as for the loop above.
+            while let Some(apc) = unsafe { self.this.inner.apcs.pop() } {
+                ran |= apc.run();
+            }
         }
         ran
     }
@@ -822,7 +835,8 @@ impl Drop for DrainScope<'_> {
 /// (deferring nothing) if the thread is not running APCs.
 ///
 /// This is how the I/O crate batches the requests that completion routines issue — the
-/// routine of one read starting the next, many per drain — into one system call. A slot
+/// routine of one read starting the next, many per drain — into one system call. APCs the
+/// work queues to this thread when it runs at the end of a drain run in that drain. A slot
 /// holds one function; deferring a different one runs the earlier one now (the same
 /// function is recognised by address, so at worst it runs early: deferred work must be
 /// harmless to run at any time).

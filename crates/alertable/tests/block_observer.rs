@@ -174,3 +174,33 @@ thread_local!(static DEFERRED_EVENT: std::cell::RefCell<Option<Event>> =
 fn signal_deferred() {
     DEFERRED_EVENT.with(|slot| slot.borrow().as_ref().unwrap().set());
 }
+
+thread_local!(static QUEUED_BY_DEFERRED: std::cell::Cell<usize> =
+    const { std::cell::Cell::new(0) });
+
+/// Deferred work that queues an APC to its own thread, as the I/O crate's does when a
+/// request it submits completes at once.
+fn queue_from_deferred() {
+    alertable::current()
+        .queue_apc(|| QUEUED_BY_DEFERRED.set(QUEUED_BY_DEFERRED.get() + 1))
+        .unwrap();
+}
+
+/// B23: an APC queued by the work deferred to the end of a drain runs in that same drain,
+/// like any APC queued while the drain is under way: one alertable wait runs both, and the
+/// next finds nothing.
+#[test]
+fn apcs_the_deferred_work_queues_run_in_the_same_drain() {
+    alertable::current()
+        .queue_apc(|| assert!(alertable::defer_until_drained(queue_from_deferred)))
+        .unwrap();
+    assert_eq!(
+        alertable::sleep_ex(Some(Duration::ZERO), Alertable::Yes),
+        alertable::SleepStatus::Alerted
+    );
+    assert_eq!(QUEUED_BY_DEFERRED.get(), 1, "ran in the same wait");
+    assert_eq!(
+        alertable::sleep_ex(Some(Duration::ZERO), Alertable::Yes),
+        alertable::SleepStatus::Elapsed
+    );
+}

@@ -7,6 +7,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
+use super::probe::{self, SpinProbe};
+
 /// Where and with what the benchmarks ran.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Environment {
@@ -26,6 +28,9 @@ pub(crate) struct Environment {
     pub(crate) load_average: String,
     /// Seconds since the Unix epoch when the run started.
     pub(crate) unix_time: u64,
+    /// The spin probe when the run started: which regime the machine was in. Each group
+    /// reports its own probe, taken just before it ran.
+    pub(crate) spin_probe: SpinProbe,
 }
 
 impl Environment {
@@ -49,6 +54,7 @@ impl Environment {
             unix_time: SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs()),
+            spin_probe: probe::run(),
         }
     }
 }
@@ -57,7 +63,7 @@ impl fmt::Display for Environment {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "cpu: {} · {} cores · kernel {} · {} · commit {} · {} build · load {}",
+            "cpu: {} · {} cores · kernel {} · {} · commit {} · {} build · load {}\n{}",
             self.cpu_model,
             self.cores,
             self.kernel,
@@ -65,6 +71,7 @@ impl fmt::Display for Environment {
             self.git_commit,
             self.profile,
             self.load_average,
+            self.spin_probe,
         )
     }
 }

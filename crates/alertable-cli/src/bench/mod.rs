@@ -27,6 +27,7 @@ mod io;
 mod objects;
 mod pingpong;
 mod port;
+mod probe;
 mod report;
 mod stats;
 mod throughput;
@@ -320,7 +321,16 @@ pub(crate) fn run(args: BenchArgs) -> ExitCode {
     let mut groups = Vec::with_capacity(selected.len());
     for group in selected {
         progress.group(group.name);
-        let report = (group.run)(&settings, &progress);
+        // The machine's regime can change while a group runs: probed on both sides.
+        let before = probe::run();
+        let mut report = (group.run)(&settings, &progress);
+        let after = probe::run();
+        report
+            .notes
+            .push(format!("regime before the group: {before}"));
+        report
+            .notes
+            .push(format!("regime after the group:  {after}"));
         progress.print(&report.render());
         groups.push(report);
     }

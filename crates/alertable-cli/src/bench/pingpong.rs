@@ -2,7 +2,8 @@
 //! next one back, N round trips; the time per round trip.
 //!
 //! Ours: both threads loop in `sleep_ex(None, Alertable::Yes)` and each APC queues the
-//! next one to the other thread. Channels: each thread loops on `recv()` of its own channel
+//! next one to the other thread. Ours, actors: two actors of `alertable-actor`, each
+//! sending the next number to the other from `on_message`. Channels: each thread loops on `recv()` of its own channel
 //! and each job sends the next one to the other thread's channel. The raw futex baseline
 //! does no work at all: two threads take turns on one `AtomicU32`, each flipping it and
 //! waking the other with `FUTEX_WAKE`, then sleeping in `FUTEX_WAIT` until it is flipped
@@ -10,12 +11,13 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Barrier, mpsc};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier, OnceLock, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use alertable::{Alertable, ThreadHandle, sleep_ex};
+use alertable_actor::{Actor, ActorRef, Context, Envelope, Options, StopMode};
 use rustix::thread::futex;
 
 use super::report::{GroupReport, Kind, Table};
@@ -37,11 +39,16 @@ struct Contender {
     run: fn(usize) -> Duration,
 }
 
-const CONTENDERS: [Contender; 4] = [
+const CONTENDERS: [Contender; 5] = [
     Contender {
         id: "ours-queue-apc",
         name: "ours: queue_apc",
         run: run_ours,
+    },
+    Contender {
+        id: "ours-actors",
+        name: "ours: two actors (alertable-actor)",
+        run: run_actors,
     },
     Contender {
         id: Crossbeam::ID,
@@ -112,6 +119,66 @@ fn run_ours(trips: usize) -> Duration {
     let (elapsed, a_hits) = a.join().expect("A");
     assert_eq!((a_hits, b_hits), (trips, trips), "every message ran once");
     elapsed
+}
+
+/// One of the two actors: sends the next number to its peer, and reports the arrival of
+/// the last one.
+struct Bouncer {
+    peer: Arc<OnceLock<ActorRef<usize>>>,
+    last: usize,
+    done: mpsc::Sender<Instant>,
+}
+
+impl Actor for Bouncer {
+    type Message = usize;
+    type Error = std::convert::Infallible;
+
+    fn on_message(&mut self, _: &mut Context<usize>, k: Envelope<usize>) {
+        let k = k.message;
+        if k == self.last {
+            self.done.send(Instant::now()).expect("the runner waits");
+        } else {
+            self.peer
+                .get()
+                .expect("the peer is set before the first message")
+                .send(k + 1)
+                .expect("the peer runs until the last message");
+        }
+    }
+}
+
+fn run_actors(trips: usize) -> Duration {
+    // Actor names are unique while the actors run.
+    static RUN: AtomicUsize = AtomicUsize::new(0);
+    let run = RUN.fetch_add(1, Ordering::Relaxed);
+    let last = 2 * trips - 1;
+    let (done_tx, done_rx) = mpsc::channel();
+    let (peer_of_a, peer_of_b) = (Arc::new(OnceLock::new()), Arc::new(OnceLock::new()));
+    let spawn = |side: &str, peer: &Arc<OnceLock<ActorRef<usize>>>| {
+        let bouncer = Bouncer {
+            peer: peer.clone(),
+            last,
+            done: done_tx.clone(),
+        };
+        alertable_actor::spawn(
+            &format!("bench-ping-pong-{run}-{side}"),
+            bouncer,
+            Options::default(),
+        )
+        .unwrap_or_else(|_| panic!("spawn actor {side}"))
+    };
+    let (a, b) = (spawn("a", &peer_of_a), spawn("b", &peer_of_b));
+    let _ = peer_of_a.set(b.clone());
+    let _ = peer_of_b.set(a.clone());
+    let start = Instant::now();
+    // Even numbers go to B, odd ones to A; the last (odd) one ends the run on A.
+    b.send(0).expect("B runs");
+    let end = done_rx.recv().expect("the last message arrives");
+    for actor in [&a, &b] {
+        actor.stop(StopMode::Drain);
+        actor.join().expect("the actor stops");
+    }
+    end - start
 }
 
 fn channel_bounce<C: Channel>(k: usize, last: usize) {
