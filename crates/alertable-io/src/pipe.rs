@@ -459,7 +459,12 @@ fn os_lock(dir: &Path) -> Option<OwnedFd> {
 /// and starts again if the last instance of the name removed it meanwhile (P6).
 fn lock_to_create(dir: &Path) -> Result<Option<OwnedFd>, IoError> {
     let gone = IoError::Os(Errno::NOENT.raw_os_error());
-    for _ in 0..16 {
+    // Every retry means another instance's drop removed the directory since we looked,
+    // which it does only after an instance was made: the creators as a whole progress.
+    // Two threads making and dropping instances of one name in a loop need dozens of
+    // retries now and then; the bound only turns a directory that keeps vanishing for
+    // another reason into an error instead of a hang.
+    for _ in 0..10_000 {
         // The directory may vanish between any two steps here: then again from the top.
         match make_private_dir(dir) {
             Err(e) if e == gone => continue,
