@@ -22,7 +22,7 @@
 //! | `Waiting`       | linked on its objects, parked or parking  | waiter                     |
 //! | `Satisfied(s)`  | the objects were acquired for the waiter  | a signaler, or the waiter  |
 //! | `Alerted`       | withdrawn: APCs arrived (alertable waits) | waiter                     |
-//! | `TimedOut`      | withdrawn: the deadline passed            | waiter                     |
+//! | `TimedOut`      | withdrawn: the deadline passed, or a registered wait was cancelled | waiter, or the canceller |
 //!
 //! - (W1) A block leaves `Waiting` exactly once, under the lock; whoever moves it to
 //!   `Satisfied` has already acquired (consumed) its objects for it.
@@ -34,6 +34,14 @@
 //!   signal cannot fall between the check and the sleep.
 //! - (W4) Objects beat APCs: the objects are checked before the APC queue, and a block
 //!   already `Satisfied` stays satisfied even if an APC arrived meanwhile (B31).
+//! - (W5) A *registered* block (`registered.rs`: a wait no thread performs) lives on the
+//!   heap, inside its registration, and is linked from registration until it leaves
+//!   `Waiting`; it is unlinked in that same lock hold, by the signaler that satisfies it or
+//!   by its cancellation, so it is never linked while not `Waiting`, and its registration
+//!   (which its handle cancels before letting go of it) outlives every link. Instead of
+//!   unparking a thread, the signaler adds the registration to its [`Dispatcher`] token,
+//!   which tells it when the token is dropped, after the lock is released: the
+//!   notification may then take any lock, the dispatcher lock included.
 //!
 //! # Wait-all
 //!
@@ -47,7 +55,9 @@
 use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
 use std::ptr::NonNull;
+use std::sync::{Arc, Weak};
 use std::time::Instant;
 
 use crate::MAXIMUM_WAIT_OBJECTS;
@@ -62,7 +72,10 @@ use crate::thread::{Context, ThreadHandle};
 /// [`WaitList::wake_waiters`].
 #[doc(hidden)]
 pub struct Dispatcher {
-    _guard: MutexGuard<'static, ()>,
+    /// Released first when the token is dropped (see the `Drop` impl).
+    guard: ManuallyDrop<MutexGuard<'static, ()>>,
+    /// Registered waits satisfied during this hold, told once the lock is released (W5).
+    satisfied: Vec<(Arc<dyn Registered>, Outcome)>,
     /// Declared after the guard, so dropped after the lock is released: a suspension that
     /// arrived meanwhile stops the thread only then (suspend.rs, H6).
     _no_stop: NoStop,
@@ -88,10 +101,51 @@ impl Dispatcher {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         Self {
-            _guard: guard,
+            guard: ManuallyDrop::new(guard),
+            satisfied: Vec::new(),
             _no_stop: no_stop,
             _not_send: PhantomData,
         }
+    }
+}
+
+impl Dispatcher {
+    /// Releases the lock now and returns what is still owed: the notifications of the
+    /// registered waits satisfied under it, delivered when the result is dropped (W5). For
+    /// a signaler that holds a lock of its own, which a notification may need.
+    pub(crate) fn into_notifications(mut self) -> Notifications {
+        Notifications(std::mem::take(&mut self.satisfied))
+    }
+}
+
+/// Registered waits' notifications, delivered on drop (W5).
+#[must_use = "dropping it delivers the notifications"]
+pub(crate) struct Notifications(Vec<(Arc<dyn Registered>, Outcome)>);
+
+impl Drop for Notifications {
+    fn drop(&mut self) {
+        if !self.0.is_empty() {
+            notify_registered(std::mem::take(&mut self.0));
+        }
+    }
+}
+
+impl Drop for Dispatcher {
+    /// Releases the lock, then tells the registered waits satisfied under it (W5).
+    fn drop(&mut self) {
+        // SAFETY: the guard is dropped here, once, and never touched again.
+        unsafe { ManuallyDrop::drop(&mut self.guard) };
+        if !self.satisfied.is_empty() {
+            notify_registered(std::mem::take(&mut self.satisfied));
+        }
+    }
+}
+
+/// Tells registered waits their outcome, with no lock held (W5).
+#[cold] // only when a registered wait was satisfied
+fn notify_registered(satisfied: Vec<(Arc<dyn Registered>, Outcome)>) {
+    for (registered, outcome) in satisfied {
+        registered.satisfied(outcome);
     }
 }
 
@@ -267,7 +321,22 @@ impl WaitList {
             // SAFETY: linked blocks are alive (W2), and we hold the lock.
             let block = unsafe { link.block.as_ref() };
             if block.status.get() == Status::Waiting && block.try_satisfy(lock) {
-                block.owner.inner.parker.unpark();
+                match &block.waiter {
+                    Waiter::Thread => block.owner.inner.parker.unpark(),
+                    Waiter::Registered(registered) => {
+                        // (W5) Unlinked in this hold; its objects are distinct, so this
+                        // list lost exactly the entry just visited.
+                        block.unlink(lock, link.block);
+                        i -= 1;
+                        let registered = registered.upgrade();
+                        debug_assert!(registered.is_some(), "W5: linked while alive");
+                        if let (Some(registered), Status::Satisfied(outcome)) =
+                            (registered, block.status.get())
+                        {
+                            lock.satisfied.push((registered, outcome));
+                        }
+                    }
+                }
             }
         }
     }
@@ -297,8 +366,23 @@ enum Status {
     TimedOut,
 }
 
-/// One thread's wait, linked into the wait lists of its objects.
-struct WaitBlock<'a> {
+/// Whom a wait block belongs to, and so how it is told that it was satisfied.
+pub(crate) enum Waiter {
+    /// A thread inside a wait call: its parker is unparked.
+    Thread,
+    /// A registered wait: told after the lock is released (W5).
+    Registered(Weak<dyn Registered>),
+}
+
+/// A registered wait, as the dispatcher sees it (W5).
+pub(crate) trait Registered: Send + Sync {
+    /// The wait was satisfied with `outcome`. Called once, with no lock held, on the thread
+    /// that satisfied it.
+    fn satisfied(self: Arc<Self>, outcome: Outcome);
+}
+
+/// One wait — a thread's, or a registered one — linked into the wait lists of its objects.
+pub(crate) struct WaitBlock<'a> {
     owner: &'a ThreadHandle,
     kind: WaitKind,
     objects: &'a [&'a dyn Waitable],
@@ -308,9 +392,83 @@ struct WaitBlock<'a> {
     linked: [Option<&'a WaitList>; MAXIMUM_WAIT_OBJECTS],
     /// Read and written only under the dispatcher lock (W1).
     status: Cell<Status>,
+    waiter: Waiter,
 }
 
-impl WaitBlock<'_> {
+impl<'a> WaitBlock<'a> {
+    /// A registered wait-any block for `objects`, acquired on behalf of `owner` (W5). The
+    /// caller has checked the list as `wait_any` does, and that no object appears twice.
+    pub(crate) fn registered(
+        owner: &'a ThreadHandle,
+        objects: &'a [&'a dyn Waitable],
+        registration: Weak<dyn Registered>,
+    ) -> Self {
+        let mut linked = [None; MAXIMUM_WAIT_OBJECTS];
+        for (slot, object) in linked.iter_mut().zip(objects) {
+            *slot = Some(object.wait_list());
+        }
+        Self {
+            owner,
+            kind: WaitKind::Any,
+            objects,
+            linked,
+            status: Cell::new(Status::Waiting),
+            waiter: Waiter::Registered(registration),
+        }
+    }
+
+    /// Starts a registered block's wait (W5): satisfies it at once if it can be, otherwise
+    /// links it and checks once more (W3). A block satisfied here is told when `lock` is
+    /// dropped.
+    ///
+    /// # Safety
+    ///
+    /// `self` is a registered block that has never been started, and it stays at its
+    /// address and alive until it has left `Waiting` (W5).
+    pub(crate) unsafe fn start_registered(&self, lock: &mut Dispatcher) {
+        let Waiter::Registered(registration) = &self.waiter else {
+            unreachable!("only registered blocks start this way");
+        };
+        let registration = registration.clone();
+        let ptr = NonNull::from(self).cast::<WaitBlock<'static>>();
+        if !self.try_satisfy(lock) {
+            for (object, list) in self.objects.iter().zip(self.linked.iter().flatten()) {
+                if list.push(lock, Link { block: ptr }) {
+                    object.waiters_changed(lock, true);
+                }
+            }
+            if !self.try_satisfy(lock) {
+                return;
+            }
+            self.unlink(lock, ptr);
+        }
+        if let (Some(registered), Status::Satisfied(outcome)) =
+            (registration.upgrade(), self.status.get())
+        {
+            lock.satisfied.push((registered, outcome));
+        }
+    }
+
+    /// Withdraws a registered block that is still waiting: unlinks it and marks it
+    /// `TimedOut` (W5). Returns false if it had been satisfied (or withdrawn) already.
+    pub(crate) fn cancel_registered(&self, lock: &mut Dispatcher) -> bool {
+        if self.status.get() != Status::Waiting {
+            return false;
+        }
+        self.status.set(Status::TimedOut);
+        self.unlink(lock, NonNull::from(self).cast::<WaitBlock<'static>>());
+        true
+    }
+
+    /// Removes the block from every list it is linked into.
+    fn unlink(&self, lock: &mut Dispatcher, ptr: NonNull<WaitBlock<'static>>) {
+        for (object, list) in self.objects.iter().zip(self.linked.iter().flatten()) {
+            if list.remove(lock, ptr) {
+                object.waiters_changed(lock, false);
+            }
+        }
+    }
+
     /// Acquires the block's objects if the wait can be satisfied now; records the outcome.
     fn try_satisfy(&self, lock: &mut Dispatcher) -> bool {
         match try_acquire(lock, self.owner, self.objects, self.kind) {
@@ -436,6 +594,7 @@ fn wait_once(
         objects,
         linked,
         status: Cell::new(Status::Waiting),
+        waiter: Waiter::Thread,
     };
     let ptr = NonNull::from(&block).cast::<WaitBlock<'static>>();
     let armed = AbortOnUnwind;
@@ -481,11 +640,7 @@ fn finish(
     ptr: NonNull<WaitBlock<'static>>,
     armed: AbortOnUnwind,
 ) -> Outcome {
-    for (object, list) in block.objects.iter().zip(block.linked.iter().flatten()) {
-        if list.remove(&mut lock, ptr) {
-            object.waiters_changed(&lock, false);
-        }
-    }
+    block.unlink(&mut lock, ptr);
     std::mem::forget(armed);
     drop(lock);
     match block.status.get() {

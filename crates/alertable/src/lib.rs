@@ -73,6 +73,7 @@ mod notifier;
 mod object;
 mod parker;
 mod queue;
+mod registered;
 mod suspend;
 mod sync;
 mod sys;
@@ -99,6 +100,7 @@ pub use notifier::ApcNotifier;
 pub use object::{
     DueTime, Event, EventReset, Mutex, Semaphore, SyncError, TimerReset, WaitableTimer,
 };
+pub use registered::RegisteredWait;
 #[doc(hidden)]
 pub use thread::{BlockObserver, defer_until_drained, set_block_observer};
 pub use thread::{Builder, JoinHandle, ResumeError, ThreadHandle, current, spawn};
