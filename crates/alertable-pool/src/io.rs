@@ -1,0 +1,149 @@
+//! I/O: [`Io`], a file bound to the pool's port whose completions run as callbacks.
+
+use std::fmt;
+use std::sync::{Arc, Weak};
+
+use alertable_io::{AsyncFile, CompletionPacket, PortError};
+
+use crate::callback::{CallbackInstance, Tracker};
+use crate::group::Member;
+use crate::pool::{Environment, Shared, ThreadPool, run_callback};
+
+type IoCallback = Box<dyn Fn(&CallbackInstance<'_>, CompletionPacket) + Send + Sync>;
+
+/// An I/O object: a file bound to the pool, whose request completions run as callbacks,
+/// each given the request's [`CompletionPacket`] (token, result, buffer).
+///
+/// Call [`start`](Self::start) before each request on the file, and
+/// [`cancel`](Self::cancel) if issuing it then failed: a completion that was not announced
+/// this way is dropped without a callback.
+///
+/// # Examples
+///
+/// ```
+/// use alertable_io::AsyncFile;
+/// use alertable_pool::{Io, ThreadPool};
+/// use std::sync::mpsc;
+///
+/// let pool = ThreadPool::new();
+/// let file = AsyncFile::from_fd(tempfile::tempfile()?.into())?;
+/// let (tx, rx) = mpsc::channel();
+/// let io = Io::new(&pool.environment(), &file, move |_, packet| tx.send(packet.status).unwrap())?;
+/// io.start();
+/// file.write(0, b"pool".to_vec())?;
+/// assert_eq!(rx.recv()?, Ok(4));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Win32
+///
+/// A `PTP_IO`: `CreateThreadpoolIo`, `StartThreadpoolIo`, `CancelThreadpoolIo`,
+/// `WaitForThreadpoolIoCallbacks`; dropping it is `CloseThreadpoolIo`.
+pub struct Io {
+    inner: Arc<IoInner>,
+}
+
+pub(crate) struct IoInner {
+    _pool: ThreadPool,
+    tracker: Arc<Tracker>,
+    callback: IoCallback,
+}
+
+impl Io {
+    /// Binds `file` to `environment`'s pool: from now on its requests complete by running
+    /// `callback` on the pool.
+    ///
+    /// # Errors
+    ///
+    /// [`PortError::InvalidParameter`] if the file is already bound to a port (as on
+    /// Windows, a file is bound once).
+    ///
+    /// # Win32
+    ///
+    /// `CreateThreadpoolIo(file, callback, context, environment)`.
+    pub fn new(
+        environment: &Environment,
+        file: &AsyncFile,
+        callback: impl Fn(&CallbackInstance<'_>, CompletionPacket) + Send + Sync + 'static,
+    ) -> Result<Self, PortError> {
+        let inner = Arc::new(IoInner {
+            _pool: environment.pool.clone(),
+            tracker: Tracker::with_running_wait(),
+            callback: Box::new(callback),
+        });
+        let shared = &environment.pool.shared;
+        let key = shared.add_io(Arc::downgrade(&inner));
+        shared.port.associate(file, key)?;
+        if let Some(group) = &environment.group {
+            group.add(Arc::downgrade(&inner) as Weak<dyn Member>);
+        }
+        Ok(Self { inner })
+    }
+
+    /// Announces one request about to be issued on the file: its completion will run the
+    /// callback.
+    ///
+    /// # Win32
+    ///
+    /// `StartThreadpoolIo`.
+    pub fn start(&self) {
+        self.inner.tracker.submit();
+    }
+
+    /// Withdraws the announcement of a request whose issue failed (no completion will
+    /// come).
+    ///
+    /// # Win32
+    ///
+    /// `CancelThreadpoolIo`.
+    pub fn cancel(&self) {
+        self.inner.tracker.retract();
+    }
+
+    /// Waits until no completion callback of this object runs; with `cancel_pending`, the
+    /// announced completions that have not run are dropped first (their callbacks never
+    /// run).
+    ///
+    /// # Win32
+    ///
+    /// `WaitForThreadpoolIoCallbacks(io, fCancelPendingCallbacks)`.
+    pub fn wait_for_callbacks(&self, cancel_pending: bool) {
+        if cancel_pending {
+            self.inner.tracker.cancel_pending();
+        }
+        self.inner.tracker.wait_running();
+    }
+}
+
+impl Drop for Io {
+    /// Closes the object; completions already announced still run their callbacks.
+    fn drop(&mut self) {
+        self.inner.tracker.close();
+    }
+}
+
+impl fmt::Debug for Io {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Io")
+            .field("tracker", &self.inner.tracker)
+            .finish_non_exhaustive()
+    }
+}
+
+impl IoInner {
+    pub(crate) fn complete(&self, shared: &Arc<Shared>, packet: CompletionPacket) {
+        run_callback(shared, &self.tracker, |instance| {
+            (self.callback)(instance, packet);
+        });
+    }
+}
+
+impl Member for IoInner {
+    fn close_member(&self, cancel_pending: bool) {
+        self.tracker.close();
+        if cancel_pending {
+            self.tracker.cancel_pending();
+        }
+        self.tracker.wait_running();
+    }
+}
