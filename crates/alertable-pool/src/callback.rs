@@ -103,11 +103,16 @@ impl Tracker {
         self.settle(&counts);
     }
 
-    /// Withdraws one pending count (an announced completion that will not come).
-    pub(crate) fn retract(&self) {
+    /// Withdraws one pending count (an announced completion that will not come); false if
+    /// none was pending.
+    pub(crate) fn retract(&self) -> bool {
         let mut counts = self.lock();
-        counts.pending = counts.pending.saturating_sub(1);
+        let Some(pending) = counts.pending.checked_sub(1) else {
+            return false;
+        };
+        counts.pending = pending;
         self.settle(&counts);
+        true
     }
 
     /// Waits until no callback runs (trackers made `with_running_wait` only).

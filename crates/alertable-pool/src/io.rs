@@ -44,7 +44,7 @@ pub struct Io {
 }
 
 pub(crate) struct IoInner {
-    _pool: ThreadPool,
+    pool: ThreadPool,
     tracker: Arc<Tracker>,
     callback: IoCallback,
 }
@@ -67,7 +67,7 @@ impl Io {
         callback: impl Fn(&CallbackInstance<'_>, CompletionPacket) + Send + Sync + 'static,
     ) -> Result<Self, PortError> {
         let inner = Arc::new(IoInner {
-            _pool: environment.pool.clone(),
+            pool: environment.pool.clone(),
             tracker: Tracker::with_running_wait(),
             callback: Box::new(callback),
         });
@@ -87,7 +87,9 @@ impl Io {
     ///
     /// `StartThreadpoolIo`.
     pub fn start(&self) {
-        self.inner.tracker.submit();
+        if self.inner.tracker.submit() {
+            self.inner.pool.shared.announce_io();
+        }
     }
 
     /// Withdraws the announcement of a request whose issue failed (no completion will
@@ -97,7 +99,9 @@ impl Io {
     ///
     /// `CancelThreadpoolIo`.
     pub fn cancel(&self) {
-        self.inner.tracker.retract();
+        if self.inner.tracker.retract() {
+            self.inner.pool.shared.settle_io();
+        }
     }
 
     /// Waits until no completion callback of this object runs; with `cancel_pending`, the

@@ -122,6 +122,9 @@ pub(crate) struct Shared {
     /// The bound `Io` objects, by completion key.
     ios: Mutex<Vec<(usize, Weak<IoInner>)>>,
     next_io_key: AtomicUsize,
+    /// I/O requests announced with `Io::start` whose completion has not arrived: while
+    /// there are any, the last worker does not retire (P2 for completions).
+    io_announced: AtomicUsize,
     panic_handler: Mutex<Option<PanicHandler>>,
 }
 
@@ -169,6 +172,7 @@ impl ThreadPool {
                 handles: AtomicUsize::new(1),
                 ios: Mutex::new(Vec::new()),
                 next_io_key: AtomicUsize::new(TASK_KEY + 1),
+                io_announced: AtomicUsize::new(0),
                 panic_handler: Mutex::new(None),
             }),
         }
@@ -370,6 +374,21 @@ impl Shared {
         false
     }
 
+    /// An I/O request was announced: its completion needs a worker (P2).
+    pub(crate) fn announce_io(self: &Arc<Self>) {
+        self.io_announced.fetch_add(1, Ordering::SeqCst);
+        if self.idle.load(Ordering::SeqCst) == 0 {
+            self.grow(false);
+        }
+    }
+
+    /// An announced request completed, or its announcement was withdrawn.
+    pub(crate) fn settle_io(&self) {
+        let _ = self
+            .io_announced
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+    }
+
     /// Registers an `Io` object; returns its completion key.
     pub(crate) fn add_io(&self, io: Weak<IoInner>) -> usize {
         let key = self.next_io_key.fetch_add(1, Ordering::Relaxed);
@@ -389,6 +408,7 @@ impl Shared {
     /// Runs what one packet stands for.
     fn dispatch(self: &Arc<Self>, packet: CompletionPacket) {
         if packet.key != TASK_KEY {
+            self.settle_io();
             if let Some(io) = self.io(packet.key) {
                 io.complete(self, packet);
             }
@@ -425,7 +445,9 @@ impl Shared {
     /// A worker timed out idle: whether it retires (P2).
     fn retire_idle(&self) -> bool {
         let mut threads = self.lock_threads();
-        if threads.total <= threads.minimum {
+        if threads.total <= threads.minimum
+            || (threads.total == 1 && self.io_announced.load(Ordering::SeqCst) > 0)
+        {
             return false;
         }
         // (P2) out of the idle count already; a task queued meanwhile keeps it.

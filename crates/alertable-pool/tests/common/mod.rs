@@ -6,16 +6,16 @@ use std::time::{Duration, Instant};
 use alertable::{Alertable, Event, EventReset, WaitStatus};
 
 /// A hang guard: long enough never to expire in a passing run.
-pub const LONG: Duration = Duration::from_secs(60);
+pub(crate) const LONG: Duration = Duration::from_secs(60);
 
 /// A manual-reset event, not set.
-pub fn event() -> Event {
+pub(crate) fn event() -> Event {
     Event::new(EventReset::Manual, false)
 }
 
 /// Waits for `event` (in one of the library's waits, so a pool thread that does this
 /// counts as blocked); panics after [`LONG`].
-pub fn wait(event: &Event) {
+pub(crate) fn wait(event: &Event) {
     assert_eq!(
         alertable::wait_one(event, Some(LONG), Alertable::No),
         Ok(WaitStatus::Signaled(0)),
@@ -25,7 +25,7 @@ pub fn wait(event: &Event) {
 
 /// Polls `condition` until it holds; panics after [`LONG`]. For states that no event
 /// announces (a thread retiring).
-pub fn eventually(mut condition: impl FnMut() -> bool) {
+pub(crate) fn eventually(mut condition: impl FnMut() -> bool) {
     let deadline = Instant::now() + LONG;
     while !condition() {
         assert!(Instant::now() < deadline, "hang guard");
