@@ -494,13 +494,19 @@ pub(crate) fn run_callback(
     }
 }
 
-/// Starts a worker thread for `shared`; the caller has counted it.
+/// Starts a worker thread for `shared`; the caller has counted it. The new worker counts
+/// as idle from now: it is on its way to the port.
 fn spawn_worker(shared: &Arc<Shared>) -> std::io::Result<()> {
-    let shared = shared.clone();
-    std::thread::Builder::new()
+    shared.idle.fetch_add(1, Ordering::SeqCst);
+    let worker_shared = shared.clone();
+    let spawned = std::thread::Builder::new()
         .name("alertable-pool".into())
-        .spawn(move || worker(shared))
-        .map(drop)
+        .spawn(move || worker(worker_shared))
+        .map(drop);
+    if spawned.is_err() {
+        shared.idle.fetch_sub(1, Ordering::SeqCst);
+    }
+    spawned
 }
 
 /// A worker: takes packets from the port alertably and runs them until the pool closes or
@@ -513,9 +519,13 @@ fn worker(shared: Arc<Shared>) {
     });
     alertable::set_block_observer(Some(observer.clone()));
     let mut batch = Vec::with_capacity(1);
+    // Counted as idle by `spawn_worker` for the first round.
+    let mut counted = true;
     loop {
         let timeout = shared.idle_timeout();
-        shared.idle.fetch_add(1, Ordering::SeqCst);
+        if !std::mem::take(&mut counted) {
+            shared.idle.fetch_add(1, Ordering::SeqCst);
+        }
         let got = shared
             .port
             .get_many(&mut batch, 1, Some(timeout), Alertable::Yes);
