@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::{Arc, Weak};
 
-use alertable_io::{AsyncFile, CompletionPacket, PortError};
+use alertable_io::{AsyncFile, CompletionPacket, CompletionPort, PortError};
 
 use crate::callback::{CallbackInstance, Tracker};
 use crate::group::Member;
@@ -66,6 +66,21 @@ impl Io {
         file: &AsyncFile,
         callback: impl Fn(&CallbackInstance<'_>, CompletionPacket) + Send + Sync + 'static,
     ) -> Result<Self, PortError> {
+        Self::with_binding(environment, |port, key| port.associate(file, key), callback)
+    }
+
+    /// Like [`new`](Self::new), with the binding done by `bind(port, key)`: for files of
+    /// other layers (the C ABI's) that bind to a port their own way.
+    ///
+    /// # Errors
+    ///
+    /// What `bind` returns.
+    #[doc(hidden)]
+    pub fn with_binding<E>(
+        environment: &Environment,
+        bind: impl FnOnce(&CompletionPort, usize) -> Result<(), E>,
+        callback: impl Fn(&CallbackInstance<'_>, CompletionPacket) + Send + Sync + 'static,
+    ) -> Result<Self, E> {
         let inner = Arc::new(IoInner {
             pool: environment.pool.clone(),
             tracker: Tracker::with_running_wait(),
@@ -73,7 +88,7 @@ impl Io {
         });
         let shared = &environment.pool.shared;
         let key = shared.add_io(Arc::downgrade(&inner));
-        shared.port.associate(file, key)?;
+        bind(&shared.port, key)?;
         if let Some(group) = &environment.group {
             group.add(Arc::downgrade(&inner) as Weak<dyn Member>);
         }
@@ -116,6 +131,13 @@ impl Io {
             self.inner.tracker.cancel_pending();
         }
         self.inner.tracker.wait_running();
+    }
+
+    /// Drops the callbacks that are pending and not started; returns how many. For the C
+    /// ABI's cleanup groups, which tell each member that lost callbacks.
+    #[doc(hidden)]
+    pub fn cancel_pending(&self) -> usize {
+        self.inner.tracker.cancel_pending()
     }
 }
 

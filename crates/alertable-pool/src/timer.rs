@@ -137,6 +137,13 @@ impl Timer {
     pub fn wait_for_callbacks(&self, cancel_pending: bool) {
         self.inner.tracker.wait(cancel_pending);
     }
+
+    /// Drops the callbacks that are pending and not started; returns how many. For the C
+    /// ABI's cleanup groups, which tell each member that lost callbacks.
+    #[doc(hidden)]
+    pub fn cancel_pending(&self) -> usize {
+        self.inner.tracker.cancel_pending()
+    }
 }
 
 impl Drop for Timer {

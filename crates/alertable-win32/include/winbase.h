@@ -24,6 +24,7 @@
 #include <profileapi.h>
 #include <processenv.h>
 #include <timezoneapi.h>
+#include <threadpoolapiset.h>
 #include <stdarg.h>
 
 #ifdef __cplusplus
@@ -93,6 +94,14 @@ extern "C" {
 /* ---- Functions ----------------------------------------------------------------------- */
 
 WINBASEAPI BOOL WINAPI PulseEvent(HANDLE hEvent);
+/* The thread pool's callback environment (inline functions in the SDK, exported here). */
+WINBASEAPI VOID WINAPI InitializeThreadpoolEnvironment(PTP_CALLBACK_ENVIRON pcbe);
+WINBASEAPI VOID WINAPI SetThreadpoolCallbackPool(PTP_CALLBACK_ENVIRON pcbe, PTP_POOL ptpp);
+WINBASEAPI VOID WINAPI SetThreadpoolCallbackCleanupGroup(PTP_CALLBACK_ENVIRON pcbe,
+                                                          PTP_CLEANUP_GROUP ptpcg,
+                                                          PTP_CLEANUP_GROUP_CANCEL_CALLBACK pfng);
+WINBASEAPI VOID WINAPI SetThreadpoolCallbackRunsLong(PTP_CALLBACK_ENVIRON pcbe);
+WINBASEAPI VOID WINAPI DestroyThreadpoolEnvironment(PTP_CALLBACK_ENVIRON pcbe);
 /* For requests that finish inside the call: no packet on the port, no signal of the file
  * handle. Flags once set stay set. */
 WINBASEAPI BOOL WINAPI SetFileCompletionNotificationModes(HANDLE FileHandle, UCHAR Flags);

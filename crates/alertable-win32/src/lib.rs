@@ -96,6 +96,7 @@ mod strings;
 mod synchapi;
 mod sys;
 mod sysinfoapi;
+mod threadpoolapiset;
 mod timezoneapi;
 mod types;
 mod winbase;
@@ -171,6 +172,19 @@ pub use sysinfoapi::{
     GetLocalTime, GetSystemInfo, GetSystemTime, GetSystemTimeAsFileTime, GetTickCount,
     GetTickCount64,
 };
+pub use threadpoolapiset::{
+    CallbackMayRunLong, CancelThreadpoolIo, CloseThreadpool, CloseThreadpoolCleanupGroup,
+    CloseThreadpoolCleanupGroupMembers, CloseThreadpoolIo, CloseThreadpoolTimer,
+    CloseThreadpoolWait, CloseThreadpoolWork, CreateThreadpool, CreateThreadpoolCleanupGroup,
+    CreateThreadpoolIo, CreateThreadpoolTimer, CreateThreadpoolWait, CreateThreadpoolWork,
+    DisassociateCurrentThreadFromCallback, FreeLibraryWhenCallbackReturns, IsThreadpoolTimerSet,
+    LeaveCriticalSectionWhenCallbackReturns, ReleaseMutexWhenCallbackReturns,
+    ReleaseSemaphoreWhenCallbackReturns, SetEventWhenCallbackReturns, SetThreadpoolThreadMaximum,
+    SetThreadpoolThreadMinimum, SetThreadpoolTimer, SetThreadpoolTimerEx, SetThreadpoolWait,
+    SetThreadpoolWaitEx, StartThreadpoolIo, SubmitThreadpoolWork, TrySubmitThreadpoolCallback,
+    WaitForThreadpoolIoCallbacks, WaitForThreadpoolTimerCallbacks, WaitForThreadpoolWaitCallbacks,
+    WaitForThreadpoolWorkCallbacks,
+};
 pub use timezoneapi::{FileTimeToSystemTime, SystemTimeToFileTime};
 pub use types::*;
 pub use winbase::files::{
@@ -186,6 +200,10 @@ pub use winbase::objects::{CreateSemaphoreA, CreateWaitableTimerA, PulseEvent};
 pub use winbase::strings::{
     lstrcatA, lstrcatW, lstrcmpA, lstrcmpW, lstrcmpiA, lstrcmpiW, lstrcpyA, lstrcpyW, lstrcpynA,
     lstrcpynW, lstrlenA, lstrlenW,
+};
+pub use winbase::threadpool::{
+    DestroyThreadpoolEnvironment, InitializeThreadpoolEnvironment,
+    SetThreadpoolCallbackCleanupGroup, SetThreadpoolCallbackPool, SetThreadpoolCallbackRunsLong,
 };
 pub use winnt::{
     InterlockedAdd, InterlockedAdd64, InterlockedAnd, InterlockedAnd64, InterlockedCompareExchange,

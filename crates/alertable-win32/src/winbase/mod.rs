@@ -1,6 +1,7 @@
 //! What `winbase.h` declares itself (not through an API-set header): the `lstr…` string
 //! functions (`strings.rs`), local and global memory (`memory.rs`) and `FormatMessage`
-//! (`format.rs`, with the system's message text in `messages.rs`).
+//! (`format.rs`, with the system's message text in `messages.rs`), and the thread pool's
+//! callback environment functions (`threadpool.rs`).
 
 pub(crate) mod files;
 pub(crate) mod format;
@@ -8,3 +9,4 @@ pub(crate) mod memory;
 mod messages;
 pub(crate) mod objects;
 pub(crate) mod strings;
+pub(crate) mod threadpool;
