@@ -176,3 +176,47 @@ fn unannounced_completions_run_nothing() {
     rx.recv_timeout(LONG).unwrap();
     common::eventually(|| count.load(Ordering::SeqCst) == 1);
 }
+
+/// What Microsoft's "Using the Thread Pool Functions" sample shows, written here: a wait
+/// object set again before each signal fires once per setting, five times; a persistent
+/// one-thread pool with a cleanup group runs a submitted work item and a one-shot timer,
+/// and closing the members without cancelling waits for both.
+#[test]
+fn the_thread_pool_functions_sample_behaves_as_documented() {
+    let (tx, rx) = mpsc::channel();
+    {
+        let tx = tx.clone();
+        let event = Event::new(EventReset::Auto, false);
+        let wait = Wait::new(&alertable_pool::Environment::default(), move |_, _| {
+            tx.send("wait is over").unwrap();
+        });
+        for _ in 0..5 {
+            wait.set(Box::new(event.clone()), None);
+            event.set();
+            assert_eq!(rx.recv_timeout(LONG), Ok("wait is over"));
+            wait.wait_for_callbacks(false);
+        }
+        wait.unset();
+    }
+    let pool = ThreadPool::new();
+    pool.set_thread_maximum(1);
+    pool.set_thread_minimum(1).unwrap();
+    let group = CleanupGroup::new();
+    let env = pool.environment().with_cleanup_group(&group);
+    let t = tx.clone();
+    let work = Work::new(&env, move |_| t.send("task performed").unwrap());
+    work.submit();
+    let t = tx.clone();
+    let timer = Timer::new(&env, move |_| t.send("timer has fired").unwrap());
+    timer.set(
+        Some(DueTime::After(Duration::from_millis(20))),
+        None,
+        Duration::ZERO,
+    );
+    assert_eq!(rx.recv_timeout(LONG), Ok("task performed"));
+    assert_eq!(rx.recv_timeout(LONG), Ok("timer has fired"));
+    group.close_members(false);
+    assert_eq!(pool.threads(), 1, "the persistent thread");
+    drop((work, timer, tx));
+    assert!(rx.recv().is_err(), "nothing else ran");
+}
