@@ -142,6 +142,12 @@ impl Tracker {
         self.lock().closed = true;
     }
 
+    /// Whether nothing is pending or running at this moment (a snapshot).
+    pub(crate) fn is_quiet(&self) -> bool {
+        let counts = self.lock();
+        counts.pending == 0 && counts.running == 0
+    }
+
     /// Whether the tracker is closed.
     pub(crate) fn is_closed(&self) -> bool {
         self.lock().closed

@@ -44,6 +44,8 @@ pub struct Io {
 }
 
 pub(crate) struct IoInner {
+    /// Every completion runs the callback, announced or not (`BindIoCompletionCallback`).
+    unannounced: std::sync::atomic::AtomicBool,
     pool: ThreadPool,
     tracker: Arc<Tracker>,
     callback: IoCallback,
@@ -82,6 +84,7 @@ impl Io {
         callback: impl Fn(&CallbackInstance<'_>, CompletionPacket) + Send + Sync + 'static,
     ) -> Result<Self, E> {
         let inner = Arc::new(IoInner {
+            unannounced: std::sync::atomic::AtomicBool::new(false),
             pool: environment.pool.clone(),
             tracker: Tracker::with_running_wait(),
             callback: Box::new(callback),
@@ -105,6 +108,15 @@ impl Io {
         if self.inner.tracker.submit() {
             self.inner.pool.shared.announce_io();
         }
+    }
+
+    /// Makes every completion run the callback, without [`start`](Self::start): the
+    /// C ABI's `BindIoCompletionCallback`.
+    #[doc(hidden)]
+    pub fn run_every_completion(&self) {
+        self.inner
+            .unannounced
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Withdraws the announcement of a request whose issue failed (no completion will
@@ -158,6 +170,9 @@ impl fmt::Debug for Io {
 
 impl IoInner {
     pub(crate) fn complete(&self, shared: &Arc<Shared>, packet: CompletionPacket) {
+        if self.unannounced.load(std::sync::atomic::Ordering::Relaxed) {
+            self.tracker.submit();
+        }
         run_callback(shared, &self.tracker, |instance| {
             (self.callback)(instance, packet);
         });

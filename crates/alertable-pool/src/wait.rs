@@ -163,6 +163,13 @@ impl Wait {
     pub fn cancel_pending(&self) -> usize {
         self.inner.tracker.cancel_pending()
     }
+
+    /// Whether no callback of this object is pending or running at this moment (a
+    /// snapshot): for the C ABI's `ERROR_IO_PENDING` of the legacy functions.
+    #[doc(hidden)]
+    pub fn callbacks_done(&self) -> bool {
+        self.inner.tracker.is_quiet()
+    }
 }
 
 impl Drop for Wait {

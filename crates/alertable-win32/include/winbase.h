@@ -25,6 +25,7 @@
 #include <processenv.h>
 #include <timezoneapi.h>
 #include <threadpoolapiset.h>
+#include <threadpoollegacyapiset.h>
 #include <stdarg.h>
 
 #ifdef __cplusplus
@@ -102,6 +103,15 @@ WINBASEAPI VOID WINAPI SetThreadpoolCallbackCleanupGroup(PTP_CALLBACK_ENVIRON pc
                                                           PTP_CLEANUP_GROUP_CANCEL_CALLBACK pfng);
 WINBASEAPI VOID WINAPI SetThreadpoolCallbackRunsLong(PTP_CALLBACK_ENVIRON pcbe);
 WINBASEAPI VOID WINAPI DestroyThreadpoolEnvironment(PTP_CALLBACK_ENVIRON pcbe);
+/* The legacy thread pool functions winbase.h declares: a registered wait costs no thread
+ * and is registered again after each callback unless WT_EXECUTEONLYONCE. */
+WINBASEAPI BOOL WINAPI RegisterWaitForSingleObject(PHANDLE phNewWaitObject, HANDLE hObject,
+                                                   WAITORTIMERCALLBACK Callback, PVOID Context,
+                                                   ULONG dwMilliseconds, ULONG dwFlags);
+WINBASEAPI BOOL WINAPI UnregisterWait(HANDLE WaitHandle);
+WINBASEAPI BOOL WINAPI BindIoCompletionCallback(HANDLE FileHandle,
+                                                LPOVERLAPPED_COMPLETION_ROUTINE Function,
+                                                ULONG Flags);
 /* For requests that finish inside the call: no packet on the port, no signal of the file
  * handle. Flags once set stay set. */
 WINBASEAPI BOOL WINAPI SetFileCompletionNotificationModes(HANDLE FileHandle, UCHAR Flags);

@@ -97,6 +97,7 @@ mod synchapi;
 mod sys;
 mod sysinfoapi;
 mod threadpoolapiset;
+mod threadpoollegacyapiset;
 mod timezoneapi;
 mod types;
 mod winbase;
@@ -185,6 +186,10 @@ pub use threadpoolapiset::{
     WaitForThreadpoolIoCallbacks, WaitForThreadpoolTimerCallbacks, WaitForThreadpoolWaitCallbacks,
     WaitForThreadpoolWorkCallbacks,
 };
+pub use threadpoollegacyapiset::{
+    ChangeTimerQueueTimer, CreateTimerQueue, CreateTimerQueueTimer, DeleteTimerQueueEx,
+    DeleteTimerQueueTimer, QueueUserWorkItem, UnregisterWaitEx,
+};
 pub use timezoneapi::{FileTimeToSystemTime, SystemTimeToFileTime};
 pub use types::*;
 pub use winbase::files::{
@@ -202,8 +207,9 @@ pub use winbase::strings::{
     lstrcpynW, lstrlenA, lstrlenW,
 };
 pub use winbase::threadpool::{
-    DestroyThreadpoolEnvironment, InitializeThreadpoolEnvironment,
-    SetThreadpoolCallbackCleanupGroup, SetThreadpoolCallbackPool, SetThreadpoolCallbackRunsLong,
+    BindIoCompletionCallback, DestroyThreadpoolEnvironment, InitializeThreadpoolEnvironment,
+    RegisterWaitForSingleObject, SetThreadpoolCallbackCleanupGroup, SetThreadpoolCallbackPool,
+    SetThreadpoolCallbackRunsLong, UnregisterWait,
 };
 pub use winnt::{
     InterlockedAdd, InterlockedAdd64, InterlockedAnd, InterlockedAnd64, InterlockedCompareExchange,

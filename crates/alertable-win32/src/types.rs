@@ -901,3 +901,8 @@ pub struct TP_CALLBACK_ENVIRON_V3 {
 pub type TP_CALLBACK_ENVIRON = TP_CALLBACK_ENVIRON_V3;
 /// Win32 `PTP_CALLBACK_ENVIRON`.
 pub type PTP_CALLBACK_ENVIRON = *mut TP_CALLBACK_ENVIRON_V3;
+
+/// Win32 `WAITORTIMERCALLBACK`: the callback of a registered wait or a timer-queue timer,
+/// with its parameter and `TRUE` if a timer fired or a wait timed out.
+pub type WAITORTIMERCALLBACK =
+    Option<unsafe extern "C" fn(lpParameter: PVOID, TimerOrWaitFired: BOOLEAN)>;

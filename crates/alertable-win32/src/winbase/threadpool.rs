@@ -1,9 +1,24 @@
-//! The callback environment functions `winbase.h` declares (inline functions in the SDK):
-//! `InitializeThreadpoolEnvironment`, `SetThreadpoolCallbackPool`,
-//! `SetThreadpoolCallbackCleanupGroup`, `SetThreadpoolCallbackRunsLong`,
-//! `DestroyThreadpoolEnvironment`. They only fill in the caller's structure, which
-//! `threadpoolapiset.rs` reads when an object is created with it.
+//! The thread pool functions `winbase.h` declares: the callback environment functions
+//! (inline functions in the SDK) — `InitializeThreadpoolEnvironment`,
+//! `SetThreadpoolCallbackPool`, `SetThreadpoolCallbackCleanupGroup`,
+//! `SetThreadpoolCallbackRunsLong`, `DestroyThreadpoolEnvironment` — which only fill in the
+//! caller's structure that `threadpoolapiset.rs` reads when an object is created with it;
+//! and the legacy `RegisterWaitForSingleObject`, `UnregisterWait` and
+//! `BindIoCompletionCallback`, whose registered waits live in `threadpoollegacyapiset.rs`.
 
+use std::sync::{Mutex, PoisonError};
+
+use alertable_pool::{Environment, Io, ThreadPool};
+
+use crate::consts::{ERROR_INVALID_PARAMETER, FALSE, TRUE};
+use crate::error::{Error, Result};
+use crate::ffi::call;
+use crate::handle;
+use crate::threadpoollegacyapiset::{register_wait, unregister_wait};
+use crate::types::{
+    BOOL, DWORD, HANDLE, LPOVERLAPPED_COMPLETION_ROUTINE, PHANDLE, PVOID, ULONG,
+    WAITORTIMERCALLBACK,
+};
 use crate::types::{
     PTP_CALLBACK_ENVIRON, PTP_CLEANUP_GROUP, PTP_CLEANUP_GROUP_CANCEL_CALLBACK, PTP_POOL,
     TP_CALLBACK_ENVIRON_V3, TP_CALLBACK_ENVIRON_V3_FLAGS,
@@ -113,4 +128,128 @@ pub unsafe extern "C" fn SetThreadpoolCallbackRunsLong(pcbe: PTP_CALLBACK_ENVIRO
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn DestroyThreadpoolEnvironment(pcbe: PTP_CALLBACK_ENVIRON) {
     let _ = pcbe;
+}
+
+/// Registers a wait on `hObject` without a thread: `Callback(Context, fired)` runs on a
+/// pool thread each time the object is signaled (`fired` `FALSE`; the object is acquired as
+/// a wait acquires it) or `dwMilliseconds` pass first (`TRUE`; `INFINITE`: never). The wait
+/// is registered again after each callback unless `dwFlags` has `WT_EXECUTEONLYONCE`;
+/// the other `WT_EXECUTE…` flags are accepted.
+///
+/// # Safety
+///
+/// `phNewWaitObject` is writable; `Callback(Context, fired)` is sound to call on any pool
+/// thread.
+///
+/// # Errors
+///
+/// `FALSE` with `ERROR_INVALID_HANDLE` (6) for a bad object handle,
+/// `ERROR_ACCESS_DENIED` (5) without `SYNCHRONIZE`, `ERROR_INVALID_PARAMETER` (87) for a
+/// `NULL` callback or `phNewWaitObject`.
+///
+/// # Win32
+///
+/// `RegisterWaitForSingleObject`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn RegisterWaitForSingleObject(
+    phNewWaitObject: PHANDLE,
+    hObject: HANDLE,
+    Callback: WAITORTIMERCALLBACK,
+    Context: PVOID,
+    dwMilliseconds: ULONG,
+    dwFlags: ULONG,
+) -> BOOL {
+    call(FALSE, || {
+        if phNewWaitObject.is_null() {
+            return Err(Error(ERROR_INVALID_PARAMETER));
+        }
+        // SAFETY: the caller's guarantee on the callback.
+        let wait = unsafe { register_wait(hObject, Callback, Context, dwMilliseconds, dwFlags) }?;
+        // SAFETY: non-null (checked) and writable per the caller.
+        unsafe { phNewWaitObject.write(wait) };
+        Ok(TRUE)
+    })
+}
+
+/// Unregisters a wait made by [`RegisterWaitForSingleObject`], returning at once.
+///
+/// # Safety
+///
+/// `WaitHandle` came from `RegisterWaitForSingleObject` and is not used again.
+///
+/// # Errors
+///
+/// `FALSE` with `ERROR_IO_PENDING` (997) if callbacks are pending or running (the wait is
+/// unregistered all the same); `ERROR_INVALID_HANDLE` (6) for a `NULL` handle.
+///
+/// # Win32
+///
+/// `UnregisterWait`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn UnregisterWait(WaitHandle: HANDLE) -> BOOL {
+    call(FALSE, || {
+        // SAFETY: the caller's guarantee.
+        unsafe { unregister_wait(WaitHandle, core::ptr::null_mut()) }
+    })
+}
+
+/// The `Io` objects of `BindIoCompletionCallback`: they last as long as the process.
+static BOUND: Mutex<Vec<Io>> = Mutex::new(Vec::new());
+
+/// Binds the overlapped file `FileHandle` to the process's default pool: every request on
+/// it completes by calling `Function(error, bytes, overlapped)` on a pool thread (L134).
+/// `Flags` must be 0.
+///
+/// # Safety
+///
+/// `Function` is sound to call on any pool thread with the requests' `OVERLAPPED`s.
+///
+/// # Errors
+///
+/// `FALSE` with `ERROR_INVALID_PARAMETER` (87) for a `NULL` handle or function, a
+/// synchronous file, or a file already bound (L134); `ERROR_INVALID_HANDLE` (6) for a handle
+/// that is not a file.
+///
+/// # Win32
+///
+/// `BindIoCompletionCallback`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn BindIoCompletionCallback(
+    FileHandle: HANDLE,
+    Function: LPOVERLAPPED_COMPLETION_ROUTINE,
+    Flags: ULONG,
+) -> BOOL {
+    call(FALSE, || bind_io(FileHandle, Function, Flags))
+}
+
+fn bind_io(file: HANDLE, function: LPOVERLAPPED_COMPLETION_ROUTINE, flags: ULONG) -> Result<BOOL> {
+    if file.is_null() {
+        return Err(Error(ERROR_INVALID_PARAMETER));
+    }
+    let function = function.ok_or(Error(ERROR_INVALID_PARAMETER))?;
+    let _ = flags;
+    let file = handle::object(file)?.into_file()?;
+    let io = Io::with_binding(
+        &Environment::default(),
+        |port, key| file.bind(port, key),
+        move |_, packet| {
+            let overlapped = core::ptr::with_exposed_provenance_mut(packet.token);
+            let (error, bytes) = match packet.status {
+                Ok(bytes) => (0, bytes),
+                Err(error) => (error.win32_error(), 0),
+            };
+            // SAFETY: `BindIoCompletionCallback`'s caller vouched for the call.
+            unsafe { function(error as DWORD, bytes as DWORD, overlapped) };
+        },
+    )?;
+    io.run_every_completion();
+    // Completions may come at any time: the default pool keeps a thread for them.
+    ThreadPool::process_default()
+        .set_thread_minimum(1)
+        .map_err(|_| Error(crate::consts::ERROR_NOT_ENOUGH_MEMORY))?;
+    BOUND
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(io);
+    Ok(TRUE)
 }
