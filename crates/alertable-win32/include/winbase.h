@@ -109,6 +109,7 @@ WINBASEAPI BOOL WINAPI RegisterWaitForSingleObject(PHANDLE phNewWaitObject, HAND
                                                    WAITORTIMERCALLBACK Callback, PVOID Context,
                                                    ULONG dwMilliseconds, ULONG dwFlags);
 WINBASEAPI BOOL WINAPI UnregisterWait(HANDLE WaitHandle);
+WINBASEAPI BOOL WINAPI DeleteTimerQueue(HANDLE TimerQueue);
 WINBASEAPI BOOL WINAPI BindIoCompletionCallback(HANDLE FileHandle,
                                                 LPOVERLAPPED_COMPLETION_ROUTINE Function,
                                                 ULONG Flags);

@@ -207,9 +207,10 @@ pub use winbase::strings::{
     lstrcpynW, lstrlenA, lstrlenW,
 };
 pub use winbase::threadpool::{
-    BindIoCompletionCallback, DestroyThreadpoolEnvironment, InitializeThreadpoolEnvironment,
-    RegisterWaitForSingleObject, SetThreadpoolCallbackCleanupGroup, SetThreadpoolCallbackPool,
-    SetThreadpoolCallbackRunsLong, UnregisterWait,
+    BindIoCompletionCallback, DeleteTimerQueue, DestroyThreadpoolEnvironment,
+    InitializeThreadpoolEnvironment, RegisterWaitForSingleObject,
+    SetThreadpoolCallbackCleanupGroup, SetThreadpoolCallbackPool, SetThreadpoolCallbackRunsLong,
+    UnregisterWait,
 };
 pub use winnt::{
     InterlockedAdd, InterlockedAdd64, InterlockedAnd, InterlockedAnd64, InterlockedCompareExchange,

@@ -14,7 +14,7 @@ use crate::consts::{ERROR_INVALID_PARAMETER, FALSE, TRUE};
 use crate::error::{Error, Result};
 use crate::ffi::call;
 use crate::handle;
-use crate::threadpoollegacyapiset::{register_wait, unregister_wait};
+use crate::threadpoollegacyapiset::{DeleteTimerQueueEx, register_wait, unregister_wait};
 use crate::types::{
     BOOL, DWORD, HANDLE, LPOVERLAPPED_COMPLETION_ROUTINE, PHANDLE, PVOID, ULONG,
     WAITORTIMERCALLBACK,
@@ -252,4 +252,25 @@ fn bind_io(file: HANDLE, function: LPOVERLAPPED_COMPLETION_ROUTINE, flags: ULONG
         .unwrap_or_else(PoisonError::into_inner)
         .push(io);
     Ok(TRUE)
+}
+
+/// Deletes a timer queue and its timers, returning at once: [`DeleteTimerQueueEx`] with no
+/// completion event.
+///
+/// # Safety
+///
+/// As [`DeleteTimerQueueEx`].
+///
+/// # Errors
+///
+/// As [`DeleteTimerQueueEx`]: `FALSE` with `ERROR_IO_PENDING` (997) if callbacks are
+/// pending or running (the queue is deleted all the same).
+///
+/// # Win32
+///
+/// `DeleteTimerQueue`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn DeleteTimerQueue(TimerQueue: HANDLE) -> BOOL {
+    // SAFETY: the caller's guarantee.
+    unsafe { DeleteTimerQueueEx(TimerQueue, core::ptr::null_mut()) }
 }
