@@ -1,4 +1,4 @@
-//! A C ABI with Win32 names over [`alertable`] and [`alertable_io`], for C and C++ programs
+//! A C ABI with Win32 names over [`alertable`], [`alertable_io`] and [`alertable_pool`], for C and C++ programs
 //! ported from Windows: include `<windows.h>` from this crate's `include/` folder and link
 //! this library.
 //!
@@ -39,6 +39,16 @@
 //!   `GetTempPath2A/W`;
 //! - **completion ports**: `CreateIoCompletionPort`, `GetQueuedCompletionStatus(Ex)`,
 //!   `PostQueuedCompletionStatus`;
+//! - **the thread pool**: `CreateThreadpool`, `SetThreadpoolThreadMinimum/Maximum`,
+//!   `CloseThreadpool`, the callback environment (`InitializeThreadpoolEnvironment`,
+//!   `SetThreadpoolCallbackPool`, `SetThreadpoolCallbackCleanupGroup`, …), cleanup groups,
+//!   work (`Create`/`Submit`/`WaitFor…Callbacks`/`CloseThreadpoolWork`,
+//!   `TrySubmitThreadpoolCallback`), timers (`SetThreadpoolTimer(Ex)`,
+//!   `IsThreadpoolTimerSet`), waits (`SetThreadpoolWait(Ex)`, costing no thread), I/O
+//!   (`CreateThreadpoolIo`, `Start`/`CancelThreadpoolIo`), the callback instance functions
+//!   (`SetEventWhenCallbackReturns`, `CallbackMayRunLong`, …); the legacy
+//!   `QueueUserWorkItem`, `RegisterWaitForSingleObject`, `UnregisterWait(Ex)`, timer queues
+//!   and `BindIoCompletionCallback`;
 //! - **thread messages**: `PostThreadMessageA/W`, `GetMessageA/W`, `PeekMessageA/W`,
 //!   `PostQuitMessage`, `MsgWaitForMultipleObjects(Ex)`;
 //! - **errors**: `GetLastError`, `SetLastError`, `FormatMessageA/W`;
