@@ -194,17 +194,17 @@ struct Actions {
 /// A `PTP_CALLBACK_INSTANCE`.
 pub struct CallbackInstance<'a> {
     shared: &'a Arc<Shared>,
-    tracker: &'a Tracker,
+    tracker: Option<&'a Tracker>,
     actions: RefCell<Actions>,
     finished: Cell<bool>,
     may_run_long: Cell<bool>,
 }
 
 impl<'a> CallbackInstance<'a> {
-    pub(crate) fn new(shared: &'a Arc<Shared>, tracker: &'a Arc<Tracker>) -> Self {
+    pub(crate) fn new(shared: &'a Arc<Shared>, tracker: Option<&'a Arc<Tracker>>) -> Self {
         Self {
             shared,
-            tracker,
+            tracker: tracker.map(|t| &**t),
             actions: RefCell::new(Actions::default()),
             finished: Cell::new(false),
             may_run_long: Cell::new(false),
@@ -249,8 +249,9 @@ impl<'a> CallbackInstance<'a> {
     }
 
     /// Tells the pool that this callback may run long: the pool starts another thread for
-    /// the callbacks behind it if none is idle. Returns whether a thread is available
-    /// (idle, or started now); `false` means the pool is at its maximum.
+    /// the callbacks behind it if every thread runs a callback. Returns whether a thread is
+    /// available (one running no callback, or one started now); `false` means the pool is
+    /// at its maximum.
     ///
     /// # Win32
     ///
@@ -269,7 +270,9 @@ impl<'a> CallbackInstance<'a> {
     /// `DisassociateCurrentThreadFromCallback`.
     pub fn disassociate_current_thread(&self) {
         if !self.finished.replace(true) {
-            self.tracker.end();
+            if let Some(tracker) = self.tracker {
+                tracker.end();
+            }
         }
     }
 
@@ -290,7 +293,9 @@ impl<'a> CallbackInstance<'a> {
             action();
         }
         if !self.finished.get() {
-            self.tracker.end();
+            if let Some(tracker) = self.tracker {
+                tracker.end();
+            }
         }
     }
 }

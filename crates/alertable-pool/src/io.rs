@@ -173,7 +173,7 @@ impl IoInner {
         if self.unannounced.load(std::sync::atomic::Ordering::Relaxed) {
             self.tracker.submit();
         }
-        run_callback(shared, &self.tracker, |instance| {
+        run_callback(shared, Some(&self.tracker), |instance| {
             (self.callback)(instance, packet);
         });
     }

@@ -69,7 +69,11 @@ pub(crate) enum Task {
     Work(Arc<WorkInner>),
     Timer(Arc<TimerInner>),
     Wait(Arc<WaitInner>, WaitResult),
-    Simple(Box<dyn FnOnce(&CallbackInstance<'_>) + Send>, Arc<Tracker>),
+    /// A simple callback; tracked only when it belongs to a cleanup group.
+    Simple(
+        Box<dyn FnOnce(&CallbackInstance<'_>) + Send>,
+        Option<Arc<Tracker>>,
+    ),
 }
 
 type PanicHandler = Arc<dyn Fn(Box<dyn Any + Send>) + Send + Sync>;
@@ -115,8 +119,13 @@ pub(crate) struct Shared {
     pub(crate) port: CompletionPort,
     tasks: SegQueue<Task>,
     threads: Mutex<Threads>,
+    /// Copies of `Threads`' numbers, written whenever its lock is released, for the hot
+    /// paths' first look without the lock.
+    mirror: Mirror,
     /// Workers inside `get` on the port (P2).
     idle: AtomicUsize,
+    /// Workers inside a callback's body.
+    busy: AtomicUsize,
     /// How many `ThreadPool` handles exist (P3).
     handles: AtomicUsize,
     /// The bound `Io` objects, by completion key.
@@ -126,6 +135,51 @@ pub(crate) struct Shared {
     /// there are any, the last worker does not retire (P2 for completions).
     io_announced: AtomicUsize,
     panic_handler: Mutex<Option<PanicHandler>>,
+}
+
+/// Copies of the numbers behind the `threads` lock.
+#[derive(Debug, Default)]
+struct Mirror {
+    unblocked: AtomicUsize,
+    total: AtomicUsize,
+    maximum: AtomicUsize,
+    idle_timeout_ns: std::sync::atomic::AtomicU64,
+}
+
+/// The `threads` lock, held; releasing it updates the mirror.
+struct ThreadsGuard<'a> {
+    guard: MutexGuard<'a, Threads>,
+    mirror: &'a Mirror,
+}
+
+impl std::ops::Deref for ThreadsGuard<'_> {
+    type Target = Threads;
+    fn deref(&self) -> &Threads {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for ThreadsGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Threads {
+        &mut self.guard
+    }
+}
+
+impl Drop for ThreadsGuard<'_> {
+    fn drop(&mut self) {
+        let t = &*self.guard;
+        let m = self.mirror;
+        m.unblocked.store(
+            t.total.saturating_sub(t.blocked) as usize,
+            Ordering::Relaxed,
+        );
+        m.total.store(t.total as usize, Ordering::Relaxed);
+        m.maximum.store(t.maximum as usize, Ordering::Relaxed);
+        m.idle_timeout_ns.store(
+            u64::try_from(t.idle_timeout.as_nanos()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+    }
 }
 
 /// Thread accounting, behind the `threads` lock.
@@ -168,7 +222,15 @@ impl ThreadPool {
                     maximum: DEFAULT_MAXIMUM_THREADS,
                     idle_timeout: DEFAULT_IDLE_TIMEOUT,
                 }),
+                mirror: Mirror {
+                    maximum: AtomicUsize::new(DEFAULT_MAXIMUM_THREADS as usize),
+                    idle_timeout_ns: std::sync::atomic::AtomicU64::new(
+                        DEFAULT_IDLE_TIMEOUT.as_nanos() as u64,
+                    ),
+                    ..Mirror::default()
+                },
                 idle: AtomicUsize::new(0),
+                busy: AtomicUsize::new(0),
                 handles: AtomicUsize::new(1),
                 ios: Mutex::new(Vec::new()),
                 next_io_key: AtomicUsize::new(TASK_KEY + 1),
@@ -317,8 +379,19 @@ impl fmt::Debug for ThreadPool {
 }
 
 impl Shared {
-    fn lock_threads(&self) -> MutexGuard<'_, Threads> {
-        self.threads.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock_threads(&self) -> ThreadsGuard<'_> {
+        ThreadsGuard {
+            guard: self.threads.lock().unwrap_or_else(PoisonError::into_inner),
+            mirror: &self.mirror,
+        }
+    }
+
+    /// Whether the limits, as last published, let the pool grow: a first look without the
+    /// lock, which `grow` confirms under it.
+    fn may_grow(&self) -> bool {
+        let m = &self.mirror;
+        m.unblocked.load(Ordering::Relaxed) < self.port.concurrency() as usize
+            && m.total.load(Ordering::Relaxed) < m.maximum.load(Ordering::Relaxed)
     }
 
     /// Queues `task` for a worker (P1) and makes sure one will come (P2). Returns false if
@@ -347,6 +420,9 @@ impl Shared {
         if blocked_now && self.port.queued() == 0 {
             return;
         }
+        if !blocked_now && !self.may_grow() {
+            return;
+        }
         let mut threads = self.lock_threads();
         let unblocked = threads.total - threads.blocked.min(threads.total);
         if unblocked < self.port.concurrency() && threads.total < threads.maximum {
@@ -360,10 +436,11 @@ impl Shared {
     /// Starts one more worker if none is idle and the maximum allows; whether a worker is
     /// idle or was started.
     pub(crate) fn grow_for_long_callback(self: &Arc<Self>) -> bool {
-        if self.idle.load(Ordering::SeqCst) > 0 {
+        let mut threads = self.lock_threads();
+        // A worker that runs no callback is idle, or on its way back to the port.
+        if (threads.total as usize) > self.busy.load(Ordering::SeqCst) {
             return true;
         }
-        let mut threads = self.lock_threads();
         if threads.total < threads.maximum {
             threads.total += 1;
             if spawn_worker(self).is_ok() {
@@ -424,7 +501,7 @@ impl Shared {
             Task::Timer(timer) => timer.run(self),
             Task::Wait(wait, result) => wait.run(self, result),
             Task::Simple(callback, tracker) => {
-                run_callback(self, &tracker, |instance| callback(instance));
+                run_callback(self, tracker.as_ref(), |instance| callback(instance));
             }
         }
     }
@@ -462,6 +539,10 @@ impl Shared {
     /// A worker finished a callback: whether it retires because the pool is over its
     /// maximum.
     fn retire_over_maximum(&self) -> bool {
+        let m = &self.mirror;
+        if m.total.load(Ordering::Relaxed) <= m.maximum.load(Ordering::Relaxed) {
+            return false;
+        }
         let mut threads = self.lock_threads();
         if threads.total > threads.maximum {
             threads.total -= 1;
@@ -471,23 +552,25 @@ impl Shared {
     }
 
     fn idle_timeout(&self) -> Duration {
-        self.lock_threads().idle_timeout
+        Duration::from_nanos(self.mirror.idle_timeout_ns.load(Ordering::Relaxed))
     }
 }
 
-/// Begins a callback tracked by `tracker` and runs `body` with its instance; catches a
+/// Begins a callback tracked by `tracker` (if any) and runs `body` with its instance; catches a
 /// panic, runs the instance's actions, ends the callback. Does nothing if nothing is
 /// pending on the tracker (cancelled).
 pub(crate) fn run_callback(
     shared: &Arc<Shared>,
-    tracker: &Arc<Tracker>,
+    tracker: Option<&Arc<Tracker>>,
     body: impl FnOnce(&CallbackInstance<'_>),
 ) {
-    if !tracker.begin() {
+    if tracker.is_some_and(|t| !t.begin()) {
         return;
     }
     let instance = CallbackInstance::new(shared, tracker);
+    shared.busy.fetch_add(1, Ordering::SeqCst);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body(&instance)));
+    shared.busy.fetch_sub(1, Ordering::SeqCst);
     instance.finish();
     if let Err(payload) = result {
         shared.report_panic(payload);

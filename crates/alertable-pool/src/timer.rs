@@ -247,7 +247,9 @@ impl TimerInner {
     }
 
     pub(crate) fn run(&self, shared: &Arc<Shared>) {
-        run_callback(shared, &self.tracker, |instance| (self.callback)(instance));
+        run_callback(shared, Some(&self.tracker), |instance| {
+            (self.callback)(instance)
+        });
     }
 }
 

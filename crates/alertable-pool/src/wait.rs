@@ -270,7 +270,7 @@ impl WaitInner {
     }
 
     pub(crate) fn run(&self, shared: &Arc<Shared>, result: WaitResult) {
-        run_callback(shared, &self.tracker, |instance| {
+        run_callback(shared, Some(&self.tracker), |instance| {
             (self.callback)(instance, result);
         });
     }

@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::callback::{CallbackInstance, Tracker};
-use crate::group::Member;
+use crate::group::{CleanupGroup, Member};
 use crate::pool::{Environment, Shared, Task, ThreadPool, run_callback};
 
 type WorkCallback = Box<dyn Fn(&CallbackInstance<'_>) + Send + Sync>;
@@ -118,7 +118,9 @@ impl fmt::Debug for Work {
 
 impl WorkInner {
     pub(crate) fn run(&self, shared: &Arc<Shared>) {
-        run_callback(shared, &self.tracker, |instance| (self.callback)(instance));
+        run_callback(shared, Some(&self.tracker), |instance| {
+            (self.callback)(instance)
+        });
     }
 }
 
@@ -145,11 +147,11 @@ pub fn try_submit(
     environment: &Environment,
     callback: impl FnOnce(&CallbackInstance<'_>) + Send + 'static,
 ) -> Result<(), ()> {
-    let tracker = match &environment.group {
-        Some(group) => group.simple_callbacks(),
-        None => Tracker::new(),
-    };
-    if !tracker.submit() {
+    let tracker = environment
+        .group
+        .as_ref()
+        .map(CleanupGroup::simple_callbacks);
+    if tracker.as_ref().is_some_and(|t| !t.submit()) {
         return Err(());
     }
     let pool = environment.pool.clone();
@@ -163,7 +165,9 @@ pub fn try_submit(
     if queued {
         Ok(())
     } else {
-        tracker.cancel_pending();
+        if let Some(tracker) = tracker {
+            tracker.cancel_pending();
+        }
         Err(())
     }
 }

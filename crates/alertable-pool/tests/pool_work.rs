@@ -219,6 +219,7 @@ fn callback_may_run_long_reports_a_free_thread() {
         Ok(false),
         "at the maximum, with no idle thread"
     );
+    work.wait_for_callbacks(false);
     pool.set_thread_maximum(2);
     work.submit();
     assert_eq!(rx.recv_timeout(LONG), Ok(true));

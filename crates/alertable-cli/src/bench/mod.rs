@@ -4,7 +4,7 @@
 //! against ours.
 //!
 //! Groups: `throughput`, `multi-producer`, `ping-pong`, `idle-wake`, `idle-cpu`,
-//! `allocations`, `objects`, `timers`, `io`, `port` and `calloop` (see `BENCHMARKS.md` at the
+//! `allocations`, `objects`, `timers`, `io`, `port`, `pool` and `calloop` (see `BENCHMARKS.md` at the
 //! repository root for what each measures).
 
 use std::fs;
@@ -24,6 +24,7 @@ mod idle;
 mod io;
 mod objects;
 mod pingpong;
+mod pool;
 mod port;
 mod report;
 mod stats;
@@ -82,6 +83,10 @@ pub(crate) struct Settings {
     pub(crate) port_packets: usize,
     /// Wake-up samples per `calloop` consumer.
     pub(crate) calloop_samples: usize,
+    /// Work items per `pool` run.
+    pub(crate) pool_items: usize,
+    /// Registered-wait latency samples (and hand-off samples) of `pool`.
+    pub(crate) pool_wait_samples: usize,
 }
 
 fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -104,6 +109,8 @@ impl Settings {
             timer_one_shot_samples: 500,
             port_packets: 500_000,
             calloop_samples: 300,
+            pool_items: 1_000_000,
+            pool_wait_samples: 1_000,
         }
     }
 
@@ -122,6 +129,8 @@ impl Settings {
             timer_one_shot_samples: 50,
             port_packets: 20_000,
             calloop_samples: 30,
+            pool_items: 50_000,
+            pool_wait_samples: 100,
         }
     }
 }
@@ -173,7 +182,7 @@ struct Group {
     run: fn(&Settings, &Progress) -> GroupReport,
 }
 
-const GROUPS: [Group; 11] = [
+const GROUPS: [Group; 12] = [
     Group {
         name: "throughput",
         about: "1 producer sends closures to 1 consumer: ns per closure",
@@ -233,6 +242,12 @@ const GROUPS: [Group; 11] = [
         about: "packets through a completion port to 1, 2 and 4 workers vs crossbeam MPMC",
         steps: port::steps,
         run: port::run_group,
+    },
+    Group {
+        name: "pool",
+        about: "1M work items vs crossbeam and tokio pools; 10,000 waits without threads; timer",
+        steps: pool::steps,
+        run: pool::run,
     },
     Group {
         name: "calloop",
