@@ -55,6 +55,7 @@ fn every_scenario_matches_windows() {
         "modal-loop",
         "read-file-ex",
         "completion-port",
+        "thread-pool",
         "actors",
     ] {
         assert!(

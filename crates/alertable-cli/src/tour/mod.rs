@@ -29,6 +29,7 @@ mod race;
 mod read_file_ex;
 mod suspended;
 mod thousand;
+mod thread_pool;
 mod timer;
 mod verdict;
 mod wait_vs_apc;
@@ -50,6 +51,7 @@ const SCENARIOS: &[Scenario] = &[
     modal_loop::SCENARIO,
     read_file_ex::SCENARIO,
     completion_port::SCENARIO,
+    thread_pool::SCENARIO,
     actors::SCENARIO,
 ];
 
