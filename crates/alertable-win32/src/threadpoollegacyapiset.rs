@@ -108,6 +108,10 @@ fn millis(ms: ULONG) -> Option<Duration> {
 /// A wait registered with `RegisterWaitForSingleObject`.
 pub(crate) struct RegisteredWait {
     wait: Arc<Wait>,
+    /// Whether the wait is still registered. A callback re-arms the wait only under this
+    /// lock and while it is `true`, and unregistering clears it and unsets the wait under
+    /// the same lock, so no callback re-arms a wait after it was unregistered.
+    active: Arc<Mutex<bool>>,
 }
 
 /// Registers a wait on `object`; the body of `RegisterWaitForSingleObject`.
@@ -127,6 +131,8 @@ pub(crate) unsafe fn register_wait(
     let timeout = millis(milliseconds);
     let once = flags & WT_EXECUTEONLYONCE != 0;
     let parameter = Passed(parameter);
+    let active = Arc::new(Mutex::new(true));
+    let still = active.clone();
     let wait = Arc::new_cyclic(|me: &std::sync::Weak<Wait>| {
         let me = me.clone();
         let rearm_target = target.clone();
@@ -135,7 +141,8 @@ pub(crate) unsafe fn register_wait(
             if !once {
                 // Re-armed before the callback runs, as Windows' wait thread waits again at
                 // once: a signal during the callback is not missed.
-                if let Some(wait) = me.upgrade() {
+                let active = still.lock().unwrap_or_else(PoisonError::into_inner);
+                if let (true, Some(wait)) = (*active, me.upgrade()) {
                     wait.set(Box::new(HandleObject(rearm_target.clone())), timeout);
                 }
             }
@@ -145,7 +152,7 @@ pub(crate) unsafe fn register_wait(
         })
     });
     wait.set(Box::new(HandleObject(target)), timeout);
-    Ok(Box::into_raw(Box::new(RegisteredWait { wait })).cast())
+    Ok(Box::into_raw(Box::new(RegisteredWait { wait, active })).cast())
 }
 
 /// Unregisters a wait; the body of `UnregisterWait(Ex)`.
@@ -161,7 +168,14 @@ pub(crate) unsafe fn unregister_wait(wait: HANDLE, completion_event: HANDLE) -> 
     // SAFETY: from `Box::into_raw` in `register_wait`, freed once (the caller's guarantee).
     let registered = unsafe { Box::from_raw(wait.cast::<RegisteredWait>()) };
     let wait = registered.wait;
-    wait.unset();
+    {
+        let mut active = registered
+            .active
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        *active = false;
+        wait.unset();
+    }
     let waited = wait.clone();
     finish_deletion(
         completion,
