@@ -56,6 +56,7 @@ fn every_scenario_matches_windows() {
         "read-file-ex",
         "completion-port",
         "named-pipe",
+        "thread-pool",
         "actors",
         "cross-process",
     ] {

@@ -27,6 +27,8 @@
 #include <timezoneapi.h>
 #include <libloaderapi.h>
 #include <namedpipeapi.h>
+#include <threadpoolapiset.h>
+#include <threadpoollegacyapiset.h>
 #include <stdarg.h>
 
 #ifdef __cplusplus
@@ -114,6 +116,24 @@ extern "C" {
 /* ---- Functions ----------------------------------------------------------------------- */
 
 WINBASEAPI BOOL WINAPI PulseEvent(HANDLE hEvent);
+/* The thread pool's callback environment (inline functions in the SDK, exported here). */
+WINBASEAPI VOID WINAPI InitializeThreadpoolEnvironment(PTP_CALLBACK_ENVIRON pcbe);
+WINBASEAPI VOID WINAPI SetThreadpoolCallbackPool(PTP_CALLBACK_ENVIRON pcbe, PTP_POOL ptpp);
+WINBASEAPI VOID WINAPI SetThreadpoolCallbackCleanupGroup(PTP_CALLBACK_ENVIRON pcbe,
+                                                          PTP_CLEANUP_GROUP ptpcg,
+                                                          PTP_CLEANUP_GROUP_CANCEL_CALLBACK pfng);
+WINBASEAPI VOID WINAPI SetThreadpoolCallbackRunsLong(PTP_CALLBACK_ENVIRON pcbe);
+WINBASEAPI VOID WINAPI DestroyThreadpoolEnvironment(PTP_CALLBACK_ENVIRON pcbe);
+/* The legacy thread pool functions winbase.h declares: a registered wait costs no thread
+ * and is registered again after each callback unless WT_EXECUTEONLYONCE. */
+WINBASEAPI BOOL WINAPI RegisterWaitForSingleObject(PHANDLE phNewWaitObject, HANDLE hObject,
+                                                   WAITORTIMERCALLBACK Callback, PVOID Context,
+                                                   ULONG dwMilliseconds, ULONG dwFlags);
+WINBASEAPI BOOL WINAPI UnregisterWait(HANDLE WaitHandle);
+WINBASEAPI BOOL WINAPI DeleteTimerQueue(HANDLE TimerQueue);
+WINBASEAPI BOOL WINAPI BindIoCompletionCallback(HANDLE FileHandle,
+                                                LPOVERLAPPED_COMPLETION_ROUTINE Function,
+                                                ULONG Flags);
 /* For requests that finish inside the call: no packet on the port, no signal of the file
  * handle. Flags once set stay set. */
 WINBASEAPI BOOL WINAPI SetFileCompletionNotificationModes(HANDLE FileHandle, UCHAR Flags);

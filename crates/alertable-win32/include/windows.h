@@ -8,7 +8,7 @@
  *
  * The headers are laid out as the Windows SDK lays them out: one header per API set
  * (synchapi.h, processthreadsapi.h, fileapi.h, ioapiset.h, handleapi.h, errhandlingapi.h,
- * sysinfoapi.h), the base types (minwindef.h, winnt.h, basetsd.h, windef.h), the shared
+ * sysinfoapi.h, threadpoolapiset.h), the base types (minwindef.h, winnt.h, basetsd.h, windef.h), the shared
  * structures (minwinbase.h), winbase.h over the API sets, winerror.h, and winuser.h for
  * thread messages; each can be included on its own, and this one includes them all. Each
  * declares exactly the functions the library exports from the Rust module of the same

@@ -90,9 +90,80 @@ typedef union _LARGE_INTEGER {
     LONGLONG QuadPart;
 } LARGE_INTEGER, *PLARGE_INTEGER;
 
+typedef struct _ULARGE_INTEGER_PARTS {
+    DWORD LowPart;
+    DWORD HighPart;
+} ULARGE_INTEGER_PARTS;
+
+typedef union _ULARGE_INTEGER {
+    struct {
+        DWORD LowPart;
+        DWORD HighPart;
+    };
+    ULARGE_INTEGER_PARTS u;
+    ULONGLONG QuadPart;
+} ULARGE_INTEGER, *PULARGE_INTEGER;
+
 /* ---- Callbacks ----------------------------------------------------------------------- */
 
 typedef VOID (CALLBACK *PAPCFUNC)(ULONG_PTR Parameter);
+
+/* ---- The thread pool's types ----------------------------------------------------------
+ * The objects are incomplete types, only ever pointed to; the callback environment is
+ * filled in by InitializeThreadpoolEnvironment and the SetThreadpoolCallback… functions
+ * of winbase.h. */
+
+typedef struct _TP_POOL TP_POOL, *PTP_POOL;
+typedef struct _TP_WORK TP_WORK, *PTP_WORK;
+typedef struct _TP_TIMER TP_TIMER, *PTP_TIMER;
+typedef struct _TP_WAIT TP_WAIT, *PTP_WAIT;
+typedef struct _TP_IO TP_IO, *PTP_IO;
+typedef struct _TP_CLEANUP_GROUP TP_CLEANUP_GROUP, *PTP_CLEANUP_GROUP;
+typedef struct _TP_CALLBACK_INSTANCE TP_CALLBACK_INSTANCE, *PTP_CALLBACK_INSTANCE;
+typedef DWORD TP_VERSION;
+typedef DWORD TP_WAIT_RESULT;
+typedef DWORD TP_CALLBACK_PRIORITY;
+
+typedef VOID (CALLBACK *PTP_SIMPLE_CALLBACK)(PTP_CALLBACK_INSTANCE Instance, PVOID Context);
+typedef VOID (CALLBACK *PTP_WORK_CALLBACK)(PTP_CALLBACK_INSTANCE Instance, PVOID Context,
+                                           PTP_WORK Work);
+typedef VOID (CALLBACK *PTP_TIMER_CALLBACK)(PTP_CALLBACK_INSTANCE Instance, PVOID Context,
+                                            PTP_TIMER Timer);
+typedef VOID (CALLBACK *PTP_WAIT_CALLBACK)(PTP_CALLBACK_INSTANCE Instance, PVOID Context,
+                                           PTP_WAIT Wait, TP_WAIT_RESULT WaitResult);
+typedef VOID (CALLBACK *PTP_WIN32_IO_CALLBACK)(PTP_CALLBACK_INSTANCE Instance, PVOID Context,
+                                               PVOID Overlapped, ULONG IoResult,
+                                               ULONG_PTR NumberOfBytesTransferred, PTP_IO Io);
+typedef VOID (CALLBACK *PTP_CLEANUP_GROUP_CANCEL_CALLBACK)(PVOID ObjectContext,
+                                                           PVOID CleanupContext);
+
+typedef union _TP_CALLBACK_ENVIRON_V3_FLAGS {
+    DWORD Flags;
+} TP_CALLBACK_ENVIRON_V3_FLAGS;
+
+typedef struct _TP_CALLBACK_ENVIRON_V3 {
+    TP_VERSION Version;
+    PTP_POOL Pool;
+    PTP_CLEANUP_GROUP CleanupGroup;
+    PTP_CLEANUP_GROUP_CANCEL_CALLBACK CleanupGroupCancelCallback;
+    PVOID RaceDll;
+    PVOID ActivationContext;
+    PTP_SIMPLE_CALLBACK FinalizationCallback;
+    TP_CALLBACK_ENVIRON_V3_FLAGS u;
+    TP_CALLBACK_PRIORITY CallbackPriority;
+    DWORD Size;
+} TP_CALLBACK_ENVIRON_V3, TP_CALLBACK_ENVIRON, *PTP_CALLBACK_ENVIRON;
+
+/* The legacy thread pool functions' callback and flags. */
+typedef VOID (CALLBACK *WAITORTIMERCALLBACK)(PVOID lpParameter, BOOLEAN TimerOrWaitFired);
+#define WT_EXECUTEDEFAULT 0x00000000
+#define WT_EXECUTEINIOTHREAD 0x00000001
+#define WT_EXECUTEINWAITTHREAD 0x00000004
+#define WT_EXECUTEONLYONCE 0x00000008
+#define WT_EXECUTELONGFUNCTION 0x00000010
+#define WT_EXECUTEINTIMERTHREAD 0x00000020
+#define WT_EXECUTEINPERSISTENTTHREAD 0x00000080
+#define WT_TRANSFER_IMPERSONATION 0x00000100
 
 /* ---- Macros -------------------------------------------------------------------------- */
 

@@ -790,3 +790,21 @@ pub const NMPWAIT_USE_DEFAULT_WAIT: DWORD = 0x0000_0000;
 pub const NMPWAIT_NOWAIT: DWORD = 0x0000_0001;
 /// `NMPWAIT_WAIT_FOREVER` (`0xFFFFFFFF`).
 pub const NMPWAIT_WAIT_FOREVER: DWORD = 0xFFFF_FFFF;
+// The thread pool's legacy functions (winnt.h).
+
+/// `WT_EXECUTEDEFAULT` (0): a callback on a pool thread.
+pub const WT_EXECUTEDEFAULT: ULONG = 0x0000_0000;
+/// `WT_EXECUTEINIOTHREAD` (0x1): accepted; every pool thread waits alertably here.
+pub const WT_EXECUTEINIOTHREAD: ULONG = 0x0000_0001;
+/// `WT_EXECUTEINWAITTHREAD` (0x4): accepted; callbacks run on pool threads.
+pub const WT_EXECUTEINWAITTHREAD: ULONG = 0x0000_0004;
+/// `WT_EXECUTEONLYONCE` (0x8): a registered wait fires once and is not re-armed.
+pub const WT_EXECUTEONLYONCE: ULONG = 0x0000_0008;
+/// `WT_EXECUTELONGFUNCTION` (0x10): accepted; the pool grows for blocked callbacks anyway.
+pub const WT_EXECUTELONGFUNCTION: ULONG = 0x0000_0010;
+/// `WT_EXECUTEINTIMERTHREAD` (0x20): accepted; callbacks run on pool threads.
+pub const WT_EXECUTEINTIMERTHREAD: ULONG = 0x0000_0020;
+/// `WT_EXECUTEINPERSISTENTTHREAD` (0x80): accepted; callbacks run on pool threads.
+pub const WT_EXECUTEINPERSISTENTTHREAD: ULONG = 0x0000_0080;
+/// `WT_TRANSFER_IMPERSONATION` (0x100): accepted and ignored.
+pub const WT_TRANSFER_IMPERSONATION: ULONG = 0x0000_0100;

@@ -1,4 +1,4 @@
-//! A C ABI with Win32 names over [`alertable`] and [`alertable_io`], for C and C++ programs
+//! A C ABI with Win32 names over [`alertable`], [`alertable_io`] and [`alertable_pool`], for C and C++ programs
 //! ported from Windows: include `<windows.h>` from this crate's `include/` folder and link
 //! this library.
 //!
@@ -47,6 +47,16 @@
 //!   `GetTempPath2A/W`;
 //! - **completion ports**: `CreateIoCompletionPort`, `GetQueuedCompletionStatus(Ex)`,
 //!   `PostQueuedCompletionStatus`;
+//! - **the thread pool**: `CreateThreadpool`, `SetThreadpoolThreadMinimum/Maximum`,
+//!   `CloseThreadpool`, the callback environment (`InitializeThreadpoolEnvironment`,
+//!   `SetThreadpoolCallbackPool`, `SetThreadpoolCallbackCleanupGroup`, …), cleanup groups,
+//!   work (`Create`/`Submit`/`WaitFor…Callbacks`/`CloseThreadpoolWork`,
+//!   `TrySubmitThreadpoolCallback`), timers (`SetThreadpoolTimer(Ex)`,
+//!   `IsThreadpoolTimerSet`), waits (`SetThreadpoolWait(Ex)`, costing no thread), I/O
+//!   (`CreateThreadpoolIo`, `Start`/`CancelThreadpoolIo`), the callback instance functions
+//!   (`SetEventWhenCallbackReturns`, `CallbackMayRunLong`, …); the legacy
+//!   `QueueUserWorkItem`, `RegisterWaitForSingleObject`, `UnregisterWait(Ex)`, timer queues
+//!   and `BindIoCompletionCallback`;
 //! - **thread messages**: `PostThreadMessageA/W`, `GetMessageA/W`, `PeekMessageA/W`,
 //!   `PostQuitMessage`, `MsgWaitForMultipleObjects(Ex)`; `MessageBoxA/W` (on standard
 //!   error), `MessageBeep` and `CharUpperBuffA/W`;
@@ -108,6 +118,8 @@ mod sync_io;
 mod synchapi;
 mod sys;
 mod sysinfoapi;
+mod threadpoolapiset;
+mod threadpoollegacyapiset;
 mod timezoneapi;
 mod types;
 mod winbase;
@@ -200,6 +212,23 @@ pub use sysinfoapi::{
     GetLocalTime, GetSystemInfo, GetSystemTime, GetSystemTimeAsFileTime, GetTickCount,
     GetTickCount64,
 };
+pub use threadpoolapiset::{
+    CallbackMayRunLong, CancelThreadpoolIo, CloseThreadpool, CloseThreadpoolCleanupGroup,
+    CloseThreadpoolCleanupGroupMembers, CloseThreadpoolIo, CloseThreadpoolTimer,
+    CloseThreadpoolWait, CloseThreadpoolWork, CreateThreadpool, CreateThreadpoolCleanupGroup,
+    CreateThreadpoolIo, CreateThreadpoolTimer, CreateThreadpoolWait, CreateThreadpoolWork,
+    DisassociateCurrentThreadFromCallback, FreeLibraryWhenCallbackReturns, IsThreadpoolTimerSet,
+    LeaveCriticalSectionWhenCallbackReturns, ReleaseMutexWhenCallbackReturns,
+    ReleaseSemaphoreWhenCallbackReturns, SetEventWhenCallbackReturns, SetThreadpoolThreadMaximum,
+    SetThreadpoolThreadMinimum, SetThreadpoolTimer, SetThreadpoolTimerEx, SetThreadpoolWait,
+    SetThreadpoolWaitEx, StartThreadpoolIo, SubmitThreadpoolWork, TrySubmitThreadpoolCallback,
+    WaitForThreadpoolIoCallbacks, WaitForThreadpoolTimerCallbacks, WaitForThreadpoolWaitCallbacks,
+    WaitForThreadpoolWorkCallbacks,
+};
+pub use threadpoollegacyapiset::{
+    ChangeTimerQueueTimer, CreateTimerQueue, CreateTimerQueueTimer, DeleteTimerQueueEx,
+    DeleteTimerQueueTimer, QueueUserWorkItem, UnregisterWaitEx,
+};
 pub use timezoneapi::{FileTimeToSystemTime, SystemTimeToFileTime};
 pub use types::*;
 pub use winbase::files::{
@@ -219,6 +248,12 @@ pub use winbase::pipes::{CallNamedPipeA, CreateNamedPipeA, WaitNamedPipeA};
 pub use winbase::strings::{
     lstrcatA, lstrcatW, lstrcmpA, lstrcmpW, lstrcmpiA, lstrcmpiW, lstrcpyA, lstrcpyW, lstrcpynA,
     lstrcpynW, lstrlenA, lstrlenW,
+};
+pub use winbase::threadpool::{
+    BindIoCompletionCallback, DeleteTimerQueue, DestroyThreadpoolEnvironment,
+    InitializeThreadpoolEnvironment, RegisterWaitForSingleObject,
+    SetThreadpoolCallbackCleanupGroup, SetThreadpoolCallbackPool, SetThreadpoolCallbackRunsLong,
+    UnregisterWait,
 };
 pub use winnt::{
     InterlockedAdd, InterlockedAdd64, InterlockedAnd, InterlockedAnd64, InterlockedCompareExchange,

@@ -242,6 +242,43 @@ impl core::fmt::Debug for LARGE_INTEGER {
 /// Win32 `PLARGE_INTEGER`.
 pub type PLARGE_INTEGER = *mut LARGE_INTEGER;
 
+/// The two halves of a [`ULARGE_INTEGER`].
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ULARGE_INTEGER_PARTS {
+    /// The low 32 bits.
+    pub LowPart: DWORD,
+    /// The high 32 bits.
+    pub HighPart: DWORD,
+}
+
+/// Win32 `ULARGE_INTEGER`: an unsigned 64-bit integer, also readable as two halves
+/// (directly in C, `uli.LowPart`; here through `DUMMYSTRUCTNAME` and `u`).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub union ULARGE_INTEGER {
+    /// The halves (anonymous in C).
+    pub DUMMYSTRUCTNAME: ULARGE_INTEGER_PARTS,
+    /// The halves, named.
+    pub u: ULARGE_INTEGER_PARTS,
+    /// The whole value.
+    pub QuadPart: ULONGLONG,
+}
+
+impl core::fmt::Debug for ULARGE_INTEGER {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // SAFETY: every member is plain integers covering the same 8 bytes, so any bit
+        // pattern is a valid `ULONGLONG`.
+        let quad = unsafe { self.QuadPart };
+        f.debug_struct("ULARGE_INTEGER")
+            .field("QuadPart", &quad)
+            .finish()
+    }
+}
+
+/// Win32 `PULARGE_INTEGER`.
+pub type PULARGE_INTEGER = *mut ULARGE_INTEGER;
+
 /// Win32 `FILETIME`: 100-nanosecond intervals since 1601-01-01 UTC, in two halves.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -755,3 +792,143 @@ pub type QUEUE_USER_APC_FLAGS = c_int;
 /// Win32 `FARPROC`: what `GetProcAddress` returns, a function of unknown type to be cast
 /// to the right one.
 pub type FARPROC = Option<unsafe extern "C" fn() -> INT_PTR>;
+
+// ---------------------------------------------------------------------------------------
+// The thread pool (`threadpoolapiset.rs`): objects C only points to, callbacks, and the
+// callback environment.
+
+/// Win32 `TP_POOL`: a thread pool; C only ever holds a pointer to it.
+#[derive(Debug)]
+pub enum TP_POOL {}
+/// Win32 `PTP_POOL`.
+pub type PTP_POOL = *mut TP_POOL;
+/// Win32 `TP_WORK`: a work object; C only ever holds a pointer to it.
+#[derive(Debug)]
+pub enum TP_WORK {}
+/// Win32 `PTP_WORK`.
+pub type PTP_WORK = *mut TP_WORK;
+/// Win32 `TP_TIMER`: a timer object; C only ever holds a pointer to it.
+#[derive(Debug)]
+pub enum TP_TIMER {}
+/// Win32 `PTP_TIMER`.
+pub type PTP_TIMER = *mut TP_TIMER;
+/// Win32 `TP_WAIT`: a wait object; C only ever holds a pointer to it.
+#[derive(Debug)]
+pub enum TP_WAIT {}
+/// Win32 `PTP_WAIT`.
+pub type PTP_WAIT = *mut TP_WAIT;
+/// Win32 `TP_IO`: an I/O object; C only ever holds a pointer to it.
+#[derive(Debug)]
+pub enum TP_IO {}
+/// Win32 `PTP_IO`.
+pub type PTP_IO = *mut TP_IO;
+/// Win32 `TP_CLEANUP_GROUP`: a cleanup group; C only ever holds a pointer to it.
+#[derive(Debug)]
+pub enum TP_CLEANUP_GROUP {}
+/// Win32 `PTP_CLEANUP_GROUP`.
+pub type PTP_CLEANUP_GROUP = *mut TP_CLEANUP_GROUP;
+/// Win32 `TP_CALLBACK_INSTANCE`: a running callback; C only ever holds a pointer to it,
+/// valid while the callback runs.
+#[derive(Debug)]
+pub enum TP_CALLBACK_INSTANCE {}
+/// Win32 `PTP_CALLBACK_INSTANCE`.
+pub type PTP_CALLBACK_INSTANCE = *mut TP_CALLBACK_INSTANCE;
+
+/// Win32 `TP_VERSION`: the version of a callback environment (3).
+pub type TP_VERSION = DWORD;
+/// Win32 `TP_WAIT_RESULT`: why a wait callback runs, `WAIT_OBJECT_0`, `WAIT_ABANDONED_0`
+/// or `WAIT_TIMEOUT`.
+pub type TP_WAIT_RESULT = DWORD;
+/// Win32 `TP_CALLBACK_PRIORITY`: a callback environment's priority (an enumeration in the
+/// SDK, an integer here); accepted and not used.
+pub type TP_CALLBACK_PRIORITY = DWORD;
+
+/// Win32 `PTP_SIMPLE_CALLBACK`: the callback of `TrySubmitThreadpoolCallback`.
+pub type PTP_SIMPLE_CALLBACK =
+    Option<unsafe extern "C" fn(Instance: PTP_CALLBACK_INSTANCE, Context: PVOID)>;
+/// Win32 `PTP_WORK_CALLBACK`: a work object's callback.
+pub type PTP_WORK_CALLBACK =
+    Option<unsafe extern "C" fn(Instance: PTP_CALLBACK_INSTANCE, Context: PVOID, Work: PTP_WORK)>;
+/// Win32 `PTP_TIMER_CALLBACK`: a timer object's callback.
+pub type PTP_TIMER_CALLBACK =
+    Option<unsafe extern "C" fn(Instance: PTP_CALLBACK_INSTANCE, Context: PVOID, Timer: PTP_TIMER)>;
+/// Win32 `PTP_WAIT_CALLBACK`: a wait object's callback.
+pub type PTP_WAIT_CALLBACK = Option<
+    unsafe extern "C" fn(
+        Instance: PTP_CALLBACK_INSTANCE,
+        Context: PVOID,
+        Wait: PTP_WAIT,
+        WaitResult: TP_WAIT_RESULT,
+    ),
+>;
+/// Win32 `PTP_WIN32_IO_CALLBACK`: an I/O object's callback, with the request's
+/// `OVERLAPPED`, its Win32 error code and the bytes transferred.
+pub type PTP_WIN32_IO_CALLBACK = Option<
+    unsafe extern "C" fn(
+        Instance: PTP_CALLBACK_INSTANCE,
+        Context: PVOID,
+        Overlapped: PVOID,
+        IoResult: ULONG,
+        NumberOfBytesTransferred: ULONG_PTR,
+        Io: PTP_IO,
+    ),
+>;
+/// Win32 `PTP_CLEANUP_GROUP_CANCEL_CALLBACK`: called for each member of a cleanup group
+/// whose pending callbacks were cancelled.
+pub type PTP_CLEANUP_GROUP_CANCEL_CALLBACK =
+    Option<unsafe extern "C" fn(ObjectContext: PVOID, CleanupContext: PVOID)>;
+
+/// The flags word of a [`TP_CALLBACK_ENVIRON_V3`] (bit 0: the callbacks may run long).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub union TP_CALLBACK_ENVIRON_V3_FLAGS {
+    /// The flags.
+    pub Flags: DWORD,
+}
+
+impl core::fmt::Debug for TP_CALLBACK_ENVIRON_V3_FLAGS {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // SAFETY: the one member covers the whole union.
+        let flags = unsafe { self.Flags };
+        f.debug_struct("TP_CALLBACK_ENVIRON_V3_FLAGS")
+            .field("Flags", &flags)
+            .finish()
+    }
+}
+
+/// Win32 `TP_CALLBACK_ENVIRON_V3`: where a thread pool object's callbacks run, filled in
+/// by `InitializeThreadpoolEnvironment` and the `SetThreadpoolCallback…` functions.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct TP_CALLBACK_ENVIRON_V3 {
+    /// The version, 3.
+    pub Version: TP_VERSION,
+    /// The pool (`NULL`: the process's default pool).
+    pub Pool: PTP_POOL,
+    /// The cleanup group, if any.
+    pub CleanupGroup: PTP_CLEANUP_GROUP,
+    /// Called for members whose pending callbacks a cleanup cancels.
+    pub CleanupGroupCancelCallback: PTP_CLEANUP_GROUP_CANCEL_CALLBACK,
+    /// Not used.
+    pub RaceDll: PVOID,
+    /// Not used.
+    pub ActivationContext: PVOID,
+    /// Not used.
+    pub FinalizationCallback: PTP_SIMPLE_CALLBACK,
+    /// The flags.
+    pub u: TP_CALLBACK_ENVIRON_V3_FLAGS,
+    /// Not used.
+    pub CallbackPriority: TP_CALLBACK_PRIORITY,
+    /// The size of the structure.
+    pub Size: DWORD,
+}
+
+/// Win32 `TP_CALLBACK_ENVIRON`.
+pub type TP_CALLBACK_ENVIRON = TP_CALLBACK_ENVIRON_V3;
+/// Win32 `PTP_CALLBACK_ENVIRON`.
+pub type PTP_CALLBACK_ENVIRON = *mut TP_CALLBACK_ENVIRON_V3;
+
+/// Win32 `WAITORTIMERCALLBACK`: the callback of a registered wait or a timer-queue timer,
+/// with its parameter and `TRUE` if a timer fired or a wait timed out.
+pub type WAITORTIMERCALLBACK =
+    Option<unsafe extern "C" fn(lpParameter: PVOID, TimerOrWaitFired: BOOLEAN)>;

@@ -1486,10 +1486,10 @@ fn call_io(op: u64, rng: &mut Rng, pool: &mut Pool, tmp: &[u8]) -> (&'static str
             116..=137 => call_files(op, rng, pool, tmp),
             138..=140 => call_synch_extras(op, rng),
             141..=148 => call_named(op, rng, pool),
-            // The NT calls keep their own numbering, 141 and up.
+            // The NT, pipe and pool calls keep their own numbering, 141 and up.
             149..=164 => call_nt(op - 8, rng, pool),
-            // The pipe calls keep their own numbering, 141 and up.
-            165.. => call_pipes(op - 24, rng, pool),
+            165..=175 => call_pipes(op - 24, rng, pool),
+            176.. => call_pool(op - 35, rng, pool),
             _ => call_kernel32(op, rng, pool),
         }
     }
@@ -2377,6 +2377,250 @@ fn call_synch_extras(op: u64, rng: &mut Rng) -> (&'static str, Outcome) {
                 (
                     "InitializeSynchronizationBarrier",
                     Outcome::Asserted(bad && made && entered && deleted),
+                )
+            }
+        }
+    }
+}
+
+/// Pool callbacks run: the work, simple, timer, wait and I/O callbacks below count here.
+static CALLBACKS_RUN: AtomicUsize = AtomicUsize::new(0);
+
+/// A pool callback's instance actions, with the handle the call was given as context
+/// (random: the actions must refuse a bad one quietly), and a critical section the
+/// callback enters and leaves through its instance.
+unsafe fn instance_actions(instance: PTP_CALLBACK_INSTANCE, context: PVOID) {
+    CALLBACKS_RUN.fetch_add(1, Ordering::Relaxed);
+    let h: HANDLE = context.cast();
+    // SAFETY: `instance` is the running callback's; the handle may be anything, which the
+    // functions refuse without effect; the critical section is leaked, so it outlives the
+    // callback that leaves it.
+    unsafe {
+        SetEventWhenCallbackReturns(instance, h);
+        ReleaseSemaphoreWhenCallbackReturns(instance, h, 1);
+        ReleaseMutexWhenCallbackReturns(instance, h);
+        FreeLibraryWhenCallbackReturns(instance, null_mut());
+        let cs = Box::leak(Box::new(std::mem::zeroed::<CRITICAL_SECTION>()));
+        InitializeCriticalSection(cs);
+        EnterCriticalSection(cs);
+        LeaveCriticalSectionWhenCallbackReturns(instance, cs);
+        CallbackMayRunLong(instance);
+        if (h as usize) % 2 == 0 {
+            DisassociateCurrentThreadFromCallback(instance);
+        }
+    }
+}
+
+unsafe extern "C" fn pool_work(instance: PTP_CALLBACK_INSTANCE, context: PVOID, _: PTP_WORK) {
+    // SAFETY: called by the pool with the running callback's instance.
+    unsafe { instance_actions(instance, context) }
+}
+
+unsafe extern "C" fn pool_simple(instance: PTP_CALLBACK_INSTANCE, context: PVOID) {
+    // SAFETY: as above.
+    unsafe { instance_actions(instance, context) }
+}
+
+unsafe extern "C" fn pool_timer(instance: PTP_CALLBACK_INSTANCE, context: PVOID, _: PTP_TIMER) {
+    // SAFETY: as above.
+    unsafe { instance_actions(instance, context) }
+}
+
+unsafe extern "C" fn pool_wait(
+    instance: PTP_CALLBACK_INSTANCE,
+    context: PVOID,
+    _: PTP_WAIT,
+    _: TP_WAIT_RESULT,
+) {
+    // SAFETY: as above.
+    unsafe { instance_actions(instance, context) }
+}
+
+unsafe extern "C" fn pool_io(
+    instance: PTP_CALLBACK_INSTANCE,
+    context: PVOID,
+    _: PVOID,
+    _: ULONG,
+    _: ULONG_PTR,
+    _: PTP_IO,
+) {
+    // SAFETY: as above.
+    unsafe { instance_actions(instance, context) }
+}
+
+unsafe extern "C" fn pool_cancelled(_: PVOID, _: PVOID) {
+    CALLBACKS_RUN.fetch_add(1, Ordering::Relaxed);
+}
+
+unsafe extern "C" fn legacy_callback(_: PVOID, _: BOOLEAN) {
+    CALLBACKS_RUN.fetch_add(1, Ordering::Relaxed);
+}
+
+unsafe extern "C" fn legacy_work(_: LPVOID) -> DWORD {
+    CALLBACKS_RUN.fetch_add(1, Ordering::Relaxed);
+    0
+}
+
+/// A relative due time or timeout of up to 2 ms, or 0 (now).
+fn soon(rng: &mut Rng) -> FILETIME {
+    let quad = -(rng.below(3) as i64) * 10_000;
+    FILETIME {
+        dwLowDateTime: quad as u32,
+        dwHighDateTime: (quad >> 32) as u32,
+    }
+}
+
+/// The thread pool: a whole life of a pool and its objects with random handles, due
+/// times and flags (141); the legacy functions (142); `BindIoCompletionCallback` (143).
+fn call_pool(op: u64, rng: &mut Rng, pool: &mut Pool) -> (&'static str, Outcome) {
+    let h = pool.pick(rng);
+    let context: PVOID = pool.pick(rng).cast();
+    // SAFETY: every pointer below is NULL or points to a live local or to an object just
+    // created by the matching function and closed once; the callbacks are the sound
+    // functions above; waits for callbacks never run on a pool thread.
+    unsafe {
+        match op {
+            141 => {
+                let tp = CreateThreadpool(null_mut());
+                let mut checks = !tp.is_null();
+                SetThreadpoolThreadMaximum(tp, 1 + rng.below(3) as DWORD);
+                checks &= SetThreadpoolThreadMinimum(tp, rng.below(2) as DWORD) == TRUE;
+                let mut env = std::mem::zeroed::<TP_CALLBACK_ENVIRON>();
+                InitializeThreadpoolEnvironment(&raw mut env);
+                SetThreadpoolCallbackPool(&raw mut env, tp);
+                if rng.chance(2) {
+                    SetThreadpoolCallbackRunsLong(&raw mut env);
+                }
+                let group = if rng.chance(2) {
+                    let group = CreateThreadpoolCleanupGroup();
+                    SetThreadpoolCallbackCleanupGroup(&raw mut env, group, Some(pool_cancelled));
+                    group
+                } else {
+                    null_mut()
+                };
+                let work = CreateThreadpoolWork(Some(pool_work), context, &raw mut env);
+                checks &= !work.is_null();
+                for _ in 0..rng.below(4) {
+                    SubmitThreadpoolWork(work);
+                }
+                checks &=
+                    TrySubmitThreadpoolCallback(Some(pool_simple), context, &raw mut env) == TRUE;
+                let timer = CreateThreadpoolTimer(Some(pool_timer), context, &raw mut env);
+                let mut due = soon(rng);
+                let due_ptr = if rng.chance(4) {
+                    null_mut()
+                } else {
+                    &raw mut due
+                };
+                SetThreadpoolTimer(timer, due_ptr, rng.below(2) as DWORD, 0);
+                let _ = IsThreadpoolTimerSet(timer);
+                let _ = SetThreadpoolTimerEx(timer, due_ptr, 0, rng.below(5) as DWORD);
+                let wait = CreateThreadpoolWait(Some(pool_wait), context, &raw mut env);
+                let mut timeout = soon(rng);
+                let timeout_ptr = if rng.chance(2) {
+                    null_mut()
+                } else {
+                    &raw mut timeout
+                };
+                SetThreadpoolWait(wait, h, timeout_ptr);
+                let _ = SetThreadpoolWaitEx(wait, h, timeout_ptr, null_mut());
+                let io = CreateThreadpoolIo(h, Some(pool_io), context, &raw mut env);
+                if io.is_null() {
+                    let error = GetLastError();
+                    checks &= [ERROR_INVALID_HANDLE, ERROR_INVALID_PARAMETER].contains(&error);
+                } else {
+                    StartThreadpoolIo(io);
+                    CancelThreadpoolIo(io);
+                    WaitForThreadpoolIoCallbacks(io, BOOL::from(rng.chance(2)));
+                }
+                let cancel = BOOL::from(rng.chance(2));
+                if group.is_null() || rng.chance(2) {
+                    WaitForThreadpoolWorkCallbacks(work, cancel);
+                    WaitForThreadpoolTimerCallbacks(timer, cancel);
+                    SetThreadpoolWait(wait, null_mut(), null_mut());
+                    WaitForThreadpoolWaitCallbacks(wait, cancel);
+                    CloseThreadpoolWork(work);
+                    CloseThreadpoolTimer(timer);
+                    CloseThreadpoolWait(wait);
+                    if !io.is_null() {
+                        CloseThreadpoolIo(io);
+                    }
+                }
+                if !group.is_null() {
+                    CloseThreadpoolCleanupGroupMembers(group, cancel, null_mut());
+                    CloseThreadpoolCleanupGroup(group);
+                }
+                DestroyThreadpoolEnvironment(&raw mut env);
+                CloseThreadpool(tp);
+                ("CreateThreadpool", Outcome::Asserted(checks))
+            }
+            142 => {
+                let mut checks =
+                    QueueUserWorkItem(Some(legacy_work), null_mut(), rng.next() as ULONG) == TRUE;
+                let mut wait = null_mut();
+                let ms = [0, 1, INFINITE][rng.below(3) as usize];
+                if RegisterWaitForSingleObject(
+                    &raw mut wait,
+                    h,
+                    Some(legacy_callback),
+                    null_mut(),
+                    ms,
+                    rng.next() as ULONG & 0x1ff,
+                ) == TRUE
+                {
+                    checks &= if rng.chance(2) {
+                        UnregisterWaitEx(wait, INVALID_HANDLE_VALUE) == TRUE
+                    } else {
+                        UnregisterWait(wait) == TRUE || GetLastError() == ERROR_IO_PENDING
+                    };
+                } else {
+                    checks &= [ERROR_INVALID_HANDLE, ERROR_ACCESS_DENIED].contains(&GetLastError());
+                }
+                let queue = if rng.chance(2) {
+                    CreateTimerQueue()
+                } else {
+                    null_mut()
+                };
+                let mut timer = null_mut();
+                checks &= CreateTimerQueueTimer(
+                    &raw mut timer,
+                    queue,
+                    Some(legacy_callback),
+                    null_mut(),
+                    rng.below(3) as DWORD,
+                    rng.below(2) as DWORD,
+                    rng.next() as ULONG,
+                ) == TRUE;
+                checks &= ChangeTimerQueueTimer(queue, timer, rng.below(3) as ULONG, 0) == TRUE;
+                checks &= if rng.chance(2) {
+                    DeleteTimerQueueTimer(queue, timer, INVALID_HANDLE_VALUE) == TRUE
+                } else {
+                    DeleteTimerQueueTimer(queue, timer, null_mut()) == TRUE
+                        || GetLastError() == ERROR_IO_PENDING
+                };
+                if !queue.is_null() {
+                    checks &= if rng.chance(2) {
+                        DeleteTimerQueueEx(queue, INVALID_HANDLE_VALUE) == TRUE
+                    } else {
+                        DeleteTimerQueue(queue) == TRUE || GetLastError() == ERROR_IO_PENDING
+                    };
+                }
+                ("RegisterWaitForSingleObject", Outcome::Asserted(checks))
+            }
+            _ => {
+                let callback: LPOVERLAPPED_COMPLETION_ROUTINE = if rng.chance(8) {
+                    None
+                } else {
+                    Some(count_io_routine)
+                };
+                let ok = BindIoCompletionCallback(h, callback, 0) == TRUE;
+                (
+                    "BindIoCompletionCallback",
+                    if ok {
+                        Outcome::Kept
+                    } else {
+                        Outcome::Failed(&[ERROR_INVALID_HANDLE, ERROR_INVALID_PARAMETER])
+                    },
                 )
             }
         }
@@ -3315,13 +3559,13 @@ fn call_nt(op: u64, rng: &mut Rng, pool: &mut Pool) -> (&'static str, Outcome) {
     }
 }
 
-const OPS: u64 = 176;
+const OPS: u64 = 179;
 
 /// Functions the random calls do not make, and why.
 const NOT_CALLED: [(&str, &str); 1] = [("ExitProcess", "it would end the test")];
 
 /// Functions exercised inside the calls named here.
-const EXERCISED_WITHIN: [(&str, &str); 57] = [
+const EXERCISED_WITHIN: [(&str, &str); 105] = [
     ("InitOnceInitialize", "InitOnceBeginInitialize"),
     ("InitOnceComplete", "InitOnceBeginInitialize"),
     ("InitOnceExecuteOnce", "InitOnceBeginInitialize"),
@@ -3391,6 +3635,57 @@ const EXERCISED_WITHIN: [(&str, &str); 57] = [
     ),
     ("GetSystemTime", "GetSystemInfo"),
     ("GetLocalTime", "GetSystemInfo"),
+    ("SetThreadpoolThreadMaximum", "CreateThreadpool"),
+    ("SetThreadpoolThreadMinimum", "CreateThreadpool"),
+    ("CloseThreadpool", "CreateThreadpool"),
+    ("InitializeThreadpoolEnvironment", "CreateThreadpool"),
+    ("SetThreadpoolCallbackPool", "CreateThreadpool"),
+    ("SetThreadpoolCallbackRunsLong", "CreateThreadpool"),
+    ("SetThreadpoolCallbackCleanupGroup", "CreateThreadpool"),
+    ("DestroyThreadpoolEnvironment", "CreateThreadpool"),
+    ("CreateThreadpoolCleanupGroup", "CreateThreadpool"),
+    ("CloseThreadpoolCleanupGroupMembers", "CreateThreadpool"),
+    ("CloseThreadpoolCleanupGroup", "CreateThreadpool"),
+    ("CreateThreadpoolWork", "CreateThreadpool"),
+    ("SubmitThreadpoolWork", "CreateThreadpool"),
+    ("WaitForThreadpoolWorkCallbacks", "CreateThreadpool"),
+    ("CloseThreadpoolWork", "CreateThreadpool"),
+    ("TrySubmitThreadpoolCallback", "CreateThreadpool"),
+    ("CreateThreadpoolTimer", "CreateThreadpool"),
+    ("SetThreadpoolTimer", "CreateThreadpool"),
+    ("SetThreadpoolTimerEx", "CreateThreadpool"),
+    ("IsThreadpoolTimerSet", "CreateThreadpool"),
+    ("WaitForThreadpoolTimerCallbacks", "CreateThreadpool"),
+    ("CloseThreadpoolTimer", "CreateThreadpool"),
+    ("CreateThreadpoolWait", "CreateThreadpool"),
+    ("SetThreadpoolWait", "CreateThreadpool"),
+    ("SetThreadpoolWaitEx", "CreateThreadpool"),
+    ("WaitForThreadpoolWaitCallbacks", "CreateThreadpool"),
+    ("CloseThreadpoolWait", "CreateThreadpool"),
+    ("CreateThreadpoolIo", "CreateThreadpool"),
+    ("StartThreadpoolIo", "CreateThreadpool"),
+    ("CancelThreadpoolIo", "CreateThreadpool"),
+    ("WaitForThreadpoolIoCallbacks", "CreateThreadpool"),
+    ("CloseThreadpoolIo", "CreateThreadpool"),
+    ("SetEventWhenCallbackReturns", "CreateThreadpool"),
+    ("ReleaseSemaphoreWhenCallbackReturns", "CreateThreadpool"),
+    ("ReleaseMutexWhenCallbackReturns", "CreateThreadpool"),
+    (
+        "LeaveCriticalSectionWhenCallbackReturns",
+        "CreateThreadpool",
+    ),
+    ("FreeLibraryWhenCallbackReturns", "CreateThreadpool"),
+    ("CallbackMayRunLong", "CreateThreadpool"),
+    ("DisassociateCurrentThreadFromCallback", "CreateThreadpool"),
+    ("QueueUserWorkItem", "RegisterWaitForSingleObject"),
+    ("UnregisterWait", "RegisterWaitForSingleObject"),
+    ("UnregisterWaitEx", "RegisterWaitForSingleObject"),
+    ("CreateTimerQueue", "RegisterWaitForSingleObject"),
+    ("CreateTimerQueueTimer", "RegisterWaitForSingleObject"),
+    ("ChangeTimerQueueTimer", "RegisterWaitForSingleObject"),
+    ("DeleteTimerQueueTimer", "RegisterWaitForSingleObject"),
+    ("DeleteTimerQueueEx", "RegisterWaitForSingleObject"),
+    ("DeleteTimerQueue", "RegisterWaitForSingleObject"),
 ];
 
 #[test]

@@ -298,7 +298,11 @@ macro_rules! layouts {
     };
 }
 
-const LAYOUTS: [(&str, usize, usize); 24] = layouts!(
+const LAYOUTS: [(&str, usize, usize); 28] = layouts!(
+    ULARGE_INTEGER_PARTS,
+    ULARGE_INTEGER,
+    TP_CALLBACK_ENVIRON_V3_FLAGS,
+    TP_CALLBACK_ENVIRON_V3,
     INIT_ONCE,
     SYNCHRONIZATION_BARRIER,
     WIN32_FILE_ATTRIBUTE_DATA,
@@ -414,7 +418,21 @@ fn api_headers() -> Vec<std::path::PathBuf> {
 
 /// Typedefs that exist only in the header: they follow the C program's `UNICODE` setting,
 /// which the Rust side has no counterpart for.
-const HEADER_ONLY_TYPES: [&str; 5] = ["TCHAR", "LPTSTR", "LPCTSTR", "PTSTR", "PCTSTR"];
+const HEADER_ONLY_TYPES: [&str; 12] = [
+    "TCHAR",
+    "LPTSTR",
+    "LPCTSTR",
+    "PTSTR",
+    "PCTSTR",
+    // The thread pool's incomplete types, only ever pointed to (Rust: empty enums).
+    "TP_POOL",
+    "TP_WORK",
+    "TP_TIMER",
+    "TP_WAIT",
+    "TP_IO",
+    "TP_CLEANUP_GROUP",
+    "TP_CALLBACK_INSTANCE",
+];
 
 fn strip_comments(text: &str) -> String {
     let mut out = String::new();

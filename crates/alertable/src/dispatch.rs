@@ -23,7 +23,7 @@
 //! | `Satisfied(s)`  | the objects were acquired for the waiter  | a signaler, or the waiter  |
 //! | `Alerted`       | withdrawn: APCs arrived (alertable waits) | waiter                     |
 //! | `ThreadAlerted` | withdrawn: the thread was alerted (alertable waits, B41) | waiter      |
-//! | `TimedOut`      | withdrawn: the deadline passed            | waiter                     |
+//! | `TimedOut`      | withdrawn: the deadline passed, or a registered wait was cancelled | waiter, or the canceller |
 //!
 //! - (W1) A block leaves `Waiting` exactly once, under the lock; whoever moves it to
 //!   `Satisfied` has already acquired (consumed) its objects for it.
@@ -39,6 +39,14 @@
 //!   queue, and taken (cleared) only by the wait it ends. `alert` sets its flag before it
 //!   unparks the thread, and the waiter checks the flag before it links and after every
 //!   wake-up, so an alert is never slept through (P2).
+//! - (W6) A *registered* block (`registered.rs`: a wait no thread performs) lives on the
+//!   heap, inside its registration, and is linked from registration until it leaves
+//!   `Waiting`; it is unlinked in that same lock hold, by the signaler that satisfies it or
+//!   by its cancellation, so it is never linked while not `Waiting`, and its registration
+//!   (which its handle cancels before letting go of it) outlives every link. Instead of
+//!   unparking a thread, the signaler adds the registration to its [`Dispatcher`] token,
+//!   which tells it when the token is dropped, after the lock is released: the
+//!   notification may then take any lock, the dispatcher lock included.
 //!
 //! # Wait-all
 //!
@@ -52,7 +60,9 @@
 use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
 use std::ptr::NonNull;
+use std::sync::{Arc, Weak};
 use std::time::Instant;
 
 use crate::MAXIMUM_WAIT_OBJECTS;
@@ -68,10 +78,14 @@ use crate::thread::{Context, ThreadHandle};
 #[doc(hidden)]
 pub struct Dispatcher {
     /// The namespace's robust lock, taken on demand the first time this hold touches a
-    /// shared object (shared/mod.rs X5); declared first, so released first.
+    /// shared object (shared/mod.rs X5); released before the dispatcher lock (see the
+    /// `Drop` impl).
     #[cfg(not(loom))]
     shared: std::cell::RefCell<Option<crate::shared::Guard>>,
-    _guard: MutexGuard<'static, ()>,
+    /// Released first when the token is dropped (see the `Drop` impl).
+    guard: ManuallyDrop<MutexGuard<'static, ()>>,
+    /// Registered waits satisfied during this hold, told once the lock is released (W6).
+    satisfied: Vec<(Arc<dyn Registered>, Outcome)>,
     /// Declared after the guard, so dropped after the lock is released: a suspension that
     /// arrived meanwhile stops the thread only then (suspend.rs, H6).
     _no_stop: NoStop,
@@ -101,7 +115,8 @@ impl Dispatcher {
         Self {
             #[cfg(not(loom))]
             shared: std::cell::RefCell::new(None),
-            _guard: guard,
+            guard: ManuallyDrop::new(guard),
+            satisfied: Vec::new(),
             _no_stop: no_stop,
             _not_send: PhantomData,
         }
@@ -135,15 +150,55 @@ thread_local! {
     static HELD: Cell<bool> = const { Cell::new(false) };
 }
 
-#[cfg(not(loom))]
-impl Drop for Dispatcher {
+impl Dispatcher {
+    /// Releases the lock now and returns what is still owed: the notifications of the
+    /// registered waits satisfied under it, delivered when the result is dropped (W6). For
+    /// a signaler that holds a lock of its own, which a notification may need.
+    pub(crate) fn into_notifications(mut self) -> Notifications {
+        Notifications(std::mem::take(&mut self.satisfied))
+    }
+}
+
+/// Registered waits' notifications, delivered on drop (W6).
+#[must_use = "dropping it delivers the notifications"]
+pub(crate) struct Notifications(Vec<(Arc<dyn Registered>, Outcome)>);
+
+impl Drop for Notifications {
     fn drop(&mut self) {
-        if crate::shared::has_deferred()
-            && let Some(ns) = crate::shared::attached()
-        {
-            crate::shared::release_deferred(&self.shared(ns));
+        if !self.0.is_empty() {
+            notify_registered(std::mem::take(&mut self.0));
         }
-        HELD.set(false);
+    }
+}
+
+impl Drop for Dispatcher {
+    /// Releases the shared references dropped under the lock and the namespace's robust
+    /// lock (X5), then the dispatcher lock, then tells the registered waits satisfied under
+    /// it (W6).
+    fn drop(&mut self) {
+        #[cfg(not(loom))]
+        {
+            if crate::shared::has_deferred()
+                && let Some(ns) = crate::shared::attached()
+            {
+                crate::shared::release_deferred(&self.shared(ns));
+            }
+            drop(self.shared.get_mut().take());
+            HELD.set(false);
+        }
+        // SAFETY: the guard is dropped here, once, and never touched again.
+        unsafe { ManuallyDrop::drop(&mut self.guard) };
+        if !self.satisfied.is_empty() {
+            notify_registered(std::mem::take(&mut self.satisfied));
+        }
+    }
+}
+
+/// Tells registered waits their outcome, with no lock held (W6).
+#[cold] // only when a registered wait was satisfied
+fn notify_registered(satisfied: Vec<(Arc<dyn Registered>, Outcome)>) {
+    for (registered, outcome) in satisfied {
+        registered.satisfied(outcome);
     }
 }
 
@@ -327,7 +382,22 @@ impl WaitList {
             // SAFETY: linked blocks are alive (W2), and we hold the lock.
             let block = unsafe { link.block.as_ref() };
             if block.status.get() == Status::Waiting && block.try_satisfy(lock) {
-                block.owner.inner.parker.unpark();
+                match &block.waiter {
+                    Waiter::Thread => block.owner.inner.parker.unpark(),
+                    Waiter::Registered(registered) => {
+                        // (W6) Unlinked in this hold; its objects are distinct, so this
+                        // list lost exactly the entry just visited.
+                        block.unlink(lock, link.block);
+                        i -= 1;
+                        let registered = registered.upgrade();
+                        debug_assert!(registered.is_some(), "W6: linked while alive");
+                        if let (Some(registered), Status::Satisfied(outcome)) =
+                            (registered, block.status.get())
+                        {
+                            lock.satisfied.push((registered, outcome));
+                        }
+                    }
+                }
             }
         }
     }
@@ -359,8 +429,23 @@ enum Status {
     TimedOut,
 }
 
-/// One thread's wait, linked into the wait lists of its objects.
-struct WaitBlock<'a> {
+/// Whom a wait block belongs to, and so how it is told that it was satisfied.
+pub(crate) enum Waiter {
+    /// A thread inside a wait call: its parker is unparked.
+    Thread,
+    /// A registered wait: told after the lock is released (W6).
+    Registered(Weak<dyn Registered>),
+}
+
+/// A registered wait, as the dispatcher sees it (W6).
+pub(crate) trait Registered: Send + Sync {
+    /// The wait was satisfied with `outcome`. Called once, with no lock held, on the thread
+    /// that satisfied it.
+    fn satisfied(self: Arc<Self>, outcome: Outcome);
+}
+
+/// One wait — a thread's, or a registered one — linked into the wait lists of its objects.
+pub(crate) struct WaitBlock<'a> {
     owner: &'a ThreadHandle,
     kind: WaitKind,
     objects: &'a [&'a dyn Waitable],
@@ -370,9 +455,83 @@ struct WaitBlock<'a> {
     linked: [Option<&'a WaitList>; MAXIMUM_WAIT_OBJECTS],
     /// Read and written only under the dispatcher lock (W1).
     status: Cell<Status>,
+    waiter: Waiter,
 }
 
-impl WaitBlock<'_> {
+impl<'a> WaitBlock<'a> {
+    /// A registered wait-any block for `objects`, acquired on behalf of `owner` (W6). The
+    /// caller has checked the list as `wait_any` does, and that no object appears twice.
+    pub(crate) fn registered(
+        owner: &'a ThreadHandle,
+        objects: &'a [&'a dyn Waitable],
+        registration: Weak<dyn Registered>,
+    ) -> Self {
+        let mut linked = [None; MAXIMUM_WAIT_OBJECTS];
+        for (slot, object) in linked.iter_mut().zip(objects) {
+            *slot = Some(object.wait_list());
+        }
+        Self {
+            owner,
+            kind: WaitKind::Any,
+            objects,
+            linked,
+            status: Cell::new(Status::Waiting),
+            waiter: Waiter::Registered(registration),
+        }
+    }
+
+    /// Starts a registered block's wait (W6): satisfies it at once if it can be, otherwise
+    /// links it and checks once more (W3). A block satisfied here is told when `lock` is
+    /// dropped.
+    ///
+    /// # Safety
+    ///
+    /// `self` is a registered block that has never been started, and it stays at its
+    /// address and alive until it has left `Waiting` (W6).
+    pub(crate) unsafe fn start_registered(&self, lock: &mut Dispatcher) {
+        let Waiter::Registered(registration) = &self.waiter else {
+            unreachable!("only registered blocks start this way");
+        };
+        let registration = registration.clone();
+        let ptr = NonNull::from(self).cast::<WaitBlock<'static>>();
+        if !self.try_satisfy(lock) {
+            for (object, list) in self.objects.iter().zip(self.linked.iter().flatten()) {
+                if list.push(lock, Link { block: ptr }) {
+                    object.waiters_changed(lock, true);
+                }
+            }
+            if !self.try_satisfy(lock) {
+                return;
+            }
+            self.unlink(lock, ptr);
+        }
+        if let (Some(registered), Status::Satisfied(outcome)) =
+            (registration.upgrade(), self.status.get())
+        {
+            lock.satisfied.push((registered, outcome));
+        }
+    }
+
+    /// Withdraws a registered block that is still waiting: unlinks it and marks it
+    /// `TimedOut` (W6). Returns false if it had been satisfied (or withdrawn) already.
+    pub(crate) fn cancel_registered(&self, lock: &mut Dispatcher) -> bool {
+        if self.status.get() != Status::Waiting {
+            return false;
+        }
+        self.status.set(Status::TimedOut);
+        self.unlink(lock, NonNull::from(self).cast::<WaitBlock<'static>>());
+        true
+    }
+
+    /// Removes the block from every list it is linked into.
+    fn unlink(&self, lock: &mut Dispatcher, ptr: NonNull<WaitBlock<'static>>) {
+        for (object, list) in self.objects.iter().zip(self.linked.iter().flatten()) {
+            if list.remove(lock, ptr) {
+                object.waiters_changed(lock, false);
+            }
+        }
+    }
+
     /// Acquires the block's objects if the wait can be satisfied now; records the outcome.
     fn try_satisfy(&self, lock: &mut Dispatcher) -> bool {
         match try_acquire(lock, self.owner, self.objects, self.kind) {
@@ -501,6 +660,7 @@ fn wait_once(
         objects,
         linked,
         status: Cell::new(Status::Waiting),
+        waiter: Waiter::Thread,
     };
     let ptr = NonNull::from(&block).cast::<WaitBlock<'static>>();
     let armed = AbortOnUnwind;
@@ -591,11 +751,7 @@ fn finish(
     if block.objects.iter().any(|o| o.shared_index().is_some()) {
         crate::shared::unregister_wait(&lock, block.owner);
     }
-    for (object, list) in block.objects.iter().zip(block.linked.iter().flatten()) {
-        if list.remove(&mut lock, ptr) {
-            object.waiters_changed(&lock, false);
-        }
-    }
+    block.unlink(&mut lock, ptr);
     std::mem::forget(armed);
     drop(lock);
     match block.status.get() {

@@ -29,6 +29,9 @@
 //! nothing) and [`signal_and_wait`], each optionally alertable. A signaled object beats a
 //! pending APC; an APC that arrives during an alertable wait ends it with
 //! [`WaitStatus::Alerted`].
+//! A wait can also be registered with no thread at all: a [`RegisteredWait`] queues on its
+//! objects like a waiting thread and runs a notification when it is satisfied — what the
+//! thread pool of `alertable-pool` builds its waits and timers on.
 //!
 //! A thread may also own a message queue, as a Win32 GUI thread does:
 //! [`post_thread_message`], [`get_message`] (which, like `GetMessage`, never runs APCs),
@@ -79,6 +82,7 @@ mod notifier;
 mod object;
 mod parker;
 mod queue;
+mod registered;
 #[cfg(not(loom))]
 mod shared;
 mod special;
@@ -108,6 +112,7 @@ pub use notifier::ApcNotifier;
 pub use object::{
     DueTime, Event, EventReset, Mutex, Semaphore, SyncError, TimerReset, WaitableTimer,
 };
+pub use registered::RegisteredWait;
 #[cfg(not(loom))]
 #[doc(hidden)]
 pub use shared::namespace_recoveries;

@@ -678,7 +678,7 @@ pub(crate) fn check_distinct(objects: &[&dyn Waitable]) -> Result<(), WaitError>
     Ok(())
 }
 
-fn check_count(objects: &[&dyn Waitable]) -> Result<(), WaitError> {
+pub(crate) fn check_count(objects: &[&dyn Waitable]) -> Result<(), WaitError> {
     match objects.len() {
         0 => Err(WaitError::NoObjects),
         n if n > MAXIMUM_WAIT_OBJECTS => Err(WaitError::TooManyObjects),

@@ -5,8 +5,8 @@
 //! prints each contender's ratio against ours.
 //!
 //! Groups: `throughput`, `multi-producer`, `ping-pong`, `idle-wake`, `idle-cpu`,
-//! `allocations`, `objects`, `timers`, `io`, `port`, `calloop` and `cross-process` (see
-//! `BENCHMARKS.md` at the repository root for what each measures).
+//! `allocations`, `objects`, `timers`, `io`, `port`, `pool`, `calloop` and `cross-process`
+//! (see `BENCHMARKS.md` at the repository root for what each measures).
 
 use std::fs;
 use std::io::IsTerminal;
@@ -26,6 +26,7 @@ mod idle;
 mod io;
 mod objects;
 mod pingpong;
+mod pool;
 mod port;
 mod probe;
 mod report;
@@ -90,6 +91,10 @@ pub(crate) struct Settings {
     pub(crate) cross_process_messages: usize,
     /// Round trips per `cross-process` round-trip run.
     pub(crate) cross_process_trips: usize,
+    /// Work items per `pool` run.
+    pub(crate) pool_items: usize,
+    /// Registered-wait latency samples (and hand-off samples) of `pool`.
+    pub(crate) pool_wait_samples: usize,
 }
 
 fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -114,6 +119,8 @@ impl Settings {
             calloop_samples: 300,
             cross_process_messages: 50_000,
             cross_process_trips: 5_000,
+            pool_items: 1_000_000,
+            pool_wait_samples: 1_000,
         }
     }
 
@@ -134,6 +141,8 @@ impl Settings {
             calloop_samples: 30,
             cross_process_messages: 2_000,
             cross_process_trips: 200,
+            pool_items: 50_000,
+            pool_wait_samples: 100,
         }
     }
 }
@@ -185,7 +194,7 @@ struct Group {
     run: fn(&Settings, &Progress) -> GroupReport,
 }
 
-const GROUPS: [Group; 12] = [
+const GROUPS: [Group; 13] = [
     Group {
         name: "throughput",
         about: "1 producer sends closures to 1 consumer: ns per closure",
@@ -245,6 +254,12 @@ const GROUPS: [Group; 12] = [
         about: "packets through a completion port to 1, 2 and 4 workers vs crossbeam MPMC",
         steps: port::steps,
         run: port::run_group,
+    },
+    Group {
+        name: "pool",
+        about: "1M work items vs crossbeam and tokio pools; 10,000 waits without threads; timer",
+        steps: pool::steps,
+        run: pool::run,
     },
     Group {
         name: "calloop",

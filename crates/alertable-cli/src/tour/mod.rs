@@ -31,6 +31,7 @@ mod race;
 mod read_file_ex;
 mod suspended;
 mod thousand;
+mod thread_pool;
 mod timer;
 mod verdict;
 mod wait_vs_apc;
@@ -53,6 +54,7 @@ const SCENARIOS: &[Scenario] = &[
     read_file_ex::SCENARIO,
     completion_port::SCENARIO,
     named_pipe::SCENARIO,
+    thread_pool::SCENARIO,
     actors::SCENARIO,
     cross_process::SCENARIO,
 ];

@@ -506,7 +506,9 @@ impl TimerInner {
             .period
             .and_then(|period| key.deadline().next_period(period))
             .map(|next| timers::arm(next, Arc::downgrade(&self)));
-        {
+        // Registered waits this satisfies are told once the timer's lock is released too,
+        // so that they may set the timer again (dispatch.rs W6).
+        let lock = {
             let mut lock = Dispatcher::lock();
             #[cfg(not(loom))]
             if let Some(shared) = &self.shared {
@@ -514,16 +516,22 @@ impl TimerInner {
             }
             self.signaled.with_mut(&mut lock, |s| *s = true);
             self.waiters.wake_waiters(&mut lock);
-        }
+            lock.into_notifications()
+        };
         let Some(thread) = arming.thread.clone() else {
+            drop(arming);
+            drop(lock);
             return; // no routine
         };
         if arming.pending.is_some() {
+            drop(arming);
+            drop(lock);
             return; // a call is undelivered: it keeps its time (T1)
         }
         arming.pending = Some(fired_at);
         let generation = arming.generation;
         drop(arming);
+        drop(lock);
         self.queue_routine(&thread, generation);
     }
 

@@ -1,0 +1,310 @@
+//! Callbacks: what each object counts of its own ([`Tracker`]), and what a running callback
+//! is given ([`CallbackInstance`]).
+//!
+//! A tracker counts an object's callbacks that are *pending* (submitted, or fired, and not
+//! started) and *running*, and whether the object is closed:
+//!
+//! - (K1) A callback runs only after `begin` took one pending count; cancelling sets the
+//!   pending count to zero, so the tasks already queued for it find nothing to begin and
+//!   do nothing.
+//! - (K2) `quiet` — a manual-reset event — is set exactly while nothing is pending or
+//!   running; it changes only under the tracker's lock. Waiting for an object's callbacks
+//!   is a wait on it, one of the library's waits, so a pool thread that waits for another
+//!   object's callbacks lets the pool run them.
+//! - (K3) A closed tracker refuses new submissions; what was pending still runs unless it
+//!   is cancelled.
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use alertable::{Alertable, Event, EventReset, Semaphore};
+
+use crate::pool::Shared;
+
+/// An object's count of pending and running callbacks (K1–K3).
+pub(crate) struct Tracker {
+    state: Mutex<Counts>,
+    quiet: Event,
+    /// Set exactly while nothing runs, for objects that wait for running callbacks only
+    /// (I/O: an announced completion may never come). Changes under the lock, as `quiet`.
+    still: Option<Event>,
+}
+
+#[derive(Debug, Default)]
+struct Counts {
+    pending: usize,
+    running: usize,
+    closed: bool,
+}
+
+impl Tracker {
+    pub(crate) fn new() -> Arc<Self> {
+        Arc::new(Self {
+            state: Mutex::new(Counts::default()),
+            quiet: Event::new(EventReset::Manual, true),
+            still: None,
+        })
+    }
+
+    /// A tracker that can also wait for its running callbacks alone.
+    pub(crate) fn with_running_wait() -> Arc<Self> {
+        Arc::new(Self {
+            state: Mutex::new(Counts::default()),
+            quiet: Event::new(EventReset::Manual, true),
+            still: Some(Event::new(EventReset::Manual, true)),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Counts> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// One more callback is pending; false (and nothing counted) if the object is closed
+    /// (K3).
+    pub(crate) fn submit(&self) -> bool {
+        let mut counts = self.lock();
+        if counts.closed {
+            return false;
+        }
+        if counts.pending == 0 && counts.running == 0 {
+            // (K2) no longer quiet.
+            self.quiet.reset();
+        }
+        counts.pending += 1;
+        true
+    }
+
+    /// Takes one pending count to start a callback; false if there is none (K1).
+    pub(crate) fn begin(&self) -> bool {
+        let mut counts = self.lock();
+        if counts.pending == 0 {
+            return false;
+        }
+        counts.pending -= 1;
+        counts.running += 1;
+        if counts.running == 1 {
+            if let Some(still) = &self.still {
+                still.reset();
+            }
+        }
+        true
+    }
+
+    /// A callback returned (or its thread was disassociated from it).
+    pub(crate) fn end(&self) {
+        let mut counts = self.lock();
+        counts.running -= 1;
+        if counts.running == 0 {
+            if let Some(still) = &self.still {
+                still.set();
+            }
+        }
+        self.settle(&counts);
+    }
+
+    /// Withdraws one pending count (an announced completion that will not come); false if
+    /// none was pending.
+    pub(crate) fn retract(&self) -> bool {
+        let mut counts = self.lock();
+        let Some(pending) = counts.pending.checked_sub(1) else {
+            return false;
+        };
+        counts.pending = pending;
+        self.settle(&counts);
+        true
+    }
+
+    /// Waits until no callback runs (trackers made `with_running_wait` only).
+    pub(crate) fn wait_running(&self) {
+        if let Some(still) = &self.still {
+            let _ = alertable::wait_one(still, None, Alertable::No);
+        }
+    }
+
+    /// Sets `quiet` if nothing is pending or running (K2).
+    fn settle(&self, counts: &Counts) {
+        if counts.pending == 0 && counts.running == 0 {
+            self.quiet.set();
+        }
+    }
+
+    /// Drops every pending callback (K1); returns how many.
+    pub(crate) fn cancel_pending(&self) -> usize {
+        let mut counts = self.lock();
+        let cancelled = std::mem::take(&mut counts.pending);
+        self.settle(&counts);
+        cancelled
+    }
+
+    /// Closes the tracker: no new submissions (K3).
+    pub(crate) fn close(&self) {
+        self.lock().closed = true;
+    }
+
+    /// Whether nothing is pending or running at this moment (a snapshot).
+    pub(crate) fn is_quiet(&self) -> bool {
+        let counts = self.lock();
+        counts.pending == 0 && counts.running == 0
+    }
+
+    /// Whether the tracker is closed.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.lock().closed
+    }
+
+    /// Waits until nothing is pending or running, optionally cancelling what is pending
+    /// first.
+    pub(crate) fn wait(&self, cancel_pending: bool) {
+        if cancel_pending {
+            self.cancel_pending();
+        }
+        // (K2) A wait on the event: cannot fail on one object, and waits forever.
+        let _ = alertable::wait_one(&self.quiet, None, Alertable::No);
+    }
+}
+
+impl fmt::Debug for Tracker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tracker")
+            .field("counts", &*self.lock())
+            .finish()
+    }
+}
+
+/// What a callback asked to happen when it returns.
+#[derive(Default)]
+struct Actions {
+    event: Option<Event>,
+    semaphore: Option<(Semaphore, u32)>,
+    mutex: Option<alertable::Mutex>,
+    other: Vec<Box<dyn FnOnce()>>,
+}
+
+/// The running callback, as the callback sees it: actions for the pool to take when it
+/// returns, and hints to the pool.
+///
+/// Every callback is given one. The actions run on the callback's thread, after it
+/// returned (also when it panicked), in the order: event, semaphore, mutex, then the others
+/// in the order they were asked for; then the callback counts as finished for
+/// `wait_for_callbacks` and cleanup groups.
+///
+/// # Win32
+///
+/// A `PTP_CALLBACK_INSTANCE`.
+pub struct CallbackInstance<'a> {
+    shared: &'a Arc<Shared>,
+    tracker: Option<&'a Tracker>,
+    actions: RefCell<Actions>,
+    finished: Cell<bool>,
+    may_run_long: Cell<bool>,
+}
+
+impl<'a> CallbackInstance<'a> {
+    pub(crate) fn new(shared: &'a Arc<Shared>, tracker: Option<&'a Arc<Tracker>>) -> Self {
+        Self {
+            shared,
+            tracker: tracker.map(|t| &**t),
+            actions: RefCell::new(Actions::default()),
+            finished: Cell::new(false),
+            may_run_long: Cell::new(false),
+        }
+    }
+
+    /// Sets `event` when the callback returns (one event per callback: a second call
+    /// replaces the first).
+    ///
+    /// # Win32
+    ///
+    /// `SetEventWhenCallbackReturns`.
+    pub fn set_event_when_callback_returns(&self, event: &Event) {
+        self.actions.borrow_mut().event = Some(event.clone());
+    }
+
+    /// Releases `semaphore` by `count` when the callback returns (one per callback).
+    ///
+    /// # Win32
+    ///
+    /// `ReleaseSemaphoreWhenCallbackReturns`.
+    pub fn release_semaphore_when_callback_returns(&self, semaphore: &Semaphore, count: u32) {
+        self.actions.borrow_mut().semaphore = Some((semaphore.clone(), count));
+    }
+
+    /// Releases `mutex`, which the callback's thread owns, when the callback returns (one
+    /// per callback).
+    ///
+    /// # Win32
+    ///
+    /// `ReleaseMutexWhenCallbackReturns`.
+    pub fn release_mutex_when_callback_returns(&self, mutex: &alertable::Mutex) {
+        self.actions.borrow_mut().mutex = Some(mutex.clone());
+    }
+
+    /// Runs `action` on the callback's thread when the callback returns, after the
+    /// actions above. The C ABI's `LeaveCriticalSectionWhenCallbackReturns` and
+    /// `FreeLibraryWhenCallbackReturns` are made of it.
+    #[doc(hidden)]
+    pub fn when_callback_returns(&self, action: impl FnOnce() + 'static) {
+        self.actions.borrow_mut().other.push(Box::new(action));
+    }
+
+    /// Tells the pool that this callback may run long: the pool starts another thread for
+    /// the callbacks behind it if every thread runs a callback. Returns whether a thread is
+    /// available (one running no callback, or one started now); `false` means the pool is
+    /// at its maximum.
+    ///
+    /// # Win32
+    ///
+    /// `CallbackMayRunLong`.
+    pub fn callback_may_run_long(&self) -> bool {
+        self.may_run_long.set(true);
+        self.shared.grow_for_long_callback()
+    }
+
+    /// Ends the callback's association with its object now: the object's
+    /// `wait_for_callbacks` and its cleanup group stop waiting for it, although it goes on
+    /// running. The actions still run when it returns.
+    ///
+    /// # Win32
+    ///
+    /// `DisassociateCurrentThreadFromCallback`.
+    pub fn disassociate_current_thread(&self) {
+        if !self.finished.replace(true) {
+            if let Some(tracker) = self.tracker {
+                tracker.end();
+            }
+        }
+    }
+
+    /// Runs the actions and ends the callback (after it returned or panicked).
+    pub(crate) fn finish(self) {
+        let actions = self.actions.take();
+        if let Some(event) = actions.event {
+            event.set();
+        }
+        if let Some((semaphore, count)) = actions.semaphore {
+            // Over the maximum: Windows ignores the failure too.
+            let _ = semaphore.release(count);
+        }
+        if let Some(mutex) = actions.mutex {
+            let _ = mutex.release();
+        }
+        for action in actions.other {
+            action();
+        }
+        if !self.finished.get() {
+            if let Some(tracker) = self.tracker {
+                tracker.end();
+            }
+        }
+    }
+}
+
+impl fmt::Debug for CallbackInstance<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallbackInstance")
+            .field("may_run_long", &self.may_run_long.get())
+            .field("disassociated", &self.finished.get())
+            .finish_non_exhaustive()
+    }
+}
