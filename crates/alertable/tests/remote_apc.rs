@@ -118,9 +118,20 @@ fn a_queueing_to_an_exited_or_killed_thread_fails_cleanly() {
     let target = RemoteThread::open(&name).unwrap();
     child.kill().unwrap();
     child.wait().unwrap();
+    // A queue looks at the target's liveness at most every 10 ms (one system call), so
+    // the first call after that interval knows; every later one fails the same way.
+    sleep_ex(Some(Duration::from_millis(11)), Alertable::No);
     assert_eq!(
         target.queue("record", b"to the dead"),
         Err(RemoteError::ThreadExited)
+    );
+    assert_eq!(
+        target.queue("record", b"again"),
+        Err(RemoteError::ThreadExited)
+    );
+    assert_eq!(
+        RemoteThread::open(&name).unwrap_err(),
+        RemoteError::NotFound
     );
 }
 

@@ -377,6 +377,18 @@ fn claim_slot(guard: &Guard) -> io::Result<u32> {
     ))
 }
 
+/// Whether the process in slot `proc` is alive (X2): one system call.
+pub(crate) fn process_alive(guard: &Guard, proc: u32) -> bool {
+    let ns = guard.ns;
+    proc == ns.slot()
+        || (ns
+            .seg
+            .procs
+            .get(proc as usize)
+            .is_some_and(|p| p.used.load(Ordering::Relaxed) != 0)
+            && ns.file.byte_held_elsewhere(LIVENESS + u64::from(proc)))
+}
+
 /// Reclaims every process slot whose process is dead (X2); true if any was.
 pub(crate) fn reclaim_dead(guard: &Guard) -> bool {
     let ns = guard.ns;

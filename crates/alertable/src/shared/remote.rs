@@ -21,7 +21,7 @@ use super::{
 };
 use crate::dispatch::Dispatcher;
 use crate::queue::Apc;
-use crate::sync::Ordering;
+use crate::sync::{AtomicU64, Ordering};
 use crate::thread::{Context, with_current};
 
 /// A handler's name is at most this many bytes.
@@ -219,12 +219,28 @@ pub fn publish_current(name: Option<&str>) -> Result<(), RemoteError> {
 /// A thread `HANDLE` of another process opened with `THREAD_SET_CONTEXT`, as
 /// `QueueUserAPC` uses it; a closure cannot cross processes, so the call names a handler
 /// the target registered ([`register_remote_handler`]) and carries bytes.
-#[derive(Clone)]
 pub struct RemoteThread {
     ns: &'static Namespace,
     record: u32,
     tid: u32,
     proc: u32,
+    /// When the target's process was last found alive (`CLOCK_MONOTONIC` ns).
+    checked: AtomicU64,
+}
+
+/// How often a queue looks whether the target's process is still alive, at most.
+const LIVENESS_CHECK: u64 = 10_000_000; // 10 ms
+
+impl Clone for RemoteThread {
+    fn clone(&self) -> Self {
+        Self {
+            ns: self.ns,
+            record: self.record,
+            tid: self.tid,
+            proc: self.proc,
+            checked: AtomicU64::new(self.checked.load(Ordering::Relaxed)),
+        }
+    }
 }
 
 impl fmt::Debug for RemoteThread {
@@ -276,6 +292,7 @@ impl RemoteThread {
             record: index as u32,
             tid: record.tid.load(Ordering::Relaxed),
             proc: record.proc.load(Ordering::Relaxed),
+            checked: AtomicU64::new(crate::sys::shm::monotonic_ns()),
         })
     }
 
@@ -293,7 +310,8 @@ impl RemoteThread {
     /// # Errors
     ///
     /// [`RemoteError::ThreadExited`] if the thread has exited or its process died (then
-    /// every later call fails the same way); [`RemoteError::Full`];
+    /// every later call fails the same way; a death is noticed within 10 ms, or at once
+    /// when the mailbox is full); [`RemoteError::Full`];
     /// [`RemoteError::TooLarge`] for a message over [`MAX_REMOTE_MESSAGE`] bytes or a
     /// handler name over 64.
     pub fn queue(&self, handler: &str, message: &[u8]) -> Result<(), RemoteError> {
@@ -345,31 +363,38 @@ impl RemoteThread {
         if !live(record) {
             return Err(RemoteError::ThreadExited);
         }
-        let mut mailbox_index = record.mailbox.load(Ordering::Relaxed);
-        if guard
-            .procs()
-            .get(self.proc as usize)
-            .is_some_and(|p| p.used.load(Ordering::Relaxed) != 0)
-            && self.proc != guard.ns.slot()
-            && super::reclaim_dead(guard)
-        {
-            // The target's process may have been among the dead.
-            if !live(record) {
+        let mailbox_of = |r: &ThreadRecord| {
+            r.mailbox
+                .load(Ordering::Relaxed)
+                .checked_sub(1)
+                .and_then(|i| guard.mailboxes().get(i as usize))
+        };
+        let mut mailbox = mailbox_of(record).ok_or(RemoteError::ThreadExited)?;
+        let words = HEADER_WORDS + name.len().div_ceil(4) + message.len().div_ceil(4);
+        let room = |m: &MailboxSlot| {
+            let used = m
+                .tail
+                .load(Ordering::Relaxed)
+                .wrapping_sub(m.head.load(Ordering::Relaxed)) as usize;
+            used <= RING_WORDS && RING_WORDS - used >= words
+        };
+        // The target's process may have died: looked at (one system call) at most every
+        // LIVENESS_CHECK per handle, and whenever the mailbox is full, so a dead target's
+        // mailbox neither fills up unnoticed nor costs a check per message.
+        let now = crate::sys::shm::monotonic_ns();
+        let due = now.saturating_sub(self.checked.load(Ordering::Relaxed)) >= LIVENESS_CHECK;
+        if self.proc != guard.ns.slot() && (due || !room(mailbox)) {
+            self.checked.store(now, Ordering::Relaxed);
+            if !super::process_alive(guard, self.proc) {
+                super::reclaim_dead(guard);
                 return Err(RemoteError::ThreadExited);
             }
-            mailbox_index = record.mailbox.load(Ordering::Relaxed);
+            mailbox = mailbox_of(record).ok_or(RemoteError::ThreadExited)?;
         }
-        let mailbox = mailbox_index
-            .checked_sub(1)
-            .and_then(|i| guard.mailboxes().get(i as usize))
-            .ok_or(RemoteError::ThreadExited)?;
-        let words = HEADER_WORDS + name.len().div_ceil(4) + message.len().div_ceil(4);
-        let head = mailbox.head.load(Ordering::Relaxed);
-        let tail = mailbox.tail.load(Ordering::Relaxed);
-        let used = tail.wrapping_sub(head) as usize;
-        if used > RING_WORDS || RING_WORDS - used < words {
+        if !room(mailbox) {
             return Err(RemoteError::Full);
         }
+        let tail = mailbox.tail.load(Ordering::Relaxed);
         let header = [words as u32, name.len() as u32, message.len() as u32];
         let body = header
             .into_iter()
