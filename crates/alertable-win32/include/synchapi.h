@@ -71,11 +71,9 @@ WINBASEAPI DWORD WINAPI SignalObjectAndWait(HANDLE hObjectToSignal, HANDLE hObje
 
 /* ---- Events -------------------------------------------------------------------------- */
 
-/* Named events, semaphores and mutexes are shared with every process of the user: the
- * Local\ prefix is the same as none, Global\ is a namespace of its own, still of the
- * user. Waitable timers stay per process, but a timer's name cannot be an event's,
- * semaphore's or mutex's (ERROR_INVALID_HANDLE). bInheritHandle and security attributes
- * are accepted and ignored. */
+/* Named events, semaphores, mutexes and waitable timers are shared with every process of
+ * the user: the Local\ prefix is the same as none, Global\ is a namespace of its own,
+ * still of the user. bInheritHandle and security attributes are accepted and ignored. */
 #define CREATE_EVENT_MANUAL_RESET 0x00000001
 #define CREATE_EVENT_INITIAL_SET 0x00000002
 WINBASEAPI HANDLE WINAPI CreateEventA(LPSECURITY_ATTRIBUTES lpEventAttributes,

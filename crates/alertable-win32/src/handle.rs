@@ -85,7 +85,7 @@ use crate::consts::{
 };
 use crate::error::{Error, Result};
 use crate::fileapi::file::FileObject;
-use crate::names::{Kind, NameEntry};
+use crate::names::Kind;
 use crate::processthreadsapi::thread::{ThreadObject, current_thread};
 use crate::types::{DWORD, HANDLE};
 
@@ -411,11 +411,6 @@ pub(crate) struct Entry {
     object: Object,
     /// The rights this handle was granted (R1–R3).
     access: DWORD,
-    /// The name's registration, for named timers: held, never read, so that the name
-    /// lives while a handle does (`names.rs`; a shared object's handle holds its name
-    /// through the object itself).
-    #[allow(dead_code)]
-    name: Option<Arc<NameEntry>>,
     /// The object's guard, if it has one (H5): held, never read.
     #[allow(dead_code)]
     guard: Option<Guard>,
@@ -427,16 +422,7 @@ impl Entry {
         Self {
             access: object.all_access(),
             object,
-            name: None,
             guard: None,
-        }
-    }
-
-    /// An entry for a named timer, with every right of its type (R1).
-    pub(crate) fn named(object: Object, name: Arc<NameEntry>) -> Self {
-        Self {
-            name: Some(name),
-            ..Self::new(object)
         }
     }
 

@@ -191,6 +191,18 @@ fn peer() {
             0
         }
         // What CreateEvent with the name finds: the Win32 last error as the exit code.
+        // Opens the timer and waits for it (SYNCHRONIZE is enough), exiting with the result.
+        "wait-timer" => {
+            let name = c(args[0]);
+            // SAFETY: `name` is NUL-terminated.
+            let h = unsafe { OpenWaitableTimerA(SYNCHRONIZE, FALSE, name.as_ptr()) };
+            assert!(!h.is_null(), "OpenWaitableTimerA: {}", GetLastError());
+            let ready = c(args[1]);
+            // SAFETY: `ready` is NUL-terminated.
+            let event = unsafe { OpenEventA(EVENT_MODIFY_STATE, FALSE, ready.as_ptr()) };
+            assert_ne!(SetEvent(event), FALSE);
+            i32::try_from(WaitForSingleObject(h, LONG)).unwrap_or(-1)
+        }
         "probe-event" => {
             let h = create_event(true, false, args[0]);
             i32::try_from(GetLastError()).unwrap_or(-1) + if h.is_null() { 1000 } else { 0 }
@@ -298,9 +310,9 @@ fn g_a_mutex_held_at_exit_is_abandoned() {
     close(mutex);
 }
 
-/// Timers stay per process (`names.rs`), but their names live in the one namespace of
-/// the shared objects: a timer cannot take an event's name, and an event, mutex or
-/// semaphore cannot take a timer's (ERROR_INVALID_HANDLE, as on Windows).
+/// Timers live in the one namespace of the named objects: a timer cannot take an event's
+/// name, and an event, mutex or semaphore cannot take a timer's (ERROR_INVALID_HANDLE, as
+/// on Windows).
 #[test]
 fn timer_names_collide_with_shared_names_in_this_process() {
     setup();
@@ -678,7 +690,29 @@ fn the_single_instance_example_lets_one_copy_run() {
     let _ = std::fs::remove_file(&exe);
 }
 
-/// A semaphore held by another process keeps a timer here from taking its name (N1):
+/// M: a named timer set here signals a waiter in another process (a timer is one object
+/// for every process of the user).
+#[test]
+fn m_a_timer_set_here_releases_a_waiter_in_another_process() {
+    setup();
+    let (name, ready) = (unique("shared-timer"), unique("ready"));
+    let ready_event = made(create_event(true, false, &ready), 0);
+    let timer = made(create_timer(&name), 0);
+    let mut peer = spawn("wait-timer", &[&name, &ready]);
+    assert_eq!(wait(ready_event), WAIT_OBJECT_0);
+    let due = LARGE_INTEGER {
+        QuadPart: -200_000, // 20 ms, relative
+    };
+    // SAFETY: `due` lives across the call; no routine.
+    let set = unsafe { SetWaitableTimer(timer, &raw const due, 0, None, null_mut(), FALSE) };
+    assert_ne!(set, FALSE);
+    let status = peer.wait().expect("the peer ends");
+    assert_eq!(status.code(), Some(WAIT_OBJECT_0 as i32), "{status}");
+    close(timer);
+    close(ready_event);
+}
+
+/// A semaphore held by another process keeps a timer here from taking its name:
 /// `CreateWaitableTimer` and `OpenWaitableTimer` fail with `ERROR_INVALID_HANDLE`.
 #[test]
 fn a_shared_name_held_elsewhere_is_refused_to_a_timer_here() {

@@ -1,7 +1,7 @@
 //! Waitable timers: `CreateWaitableTimerW`, `CreateWaitableTimerExW`,
 //! `OpenWaitableTimerW`, `SetWaitableTimer`, `SetWaitableTimerEx`, `CancelWaitableTimer`
-//! (the A forms are in `winbase`, where Windows declares them). Timers are per process;
-//! their names share the namespace of the shared objects (`names.rs`, N1–N4).
+//! (the A forms are in `winbase`, where Windows declares them). A named timer is shared
+//! with every process of the user, as the other named objects are (`names.rs`).
 
 use std::time::{Duration, SystemTime};
 
@@ -16,7 +16,7 @@ use crate::error::{Error, Result, set_last_error};
 use crate::ffi::call;
 use crate::filetime::{filetime_from_system_time, system_time_from_filetime};
 use crate::handle::{self, Object};
-use crate::names::{self, Access};
+use crate::names::{self, Access, Kind};
 use crate::strings;
 use crate::types::{
     BOOL, DWORD, HANDLE, LARGE_INTEGER, LONG, LPCWSTR, LPSECURITY_ATTRIBUTES, LPVOID,
@@ -25,14 +25,22 @@ use crate::types::{
 
 /// The body of `CreateWaitableTimer(Ex)A/W`.
 pub(crate) fn create(manual: bool, name: Option<Vec<u8>>, access: Access) -> Result<HANDLE> {
-    names::create_timer(name, access, || {
-        let reset = if manual {
-            TimerReset::Manual
-        } else {
-            TimerReset::Synchronization
-        };
-        Object::Timer(WaitableTimer::new(reset))
-    })
+    let reset = if manual {
+        TimerReset::Manual
+    } else {
+        TimerReset::Synchronization
+    };
+    names::create_shared(
+        Kind::Timer,
+        name,
+        access,
+        || Ok(Object::Timer(WaitableTimer::new(reset))),
+        |name| {
+            WaitableTimer::create_named(name, reset)
+                .map(|opened| names::as_object(opened, Object::Timer))
+                .map_err(names::name_error)
+        },
+    )
 }
 
 /// `CreateWaitableTimerEx`'s flags: whether the timer is manual-reset. Other bits
@@ -44,7 +52,9 @@ pub(crate) fn manual_flag(dwFlags: DWORD) -> bool {
 
 /// The body of `OpenWaitableTimerA/W`.
 pub(crate) fn open(desired: DWORD, name: Option<Vec<u8>>) -> Result<HANDLE> {
-    names::open_timer(desired, name)
+    names::open_shared(Kind::Timer, desired, name, |name| {
+        WaitableTimer::open(name).map(Object::Timer)
+    })
 }
 
 /// [`CreateWaitableTimerA`](crate::CreateWaitableTimerA) with a wide name.
@@ -107,9 +117,9 @@ pub unsafe extern "C" fn CreateWaitableTimerExW(
     })
 }
 
-/// Opens this process's timer called `lpTimerName` with the rights `dwDesiredAccess` maps
-/// to (R2 in `handle.rs`). Timers are per process (`names.rs`, N4): a timer of another
-/// process is not found. `bInheritHandle` is accepted and ignored.
+/// Opens the timer called `lpTimerName`, made by this process or another of the user, with
+/// the rights `dwDesiredAccess` maps to (R2 in `handle.rs`). `bInheritHandle` is accepted
+/// and ignored.
 ///
 /// # Safety
 ///

@@ -71,11 +71,9 @@ pub unsafe extern "C" fn CreateSemaphoreA(
 /// Creates an unarmed, non-signaled waitable timer: a manual-reset (notification) timer if
 /// `bManualReset`, else a synchronization timer, which a successful wait resets.
 ///
-/// Timers are per process, but their names share one namespace with the events,
-/// semaphores and mutexes of the user (`names.rs`, N1–N4): a name an event, semaphore or
-/// mutex holds fails with `ERROR_INVALID_HANDLE` (6); a name a timer of this process
-/// holds opens it and leaves `ERROR_ALREADY_EXISTS` (183). The handle has
-/// `TIMER_ALL_ACCESS`.
+/// A named timer is shared with every process of the user (`names.rs`): a name an event,
+/// semaphore or mutex holds fails with `ERROR_INVALID_HANDLE` (6); a name a timer holds
+/// opens it and leaves `ERROR_ALREADY_EXISTS` (183). The handle has `TIMER_ALL_ACCESS`.
 ///
 /// # Safety
 ///
