@@ -8,7 +8,9 @@
  *
  * _tmain: with _UNICODE, _tmain is wmain, which Linux's start-up code does not call; this
  * header then supplies a (weak) main that sets the locale from the environment, converts
- * the arguments to wide strings and calls wmain. Without _UNICODE, _tmain is main.
+ * the arguments to wide strings and calls wmain, with or without parameters, in C and C++.
+ * Without _UNICODE, _tmain is main. A file that includes this header with _UNICODE must not
+ * define main itself (use _tmain or wmain there).
  *
  * Differences from Microsoft's runtime: the wide printf family reads %s as a narrow string
  * (glibc follows the C standard): write %ls for a wide one, which Microsoft accepts too.
@@ -142,10 +144,26 @@ typedef wint_t _TINT;
 #define _istpunct iswpunct
 #define _istprint iswprint
 
-/* Linux starts programs at main: call the program's wmain with wide arguments. */
-extern int wmain(int argc, wchar_t **argv) __attribute__((weak));
-__attribute__((weak)) int main(int argc, char **argv);
-__attribute__((weak)) int main(int argc, char **argv) {
+/* Linux starts programs at main: call the program's wmain with wide arguments.
+ *
+ * The shim is a weak function whose assembler name is main, so the header declares no C
+ * function called main (nothing for a program's own main to conflict with). It calls the
+ * program's wmain whatever its parameter list: in C through a declaration without a
+ * prototype (so int wmain(), int wmain(void) and int wmain(int, wchar_t **) all agree with
+ * it); in C++, where a wmain without extern "C" is named after its parameters, through weak
+ * references to the two names g++ and clang++ give it and to the C name. */
+#ifdef __cplusplus
+extern "C++" int alertable_tchar_wmain_args(int, wchar_t **) __asm__("_Z5wmainiPPw")
+    __attribute__((weak));
+extern "C++" int alertable_tchar_wmain_void(void) __asm__("_Z5wmainv") __attribute__((weak));
+extern "C" int alertable_tchar_wmain_c(int, wchar_t **) __asm__("wmain") __attribute__((weak));
+extern "C" int alertable_tchar_main(int argc, char **argv) __asm__("main") __attribute__((weak));
+extern "C" int alertable_tchar_main(int argc, char **argv) {
+#else
+extern int alertable_tchar_wmain_c() __asm__("wmain") __attribute__((weak));
+int alertable_tchar_main(int argc, char **argv) __asm__("main") __attribute__((weak));
+int alertable_tchar_main(int argc, char **argv) {
+#endif
     wchar_t **wide;
     int i;
     setlocale(LC_ALL, "");
@@ -166,7 +184,19 @@ __attribute__((weak)) int main(int argc, char **argv) {
             mbstowcs(wide[i], argv[i], n + 1);
         }
     }
-    return wmain(argc, wide);
+#ifdef __cplusplus
+    if (alertable_tchar_wmain_args) {
+        return alertable_tchar_wmain_args(argc, wide);
+    }
+    if (alertable_tchar_wmain_void) {
+        return alertable_tchar_wmain_void();
+    }
+    return alertable_tchar_wmain_c(argc, wide);
+#else
+    /* Extra arguments to a function that takes none are harmless in the C calling
+     * conventions of Linux. */
+    return ((int (*)(int, wchar_t **))alertable_tchar_wmain_c)(argc, wide);
+#endif
 }
 
 #else /* _UNICODE */

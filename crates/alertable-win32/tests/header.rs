@@ -967,6 +967,60 @@ fn sdk_spellings_work_in_unicode_and_cxx_builds() {
     }
 }
 
+/// `tchar.h` under `_UNICODE`: a program whose entry is `_tmain` (so `wmain`) runs with its
+/// wide arguments whatever parameter list it gives `_tmain` — none, `(void)` or
+/// `(int, _TCHAR *[])` — in C and in C++, as Microsoft's samples write it.
+#[test]
+fn tmain_is_the_entry_of_unicode_programs_in_every_form() {
+    let lib = common::library_dir();
+    let dir = scratch_dir("tmain");
+    let forms = [
+        ("empty", "int _tmain()", ""),
+        ("void", "int _tmain(void)", ""),
+        (
+            "args",
+            "int _tmain(int argc, _TCHAR *argv[])",
+            "(void)argc; (void)argv;",
+        ),
+    ];
+    for (form, signature, body) in forms {
+        let source = dir.join(format!("{form}.c"));
+        let program = format!(
+            "#include <windows.h>\n#include <tchar.h>\n#include <stdio.h>\n\
+             {signature} {{\n    {body}\n    \
+             _tprintf(_T(\"%ls\\n\"), _T(\"wide\"));\n    return 7;\n}}\n"
+        );
+        std::fs::write(&source, program).expect("source");
+        for cxx in [false, true] {
+            let name = format!("{form}-{}", if cxx { "cxx" } else { "c" });
+            let exe = dir.join(&name);
+            let mut cc = if cxx {
+                let mut c = Command::new(cxx_compiler());
+                c.args(["-x", "c++", "-std=c++17"]);
+                c
+            } else {
+                let mut c = Command::new(c_compiler());
+                c.arg("-std=c11");
+                c
+            };
+            cc.args(["-DUNICODE", "-D_UNICODE", "-Wall", "-Werror"])
+                .arg("-I")
+                .arg(include_dir())
+                .arg(&source)
+                .arg("-L")
+                .arg(&lib)
+                .arg("-lalertable_win32")
+                .args(common::rpath_to(&lib))
+                .arg("-o")
+                .arg(&exe);
+            compile(cc, &name);
+            let output = common::run(&exe);
+            assert_eq!(output.status.code(), Some(7), "{name}: _tmain did not run");
+            assert_eq!(String::from_utf8_lossy(&output.stdout), "wide\n", "{name}");
+        }
+    }
+}
+
 /// Every exported function can be found with `GetProcAddress`, and only in its module:
 /// the NT functions in `ntdll.dll`, the Win32 ones in `kernel32.dll` and `kernelbase.dll`
 /// (so the export tables of `libloaderapi.rs` cannot fall behind the sources).
