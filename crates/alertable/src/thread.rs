@@ -531,7 +531,7 @@ impl Context {
 
     /// Whether the mailbox of remote APCs holds messages.
     #[inline]
-    fn remote_pending(&self) -> bool {
+    pub(crate) fn remote_pending(&self) -> bool {
         #[cfg(not(loom))]
         if let Some(mailbox) = self.mailbox.get() {
             return crate::shared::mailbox_pending(mailbox);

@@ -162,8 +162,9 @@ fn spin_for_apcs(ctx: &Context) -> bool {
         return false;
     }
     // The head slot only: polling the tail word would drag the producers' line over to
-    // this core on every push.
-    watch(ctx, &|| ctx.head_written()) || ctx.has_pending()
+    // this core on every push. A published thread also watches its mailbox's tail, which
+    // only remote producers write.
+    watch(ctx, &|| ctx.head_written() || ctx.remote_pending()) || ctx.has_pending()
 }
 
 /// Runs `sleep`, a sleep of `ctx`'s thread, and records whether it was short (see
