@@ -274,11 +274,13 @@ fn proxy_for(guard: &Guard, index: u32, kind: Kind) -> Arc<Proxy> {
     let ns = guard.ns;
     let slot = &guard.objects()[index as usize];
     let generation = slot.generation.load(Ordering::Relaxed);
+    // Declared before the registry's guard, so dropped after it: a stale proxy dropped
+    // here must not take the registry lock while it is held (X5).
+    let _stale;
     let mut proxies = ns.proxies();
-    if let Some(proxy) = proxies.get(&index).and_then(std::sync::Weak::upgrade)
-        && proxy.generation == generation
-    {
-        return proxy;
+    match proxies.get(&index).and_then(std::sync::Weak::upgrade) {
+        Some(proxy) if proxy.generation == generation => return proxy,
+        other => _stale = other,
     }
     add_reference(guard, ns.slot(), index);
     let proxy = Arc::new(Proxy {
