@@ -246,6 +246,7 @@ fn write_all(fd: &impl std::os::fd::AsFd, mut data: &[u8]) {
     }
 }
 
+/// The progress bar's steps of `pipe`: every contender's runs, warm-up included.
 pub(crate) fn steps(s: &Settings) -> u64 {
     ((Trip::ALL.len() + Stream::ALL.len()) * (s.reps + 1)) as u64
 }
