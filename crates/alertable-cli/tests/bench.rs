@@ -62,3 +62,48 @@ fn list_names_the_cross_process_group() {
         "{stdout}"
     );
 }
+
+/// The `pipe` group starts its named-pipe and socket peers itself (each echoed message is
+/// checked, each throughput run answered only when the peer has counted every byte),
+/// reports both tables with every contender, and evaluates both of its goals.
+#[test]
+fn pipe_group_runs_with_its_own_peers() {
+    let out = Command::new(env!("CARGO_BIN_EXE_alertable"))
+        .args(["bench", "--quick", "pipe"])
+        .output()
+        .expect("the alertable binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    for title in ["round trip, 8-byte messages", "throughput, 4 KiB writes"] {
+        assert!(stdout.contains(title), "no {title:?} table:\n{stdout}");
+    }
+    for row in [
+        "ours: NamedPipe, client transact",
+        "ours: NamedPipe, client write + read",
+        "raw Unix socket (SOCK_SEQPACKET)",
+        "ours: NamedPipe, byte mode",
+        "raw Unix socket (SOCK_STREAM)",
+    ] {
+        assert!(stdout.contains(row), "no {row:?} row:\n{stdout}");
+    }
+    let goals: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("named-pipe"))
+        .filter(|l| l.trim_start().starts_with('['))
+        .collect();
+    assert_eq!(goals.len(), 2, "{stdout}");
+    assert!(goals.iter().all(|g| !g.contains("not run")), "{stdout}");
+}
+
+/// `--list` names the `pipe` group.
+#[test]
+fn list_names_the_pipe_group() {
+    let out = Command::new(env!("CARGO_BIN_EXE_alertable"))
+        .args(["bench", "--list"])
+        .output()
+        .expect("the alertable binary runs");
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.lines().any(|l| l.starts_with("pipe ")), "{stdout}");
+}

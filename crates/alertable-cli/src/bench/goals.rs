@@ -163,6 +163,7 @@ pub(crate) fn evaluate(groups: &[GroupReport]) -> Vec<Goal> {
         ),
     ];
     goals.extend(cross_process(groups));
+    goals.extend(pipe(groups));
     goals
 }
 
@@ -241,6 +242,47 @@ fn cross_process(groups: &[GroupReport]) -> Vec<Goal> {
             events,
         ),
         goal("an idle published thread uses no measurable CPU", idle),
+    ]
+}
+
+/// The goals of the `pipe` group: its tables are the round trip (ours with `transact`
+/// first, the `SOCK_SEQPACKET` pair last) and the 4 KiB throughput (ours, then the
+/// `SOCK_STREAM` pair). Both compare rates: the socket's time per op ÷ ours.
+fn pipe(groups: &[GroupReport]) -> Vec<Goal> {
+    const GROUP: &str = "pipe";
+    let median = |table: usize, id: &str| row(groups, GROUP, table, id).map(|r| r.summary.median);
+    let round_trip = (|| {
+        let ours = median(0, "ours-transact")?;
+        let theirs = median(0, "unix-seqpacket")?;
+        let rate = theirs / ours;
+        Some((
+            rate >= 0.9,
+            format!("{ours:.0} ns vs {theirs:.0} ns per round trip: {rate:.2}× the socket's rate"),
+        ))
+    })();
+    let throughput = (|| {
+        let ours = median(1, "ours-named-pipe")?;
+        let theirs = median(1, "unix-stream")?;
+        let rate = theirs / ours;
+        Some((
+            rate >= 0.9,
+            format!(
+                "{ours:.0} ns vs {theirs:.0} ns per 4 KiB write ({:.0} vs {:.0} MiB/s): \
+                 {rate:.2}× the socket's throughput",
+                4096.0 * 1e9 / ours / 1048576.0,
+                4096.0 * 1e9 / theirs / 1048576.0,
+            ),
+        ))
+    })();
+    vec![
+        goal(
+            "named-pipe round trip (message mode, routines) ≥ 0.9× a SOCK_SEQPACKET pair's rate",
+            round_trip,
+        ),
+        goal(
+            "named-pipe 4 KiB byte-mode throughput ≥ 0.9× a SOCK_STREAM pair's",
+            throughput,
+        ),
     ]
 }
 

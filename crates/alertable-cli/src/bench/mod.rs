@@ -1,12 +1,12 @@
 //! `alertable bench`: measures the library against what one would use instead — channels
 //! of boxed closures, `std::thread::park`, a raw futex, a `Mutex<bool>` with a `Condvar`,
 //! `std::thread::sleep`, and between processes a Unix socket, pipes and iceoryx2 — in the
-//! same run (in the same process too, but for the peer processes of `cross-process`), and
-//! prints each contender's ratio against ours.
+//! same run (in the same process too, but for the peer processes of `cross-process` and
+//! `pipe`), and prints each contender's ratio against ours.
 //!
 //! Groups: `throughput`, `multi-producer`, `ping-pong`, `idle-wake`, `idle-cpu`,
-//! `allocations`, `objects`, `timers`, `io`, `port`, `pool`, `calloop` and `cross-process`
-//! (see `BENCHMARKS.md` at the repository root for what each measures).
+//! `allocations`, `objects`, `timers`, `io`, `port`, `pool`, `calloop`, `cross-process` and
+//! `pipe` (see `BENCHMARKS.md` at the repository root for what each measures).
 
 use std::fs;
 use std::io::IsTerminal;
@@ -26,6 +26,7 @@ mod idle;
 mod io;
 mod objects;
 mod pingpong;
+mod pipe;
 mod pool;
 mod port;
 mod probe;
@@ -95,6 +96,10 @@ pub(crate) struct Settings {
     pub(crate) pool_items: usize,
     /// Registered-wait latency samples (and hand-off samples) of `pool`.
     pub(crate) pool_wait_samples: usize,
+    /// Round trips per `pipe` round-trip run.
+    pub(crate) pipe_trips: usize,
+    /// 4 KiB writes per `pipe` throughput run.
+    pub(crate) pipe_chunks: usize,
 }
 
 fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -121,6 +126,8 @@ impl Settings {
             cross_process_trips: 5_000,
             pool_items: 1_000_000,
             pool_wait_samples: 1_000,
+            pipe_trips: 5_000,
+            pipe_chunks: 20_000,
         }
     }
 
@@ -143,6 +150,8 @@ impl Settings {
             cross_process_trips: 200,
             pool_items: 50_000,
             pool_wait_samples: 100,
+            pipe_trips: 200,
+            pipe_chunks: 500,
         }
     }
 }
@@ -194,7 +203,7 @@ struct Group {
     run: fn(&Settings, &Progress) -> GroupReport,
 }
 
-const GROUPS: [Group; 13] = [
+const GROUPS: [Group; 14] = [
     Group {
         name: "throughput",
         about: "1 producer sends closures to 1 consumer: ns per closure",
@@ -272,6 +281,12 @@ const GROUPS: [Group; 13] = [
         about: "remote APCs to a peer process vs a Unix socket, pipes and iceoryx2; named events",
         steps: cross_process::steps,
         run: cross_process::run,
+    },
+    Group {
+        name: "pipe",
+        about: "named pipes between processes vs raw Unix sockets: round trip, 4 KiB throughput",
+        steps: pipe::steps,
+        run: pipe::run,
     },
 ];
 

@@ -136,7 +136,7 @@ fn answer(count: u32, size: usize) -> Vec<u8> {
 }
 
 /// A name no other run of the bench uses.
-fn unique(what: &str) -> String {
+pub(super) fn unique(what: &str) -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
     format!(
@@ -147,7 +147,7 @@ fn unique(what: &str) -> String {
 }
 
 /// The command that starts a peer with `args`.
-fn peer_command(args: &[&str]) -> Command {
+pub(super) fn peer_command(args: &[&str]) -> Command {
     let exe = std::env::current_exe().expect("the bench knows its own binary");
     let mut command = Command::new(exe);
     command
@@ -159,14 +159,14 @@ fn peer_command(args: &[&str]) -> Command {
 }
 
 /// A named manual-reset event, new.
-fn manual_event(name: &str) -> Event {
+pub(super) fn manual_event(name: &str) -> Event {
     Event::create_named(name, EventReset::Manual, false)
         .expect("a fresh name")
         .into_inner()
 }
 
 /// Waits until `ready` is set by a peer, or fails if `child` exited first.
-fn await_ready(ready: &Event, child: &mut Child) {
+pub(super) fn await_ready(ready: &Event, child: &mut Child) {
     let deadline = Instant::now() + PATIENCE;
     loop {
         let status = wait_one(ready, Some(Duration::from_millis(100)), Alertable::No);
@@ -182,7 +182,7 @@ fn await_ready(ready: &Event, child: &mut Child) {
 
 /// Ends a peer: it has been asked to exit (or its input closed); kill it if it has not
 /// within a while.
-fn reap(child: &mut Child) {
+pub(super) fn reap(child: &mut Child) {
     let deadline = Instant::now() + Duration::from_secs(5);
     while Instant::now() < deadline {
         if let Ok(Some(_)) = child.try_wait() {
@@ -453,7 +453,7 @@ impl Drop for Peer {
 }
 
 /// Reads one message of `m.len()` bytes; false at end of input.
-fn read_message(fd: &impl AsFd, m: &mut [u8]) -> bool {
+pub(super) fn read_message(fd: &impl AsFd, m: &mut [u8]) -> bool {
     let mut got = 0;
     while got < m.len() {
         match rustix::io::read(fd, &mut m[got..]) {

@@ -35,6 +35,9 @@ pub(crate) fn run(role: &[String]) -> ExitCode {
         let _ = alertable::wait_one(&quit, None, Alertable::No);
         return ExitCode::SUCCESS;
     }
+    if arg(2).starts_with("pipe-") || arg(2).starts_with("socket-") {
+        return crate::bench::pipe::peer(&role[2..]);
+    }
     if arg(2) == "events" {
         let open = |i| Event::open(arg(i)).expect("bench peer: the bench created the event");
         let (ping, pong, quit) = (open(4), open(5), open(6));
