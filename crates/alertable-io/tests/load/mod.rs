@@ -110,6 +110,24 @@ struct Watched {
     event: Option<Event>,
 }
 
+/// Waits, on an issuing thread, until the poll- and event-style requests it issued (ids in
+/// `ids`) have completed: a thread's exit cancels the requests it issued that are still in
+/// flight (K121), so an issuer that left before them would turn them into `Aborted`.
+/// Waiting on a completed request consumes nothing; the main thread collects them later.
+fn await_own(watched: &Mutex<Vec<Watched>>, ids: std::ops::Range<usize>, deadline: Instant) {
+    // Every request is issued by now (the issuers passed `all`), so nothing is pushed
+    // while the list is held.
+    for w in watched
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|w| ids.contains(&w.id))
+    {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let _ = w.op.wait(Some(left), Alertable::No);
+    }
+}
+
 /// Runs `load` and asserts that every request completed exactly once with the right
 /// result and data, and that nothing else was delivered. Returns the time from the first
 /// request issued to the last completion seen.
@@ -214,6 +232,7 @@ pub(crate) fn run(load: Load) -> Duration {
             all_issued.clone(),
         );
         let routines = routines_of(0..load.pipes);
+        let pipes = load.pipes;
         alertable::spawn(move || {
             let ran = Arc::new(AtomicUsize::new(0));
             for (id, file) in pipe_files.iter().enumerate() {
@@ -221,7 +240,9 @@ pub(crate) fn run(load: Load) -> Duration {
             }
             issued.wait();
             all.wait();
-            run_routines(&ran, routines, deadline, "pipe")
+            let ran = run_routines(&ran, routines, deadline, "pipe");
+            await_own(&watched, 0..pipes, deadline);
+            ran
         })
         .unwrap()
     };
@@ -269,7 +290,9 @@ pub(crate) fn run(load: Load) -> Duration {
                 issue(&tally, &tokens, &watched, &ran, id, file, kind, offset);
             }
             all.wait();
-            run_routines(&ran, routines, deadline, "file")
+            let ran = run_routines(&ran, routines, deadline, "file");
+            await_own(&watched, pipes..total, deadline);
+            ran
         })
         .unwrap()
     };
