@@ -43,6 +43,9 @@ mod peer;
 
 pub(crate) use peer::run as peer;
 
+mod local;
+use local::Local;
+
 /// What a message asks of the peer: its first byte.
 const DATA: u8 = 1;
 /// "Answer with the number of data messages since the last such question."
@@ -629,7 +632,10 @@ fn await_asleep(peers: &[&Peer]) {
 }
 
 pub(crate) fn steps(s: &Settings) -> u64 {
-    let per_rep = Transport::ALL.len() * (SIZES.len() + 1) + PairKind::ALL.len() + BYSTANDERS.len();
+    let per_rep = Transport::ALL.len() * (SIZES.len() + 1)
+        + PairKind::ALL.len()
+        + BYSTANDERS.len()
+        + LOCAL.len();
     ((per_rep * (s.reps + 1)) + s.reps) as u64
 }
 
@@ -688,10 +694,38 @@ fn with_bystanders(s: &Settings, progress: &Progress, peer: &Peer) -> Vec<Vec<f6
     samples
 }
 
+/// The local hand-off table's rows.
+const LOCAL: [Local; 3] = [Local::Detached, Local::Unpublished, Local::Published];
+
 /// `cross-process`.
 pub(crate) fn run(s: &Settings, progress: &Progress) -> GroupReport {
     let messages = s.cross_process_messages;
     let trips = s.cross_process_trips;
+    // Before anything attaches this process to the namespace (this group runs last, and no
+    // other group names objects): the local hand-off as every other group sees it.
+    let mut local = vec![Vec::with_capacity(s.reps); LOCAL.len()];
+    for rep in 0..=s.reps {
+        let t = if rep == 0 { (trips / 10).max(1) } else { trips };
+        let what = format!("{}: run {rep}/{}", Local::Detached.name(), s.reps);
+        let ns = progress.run(what, || local::ping_pong(t, Local::Detached));
+        if rep > 0 {
+            local[0].push(ns);
+        }
+    }
+    // Attached now (this thread is published, as the peers' answers need): the same
+    // hand-off between two threads that are not published, and between two that are,
+    // still before any peer runs.
+    publish_me();
+    for rep in 0..=s.reps {
+        let t = if rep == 0 { (trips / 10).max(1) } else { trips };
+        for (i, &how) in LOCAL.iter().enumerate().skip(1) {
+            let what = format!("{}: run {rep}/{}", how.name(), s.reps);
+            let ns = progress.run(what, || local::ping_pong(t, how));
+            if rep > 0 {
+                local[i].push(ns);
+            }
+        }
+    }
     // peers[size][transport]; one remote-APC peer serves both sizes.
     let mut peers: Vec<Vec<Peer>> = Vec::new();
     for &size in &SIZES {
@@ -850,6 +884,21 @@ pub(crate) fn run(s: &Settings, progress: &Progress) -> GroupReport {
             _ => ("ours-remote-apc-8-bystanders", "ours: 8 bystanders"),
         };
         table.push(id, name, samples, BTreeMap::new());
+    }
+    tables.push(table.finish());
+
+    let mut table = Table::new(
+        format!(
+            "local hand-off: an APC bounced between two threads of this process, {} per run; \
+             before the process attached to the namespace, after (these threads \
+             unpublished), and with both published; {} runs; one op = one round trip",
+            thousands(trips),
+            s.reps
+        ),
+        Kind::Time,
+    );
+    for (how, samples) in LOCAL.iter().zip(local) {
+        table.push(how.id(), how.name(), samples, BTreeMap::new());
     }
     tables.push(table.finish());
 
