@@ -85,6 +85,27 @@ fn peer() {
             // Waits to be killed.
             alertable::sleep_ex(None, Alertable::No);
         }
+        // Fills the namespace with events, then asks for one more and for a published
+        // thread beyond the mailboxes; exits with what the last two calls gave.
+        "fill" => {
+            let mut kept = Vec::new();
+            let full = loop {
+                match Event::create_named(
+                    &format!("fill-{}", kept.len()),
+                    EventReset::Manual,
+                    false,
+                ) {
+                    Ok(event) => kept.push(event.into_inner()),
+                    Err(e) => break e,
+                }
+            };
+            assert_eq!(kept.len(), 1024, "the namespace holds 1,024 objects");
+            assert_eq!(full, NameError::NoResources);
+            // Freeing one makes room again.
+            kept.pop();
+            assert!(Event::create_named("fill-again", EventReset::Manual, false).is_ok());
+            std::process::exit(full.win32_error() as i32 % 256);
+        }
         "namespace" => {
             let result = Event::create_named(args[0], EventReset::Manual, false);
             std::process::exit(match result {
@@ -475,6 +496,20 @@ fn rustix_is_root() -> bool {
     std::fs::metadata("/proc/self")
         .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
         .unwrap_or(false)
+}
+
+/// A full namespace is a clear error, not a crash or a hang: 1,024 objects, then
+/// `NoResources` (ERROR_NO_SYSTEM_RESOURCES, 1450); a freed slot is usable again. Run in
+/// a namespace of its own, so that other tests keep theirs.
+#[test]
+fn a_full_namespace_refuses_with_no_resources() {
+    let dir = private_dir("full");
+    let status = command("fill", &[])
+        .env("ALERTABLE_SHM_DIR", &dir)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(1450 % 256), "{status}");
+    assert!(!dir.exists(), "the namespace went with its last user");
 }
 
 /// Nothing is left behind: the last process to exit removes the namespace, and one that
