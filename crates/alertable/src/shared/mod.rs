@@ -22,8 +22,8 @@
 //!
 //! # Invariants
 //!
-//! - (X1) Every write to the namespace other than a parker word happens under the robust
-//!   lock, after its old value is appended to the undo log (entry first, then the log's
+//! - (X1) Every write to the namespace other than a parker word (and the sweep hint of X6)
+//!   happens under the robust lock, after its old value is appended to the undo log (entry first, then the log's
 //!   length, then the word). Releasing the lock empties the log first. So when a process
 //!   dies holding the lock, the next owner (who learns it from the robust mutex) rolls the
 //!   log back, newest first, and finds the namespace exactly as it was before the dead
@@ -46,7 +46,9 @@
 //! - (X6) A thread waiting on a shared object sleeps at most [`SLICE`] at a time: a wake-up
 //!   lost because a signaler died between changing an object and waking its waiters, or a
 //!   mutex owner that died without anyone noticing, is found within one slice, when the
-//!   waiter reclaims dead processes (X2) and checks its objects again.
+//!   waiter reclaims dead processes (X2) — unless another waiter of the user did so less
+//!   than a slice ago, so the sweeps do not grow with the number of waiters — and checks
+//!   its objects again.
 //! - (X7) Nothing read from the namespace is trusted: indices and offsets are bounds-checked
 //!   before use, so a corrupt or hostile namespace can stop the protocol but not make this
 //!   process touch memory outside the mapping.
@@ -82,10 +84,10 @@ pub(crate) use remote::{Mailbox, mailbox_pending, take_remote};
 /// processes and checks its objects again (X6).
 pub(crate) const SLICE: Duration = Duration::from_millis(50);
 
-const MAGIC: u64 = 0x616c_6572_7401_0003; // "alert", layout 1.3
+const MAGIC: u64 = 0x616c_6572_7401_0004; // "alert", layout 1.4
 /// The file's name carries the layout, so that programs built with different layouts
 /// keep to namespaces of their own instead of failing to share one.
-pub(crate) const FILE_NAME: &str = "namespace-1.3";
+pub(crate) const FILE_NAME: &str = "namespace-1.4";
 pub(crate) const PROCS: usize = 64;
 pub(crate) const OBJECTS: usize = 1024;
 pub(crate) const THREADS: usize = 1024;
@@ -104,6 +106,9 @@ struct Header {
     /// Set when the last process removed the file: a process that opened it before the
     /// removal sees this and opens the new one.
     dead: AtomicU32,
+    /// When a waiter last looked for dead processes (`CLOCK_MONOTONIC` ns): a hint, written
+    /// without the log, so that one sweep per slice serves every waiter of the user (X6).
+    last_sweep: AtomicU64,
 }
 
 #[repr(C)]
@@ -387,6 +392,19 @@ pub(crate) fn process_alive(guard: &Guard, proc: u32) -> bool {
             .get(proc as usize)
             .is_some_and(|p| p.used.load(Ordering::Relaxed) != 0)
             && ns.file.byte_held_elsewhere(LIVENESS + u64::from(proc)))
+}
+
+/// After a waiter's slice (X6): reclaims dead processes, unless some waiter did less than
+/// a slice ago.
+pub(crate) fn sweep_if_due(guard: &Guard) {
+    let hint = &guard.ns.seg.header.last_sweep;
+    let now = shm::monotonic_ns();
+    let slice = u64::try_from(SLICE.as_nanos()).unwrap_or(u64::MAX);
+    if now.saturating_sub(hint.load(Ordering::Relaxed)) < slice {
+        return;
+    }
+    hint.store(now, Ordering::Relaxed);
+    reclaim_dead(guard);
 }
 
 /// Reclaims every process slot whose process is dead (X2); true if any was.

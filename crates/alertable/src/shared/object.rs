@@ -802,6 +802,6 @@ pub(crate) fn release_thread(lock: &Dispatcher, thread: &ThreadHandle) {
 /// After a slice without a wake-up: reclaims dead processes (X6).
 pub(crate) fn sweep_and_recheck(lock: &Dispatcher) {
     if let Some(ns) = super::attached() {
-        super::reclaim_dead(&lock.shared(ns));
+        super::sweep_if_due(&lock.shared(ns));
     }
 }
