@@ -75,14 +75,6 @@ pub(crate) fn name_error(e: NameError) -> Error {
     Error(e.win32_error())
 }
 
-/// A core object found or made by name, as a handle-table object.
-pub(crate) fn as_object<T>(opened: Opened<T>, object: impl FnOnce(T) -> Object) -> Opened<Object> {
-    match opened {
-        Opened::Created(t) => Opened::Created(object(t)),
-        Opened::Existing(t) => Opened::Existing(object(t)),
-    }
-}
-
 /// Puts a new handle for `entry` in the table; its object is dropped, on failure, by the
 /// caller after every lock is released (H4).
 fn insert(entry: Entry) -> Result<HANDLE> {

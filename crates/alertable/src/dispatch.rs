@@ -281,7 +281,9 @@ pub(crate) enum WaitKind {
 /// A waitable object's hooks into the dispatcher.
 ///
 /// Every hook is called with the dispatcher lock held (the `Dispatcher` argument proves
-/// it). `is_ready` must not change anything; `acquire` is called only right after
+/// it). `is_ready` must not take anything from the object (it may bring the object's own
+/// state up to date: a named timer whose due time has passed fires when it is looked at,
+/// as it would have at that time); `acquire` is called only right after
 /// `is_ready` returned `true` in the same lock hold, and consumes what the waiter takes
 /// (an auto-reset event's signal, a semaphore count, mutex ownership).
 ///

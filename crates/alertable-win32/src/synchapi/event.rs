@@ -25,7 +25,7 @@ fn create(manual: bool, initial: bool, name: Option<Vec<u8>>, access: Access) ->
         || Ok(Object::Event(Event::new(reset, initial))),
         |name| {
             Event::create_named(name, reset, initial)
-                .map(|opened| names::as_object(opened, Object::Event))
+                .map(|opened| opened.map(Object::Event))
                 .map_err(names::name_error)
         },
     )

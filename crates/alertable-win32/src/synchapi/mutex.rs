@@ -19,7 +19,7 @@ fn create(initial_owner: bool, name: Option<Vec<u8>>, access: Access) -> Result<
         || Ok(Object::Mutex(Mutex::new(initial_owner))),
         |name| {
             Mutex::create_named(name, initial_owner)
-                .map(|opened| names::as_object(opened, Object::Mutex))
+                .map(|opened| opened.map(Object::Mutex))
                 .map_err(names::name_error)
         },
     )

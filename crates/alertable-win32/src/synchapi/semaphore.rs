@@ -29,7 +29,7 @@ pub(crate) fn create(
         access,
         || Ok(Object::Semaphore(semaphore)),
         |name| match Semaphore::create_named(name, initial, maximum) {
-            Ok(opened) => Ok(names::as_object(opened, Object::Semaphore)),
+            Ok(opened) => Ok(opened.map(Object::Semaphore)),
             Err(Ok(e)) => Err(Error(e.win32_error())),
             Err(Err(e)) => Err(names::name_error(e)),
         },

@@ -37,7 +37,7 @@ pub(crate) fn create(manual: bool, name: Option<Vec<u8>>, access: Access) -> Res
         || Ok(Object::Timer(WaitableTimer::new(reset))),
         |name| {
             WaitableTimer::create_named(name, reset)
-                .map(|opened| names::as_object(opened, Object::Timer))
+                .map(|opened| opened.map(Object::Timer))
                 .map_err(names::name_error)
         },
     )

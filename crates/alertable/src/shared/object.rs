@@ -44,7 +44,8 @@ impl<T> Opened<T> {
         matches!(self, Self::Existing(_))
     }
 
-    pub(crate) fn map<U>(self, f: impl FnOnce(T) -> U) -> Opened<U> {
+    /// The same outcome for a value made from the object (a handle-table entry, say).
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Opened<U> {
         match self {
             Self::Created(t) => Opened::Created(f(t)),
             Self::Existing(t) => Opened::Existing(f(t)),
@@ -299,7 +300,9 @@ impl Drop for Proxy {
         if !usable() {
             return;
         }
-        let drop_ref = |guard: &Guard| {
+        // Out of the registry first (nothing else is held here, X5), unless a new proxy of
+        // the object took the place already.
+        {
             let mut proxies = self.ns.proxies();
             if proxies
                 .get(&self.index)
@@ -307,23 +310,19 @@ impl Drop for Proxy {
             {
                 proxies.remove(&self.index);
             }
-            drop(proxies);
-            drop_reference(guard, self.ns.slot(), self.index, self.generation);
-        };
+        }
         if Dispatcher::held_here() {
             // The last handle went away inside the library, under the dispatcher lock:
             // the reference goes when that hold ends.
             super::defer_release(self.index, self.generation);
-            let mut proxies = self.ns.proxies();
-            if proxies
-                .get(&self.index)
-                .is_some_and(|w| std::ptr::eq(w.as_ptr(), self))
-            {
-                proxies.remove(&self.index);
-            }
         } else {
             let lock = Dispatcher::lock();
-            drop_ref(&lock.shared(self.ns));
+            drop_reference(
+                &lock.shared(self.ns),
+                self.ns.slot(),
+                self.index,
+                self.generation,
+            );
         }
     }
 }
@@ -363,6 +362,13 @@ fn free_object(guard: &Guard, slot: &ObjectSlot) {
     guard.set32(&slot.abandoned, 0);
     guard.set64(&slot.due, 0);
     guard.set64(&slot.period, 0);
+}
+
+/// Marks a mutex abandoned: no owner, and the next acquisition reports it (G72).
+fn abandon(guard: &Guard, slot: &ObjectSlot) {
+    guard.set64(&slot.owner, 0);
+    guard.set32(&slot.recursion, 0);
+    guard.set32(&slot.abandoned, 1);
 }
 
 /// The owner word of `thread` in this process.
@@ -576,9 +582,7 @@ impl Proxy {
             if slot.owner.load(Ordering::Relaxed) != owner_word(self.ns, owner) {
                 return;
             }
-            guard.set64(&slot.owner, 0);
-            guard.set32(&slot.recursion, 0);
-            guard.set32(&slot.abandoned, 1);
+            abandon(&guard, slot);
         }
         self.changed(lock);
     }
@@ -664,9 +668,7 @@ pub(crate) fn reclaim_process(guard: &Guard, proc: u32) {
     for slot in objects {
         let owner = slot.owner.load(Ordering::Relaxed);
         if owner != 0 && owner >> 32 == u64::from(proc) + 1 {
-            guard.set64(&slot.owner, 0);
-            guard.set32(&slot.recursion, 0);
-            guard.set32(&slot.abandoned, 1);
+            abandon(guard, slot);
         }
     }
     for record in guard.threads() {
