@@ -449,8 +449,9 @@ pub(crate) fn take_remote(ctx: &Context, mailbox: Mailbox) {
         guard.set32(&mailbox.head, tail);
     }
     for (name, payload) in messages {
-        let name = String::from_utf8_lossy(&name).into_owned();
-        match handler(&name) {
+        // A name that is not UTF-8 names no handler (register_remote_handler takes &str).
+        let name = std::str::from_utf8(&name).unwrap_or_default();
+        match handler(name) {
             Some(handler) => {
                 let _ = ctx.thread().push_apc(Apc::new(move || handler(&payload)));
             }
