@@ -503,7 +503,7 @@ impl Context {
         if let Some(mailbox) = self.mailbox.get()
             && crate::shared::mailbox_pending(mailbox)
         {
-            crate::shared::take_remote(self, mailbox);
+            ran |= crate::shared::take_remote(self, mailbox);
         }
         // SAFETY: (T1) a `Context` is reached only on its own thread, which makes this
         // thread the queue's owner (Q1); `pop` holds no borrow while the APC runs, so an
@@ -527,6 +527,13 @@ impl Context {
     pub(crate) fn has_pending(&self) -> bool {
         // SAFETY: (T1) ⇒ (Q1).
         unsafe { self.this.inner.apcs.has_pending() || self.remote_pending() }
+    }
+
+    /// Whether a local APC is pending.
+    #[cfg(not(loom))]
+    pub(crate) fn local_pending(&self) -> bool {
+        // SAFETY: (T1) ⇒ (Q1).
+        unsafe { self.this.inner.apcs.has_pending() }
     }
 
     /// Whether the mailbox of remote APCs holds messages.

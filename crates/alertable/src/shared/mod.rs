@@ -17,13 +17,14 @@
 //! | references | `refs[process][object]`: the handles each process holds, so a dead process's can be dropped |
 //! | mailboxes | one ring of 64 KiB per thread published for remote APCs (`remote.rs`) |
 //!
-//! Every word is an atomic; everything except the parker words is written only under the
-//! robust lock, through [`Guard`], which logs the old value first.
+//! Every word is an atomic; everything except the parker words and the mailboxes' rings,
+//! tails, heads and producer locks (X8) is written only under the robust lock, through
+//! [`Guard`], which logs the old value first.
 //!
 //! # Invariants
 //!
-//! - (X1) Every write to the namespace other than a parker word (and the sweep hint of X6)
-//!   happens under the robust lock, after its old value is appended to the undo log (entry first, then the log's
+//! - (X1) Every write to the namespace other than a parker word, the sweep hint of X6 and
+//!   the words X8 lists happens under the robust lock, after its old value is appended to the undo log (entry first, then the log's
 //!   length, then the word). Releasing the lock empties the log first. So when a process
 //!   dies holding the lock, the next owner (who learns it from the robust mutex) rolls the
 //!   log back, newest first, and finds the namespace exactly as it was before the dead
@@ -52,6 +53,18 @@
 //! - (X7) Nothing read from the namespace is trusted: indices and offsets are bounds-checked
 //!   before use, so a corrupt or hostile namespace can stop the protocol but not make this
 //!   process touch memory outside the mapping.
+//! - (X8) A mailbox is a ring with one consumer, its owner thread, and producers that take
+//!   turns through the mailbox's own lock word, never the robust lock: a producer holds it
+//!   (the word names its process slot) while it checks the mailbox's generation, writes a
+//!   message past the tail and then stores the tail, which is the message's only commit; the
+//!   owner reads up to the tail and then stores the head, without any lock. So a producer
+//!   that dies at any instruction leaves either no message or a whole one, and only its lock
+//!   word behind, which reclaiming its process (X2) clears — before its slot can be reused,
+//!   so a lock word never names a live process that does not hold it. A producer that
+//!   waits for the lock sleeps on it at most a millisecond at a time, and then looks
+//!   whether the holder's process is alive. Every message carries the generation of the
+//!   owner it was queued for, which freeing a mailbox bumps (under the robust lock), so a
+//!   new owner skips what was queued for the old one.
 //!
 //! What is not guaranteed: a process that stops (SIGSTOP, a debugger) while holding the
 //! robust lock stops every process of the user at their next shared operation, as a
@@ -84,10 +97,10 @@ pub(crate) use remote::{Mailbox, mailbox_pending, take_remote};
 /// processes and checks its objects again (X6).
 pub(crate) const SLICE: Duration = Duration::from_millis(50);
 
-const MAGIC: u64 = 0x616c_6572_7401_0004; // "alert", layout 1.4
+const MAGIC: u64 = 0x616c_6572_7401_0005; // "alert", layout 1.5
 /// The file's name carries the layout, so that programs built with different layouts
 /// keep to namespaces of their own instead of failing to share one.
-pub(crate) const FILE_NAME: &str = "namespace-1.4";
+pub(crate) const FILE_NAME: &str = "namespace-1.5";
 pub(crate) const PROCS: usize = 64;
 pub(crate) const OBJECTS: usize = 1024;
 pub(crate) const THREADS: usize = 1024;
@@ -175,10 +188,16 @@ pub(crate) const RING_WORDS: usize = 16 * 1024;
 
 #[repr(C)]
 pub(crate) struct MailboxSlot {
+    /// Under the robust lock: whether a published thread owns the mailbox.
     pub(crate) used: AtomicU32,
-    /// Words consumed (the owner advances it, under the lock).
+    /// Under the robust lock: bumped whenever the mailbox is freed (X8).
+    pub(crate) generation: AtomicU32,
+    /// The producers' lock (X8): 0, or the holder's process slot + 1, with
+    /// [`remote::LOCK_WAITERS`] set while producers sleep on it.
+    pub(crate) lock: AtomicU32,
+    /// Words consumed: written by the owner only (X8).
     pub(crate) head: AtomicU32,
-    /// Words committed (producers advance it, under the lock).
+    /// Words committed: written by the holder of `lock` only (X8).
     pub(crate) tail: AtomicU32,
     pub(crate) ring: [AtomicU32; RING_WORDS],
 }
@@ -383,8 +402,7 @@ fn claim_slot(guard: &Guard) -> io::Result<u32> {
 }
 
 /// Whether the process in slot `proc` is alive (X2): one system call.
-pub(crate) fn process_alive(guard: &Guard, proc: u32) -> bool {
-    let ns = guard.ns;
+pub(crate) fn process_alive(ns: &Namespace, proc: u32) -> bool {
     proc == ns.slot()
         || (ns
             .seg

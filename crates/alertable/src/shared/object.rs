@@ -664,6 +664,9 @@ pub(crate) fn wake_all_waiting(guard: &Guard, proc: Option<u32>) {
 
 /// Reclaims process slot `proc` (X2).
 pub(crate) fn reclaim_process(guard: &Guard, proc: u32) {
+    if proc != guard.ns.slot() {
+        super::remote::release_locks_of(guard, proc);
+    }
     let objects = guard.objects();
     for slot in objects {
         let owner = slot.owner.load(Ordering::Relaxed);

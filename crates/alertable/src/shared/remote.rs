@@ -3,14 +3,15 @@
 //! of a named handler with a byte message; the call runs on the published thread in its
 //! alertable waits, after the local APCs queued before it was taken from the mailbox.
 //!
-//! A mailbox is a ring of words. A message is `[words, name bytes, payload bytes]`, then
-//! the handler's name and the payload, each padded to a word. Producers write the words
-//! past the committed tail and then advance the tail under the robust lock (X1: the
-//! advance is logged, so a producer that dies before releasing the lock leaves no half
-//! message); the owner takes every committed message under the lock and advances the
-//! head. A producer wakes the owner through its parker word (P4), with one wake-up.
+//! A mailbox is a ring of words with one consumer, its owner, and producers that take
+//! turns through the mailbox's lock word (X8). A message is `[words, generation, name
+//! bytes, payload bytes]`, then the handler's name and the payload, each padded to a word.
+//! A producer writes the words past the committed tail and then stores the tail; the
+//! owner takes every committed message and stores the head, without any lock, and skips
+//! messages queued for an earlier owner of the mailbox (their generation is not its own).
+//! A producer wakes the owner through its parker word (P4), with one wake-up, after it has
+//! released the lock.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
@@ -21,12 +22,23 @@ use super::{
 };
 use crate::dispatch::Dispatcher;
 use crate::queue::Apc;
-use crate::sync::{AtomicU64, Ordering};
+use crate::suspend::NoStop;
+use crate::sync::{AtomicU32, AtomicU64, Ordering};
+use crate::sys::shm;
 use crate::thread::{Context, with_current};
 
 /// A handler's name is at most this many bytes.
 const HANDLER_NAME_BYTES: usize = 64;
-const HEADER_WORDS: usize = 3;
+const HEADER_WORDS: usize = 4;
+
+/// Set in a mailbox's lock word while producers sleep on it (X8).
+pub(crate) const LOCK_WAITERS: u32 = 1 << 31;
+/// How long a producer sleeps on a held mailbox lock before it looks whether the holder's
+/// process is alive (X8).
+const LOCK_PATIENCE: Duration = Duration::from_millis(1);
+/// How many such sleeps a producer waits for the lock at most before it reports the
+/// mailbox full: the holder is alive but does not run.
+const LOCK_SLEEPS: u32 = 100;
 
 /// The largest message a remote APC carries, in bytes: a quarter of a mailbox.
 pub const MAX_REMOTE_MESSAGE: usize = RING_WORDS * 4 / 4;
@@ -44,7 +56,8 @@ pub enum RemoteError {
     /// The thread has exited, or its process has died. Win32: `ERROR_GEN_FAILURE` (31),
     /// as [`QueueApcError::ThreadExited`](crate::QueueApcError::ThreadExited).
     ThreadExited,
-    /// The thread's mailbox is full: it has not taken its messages for a while. Win32:
+    /// The thread's mailbox is full: it has not taken its messages for a while (or a
+    /// producer in a stopped process has kept the mailbox for 100 ms). Win32:
     /// `ERROR_NOT_ENOUGH_QUOTA` (1816).
     Full,
     /// The message, or a handler or thread name, is too long. Win32:
@@ -100,7 +113,9 @@ impl From<std::io::ErrorKind> for RemoteError {
 /// A handler of remote APCs.
 type Handler = fn(&[u8]);
 
-static HANDLERS: RwLock<Option<HashMap<String, Handler>>> = RwLock::new(None);
+/// The registered handlers: a few, looked up by a scan that compares bytes (cheaper than
+/// hashing a name per message).
+static HANDLERS: RwLock<Vec<(Box<[u8]>, Handler)>> = RwLock::new(Vec::new());
 
 /// Registers `handler` under `name` for this process: a remote APC that names it runs
 /// `handler(message)` on the published thread it was queued to. Registering a name again
@@ -116,21 +131,23 @@ pub fn register_remote_handler(name: &str, handler: fn(&[u8])) -> Result<(), Rem
     if name.len() > HANDLER_NAME_BYTES {
         return Err(RemoteError::TooLarge);
     }
-    HANDLERS
+    let mut handlers = HANDLERS
         .write()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .get_or_insert_with(HashMap::new)
-        .insert(name.to_owned(), handler);
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    match handlers.iter_mut().find(|(n, _)| **n == *name.as_bytes()) {
+        Some(entry) => entry.1 = handler,
+        None => handlers.push((name.as_bytes().into(), handler)),
+    }
     Ok(())
 }
 
-fn handler(name: &str) -> Option<Handler> {
+fn handler(name: &[u8]) -> Option<Handler> {
     HANDLERS
         .read()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .as_ref()?
-        .get(name)
-        .copied()
+        .iter()
+        .find(|(n, _)| **n == *name)
+        .map(|&(_, handler)| handler)
 }
 
 fn record_name_is(record: &ThreadRecord, name: &[u8]) -> bool {
@@ -195,8 +212,8 @@ pub fn publish_current(name: Option<&str>) -> Result<(), RemoteError> {
                 .ok_or(RemoteError::NoResources)?;
             let mailbox = &guard.mailboxes()[index];
             guard.set32(&mailbox.used, 1);
-            guard.set32(&mailbox.head, 0);
-            guard.set32(&mailbox.tail, 0);
+            // What an earlier owner left is skipped at once (X8: its generation is old).
+            guard.set32(&mailbox.head, mailbox.tail.load(Ordering::Acquire));
             guard.set32(&record.mailbox, index as u32 + 1);
             ctx.set_mailbox(mailbox);
         }
@@ -224,6 +241,9 @@ pub struct RemoteThread {
     record: u32,
     tid: u32,
     proc: u32,
+    /// The target's mailbox, and its generation when the target was opened (X8).
+    mailbox: u32,
+    generation: u32,
     /// When the target's process was last found alive (`CLOCK_MONOTONIC` ns).
     checked: AtomicU64,
 }
@@ -238,6 +258,8 @@ impl Clone for RemoteThread {
             record: self.record,
             tid: self.tid,
             proc: self.proc,
+            mailbox: self.mailbox,
+            generation: self.generation,
             checked: AtomicU64::new(self.checked.load(Ordering::Relaxed)),
         }
     }
@@ -287,12 +309,21 @@ impl RemoteThread {
                     && matches(r)
             })
             .ok_or(RemoteError::NotFound)?;
+        let mailbox = record.mailbox.load(Ordering::Relaxed) - 1;
+        let generation = guard
+            .mailboxes()
+            .get(mailbox as usize)
+            .ok_or(RemoteError::NotFound)?
+            .generation
+            .load(Ordering::Relaxed);
         Ok(Self {
             ns,
             record: index as u32,
             tid: record.tid.load(Ordering::Relaxed),
             proc: record.proc.load(Ordering::Relaxed),
-            checked: AtomicU64::new(crate::sys::shm::monotonic_ns()),
+            mailbox,
+            generation,
+            checked: AtomicU64::new(shm::monotonic_ns()),
         })
     }
 
@@ -305,7 +336,10 @@ impl RemoteThread {
     /// `message`; it runs in the thread's next alertable wait, after what is queued before
     /// it, and a wait that runs it returns as for a local APC (192, B20). Never blocks for
     /// long: a full mailbox is [`RemoteError::Full`] (see
-    /// [`queue_timeout`](Self::queue_timeout) to wait for room).
+    /// [`queue_timeout`](Self::queue_timeout) to wait for room). Queueing takes no lock
+    /// that other threads or processes wait for but the mailbox's own, for the time it
+    /// takes to copy the message, and makes no system call unless the thread is asleep
+    /// (one wake-up), and one every 10 ms to look whether its process is alive.
     ///
     /// # Errors
     ///
@@ -319,9 +353,7 @@ impl RemoteThread {
         if name.len() > HANDLER_NAME_BYTES || message.len() > MAX_REMOTE_MESSAGE {
             return Err(RemoteError::TooLarge);
         }
-        let lock = Dispatcher::lock();
-        let guard = lock.shared(self.ns);
-        self.push(&guard, name, message)
+        self.push(name, message)
     }
 
     /// As [`queue`](Self::queue), but waits up to `timeout` for room in a full mailbox.
@@ -350,116 +382,267 @@ impl RemoteThread {
         }
     }
 
-    fn push(&self, guard: &Guard, name: &[u8], message: &[u8]) -> Result<(), RemoteError> {
-        let record = guard
-            .threads()
-            .get(self.record as usize)
+    fn push(&self, name: &[u8], message: &[u8]) -> Result<(), RemoteError> {
+        let mailbox = self
+            .ns
+            .seg
+            .mailboxes
+            .get(self.mailbox as usize)
             .ok_or(RemoteError::ThreadExited)?;
-        let live = |r: &ThreadRecord| {
-            r.state.load(Ordering::Relaxed) != 0
-                && r.tid.load(Ordering::Relaxed) == self.tid
-                && r.proc.load(Ordering::Relaxed) == self.proc
-        };
-        if !live(record) {
-            return Err(RemoteError::ThreadExited);
-        }
-        let mailbox_of = |r: &ThreadRecord| {
-            r.mailbox
-                .load(Ordering::Relaxed)
-                .checked_sub(1)
-                .and_then(|i| guard.mailboxes().get(i as usize))
-        };
-        let mut mailbox = mailbox_of(record).ok_or(RemoteError::ThreadExited)?;
         let words = HEADER_WORDS + name.len().div_ceil(4) + message.len().div_ceil(4);
-        let room = |m: &MailboxSlot| {
-            let used = m
-                .tail
-                .load(Ordering::Relaxed)
-                .wrapping_sub(m.head.load(Ordering::Relaxed)) as usize;
-            used <= RING_WORDS && RING_WORDS - used >= words
-        };
         // The target's process may have died: looked at (one system call) at most every
         // LIVENESS_CHECK per handle, and whenever the mailbox is full, so a dead target's
         // mailbox neither fills up unnoticed nor costs a check per message.
-        let now = crate::sys::shm::monotonic_ns();
-        let due = now.saturating_sub(self.checked.load(Ordering::Relaxed)) >= LIVENESS_CHECK;
-        if self.proc != guard.ns.slot() && (due || !room(mailbox)) {
+        let now = shm::monotonic_ns();
+        if now.saturating_sub(self.checked.load(Ordering::Relaxed)) >= LIVENESS_CHECK {
             self.checked.store(now, Ordering::Relaxed);
-            if !super::process_alive(guard, self.proc) {
-                super::reclaim_dead(guard);
+            self.check_alive()?;
+        }
+        {
+            // A holder stopped (SIGSTOP, a debugger) would keep it: a full mailbox, then.
+            let hold = MailboxHold::take(self.ns, &mailbox.lock).ok_or(RemoteError::Full)?;
+            if mailbox.used.load(Ordering::Acquire) == 0
+                || mailbox.generation.load(Ordering::Acquire) != self.generation
+            {
                 return Err(RemoteError::ThreadExited);
             }
-            mailbox = mailbox_of(record).ok_or(RemoteError::ThreadExited)?;
+            let head = mailbox.head.load(Ordering::Acquire);
+            let tail = mailbox.tail.load(Ordering::Relaxed);
+            let used = tail.wrapping_sub(head) as usize;
+            if used > RING_WORDS || RING_WORDS - used < words {
+                drop(hold);
+                self.check_alive()?;
+                return Err(RemoteError::Full);
+            }
+            let header = [
+                words as u32,
+                self.generation,
+                name.len() as u32,
+                message.len() as u32,
+            ];
+            let body = header
+                .into_iter()
+                .chain(super::words_of(name))
+                .chain(super::words_of(message));
+            for (i, word) in body.enumerate() {
+                let at = (tail as usize + i) % RING_WORDS;
+                // Past the committed tail: the owner reads nothing there until the tail
+                // moves (X8).
+                mailbox.ring[at].store(word, Ordering::Relaxed);
+            }
+            // The commit (X8): the words above happen before the owner's read of the tail.
+            mailbox
+                .tail
+                .store(tail.wrapping_add(words as u32), Ordering::Release);
         }
-        if !room(mailbox) {
-            return Err(RemoteError::Full);
+        // After the lock is released, so that the woken owner does not find it held. A
+        // record reused meanwhile costs its new thread a spurious wake-up, which every
+        // parker tolerates.
+        if let Some(record) = self.ns.seg.threads.get(self.record as usize)
+            && record.tid.load(Ordering::Relaxed) == self.tid
+        {
+            crate::parker::unpark_word(&record.word);
         }
-        let tail = mailbox.tail.load(Ordering::Relaxed);
-        let header = [words as u32, name.len() as u32, message.len() as u32];
-        let body = header
-            .into_iter()
-            .chain(super::words_of(name))
-            .chain(super::words_of(message));
-        for (i, word) in body.enumerate() {
-            let at = (tail as usize + i) % RING_WORDS;
-            // Past the committed tail: nobody reads it until the tail moves (X1 covers
-            // the tail, not these words).
-            mailbox.ring[at].store(word, Ordering::Relaxed);
-        }
-        guard.set32(&mailbox.tail, tail.wrapping_add(words as u32));
-        crate::parker::unpark_word(&record.word);
         Ok(())
+    }
+
+    /// Takes the producers' lock of the thread's mailbox and never releases it: for tests
+    /// of what happens when a producer dies holding it (X8).
+    #[doc(hidden)]
+    pub fn hold_mailbox_lock_forever(&self) {
+        if let Some(mailbox) = self.ns.seg.mailboxes.get(self.mailbox as usize) {
+            std::mem::forget(MailboxHold::take(self.ns, &mailbox.lock));
+            // (`None` only if a live holder kept it: then it is held anyway.)
+        }
+    }
+
+    /// [`RemoteError::ThreadExited`] if the target's process has died (reclaiming it, X2).
+    fn check_alive(&self) -> Result<(), RemoteError> {
+        if self.proc == self.ns.slot() || super::process_alive(self.ns, self.proc) {
+            return Ok(());
+        }
+        let lock = Dispatcher::lock();
+        super::reclaim_dead(&lock.shared(self.ns));
+        Err(RemoteError::ThreadExited)
     }
 }
 
-/// Moves the messages of the calling thread's mailbox into its APC queue, oldest first.
-pub(crate) fn take_remote(ctx: &Context, mailbox: Mailbox) {
-    let Some(ns) = super::attached() else { return };
-    let mut messages = Vec::new();
-    {
-        let lock = Dispatcher::lock();
-        let guard = lock.shared(ns);
-        let head = mailbox.head.load(Ordering::Relaxed);
-        let tail = mailbox.tail.load(Ordering::Relaxed);
-        let mut at = head;
-        while at != tail {
-            let read = |i: u32| {
-                mailbox.ring[(at.wrapping_add(i) as usize) % RING_WORDS].load(Ordering::Relaxed)
+/// A mailbox's producer lock, held (X8).
+struct MailboxHold<'a> {
+    lock: &'a AtomicU32,
+    /// A suspension waits until the lock is released (suspend.rs H6).
+    _no_stop: NoStop,
+}
+
+impl<'a> MailboxHold<'a> {
+    /// Takes the lock: spins briefly, then sleeps on it a millisecond at a time, looking
+    /// after each sleep whether the holder's process died (then reclaiming it releases the
+    /// lock, X8). `None` if a live holder kept it for [`LOCK_SLEEPS`] sleeps.
+    fn take(ns: &'static Namespace, lock: &'a AtomicU32) -> Option<Self> {
+        let me = ns.slot().wrapping_add(1);
+        let mut spins = 0;
+        let mut sleeps = 0;
+        loop {
+            let no_stop = NoStop::enter();
+            let held = match lock.compare_exchange_weak(0, me, Ordering::Acquire, Ordering::Relaxed)
+            {
+                Ok(_) => {
+                    return Some(Self {
+                        lock,
+                        _no_stop: no_stop,
+                    });
+                }
+                Err(held) => held,
             };
-            let (words, name_len, len) = (read(0) as usize, read(1) as usize, read(2) as usize);
-            // X7: a message must fit what is committed and its own header.
-            let fits = words >= HEADER_WORDS
-                && words <= tail.wrapping_sub(at) as usize
-                && name_len <= HANDLER_NAME_BYTES
-                && HEADER_WORDS + name_len.div_ceil(4) + len.div_ceil(4) == words;
-            if !fits {
-                break;
+            drop(no_stop);
+            if held == 0 {
+                continue;
             }
-            let bytes = |first: usize, n: usize| -> Vec<u8> {
-                (0..n.div_ceil(4))
-                    .flat_map(|w| read((first + w) as u32).to_le_bytes())
-                    .take(n)
-                    .collect()
-            };
-            let name = bytes(HEADER_WORDS, name_len);
-            let payload = bytes(HEADER_WORDS + name_len.div_ceil(4), len);
-            messages.push((name, payload));
-            at = at.wrapping_add(words as u32);
+            if spins < 64 {
+                spins += 1;
+                std::hint::spin_loop();
+                continue;
+            }
+            if held & LOCK_WAITERS == 0
+                && lock
+                    .compare_exchange(
+                        held,
+                        held | LOCK_WAITERS,
+                        Ordering::Relaxed,
+                        Ordering::Relaxed,
+                    )
+                    .is_err()
+            {
+                continue;
+            }
+            if sleeps == LOCK_SLEEPS {
+                return None;
+            }
+            sleeps += 1;
+            shm::futex_wait_shared(lock, held | LOCK_WAITERS, Some(LOCK_PATIENCE));
+            if lock.load(Ordering::Relaxed) == held | LOCK_WAITERS {
+                let holder = (held & !LOCK_WAITERS).wrapping_sub(1);
+                if !super::process_alive(ns, holder) {
+                    let dispatcher = Dispatcher::lock();
+                    super::reclaim_dead(&dispatcher.shared(ns));
+                }
+            }
         }
-        guard.set32(&mailbox.head, tail);
     }
-    for (name, payload) in messages {
-        // A name that is not UTF-8 names no handler (register_remote_handler takes &str).
-        let name = std::str::from_utf8(&name).unwrap_or_default();
-        match handler(name) {
-            Some(handler) => {
-                let _ = ctx.thread().push_apc(Apc::new(move || handler(&payload)));
-            }
-            None => {
-                eprintln!("alertable: a remote APC names no registered handler ({name:?}); dropped")
-            }
+}
+
+impl Drop for MailboxHold<'_> {
+    fn drop(&mut self) {
+        if self.lock.swap(0, Ordering::Release) & LOCK_WAITERS != 0 {
+            shm::futex_wake_shared(self.lock, u32::MAX);
         }
     }
+}
+
+/// Releases the mailbox locks that the dead process in slot `proc` held (X8), under the
+/// robust lock, before its slot can be reused.
+pub(crate) fn release_locks_of(guard: &Guard, proc: u32) {
+    let held = proc.wrapping_add(1);
+    for mailbox in guard.mailboxes() {
+        let released = mailbox
+            .lock
+            .fetch_update(Ordering::AcqRel, Ordering::Relaxed, |v| {
+                (v & !LOCK_WAITERS == held).then_some(0)
+            });
+        if released.is_ok() {
+            shm::futex_wake_shared(&mailbox.lock, u32::MAX);
+        }
+    }
+}
+
+thread_local! {
+    /// The buffer a message's payload is copied into when its handler runs straight from
+    /// the mailbox; taken out while a handler runs, so a nested wait gets one of its own.
+    static PAYLOAD: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// Takes the messages committed to the calling thread's mailbox, oldest first; true if a
+/// handler ran. Only the owner calls this, and it takes no lock (X8).
+///
+/// The messages join the thread's APC FIFO now, behind what is queued already. When
+/// nothing is, their handlers run here, straight from the mailbox (which is the same
+/// order, without queueing each one): the head moves past each message before its
+/// handler runs, so a handler that panics leaves the rest in the mailbox, as a panicking
+/// APC leaves the rest queued, and a handler that waits alertably takes the next ones
+/// itself.
+pub(crate) fn take_remote(ctx: &Context, mailbox: Mailbox) -> bool {
+    if super::attached().is_none() {
+        return false;
+    }
+    let generation = mailbox.generation.load(Ordering::Acquire);
+    let end = mailbox.tail.load(Ordering::Acquire);
+    let direct = !ctx.local_pending();
+    let mut ran = false;
+    let mut at = mailbox.head.load(Ordering::Relaxed);
+    // Also stops when a nested wait has taken messages past `end`.
+    while at != end && (end.wrapping_sub(at) as usize) <= RING_WORDS {
+        let read = |i: usize| {
+            mailbox.ring[(at as usize).wrapping_add(i) % RING_WORDS].load(Ordering::Relaxed)
+        };
+        let (words, queued_for, name_len, len) = (
+            read(0) as usize,
+            read(1),
+            read(2) as usize,
+            read(3) as usize,
+        );
+        // X7: a message must fit what is committed and its own header; anything else
+        // drops the rest.
+        let fits = words >= HEADER_WORDS
+            && words <= end.wrapping_sub(at) as usize
+            && name_len <= HANDLER_NAME_BYTES
+            && len <= MAX_REMOTE_MESSAGE
+            && HEADER_WORDS + name_len.div_ceil(4) + len.div_ceil(4) == words;
+        if !fits {
+            mailbox.head.store(end, Ordering::Release);
+            return ran;
+        }
+        let next = at.wrapping_add(words as u32);
+        if queued_for != generation {
+            at = next;
+            continue;
+        }
+        let copy = |first: usize, n: usize, out: &mut Vec<u8>| {
+            out.clear();
+            out.extend((0..n.div_ceil(4)).flat_map(|w| read(first + w).to_le_bytes()));
+            out.truncate(n);
+        };
+        let mut name = [0u8; HANDLER_NAME_BYTES];
+        for (w, chunk) in name[..name_len].chunks_mut(4).enumerate() {
+            chunk.copy_from_slice(&read(HEADER_WORDS + w).to_le_bytes()[..chunk.len()]);
+        }
+        let name = &name[..name_len];
+        let mut payload = if direct { PAYLOAD.take() } else { Vec::new() };
+        copy(HEADER_WORDS + name_len.div_ceil(4), len, &mut payload);
+        let Some(handler) = handler(name) else {
+            eprintln!(
+                "alertable: a remote APC names no registered handler ({:?}); dropped",
+                String::from_utf8_lossy(name)
+            );
+            at = next;
+            continue;
+        };
+        if direct {
+            // The words were copied: the producers may have them back (X8).
+            mailbox.head.store(next, Ordering::Release);
+            handler(&payload);
+            PAYLOAD.set(payload);
+            ran = true;
+            // A nested alertable wait in the handler may have taken more.
+            at = mailbox.head.load(Ordering::Relaxed);
+        } else {
+            let _ = ctx.thread().push_apc(Apc::new(move || handler(&payload)));
+            at = next;
+        }
+    }
+    if !direct {
+        mailbox.head.store(at, Ordering::Release);
+    }
+    ran
 }
 
 /// Whether the mailbox holds messages (a snapshot, without the lock).
@@ -474,9 +657,12 @@ pub(crate) fn free_mailbox(guard: &Guard, record: &ThreadRecord) {
         .checked_sub(1)
         .and_then(|i| guard.mailboxes().get(i as usize))
     {
+        // X8: what is still queued, or being queued, for this owner is skipped by the next.
         guard.set32(&mailbox.used, 0);
-        guard.set32(&mailbox.head, 0);
-        guard.set32(&mailbox.tail, 0);
+        guard.set32(
+            &mailbox.generation,
+            mailbox.generation.load(Ordering::Relaxed).wrapping_add(1),
+        );
     }
     guard.set32(&record.mailbox, 0);
     guard.set32(&record.name_len, 0);
