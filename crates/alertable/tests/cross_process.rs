@@ -1,4 +1,4 @@
-//! Named objects shared between processes (spec A, D, G entries; the namespace's X1–X7 in
+//! Named objects shared between processes (spec A, D, G entries; the namespace's X1–X8 in
 //! `shared/mod.rs`). Each test starts copies of this test binary as peer processes: the
 //! `peer` test below runs the role named in `ALERTABLE_TEST_ROLE` and does nothing
 //! otherwise. Processes synchronise with named events, never with sleeps.
