@@ -243,7 +243,7 @@ const GROUPS: [Group; 14] = [
     },
     Group {
         name: "allocations",
-        about: "allocations per closure delivered, for the throughput contenders",
+        about: "allocations per closure delivered, for the throughput contenders but kanal",
         steps: throughput::allocations_steps,
         run: throughput::allocations,
     },
