@@ -263,7 +263,7 @@ where
     let at = |i: usize| SegmentValue::CenterOf(last - i32::try_from(i).unwrap_or(last));
     let caption = format!(
         "{} — {}{}",
-        table.title,
+        short_title(&table.title),
         table.unit,
         if log { " (log scale)" } else { "" }
     );
@@ -338,6 +338,29 @@ where
     Ok(())
 }
 
+/// The most characters of a table's title that fit above its panel (the text is laid out
+/// by the browser, so this is an estimate for common sans-serif fonts).
+const TITLE_CHARS: usize = 110;
+
+/// `title`, or when it is too long to fit above a panel, its head: the part before the
+/// first colon or semicolon that ends a clause, or else its first `TITLE_CHARS` characters. The whole title
+/// heads the table under the plot.
+fn short_title(title: &str) -> String {
+    if title.chars().count() <= TITLE_CHARS {
+        return title.to_owned();
+    }
+    // A colon or semicolon that ends a clause: `Alertable::Yes` is not one.
+    let head = [": ", "; "]
+        .iter()
+        .filter_map(|sep| title.find(sep))
+        .min()
+        .map(|end| &title[..end]);
+    match head {
+        Some(head) if head.chars().count() <= TITLE_CHARS => format!("{head} …"),
+        _ => title.chars().take(TITLE_CHARS).chain(['…']).collect(),
+    }
+}
+
 /// The values `m × 10^k` in `from..=to` for each `m` of `mantissas`, ascending: the
 /// labelled (1, 2, 5) and the light (1 to 9) lines of a log axis.
 fn log_ticks(from: f64, to: f64, mantissas: &[f64]) -> Vec<f64> {
@@ -378,7 +401,7 @@ fn format_value(v: f64) -> String {
 mod tests {
     use std::collections::BTreeMap;
 
-    use super::{escape, format_value, log_ticks, plot};
+    use super::{TITLE_CHARS, escape, format_value, log_ticks, plot, short_title};
     use crate::bench::report::{GroupReport, Kind, Table};
 
     fn group(samples: [Vec<f64>; 2]) -> GroupReport {
@@ -421,6 +444,16 @@ mod tests {
         assert_eq!(format_value(2.50), "2.5");
         assert_eq!(format_value(0.0320), "0.032");
         assert_eq!(format_value(0.0), "0");
+        assert_eq!(short_title("short: kept"), "short: kept");
+        let long = format!("head: {}", "x".repeat(TITLE_CHARS));
+        assert_eq!(short_title(&long), "head …");
+        let long = format!(
+            "in sleep_ex(None, Alertable::Yes); {}",
+            "x".repeat(TITLE_CHARS)
+        );
+        assert_eq!(short_title(&long), "in sleep_ex(None, Alertable::Yes) …");
+        let long = "y".repeat(TITLE_CHARS + 5);
+        assert_eq!(short_title(&long).chars().count(), TITLE_CHARS + 1);
         assert_eq!(
             log_ticks(150.0, 12_000.0, &[1.0, 2.0, 5.0]),
             [200.0, 500.0, 1000.0, 2000.0, 5000.0, 10_000.0]
