@@ -107,3 +107,99 @@ fn list_names_the_pipe_group() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.lines().any(|l| l.starts_with("pipe ")), "{stdout}");
 }
+
+/// A directory of its own under the system's temporary directory, removed when dropped.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("alertable-bench-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create a temporary directory");
+        Self(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `--report DIR` writes `DIR/index.html`: the environment with its spin-probe lines, one
+/// SVG plot of the samples per group run, and the goal verdicts; the terminal tables show
+/// p10 and p90, and kanal runs beside crossbeam-channel.
+#[test]
+fn report_writes_a_page_with_a_plot_per_group_and_the_verdicts() {
+    let tmp = TempDir::new("report");
+    let dir = tmp.0.join("out");
+    let out = Command::new(env!("CARGO_BIN_EXE_alertable"))
+        .args(["bench", "--quick", "--report"])
+        .arg(&dir)
+        .args(["ping-pong", "allocations"])
+        .output()
+        .expect("the alertable binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    for column in ["p10 ns/op", "p90 ns/op"] {
+        assert!(stdout.contains(column), "no {column:?} column:\n{stdout}");
+    }
+    assert!(stdout.contains("kanal"), "no kanal row:\n{stdout}");
+
+    let page = std::fs::read_to_string(dir.join("index.html")).expect("DIR/index.html written");
+    assert!(page.starts_with("<!DOCTYPE html>"), "{page}");
+    assert_eq!(
+        page.matches("<svg").count(),
+        2,
+        "one plot per group:\n{page}"
+    );
+    assert_eq!(page.matches("</svg>").count(), 2, "{page}");
+    for text in [
+        "ping-pong",
+        "allocations",
+        "kanal",
+        "spin probe:",
+        "regime before the group",
+    ] {
+        assert!(page.contains(text), "no {text:?} in the page:\n{page}");
+    }
+    // The verdicts: the goal of each group that ran, with whether it was met.
+    for goal in [
+        "ping-pong round trip ≤ 1.0× crossbeam-channel",
+        "0 allocations per APC for queue_user_apc and small closures",
+    ] {
+        let at = page
+            .find(goal)
+            .unwrap_or_else(|| panic!("no {goal:?}:\n{page}"));
+        let line = &page[page[..at].rfind("<tr").expect("a goal is a table row")..at];
+        assert!(line.contains("met") || line.contains("MISSED"), "{line}");
+    }
+}
+
+/// A report directory that cannot be created is an error named on stderr, with a nonzero
+/// exit status, before any group runs.
+#[test]
+fn report_to_an_unwritable_directory_fails_at_once() {
+    let tmp = TempDir::new("report-unwritable");
+    // A directory under a regular file cannot be created, whoever runs the test.
+    let file = tmp.0.join("a-file");
+    std::fs::write(&file, "").expect("create a file");
+    let dir = file.join("report");
+    let out = Command::new(env!("CARGO_BIN_EXE_alertable"))
+        .args(["bench", "--quick", "--report"])
+        .arg(&dir)
+        .arg("ping-pong")
+        .output()
+        .expect("the alertable binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("error: cannot write the report")
+            && stderr.contains(&*dir.to_string_lossy()),
+        "{stderr}"
+    );
+    assert!(!stdout.contains("== ping-pong"), "no group runs: {stdout}");
+}

@@ -6,11 +6,13 @@
 //!
 //! Groups: `throughput`, `multi-producer`, `ping-pong`, `idle-wake`, `idle-cpu`,
 //! `allocations`, `objects`, `timers`, `io`, `port`, `pool`, `calloop`, `cross-process` and
-//! `pipe` (see `BENCHMARKS.md` at the repository root for what each measures).
+//! `pipe` (see `BENCHMARKS.md` at the repository root for what each measures). With
+//! `--report DIR`, `DIR/index.html` shows every group's samples as a plot, with the
+//! environment and the goal verdicts.
 
 use std::fs;
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -25,6 +27,7 @@ mod goals;
 mod idle;
 mod io;
 mod objects;
+mod page;
 mod pingpong;
 mod pipe;
 mod pool;
@@ -50,6 +53,10 @@ pub(crate) struct BenchArgs {
     /// Also write the results, with the environment, as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+    /// Also write DIR/index.html: a plot of every group's samples, the environment and
+    /// the goal verdicts. DIR is created if need be.
+    #[arg(long, value_name = "DIR")]
+    report: Option<PathBuf>,
     /// List the benchmark groups and exit.
     #[arg(long)]
     list: bool,
@@ -236,7 +243,7 @@ const GROUPS: [Group; 14] = [
     },
     Group {
         name: "allocations",
-        about: "allocations per closure delivered, for the throughput contenders",
+        about: "allocations per closure delivered, for the throughput contenders but kanal",
         steps: throughput::allocations_steps,
         run: throughput::allocations,
     },
@@ -328,6 +335,15 @@ pub(crate) fn run(args: BenchArgs) -> ExitCode {
         .iter()
         .filter(|g| args.groups.is_empty() || args.groups.iter().any(|n| n == g.name))
         .collect();
+    // Created before anything runs: a directory that cannot be written is known at once.
+    let page = match args.report.as_deref().map(page::Page::create).transpose() {
+        Ok(page) => page,
+        Err(e) => {
+            let dir = args.report.as_deref().unwrap_or(Path::new("")).display();
+            eprintln!("error: cannot write the report to {dir}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let (mode, settings) = if args.quick {
         ("quick", Settings::quick())
     } else {
@@ -374,21 +390,29 @@ pub(crate) fn run(args: BenchArgs) -> ExitCode {
     let wall_time_s = started.elapsed().as_secs_f64();
     println!("\ntotal time: {wall_time_s:.1} s");
 
+    let results = Results {
+        environment,
+        mode,
+        settings,
+        groups,
+        goals,
+        wall_time_s,
+    };
     if let Some(path) = args.json {
-        let results = Results {
-            environment,
-            mode,
-            settings,
-            groups,
-            goals,
-            wall_time_s,
-        };
         let text = serde_json::to_string_pretty(&results).expect("results serialize");
         if let Err(e) = fs::write(&path, text + "\n") {
             eprintln!("error: cannot write {}: {e}", path.display());
             return ExitCode::FAILURE;
         }
         println!("results written to {}", path.display());
+    }
+    if let Some(page) = page {
+        let path = page.path().to_owned();
+        if let Err(e) = page.write(&results) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
+        println!("report written to {}", path.display());
     }
     ExitCode::SUCCESS
 }

@@ -3,8 +3,9 @@
 //!
 //! Ours: both threads loop in `sleep_ex(None, Alertable::Yes)` and each APC queues the
 //! next one to the other thread. Ours, actors: two actors of `alertable-actor`, each
-//! sending the next number to the other from `on_message`. Channels: each thread loops on `recv()` of its own channel
-//! and each job sends the next one to the other thread's channel. The raw futex baseline
+//! sending the next number to the other from `on_message`. Channels (crossbeam-channel,
+//! kanal, std `mpsc`): each thread loops on `recv()` of its own unbounded channel and each
+//! job sends the next one to the other thread's channel. The raw futex baseline
 //! does no work at all: two threads take turns on one `AtomicU32`, each flipping it and
 //! waking the other with `FUTEX_WAKE`, then sleeping in `FUTEX_WAIT` until it is flipped
 //! back; it never spins, so every hand-off goes through the kernel.
@@ -22,7 +23,7 @@ use rustix::thread::futex;
 
 use super::report::{GroupReport, Kind, Table};
 use super::throughput::thousands;
-use super::work::{Channel, Crossbeam, StdMpsc};
+use super::work::{Channel, Crossbeam, Kanal, StdMpsc};
 use super::{Progress, Settings};
 
 thread_local! {
@@ -39,7 +40,7 @@ struct Contender {
     run: fn(usize) -> Duration,
 }
 
-const CONTENDERS: [Contender; 5] = [
+const CONTENDERS: [Contender; 6] = [
     Contender {
         id: "ours-queue-apc",
         name: "ours: queue_apc",
@@ -54,6 +55,11 @@ const CONTENDERS: [Contender; 5] = [
         id: Crossbeam::ID,
         name: Crossbeam::NAME,
         run: run_channel::<Crossbeam>,
+    },
+    Contender {
+        id: Kanal::ID,
+        name: Kanal::NAME,
+        run: run_channel::<Kanal>,
     },
     Contender {
         id: StdMpsc::ID,

@@ -131,6 +131,8 @@ impl Table {
                 let mut header = vec![
                     "contender",
                     "median ns/op",
+                    "p10 ns/op",
+                    "p90 ns/op",
                     "min ns/op",
                     "max ns/op",
                     "ops/s (median)",
@@ -149,6 +151,8 @@ impl Table {
                         let mut cells = vec![
                             r.contender.to_owned(),
                             fmt_ns(r.summary.median),
+                            fmt_ns(r.summary.p10),
+                            fmt_ns(r.summary.p90),
                             fmt_ns(r.summary.min),
                             fmt_ns(r.summary.max),
                             r.ops_per_sec.map_or_else(String::new, fmt_rate),
@@ -169,7 +173,15 @@ impl Table {
                 (header, cells)
             }
             Kind::Latency => {
-                let mut header = vec!["contender", "median µs", "p99 µs", "min µs", "max µs"];
+                let mut header = vec![
+                    "contender",
+                    "median µs",
+                    "p10 µs",
+                    "p90 µs",
+                    "p99 µs",
+                    "min µs",
+                    "max µs",
+                ];
                 if self.compared {
                     header.push("vs ours (median)");
                 }
@@ -181,6 +193,8 @@ impl Table {
                         let mut cells = vec![
                             r.contender.to_owned(),
                             format!("{:.1}", r.summary.median),
+                            format!("{:.1}", r.summary.p10),
+                            format!("{:.1}", r.summary.p90),
                             format!("{:.1}", r.summary.p99),
                             format!("{:.1}", r.summary.min),
                             format!("{:.1}", r.summary.max),
@@ -197,6 +211,8 @@ impl Table {
                 vec![
                     "contender",
                     "median CPU µs",
+                    "p10",
+                    "p90",
                     "max CPU µs",
                     "% of a core",
                     "context switches",
@@ -208,6 +224,8 @@ impl Table {
                         vec![
                             r.contender.to_owned(),
                             format!("{:.1}", r.summary.median),
+                            format!("{:.1}", r.summary.p10),
+                            format!("{:.1}", r.summary.p90),
                             format!("{:.1}", r.summary.max),
                             if window_us > 0.0 {
                                 format!("{:.4} %", 100.0 * r.summary.median / window_us)
@@ -225,6 +243,8 @@ impl Table {
                 vec![
                     "contender",
                     "allocations/op (median)",
+                    "p10",
+                    "p90",
                     "max",
                     "allocations in the run",
                 ],
@@ -234,6 +254,8 @@ impl Table {
                         vec![
                             r.contender.to_owned(),
                             format!("{:.4}", r.summary.median),
+                            format!("{:.4}", r.summary.p10),
+                            format!("{:.4}", r.summary.p90),
                             format!("{:.4}", r.summary.max),
                             r.extra
                                 .get("allocations")

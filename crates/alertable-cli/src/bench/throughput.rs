@@ -2,8 +2,8 @@
 //! consumer thread as fast as they can.
 //!
 //! Ours queues APCs to a consumer that loops in `sleep_ex(None, Alertable::Yes)`; the
-//! channels send `Box<dyn FnOnce() + Send>` to a consumer that loops on `recv()` and calls
-//! each job. Every run uses fresh threads and a fresh queue or channel, warmed up with a
+//! channels (crossbeam-channel, std `mpsc`, flume and, in the timed groups, kanal) send
+//! `Box<dyn FnOnce() + Send>` to a consumer that loops on `recv()` and calls each job. Every run uses fresh threads and a fresh queue or channel, warmed up with a
 //! few messages first; the clock runs from the first producer's first send until the
 //! consumer has run the last message.
 
@@ -19,7 +19,7 @@ use crossbeam_utils::Backoff;
 
 use super::report::{GroupReport, Kind, Table};
 use super::stats::Summary;
-use super::work::{self, Channel, Crossbeam, Flume, StdMpsc};
+use super::work::{self, Channel, Crossbeam, Flume, Kanal, StdMpsc};
 use super::{Progress, Settings, alloc};
 
 /// Who delivers the closures.
@@ -34,14 +34,16 @@ pub(crate) enum Contender {
     Crossbeam,
     StdMpsc,
     Flume,
+    Kanal,
 }
 
 impl Contender {
     /// The contenders of the timed groups; the first is the baseline of the ratios.
-    pub(crate) const TIMED: [Self; 5] = [
+    pub(crate) const TIMED: [Self; 6] = [
         Self::OursClosure,
         Self::OursUserApc,
         Self::Crossbeam,
+        Self::Kanal,
         Self::StdMpsc,
         Self::Flume,
     ];
@@ -64,6 +66,7 @@ impl Contender {
             Self::Crossbeam => Crossbeam::ID,
             Self::StdMpsc => StdMpsc::ID,
             Self::Flume => Flume::ID,
+            Self::Kanal => Kanal::ID,
         }
     }
 
@@ -75,6 +78,7 @@ impl Contender {
             Self::Crossbeam => Crossbeam::NAME,
             Self::StdMpsc => StdMpsc::NAME,
             Self::Flume => Flume::NAME,
+            Self::Kanal => Kanal::NAME,
         }
     }
 
@@ -95,6 +99,7 @@ impl Contender {
             Self::Crossbeam => run_channel::<Crossbeam>(shape),
             Self::StdMpsc => run_channel::<StdMpsc>(shape),
             Self::Flume => run_channel::<Flume>(shape),
+            Self::Kanal => run_channel::<Kanal>(shape),
         }
     }
 }

@@ -69,6 +69,10 @@ pub(crate) struct StdMpsc;
 #[derive(Debug)]
 pub(crate) struct Flume;
 
+/// `kanal::unbounded`: kanal's blocking API, with its own spinning mutex (the default).
+#[derive(Debug)]
+pub(crate) struct Kanal;
+
 /// Implements [`Channel`] for `$contender` over `$krate`'s `Sender`/`Receiver` of [`Job`]s
 /// and its unbounded constructor `$unbounded`.
 macro_rules! channel {
@@ -113,3 +117,4 @@ channel!(
 );
 channel!(StdMpsc, "std-mpsc", "std mpsc", mpsc, channel);
 channel!(Flume, "flume", "flume", flume, unbounded);
+channel!(Kanal, "kanal", "kanal", kanal, unbounded);
