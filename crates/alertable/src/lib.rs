@@ -85,6 +85,11 @@ mod queue;
 mod registered;
 #[cfg(not(loom))]
 mod shared;
+// The mailbox ring's protocol alone, for its loom models (the rest of `shared` maps files).
+#[cfg(loom)]
+#[path = "shared/ring.rs"]
+#[allow(dead_code)]
+mod ring;
 mod special;
 mod suspend;
 mod sync;

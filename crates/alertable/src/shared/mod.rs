@@ -74,6 +74,7 @@
 
 mod object;
 mod remote;
+mod ring;
 
 use std::collections::HashMap;
 use std::io;
@@ -193,13 +194,25 @@ pub(crate) struct MailboxSlot {
     /// Under the robust lock: bumped whenever the mailbox is freed (X8).
     pub(crate) generation: AtomicU32,
     /// The producers' lock (X8): 0, or the holder's process slot + 1, with
-    /// [`remote::LOCK_WAITERS`] set while producers sleep on it.
+    /// [`ring::LOCK_WAITERS`] set while producers sleep on it.
     pub(crate) lock: AtomicU32,
     /// Words consumed: written by the owner only (X8).
     pub(crate) head: AtomicU32,
     /// Words committed: written by the holder of `lock` only (X8).
     pub(crate) tail: AtomicU32,
     pub(crate) ring: [AtomicU32; RING_WORDS],
+}
+
+impl MailboxSlot {
+    /// The ring and its control words (ring.rs).
+    pub(crate) fn ring(&self) -> ring::Ring<'_> {
+        ring::Ring {
+            lock: &self.lock,
+            head: &self.head,
+            tail: &self.tail,
+            words: &self.ring,
+        }
+    }
 }
 
 pub(crate) const IDLE: u32 = 1;

@@ -16,6 +16,7 @@ use std::fmt;
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
+use super::ring::LOCK_WAITERS;
 use super::{
     Guard, MailboxSlot, Namespace, RING_WORDS, THREAD_NAME_BYTES, ThreadRecord, namespace,
     object::record_of,
@@ -23,7 +24,7 @@ use super::{
 use crate::dispatch::Dispatcher;
 use crate::queue::Apc;
 use crate::suspend::NoStop;
-use crate::sync::{AtomicU32, AtomicU64, Ordering};
+use crate::sync::{AtomicU64, Ordering};
 use crate::sys::shm;
 use crate::thread::{Context, with_current};
 
@@ -31,8 +32,6 @@ use crate::thread::{Context, with_current};
 const HANDLER_NAME_BYTES: usize = 64;
 const HEADER_WORDS: usize = 4;
 
-/// Set in a mailbox's lock word while producers sleep on it (X8).
-pub(crate) const LOCK_WAITERS: u32 = 1 << 31;
 /// How long a producer sleeps on a held mailbox lock before it looks whether the holder's
 /// process is alive (X8).
 const LOCK_PATIENCE: Duration = Duration::from_millis(1);
@@ -400,19 +399,11 @@ impl RemoteThread {
         }
         {
             // A holder stopped (SIGSTOP, a debugger) would keep it: a full mailbox, then.
-            let hold = MailboxHold::take(self.ns, &mailbox.lock).ok_or(RemoteError::Full)?;
+            let hold = MailboxHold::take(self.ns, mailbox).ok_or(RemoteError::Full)?;
             if mailbox.used.load(Ordering::Acquire) == 0
                 || mailbox.generation.load(Ordering::Acquire) != self.generation
             {
                 return Err(RemoteError::ThreadExited);
-            }
-            let head = mailbox.head.load(Ordering::Acquire);
-            let tail = mailbox.tail.load(Ordering::Relaxed);
-            let used = tail.wrapping_sub(head) as usize;
-            if used > RING_WORDS || RING_WORDS - used < words {
-                drop(hold);
-                self.check_alive()?;
-                return Err(RemoteError::Full);
             }
             let header = [
                 words as u32,
@@ -424,16 +415,11 @@ impl RemoteThread {
                 .into_iter()
                 .chain(super::words_of(name))
                 .chain(super::words_of(message));
-            for (i, word) in body.enumerate() {
-                let at = (tail as usize + i) % RING_WORDS;
-                // Past the committed tail: the owner reads nothing there until the tail
-                // moves (X8).
-                mailbox.ring[at].store(word, Ordering::Relaxed);
+            if !mailbox.ring().append(words, body) {
+                drop(hold);
+                self.check_alive()?;
+                return Err(RemoteError::Full);
             }
-            // The commit (X8): the words above happen before the owner's read of the tail.
-            mailbox
-                .tail
-                .store(tail.wrapping_add(words as u32), Ordering::Release);
         }
         // After the lock is released, so that the woken owner does not find it held. A
         // record reused meanwhile costs its new thread a spurious wake-up, which every
@@ -451,7 +437,7 @@ impl RemoteThread {
     #[doc(hidden)]
     pub fn hold_mailbox_lock_forever(&self) {
         if let Some(mailbox) = self.ns.seg.mailboxes.get(self.mailbox as usize) {
-            std::mem::forget(MailboxHold::take(self.ns, &mailbox.lock));
+            std::mem::forget(MailboxHold::take(self.ns, mailbox));
             // (`None` only if a live holder kept it: then it is held anyway.)
         }
     }
@@ -469,7 +455,7 @@ impl RemoteThread {
 
 /// A mailbox's producer lock, held (X8).
 struct MailboxHold<'a> {
-    lock: &'a AtomicU32,
+    mailbox: &'a MailboxSlot,
     /// A suspension waits until the lock is released (suspend.rs H6).
     _no_stop: NoStop,
 }
@@ -478,17 +464,17 @@ impl<'a> MailboxHold<'a> {
     /// Takes the lock: spins briefly, then sleeps on it a millisecond at a time, looking
     /// after each sleep whether the holder's process died (then reclaiming it releases the
     /// lock, X8). `None` if a live holder kept it for [`LOCK_SLEEPS`] sleeps.
-    fn take(ns: &'static Namespace, lock: &'a AtomicU32) -> Option<Self> {
+    fn take(ns: &'static Namespace, mailbox: &'a MailboxSlot) -> Option<Self> {
+        let ring = mailbox.ring();
         let me = ns.slot().wrapping_add(1);
         let mut spins = 0;
         let mut sleeps = 0;
         loop {
             let no_stop = NoStop::enter();
-            let held = match lock.compare_exchange_weak(0, me, Ordering::Acquire, Ordering::Relaxed)
-            {
-                Ok(_) => {
+            let held = match ring.try_lock(me) {
+                Ok(()) => {
                     return Some(Self {
-                        lock,
+                        mailbox,
                         _no_stop: no_stop,
                     });
                 }
@@ -503,24 +489,15 @@ impl<'a> MailboxHold<'a> {
                 std::hint::spin_loop();
                 continue;
             }
-            if held & LOCK_WAITERS == 0
-                && lock
-                    .compare_exchange(
-                        held,
-                        held | LOCK_WAITERS,
-                        Ordering::Relaxed,
-                        Ordering::Relaxed,
-                    )
-                    .is_err()
-            {
+            if !ring.announce_sleeper(held) {
                 continue;
             }
             if sleeps == LOCK_SLEEPS {
                 return None;
             }
             sleeps += 1;
-            shm::futex_wait_shared(lock, held | LOCK_WAITERS, Some(LOCK_PATIENCE));
-            if lock.load(Ordering::Relaxed) == held | LOCK_WAITERS {
+            shm::futex_wait_shared(&mailbox.lock, held | LOCK_WAITERS, Some(LOCK_PATIENCE));
+            if mailbox.lock.load(Ordering::Relaxed) == held | LOCK_WAITERS {
                 let holder = (held & !LOCK_WAITERS).wrapping_sub(1);
                 if !super::process_alive(ns, holder) {
                     let dispatcher = Dispatcher::lock();
@@ -533,8 +510,8 @@ impl<'a> MailboxHold<'a> {
 
 impl Drop for MailboxHold<'_> {
     fn drop(&mut self) {
-        if self.lock.swap(0, Ordering::Release) & LOCK_WAITERS != 0 {
-            shm::futex_wake_shared(self.lock, u32::MAX);
+        if self.mailbox.ring().unlock() {
+            shm::futex_wake_shared(&self.mailbox.lock, u32::MAX);
         }
     }
 }
@@ -542,14 +519,8 @@ impl Drop for MailboxHold<'_> {
 /// Releases the mailbox locks that the dead process in slot `proc` held (X8), under the
 /// robust lock, before its slot can be reused.
 pub(crate) fn release_locks_of(guard: &Guard, proc: u32) {
-    let held = proc.wrapping_add(1);
     for mailbox in guard.mailboxes() {
-        let released = mailbox
-            .lock
-            .fetch_update(Ordering::AcqRel, Ordering::Relaxed, |v| {
-                (v & !LOCK_WAITERS == held).then_some(0)
-            });
-        if released.is_ok() {
+        if mailbox.ring().release_dead(proc.wrapping_add(1)) {
             shm::futex_wake_shared(&mailbox.lock, u32::MAX);
         }
     }
@@ -575,15 +546,14 @@ pub(crate) fn take_remote(ctx: &Context, mailbox: Mailbox) -> bool {
         return false;
     }
     let generation = mailbox.generation.load(Ordering::Acquire);
-    let end = mailbox.tail.load(Ordering::Acquire);
+    let ring = mailbox.ring();
+    let end = ring.committed();
     let direct = !ctx.local_pending();
     let mut ran = false;
-    let mut at = mailbox.head.load(Ordering::Relaxed);
+    let mut at = ring.head();
     // Also stops when a nested wait has taken messages past `end`.
     while at != end && (end.wrapping_sub(at) as usize) <= RING_WORDS {
-        let read = |i: usize| {
-            mailbox.ring[(at as usize).wrapping_add(i) % RING_WORDS].load(Ordering::Relaxed)
-        };
+        let read = |i: usize| ring.word(at, i);
         let (words, queued_for, name_len, len) = (
             read(0) as usize,
             read(1),
@@ -598,7 +568,7 @@ pub(crate) fn take_remote(ctx: &Context, mailbox: Mailbox) -> bool {
             && len <= MAX_REMOTE_MESSAGE
             && HEADER_WORDS + name_len.div_ceil(4) + len.div_ceil(4) == words;
         if !fits {
-            mailbox.head.store(end, Ordering::Release);
+            ring.consumed(end);
             return ran;
         }
         let next = at.wrapping_add(words as u32);
@@ -606,18 +576,16 @@ pub(crate) fn take_remote(ctx: &Context, mailbox: Mailbox) -> bool {
             at = next;
             continue;
         }
-        let copy = |first: usize, n: usize, out: &mut Vec<u8>| {
-            out.clear();
-            out.extend((0..n.div_ceil(4)).flat_map(|w| read(first + w).to_le_bytes()));
-            out.truncate(n);
-        };
         let mut name = [0u8; HANDLER_NAME_BYTES];
         for (w, chunk) in name[..name_len].chunks_mut(4).enumerate() {
             chunk.copy_from_slice(&read(HEADER_WORDS + w).to_le_bytes()[..chunk.len()]);
         }
         let name = &name[..name_len];
         let mut payload = if direct { PAYLOAD.take() } else { Vec::new() };
-        copy(HEADER_WORDS + name_len.div_ceil(4), len, &mut payload);
+        let first = HEADER_WORDS + name_len.div_ceil(4);
+        payload.clear();
+        payload.extend((0..len.div_ceil(4)).flat_map(|w| read(first + w).to_le_bytes()));
+        payload.truncate(len);
         let Some(handler) = handler(name) else {
             eprintln!(
                 "alertable: a remote APC names no registered handler ({:?}); dropped",
@@ -628,26 +596,26 @@ pub(crate) fn take_remote(ctx: &Context, mailbox: Mailbox) -> bool {
         };
         if direct {
             // The words were copied: the producers may have them back (X8).
-            mailbox.head.store(next, Ordering::Release);
+            ring.consumed(next);
             handler(&payload);
             PAYLOAD.set(payload);
             ran = true;
             // A nested alertable wait in the handler may have taken more.
-            at = mailbox.head.load(Ordering::Relaxed);
+            at = ring.head();
         } else {
             let _ = ctx.thread().push_apc(Apc::new(move || handler(&payload)));
             at = next;
         }
     }
     if !direct {
-        mailbox.head.store(at, Ordering::Release);
+        ring.consumed(at);
     }
     ran
 }
 
 /// Whether the mailbox holds messages (a snapshot, without the lock).
 pub(crate) fn mailbox_pending(mailbox: Mailbox) -> bool {
-    mailbox.head.load(Ordering::Relaxed) != mailbox.tail.load(Ordering::Acquire)
+    mailbox.ring().pending()
 }
 
 /// Frees the mailbox of `record` (its thread exited or its process died).
