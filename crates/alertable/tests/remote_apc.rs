@@ -473,3 +473,41 @@ fn a_producers_killed_at_random_points_never_wedge_or_tear_a_mailbox() {
         "the victims never got a message through"
     );
 }
+
+static COUNTED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static EXPECTED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(u64::MAX);
+
+fn count(_: &[u8]) {
+    COUNTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// A producer that finds the mailbox full waits in `queue_timeout` until the owner takes
+/// its messages, and then gets its message through; nothing is lost or run twice.
+#[test]
+fn a_queue_timeout_on_a_full_mailbox_goes_through_once_the_owner_takes() {
+    use std::sync::atomic::Ordering::Relaxed;
+    alertable::register_remote_handler("count", count).unwrap();
+    let go = manual(&unique("go"));
+    let g = go.clone();
+    let (name, worker) = published_worker(move || {
+        signaled(wait_one(&g, LONG, Alertable::No));
+        while COUNTED.load(Relaxed) < EXPECTED.load(Relaxed) {
+            sleep_ex(LONG, Alertable::Yes);
+        }
+        COUNTED.load(Relaxed)
+    });
+    let target = RemoteThread::open(&name).unwrap();
+    let mut queued = 0u64;
+    while target.queue("count", &[0; 100]).is_ok() {
+        queued += 1;
+    }
+    assert_eq!(target.queue("count", &[0; 100]), Err(RemoteError::Full));
+    let late = {
+        let target = target.clone();
+        std::thread::spawn(move || target.queue_timeout("count", b"late", Duration::from_secs(30)))
+    };
+    EXPECTED.store(queued + 1, Relaxed);
+    go.set();
+    assert_eq!(late.join().unwrap(), Ok(()));
+    assert_eq!(worker.join().unwrap(), queued + 1);
+}

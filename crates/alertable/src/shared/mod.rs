@@ -98,10 +98,10 @@ pub(crate) use remote::{Mailbox, mailbox_pending, take_remote};
 /// processes and checks its objects again (X6).
 pub(crate) const SLICE: Duration = Duration::from_millis(50);
 
-const MAGIC: u64 = 0x616c_6572_7401_0005; // "alert", layout 1.5
+const MAGIC: u64 = 0x616c_6572_7401_0006; // "alert", layout 1.6
 /// The file's name carries the layout, so that programs built with different layouts
 /// keep to namespaces of their own instead of failing to share one.
-pub(crate) const FILE_NAME: &str = "namespace-1.5";
+pub(crate) const FILE_NAME: &str = "namespace-1.6";
 pub(crate) const PROCS: usize = 64;
 pub(crate) const OBJECTS: usize = 1024;
 pub(crate) const THREADS: usize = 1024;
@@ -187,19 +187,34 @@ pub(crate) const MAILBOXES: usize = 64;
 /// Words in a mailbox's ring.
 pub(crate) const RING_WORDS: usize = 16 * 1024;
 
-#[repr(C)]
+/// The words of a mailbox that the producers write, on a cache line of their own (the
+/// owner writes the head on another, so neither side's stores take the other's line).
+#[repr(C, align(64))]
+pub(crate) struct ProducerLine {
+    /// The producers' lock (X8): 0, or the holder's process slot + 1, with
+    /// [`ring::LOCK_WAITERS`] set while producers sleep on it.
+    pub(crate) lock: AtomicU32,
+    /// Words committed: written by the holder of `lock` only (X8).
+    pub(crate) tail: AtomicU32,
+}
+
+/// The word of a mailbox that its owner writes, on a cache line of its own.
+#[repr(C, align(64))]
+pub(crate) struct ConsumerLine {
+    /// Words consumed: written by the owner only (X8).
+    pub(crate) head: AtomicU32,
+    /// Non-zero while a producer sleeps on `head`, waiting for room (ring.rs).
+    pub(crate) room_wanted: AtomicU32,
+}
+
+#[repr(C, align(64))]
 pub(crate) struct MailboxSlot {
     /// Under the robust lock: whether a published thread owns the mailbox.
     pub(crate) used: AtomicU32,
     /// Under the robust lock: bumped whenever the mailbox is freed (X8).
     pub(crate) generation: AtomicU32,
-    /// The producers' lock (X8): 0, or the holder's process slot + 1, with
-    /// [`ring::LOCK_WAITERS`] set while producers sleep on it.
-    pub(crate) lock: AtomicU32,
-    /// Words consumed: written by the owner only (X8).
-    pub(crate) head: AtomicU32,
-    /// Words committed: written by the holder of `lock` only (X8).
-    pub(crate) tail: AtomicU32,
+    pub(crate) producers: ProducerLine,
+    pub(crate) consumer: ConsumerLine,
     pub(crate) ring: [AtomicU32; RING_WORDS],
 }
 
@@ -207,9 +222,10 @@ impl MailboxSlot {
     /// The ring and its control words (ring.rs).
     pub(crate) fn ring(&self) -> ring::Ring<'_> {
         ring::Ring {
-            lock: &self.lock,
-            head: &self.head,
-            tail: &self.tail,
+            lock: &self.producers.lock,
+            head: &self.consumer.head,
+            room_wanted: &self.consumer.room_wanted,
+            tail: &self.producers.tail,
             words: &self.ring,
         }
     }

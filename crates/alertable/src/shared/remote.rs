@@ -24,7 +24,7 @@ use super::{
 use crate::dispatch::Dispatcher;
 use crate::queue::Apc;
 use crate::suspend::NoStop;
-use crate::sync::{AtomicU64, Ordering};
+use crate::sync::{AtomicU32, AtomicU64, Ordering};
 use crate::sys::shm;
 use crate::thread::{Context, with_current};
 
@@ -212,7 +212,10 @@ pub fn publish_current(name: Option<&str>) -> Result<(), RemoteError> {
             let mailbox = &guard.mailboxes()[index];
             guard.set32(&mailbox.used, 1);
             // What an earlier owner left is skipped at once (X8: its generation is old).
-            guard.set32(&mailbox.head, mailbox.tail.load(Ordering::Acquire));
+            guard.set32(
+                &mailbox.consumer.head,
+                mailbox.producers.tail.load(Ordering::Acquire),
+            );
             guard.set32(&record.mailbox, index as u32 + 1);
             ctx.set_mailbox(mailbox);
         }
@@ -245,6 +248,9 @@ pub struct RemoteThread {
     generation: u32,
     /// When the target's process was last found alive (`CLOCK_MONOTONIC` ns).
     checked: AtomicU64,
+    /// The mailbox's head as last read under its lock (ring.rs `append`); read again at
+    /// every liveness check, long before the words could wrap around to it.
+    head_seen: AtomicU32,
 }
 
 /// How often a queue looks whether the target's process is still alive, at most.
@@ -260,6 +266,7 @@ impl Clone for RemoteThread {
             mailbox: self.mailbox,
             generation: self.generation,
             checked: AtomicU64::new(self.checked.load(Ordering::Relaxed)),
+            head_seen: AtomicU32::new(self.head_seen.load(Ordering::Relaxed)),
         }
     }
 }
@@ -309,12 +316,12 @@ impl RemoteThread {
             })
             .ok_or(RemoteError::NotFound)?;
         let mailbox = record.mailbox.load(Ordering::Relaxed) - 1;
-        let generation = guard
+        let slot = guard
             .mailboxes()
             .get(mailbox as usize)
-            .ok_or(RemoteError::NotFound)?
-            .generation
-            .load(Ordering::Relaxed);
+            .ok_or(RemoteError::NotFound)?;
+        let generation = slot.generation.load(Ordering::Relaxed);
+        let head_seen = slot.consumer.head.load(Ordering::Acquire);
         Ok(Self {
             ns,
             record: index as u32,
@@ -323,6 +330,7 @@ impl RemoteThread {
             mailbox,
             generation,
             checked: AtomicU64::new(shm::monotonic_ns()),
+            head_seen: AtomicU32::new(head_seen),
         })
     }
 
@@ -355,7 +363,8 @@ impl RemoteThread {
         self.push(name, message)
     }
 
-    /// As [`queue`](Self::queue), but waits up to `timeout` for room in a full mailbox.
+    /// As [`queue`](Self::queue), but waits up to `timeout` for room in a full mailbox:
+    /// asleep, until the thread has taken half of what fills it.
     ///
     /// # Errors
     ///
@@ -367,17 +376,27 @@ impl RemoteThread {
         timeout: Duration,
     ) -> Result<(), RemoteError> {
         let deadline = Instant::now() + timeout;
-        let mut pause = Duration::from_micros(50);
         loop {
             match self.queue(handler, message) {
                 Err(RemoteError::Full) if Instant::now() < deadline => {
-                    crate::sys::sleep(
-                        pause.min(deadline.saturating_duration_since(Instant::now())),
-                    );
-                    pause = (pause * 2).min(Duration::from_millis(2));
+                    self.wait_for_room(handler.len() + message.len(), deadline);
                 }
                 other => return other,
             }
+        }
+    }
+
+    /// Sleeps until the owner takes messages from a full mailbox (it wakes the producers
+    /// that asked, ring.rs), at most a millisecond at a time and not past `deadline`.
+    fn wait_for_room(&self, bytes: usize, deadline: Instant) {
+        let Some(mailbox) = self.ns.seg.mailboxes.get(self.mailbox as usize) else {
+            return;
+        };
+        let ring = mailbox.ring();
+        let head = ring.head.load(Ordering::Acquire);
+        if ring.want_room(HEADER_WORDS + bytes.div_ceil(4) + 1, head) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            shm::futex_wait_shared(ring.head, head, Some(left.min(LOCK_PATIENCE)));
         }
     }
 
@@ -393,9 +412,11 @@ impl RemoteThread {
         // LIVENESS_CHECK per handle, and whenever the mailbox is full, so a dead target's
         // mailbox neither fills up unnoticed nor costs a check per message.
         let now = shm::monotonic_ns();
+        let mut refresh = false;
         if now.saturating_sub(self.checked.load(Ordering::Relaxed)) >= LIVENESS_CHECK {
             self.checked.store(now, Ordering::Relaxed);
             self.check_alive()?;
+            refresh = true;
         }
         {
             // A holder stopped (SIGSTOP, a debugger) would keep it: a full mailbox, then.
@@ -415,7 +436,15 @@ impl RemoteThread {
                 .into_iter()
                 .chain(super::words_of(name))
                 .chain(super::words_of(message));
-            if !mailbox.ring().append(words, body) {
+            let ring = mailbox.ring();
+            let mut seen = if refresh {
+                ring.head.load(Ordering::Acquire)
+            } else {
+                self.head_seen.load(Ordering::Relaxed)
+            };
+            let appended = ring.append(words, body, &mut seen);
+            self.head_seen.store(seen, Ordering::Relaxed);
+            if !appended {
                 drop(hold);
                 self.check_alive()?;
                 return Err(RemoteError::Full);
@@ -496,8 +525,8 @@ impl<'a> MailboxHold<'a> {
                 return None;
             }
             sleeps += 1;
-            shm::futex_wait_shared(&mailbox.lock, held | LOCK_WAITERS, Some(LOCK_PATIENCE));
-            if mailbox.lock.load(Ordering::Relaxed) == held | LOCK_WAITERS {
+            shm::futex_wait_shared(ring.lock, held | LOCK_WAITERS, Some(LOCK_PATIENCE));
+            if ring.lock.load(Ordering::Relaxed) == held | LOCK_WAITERS {
                 let holder = (held & !LOCK_WAITERS).wrapping_sub(1);
                 if !super::process_alive(ns, holder) {
                     let dispatcher = Dispatcher::lock();
@@ -510,8 +539,9 @@ impl<'a> MailboxHold<'a> {
 
 impl Drop for MailboxHold<'_> {
     fn drop(&mut self) {
-        if self.mailbox.ring().unlock() {
-            shm::futex_wake_shared(&self.mailbox.lock, u32::MAX);
+        let ring = self.mailbox.ring();
+        if ring.unlock() {
+            shm::futex_wake_shared(ring.lock, u32::MAX);
         }
     }
 }
@@ -520,8 +550,9 @@ impl Drop for MailboxHold<'_> {
 /// robust lock, before its slot can be reused.
 pub(crate) fn release_locks_of(guard: &Guard, proc: u32) {
     for mailbox in guard.mailboxes() {
-        if mailbox.ring().release_dead(proc.wrapping_add(1)) {
-            shm::futex_wake_shared(&mailbox.lock, u32::MAX);
+        let ring = mailbox.ring();
+        if ring.release_dead(proc.wrapping_add(1)) {
+            shm::futex_wake_shared(ring.lock, u32::MAX);
         }
     }
 }
@@ -569,6 +600,9 @@ pub(crate) fn take_remote(ctx: &Context, mailbox: Mailbox) -> bool {
             && HEADER_WORDS + name_len.div_ceil(4) + len.div_ceil(4) == words;
         if !fits {
             ring.consumed(end);
+            if ring.room_made() {
+                shm::futex_wake_shared(ring.head, u32::MAX);
+            }
             return ran;
         }
         let next = at.wrapping_add(words as u32);
@@ -597,6 +631,15 @@ pub(crate) fn take_remote(ctx: &Context, mailbox: Mailbox) -> bool {
         if direct {
             // The words were copied: the producers may have them back (X8).
             ring.consumed(next);
+            // A producer waiting for room is woken once half the ring is free, not for
+            // every message (then both would take turns at every message); the end of the
+            // batch wakes it in any case.
+            if end.wrapping_sub(next) as usize <= RING_WORDS / 2
+                && ring.room_wanted.load(Ordering::Relaxed) != 0
+                && ring.room_made()
+            {
+                shm::futex_wake_shared(ring.head, u32::MAX);
+            }
             handler(&payload);
             PAYLOAD.set(payload);
             ran = true;
@@ -609,6 +652,9 @@ pub(crate) fn take_remote(ctx: &Context, mailbox: Mailbox) -> bool {
     }
     if !direct {
         ring.consumed(at);
+    }
+    if ring.room_made() {
+        shm::futex_wake_shared(ring.head, u32::MAX);
     }
     ran
 }

@@ -19,6 +19,7 @@ pub(crate) const LOCK_WAITERS: u32 = 1 << 31;
 pub(crate) struct Ring<'a> {
     pub(crate) lock: &'a AtomicU32,
     pub(crate) head: &'a AtomicU32,
+    pub(crate) room_wanted: &'a AtomicU32,
     pub(crate) tail: &'a AtomicU32,
     pub(crate) words: &'a [AtomicU32],
 }
@@ -62,13 +63,28 @@ impl Ring<'_> {
 
     /// With the lock held: appends a message of `len` words taken from `body`, committing
     /// it with one store of the tail; false (nothing written) if there is no room.
-    pub(crate) fn append(&self, len: usize, body: impl Iterator<Item = u32>) -> bool {
+    ///
+    /// `seen_head` is a head this producer loaded before, under the lock (or the lock's
+    /// previous holders, through it): while it leaves room, the head is not read again, so
+    /// the producers do not pull the owner's line over on every message. The head only
+    /// moves forward, so an old one only understates the room.
+    pub(crate) fn append(
+        &self,
+        len: usize,
+        body: impl Iterator<Item = u32>,
+        seen_head: &mut u32,
+    ) -> bool {
         let size = self.words.len();
-        let head = self.head.load(Ordering::Acquire);
         let tail = self.tail.load(Ordering::Relaxed);
-        let used = tail.wrapping_sub(head) as usize;
-        if used > size || size - used < len {
-            return false;
+        let fits = |head: u32| {
+            let used = tail.wrapping_sub(head) as usize;
+            used <= size && size - used >= len
+        };
+        if !fits(*seen_head) {
+            *seen_head = self.head.load(Ordering::Acquire);
+            if !fits(*seen_head) {
+                return false;
+            }
         }
         for (i, word) in body.take(len).enumerate() {
             // Past the committed tail: the consumer reads nothing there until it moves.
@@ -100,6 +116,26 @@ impl Ring<'_> {
         self.head.store(at, Ordering::Release);
     }
 
+    /// The consumer, after [`consumed`](Self::consumed): true if a producer sleeps waiting
+    /// for room and must be woken (on the head word). The fence pairs with the one in
+    /// [`want_room`](Self::want_room): either the producer sees the new head or this sees
+    /// its wish.
+    pub(crate) fn room_made(&self) -> bool {
+        crate::sync::fence(Ordering::SeqCst);
+        self.room_wanted.load(Ordering::Relaxed) != 0
+            && self.room_wanted.swap(0, Ordering::Relaxed) != 0
+    }
+
+    /// A producer that found no room for `len` words, with the head it saw: announces that
+    /// it will sleep on the head word; false if there is room now after all.
+    pub(crate) fn want_room(&self, len: usize, seen_head: u32) -> bool {
+        self.room_wanted.store(1, Ordering::Relaxed);
+        crate::sync::fence(Ordering::SeqCst);
+        let head = self.head.load(Ordering::Acquire);
+        let used = self.tail.load(Ordering::Relaxed).wrapping_sub(head) as usize;
+        head == seen_head && !(used <= self.words.len() && self.words.len() - used >= len)
+    }
+
     /// Whether a message is committed and unread (a snapshot).
     pub(crate) fn pending(&self) -> bool {
         self.head.load(Ordering::Relaxed) != self.tail.load(Ordering::Acquire)
@@ -115,6 +151,7 @@ mod loom_models {
     struct Words {
         lock: AtomicU32,
         head: AtomicU32,
+        room_wanted: AtomicU32,
         tail: AtomicU32,
         words: [AtomicU32; 4],
     }
@@ -124,6 +161,7 @@ mod loom_models {
             Arc::new(Self {
                 lock: AtomicU32::new(0),
                 head: AtomicU32::new(0),
+                room_wanted: AtomicU32::new(0),
                 tail: AtomicU32::new(0),
                 words: std::array::from_fn(|_| AtomicU32::new(0)),
             })
@@ -133,6 +171,7 @@ mod loom_models {
             Ring {
                 lock: &self.lock,
                 head: &self.head,
+                room_wanted: &self.room_wanted,
                 tail: &self.tail,
                 words: &self.words,
             }
@@ -143,7 +182,11 @@ mod loom_models {
         while ring.try_lock(holder).is_err() {
             thread::yield_now();
         }
-        assert!(ring.append(2, message.into_iter()), "room for both");
+        let mut seen = ring.head.load(Ordering::Acquire);
+        assert!(
+            ring.append(2, message.into_iter(), &mut seen),
+            "room for both"
+        );
         ring.unlock();
     }
 
@@ -183,6 +226,34 @@ mod loom_models {
             take(&words.ring(), &mut got);
             got.sort_unstable();
             assert_eq!(got, [1, 2]);
+        });
+    }
+
+    /// A producer that finds the ring full and decides to sleep is always woken: either it
+    /// sees the room the consumer made, or the consumer sees its wish.
+    #[test]
+    fn a_producer_waiting_for_room_is_never_forgotten() {
+        loom::model(|| {
+            let words = Words::new();
+            // Full: two messages of two words, unread.
+            words.tail.store(4, Ordering::Relaxed);
+            let producer = {
+                let words = words.clone();
+                thread::spawn(move || {
+                    let ring = words.ring();
+                    let seen = ring.head.load(Ordering::Acquire);
+                    let mut probe = seen;
+                    if ring.append(2, [3, 31].into_iter(), &mut probe) {
+                        return false;
+                    }
+                    ring.want_room(2, probe)
+                })
+            };
+            let ring = words.ring();
+            ring.consumed(2);
+            let woke = ring.room_made();
+            let slept = producer.join().unwrap();
+            assert!(!slept || woke, "a producer sleeps and nobody wakes it");
         });
     }
 
