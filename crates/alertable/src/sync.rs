@@ -67,9 +67,7 @@ facade_atomic!(
 );
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicPtr, AtomicU32, AtomicUsize, Ordering, fence};
-#[cfg(not(loom))]
-pub(crate) use std::sync::atomic::fence;
+pub(crate) use loom::sync::atomic::{AtomicPtr, AtomicU32, AtomicUsize, Ordering};
 
 /// A cell whose contents are reached through a raw pointer inside a closure.
 #[cfg(not(loom))]

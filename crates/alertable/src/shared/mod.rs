@@ -203,8 +203,6 @@ pub(crate) struct ProducerLine {
 pub(crate) struct ConsumerLine {
     /// Words consumed: written by the owner only (X8).
     pub(crate) head: AtomicU32,
-    /// Non-zero while a producer sleeps on `head`, waiting for room (ring.rs).
-    pub(crate) room_wanted: AtomicU32,
 }
 
 #[repr(C, align(64))]
@@ -224,7 +222,6 @@ impl MailboxSlot {
         ring::Ring {
             lock: &self.producers.lock,
             head: &self.consumer.head,
-            room_wanted: &self.consumer.room_wanted,
             tail: &self.producers.tail,
             words: &self.ring,
         }

@@ -19,7 +19,6 @@ pub(crate) const LOCK_WAITERS: u32 = 1 << 31;
 pub(crate) struct Ring<'a> {
     pub(crate) lock: &'a AtomicU32,
     pub(crate) head: &'a AtomicU32,
-    pub(crate) room_wanted: &'a AtomicU32,
     pub(crate) tail: &'a AtomicU32,
     pub(crate) words: &'a [AtomicU32],
 }
@@ -116,26 +115,6 @@ impl Ring<'_> {
         self.head.store(at, Ordering::Release);
     }
 
-    /// The consumer, after [`consumed`](Self::consumed): true if a producer sleeps waiting
-    /// for room and must be woken (on the head word). The fence pairs with the one in
-    /// [`want_room`](Self::want_room): either the producer sees the new head or this sees
-    /// its wish.
-    pub(crate) fn room_made(&self) -> bool {
-        crate::sync::fence(Ordering::SeqCst);
-        self.room_wanted.load(Ordering::Relaxed) != 0
-            && self.room_wanted.swap(0, Ordering::Relaxed) != 0
-    }
-
-    /// A producer that found no room for `len` words, with the head it saw: announces that
-    /// it will sleep on the head word; false if there is room now after all.
-    pub(crate) fn want_room(&self, len: usize, seen_head: u32) -> bool {
-        self.room_wanted.store(1, Ordering::Relaxed);
-        crate::sync::fence(Ordering::SeqCst);
-        let head = self.head.load(Ordering::Acquire);
-        let used = self.tail.load(Ordering::Relaxed).wrapping_sub(head) as usize;
-        head == seen_head && !(used <= self.words.len() && self.words.len() - used >= len)
-    }
-
     /// Whether a message is committed and unread (a snapshot).
     pub(crate) fn pending(&self) -> bool {
         self.head.load(Ordering::Relaxed) != self.tail.load(Ordering::Acquire)
@@ -151,7 +130,6 @@ mod loom_models {
     struct Words {
         lock: AtomicU32,
         head: AtomicU32,
-        room_wanted: AtomicU32,
         tail: AtomicU32,
         words: [AtomicU32; 4],
     }
@@ -161,7 +139,6 @@ mod loom_models {
             Arc::new(Self {
                 lock: AtomicU32::new(0),
                 head: AtomicU32::new(0),
-                room_wanted: AtomicU32::new(0),
                 tail: AtomicU32::new(0),
                 words: std::array::from_fn(|_| AtomicU32::new(0)),
             })
@@ -171,7 +148,6 @@ mod loom_models {
             Ring {
                 lock: &self.lock,
                 head: &self.head,
-                room_wanted: &self.room_wanted,
                 tail: &self.tail,
                 words: &self.words,
             }
@@ -226,34 +202,6 @@ mod loom_models {
             take(&words.ring(), &mut got);
             got.sort_unstable();
             assert_eq!(got, [1, 2]);
-        });
-    }
-
-    /// A producer that finds the ring full and decides to sleep is always woken: either it
-    /// sees the room the consumer made, or the consumer sees its wish.
-    #[test]
-    fn a_producer_waiting_for_room_is_never_forgotten() {
-        loom::model(|| {
-            let words = Words::new();
-            // Full: two messages of two words, unread.
-            words.tail.store(4, Ordering::Relaxed);
-            let producer = {
-                let words = words.clone();
-                thread::spawn(move || {
-                    let ring = words.ring();
-                    let seen = ring.head.load(Ordering::Acquire);
-                    let mut probe = seen;
-                    if ring.append(2, [3, 31].into_iter(), &mut probe) {
-                        return false;
-                    }
-                    ring.want_room(2, probe)
-                })
-            };
-            let ring = words.ring();
-            ring.consumed(2);
-            let woke = ring.room_made();
-            let slept = producer.join().unwrap();
-            assert!(!slept || woke, "a producer sleeps and nobody wakes it");
         });
     }
 
