@@ -62,7 +62,13 @@
 //! (U4) Work handed to the reaper is submitted by it under the `handoff` lock, after a last
 //!      look at the request's cancel flag; a cancel looks for its request in `handoff`, and
 //!      pushes its cancel entry, under the same lock. So a cancel either finds the request
-//!      still waiting (and completes it aborted) or follows it into the kernel.
+//!      still waiting (and completes it aborted) or follows it into the kernel. Whoever
+//!      hands work over, after pushing it, reads `reaper_idle` under `idle_lock` and wakes
+//!      the reaper where it sleeps: the condition variable if the flag is set (the reaper
+//!      holds `idle_lock` from setting the flag to its wait, and from its wake to clearing
+//!      it, so the flag read says it waits there), the eventfd otherwise (a reaper not
+//!      idle either looks at `handoff` again before it sleeps on the condition variable,
+//!      or sleeps on the eventfd, or is about to).
 //! (U5) A request issued while its thread runs APCs (a completion routine starting the
 //!      next read: the usual chain) is kept in a thread-local list; the thread hands the
 //!      batch to the kernel when its APC drain ends or before it next blocks in a library
@@ -459,13 +465,23 @@ impl Ring {
         self.wake_reaper_for_handoff();
     }
 
-    /// Wakes the reaper, idle or waiting for completions, for work handed to it.
+    /// Wakes the reaper for work handed to it, where it sleeps (U4): on the condition
+    /// variable if it is idle, else through the eventfd. One system call, not both.
     fn wake_reaper_for_handoff(&self) {
-        {
+        // Read under `idle_lock`, which the reaper holds from setting the flag until its
+        // wait releases it, and from waking until it clears the flag: true means it waits
+        // on the condition variable, or will find this hand-off when it looks again.
+        let idle = {
             let _idle = lock(&self.idle_lock);
+            self.reaper_idle.load(Ordering::SeqCst)
+        };
+        if idle {
+            // After the lock is released, so the reaper does not wake into a held lock; the
+            // condition variable keeps a wake that comes before its wait has slept.
             self.idle_wake.notify_one();
+        } else {
+            self.signal_completions();
         }
-        self.signal_completions();
     }
 
     /// Completes the requests whose completions are ready. A submitter (`wait == false`)
