@@ -115,7 +115,7 @@
 //!      reaper to poll again (U4: a cancel asked for meanwhile finds it there, or the
 //!      reaper sees its flag before submitting it).
 //!
-//! Lock order: `handoff`, then `cq`, then `sq`; `stash` and `idle_lock` are innermost. A
+//! Lock order: `handoff`, then `cq`, then `sq`; `stash`, `entries` and `idle_lock` are innermost. A
 //! submitter that holds `sq` and needs completions reaped only tries `cq`.
 
 use std::cell::RefCell;
@@ -210,6 +210,8 @@ pub(crate) struct Ring {
     reaper_idle: AtomicBool,
     idle_lock: Mutex<()>,
     idle_wake: Condvar,
+    /// The entries the reaper submits from `handoff`, kept for their room (U4).
+    entries: Mutex<Vec<squeue::Entry>>,
     /// Signaled by the kernel for every completion posted (U3), and by hand to wake the
     /// reaper for work handed to it.
     completions: OwnedFd,
@@ -273,6 +275,7 @@ impl Ring {
             reaper_idle: AtomicBool::new(false),
             idle_lock: Mutex::new(()),
             idle_wake: Condvar::new(),
+            entries: Mutex::new(Vec::new()),
             completions,
             handoff: Mutex::new(VecDeque::new()),
             stash: Mutex::new(Vec::new()),
@@ -720,28 +723,29 @@ impl Ring {
                 }
                 _ => true,
             });
-            // Oldest first: each takes a place if its kind has one left (U3).
-            let mut entries = Vec::new();
-            let mut waiting = VecDeque::new();
-            for pending in handoff.drain(..) {
-                let (limit, blocked) = match &pending {
+            // Oldest first: each takes a place if its kind has one left (U3); the rest stay
+            // in order. The queue keeps its room, and the entries go out through a list
+            // the reaper keeps, so a hand-off allocates nothing in steady state.
+            let mut entries = std::mem::take(&mut *lock(&self.entries));
+            handoff.retain(|pending| {
+                let (limit, blocked) = match pending {
                     Pending::Request(..) => (self.request_limit, &mut blocked_requests),
                     Pending::Cancel(_) => (self.entry_limit, &mut blocked_cancels),
                 };
                 if *blocked || self.reserve(1, limit) == 0 {
                     *blocked = true;
-                    waiting.push_back(pending);
-                    continue;
+                    return true;
                 }
                 entries.push(match pending {
-                    Pending::Request(op, start) => entry_from(op, start),
-                    Pending::Cancel(op) => cancel_entry(&op),
+                    Pending::Request(op, start) => entry_from(op.clone(), *start),
+                    Pending::Cancel(op) => cancel_entry(op),
                 });
-            }
-            *handoff = waiting;
+                false
+            });
             if !entries.is_empty() {
-                self.push_and_submit(entries);
+                self.push_and_submit(entries.drain(..));
             }
+            *lock(&self.entries) = entries;
         }
         for op in aborted {
             op.complete(Err(IoError::Aborted));
