@@ -854,6 +854,7 @@ mod tests {
 
     use alertable::{Event, EventReset};
 
+    use super::lock;
     use crate::{AsyncFile, IoError};
 
     thread_local! {
@@ -904,6 +905,28 @@ mod tests {
         );
         assert_eq!(op.result(false), Err(IoError::Aborted));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// U4: the reaper submits what is handed to it and leaves the hand-off queue's room in
+    /// place, so the next pending request's hand-off allocates nothing. A pipe read waits
+    /// for data (handed to the reaper, whose poll then fires); after it completes the
+    /// queue still has room, as every hand-off since has left it.
+    #[test]
+    fn u4_handing_a_pipe_request_over_leaves_the_queue_its_room() {
+        let crate::backend::Backend::Uring(ring) = crate::backend::get() else {
+            return;
+        };
+        let (read, write) = crate::pipe::anonymous(0).unwrap();
+        for round in 0..3_u8 {
+            let op = read.read(0, vec![0; 4]).unwrap();
+            let written = write.write(0, vec![round; 4]).unwrap();
+            assert_eq!(written.result(true), Ok(4));
+            assert_eq!(op.result(true), Ok(4));
+        }
+        assert!(
+            lock(&ring.handoff).capacity() > 0,
+            "the reaper replaced the hand-off queue with a new, empty one"
+        );
     }
 
     fn tempfile_dir() -> std::path::PathBuf {
