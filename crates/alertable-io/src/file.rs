@@ -482,8 +482,18 @@ impl AsyncFile {
         } else if offset > i64::MAX as u64 || u32::try_from(buffer.len()).is_err() {
             Some(IoError::InvalidParameter)
         } else if let Some(pipe) = &self.inner.pipe {
-            // The pipe's state decides (J106, J113): nothing is queued on a refusal.
-            pipe.refusal(self.inner.fd(), kind)
+            // The pipe's state decides (J106, J113): nothing is queued on a refusal. A
+            // request that moves no bytes learns of a hang-up from no attempt (P7).
+            let moves_nothing = match kind {
+                Kind::Read | Kind::Write => buffer.is_empty(),
+                Kind::Transact => payload.is_empty(),
+                Kind::Connect => false,
+            };
+            pipe.refusal(self.inner.fd(), kind).or_else(|| {
+                moves_nothing
+                    .then(|| pipe.refusal_of_hang_up(self.inner.fd(), kind))
+                    .flatten()
+            })
         } else if self.inner.stream && sys::peer_closed(self.inner.fd(), kind == Kind::Write) {
             // A pipe whose other end is gone refuses at once (J106): ERROR_BROKEN_PIPE.
             Some(IoError::Os(rustix::io::Errno::PIPE.raw_os_error()))
@@ -510,15 +520,53 @@ impl AsyncFile {
             op = op.with_payload(payload);
         }
         op::record_issued(&op);
-        if !self.inner.stream || self.inner.enqueue_stream(&op) {
-            // A pipe request whose data (or client) is at hand completes inside the call,
-            // its routine still queued (J104); otherwise it waits with the backend.
-            if self.inner.pipe.is_none() || !crate::pipe::complete_at_once(&op) {
-                crate::backend::get().submit(&op);
+        if let Some(pipe) = &self.inner.pipe {
+            if let Err(error) = self.issue_on_pipe(pipe, &op) {
+                let buffer = op::withdraw(op);
+                return Err(SubmitError { error, buffer });
             }
+        } else if !self.inner.stream || self.inner.enqueue_stream(&op) {
+            crate::backend::get().submit(&op);
         }
         op.settle_issue();
         Ok(Operation { op })
+    }
+
+    /// Starts a pipe request, or refuses it because the other end is gone (P7 of
+    /// `pipe.rs`): the first of its direction is tried at once and completes inside the
+    /// call if its data (or room) is at hand, its routine still only queued (J104), or
+    /// goes to the backend to wait. On a refusal the request is off the stream's queue,
+    /// and nothing was notified.
+    fn issue_on_pipe(
+        &self,
+        pipe: &crate::pipe::PipeState,
+        op: &Arc<OpShared>,
+    ) -> Result<(), IoError> {
+        if !self.inner.enqueue_stream(op) {
+            // Behind another request: it starts when that one completes, and meanwhile only
+            // a poll tells whether the other end has gone. Taken off the queue only if it
+            // has not started in between.
+            return match pipe.refusal_of_hang_up(self.inner.fd(), op.kind) {
+                Some(error) if self.inner.unqueue_stream(op) => Err(error),
+                _ => Ok(()),
+            };
+        }
+        match crate::pipe::try_at_issue(op) {
+            crate::pipe::AtIssue::Done(result) => {
+                if let Some(error) = crate::pipe::hang_up_refusal(op, result) {
+                    // First in its queue and not complete, so still its head: taken off,
+                    // and whatever was queued behind it meanwhile starts.
+                    self.inner.next_on_stream(op);
+                    return Err(error);
+                }
+                op.complete(result);
+                Ok(())
+            }
+            crate::pipe::AtIssue::Waits => {
+                crate::backend::get().submit(op);
+                Ok(())
+            }
+        }
     }
 }
 

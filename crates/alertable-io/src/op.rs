@@ -474,6 +474,17 @@ impl Drop for RoutineApc {
     }
 }
 
+/// On the issuing thread, for a request refused after it was made (a pipe whose other end
+/// turned out to be gone, P7 of `pipe.rs`): takes it off the thread's list and back into
+/// the thread's pool (R4), dropping its routine unrun and notifying nothing, and returns
+/// its buffer. The caller holds the only reference besides the list's weak one: the
+/// request was never handed to a backend or completed.
+pub(crate) fn withdraw(op: Arc<OpShared>) -> Vec<u8> {
+    let buffer = op.take_buffer_for_io();
+    retire(op);
+    buffer
+}
+
 /// On the issuing thread, once the request's routine has run: takes the request off the
 /// thread's list of issued requests and, if nothing else refers to it, empties it and
 /// keeps it for reuse (R4).

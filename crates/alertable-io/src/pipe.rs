@@ -49,6 +49,16 @@
 //!      while it holds that lock; a creator that got the lock checks that the lock file it
 //!      holds is still the one in place, and starts again with a new directory if not. A
 //!      client that finds the directory gone finds no instance, which is the truth.
+//! (P7) A request is refused when the other end is gone (J106) without a poll of its own
+//!      in the common case: the issuing thread makes the request's first attempt (P4)
+//!      itself, before the backend holds it, and an attempt that finds the end of the
+//!      stream with nothing left to read, or a send refused because the peer has gone,
+//!      with no byte moved, withdraws the request — off its stream's queue and its
+//!      thread's list, nothing notified — and returns the error. What is still waiting to
+//!      be read is read first, so a read is refused only once nothing is left. Requests
+//!      no such attempt can tell — those that move no bytes, and those queued behind
+//!      another of their direction — poll the descriptor for a hang-up instead
+//!      (`refusal_of_hang_up`).
 
 use std::fmt;
 use std::fs;
@@ -356,6 +366,13 @@ impl PipeState {
         if kind == Kind::Transact && !self.reads_messages() {
             return Some(IoError::BadPipe);
         }
+        None
+    }
+
+    /// Why a request of `kind` is refused because the other end is gone (J106), looked at
+    /// with a poll of the descriptor (P7): for the requests that no attempt at issue tells
+    /// it of, those that move no bytes and those queued behind another.
+    pub(crate) fn refusal_of_hang_up(&self, fd: BorrowedFd<'_>, kind: Kind) -> Option<IoError> {
         let gone = os::hung_up(fd);
         match kind {
             Kind::Write | Kind::Transact if gone => Some(IoError::NoData),
@@ -529,22 +546,58 @@ pub(crate) fn attempt(op: &OpShared, buf: &mut [u8]) -> Attempt {
 }
 
 /// Tries a pipe request on the issuing thread and completes it there if it needs no
-/// waiting (J104: its routine is still only queued); false if it must wait. A connect is
-/// never completed here: a client already there was reported by the refusal
-/// (`ERROR_PIPE_CONNECTED`, J113), and one that comes later completes it as pending.
+/// waiting (J104: its routine is still only queued); false if it must wait. For a request
+/// that starts after the one ahead of it completed: its issue has returned, so a peer
+/// found gone completes it with the error. A connect is never completed here: a client
+/// already there was reported by the refusal (`ERROR_PIPE_CONNECTED`, J113), and one that
+/// comes later completes it as pending.
 pub(crate) fn complete_at_once(op: &Arc<OpShared>) -> bool {
+    match try_at_issue(op) {
+        AtIssue::Done(result) => {
+            op.complete(result);
+            true
+        }
+        AtIssue::Waits => false,
+    }
+}
+
+/// What a pipe request's attempt inside the call that issues it came to.
+pub(crate) enum AtIssue {
+    /// The request is done with this result; nothing is notified yet. A result that says
+    /// the other end is gone with no byte moved ([`hang_up_refusal`]) refuses the request
+    /// instead (J106, P7).
+    Done(Result<usize, IoError>),
+    /// It waits for readiness: the backend takes it (P4).
+    Waits,
+}
+
+/// One attempt at a pipe request by the thread that issues it, first in its direction
+/// (P4: the backend does not hold it yet).
+pub(crate) fn try_at_issue(op: &Arc<OpShared>) -> AtIssue {
     if op.kind == Kind::Connect {
-        return false;
+        return AtIssue::Waits;
     }
     let mut buf = op.take_buffer_for_io();
     let attempt = attempt(op, &mut buf);
     op.put_buffer(buf);
     match attempt {
-        Attempt::Done(result) => {
-            op.complete(result);
-            true
+        Attempt::Done(result) => AtIssue::Done(result),
+        Attempt::WaitFor(_) => AtIssue::Waits,
+    }
+}
+
+/// The error a request is refused with if `result`, of its attempt at issue, says that
+/// the other end is gone and nothing moved: a read that found the end of the stream with
+/// nothing left to read (`ERROR_BROKEN_PIPE`), a write or transaction whose message the
+/// socket refused (`ERROR_NO_DATA`). It is refused then, as it would have been had the
+/// hang-up been known before (J106, P7).
+pub(crate) fn hang_up_refusal(op: &OpShared, result: Result<usize, IoError>) -> Option<IoError> {
+    match (op.kind, result) {
+        (Kind::Read, Err(e)) if e == broken_pipe() => Some(e),
+        (Kind::Write | Kind::Transact, Err(IoError::NoData)) if op.written() == 0 => {
+            Some(IoError::NoData)
         }
-        Attempt::WaitFor(_) => false,
+        _ => None,
     }
 }
 

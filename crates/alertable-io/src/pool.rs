@@ -99,6 +99,8 @@ impl Pool {
         let wake = rustix::event::eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)
             .ok()
             .map(Arc::new);
+        // One for the worker's life: every request it runs gets a reference to it.
+        let interrupt = interrupt_of(wake.as_ref());
         loop {
             let op = {
                 let mut jobs = self.jobs();
@@ -111,21 +113,24 @@ impl Pool {
                     jobs.idle -= 1;
                 }
             };
-            run(&op, wake.as_ref());
+            run(&op, wake.as_deref(), interrupt.as_ref());
         }
     }
 }
 
+/// How a cancel interrupts a request a worker runs.
+type Interrupt = Arc<dyn Fn() + Send + Sync>;
+
 /// Does one request, blocking, and completes it.
-fn run(op: &Arc<OpShared>, wake: Option<&Arc<OwnedFd>>) {
+fn run(op: &Arc<OpShared>, wake: Option<&OwnedFd>, interrupt: Option<&Interrupt>) {
     if op.cancel_requested() {
         return op.complete(Err(IoError::Aborted));
     }
     let mut buf = op.take_buffer_for_io();
     let result = if op.file().pipe.is_some() {
-        pipe_io(op, &mut buf, wake)
+        pipe_io(op, &mut buf, wake, interrupt)
     } else if op.file().stream {
-        stream_io(op, &mut buf, wake)
+        stream_io(op, &mut buf, wake, interrupt)
     } else {
         positional_io(op, &mut buf)
     };
@@ -153,50 +158,72 @@ fn positional_io(op: &OpShared, buf: &mut [u8]) -> Result<usize, IoError> {
     }
 }
 
-/// The interrupt a cancel calls for a request this worker runs: a write to its eventfd.
-fn interrupt_of(wake: Option<&Arc<OwnedFd>>) -> Option<Arc<dyn Fn() + Send + Sync>> {
+/// The interrupt a cancel calls for a request a worker runs: a write to its eventfd. A
+/// wake-up left over from a cancel that came too late for its request is found by the
+/// worker's next `poll`, which then drains it and looks at its request's cancel flag.
+fn interrupt_of(wake: Option<&Arc<OwnedFd>>) -> Option<Interrupt> {
     wake.map(|wake| {
-        // Drop a wake-up left over from a cancel that came too late for its request.
-        let _ = rustix::io::read(&**wake, &mut [0u8; 8]);
         let wake = wake.clone();
         Arc::new(move || {
             let _ = rustix::io::write(&*wake, &1u64.to_ne_bytes());
-        }) as Arc<dyn Fn() + Send + Sync>
+        }) as Interrupt
     })
 }
 
-/// A request on a pipe of `pipe.rs`: tries it, and waits in `poll` for the readiness it
-/// needs (or a cancel) until it is done.
+/// Waits in `poll` until `fd` has `ready` or `wake` is written; true if `wake` was (and
+/// is drained now).
+fn wait_for(
+    fd: std::os::fd::BorrowedFd<'_>,
+    ready: PollFlags,
+    wake: Option<&OwnedFd>,
+) -> Result<bool, IoError> {
+    let mut fds = [
+        PollFd::new(&fd, ready),
+        PollFd::new(&fd, PollFlags::empty()),
+    ];
+    let count = if let Some(wake) = wake {
+        fds[1] = PollFd::new(wake, PollFlags::IN);
+        2
+    } else {
+        1
+    };
+    retry(|| rustix::event::poll(&mut fds[..count], None))?;
+    let woken = count == 2 && !fds[1].revents().is_empty();
+    if woken && let Some(wake) = wake {
+        let _ = rustix::io::read(wake, &mut [0u8; 8]);
+    }
+    Ok(woken)
+}
+
+/// A request on a pipe of `pipe.rs`: waits in `poll` for the readiness it needs (or a
+/// cancel), then tries it, until it is done. It comes here only after an attempt that
+/// had to wait (inside the issuing call, or when it started behind another: P4, P7 of
+/// `pipe.rs`), or as a connect, so it waits first; readiness is level-triggered, so what
+/// came in between makes the first `poll` return at once.
 fn pipe_io(
     op: &Arc<OpShared>,
     buf: &mut [u8],
-    wake: Option<&Arc<OwnedFd>>,
+    wake: Option<&OwnedFd>,
+    interrupt: Option<&Interrupt>,
 ) -> Result<usize, IoError> {
-    if !op.set_interrupt(interrupt_of(wake)) {
+    if !op.set_interrupt(interrupt.cloned()) {
         return Err(IoError::Aborted);
     }
     let fd = op.file().fd();
+    let mut readiness = crate::pipe::interest(op);
     let result = loop {
-        if op.cancel_requested() {
-            break Err(IoError::Aborted);
-        }
-        let ready = match crate::pipe::attempt(op, buf) {
-            crate::pipe::Attempt::Done(result) => break result,
-            crate::pipe::Attempt::WaitFor(crate::pipe::Readiness::Input) => PollFlags::IN,
-            crate::pipe::Attempt::WaitFor(crate::pipe::Readiness::Output) => PollFlags::OUT,
+        let ready = match readiness {
+            crate::pipe::Readiness::Input => PollFlags::IN,
+            crate::pipe::Readiness::Output => PollFlags::OUT,
         };
-        let mut fds = vec![PollFd::new(&fd, ready)];
-        if let Some(wake) = wake {
-            fds.push(PollFd::new(&**wake, PollFlags::IN));
+        match wait_for(fd, ready, wake) {
+            Err(e) => break Err(e),
+            Ok(_) if op.cancel_requested() => break Err(IoError::Aborted),
+            Ok(_) => {}
         }
-        if let Err(e) = retry(|| rustix::event::poll(&mut fds, None)) {
-            break Err(e);
-        }
-        if fds.get(1).is_some_and(|w| !w.revents().is_empty()) {
-            drop(fds);
-            if let Some(wake) = wake {
-                let _ = rustix::io::read(&**wake, &mut [0u8; 8]);
-            }
+        match crate::pipe::attempt(op, buf) {
+            crate::pipe::Attempt::Done(result) => break result,
+            crate::pipe::Attempt::WaitFor(next) => readiness = next,
         }
     };
     op.set_interrupt(None);
@@ -211,9 +238,10 @@ const PIPE_BUF: usize = 4096;
 fn stream_io(
     op: &Arc<OpShared>,
     buf: &mut [u8],
-    wake: Option<&Arc<OwnedFd>>,
+    wake: Option<&OwnedFd>,
+    interrupt: Option<&Interrupt>,
 ) -> Result<usize, IoError> {
-    if !op.set_interrupt(interrupt_of(wake)) {
+    if !op.set_interrupt(interrupt.cloned()) {
         return Err(IoError::Aborted);
     }
     let fd = op.file().fd();
@@ -224,28 +252,14 @@ fn stream_io(
     };
     let mut done = 0;
     let result = loop {
-        let mut fds = vec![PollFd::new(&fd, ready)];
-        if let Some(wake) = wake {
-            fds.push(PollFd::new(&**wake, PollFlags::IN));
+        match wait_for(fd, ready, wake) {
+            Err(e) => break Err(e),
+            Ok(true) if op.cancel_requested() => break Err(IoError::Aborted),
+            // Woken for a cancel that came too late for an earlier request, or for this
+            // one's together with the stream's readiness: the stream is looked at again.
+            Ok(true) => continue,
+            Ok(false) => {}
         }
-        if let Err(e) = retry(|| rustix::event::poll(&mut fds, None)) {
-            break Err(e);
-        }
-        let stream_ready = !fds[0].revents().is_empty();
-        if fds.get(1).is_some_and(|w| !w.revents().is_empty()) {
-            drop(fds);
-            if let Some(wake) = wake {
-                let _ = rustix::io::read(&**wake, &mut [0u8; 8]);
-            }
-            if op.cancel_requested() {
-                break Err(IoError::Aborted);
-            }
-            continue;
-        }
-        if !stream_ready {
-            continue;
-        }
-        drop(fds);
         // A descriptor in non-blocking mode may find the data gone to another reader:
         // `EAGAIN` (mapped as an OS error) sends us back to `poll`.
         let again = IoError::Os(Errno::AGAIN.raw_os_error());

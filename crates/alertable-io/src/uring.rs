@@ -62,7 +62,13 @@
 //! (U4) Work handed to the reaper is submitted by it under the `handoff` lock, after a last
 //!      look at the request's cancel flag; a cancel looks for its request in `handoff`, and
 //!      pushes its cancel entry, under the same lock. So a cancel either finds the request
-//!      still waiting (and completes it aborted) or follows it into the kernel.
+//!      still waiting (and completes it aborted) or follows it into the kernel. Whoever
+//!      hands work over, after pushing it, reads `reaper_idle` under `idle_lock` and wakes
+//!      the reaper where it sleeps: the condition variable if the flag is set (the reaper
+//!      holds `idle_lock` from setting the flag to its wait, and from its wake to clearing
+//!      it, so the flag read says it waits there), the eventfd otherwise (a reaper not
+//!      idle either looks at `handoff` again before it sleeps on the condition variable,
+//!      or sleeps on the eventfd, or is about to).
 //! (U5) A request issued while its thread runs APCs (a completion routine starting the
 //!      next read: the usual chain) is kept in a thread-local list; the thread hands the
 //!      batch to the kernel when its APC drain ends or before it next blocks in a library
@@ -109,7 +115,7 @@
 //!      reaper to poll again (U4: a cancel asked for meanwhile finds it there, or the
 //!      reaper sees its flag before submitting it).
 //!
-//! Lock order: `handoff`, then `cq`, then `sq`; `stash` and `idle_lock` are innermost. A
+//! Lock order: `handoff`, then `cq`, then `sq`; `stash`, `entries` and `idle_lock` are innermost. A
 //! submitter that holds `sq` and needs completions reaped only tries `cq`.
 
 use std::cell::RefCell;
@@ -204,6 +210,8 @@ pub(crate) struct Ring {
     reaper_idle: AtomicBool,
     idle_lock: Mutex<()>,
     idle_wake: Condvar,
+    /// The entries the reaper submits from `handoff`, kept for their room (U4).
+    entries: Mutex<Vec<squeue::Entry>>,
     /// Signaled by the kernel for every completion posted (U3), and by hand to wake the
     /// reaper for work handed to it.
     completions: OwnedFd,
@@ -267,6 +275,7 @@ impl Ring {
             reaper_idle: AtomicBool::new(false),
             idle_lock: Mutex::new(()),
             idle_wake: Condvar::new(),
+            entries: Mutex::new(Vec::new()),
             completions,
             handoff: Mutex::new(VecDeque::new()),
             stash: Mutex::new(Vec::new()),
@@ -459,13 +468,23 @@ impl Ring {
         self.wake_reaper_for_handoff();
     }
 
-    /// Wakes the reaper, idle or waiting for completions, for work handed to it.
+    /// Wakes the reaper for work handed to it, where it sleeps (U4): on the condition
+    /// variable if it is idle, else through the eventfd. One system call, not both.
     fn wake_reaper_for_handoff(&self) {
-        {
+        // Read under `idle_lock`, which the reaper holds from setting the flag until its
+        // wait releases it, and from waking until it clears the flag: true means it waits
+        // on the condition variable, or will find this hand-off when it looks again.
+        let idle = {
             let _idle = lock(&self.idle_lock);
+            self.reaper_idle.load(Ordering::SeqCst)
+        };
+        if idle {
+            // After the lock is released, so the reaper does not wake into a held lock; the
+            // condition variable keeps a wake that comes before its wait has slept.
             self.idle_wake.notify_one();
+        } else {
+            self.signal_completions();
         }
-        self.signal_completions();
     }
 
     /// Completes the requests whose completions are ready. A submitter (`wait == false`)
@@ -704,28 +723,29 @@ impl Ring {
                 }
                 _ => true,
             });
-            // Oldest first: each takes a place if its kind has one left (U3).
-            let mut entries = Vec::new();
-            let mut waiting = VecDeque::new();
-            for pending in handoff.drain(..) {
-                let (limit, blocked) = match &pending {
+            // Oldest first: each takes a place if its kind has one left (U3); the rest stay
+            // in order. The queue keeps its room, and the entries go out through a list
+            // the reaper keeps, so a hand-off allocates nothing in steady state.
+            let mut entries = std::mem::take(&mut *lock(&self.entries));
+            handoff.retain(|pending| {
+                let (limit, blocked) = match pending {
                     Pending::Request(..) => (self.request_limit, &mut blocked_requests),
                     Pending::Cancel(_) => (self.entry_limit, &mut blocked_cancels),
                 };
                 if *blocked || self.reserve(1, limit) == 0 {
                     *blocked = true;
-                    waiting.push_back(pending);
-                    continue;
+                    return true;
                 }
                 entries.push(match pending {
-                    Pending::Request(op, start) => entry_from(op, start),
-                    Pending::Cancel(op) => cancel_entry(&op),
+                    Pending::Request(op, start) => entry_from(op.clone(), *start),
+                    Pending::Cancel(op) => cancel_entry(op),
                 });
-            }
-            *handoff = waiting;
+                false
+            });
             if !entries.is_empty() {
-                self.push_and_submit(entries);
+                self.push_and_submit(entries.drain(..));
             }
+            *lock(&self.entries) = entries;
         }
         for op in aborted {
             op.complete(Err(IoError::Aborted));
@@ -834,6 +854,7 @@ mod tests {
 
     use alertable::{Event, EventReset};
 
+    use super::lock;
     use crate::{AsyncFile, IoError};
 
     thread_local! {
@@ -884,6 +905,28 @@ mod tests {
         );
         assert_eq!(op.result(false), Err(IoError::Aborted));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// U4: the reaper submits what is handed to it and leaves the hand-off queue's room in
+    /// place, so the next pending request's hand-off allocates nothing. A pipe read waits
+    /// for data (handed to the reaper, whose poll then fires); after it completes the
+    /// queue still has room, as every hand-off since has left it.
+    #[test]
+    fn u4_handing_a_pipe_request_over_leaves_the_queue_its_room() {
+        let crate::backend::Backend::Uring(ring) = crate::backend::get() else {
+            return;
+        };
+        let (read, write) = crate::pipe::anonymous(0).unwrap();
+        for round in 0..3_u8 {
+            let op = read.read(0, vec![0; 4]).unwrap();
+            let written = write.write(0, vec![round; 4]).unwrap();
+            assert_eq!(written.result(true), Ok(4));
+            assert_eq!(op.result(true), Ok(4));
+        }
+        assert!(
+            lock(&ring.handoff).capacity() > 0,
+            "the reaper replaced the hand-off queue with a new, empty one"
+        );
     }
 
     fn tempfile_dir() -> std::path::PathBuf {

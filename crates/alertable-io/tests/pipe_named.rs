@@ -269,6 +269,153 @@ fn j106_requests_on_a_pipe_whose_client_left_are_refused_and_queue_nothing() {
     assert_no_apc_pending();
 }
 
+/// J106 on a message pipe, in the poll, event, routine and port styles and for reads,
+/// writes and transactions: with the client gone, each is refused inside the call with its
+/// buffer whole, and nothing is signaled, queued or posted.
+#[test]
+fn j106_a_message_pipe_whose_client_left_refuses_every_request_in_every_style() {
+    let (server, client) = connected(&message_options());
+    drop(client);
+    let event = manual_event();
+    let refused = server.read(0, vec![7; 8]).unwrap_err();
+    assert_eq!(
+        (refused.win32_error(), refused.buffer),
+        (BROKEN_PIPE, vec![7; 8])
+    );
+    let refused = server.read_with_event(0, vec![0; 8], &event).unwrap_err();
+    assert_eq!(refused.win32_error(), BROKEN_PIPE);
+    let refused = server
+        .read_ex(0, vec![0; 8], |_, _| panic!("no routine"))
+        .unwrap_err();
+    assert_eq!(refused.win32_error(), BROKEN_PIPE);
+    let refused = server.write(0, b"gone".to_vec()).unwrap_err();
+    assert_eq!(
+        (refused.error, refused.buffer),
+        (IoError::NoData, b"gone".to_vec())
+    );
+    let refused = server
+        .write_ex(0, b"gone".to_vec(), |_, _| panic!("no routine"))
+        .unwrap_err();
+    assert_eq!(refused.error, IoError::NoData);
+    let refused = server
+        .transact_with_event(b"question".to_vec(), vec![0; 8], &event)
+        .unwrap_err();
+    assert_eq!(refused.error, IoError::NoData);
+    assert_eq!(
+        wait_one(&event, Some(Duration::ZERO), Alertable::No),
+        Ok(WaitStatus::TimedOut)
+    );
+    assert_no_apc_pending();
+
+    let (server, client) = connected(&message_options());
+    let port = CompletionPort::new(0);
+    port.associate(&server, 1).unwrap();
+    drop(client);
+    let refused = server.read(0, vec![0; 8]).unwrap_err();
+    assert_eq!(refused.win32_error(), BROKEN_PIPE);
+    let refused = server.write(0, b"gone".to_vec()).unwrap_err();
+    assert_eq!(refused.error, IoError::NoData);
+    let refused = server
+        .transact(b"question".to_vec(), vec![0; 8])
+        .unwrap_err();
+    assert_eq!(refused.error, IoError::NoData);
+    assert_eq!(
+        port.get(Some(Duration::ZERO)).unwrap_err(),
+        alertable_io::PortError::TimedOut
+    );
+}
+
+/// J106 after data: what the client wrote before it left is still read, each read
+/// completing inside the call (J104, its routine run once, in an alertable wait); only the
+/// read that finds nothing left is refused. Requests that move no bytes are refused too.
+/// In byte and in message mode.
+#[test]
+fn j106_data_a_client_left_behind_is_read_before_reads_are_refused() {
+    for options in [PipeOptions::default(), message_options()] {
+        let (server, client) = connected(&options);
+        send(&client, b"last");
+        send(&client, b"words");
+        drop(client);
+        let (tx, rx) = mpsc::channel();
+        // A byte pipe may hand both writes to one read; a message pipe takes two.
+        let mut reads = 0;
+        let refused = loop {
+            let tx = tx.clone();
+            match server.read_ex(0, vec![0; 16], move |result, buffer| {
+                tx.send((result, buffer)).unwrap()
+            }) {
+                Ok(read) => assert_eq!(read.issue_status(), IssueStatus::Completed),
+                Err(refused) => break refused,
+            }
+            reads += 1;
+            assert!(reads <= 2, "{options:?}");
+        };
+        assert_eq!(refused.win32_error(), BROKEN_PIPE, "{options:?}");
+        if options.pipe_type == PipeType::Message {
+            assert_eq!(reads, 2);
+        }
+        assert!(rx.try_recv().is_err(), "never inside the call (J92)");
+        run_apcs();
+        let mut got = Vec::new();
+        while let Ok((result, buffer)) = rx.try_recv() {
+            assert_eq!(result, Ok(buffer.len()));
+            got.extend(buffer);
+        }
+        assert_eq!(got, b"lastwords", "{options:?}");
+        assert_no_apc_pending();
+        let refused = server.read(0, Vec::new()).unwrap_err();
+        assert_eq!(refused.win32_error(), BROKEN_PIPE, "{options:?}");
+        let refused = server.write(0, Vec::new()).unwrap_err();
+        assert_eq!(refused.error, IoError::NoData, "{options:?}");
+    }
+}
+
+/// J104 for every style: a write that the pipe takes inside the call signals its event,
+/// posts its packet and queues its routine exactly once.
+#[test]
+fn j104_requests_completed_inside_the_call_notify_exactly_once() {
+    let (server, client) = connected(&message_options());
+    let event = manual_event();
+    let write = server.write_with_event(0, b"one".to_vec(), &event).unwrap();
+    assert_eq!(write.issue_status(), IssueStatus::Completed);
+    assert_eq!(
+        wait_one(&event, Some(Duration::ZERO), Alertable::No),
+        Ok(WaitStatus::Signaled(0))
+    );
+    let runs = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = runs.clone();
+    let write = server
+        .write_ex(0, b"two".to_vec(), move |result, buffer| {
+            assert_eq!((result, buffer), (Ok(3), b"two".to_vec()));
+            counted.fetch_add(1, Ordering::Relaxed);
+        })
+        .unwrap();
+    assert_eq!(write.issue_status(), IssueStatus::Completed);
+    assert_eq!(
+        runs.load(Ordering::Relaxed),
+        0,
+        "never inside the call (J92)"
+    );
+    run_apcs();
+    assert_no_apc_pending();
+    assert_eq!(runs.load(Ordering::Relaxed), 1);
+
+    let port = CompletionPort::new(0);
+    port.associate(&client, 5).unwrap();
+    let read = client.read(0, vec![0; 8]).unwrap();
+    assert_eq!(read.issue_status(), IssueStatus::Completed);
+    let packet = port.get(Some(Duration::ZERO)).unwrap();
+    assert_eq!(
+        (packet.key, packet.token, packet.status),
+        (5, read.token(), Ok(3))
+    );
+    assert_eq!(packet.buffer.as_deref(), Some(&b"one"[..]));
+    assert_eq!(
+        port.get(Some(Duration::ZERO)).unwrap_err(),
+        alertable_io::PortError::TimedOut
+    );
+}
+
 /// J107: a pending read completes with ERROR_BROKEN_PIPE and 0 bytes when the other end
 /// closes: its event is signaled and its routine runs at the next alertable wait.
 #[test]
