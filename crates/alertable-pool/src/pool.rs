@@ -45,7 +45,9 @@
 //!   looking gives its count up, then (after the same fence) looks at the queue once more
 //!   and hunts again if it is not empty. By the fence, one of the two sees the other. A
 //!   worker that finds a task and leaves `hunters` at 0 while tasks remain posts a ticket
-//!   for them, so a burst spreads over as many workers as the port lets run.
+//!   for them, so a burst spreads over as many workers as the port lets run; so does a
+//!   worker whose callback blocks in one of the library's waits, since it will not take
+//!   the next task for a while.
 //! - (H3) Every ticket reaches a worker: the port hands it to a waiting worker when the
 //!   concurrency value allows, or a running worker takes it when it comes back to the port,
 //!   or a blocked callback frees the port's room for it; whoever posts a ticket when no
@@ -507,9 +509,13 @@ impl Shared {
                 }
             };
             // (H1) found one: no longer hunting. The last hunter leaves a ticket for what
-            // remains, so that another worker may join (H2).
-            if self.hunters.fetch_sub(1, Ordering::SeqCst) == 1 && !self.tasks.is_empty() {
-                self.post_ticket();
+            // remains, so that another worker may join (H2): a submitter that counted on
+            // this hunter is seen here, by the fence.
+            if self.hunters.fetch_sub(1, Ordering::SeqCst) == 1 {
+                std::sync::atomic::fence(Ordering::SeqCst);
+                if !self.tasks.is_empty() {
+                    self.post_ticket();
+                }
             }
             loop {
                 if self.run_task(task) {
@@ -779,6 +785,12 @@ impl BlockObserver for Observer {
         if self.in_callback.load(Ordering::Relaxed) {
             if let Some(shared) = self.shared.upgrade() {
                 shared.lock_threads().blocked += 1;
+                // This worker will not take the next task for a while: if tasks wait and
+                // nobody looks for them, a ticket lets another worker in (H2).
+                std::sync::atomic::fence(Ordering::SeqCst);
+                if !shared.tasks.is_empty() && shared.hunters.load(Ordering::Relaxed) == 0 {
+                    shared.post_ticket();
+                }
                 shared.grow(true);
             }
         }
