@@ -174,11 +174,17 @@ pub(crate) fn evaluate(groups: &[GroupReport]) -> Vec<Goal> {
 fn pool(groups: &[GroupReport]) -> Vec<Goal> {
     const GROUP: &str = "pool";
     let work = (|| {
-        let ours = row(groups, GROUP, 0, "ours-pool-try-submit")?.summary.median;
-        let (best, id) = ["crossbeam-worker-pool", "rayon-spawn", "tokio-spawn-blocking"]
-            .into_iter()
-            .filter_map(|id| Some((row(groups, GROUP, 0, id)?.summary.median, id)))
-            .min_by(|a, b| a.0.total_cmp(&b.0))?;
+        let ours = row(groups, GROUP, 0, "ours-pool-try-submit")?
+            .summary
+            .median;
+        let (best, id) = [
+            "crossbeam-worker-pool",
+            "rayon-spawn",
+            "tokio-spawn-blocking",
+        ]
+        .into_iter()
+        .filter_map(|id| Some((row(groups, GROUP, 0, id)?.summary.median, id)))
+        .min_by(|a, b| a.0.total_cmp(&b.0))?;
         let speed = best / ours;
         Some((
             speed >= 1.0,
@@ -186,7 +192,9 @@ fn pool(groups: &[GroupReport]) -> Vec<Goal> {
         ))
     })();
     let wait = (|| {
-        let ours = row(groups, GROUP, 1, "ours-registered-wait")?.summary.median;
+        let ours = row(groups, GROUP, 1, "ours-registered-wait")?
+            .summary
+            .median;
         let theirs = row(groups, GROUP, 1, "wait-one-hand-off")?.summary.median;
         let ratio = ours / theirs;
         Some((
