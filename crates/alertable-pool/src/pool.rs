@@ -160,9 +160,9 @@ pub(crate) struct Shared {
     mirror: Mirror,
     /// Workers inside `get` on the port (P2).
     idle: CachePadded<AtomicUsize>,
-    /// Workers between taking a packet and coming back to the port: running callbacks,
-    /// or looking for the next task (not counted per callback, which would make two
-    /// workers trade this line's ownership for every task).
+    /// Workers inside a callback's body; counted down before a callback's actions and the
+    /// end of its count (K2), so a thread that finished one is free by the time anyone
+    /// can see that it finished.
     busy: CachePadded<AtomicUsize>,
     /// How many `ThreadPool` handles exist (P3).
     handles: CachePadded<AtomicUsize>,
@@ -582,7 +582,8 @@ impl Shared {
     /// idle or was started.
     pub(crate) fn grow_for_long_callback(self: &Arc<Self>) -> bool {
         let mut threads = self.lock_threads();
-        // A worker that is not serving packets is idle, or on its way back to the port.
+        // A worker that runs no callback is idle, looking for a task, or on its way back
+        // to the port.
         if (threads.total as usize) > self.busy.load(Ordering::SeqCst) {
             return true;
         }
@@ -701,7 +702,9 @@ pub(crate) fn run_callback(
         return;
     }
     let instance = CallbackInstance::new(shared, tracker);
+    shared.busy.fetch_add(1, Ordering::SeqCst);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body(&instance)));
+    shared.busy.fetch_sub(1, Ordering::SeqCst);
     instance.finish();
     if let Err(payload) = result {
         shared.report_panic(payload);
@@ -747,11 +750,9 @@ fn worker(shared: Arc<Shared>) {
         match got {
             Ok(_) => {
                 observer.in_callback.store(true, Ordering::Relaxed);
-                shared.busy.fetch_add(1, Ordering::SeqCst);
                 for packet in batch.drain(..) {
                     shared.dispatch(packet);
                 }
-                shared.busy.fetch_sub(1, Ordering::SeqCst);
                 observer.in_callback.store(false, Ordering::Relaxed);
                 if shared.retire_over_maximum() {
                     return;
