@@ -196,6 +196,8 @@ pub struct CallbackInstance<'a> {
     shared: &'a Arc<Shared>,
     tracker: Option<&'a Tracker>,
     actions: RefCell<Actions>,
+    /// Whether an action was asked for.
+    asked: Cell<bool>,
     finished: Cell<bool>,
     may_run_long: Cell<bool>,
 }
@@ -206,6 +208,7 @@ impl<'a> CallbackInstance<'a> {
             shared,
             tracker: tracker.map(|t| &**t),
             actions: RefCell::new(Actions::default()),
+            asked: Cell::new(false),
             finished: Cell::new(false),
             may_run_long: Cell::new(false),
         }
@@ -218,6 +221,7 @@ impl<'a> CallbackInstance<'a> {
     ///
     /// `SetEventWhenCallbackReturns`.
     pub fn set_event_when_callback_returns(&self, event: &Event) {
+        self.asked.set(true);
         self.actions.borrow_mut().event = Some(event.clone());
     }
 
@@ -227,6 +231,7 @@ impl<'a> CallbackInstance<'a> {
     ///
     /// `ReleaseSemaphoreWhenCallbackReturns`.
     pub fn release_semaphore_when_callback_returns(&self, semaphore: &Semaphore, count: u32) {
+        self.asked.set(true);
         self.actions.borrow_mut().semaphore = Some((semaphore.clone(), count));
     }
 
@@ -237,6 +242,7 @@ impl<'a> CallbackInstance<'a> {
     ///
     /// `ReleaseMutexWhenCallbackReturns`.
     pub fn release_mutex_when_callback_returns(&self, mutex: &alertable::Mutex) {
+        self.asked.set(true);
         self.actions.borrow_mut().mutex = Some(mutex.clone());
     }
 
@@ -245,6 +251,7 @@ impl<'a> CallbackInstance<'a> {
     /// `FreeLibraryWhenCallbackReturns` are made of it.
     #[doc(hidden)]
     pub fn when_callback_returns(&self, action: impl FnOnce() + 'static) {
+        self.asked.set(true);
         self.actions.borrow_mut().other.push(Box::new(action));
     }
 
@@ -278,7 +285,12 @@ impl<'a> CallbackInstance<'a> {
 
     /// Runs the actions and ends the callback (after it returned or panicked).
     pub(crate) fn finish(self) {
-        let actions = self.actions.take();
+        // Most callbacks ask for nothing: leave the (empty) actions alone.
+        let actions = if self.asked.get() {
+            self.actions.take()
+        } else {
+            Actions::default()
+        };
         if let Some(event) = actions.event {
             event.set();
         }

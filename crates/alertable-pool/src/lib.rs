@@ -70,6 +70,7 @@ mod callback;
 mod group;
 mod io;
 mod pool;
+mod simple;
 mod timer;
 mod wait;
 mod work;

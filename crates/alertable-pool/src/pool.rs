@@ -2,37 +2,65 @@
 //!
 //! # Shape
 //!
-//! A pool is a [`CompletionPort`] and the worker threads that serve it. Every callback
-//! reaches a worker as one packet on the port:
+//! A pool is a [`CompletionPort`], a lock-free queue of tasks (a work item's submission, a
+//! timer's or a wait's firing, a simple callback), and the worker threads that serve them.
+//! A worker is let in by the port, with one of two kinds of packet:
 //!
-//! - key [`TASK_KEY`]: "run one task" — the task itself (a work item's submission, a timer's
-//!   or a wait's firing, a simple callback) is pushed on the pool's task queue *before*
-//!   its packet is posted;
+//! - key [`TASK_KEY`]: a *ticket* — "tasks are queued; come and run them";
 //! - any other key: a completion of a file bound by an [`Io`](crate::Io) object, whose
 //!   key identifies it.
 //!
-//! So the port's rules are the pool's: FIFO, the most recently idle worker first, and no
-//! more callbacks running at once than the port's concurrency value — a callback that
-//! blocks in one of the library's waits stops counting, as on Windows.
+//! A worker that takes a ticket runs tasks from the queue, one after the other, for as
+//! long as it finds them (up to [`BATCH`] in a row, then it goes back to the port so that
+//! completions queued there get their turn). Between two tasks it takes the next one
+//! straight from the queue — the port's own fast lane, where a thread running on the port
+//! takes the next packet without giving up its place — and when the queue is empty it
+//! watches it for a moment before it goes back to the port. A submission is then one push
+//! on the queue: a packet is posted only when no ticket is outstanding and no worker is
+//! looking for a task (the *hunters*, H1), so a stream of tasks to busy workers touches
+//! neither the port's lock nor a second queue, and wakes nobody.
+//!
+//! The port's rules stay the pool's: a worker runs tasks only while it counts as running
+//! on the port, so no more callbacks run at once than the port's concurrency value; a
+//! callback that blocks in one of the library's waits stops counting, as on Windows, and a
+//! ticket queued on the port then lets another worker in. Tasks run in the order they
+//! were queued; completions keep their own order on the port.
 //!
 //! Workers wait on the port alertably (APCs queued to a pool thread run between callbacks)
-//! with an idle timeout. The pool grows when a task arrives and no worker is idle, or when
-//! a callback blocks in one of the library's waits while packets are queued (a
-//! [`BlockObserver`] on each worker), as long as fewer than the concurrency value of its
-//! threads are unblocked and it is under its maximum; a worker idle for the idle timeout
-//! retires, down to the minimum.
+//! with an idle timeout. The pool grows when a ticket is posted and no worker is idle (for
+//! the first task of a burst, and for the rest of it when the worker that took the first
+//! posts a ticket behind it, H2), or when a callback blocks in one of the library's waits
+//! while packets are queued (a [`BlockObserver`] on each worker), as long as fewer than the
+//! concurrency value of its threads are unblocked and it is under its maximum; a worker
+//! idle for the idle timeout retires, down to the minimum.
 //!
 //! # Invariants
 //!
-//! - (P1) A task is pushed before its `TASK_KEY` packet is posted, and a worker pops exactly
-//!   one task per such packet: a worker holding one always finds a task.
-//! - (P2) No task is stranded: a submitter that finds no idle worker spawns one (if the
+//! - (H1) `hunters` counts the tickets posted and not yet taken, plus the workers looking
+//!   for a task: between tickets and callbacks, never while running a callback. A worker
+//!   that takes a ticket keeps its count as its own while it looks; it gives the count up
+//!   when it finds a task (before running it) or stops looking.
+//! - (H2) No queued task is left without a hunter: a submitter pushes its task, then (after
+//!   a sequentially consistent fence) posts a ticket if `hunters` is 0; a worker that stops
+//!   looking gives its count up, then (after the same fence) looks at the queue once more
+//!   and hunts again if it is not empty. By the fence, one of the two sees the other. A
+//!   worker that finds a task and leaves `hunters` at 0 while tasks remain posts a ticket
+//!   for them, so a burst spreads over as many workers as the port lets run; so does a
+//!   worker whose callback blocks in one of the library's waits, since it will not take
+//!   the next task for a while.
+//! - (H3) Every ticket reaches a worker: the port hands it to a waiting worker when the
+//!   concurrency value allows, or a running worker takes it when it comes back to the port,
+//!   or a blocked callback frees the port's room for it; whoever posts a ticket when no
+//!   worker is idle starts one if the limits allow (P2).
+//! - (P2) No ticket is stranded: a poster that finds no idle worker spawns one (if the
 //!   limits allow it), and a worker retires only after leaving the idle count and finding
-//!   the port's queue empty — both sides use sequentially consistent operations, so one of
-//!   them sees the other.
-//! - (P3) The port closes when the last [`ThreadPool`] handle is gone; every object holds
-//!   one, and every queued task holds its object, so nothing queued is dropped unrun by the
-//!   close.
+//!   the port's queue and the task queue empty — both sides use sequentially consistent
+//!   operations, so one of them sees the other.
+//! - (P3) The port closes when the last [`ThreadPool`] handle is gone and the task queue
+//!   has run dry: every object holds a handle, and every queued task of an object holds the
+//!   object; simple callbacks hold none, so the last handle queues a [`Task::Close`] behind
+//!   them instead of closing the port, and the worker that takes it closes it. Nothing
+//!   queued is dropped unrun by the close.
 //! - (P4) Lock order: an object's `setting` lock, then the core's (a timer's own lock, the
 //!   dispatcher lock), then an object's `state` lock, then the port lock and the pool's
 //!   `threads` lock. Notifications of registered waits (dispatch.rs W6) take only the last
@@ -47,16 +75,22 @@ use std::time::Duration;
 use alertable::{Alertable, BlockObserver};
 use alertable_io::{CompletionPacket, CompletionPort, PortError};
 use crossbeam_queue::SegQueue;
+use crossbeam_utils::CachePadded;
 
 use crate::callback::{CallbackInstance, Tracker};
 use crate::group::CleanupGroup;
 use crate::io::IoInner;
+use crate::simple::SimpleCallback;
 use crate::timer::TimerInner;
 use crate::wait::{WaitInner, WaitResult};
 use crate::work::WorkInner;
 
-/// The key of packets that stand for one task on the task queue (P1).
+/// The key of tickets: packets that let a worker in to run queued tasks (H1).
 pub(crate) const TASK_KEY: usize = 0;
+
+/// How many tasks a worker runs in a row before it goes back to the port, where I/O
+/// completions may be queued behind its ticket.
+const BATCH: usize = 64;
 
 /// The largest number of threads a pool starts with as its maximum, as on Windows.
 pub const DEFAULT_MAXIMUM_THREADS: u32 = 512;
@@ -64,16 +98,16 @@ pub const DEFAULT_MAXIMUM_THREADS: u32 = 512;
 /// How long a worker stays idle before it retires, unless set otherwise.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// One unit of work for a worker (P1).
+/// One unit of work for a worker (H1).
 pub(crate) enum Task {
     Work(Arc<WorkInner>),
     Timer(Arc<TimerInner>),
     Wait(Arc<WaitInner>, WaitResult),
     /// A simple callback; tracked only when it belongs to a cleanup group.
-    Simple(
-        Box<dyn FnOnce(&CallbackInstance<'_>) + Send>,
-        Option<Arc<Tracker>>,
-    ),
+    Simple(SimpleCallback, Option<Arc<Tracker>>),
+    /// The last handle is gone and everything queued before this has been taken: close
+    /// the port (P3).
+    Close,
 }
 
 type PanicHandler = Arc<dyn Fn(Box<dyn Any + Send>) + Send + Sync>;
@@ -118,16 +152,20 @@ pub struct ThreadPool {
 pub(crate) struct Shared {
     pub(crate) port: CompletionPort,
     tasks: SegQueue<Task>,
+    /// Tickets not yet taken, plus workers looking for a task (H1).
+    hunters: CachePadded<AtomicUsize>,
     threads: Mutex<Threads>,
     /// Copies of `Threads`' numbers, written whenever its lock is released, for the hot
     /// paths' first look without the lock.
     mirror: Mirror,
     /// Workers inside `get` on the port (P2).
-    idle: AtomicUsize,
-    /// Workers inside a callback's body.
-    busy: AtomicUsize,
+    idle: CachePadded<AtomicUsize>,
+    /// Workers inside a callback's body; counted down before a callback's actions and the
+    /// end of its count (K2), so a thread that finished one is free by the time anyone
+    /// can see that it finished.
+    busy: CachePadded<AtomicUsize>,
     /// How many `ThreadPool` handles exist (P3).
-    handles: AtomicUsize,
+    handles: CachePadded<AtomicUsize>,
     /// The bound `Io` objects, by completion key.
     ios: Mutex<Vec<(usize, Weak<IoInner>)>>,
     next_io_key: AtomicUsize,
@@ -215,6 +253,7 @@ impl ThreadPool {
             shared: Arc::new(Shared {
                 port: CompletionPort::new(concurrency),
                 tasks: SegQueue::new(),
+                hunters: CachePadded::new(AtomicUsize::new(0)),
                 threads: Mutex::new(Threads {
                     total: 0,
                     blocked: 0,
@@ -229,9 +268,9 @@ impl ThreadPool {
                     ),
                     ..Mirror::default()
                 },
-                idle: AtomicUsize::new(0),
-                busy: AtomicUsize::new(0),
-                handles: AtomicUsize::new(1),
+                idle: CachePadded::new(AtomicUsize::new(0)),
+                busy: CachePadded::new(AtomicUsize::new(0)),
+                handles: CachePadded::new(AtomicUsize::new(1)),
                 ios: Mutex::new(Vec::new()),
                 next_io_key: AtomicUsize::new(TASK_KEY + 1),
                 io_announced: AtomicUsize::new(0),
@@ -350,11 +389,11 @@ impl Clone for ThreadPool {
 }
 
 impl Drop for ThreadPool {
-    /// The last handle closes the pool: its idle workers end at once, busy ones after their
-    /// callback (P3).
+    /// The last handle closes the pool once the callbacks queued have been taken: its idle
+    /// workers end then, busy ones after their callback (P3).
     fn drop(&mut self) {
         if self.shared.handles.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.shared.port.close();
+            self.shared.close_when_drained();
         }
     }
 }
@@ -394,16 +433,41 @@ impl Shared {
             && m.total.load(Ordering::Relaxed) < m.maximum.load(Ordering::Relaxed)
     }
 
-    /// Queues `task` for a worker (P1) and makes sure one will come (P2). Returns false if
-    /// the pool is closed (the task is dropped).
+    /// Queues `task` for a worker and makes sure one will come (H2). Returns false if the
+    /// pool is closed (the task is dropped).
     pub(crate) fn queue(self: &Arc<Self>, task: Task) -> bool {
+        if self.port.is_closed() {
+            return false;
+        }
         self.tasks.push(task);
+        // (H2) the push, then the look at the hunters; a hunter that gives up does the
+        // opposite.
+        std::sync::atomic::fence(Ordering::SeqCst);
+        if self.hunters.load(Ordering::Relaxed) == 0 {
+            return self.post_ticket();
+        }
+        true
+    }
+
+    /// Posts a ticket unless one is outstanding or a worker looks for tasks already (H1),
+    /// and starts a worker if none is idle (P2). False if the port is closed: the queued
+    /// tasks are dropped then.
+    fn post_ticket(self: &Arc<Self>) -> bool {
+        if self
+            .hunters
+            .compare_exchange(0, 1, Ordering::SeqCst, Ordering::Relaxed)
+            .is_err()
+        {
+            // Another poster, or a worker, came first: it serves this task too.
+            return true;
+        }
         if self
             .port
             .post(CompletionPacket::new(TASK_KEY, 0, Ok(0)))
             .is_err()
         {
-            // Closed: nobody will pop it; drop what is queued.
+            // Closed: nobody will pop them; drop what is queued.
+            self.hunters.fetch_sub(1, Ordering::SeqCst);
             while self.tasks.pop().is_some() {}
             return false;
         }
@@ -411,6 +475,87 @@ impl Shared {
             self.grow(false);
         }
         true
+    }
+
+    /// The last handle is gone (P3): close the port now if nothing is queued, or after
+    /// what is queued has been taken.
+    fn close_when_drained(self: &Arc<Self>) {
+        // Nobody can queue a task any more (every object holds a handle), so an empty
+        // queue stays empty.
+        if self.tasks.is_empty() || !self.queue(Task::Close) {
+            self.port.close();
+        }
+    }
+
+    /// Runs queued tasks after taking a ticket, whose count in `hunters` is now this
+    /// worker's (H1): until the queue stays empty, or [`BATCH`] of them.
+    fn serve(self: &Arc<Self>) {
+        let mut budget = BATCH;
+        // Each round begins with this worker counted as a hunter.
+        loop {
+            let mut task = match self.tasks.pop() {
+                Some(task) => task,
+                None => {
+                    if !alertable::watch_before_sleeping(|| !self.tasks.is_empty()) {
+                        // (H2) give the count up, then look once more.
+                        self.hunters.fetch_sub(1, Ordering::SeqCst);
+                        std::sync::atomic::fence(Ordering::SeqCst);
+                        if self.tasks.is_empty() {
+                            return;
+                        }
+                        self.hunters.fetch_add(1, Ordering::SeqCst);
+                    }
+                    continue;
+                }
+            };
+            // (H1) found one: no longer hunting. The last hunter leaves a ticket for what
+            // remains, so that another worker may join (H2): a submitter that counted on
+            // this hunter is seen here, by the fence.
+            if self.hunters.fetch_sub(1, Ordering::SeqCst) == 1 {
+                std::sync::atomic::fence(Ordering::SeqCst);
+                if !self.tasks.is_empty() {
+                    self.post_ticket();
+                }
+            }
+            loop {
+                if self.run_task(task) {
+                    return;
+                }
+                budget -= 1;
+                if budget == 0 {
+                    // Back to the port, behind a ticket for what remains (H2).
+                    std::sync::atomic::fence(Ordering::SeqCst);
+                    if !self.tasks.is_empty() && self.hunters.load(Ordering::Relaxed) == 0 {
+                        self.post_ticket();
+                    }
+                    return;
+                }
+                // The next task straight from the queue: this worker still runs on the
+                // port, as in its fast lane.
+                match self.tasks.pop() {
+                    Some(next) => task = next,
+                    None => break,
+                }
+            }
+            self.hunters.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// Runs one task; true if it was [`Task::Close`].
+    fn run_task(self: &Arc<Self>, task: Task) -> bool {
+        match task {
+            Task::Work(work) => work.run(self),
+            Task::Timer(timer) => timer.run(self),
+            Task::Wait(wait, result) => wait.run(self, result),
+            Task::Simple(callback, tracker) => {
+                run_callback(self, tracker.as_ref(), |instance| callback.call(instance));
+            }
+            Task::Close => {
+                self.port.close();
+                return true;
+            }
+        }
+        false
     }
 
     /// Starts a worker if the limits allow: fewer than the concurrency value of the threads
@@ -437,7 +582,8 @@ impl Shared {
     /// idle or was started.
     pub(crate) fn grow_for_long_callback(self: &Arc<Self>) -> bool {
         let mut threads = self.lock_threads();
-        // A worker that runs no callback is idle, or on its way back to the port.
+        // A worker that runs no callback is idle, looking for a task, or on its way back
+        // to the port.
         if (threads.total as usize) > self.busy.load(Ordering::SeqCst) {
             return true;
         }
@@ -491,19 +637,7 @@ impl Shared {
             }
             return;
         }
-        // (P1) a task was pushed before its packet was posted.
-        let Some(task) = self.tasks.pop() else {
-            debug_assert!(false, "P1: a task packet without a task");
-            return;
-        };
-        match task {
-            Task::Work(work) => work.run(self),
-            Task::Timer(timer) => timer.run(self),
-            Task::Wait(wait, result) => wait.run(self, result),
-            Task::Simple(callback, tracker) => {
-                run_callback(self, tracker.as_ref(), |instance| callback(instance));
-            }
-        }
+        self.serve();
     }
 
     /// Hands a callback's panic to the handler, if any; the panic hook has reported it.
@@ -527,9 +661,9 @@ impl Shared {
         {
             return false;
         }
-        // (P2) out of the idle count already; a task queued meanwhile keeps it.
+        // (P2) out of the idle count already; a ticket or a task queued meanwhile keeps it.
         std::sync::atomic::fence(Ordering::SeqCst);
-        if self.port.queued() > 0 {
+        if self.port.queued() > 0 || !self.tasks.is_empty() {
             return false;
         }
         threads.total -= 1;
@@ -652,6 +786,12 @@ impl BlockObserver for Observer {
         if self.in_callback.load(Ordering::Relaxed) {
             if let Some(shared) = self.shared.upgrade() {
                 shared.lock_threads().blocked += 1;
+                // This worker will not take the next task for a while: if tasks wait and
+                // nobody looks for them, a ticket lets another worker in (H2).
+                std::sync::atomic::fence(Ordering::SeqCst);
+                if !shared.tasks.is_empty() && shared.hunters.load(Ordering::Relaxed) == 0 {
+                    shared.post_ticket();
+                }
                 shared.grow(true);
             }
         }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::callback::{CallbackInstance, Tracker};
 use crate::group::{CleanupGroup, Member};
 use crate::pool::{Environment, Shared, Task, ThreadPool, run_callback};
+use crate::simple::SimpleCallback;
 
 type WorkCallback = Box<dyn Fn(&CallbackInstance<'_>) + Send + Sync>;
 
@@ -154,14 +155,11 @@ pub fn try_submit(
     if tracker.as_ref().is_some_and(|t| !t.submit()) {
         return Err(());
     }
-    let pool = environment.pool.clone();
-    let queued = environment.pool.shared.queue(Task::Simple(
-        Box::new(move |instance| {
-            let _pool = pool;
-            callback(instance);
-        }),
-        tracker.clone(),
-    ));
+    // No handle of the pool goes with it: a queued task keeps the pool open (P3).
+    let queued = environment
+        .pool
+        .shared
+        .queue(Task::Simple(SimpleCallback::new(callback), tracker.clone()));
     if queued {
         Ok(())
     } else {

@@ -267,3 +267,89 @@ fn the_default_pool_runs_callbacks() {
     .unwrap();
     rx.recv_timeout(LONG).unwrap();
 }
+
+/// No more callbacks run at once than the port's concurrency value, however many threads
+/// the pool has: threads between callbacks take the next one only in their turn.
+#[test]
+fn running_callbacks_never_exceed_the_concurrency_value() {
+    let pool = ThreadPool::with_concurrency(1);
+    pool.set_thread_minimum(3).unwrap();
+    let env = pool.environment();
+    let running = counter();
+    let most = counter();
+    let (tx, rx) = mpsc::channel();
+    for _ in 0..200 {
+        let (running, most, tx) = (running.clone(), most.clone(), tx.clone());
+        try_submit(&env, move |_| {
+            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+            most.fetch_max(now, Ordering::SeqCst);
+            // Not one of the library's waits: the callback still counts as running.
+            for _ in 0..3 {
+                std::thread::yield_now();
+            }
+            running.fetch_sub(1, Ordering::SeqCst);
+            tx.send(()).unwrap();
+        })
+        .unwrap();
+    }
+    for _ in 0..200 {
+        rx.recv_timeout(LONG).unwrap();
+    }
+    assert_eq!(most.load(Ordering::SeqCst), 1);
+}
+
+/// With a concurrency of two, two callbacks run at once: each waits (without one of the
+/// library's waits) until the other has started, which only a second thread can do.
+#[test]
+fn callbacks_run_side_by_side_up_to_the_concurrency_value() {
+    let pool = ThreadPool::with_concurrency(2);
+    let env = pool.environment();
+    for round in 0..20 {
+        let started = counter();
+        let (tx, rx) = mpsc::channel();
+        for _ in 0..2 {
+            let (started, tx) = (started.clone(), tx.clone());
+            try_submit(&env, move |_| {
+                started.fetch_add(1, Ordering::SeqCst);
+                let deadline = std::time::Instant::now() + LONG;
+                while started.load(Ordering::SeqCst) < 2 {
+                    assert!(std::time::Instant::now() < deadline, "hang guard");
+                    std::thread::yield_now();
+                }
+                tx.send(()).unwrap();
+            })
+            .unwrap();
+        }
+        for _ in 0..2 {
+            rx.recv_timeout(LONG)
+                .unwrap_or_else(|_| panic!("round {round}: both callbacks ran"));
+        }
+    }
+}
+
+/// Simple callbacks still queued when the last handle of their pool is dropped run all
+/// the same: the pool closes after them.
+#[test]
+fn simple_callbacks_outlive_the_last_pool_handle() {
+    let pool = ThreadPool::with_concurrency(1);
+    pool.set_thread_maximum(1);
+    let env = pool.environment();
+    let gate = event();
+    let (tx, rx) = mpsc::channel();
+    let (g, t) = (gate.clone(), tx.clone());
+    try_submit(&env, move |_| {
+        wait(&g);
+        t.send(0).unwrap();
+    })
+    .unwrap();
+    for i in 1..=10 {
+        let tx = tx.clone();
+        try_submit(&env, move |_| tx.send(i).unwrap()).unwrap();
+    }
+    drop(tx);
+    drop(env);
+    drop(pool);
+    gate.set();
+    let got: Vec<i32> = (0..=10).map(|_| rx.recv_timeout(LONG).unwrap()).collect();
+    assert_eq!(got, (0..=10).collect::<Vec<_>>(), "in order, every one");
+}

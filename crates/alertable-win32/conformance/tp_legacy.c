@@ -11,7 +11,7 @@
 
 #define SHARE_ALL (FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE)
 
-static HANDLE called, started, release;
+static HANDLE called, started, release, io_called;
 static volatile LONG calls, timed_out;
 static DWORD main_thread, io_error, io_bytes, io_thread;
 static LPOVERLAPPED io_overlapped;
@@ -44,7 +44,7 @@ static VOID CALLBACK io_done(DWORD error, DWORD bytes, LPOVERLAPPED overlapped)
     io_bytes = bytes;
     io_overlapped = overlapped;
     io_thread = GetCurrentThreadId();
-    ReleaseSemaphore(called, 1, NULL);
+    SetEvent(io_called);
 }
 
 int main(void)
@@ -55,6 +55,8 @@ int main(void)
     called = CreateSemaphoreW(NULL, 0, 100, NULL);
     started = CreateEventW(NULL, FALSE, FALSE, NULL);
     release = CreateEventW(NULL, TRUE, FALSE, NULL);
+    /* Its own event: the periodic timer below may release `called` more than 3 times. */
+    io_called = CreateEventW(NULL, TRUE, FALSE, NULL);
 
     /* QueueUserWorkItem. */
     HANDLE done = CreateEventW(NULL, TRUE, FALSE, NULL);
@@ -156,7 +158,7 @@ int main(void)
     OVERLAPPED ov = {0};
     ok = WriteFile(file, "pooled", 6, NULL, &ov);
     printf("L134 WriteFile done or pending: %d\n", ok || GetLastError() == ERROR_IO_PENDING);
-    WaitForSingleObject(called, INFINITE);
+    WaitForSingleObject(io_called, INFINITE);
     printf("L134 callback: error %u, bytes %u, its OVERLAPPED %d, on a pool thread %d\n",
            (unsigned)io_error, (unsigned)io_bytes, io_overlapped == &ov,
            io_thread != main_thread);

@@ -1159,3 +1159,32 @@ fn dropping_a_routine_may_use_its_timer() {
         "cancel deadlocked while dropping the routine"
     );
 }
+
+/// The timer service threads sleep to their deadlines without the kernel's default timer
+/// slack (50 µs for a normal thread), which would make every timer up to that much later
+/// than its deadline: their slack is 1 ns.
+#[test]
+fn the_timer_service_sleeps_without_timer_slack() {
+    let timer = WaitableTimer::new(TimerReset::Manual);
+    timer.set(DueTime::After(ms(1)), None);
+    assert_eq!(
+        wait_one(&timer, Some(Duration::from_secs(10)), Alertable::No),
+        Ok(WaitStatus::Signaled(0))
+    );
+    // Thread names are cut to 15 bytes: "alertable-timers" (and "-wall") read as this.
+    let slacks: Vec<u64> = std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|entry| {
+            let path = entry.ok()?.path();
+            let comm = std::fs::read_to_string(path.join("comm")).ok()?;
+            if comm.trim_end() != "alertable-timer" {
+                return None;
+            }
+            let tid = path.file_name()?.to_str()?.to_owned();
+            let slack = std::fs::read_to_string(format!("/proc/{tid}/timerslack_ns")).ok()?;
+            slack.trim().parse().ok()
+        })
+        .collect();
+    assert!(!slacks.is_empty(), "the monotonic service thread runs");
+    assert!(slacks.iter().all(|&s| s == 1), "timer slack {slacks:?}");
+}

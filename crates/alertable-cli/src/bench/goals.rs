@@ -164,7 +164,62 @@ pub(crate) fn evaluate(groups: &[GroupReport]) -> Vec<Goal> {
     ];
     goals.extend(cross_process(groups));
     goals.extend(pipe(groups));
+    goals.extend(pool(groups));
     goals
+}
+
+/// The goals of the `pool` group: its tables are the work items (ours first, then the
+/// crossbeam-channel pool, rayon and tokio), the registered-wait latency (ours, then the
+/// `wait_one` hand-off) and the periodic timer's lateness.
+fn pool(groups: &[GroupReport]) -> Vec<Goal> {
+    const GROUP: &str = "pool";
+    let work = (|| {
+        let ours = row(groups, GROUP, 0, "ours-pool-try-submit")?
+            .summary
+            .median;
+        let (best, id) = [
+            "crossbeam-worker-pool",
+            "rayon-spawn",
+            "tokio-spawn-blocking",
+        ]
+        .into_iter()
+        .filter_map(|id| Some((row(groups, GROUP, 0, id)?.summary.median, id)))
+        .min_by(|a, b| a.0.total_cmp(&b.0))?;
+        let speed = best / ours;
+        Some((
+            speed >= 1.0,
+            format!("{ours:.0} ns per item vs {best:.0} ns for {id}, the best rival: {speed:.2}×"),
+        ))
+    })();
+    let wait = (|| {
+        let ours = row(groups, GROUP, 1, "ours-registered-wait")?
+            .summary
+            .median;
+        let theirs = row(groups, GROUP, 1, "wait-one-hand-off")?.summary.median;
+        let ratio = ours / theirs;
+        Some((
+            ratio <= 1.5,
+            format!("{ours:.1} µs vs {theirs:.1} µs at the median: {ratio:.2}× the hand-off"),
+        ))
+    })();
+    let timer = (|| {
+        let ours = &row(groups, GROUP, 2, "ours-pool-timer")?.summary;
+        Some((
+            ours.p99 <= 300.0,
+            format!("p99 {:.1} µs late (median {:.1} µs)", ours.p99, ours.median),
+        ))
+    })();
+    vec![
+        goal(
+            "pool work items ≥ 1.0× the best of crossbeam, rayon and tokio pools",
+            work,
+        ),
+        goal(
+            "pool registered wait: Event::set → callback ≤ 1.5× a wait_one hand-off",
+            wait,
+        ),
+        goal("periodic 1 ms pool timer: lateness p99 ≤ 300 µs", timer),
+    ]
 }
 
 /// The goals of the `cross-process` group: its tables are throughput at 8 and 64 bytes,

@@ -273,7 +273,7 @@ const GROUPS: [Group; 14] = [
     },
     Group {
         name: "pool",
-        about: "1M work items vs crossbeam and tokio pools; 10,000 waits without threads; timer",
+        about: "1M work items vs crossbeam, rayon and tokio pools; 10,000 waits without threads; timer",
         steps: pool::steps,
         run: pool::run,
     },

@@ -2,7 +2,8 @@
 //!
 //! - **Work items**: `n` small closures through a pool of as many threads as CPUs — ours
 //!   (`try_submit`), a crossbeam-channel worker pool of boxed closures with the same
-//!   threads, and tokio's `spawn_blocking` with that many blocking threads. Each closure
+//!   threads, a rayon pool of that many threads (`ThreadPool::spawn`), and tokio's
+//!   `spawn_blocking` with that many blocking threads. Each closure
 //!   does the same trivial work on shared counters; the clock runs from the first
 //!   submission until the last closure ran.
 //! - **Registered waits**: 10,000 waits set on 10,000 auto-reset events, one event signaled
@@ -76,16 +77,18 @@ fn tally(n: usize) -> (Arc<Tally>, mpsc::Receiver<Instant>) {
 enum Contender {
     Ours,
     Crossbeam,
+    Rayon,
     Tokio,
 }
 
 impl Contender {
-    const ALL: [Self; 3] = [Self::Ours, Self::Crossbeam, Self::Tokio];
+    const ALL: [Self; 4] = [Self::Ours, Self::Crossbeam, Self::Rayon, Self::Tokio];
 
     fn id(self) -> &'static str {
         match self {
             Self::Ours => "ours-pool-try-submit",
             Self::Crossbeam => "crossbeam-worker-pool",
+            Self::Rayon => "rayon-spawn",
             Self::Tokio => "tokio-spawn-blocking",
         }
     }
@@ -94,6 +97,7 @@ impl Contender {
         match self {
             Self::Ours => "ours: ThreadPool try_submit",
             Self::Crossbeam => "crossbeam-channel worker pool",
+            Self::Rayon => "rayon ThreadPool::spawn",
             Self::Tokio => "tokio spawn_blocking",
         }
     }
@@ -105,6 +109,7 @@ struct Runners {
     ours: ThreadPool,
     crossbeam: crossbeam_channel::Sender<Box<dyn FnOnce() + Send>>,
     crossbeam_threads: Vec<thread::JoinHandle<()>>,
+    rayon: rayon::ThreadPool,
     tokio: tokio::runtime::Runtime,
 }
 
@@ -125,6 +130,10 @@ impl Runners {
                 })
             })
             .collect();
+        let rayon = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("a rayon pool");
         let tokio = tokio::runtime::Builder::new_current_thread()
             .max_blocking_threads(threads)
             .build()
@@ -134,6 +143,7 @@ impl Runners {
             ours,
             crossbeam,
             crossbeam_threads,
+            rayon,
             tokio,
         }
     }
@@ -156,6 +166,12 @@ impl Runners {
                     self.crossbeam
                         .send(Box::new(move || tally.work(i)))
                         .expect("the workers run");
+                }
+            }
+            Contender::Rayon => {
+                for i in 0..n {
+                    let tally = tally.clone();
+                    self.rayon.spawn(move || tally.work(i));
                 }
             }
             Contender::Tokio => {

@@ -61,6 +61,9 @@ pub(crate) fn yield_now() {
     loom::thread::yield_now();
 }
 
+/// Timer slack: loom has no clock, so nothing to do.
+pub(crate) fn precise_timed_sleeps() {}
+
 /// The readiness descriptor, modelled: a word that is non-zero while "readable". Models
 /// wait for it with [`wait_readable`](Notifier::wait_readable), which stands for an event
 /// loop's `poll`.

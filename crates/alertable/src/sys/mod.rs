@@ -33,6 +33,10 @@
 
 #[cfg(not(loom))]
 mod linux;
+#[cfg(loom)]
+pub(crate) use self::loom::precise_timed_sleeps;
+#[cfg(not(loom))]
+pub(crate) use linux::precise_timed_sleeps;
 #[cfg(not(loom))]
 pub(crate) use linux::{
     Notifier, current_tid, futex_wait, futex_wait_until_wall, futex_wake, sleep, yield_now,
