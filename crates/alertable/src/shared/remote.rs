@@ -186,12 +186,18 @@ fn record_name_is(record: &ThreadRecord, name: &[u8]) -> bool {
 /// assert_eq!(sleep_ex(None, Alertable::Yes), SleepStatus::Alerted);
 /// ```
 pub fn publish_current(name: Option<&str>) -> Result<(), RemoteError> {
+    with_current(|ctx| publish(ctx, name))
+}
+
+/// [`publish_current`] for the thread whose context is `ctx` (its own thread): also when
+/// another process asked it to publish itself (thread.rs, Y1).
+pub(crate) fn publish(ctx: &Context, name: Option<&str>) -> Result<(), RemoteError> {
     let name = name.unwrap_or("").as_bytes();
     if name.len() > THREAD_NAME_BYTES {
         return Err(RemoteError::TooLarge);
     }
     let ns = namespace()?;
-    with_current(|ctx| {
+    {
         let lock = Dispatcher::lock();
         let guard = lock.shared(ns);
         let record = record_of(&guard, ctx).ok_or(RemoteError::NoResources)?;
@@ -225,7 +231,7 @@ pub fn publish_current(name: Option<&str>) -> Result<(), RemoteError> {
             name,
         );
         Ok(())
-    })
+    }
 }
 
 /// A thread published with [`publish_current`], possibly in another process: queue remote
