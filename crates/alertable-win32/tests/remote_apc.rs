@@ -85,6 +85,16 @@ impl Peer {
     }
 }
 
+impl Drop for Peer {
+    /// A test that fails leaves no peer waiting forever.
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 /// The APC the peers run: reports its parameter; 0 asks the peer to stop.
 extern "C-unwind" fn report(param: ULONG_PTR) {
     println!("peer: APC {param}");
@@ -243,13 +253,17 @@ fn a6_ids_of_no_thread_of_foreign_programs_and_of_other_users() {
         .expect("sleep starts");
     let id = foreign.id();
     SetLastError(0);
-    assert!(OpenThread(THREAD_SET_CONTEXT, FALSE, id).is_null());
-    assert_eq!(last_error(), ERROR_INVALID_PARAMETER);
+    let refused = OpenThread(THREAD_SET_CONTEXT, FALSE, id);
+    let refused_error = last_error();
     let h = OpenThread(SYNCHRONIZE, FALSE, id);
-    assert!(!h.is_null(), "OpenThread failed with {}", last_error());
-    assert_eq!(WaitForSingleObject(h, 0), WAIT_TIMEOUT);
+    let opened_error = last_error();
+    let before_exit = WaitForSingleObject(h, 0);
     foreign.kill().expect("killed");
     foreign.wait().expect("reaped");
+    assert!(refused.is_null());
+    assert_eq!(refused_error, ERROR_INVALID_PARAMETER);
+    assert!(!h.is_null(), "OpenThread failed with {opened_error}");
+    assert_eq!(before_exit, WAIT_TIMEOUT);
     assert_eq!(WaitForSingleObject(h, LONG), WAIT_OBJECT_0);
     assert_eq!(CloseHandle(h), TRUE);
 
