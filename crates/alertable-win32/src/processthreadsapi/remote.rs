@@ -94,8 +94,10 @@ extern "C" fn install_at_load() {
 // ---------------------------------------------------------------------------------------
 // Translation and resolution.
 
-/// The file identities of this process's loaded objects, by name and base.
-static IDENTITIES: Mutex<Option<HashMap<(Vec<u8>, usize), Option<FileId>>>> = Mutex::new(None);
+/// The file identities of this process's loaded objects, by name and base (`None`: the
+/// object's file cannot be found).
+type Identities = HashMap<(Vec<u8>, usize), Option<FileId>>;
+static IDENTITIES: Mutex<Option<Identities>> = Mutex::new(None);
 
 /// The file a loaded object was loaded from (cached: loaded objects do not change files).
 fn identity(object: &LoadedObject) -> Option<FileId> {
