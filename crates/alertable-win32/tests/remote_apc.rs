@@ -111,6 +111,28 @@ fn last_error() -> DWORD {
     GetLastError()
 }
 
+/// Waits until thread `tid` of process `pid` sleeps (state `S` in its `/proc` entry): for
+/// a peer that has announced its id, asleep in the alertable wait that follows.
+fn wait_until_asleep(pid: u32, tid: DWORD) {
+    let path = format!("/proc/{pid}/task/{tid}/stat");
+    let started = std::time::Instant::now();
+    loop {
+        let stat = std::fs::read_to_string(&path).expect("the peer's thread exists");
+        let state = stat[stat.rfind(')').expect("a stat line") + 1..]
+            .split_whitespace()
+            .next()
+            .map(str::to_owned);
+        if state.as_deref() == Some("S") {
+            return;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the peer never went to sleep"
+        );
+        std::thread::yield_now();
+    }
+}
+
 /// Runs the peer role named in `ALERTABLE_TEST_ROLE`; a plain test run does nothing.
 #[test]
 fn peer() {
@@ -192,8 +214,19 @@ fn a6_a_remote_thread_handle_needs_thread_set_context_and_refuses_the_rest() {
     assert_eq!(last_error(), ERROR_ACCESS_DENIED);
     assert_eq!(GetThreadId(weak), tid);
 
+    // The peer is asleep in its SleepEx before it is asked to publish itself, so only the
+    // signal's interruption of that wait can make it reachable (thread.rs Y1).
+    wait_until_asleep(peer.child.id(), tid);
     let all = OpenThread(THREAD_ALL_ACCESS, FALSE, tid);
     assert!(!all.is_null(), "OpenThread failed with {}", last_error());
+    let opened = std::time::Instant::now();
+    while alertable::RemoteThread::open_id(tid).is_err() {
+        assert!(
+            opened.elapsed() < std::time::Duration::from_secs(30),
+            "the sleeping peer never published itself"
+        );
+        std::thread::yield_now();
+    }
     SetLastError(0);
     assert_eq!(SuspendThread(all), DWORD::MAX);
     assert_eq!(last_error(), ERROR_ACCESS_DENIED);
