@@ -26,8 +26,9 @@
 //! 4. **Delivery.** A thread busy elsewhere publishes later: until it has, the handle keeps
 //!    the calls, in order, and a small delivery thread of this process (one for all
 //!    handles, running only while a handle to another process's thread is open) looks
-//!    every millisecond whether the thread has published and then queues them, before any
-//!    call queued after them. The same thread notices, within [`EXIT_CHECK`], that the
+//!    whether the thread has published — after a millisecond, then at pauses that double
+//!    up to 50 ms — and then queues them, before any call queued after them (a later
+//!    `QueueUserAPC` also looks, and queues them first). The same thread notices, within [`EXIT_CHECK`], that the
 //!    thread has exited (its id gone, or reused by a thread that started later) and then
 //!    signals the handle and drops what was never delivered.
 //!
@@ -56,7 +57,8 @@ pub(crate) const HANDLER: &str = "\u{1}win32-apc";
 /// How long `OpenThread` waits for a signaled thread to publish itself.
 pub(crate) const ADOPTION_PATIENCE: Duration = Duration::from_millis(100);
 /// How often the delivery thread looks whether a thread has published itself, while calls
-/// wait for it.
+/// wait for it: at first; each look that finds nothing doubles the pause, up to
+/// [`EXIT_CHECK`], so a thread that stays busy for long costs little.
 const DELIVERY_RETRY: Duration = Duration::from_millis(1);
 /// How often the delivery thread looks whether the threads of open handles have exited.
 pub(crate) const EXIT_CHECK: Duration = Duration::from_millis(50);
@@ -228,6 +230,9 @@ struct Delivery {
     waiting: VecDeque<Message>,
     /// Files the target was seen to map executable.
     mapped: Vec<FileId>,
+    /// The delivery thread's next look for the thread, and the pause after it.
+    next_look: Option<std::time::Instant>,
+    pause: Duration,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -333,18 +338,36 @@ impl RemoteThreadObject {
     }
 
     /// The delivery thread's look at this handle: queue what waits, notice an exit.
-    /// Returns whether calls still wait.
-    fn tend(&self, check_exit: bool) -> bool {
+    /// Returns when to look again for calls that still wait.
+    fn tend(&self, check_exit: bool) -> Option<std::time::Instant> {
         let mut delivery = lock(&self.delivery);
         if check_exit && sys::thread_start_time(self.tgid, self.tid) != Some(self.start_time) {
             self.mark_gone(&mut delivery);
-            return false;
+            return None;
         }
-        if !delivery.waiting.is_empty() {
-            // A failure marked the thread gone, or left calls for the next look.
-            let _ = self.deliver(&mut delivery);
+        if delivery.waiting.is_empty() {
+            delivery.next_look = None;
+            return None;
         }
-        !delivery.waiting.is_empty()
+        let now = std::time::Instant::now();
+        if let Some(at) = delivery.next_look
+            && now < at
+        {
+            return Some(at);
+        }
+        // A failure marked the thread gone, or left calls for the next look.
+        let _ = self.deliver(&mut delivery);
+        if delivery.waiting.is_empty() {
+            delivery.next_look = None;
+        } else {
+            delivery.pause = if delivery.next_look.is_none() {
+                DELIVERY_RETRY
+            } else {
+                (delivery.pause * 2).min(EXIT_CHECK)
+            };
+            delivery.next_look = Some(now + delivery.pause);
+        }
+        delivery.next_look
     }
 }
 
@@ -465,13 +488,15 @@ mod service {
             if check_exit {
                 last_exit_check = std::time::Instant::now();
             }
-            let mut waiting = false;
+            let mut wake_at = last_exit_check + EXIT_CHECK;
             for object in &objects {
-                waiting |= object.tend(check_exit);
+                if let Some(at) = object.tend(check_exit) {
+                    wake_at = wake_at.min(at);
+                }
             }
             // Dropped here, not under the lock: the last handle may be among them.
             drop(objects);
-            let pause = if waiting { DELIVERY_RETRY } else { EXIT_CHECK };
+            let pause = wake_at.saturating_duration_since(std::time::Instant::now());
             let watched = lock(&WATCHED);
             let _ = WAKE
                 .wait_timeout(watched, pause)
