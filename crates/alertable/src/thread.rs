@@ -1352,8 +1352,9 @@ mod loom_models {
 
 /// Publication on request: another process asks a thread that never published itself to
 /// do so, so that it can queue it remote APCs (`shared/remote.rs`). The C ABI sends such
-/// a thread a signal whose handler calls [`publish_at_next_wait`](crate::publish_at_next_wait); Rust programs publish
-/// with [`publish_current`](crate::publish_current) instead.
+/// a thread a signal whose handler calls
+/// [`publish_at_next_wait`](crate::publish_at_next_wait); Rust programs publish with
+/// [`publish_current`](crate::publish_current) instead.
 ///
 /// - (Y1) The request is a per-thread flag, set by the handler and taken by the thread at
 ///   the start of each drain and of each alertable park; the handler also leaves a token

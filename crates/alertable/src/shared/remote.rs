@@ -161,7 +161,9 @@ fn record_name_is(record: &ThreadRecord, name: &[u8]) -> bool {
 /// dropped, as its local APCs are (C35).
 ///
 /// Remote APCs run only in the thread's alertable waits, like local ones. A thread that
-/// is not published pays nothing for this feature.
+/// is not published pays nothing for this feature. (A thread can also be asked to publish
+/// itself by id at its next alertable wait, from a signal handler: this is how the C ABI's
+/// `OpenThread` reaches a thread of another process.)
 ///
 /// # Errors
 ///
