@@ -511,17 +511,24 @@ mod tests {
 
     extern "C-unwind" fn sample(_: ULONG_PTR) {}
 
+    /// A14 across processes: the function and its parameter arrive unchanged, here
+    /// translated and resolved in one process.
     #[test]
-    fn a_function_of_this_program_round_trips() {
+    fn a14_a_function_of_the_program_or_of_a_library_round_trips_through_file_and_offset() {
         let address = sample as *const () as usize;
         let located = locate(address).expect("in the program's code");
         assert_eq!(resolve(located), Some(address));
         let (back, param) = decode(&encode(located, 77)).unwrap();
         assert_eq!((back, param), (located, 77));
+        // A function of a shared library (libc), named by that library's file.
+        let getpid = libc::getpid as *const () as usize;
+        let in_libc = locate(getpid).expect("in libc's code");
+        assert_ne!(in_libc.file, located.file);
+        assert_eq!(resolve(in_libc), Some(getpid));
     }
 
     #[test]
-    fn data_and_unknown_files_do_not_resolve() {
+    fn a14_data_unknown_files_and_offsets_outside_code_do_not_resolve() {
         static DATA: u8 = 0;
         assert_eq!(locate(std::ptr::from_ref(&DATA) as usize), None);
         let located = locate(sample as *const () as usize).unwrap();
