@@ -538,12 +538,16 @@ pub(crate) fn thread_status(tid: u32) -> Option<ThreadStatus> {
 
 /// When thread `tid` of process `tgid` started (field 22 of its `stat`, in clock ticks
 /// since boot): with the id, it names the thread even after the id is reused. `None` if
-/// the thread no longer exists.
+/// the thread no longer runs: gone, or a zombie (a process not yet reaped, or a main
+/// thread that ended before the others).
 pub(crate) fn thread_start_time(tgid: u32, tid: u32) -> Option<u64> {
     let text = std::fs::read_to_string(format!("/proc/{tgid}/task/{tid}/stat")).ok()?;
     // The name, field 2, is in parentheses and may hold anything: count after its end.
-    let rest = &text[text.rfind(')')? + 1..];
-    rest.split_whitespace().nth(19)?.parse().ok()
+    let mut fields = text[text.rfind(')')? + 1..].split_whitespace();
+    if matches!(fields.next(), Some("Z" | "X" | "x")) {
+        return None;
+    }
+    fields.nth(18)?.parse().ok()
 }
 
 /// A file, as the kernel names it: its device and inode numbers.

@@ -271,7 +271,7 @@ fn a6_a_remote_thread_handle_needs_thread_set_context_and_refuses_the_rest() {
 /// `OpenThread` of an id that names no thread fails with `ERROR_INVALID_PARAMETER`; of a
 /// thread of a process that does not use this library, asked for `THREAD_SET_CONTEXT`,
 /// likewise (it cannot run C APCs), while `SYNCHRONIZE` alone opens it and the handle is
-/// signaled when it exits; a thread of another user cannot be opened at all (A6:
+/// signaled when it exits (before its parent reaps it); a thread of another user cannot be opened at all (A6:
 /// `ERROR_ACCESS_DENIED`), checked where this test may start a process as another user.
 #[test]
 fn a6_ids_of_no_thread_of_foreign_programs_and_of_other_users() {
@@ -292,12 +292,17 @@ fn a6_ids_of_no_thread_of_foreign_programs_and_of_other_users() {
     let opened_error = last_error();
     let before_exit = WaitForSingleObject(h, 0);
     foreign.kill().expect("killed");
+    // Before it is reaped: a zombie has exited too.
+    let after_exit = WaitForSingleObject(h, 10_000);
     foreign.wait().expect("reaped");
     assert!(refused.is_null());
     assert_eq!(refused_error, ERROR_INVALID_PARAMETER);
     assert!(!h.is_null(), "OpenThread failed with {opened_error}");
     assert_eq!(before_exit, WAIT_TIMEOUT);
-    assert_eq!(WaitForSingleObject(h, LONG), WAIT_OBJECT_0);
+    assert_eq!(
+        after_exit, WAIT_OBJECT_0,
+        "the exit is noticed before the reaping"
+    );
     assert_eq!(CloseHandle(h), TRUE);
 
     // SAFETY: `geteuid` has no preconditions.
