@@ -26,6 +26,15 @@ WINBASEAPI DWORD WINAPI SuspendThread(HANDLE hThread);
  * an APC that calls ExitThread instead. */
 WINBASEAPI HANDLE WINAPI GetCurrentThread(VOID);
 WINBASEAPI DWORD WINAPI GetCurrentThreadId(VOID);
+/* Thread ids are Linux thread ids, unique on the machine. OpenThread also opens a thread
+ * of another process of the same user (another user's: ERROR_ACCESS_DENIED; an id of no
+ * thread: ERROR_INVALID_PARAMETER). Such a handle serves QueueUserAPC, GetThreadId, waits
+ * (signaled within 50 ms of the thread's exit), DuplicateHandle and CloseHandle; other
+ * thread functions refuse it with ERROR_ACCESS_DENIED. With THREAD_SET_CONTEXT, the
+ * thread's process must use this library (else ERROR_INVALID_PARAMETER): a thread not yet
+ * reachable is sent SIGRTMIN() + 9, which the program must neither use nor block, and
+ * becomes reachable at its next alertable wait; OpenThread waits for that at most 100 ms
+ * and APCs queued before it keep their order. */
 WINBASEAPI HANDLE WINAPI OpenThread(DWORD dwDesiredAccess, BOOL bInheritHandle,
                                     DWORD dwThreadId);
 WINBASEAPI BOOL WINAPI GetExitCodeThread(HANDLE hThread, LPDWORD lpExitCode);
@@ -37,6 +46,10 @@ WINBASEAPI BOOL WINAPI SwitchToThread(VOID);
 
 /* ---- APCs ---------------------------------------------------------------------------- */
 
+/* To a thread of another process, pfnAPC travels as (file, offset): it must lie in the
+ * code of the program or of a shared library that the other process has loaded too, else
+ * the call fails with ERROR_INVALID_PARAMETER and queues nothing; there it runs at the same
+ * offset of the same file. */
 WINBASEAPI DWORD WINAPI QueueUserAPC(PAPCFUNC pfnAPC, HANDLE hThread, ULONG_PTR dwData);
 
 /* An enumeration in the SDK. A special user APC runs at once, wherever the target thread

@@ -8,6 +8,9 @@
 //! waits): it also catches the [`ExitRequest`] unwind of an `ExitThread` called inside a
 //! callback, and its [`Completion::finish`] then ends the thread from the exported function
 //! (`thread.rs`, X3).
+//!
+//! Both first make sure the process can be reached by other processes' `QueueUserAPC`
+//! (`processthreadsapi/remote.rs`: one load once that is done).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -19,6 +22,7 @@ use crate::types::DWORD;
 
 /// Runs an exported function's body; see the module documentation.
 pub(crate) fn call<R>(failure: R, body: impl FnOnce() -> Result<R>) -> R {
+    crate::processthreadsapi::remote::install();
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(value)) => value,
         Ok(Err(Error(code))) => {
@@ -59,6 +63,7 @@ impl<R> Completion<R> {
 /// Runs the body of a function that can run C callbacks; see the module documentation.
 #[inline(never)]
 pub(crate) fn call_alertable<R>(failure: R, body: impl FnOnce() -> Result<R>) -> Completion<R> {
+    crate::processthreadsapi::remote::install();
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(value)) => Completion::Return(value),
         Ok(Err(Error(code))) => {

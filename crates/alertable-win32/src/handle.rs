@@ -86,6 +86,7 @@ use crate::consts::{
 use crate::error::{Error, Result};
 use crate::fileapi::file::FileObject;
 use crate::names::Kind;
+use crate::processthreadsapi::remote::RemoteThreadObject;
 use crate::processthreadsapi::thread::{ThreadObject, current_thread};
 use crate::types::{DWORD, HANDLE};
 
@@ -107,6 +108,8 @@ pub(crate) enum Object {
     Process,
     /// A thread.
     Thread(Arc<ThreadObject>),
+    /// A thread of another process (`processthreadsapi/remote.rs`).
+    RemoteThread(Arc<RemoteThreadObject>),
     /// An event.
     Event(Event),
     /// A semaphore.
@@ -128,6 +131,7 @@ impl Object {
         match self {
             Self::Process => process_waitable(),
             Self::Thread(t) => t.handle(),
+            Self::RemoteThread(t) => t.waitable(),
             Self::Event(e) => e,
             Self::Semaphore(s) => s,
             Self::Mutex(m) => m,
@@ -144,9 +148,12 @@ impl Object {
             Self::Event(e) => Ok(e),
             Self::Semaphore(s) => Ok(s),
             Self::Mutex(m) => Ok(m),
-            Self::Process | Self::Thread(_) | Self::Timer(_) | Self::File(_) | Self::Port(_) => {
-                Err(Error(ERROR_INVALID_HANDLE))
-            }
+            Self::Process
+            | Self::Thread(_)
+            | Self::RemoteThread(_)
+            | Self::Timer(_)
+            | Self::File(_)
+            | Self::Port(_) => Err(Error(ERROR_INVALID_HANDLE)),
         }
     }
 
@@ -154,7 +161,7 @@ impl Object {
     fn rights(&self) -> &'static Rights {
         match self {
             Self::Process => &PROCESS_RIGHTS,
-            Self::Thread(_) => &THREAD_RIGHTS,
+            Self::Thread(_) | Self::RemoteThread(_) => &THREAD_RIGHTS,
             Self::Event(_) | Self::Semaphore(_) => &EVENT_RIGHTS,
             Self::Mutex(_) => &MUTEX_RIGHTS,
             Self::Timer(_) => &TIMER_RIGHTS,
@@ -168,10 +175,24 @@ impl Object {
         self.rights().all
     }
 
-    /// The thread, or `ERROR_INVALID_HANDLE` for any other kind.
+    /// The thread, or `ERROR_INVALID_HANDLE` for any other kind. A thread of another
+    /// process is refused with `ERROR_ACCESS_DENIED`, as Windows refuses a handle without
+    /// the right a function needs: only the functions that take it on purpose
+    /// (`QueueUserAPC`, `GetThreadId`, waits, `CloseHandle`, `DuplicateHandle`) accept it.
     pub(crate) fn into_thread(self) -> Result<Arc<ThreadObject>> {
         match self {
             Self::Thread(t) => Ok(t),
+            Self::RemoteThread(_) => Err(Error(ERROR_ACCESS_DENIED)),
+            _ => Err(Error(ERROR_INVALID_HANDLE)),
+        }
+    }
+
+    /// A thread of this process or of another, or `ERROR_INVALID_HANDLE` for any other
+    /// kind.
+    pub(crate) fn into_any_thread(self) -> Result<AnyThread> {
+        match self {
+            Self::Thread(t) => Ok(AnyThread::Local(t)),
+            Self::RemoteThread(t) => Ok(AnyThread::Remote(t)),
             _ => Err(Error(ERROR_INVALID_HANDLE)),
         }
     }
@@ -223,6 +244,14 @@ impl Object {
             _ => Err(Error(ERROR_INVALID_HANDLE)),
         }
     }
+}
+
+/// A thread handle's thread: of this process, or of another.
+pub(crate) enum AnyThread {
+    /// A thread of this process.
+    Local(Arc<ThreadObject>),
+    /// A thread of another process.
+    Remote(Arc<RemoteThreadObject>),
 }
 
 /// The access rights of one kind of object: its generic mapping, every right it has, and
@@ -351,6 +380,16 @@ fn grant_for(rights: &Rights, desired: DWORD) -> Result<DWORD> {
 /// (5) for a bit that is no right of the object's type.
 pub(crate) fn grant(object: &Object, desired: DWORD) -> Result<DWORD> {
     grant_for(object.rights(), desired)
+}
+
+/// The access mask a thread handle gets when `desired` is asked for (R2), before the
+/// thread is looked up.
+///
+/// # Errors
+///
+/// As [`grant`].
+pub(crate) fn grant_thread(desired: DWORD) -> Result<DWORD> {
+    grant_for(&THREAD_RIGHTS, desired)
 }
 
 /// The rights table of a kind of object that can have a name.

@@ -28,7 +28,9 @@
 //!   `ExitThread`, `SwitchToThread`; **handles**: `CloseHandle`, `DuplicateHandle`;
 //! - **APCs and waits**: `QueueUserAPC`, `QueueUserAPC2` (with special APCs), `Sleep`,
 //!   `SleepEx`, `WaitForSingleObject(Ex)`, `WaitForMultipleObjects(Ex)`,
-//!   `SignalObjectAndWait`;
+//!   `SignalObjectAndWait`; `OpenThread` and `QueueUserAPC` reach threads of other
+//!   processes of the user too, for functions of a file both processes have loaded
+//!   (`processthreadsapi/remote.rs`: the library catches `SIGRTMIN() + 9` for that);
 //! - **the NT layer** (`winternl.h`, reached with `GetModuleHandle("ntdll.dll")` and
 //!   `GetProcAddress`, which also find the Win32 functions in `kernel32.dll`):
 //!   `NtQueueApcThread(Ex)`, `NtTestAlert`, `NtAlertThread`, `NtDelayExecution`,

@@ -21,7 +21,13 @@
 //!   `MOVEFILE_REPLACE_EXISTING`);
 //! - `CancelFd` (an `eventfd`: `new`, `signal`, `clear`) and
 //!   `wait_ready_or_cancel(fd, writable, &CancelFd) -> bool`: the wait before a blocking
-//!   synchronous read or write that `CancelSynchronousIo` can end (`sync_io.rs`).
+//!   synchronous read or write that `CancelSynchronousIo` can end (`sync_io.rs`);
+//! - for threads of other processes (`processthreadsapi/remote.rs`): the adoption signal
+//!   (`adoption_signal()`, `install_adoption_handler(on_signal)`,
+//!   `send_adoption_signal(tgid, tid)`), what `/proc` tells about a thread
+//!   (`thread_status(tid)`, `thread_start_time(tgid, tid)`, `effective_uid()`), the loaded
+//!   objects (`loaded_objects()`, `file_id(path)`) and whether a process maps a file
+//!   executable (`maps_executable(pid, id)`).
 
 use core::ffi::c_void;
 use std::sync::atomic::AtomicU32;
@@ -413,4 +419,257 @@ pub(crate) fn wait_ready_or_cancel(fd: libc::c_int, writable: bool, cancel: &Can
             return true;
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Threads of other processes (`processthreadsapi/remote.rs`).
+
+/// The signal that asks a thread to publish itself for remote APCs: `SIGRTMIN() + 9`
+/// (`+ 7` and `+ 8` are the core's suspend and special-APC signals).
+pub(crate) fn adoption_signal() -> libc::c_int {
+    libc::SIGRTMIN() + 9
+}
+
+/// What the adoption signal's handler calls: a `fn()` stored as an address.
+static ON_ADOPTION: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Installs the adoption signal's handler, which calls `on_signal` (an async-signal-safe
+/// function) with `errno` preserved. Replaces any handler the program had for the signal.
+/// Idempotent.
+pub(crate) fn install_adoption_handler(on_signal: fn()) {
+    ON_ADOPTION.store(on_signal as usize, std::sync::atomic::Ordering::Release);
+    // SAFETY: an all-zero `sigaction` is a valid value (no flags, empty mask) that is
+    // filled in before use; `sigemptyset` and `sigaction` get pointers to this frame's
+    // values; the handler never unwinds and does only async-signal-safe work (see
+    // `adoption_handler`).
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = adoption_handler as *const () as usize;
+        action.sa_flags = libc::SA_RESTART | libc::SA_SIGINFO;
+        libc::sigemptyset(&mut action.sa_mask);
+        // Fails only for an invalid signal number, which this is not.
+        libc::sigaction(adoption_signal(), &action, std::ptr::null_mut());
+    }
+}
+
+extern "C" fn adoption_handler(
+    _signal: libc::c_int,
+    _info: *mut libc::siginfo_t,
+    _context: *mut c_void,
+) {
+    // SAFETY: `__errno_location` returns the calling thread's `errno` slot, valid while
+    // the thread lives; reading and writing it is async-signal-safe.
+    let errno = unsafe { libc::__errno_location() };
+    // SAFETY: as above.
+    let saved = unsafe { errno.read() };
+    let on_signal = ON_ADOPTION.load(std::sync::atomic::Ordering::Acquire);
+    if on_signal != 0 {
+        // SAFETY: a non-zero value was stored from a `fn()` by `install_adoption_handler`.
+        let on_signal: fn() = unsafe { std::mem::transmute::<usize, fn()>(on_signal) };
+        on_signal();
+    }
+    // SAFETY: as above.
+    unsafe { errno.write(saved) };
+}
+
+/// Sends the adoption signal to thread `tid` of process `tgid`; false if there is no such
+/// thread (or it may not be signaled).
+pub(crate) fn send_adoption_signal(tgid: u32, tid: u32) -> bool {
+    let (Ok(tgid), Ok(tid)) = (libc::pid_t::try_from(tgid), libc::pid_t::try_from(tid)) else {
+        return false;
+    };
+    // SAFETY: `tgkill` reads no memory; the caller checked that the target process
+    // catches the signal, so its default action (ending the process) does not apply.
+    let sent = unsafe {
+        libc::syscall(
+            libc::SYS_tgkill,
+            tgid,
+            tid,
+            libc::c_long::from(adoption_signal()),
+        )
+    };
+    sent == 0
+}
+
+/// The calling process's effective user id.
+pub(crate) fn effective_uid() -> u32 {
+    // SAFETY: `geteuid` has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
+/// What `/proc/<tid>/status` tells about a thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ThreadStatus {
+    /// Its process id.
+    pub(crate) tgid: u32,
+    /// Its real, effective, saved and file-system user ids.
+    pub(crate) uids: [u32; 4],
+    /// The signals its process catches (`SigCgt`): bit `n - 1` for signal `n`.
+    pub(crate) caught: u64,
+}
+
+impl ThreadStatus {
+    /// Whether the thread's process has a handler for `signal`.
+    pub(crate) fn catches(&self, signal: libc::c_int) -> bool {
+        u32::try_from(signal - 1).is_ok_and(|bit| bit < 64 && self.caught >> bit & 1 != 0)
+    }
+}
+
+/// The status of thread `tid` (of any process), or `None` if no thread has that id.
+pub(crate) fn thread_status(tid: u32) -> Option<ThreadStatus> {
+    if tid == 0 {
+        return None;
+    }
+    let text = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
+            .map(str::trim)
+    };
+    let tgid = field("Tgid")?.parse().ok()?;
+    let mut uids = [0u32; 4];
+    let mut words = field("Uid")?.split_whitespace();
+    for uid in &mut uids {
+        *uid = words.next()?.parse().ok()?;
+    }
+    let caught = u64::from_str_radix(field("SigCgt")?, 16).ok()?;
+    Some(ThreadStatus { tgid, uids, caught })
+}
+
+/// When thread `tid` of process `tgid` started (field 22 of its `stat`, in clock ticks
+/// since boot): with the id, it names the thread even after the id is reused. `None` if
+/// the thread no longer runs: gone, or a zombie (a process not yet reaped, or a main
+/// thread that ended before the others).
+pub(crate) fn thread_start_time(tgid: u32, tid: u32) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{tgid}/task/{tid}/stat")).ok()?;
+    // The name, field 2, is in parentheses and may hold anything: count after its end.
+    let mut fields = text[text.rfind(')')? + 1..].split_whitespace();
+    if matches!(fields.next(), Some("Z" | "X" | "x")) {
+        return None;
+    }
+    fields.nth(18)?.parse().ok()
+}
+
+/// A file, as the kernel names it: its device and inode numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct FileId {
+    pub(crate) dev: u64,
+    pub(crate) ino: u64,
+}
+
+/// The file at `path` (symbolic links followed), or `None` if it cannot be found.
+pub(crate) fn file_id(path: &std::path::Path) -> Option<FileId> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(path).ok()?;
+    Some(FileId {
+        dev: meta.dev(),
+        ino: meta.ino(),
+    })
+}
+
+/// An object loaded in this process: the main program (empty name), a shared library.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LoadedObject {
+    /// The name the dynamic loader gives (a path; empty for the main program).
+    pub(crate) name: Vec<u8>,
+    /// The address its file offsets are relative to (`dlpi_addr`).
+    pub(crate) base: usize,
+    /// Its executable `PT_LOAD` segments, as address ranges.
+    pub(crate) code: Vec<std::ops::Range<usize>>,
+}
+
+/// The objects loaded in this process (`dl_iterate_phdr`), in the loader's order.
+pub(crate) fn loaded_objects() -> Vec<LoadedObject> {
+    let mut objects: Vec<LoadedObject> = Vec::new();
+    // SAFETY: the callback is given a pointer to `objects`, alive for the whole call and
+    // used by nothing else meanwhile; the loader calls it on this thread only.
+    unsafe {
+        libc::dl_iterate_phdr(
+            Some(collect_object),
+            std::ptr::from_mut(&mut objects).cast(),
+        )
+    };
+    objects
+}
+
+unsafe extern "C" fn collect_object(
+    info: *mut libc::dl_phdr_info,
+    _size: usize,
+    data: *mut c_void,
+) -> libc::c_int {
+    let collect = || {
+        // SAFETY: `data` is the `Vec` `loaded_objects` passed, borrowed by nothing else.
+        let objects = unsafe { &mut *data.cast::<Vec<LoadedObject>>() };
+        // SAFETY: the loader passes a valid `dl_phdr_info` for the duration of the call.
+        let info = unsafe { &*info };
+        let name = if info.dlpi_name.is_null() {
+            Vec::new()
+        } else {
+            // SAFETY: a non-null `dlpi_name` is a NUL-terminated string owned by the
+            // loader, valid during the call.
+            unsafe { std::ffi::CStr::from_ptr(info.dlpi_name) }
+                .to_bytes()
+                .to_vec()
+        };
+        let base = info.dlpi_addr as usize;
+        let headers = if info.dlpi_phdr.is_null() {
+            &[][..]
+        } else {
+            // SAFETY: the loader's program headers: `dlpi_phnum` entries at `dlpi_phdr`.
+            unsafe { std::slice::from_raw_parts(info.dlpi_phdr, usize::from(info.dlpi_phnum)) }
+        };
+        let code = headers
+            .iter()
+            .filter(|h| h.p_type == libc::PT_LOAD && h.p_flags & libc::PF_X != 0)
+            .map(|h| {
+                let start = base.wrapping_add(h.p_vaddr as usize);
+                start..start.wrapping_add(h.p_memsz as usize)
+            })
+            .collect();
+        objects.push(LoadedObject { name, base, code });
+    };
+    // Nothing may unwind into the loader.
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(collect)) {
+        Ok(()) => 0,
+        Err(_) => 1,
+    }
+}
+
+/// Whether process `pid` maps the file `id` executable (`/proc/<pid>/maps`): by the device
+/// and inode the kernel lists, or, where a file system lists others than `stat` gives
+/// (overlay file systems), by the path it lists.
+pub(crate) fn maps_executable(pid: u32, id: FileId) -> bool {
+    let Ok(maps) = std::fs::read_to_string(format!("/proc/{pid}/maps")) else {
+        return false;
+    };
+    maps.lines().any(|line| {
+        let mut fields = line.split_whitespace();
+        let (Some(_range), Some(perms), Some(_offset), Some(dev), Some(inode)) = (
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+        ) else {
+            return false;
+        };
+        if perms.as_bytes().get(2) != Some(&b'x') || inode == "0" {
+            return false;
+        }
+        let listed = dev.split_once(':').and_then(|(major, minor)| {
+            Some(FileId {
+                dev: libc::makedev(
+                    u32::from_str_radix(major, 16).ok()?,
+                    u32::from_str_radix(minor, 16).ok()?,
+                ),
+                ino: inode.parse().ok()?,
+            })
+        });
+        listed == Some(id)
+            || fields
+                .next()
+                .filter(|path| path.starts_with('/'))
+                .and_then(|path| file_id(std::path::Path::new(path)))
+                == Some(id)
+    })
 }

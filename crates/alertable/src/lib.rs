@@ -127,6 +127,9 @@ pub use shared::{
     register_remote_handler,
 };
 pub use special::queue_special_apc;
+#[cfg(not(loom))]
+#[doc(hidden)]
+pub use thread::publish_at_next_wait;
 #[doc(hidden)]
 pub use thread::{BlockObserver, defer_until_drained, set_block_observer};
 pub use thread::{Builder, JoinHandle, ResumeError, ThreadHandle, current, spawn};

@@ -472,6 +472,8 @@ impl Context {
         inner.suspension.adopt();
         let cx = Self::new(inner);
         special::register(&cx.this.inner.special);
+        #[cfg(not(loom))]
+        publication::register(&cx.this.inner.parker);
         cx
     }
 
@@ -498,6 +500,8 @@ impl Context {
     pub(crate) fn drain(&self) -> bool {
         let mut ran = false;
         let _drain = DrainScope::enter(self);
+        #[cfg(not(loom))]
+        self.publish_if_asked();
         // Remote APCs join the queue here, behind what is queued already.
         #[cfg(not(loom))]
         if let Some(mailbox) = self.mailbox.get()
@@ -550,6 +554,31 @@ impl Context {
     #[cfg(not(loom))]
     pub(crate) fn set_mailbox(&self, mailbox: crate::shared::Mailbox) {
         self.mailbox.set(Some(mailbox));
+    }
+
+    /// Publishes the thread by id if [`publish_at_next_wait`] asked it to (Y1); a thread
+    /// that has exited, or whose publication fails, says so on standard error and stays
+    /// unpublished.
+    #[cfg(not(loom))]
+    #[inline]
+    fn publish_if_asked(&self) {
+        if publication::take_request() {
+            self.publish_on_request();
+        }
+    }
+
+    #[cfg(not(loom))]
+    #[cold] // once per thread, when another process first opens it
+    fn publish_on_request(&self) {
+        if self.this.is_finished() || self.mailbox.get().is_some() {
+            return;
+        }
+        if let Err(error) = crate::shared::publish(self, None) {
+            eprintln!(
+                "alertable: thread {} cannot be published for remote APCs: {error}",
+                self.this.inner.tid.load(Ordering::Relaxed)
+            );
+        }
     }
 
     /// Whether an alert is pending (B41).
@@ -605,6 +634,9 @@ impl Context {
         // Before announcing: the deferred work may queue APCs to this very thread (I/O
         // completions), and no user code may run between the announcement and the sleep.
         self.run_deferred();
+        // A request that interrupted the sleep before this one ended it (Y1).
+        #[cfg(not(loom))]
+        self.publish_if_asked();
         // SAFETY: (T1) ⇒ (Q1).
         match unsafe { self.this.inner.apcs.try_park() } {
             Park::Pending => return ApcWait::Pending,
@@ -665,6 +697,9 @@ impl Context {
     /// caller to report (later ones are discarded).
     #[must_use = "a panic from a dropped APC is to be reported or discarded"]
     fn exit(&self) -> Option<Box<dyn Any + Send>> {
+        // (Y2) before anything that keeps the parker alive goes.
+        #[cfg(not(loom))]
+        publication::unregister(&self.this.inner.parker);
         self.this.inner.suspension.exit();
         let mut first_panic = None;
         // Special APCs first: from here on none interrupts the exit (C35).
@@ -1064,6 +1099,8 @@ fn start(inner: Arc<ThreadInner>) {
     // SAFETY: the context just stored keeps `inner`, and so `special`, alive until the
     // thread exits.
     special::register(unsafe { &*special });
+    #[cfg(not(loom))]
+    with_current(|ctx| publication::register(&ctx.this.inner.parker));
 }
 
 /// Creates a thread with default settings; see [`Builder::spawn`].
@@ -1311,4 +1348,89 @@ mod loom_models {
             );
         });
     }
+}
+
+/// Publication on request: another process asks a thread that never published itself to
+/// do so, so that it can queue it remote APCs (`shared/remote.rs`). The C ABI sends such
+/// a thread a signal whose handler calls
+/// [`publish_at_next_wait`](crate::publish_at_next_wait); Rust programs publish with
+/// [`publish_current`](crate::publish_current) instead.
+///
+/// - (Y1) The request is a per-thread flag, set by the handler and taken by the thread at
+///   the start of each drain and of each alertable park; the handler also leaves a token
+///   in the thread's own parker, so that a park the signal interrupted ends (P3 lets any
+///   park end spuriously) and the next alertable park takes the flag before it sleeps.
+/// - (Y2) The parker pointer the handler follows is set on the thread once its context
+///   exists and cleared on the thread when it starts to exit, before anything that keeps
+///   the parker alive is dropped; a handler that finds it null only sets the flag.
+///   Thread-local storage without destructors, read and written by the one thread (the
+///   handler included), so `Relaxed` suffices.
+///
+/// A thread busy outside the library's waits publishes at its next alertable wait; one
+/// that never waits alertably is never published (and could not run remote APCs anyway).
+#[cfg(not(loom))]
+mod publication {
+    use crate::parker::Parker;
+    use crate::sync::{AtomicPtr, AtomicU32, Ordering};
+
+    thread_local! {
+        static ASKED: AtomicU32 = const { AtomicU32::new(0) };
+        static PARKER: AtomicPtr<Parker> = const { AtomicPtr::new(std::ptr::null_mut()) };
+    }
+
+    pub(super) fn register(parker: &Parker) {
+        let _ =
+            PARKER.try_with(|p| p.store(std::ptr::from_ref(parker).cast_mut(), Ordering::Relaxed));
+    }
+
+    pub(super) fn unregister(parker: &Parker) {
+        let _ = PARKER.try_with(|p| {
+            let _ = p.compare_exchange(
+                std::ptr::from_ref(parker).cast_mut(),
+                std::ptr::null_mut(),
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            );
+        });
+    }
+
+    /// Takes the request, if there is one (Y1). A plain load first: the common case writes
+    /// nothing.
+    #[inline]
+    pub(super) fn take_request() -> bool {
+        ASKED
+            .try_with(|a| a.load(Ordering::Relaxed) != 0 && a.swap(0, Ordering::Relaxed) != 0)
+            .unwrap_or(false)
+    }
+
+    pub(super) fn ask() {
+        let _ = ASKED.try_with(|a| a.store(1, Ordering::Relaxed));
+        let parker = PARKER.try_with(|p| p.load(Ordering::Relaxed));
+        if let Ok(parker) = parker
+            && !parker.is_null()
+        {
+            // SAFETY: (Y2) a non-null pointer is this thread's own parker, kept alive by
+            // this thread's context until after the pointer is cleared, on this thread.
+            unsafe { &*parker }.unpark();
+        }
+    }
+}
+
+/// Asks the calling thread to publish itself by id for remote APCs
+/// ([`publish_current`](crate::publish_current)) at its next alertable wait, and ends the
+/// wait it may be in now, which then publishes it and goes on waiting.
+///
+/// Async-signal-safe: it sets a thread-local flag and may make one `futex` call, and
+/// allocates, frees and locks nothing. It is meant for a signal handler: the C ABI's
+/// handler of `SIGRTMIN() + 9`, which a process sends to a thread of another process that
+/// it opens by id.
+///
+/// # Win32
+///
+/// None: on Windows every thread can be opened by id. This makes a Linux thread reachable
+/// when another process opens it with `OpenThread`.
+#[cfg(not(loom))]
+#[doc(hidden)]
+pub fn publish_at_next_wait() {
+    publication::ask();
 }

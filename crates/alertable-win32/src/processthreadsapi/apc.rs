@@ -11,7 +11,8 @@ use crate::consts::{
 };
 use crate::error::{Error, Result};
 use crate::ffi::call;
-use crate::handle::{self, Object};
+use crate::handle::{self, AnyThread, Object};
+use crate::processthreadsapi::remote::RemoteThreadObject;
 use crate::types::{BOOL, DWORD, HANDLE, PAPCFUNC, QUEUE_USER_APC_FLAGS, ULONG_PTR};
 
 /// Queues `pfnAPC(dwData)` to run on the thread `hThread` during its next alertable wait
@@ -32,7 +33,11 @@ use crate::types::{BOOL, DWORD, HANDLE, PAPCFUNC, QUEUE_USER_APC_FLAGS, ULONG_PT
 /// Returns 0 with:
 /// - `ERROR_INVALID_HANDLE` (6): `hThread` is not a thread handle (A5);
 /// - `ERROR_ACCESS_DENIED` (5): the handle lacks `THREAD_SET_CONTEXT` (A6);
-/// - `ERROR_GEN_FAILURE` (31): the thread has exited, also with a `NULL` `pfnAPC` (A4).
+/// - `ERROR_GEN_FAILURE` (31): the thread has exited, also with a `NULL` `pfnAPC` (A4);
+/// - `ERROR_INVALID_PARAMETER` (87): a thread of another process, and `pfnAPC` lies in no
+///   file the other process has loaded (nothing is queued);
+/// - `ERROR_NOT_ENOUGH_QUOTA` (1816): a thread of another process whose queue of remote
+///   calls is full.
 ///
 /// # Win32
 ///
@@ -44,8 +49,14 @@ pub unsafe extern "C" fn QueueUserAPC(
     dwData: ULONG_PTR,
 ) -> DWORD {
     call(0, || {
-        let thread = handle::with_access(hThread, THREAD_SET_CONTEXT, Object::into_thread)?;
-        let target = thread.handle();
+        let target =
+            match handle::with_access(hThread, THREAD_SET_CONTEXT, Object::into_any_thread)? {
+                AnyThread::Local(thread) => thread,
+                AnyThread::Remote(thread) => {
+                    return queue_remote(&thread, pfnAPC, dwData).map(|()| 1);
+                }
+            };
+        let target = target.handle();
         match pfnAPC {
             None if target.is_finished() => Err(Error(ERROR_GEN_FAILURE)),
             None => Ok(1),
@@ -81,7 +92,7 @@ pub unsafe extern "C" fn QueueUserAPC(
 /// - `ERROR_INVALID_HANDLE` (6), `ERROR_ACCESS_DENIED` (5), `ERROR_GEN_FAILURE` (31): as
 ///   [`QueueUserAPC`];
 /// - `ERROR_NOT_SUPPORTED` (50): `QUEUE_USER_APC_CALLBACK_DATA_CONTEXT`, which is not
-///   supported here;
+///   supported here, or a special APC to a thread of another process;
 /// - `ERROR_INVALID_PARAMETER` (87): any other unknown flag.
 ///
 /// # Win32
@@ -95,8 +106,15 @@ pub unsafe extern "C" fn QueueUserAPC2(
     Flags: QUEUE_USER_APC_FLAGS,
 ) -> BOOL {
     call(FALSE, || {
-        let thread = handle::with_access(Thread, THREAD_SET_CONTEXT, Object::into_thread)?;
+        let thread = handle::with_access(Thread, THREAD_SET_CONTEXT, Object::into_any_thread)?;
         let kind = apc_kind(Flags)?;
+        let thread = match (thread, kind) {
+            (AnyThread::Local(thread), _) => thread,
+            (AnyThread::Remote(thread), ApcKind::Normal) => {
+                return queue_remote(&thread, ApcRoutine, Data).map(|()| TRUE);
+            }
+            (AnyThread::Remote(_), ApcKind::Special) => return Err(Error(ERROR_NOT_SUPPORTED)),
+        };
         let target = thread.handle();
         match ApcRoutine {
             None if target.is_finished() => Err(Error(ERROR_GEN_FAILURE)),
@@ -112,6 +130,16 @@ pub unsafe extern "C" fn QueueUserAPC2(
             }
         }
     })
+}
+
+/// Queues `func(param)` to a thread of another process (`remote.rs`): a `NULL` `func`
+/// queues nothing, as for a thread of this process.
+fn queue_remote(target: &RemoteThreadObject, func: PAPCFUNC, param: ULONG_PTR) -> Result<()> {
+    match func {
+        None if target.is_gone() => Err(Error(ERROR_GEN_FAILURE)),
+        None => Ok(()),
+        Some(func) => target.queue(func as usize, param),
+    }
 }
 
 /// The kind of APC `QueueUserAPC2`'s flags ask for.

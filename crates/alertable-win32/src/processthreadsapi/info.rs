@@ -44,9 +44,9 @@ fn thread_object(h: HANDLE) -> Result<Arc<ThreadObject>> {
 /// `GetThreadId`.
 #[unsafe(no_mangle)]
 pub extern "C" fn GetThreadId(Thread: HANDLE) -> DWORD {
-    call(0, || {
-        let t = thread_object(Thread)?;
-        Ok(DWORD::try_from(t.handle().id()).unwrap_or(0))
+    call(0, || match handle::object(Thread)?.into_any_thread()? {
+        handle::AnyThread::Local(t) => Ok(DWORD::try_from(t.handle().id()).unwrap_or(0)),
+        handle::AnyThread::Remote(t) => Ok(t.id()),
     })
 }
 

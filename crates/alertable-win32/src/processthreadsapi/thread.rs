@@ -66,6 +66,7 @@ use crate::consts::{
 use crate::error::Error;
 use crate::ffi::call;
 use crate::handle::{self, CURRENT_THREAD, Entry, Object};
+use crate::processthreadsapi::remote;
 use crate::sys;
 use crate::types::{
     BOOL, DWORD, HANDLE, LPDWORD, LPSECURITY_ATTRIBUTES, LPTHREAD_START_ROUTINE, LPVOID, SIZE_T,
@@ -461,22 +462,39 @@ pub extern "C" fn GetCurrentThread() -> HANDLE {
 /// `GetCurrentThreadId`.
 #[unsafe(no_mangle)]
 pub extern "C" fn GetCurrentThreadId() -> DWORD {
+    // A program that hands its thread id to another process expects it to be usable
+    // there: the adoption handler is installed by now (remote.rs).
+    remote::install();
     sys::current_tid()
 }
 
 /// Opens a new handle to the thread with id `dwThreadId`: a thread made by `CreateThread`,
 /// or any other thread that has used a thread function of this library — while it runs, or
-/// after it exited while a handle to it is still open (as on Windows). The handle is granted
+/// after it exited while a handle to it is still open (as on Windows) — or a thread of
+/// another process of the same user (thread ids are Linux thread ids, unique on the
+/// machine). The handle is granted
 /// `dwDesiredAccess`, generic rights mapped as Windows maps them for a thread
 /// (`GENERIC_EXECUTE`: `SYNCHRONIZE`, `THREAD_QUERY_LIMITED_INFORMATION`, …;
 /// `GENERIC_WRITE`: `THREAD_SET_CONTEXT`, `THREAD_SUSPEND_RESUME`, …), `MAXIMUM_ALLOWED` as
 /// every right (`handle.rs`, R2). The inheritance flag is accepted and ignored.
 ///
+/// A handle to a thread of another process serves `QueueUserAPC` (with
+/// `THREAD_SET_CONTEXT`: the function must lie in a file the other process has loaded
+/// too), `GetThreadId`, waits (signaled when the thread has exited, noticed within 50 ms),
+/// `DuplicateHandle` and `CloseHandle`; other thread functions refuse it with
+/// `ERROR_ACCESS_DENIED`. Opened with `THREAD_SET_CONTEXT`, a thread that is not yet
+/// reachable is signaled (`SIGRTMIN() + 9`) to make itself so at its next alertable wait;
+/// this waits for that at most 100 ms, and APCs queued before it keep their order
+/// (`processthreadsapi/remote.rs`).
+///
 /// # Errors
 ///
 /// `NULL` with:
-/// - `ERROR_INVALID_PARAMETER` (87): no such thread is known (as Windows reports an unknown
-///   thread id);
+/// - `ERROR_INVALID_PARAMETER` (87): no thread has that id (as Windows reports an unknown
+///   thread id), or it is a thread of this process that has never used this library, or,
+///   with `THREAD_SET_CONTEXT`, a thread of a process that does not use this library (it
+///   cannot run C APCs);
+/// - `ERROR_ACCESS_DENIED` (5): the thread belongs to another user;
 /// - `ERROR_ACCESS_DENIED` (5): a `dwDesiredAccess` bit that is no thread right;
 /// - `ERROR_PRIVILEGE_NOT_HELD` (1314): `dwDesiredAccess` asks for
 ///   `ACCESS_SYSTEM_SECURITY`;
@@ -493,8 +511,15 @@ pub extern "C" fn OpenThread(
 ) -> HANDLE {
     let _ = bInheritHandle;
     call(core::ptr::null_mut(), || {
-        let object =
-            Object::Thread(thread_by_id(dwThreadId).ok_or(Error(ERROR_INVALID_PARAMETER))?);
+        let object = match thread_by_id(dwThreadId) {
+            Some(thread) => Object::Thread(thread),
+            None => {
+                // A thread of another process: the rights first, as they decide whether
+                // it must be able to run APCs (remote.rs).
+                let access = handle::grant_thread(dwDesiredAccess)?;
+                Object::RemoteThread(remote::open(dwThreadId, remote::wants_apcs(access))?)
+            }
+        };
         let access = handle::grant(&object, dwDesiredAccess)?;
         handle::insert(Entry::new(object).granted(access)).map_err(|(error, _entry)| error)
     })

@@ -160,7 +160,9 @@ fn record_name_is(record: &ThreadRecord, name: &[u8]) -> bool {
 /// dropped, as its local APCs are (C35).
 ///
 /// Remote APCs run only in the thread's alertable waits, like local ones. A thread that
-/// is not published pays nothing for this feature.
+/// is not published pays nothing for this feature. (A thread can also be asked to publish
+/// itself by id at its next alertable wait, from a signal handler: this is how the C ABI's
+/// `OpenThread` reaches a thread of another process.)
 ///
 /// # Errors
 ///
@@ -185,12 +187,18 @@ fn record_name_is(record: &ThreadRecord, name: &[u8]) -> bool {
 /// assert_eq!(sleep_ex(None, Alertable::Yes), SleepStatus::Alerted);
 /// ```
 pub fn publish_current(name: Option<&str>) -> Result<(), RemoteError> {
+    with_current(|ctx| publish(ctx, name))
+}
+
+/// [`publish_current`] for the thread whose context is `ctx` (its own thread): also when
+/// another process asked it to publish itself (thread.rs, Y1).
+pub(crate) fn publish(ctx: &Context, name: Option<&str>) -> Result<(), RemoteError> {
     let name = name.unwrap_or("").as_bytes();
     if name.len() > THREAD_NAME_BYTES {
         return Err(RemoteError::TooLarge);
     }
     let ns = namespace()?;
-    with_current(|ctx| {
+    {
         let lock = Dispatcher::lock();
         let guard = lock.shared(ns);
         let record = record_of(&guard, ctx).ok_or(RemoteError::NoResources)?;
@@ -227,7 +235,7 @@ pub fn publish_current(name: Option<&str>) -> Result<(), RemoteError> {
             name,
         );
         Ok(())
-    })
+    }
 }
 
 /// A thread published with [`publish_current`], possibly in another process: queue remote
