@@ -184,8 +184,9 @@ pub(crate) struct ThreadRecord {
 /// Published thread names are at most this many bytes.
 pub(crate) const THREAD_NAME_BYTES: usize = 64;
 pub(crate) const MAILBOXES: usize = 64;
-/// Words in a mailbox's ring.
+/// Words in a mailbox's ring (a power of two: ring.rs masks positions).
 pub(crate) const RING_WORDS: usize = 16 * 1024;
+const _: () = assert!(RING_WORDS.is_power_of_two());
 
 /// The words of a mailbox that the producers write, on a cache line of their own (the
 /// owner writes the head on another, so neither side's stores take the other's line).

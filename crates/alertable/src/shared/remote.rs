@@ -337,7 +337,7 @@ impl RemoteThread {
             proc: record.proc.load(Ordering::Relaxed),
             mailbox,
             generation,
-            checked: AtomicU64::new(shm::monotonic_ns()),
+            checked: AtomicU64::new(shm::monotonic_coarse_ns()),
             head_seen: AtomicU32::new(head_seen),
         })
     }
@@ -359,8 +359,9 @@ impl RemoteThread {
     /// # Errors
     ///
     /// [`RemoteError::ThreadExited`] if the thread has exited or its process died (then
-    /// every later call fails the same way; a death is noticed within 10 ms, or at once
-    /// when the mailbox is full); [`RemoteError::Full`];
+    /// every later call fails the same way; a death is noticed within 10 ms and a
+    /// scheduler tick, as a coarse clock tells, or at once when the mailbox is full);
+    /// [`RemoteError::Full`];
     /// [`RemoteError::TooLarge`] for a message over [`MAX_REMOTE_MESSAGE`] bytes or a
     /// handler name over 64.
     pub fn queue(&self, handler: &str, message: &[u8]) -> Result<(), RemoteError> {
@@ -383,6 +384,11 @@ impl RemoteThread {
         message: &[u8],
         timeout: Duration,
     ) -> Result<(), RemoteError> {
+        // The clock is read only once the mailbox is found full.
+        match self.queue(handler, message) {
+            Err(RemoteError::Full) => {}
+            other => return other,
+        }
         let deadline = Instant::now() + timeout;
         // Polled, not woken: a producer that sleeps a while lets the owner take a whole
         // batch undisturbed and then refills the ring in one go, which measured faster than
@@ -412,7 +418,7 @@ impl RemoteThread {
         // The target's process may have died: looked at (one system call) at most every
         // LIVENESS_CHECK per handle, and whenever the mailbox is full, so a dead target's
         // mailbox neither fills up unnoticed nor costs a check per message.
-        let now = shm::monotonic_ns();
+        let now = shm::monotonic_coarse_ns();
         let mut refresh = false;
         if now.saturating_sub(self.checked.load(Ordering::Relaxed)) >= LIVENESS_CHECK {
             self.checked.store(now, Ordering::Relaxed);
@@ -616,7 +622,10 @@ pub(crate) fn take_remote(ctx: &Context, mailbox: Mailbox) -> bool {
         let mut payload = if direct { PAYLOAD.take() } else { Vec::new() };
         let first = HEADER_WORDS + name_len.div_ceil(4);
         payload.clear();
-        payload.extend((0..len.div_ceil(4)).flat_map(|w| read(first + w).to_le_bytes()));
+        payload.resize(len.div_ceil(4) * 4, 0);
+        for (w, bytes) in payload.chunks_exact_mut(4).enumerate() {
+            bytes.copy_from_slice(&read(first + w).to_le_bytes());
+        }
         payload.truncate(len);
         let Some(handler) = handler(name) else {
             eprintln!(

@@ -314,6 +314,14 @@ pub(crate) fn monotonic_ns() -> u64 {
     (t.tv_sec.unsigned_abs()) * 1_000_000_000 + t.tv_nsec.unsigned_abs()
 }
 
+/// `CLOCK_MONOTONIC_COARSE` in nanoseconds: the same clock at the resolution of the
+/// scheduler tick (a few milliseconds), and much cheaper to read; for checks that run at
+/// most every so many milliseconds.
+pub(crate) fn monotonic_coarse_ns() -> u64 {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::MonotonicCoarse);
+    (t.tv_sec.unsigned_abs()) * 1_000_000_000 + t.tv_nsec.unsigned_abs()
+}
+
 /// The calling process's id.
 pub(crate) fn current_pid() -> u32 {
     rustix::process::getpid()
