@@ -40,8 +40,10 @@
 //!   cannot mistake a new object for the old one.
 //! - (X4) An object's waiter count equals the number of waiting thread records that list
 //!   it. A signal that may make an object ready wakes every waiting record of another
-//!   process that lists it; waiters of the signaling process are in its local wait lists
-//!   and are satisfied there, under the local dispatcher lock taken before the robust one.
+//!   process that lists it, just after the robust lock is released (a waiter that is
+//!   watching rather than asleep would otherwise wake only to block on the lock); waiters
+//!   of the signaling process are in its local wait lists and are satisfied there, under
+//!   the local dispatcher lock taken before the robust one.
 //! - (X5) Lock order: the process's dispatcher lock, then the robust lock, then the
 //!   process's proxy registry. Nothing waits for anything while holding the robust lock.
 //! - (X6) A thread waiting on a shared object sleeps at most [`SLICE`] at a time: a wake-up
@@ -520,6 +522,9 @@ pub fn namespace_recoveries() -> u64 {
 /// The robust lock, held. Writes through it are undo-logged (X1).
 pub(crate) struct Guard {
     pub(crate) ns: &'static Namespace,
+    /// Parker words to wake once the lock is released (X4): a thread woken while the lock
+    /// is held, and watching rather than asleep, would only block on the lock.
+    wakes: std::cell::RefCell<Vec<&'static AtomicU32>>,
     _not_send: std::marker::PhantomData<*const ()>,
 }
 
@@ -529,6 +534,7 @@ impl Guard {
     pub(crate) fn lock(ns: &'static Namespace) -> Self {
         let guard = Self {
             ns,
+            wakes: std::cell::RefCell::new(Vec::new()),
             _not_send: std::marker::PhantomData,
         };
         if ns.seg.header.lock.lock() == Locked::OwnerDied {
@@ -611,6 +617,13 @@ impl Guard {
         field.store(value, Ordering::Release);
     }
 
+    /// Wakes the thread parked on `word` (a waiting record's, X4) once the lock is
+    /// released. A record freed and reused meanwhile costs its new thread a spurious
+    /// wake-up, which every parker tolerates.
+    pub(crate) fn wake_later(&self, word: &'static AtomicU32) {
+        self.wakes.borrow_mut().push(word);
+    }
+
     pub(crate) fn objects(&self) -> &'static [ObjectSlot; OBJECTS] {
         &self.ns.seg.objects
     }
@@ -638,9 +651,12 @@ impl Drop for Guard {
             // The model's "process" died here: nothing is committed or released.
             return;
         }
-        // Commit (X1), then release.
+        // Commit (X1), then release, then wake (X4).
         self.ns.seg.header.undo_len.store(0, Ordering::Release);
         self.ns.seg.header.lock.unlock();
+        for word in self.wakes.get_mut().drain(..) {
+            crate::parker::unpark_word(word);
+        }
     }
 }
 
@@ -786,6 +802,7 @@ mod tests {
                     // plays both the dead owner and its successor), then release.
                     let successor = Guard {
                         ns,
+                        wakes: std::cell::RefCell::new(Vec::new()),
                         _not_send: std::marker::PhantomData,
                     };
                     successor.roll_back();

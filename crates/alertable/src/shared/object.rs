@@ -638,7 +638,7 @@ fn notify_waiters(guard: &Guard, index: u32) {
             && record.proc.load(Ordering::Relaxed) != me
             && listed(record).any(|o| o == index)
         {
-            crate::parker::unpark_word(&record.word);
+            guard.wake_later(&record.word);
         }
     }
 }
@@ -657,7 +657,7 @@ pub(crate) fn wake_all_waiting(guard: &Guard, proc: Option<u32>) {
         if record.state.load(Ordering::Relaxed) == WAITING
             && proc.is_none_or(|p| record.proc.load(Ordering::Relaxed) == p)
         {
-            crate::parker::unpark_word(&record.word);
+            guard.wake_later(&record.word);
         }
     }
 }
