@@ -206,9 +206,8 @@ const SHORT_SLEEP: Duration = Duration::from_micros(100);
 /// the raw futex costs. So each thread keeps a record of how often its recent watches
 /// caught what they watched for while spinning (a moving average that weighs the last
 /// eight or so most; a catch after a yield counts as a miss): while that rate is low it
-/// looks once and sleeps, and every sixteenth wait still watches, spinning for a
-/// microsecond (every sixty-fourth for the whole 10 µs), so it notices when spinning pays
-/// again without paying much for the probes where it does not.
+/// looks once and sleeps, and every sixteenth wait still watches in full, so it notices
+/// when spinning pays again.
 ///
 /// Yielding is adaptive because it has a price. `sched_yield` tells the scheduler that the
 /// thread has had its share, so if it then sleeps, the wake-up does not let it preempt the
