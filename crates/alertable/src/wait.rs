@@ -235,18 +235,18 @@ pub(crate) fn watch(ctx: &Context, ready: &dyn Fn() -> bool) -> bool {
         return ready();
     }
     // During thread-local teardown there is no record: the watch runs in full.
-    let budget = WATCH_RECORD
+    let full = WATCH_RECORD
         .try_with(|record| {
             let mut r = record.get();
-            let budget = r.should_watch();
+            let full = r.should_watch();
             record.set(r);
-            budget
+            full
         })
-        .unwrap_or(Some(SPIN_BUDGET));
-    let Some(budget) = budget else {
+        .unwrap_or(true);
+    if !full {
         return ready();
-    };
-    let caught = watch_in_full(ctx, ready, budget);
+    }
+    let caught = watch_in_full(ctx, ready);
     let _ = WATCH_RECORD.try_with(|record| {
         let mut r = record.get();
         r.record(caught == Watched::CaughtSpinning);
@@ -269,7 +269,7 @@ enum Watched {
 /// How long a full watch spins, at most (see [`watch_before_sleeping`]).
 const SPIN_BUDGET: Duration = Duration::from_micros(10);
 
-fn watch_in_full(ctx: &Context, ready: &dyn Fn() -> bool, budget: Duration) -> Watched {
+fn watch_in_full(ctx: &Context, ready: &dyn Fn() -> bool) -> Watched {
     let backoff = crossbeam_utils::Backoff::new();
     // `spin` doubles its pause count each step, up to 64: 1 + 2 + … + 64 = 127.
     for _ in 0..7 {
@@ -279,8 +279,8 @@ fn watch_in_full(ctx: &Context, ready: &dyn Fn() -> bool, budget: Duration) -> W
         backoff.spin();
     }
     // Then in rounds of 64 pauses until the budget is spent: a clock read per round.
-    let until = Instant::now() + budget;
-    while !budget.is_zero() && Instant::now() < until {
+    let until = Instant::now() + SPIN_BUDGET;
+    while Instant::now() < until {
         for _ in 0..64 {
             std::hint::spin_loop();
         }
@@ -317,8 +317,6 @@ struct WatchRecord {
     score: u16,
     /// Waits that skipped the watch since the last full one.
     skipped: u8,
-    /// Probes (full watches while the score is low) since the last long one.
-    probes: u8,
 }
 
 impl WatchRecord {
@@ -330,35 +328,22 @@ impl WatchRecord {
     /// While the score is low, one wait in this many still watches in full.
     const PROBE_EVERY: u8 = 16;
     /// A new thread watches: spinning is right on an unloaded machine.
-    /// While the score is low, one probe in this many spins for the whole budget; the
-    /// others only for the first microsecond.
-    const LONG_PROBE_EVERY: u8 = 4;
     const NEW: Self = Self {
         score: Self::FULL,
         skipped: 0,
-        probes: 0,
     };
 
-    /// Whether this wait watches in full, and how long it spins after its first
-    /// microsecond: the whole budget while watching pays; while it does not, a probe that
-    /// only looks for that first microsecond, and every fourth probe the whole budget, so
-    /// that probing costs little where spinning cannot pay and still finds out when a
-    /// partner's answer comes within the budget again.
-    fn should_watch(&mut self) -> Option<Duration> {
+    /// Whether this wait watches in full.
+    fn should_watch(&mut self) -> bool {
         if self.score >= Self::TRUSTED {
-            return Some(SPIN_BUDGET);
+            return true;
         }
         self.skipped += 1;
-        if self.skipped < Self::PROBE_EVERY {
-            return None;
+        if self.skipped >= Self::PROBE_EVERY {
+            self.skipped = 0;
+            return true;
         }
-        self.skipped = 0;
-        self.probes += 1;
-        if self.probes >= Self::LONG_PROBE_EVERY {
-            self.probes = 0;
-            return Some(SPIN_BUDGET);
-        }
-        Some(Duration::ZERO)
+        false
     }
 
     /// Records the outcome of a full watch: whether it caught while spinning.
@@ -767,7 +752,7 @@ mod tests {
     fn waits(record: &mut WatchRecord, n: usize, caught: bool) -> usize {
         let mut watched = 0;
         for _ in 0..n {
-            if record.should_watch().is_some() {
+            if record.should_watch() {
                 watched += 1;
                 record.record(caught);
             }
@@ -795,15 +780,8 @@ mod tests {
             "one wait in sixteen still watches"
         );
 
-        // One probe in four spins for the whole budget.
-        let long = (0..64)
-            .filter_map(|_| record.should_watch())
-            .filter(|budget| !budget.is_zero())
-            .count();
-        assert_eq!(long, 1, "one long probe in 64 waits");
-
         // The next probe catches the hand-off: watching resumes at once.
-        while record.should_watch().is_none() {}
+        while !record.should_watch() {}
         record.record(true);
         assert!(record.score >= WatchRecord::TRUSTED);
         assert_eq!(waits(&mut record, 5, true), 5);
