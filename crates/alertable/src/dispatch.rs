@@ -693,12 +693,16 @@ fn wait_once(
         if std::mem::take(&mut watch) {
             ctx.watch_before_parking(alertable);
         }
-        let apcs = if alertable {
-            ctx.park_for_objects_or_apcs(slice)
-        } else {
-            ctx.park_for_objects(slice);
-            false
-        };
+        // Measured: a long sleep stops the next watch's yields, which would make the
+        // scheduler wake this thread late (wait.rs, `watch_before_sleeping`).
+        let apcs = crate::wait::measured(ctx, || {
+            if alertable {
+                ctx.park_for_objects_or_apcs(slice)
+            } else {
+                ctx.park_for_objects(slice);
+                false
+            }
+        });
         let mut lock = Dispatcher::lock();
         if let Status::Satisfied(_) = block.status.get() {
             return finish(lock, &block, ptr, armed);

@@ -169,7 +169,7 @@ fn spin_for_apcs(ctx: &Context) -> bool {
 
 /// Runs `sleep`, a sleep of `ctx`'s thread, and records whether it was short (see
 /// [`watch_before_sleeping`]).
-fn measured<R>(ctx: &Context, sleep: impl FnOnce() -> R) -> R {
+pub(crate) fn measured<R>(ctx: &Context, sleep: impl FnOnce() -> R) -> R {
     let asleep = Instant::now();
     let result = sleep();
     ctx.set_yields_before_sleeping(asleep.elapsed() < SHORT_SLEEP);
