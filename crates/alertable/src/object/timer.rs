@@ -508,26 +508,26 @@ impl TimerInner {
             .map(|next| timers::arm(next, Arc::downgrade(&self)));
         // Registered waits this satisfies are told once the timer's lock is released too,
         // so that they may set the timer again (dispatch.rs W6).
-        let lock = {
-            let mut lock = Dispatcher::lock();
-            #[cfg(not(loom))]
-            if let Some(shared) = &self.shared {
-                shared.timer_fire(&mut lock);
-            }
-            self.signaled.with_mut(&mut lock, |s| *s = true);
-            self.waiters.wake_waiters(&mut lock);
-            lock.into_notifications()
-        };
-        let Some(thread) = arming.thread.clone() else {
-            drop(arming);
-            drop(lock);
-            return; // no routine
-        };
-        if arming.pending.is_some() {
-            drop(arming);
-            drop(lock);
-            return; // a call is undelivered: it keeps its time (T1)
+        let mut lock = Dispatcher::lock();
+        #[cfg(not(loom))]
+        if let Some(shared) = &self.shared {
+            shared.timer_fire(&mut lock);
         }
+        self.signaled.with_mut(&mut lock, |s| *s = true);
+        self.waiters.wake_waiters(&mut lock);
+        let routine = arming.thread.clone().filter(|_| arming.pending.is_none());
+        let Some(thread) = routine else {
+            // No routine to queue (none, or a call is undelivered: it keeps its time, T1).
+            // This thread's hold on the timer ends before the dispatcher lock does, so a
+            // waiter it released cannot close the last handle and still find the timer
+            // (a named one by its name) alive: were this the last hold, the timer is
+            // dropped under the lock, which defers what must not run there.
+            drop(arming);
+            drop(self);
+            drop(lock.into_notifications());
+            return;
+        };
+        let lock = lock.into_notifications();
         arming.pending = Some(fired_at);
         let generation = arming.generation;
         drop(arming);
