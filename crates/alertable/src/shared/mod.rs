@@ -519,12 +519,16 @@ pub fn namespace_recoveries() -> u64 {
     RECOVERIES.load(Ordering::Relaxed)
 }
 
+/// How many wakes a hold of the robust lock defers to its release (X4).
+const DEFERRED_WAKES: usize = 16;
+
 /// The robust lock, held. Writes through it are undo-logged (X1).
 pub(crate) struct Guard {
     pub(crate) ns: &'static Namespace,
     /// Parker words to wake once the lock is released (X4): a thread woken while the lock
-    /// is held, and watching rather than asleep, would only block on the lock.
-    wakes: std::cell::RefCell<Vec<&'static AtomicU32>>,
+    /// is held, and watching rather than asleep, would only block on the lock. Held inline,
+    /// so that a signal allocates nothing; past [`DEFERRED_WAKES`] a wake is immediate.
+    wakes: std::cell::Cell<([Option<&'static AtomicU32>; DEFERRED_WAKES], usize)>,
     _not_send: std::marker::PhantomData<*const ()>,
 }
 
@@ -534,7 +538,7 @@ impl Guard {
     pub(crate) fn lock(ns: &'static Namespace) -> Self {
         let guard = Self {
             ns,
-            wakes: std::cell::RefCell::new(Vec::new()),
+            wakes: std::cell::Cell::new(([None; DEFERRED_WAKES], 0)),
             _not_send: std::marker::PhantomData,
         };
         if ns.seg.header.lock.lock() == Locked::OwnerDied {
@@ -621,7 +625,14 @@ impl Guard {
     /// released. A record freed and reused meanwhile costs its new thread a spurious
     /// wake-up, which every parker tolerates.
     pub(crate) fn wake_later(&self, word: &'static AtomicU32) {
-        self.wakes.borrow_mut().push(word);
+        let (mut words, count) = self.wakes.get();
+        match words.get_mut(count) {
+            Some(slot) => {
+                *slot = Some(word);
+                self.wakes.set((words, count + 1));
+            }
+            None => crate::parker::unpark_word(word),
+        }
     }
 
     pub(crate) fn objects(&self) -> &'static [ObjectSlot; OBJECTS] {
@@ -654,7 +665,8 @@ impl Drop for Guard {
         // Commit (X1), then release, then wake (X4).
         self.ns.seg.header.undo_len.store(0, Ordering::Release);
         self.ns.seg.header.lock.unlock();
-        for word in self.wakes.get_mut().drain(..) {
+        let (words, count) = self.wakes.get();
+        for word in words.into_iter().take(count).flatten() {
             crate::parker::unpark_word(word);
         }
     }
@@ -802,7 +814,7 @@ mod tests {
                     // plays both the dead owner and its successor), then release.
                     let successor = Guard {
                         ns,
-                        wakes: std::cell::RefCell::new(Vec::new()),
+                        wakes: std::cell::Cell::new(([None; DEFERRED_WAKES], 0)),
                         _not_send: std::marker::PhantomData,
                     };
                     successor.roll_back();
