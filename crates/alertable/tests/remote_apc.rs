@@ -249,6 +249,20 @@ fn published_worker<T: Send + 'static>(
     (name, worker)
 }
 
+/// A published worker, as [`published_worker`], that runs `body` only once the returned
+/// event is set: messages queued before that wait in its mailbox.
+fn worker_held_until<T: Send + 'static>(
+    body: impl FnOnce() -> T + Send + 'static,
+) -> (Event, String, alertable::JoinHandle<T>) {
+    let go = manual(&unique("go"));
+    let g = go.clone();
+    let (name, worker) = published_worker(move || {
+        signaled(wait_one(&g, LONG, Alertable::No));
+        body()
+    });
+    (go, name, worker)
+}
+
 thread_local! {
     static SEEN: std::cell::RefCell<Vec<Vec<u8>>> = const { std::cell::RefCell::new(Vec::new()) };
 }
@@ -274,10 +288,7 @@ fn nest(message: &[u8]) {
 fn a_panicking_remote_handler_leaves_the_rest_for_the_next_wait() {
     alertable::register_remote_handler("seen", seen).unwrap();
     alertable::register_remote_handler("explode", explode).unwrap();
-    let go = manual(&unique("go"));
-    let g = go.clone();
-    let (name, worker) = published_worker(move || {
-        signaled(wait_one(&g, LONG, Alertable::No));
+    let (go, name, worker) = worker_held_until(move || {
         let first = std::panic::catch_unwind(|| sleep_ex(Some(Duration::ZERO), Alertable::Yes));
         let second = sleep_ex(Some(Duration::ZERO), Alertable::Yes);
         (first.is_err(), second, SEEN.take())
@@ -299,10 +310,7 @@ fn a_panicking_remote_handler_leaves_the_rest_for_the_next_wait() {
 fn a_nested_alertable_wait_in_a_remote_handler_takes_the_next_messages_once() {
     alertable::register_remote_handler("seen", seen).unwrap();
     alertable::register_remote_handler("nest", nest).unwrap();
-    let go = manual(&unique("go"));
-    let g = go.clone();
-    let (name, worker) = published_worker(move || {
-        signaled(wait_one(&g, LONG, Alertable::No));
+    let (go, name, worker) = worker_held_until(move || {
         let status = sleep_ex(Some(Duration::ZERO), Alertable::Yes);
         (status, SEEN.take())
     });
@@ -321,10 +329,7 @@ fn a_nested_alertable_wait_in_a_remote_handler_takes_the_next_messages_once() {
 #[test]
 fn a_remote_apcs_join_the_fifo_behind_local_apcs_already_queued() {
     alertable::register_remote_handler("seen", seen).unwrap();
-    let go = manual(&unique("go"));
-    let g = go.clone();
-    let (name, worker) = published_worker(move || {
-        signaled(wait_one(&g, LONG, Alertable::No));
+    let (go, name, worker) = worker_held_until(move || {
         let status = sleep_ex(Some(Duration::ZERO), Alertable::Yes);
         (status, SEEN.take())
     });
@@ -342,10 +347,7 @@ fn a_remote_apcs_join_the_fifo_behind_local_apcs_already_queued() {
 #[test]
 fn a_producer_killed_holding_a_mailbox_lock_does_not_wedge_it() {
     alertable::register_remote_handler("seen", seen).unwrap();
-    let go = manual(&unique("go"));
-    let g = go.clone();
-    let (name, worker) = published_worker(move || {
-        signaled(wait_one(&g, LONG, Alertable::No));
+    let (go, name, worker) = worker_held_until(move || {
         while SEEN.with_borrow(Vec::len) == 0 {
             sleep_ex(LONG, Alertable::Yes);
         }
@@ -487,10 +489,7 @@ fn count(_: &[u8]) {
 fn a_queue_timeout_on_a_full_mailbox_goes_through_once_the_owner_takes() {
     use std::sync::atomic::Ordering::Relaxed;
     alertable::register_remote_handler("count", count).unwrap();
-    let go = manual(&unique("go"));
-    let g = go.clone();
-    let (name, worker) = published_worker(move || {
-        signaled(wait_one(&g, LONG, Alertable::No));
+    let (go, name, worker) = worker_held_until(move || {
         while COUNTED.load(Relaxed) < EXPECTED.load(Relaxed) {
             sleep_ex(LONG, Alertable::Yes);
         }
