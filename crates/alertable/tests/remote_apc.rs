@@ -510,3 +510,33 @@ fn a_queue_timeout_on_a_full_mailbox_goes_through_once_the_owner_takes() {
     assert_eq!(late.join().unwrap(), Ok(()));
     assert_eq!(worker.join().unwrap(), queued + 1);
 }
+
+fn first(_: &[u8]) {
+    seen(b"first");
+}
+
+fn second(_: &[u8]) {
+    seen(b"second");
+}
+
+/// Registering a name again replaces its handler for the messages taken after it, even
+/// on a thread that has just run the old one.
+#[test]
+fn registering_a_handler_again_replaces_it() {
+    alertable::register_remote_handler("replaced", first).unwrap();
+    let name = unique("replace");
+    alertable::publish_current(Some(&name)).unwrap();
+    let me = RemoteThread::open(&name).unwrap();
+    me.queue("replaced", b"").unwrap();
+    assert_eq!(
+        sleep_ex(Some(Duration::ZERO), Alertable::Yes),
+        SleepStatus::Alerted
+    );
+    alertable::register_remote_handler("replaced", second).unwrap();
+    me.queue("replaced", b"").unwrap();
+    assert_eq!(
+        sleep_ex(Some(Duration::ZERO), Alertable::Yes),
+        SleepStatus::Alerted
+    );
+    assert_eq!(SEEN.take(), vec![b"first".to_vec(), b"second".to_vec()]);
+}

@@ -137,16 +137,42 @@ pub fn register_remote_handler(name: &str, handler: fn(&[u8])) -> Result<(), Rem
         Some(entry) => entry.1 = handler,
         None => handlers.push((name.as_bytes().into(), handler)),
     }
+    // Under the write lock: a cache that saw the old registry misses from now on.
+    HANDLERS_CHANGED.fetch_add(1, Ordering::Release);
     Ok(())
 }
 
+/// Bumped by every registration: the version of the registry a cached lookup saw.
+static HANDLERS_CHANGED: AtomicU64 = AtomicU64::new(0);
+
+/// A thread's last lookup: the registry version, the name and what it named. Messages in a
+/// row mostly name the same handler, and this spares each of them the registry's lock.
+type LastLookup = (u64, [u8; HANDLER_NAME_BYTES], usize, Option<Handler>);
+
+thread_local! {
+    static LAST_LOOKUP: std::cell::Cell<Option<LastLookup>> = const { std::cell::Cell::new(None) };
+}
+
 fn handler(name: &[u8]) -> Option<Handler> {
-    HANDLERS
+    let version = HANDLERS_CHANGED.load(Ordering::Acquire);
+    if let Some((seen, cached, len, found)) = LAST_LOOKUP.get()
+        && seen == version
+        && cached[..len] == *name
+    {
+        return found;
+    }
+    let found = HANDLERS
         .read()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .iter()
         .find(|(n, _)| **n == *name)
-        .map(|&(_, handler)| handler)
+        .map(|&(_, handler)| handler);
+    let mut cached = [0u8; HANDLER_NAME_BYTES];
+    if let Some(to) = cached.get_mut(..name.len()) {
+        to.copy_from_slice(name);
+        LAST_LOOKUP.set(Some((version, cached, name.len(), found)));
+    }
+    found
 }
 
 fn record_name_is(record: &ThreadRecord, name: &[u8]) -> bool {
