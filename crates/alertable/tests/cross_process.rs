@@ -293,6 +293,39 @@ fn the_object_lives_while_any_process_holds_a_handle() {
     assert_eq!(Event::open(&name).unwrap_err(), NameError::NotFound);
 }
 
+/// X9: a timer's name goes with its last handle, even while the library still holds the
+/// timer — here, its routine is running on another thread when the handle closes.
+#[test]
+fn a_timer_name_goes_with_its_last_handle_while_its_routine_runs() {
+    use std::sync::mpsc;
+    let name = unique("last-handle");
+    let timer = alertable::WaitableTimer::create_named(&name, alertable::TimerReset::Manual)
+        .unwrap()
+        .into_inner();
+    let (running_tx, running) = mpsc::channel();
+    let (go, go_rx) = mpsc::channel::<()>();
+    let setter = timer.clone();
+    let thread = std::thread::spawn(move || {
+        setter.set_with_routine(alertable::DueTime::After(Duration::ZERO), None, move |_| {
+            running_tx.send(()).unwrap();
+            go_rx.recv().unwrap();
+        });
+        drop(setter);
+        alertable::sleep_ex(LONG, Alertable::Yes)
+    });
+    running.recv().unwrap();
+    drop(timer);
+    let after_close = alertable::WaitableTimer::open(&name).map(drop);
+    go.send(()).unwrap();
+    assert_eq!(thread.join().unwrap(), alertable::SleepStatus::Alerted);
+    assert_eq!(after_close.unwrap_err(), NameError::NotFound);
+    // The name is free for a new object of another type.
+    assert!(matches!(
+        Event::create_named(&name, EventReset::Manual, false),
+        Ok(Opened::Created(_))
+    ));
+}
+
 #[test]
 fn d_wait_all_takes_both_objects_at_once_against_another_process() {
     let (a, b, ready, done) = (unique("a"), unique("b"), unique("ready"), unique("done"));

@@ -166,10 +166,12 @@ impl Drop for WaitableTimer {
         // other handle's last use.
         if self.inner.handles.fetch_sub(1, Ordering::AcqRel) == 1 {
             // A named timer lives on while other processes hold handles: only this
-            // process's setting ends.
+            // process's setting ends, and its reference with this handle, even if the
+            // timer service still holds the timer for a moment (X9).
             #[cfg(not(loom))]
-            if self.inner.shared.is_some() {
-                return self.inner.end_setting(|_| true);
+            if let Some(shared) = &self.inner.shared {
+                self.inner.end_setting(|_| true);
+                return shared.close_handle();
             }
             self.cancel();
         }
@@ -627,7 +629,11 @@ impl Waitable for WaitableTimer {
 
     #[cfg(not(loom))]
     fn shared_index(&self) -> Option<u32> {
-        self.inner.shared.as_ref().map(|s| s.index())
+        self.inner
+            .shared
+            .as_ref()
+            .filter(|s| !s.released())
+            .map(|s| s.index())
     }
 
     fn is_ready(&self, lock: &Dispatcher, waiter: &ThreadHandle) -> bool {

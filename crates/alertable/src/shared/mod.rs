@@ -67,6 +67,13 @@
 //!   whether the holder's process is alive. Every message carries the generation of the
 //!   owner it was queued for, which freeing a mailbox bumps (under the robust lock), so a
 //!   new owner skips what was queued for the old one.
+//! - (X9) A name lives as long as its handles, not as long as the library's own holds: a
+//!   process's reference to a timer is released when its last handle of the timer closes,
+//!   even while the timer service or a routine still holds the object for a moment (as
+//!   Windows drops a name with the last handle, whatever pointer references remain). The
+//!   proxy is then marked released, under the dispatcher lock, and every operation on it
+//!   leaves the namespace alone, so a late hold cannot touch a slot that may belong to
+//!   another object by then; an open finds a released proxy stale and makes a new one.
 //!
 //! What is not guaranteed: a process that stops (SIGSTOP, a debugger) while holding the
 //! robust lock stops every process of the user at their next shared operation, as a

@@ -11,7 +11,7 @@ use super::{
     namespace, usable,
 };
 use crate::dispatch::{Acquired, Dispatcher, WaitList, Waitable};
-use crate::sync::Ordering;
+use crate::sync::{AtomicU32, Ordering};
 use crate::sys::shm;
 use crate::thread::Context;
 use crate::{SyncError, ThreadHandle};
@@ -186,13 +186,18 @@ pub(crate) struct Init {
 
 /// One named object as this process sees it: its slot, and the local wait list of this
 /// process's waiters (X4). One per object per process; dropping the last one releases the
-/// process's reference.
+/// process's reference, unless the last handle released it before (X9).
 pub(crate) struct Proxy {
     ns: &'static Namespace,
     index: u32,
     generation: u32,
     kind: Kind,
     waiters: WaitList,
+    /// How many times it was handed out by [`create_or_open`], less the
+    /// [`close_handle`](Self::close_handle) calls; changed under the dispatcher lock.
+    opens: AtomicU32,
+    /// 1 once the process's reference is gone (X9); set under the dispatcher lock.
+    released: AtomicU32,
 }
 
 impl fmt::Debug for Proxy {
@@ -280,7 +285,10 @@ fn proxy_for(guard: &Guard, index: u32, kind: Kind) -> Arc<Proxy> {
     let _stale;
     let mut proxies = ns.proxies();
     match proxies.get(&index).and_then(std::sync::Weak::upgrade) {
-        Some(proxy) if proxy.generation == generation => return proxy,
+        Some(proxy) if proxy.generation == generation && !proxy.released() => {
+            proxy.opens.fetch_add(1, Ordering::Relaxed);
+            return proxy;
+        }
         other => _stale = other,
     }
     add_reference(guard, ns.slot(), index);
@@ -290,6 +298,8 @@ fn proxy_for(guard: &Guard, index: u32, kind: Kind) -> Arc<Proxy> {
         generation,
         kind,
         waiters: WaitList::new(),
+        opens: AtomicU32::new(1),
+        released: AtomicU32::new(0),
     });
     proxies.insert(index, Arc::downgrade(&proxy));
     proxy
@@ -297,7 +307,7 @@ fn proxy_for(guard: &Guard, index: u32, kind: Kind) -> Arc<Proxy> {
 
 impl Drop for Proxy {
     fn drop(&mut self) {
-        if !usable() {
+        if !usable() || self.released() {
             return;
         }
         // Out of the registry first (nothing else is held here, X5), unless a new proxy of
@@ -377,8 +387,53 @@ fn owner_word(ns: &Namespace, thread: &ThreadHandle) -> u64 {
 }
 
 impl Proxy {
-    fn slot<'g>(&self, guard: &'g Guard) -> &'g ObjectSlot {
-        &guard.objects()[self.index as usize]
+    /// The object's slot, unless this proxy was released (X9).
+    fn slot<'g>(&self, guard: &'g Guard) -> Option<&'g ObjectSlot> {
+        if self.released() {
+            return None;
+        }
+        guard.objects().get(self.index as usize)
+    }
+
+    /// Whether the process's reference went with the last handle (X9).
+    pub(crate) fn released(&self) -> bool {
+        self.released.load(Ordering::Relaxed) != 0
+    }
+
+    /// One handle-holding owner of this proxy, handed it by [`create_or_open`], is done with
+    /// it: after the last, the process's reference goes at once, whoever still holds the
+    /// proxy (X9). Used by timers, which the library itself holds for a moment when they
+    /// fire.
+    pub(crate) fn close_handle(&self) {
+        if !usable() {
+            return;
+        }
+        let held = Dispatcher::held_here();
+        let lock = (!held).then(Dispatcher::lock);
+        if self.released() || self.opens.fetch_sub(1, Ordering::Relaxed) != 1 {
+            return;
+        }
+        self.released.store(1, Ordering::Relaxed);
+        {
+            let mut proxies = self.ns.proxies();
+            if proxies
+                .get(&self.index)
+                .is_some_and(|w| std::ptr::eq(w.as_ptr(), self))
+            {
+                proxies.remove(&self.index);
+            }
+        }
+        match &lock {
+            Some(lock) => drop_reference(
+                &lock.shared(self.ns),
+                self.ns.slot(),
+                self.index,
+                self.generation,
+            ),
+            // Closed inside the library, under the dispatcher lock: the reference goes
+            // when that hold ends.
+            None => super::defer_release(self.index, self.generation),
+        }
     }
 
     /// The object's index in the namespace.
@@ -406,7 +461,9 @@ impl Proxy {
     /// Whether `waiter` could acquire the object now.
     pub(crate) fn is_ready(&self, lock: &Dispatcher, waiter: &ThreadHandle) -> bool {
         let guard = lock.shared(self.ns);
-        let slot = self.slot(&guard);
+        let Some(slot) = self.slot(&guard) else {
+            return false;
+        };
         match self.kind {
             Kind::ManualEvent | Kind::AutoEvent | Kind::Semaphore => {
                 slot.signal.load(Ordering::Relaxed) != 0
@@ -429,7 +486,9 @@ impl Proxy {
     /// owner (rather than a recursive acquisition).
     pub(crate) fn acquire(&self, lock: &Dispatcher, waiter: &ThreadHandle) -> (Acquired, bool) {
         let guard = lock.shared(self.ns);
-        let slot = self.slot(&guard);
+        let Some(slot) = self.slot(&guard) else {
+            return (Acquired::Normal, false);
+        };
         match self.kind {
             Kind::ManualEvent | Kind::ManualTimer => (Acquired::Normal, false),
             Kind::AutoEvent | Kind::AutoTimer => {
@@ -465,15 +524,18 @@ impl Proxy {
     /// of other processes (X4).
     pub(crate) fn changed(&self, lock: &mut Dispatcher) {
         self.waiters.wake_waiters(lock);
-        let guard = lock.shared(self.ns);
-        notify_waiters(&guard, self.index);
+        if !self.released() {
+            notify_waiters(&lock.shared(self.ns), self.index);
+        }
     }
 
     /// Signals an event (SetEvent).
     pub(crate) fn event_set(&self, lock: &mut Dispatcher) {
         {
             let guard = lock.shared(self.ns);
-            guard.set32(&self.slot(&guard).signal, 1);
+            if let Some(slot) = self.slot(&guard) {
+                guard.set32(&slot.signal, 1);
+            }
         }
         self.changed(lock);
     }
@@ -483,7 +545,9 @@ impl Proxy {
     pub(crate) fn timer_set(&self, lock: &mut Dispatcher, due_ns: u64, period_ns: u64) {
         {
             let guard = lock.shared(self.ns);
-            let slot = self.slot(&guard);
+            let Some(slot) = self.slot(&guard) else {
+                return;
+            };
             guard.set32(&slot.signal, 0);
             guard.set64(&slot.due, due_ns.max(1));
             guard.set64(&slot.period, period_ns);
@@ -495,7 +559,9 @@ impl Proxy {
     /// Stops a timer (CancelWaitableTimer); the signal stays.
     pub(crate) fn timer_cancel(&self, lock: &Dispatcher) {
         let guard = lock.shared(self.ns);
-        let slot = self.slot(&guard);
+        let Some(slot) = self.slot(&guard) else {
+            return;
+        };
         guard.set64(&slot.due, 0);
         guard.set64(&slot.period, 0);
     }
@@ -504,7 +570,9 @@ impl Proxy {
     pub(crate) fn timer_fire(&self, lock: &mut Dispatcher) {
         {
             let guard = lock.shared(self.ns);
-            let slot = self.slot(&guard);
+            let Some(slot) = self.slot(&guard) else {
+                return;
+            };
             let now = shm::monotonic_ns();
             let due = slot.due.load(Ordering::Relaxed);
             if due == 0 {
@@ -518,7 +586,9 @@ impl Proxy {
     /// Resets an event (ResetEvent).
     pub(crate) fn event_reset(&self, lock: &Dispatcher) {
         let guard = lock.shared(self.ns);
-        guard.set32(&self.slot(&guard).signal, 0);
+        if let Some(slot) = self.slot(&guard) {
+            guard.set32(&slot.signal, 0);
+        }
     }
 
     /// Releases `count` to a semaphore; the previous count.
@@ -529,7 +599,7 @@ impl Proxy {
     ) -> Result<u32, SyncError> {
         let previous = {
             let guard = lock.shared(self.ns);
-            let slot = self.slot(&guard);
+            let slot = self.slot(&guard).ok_or(SyncError::TooManyPosts)?;
             let previous = slot.signal.load(Ordering::Relaxed);
             let maximum = slot.maximum.load(Ordering::Relaxed);
             match previous.checked_add(count) {
@@ -557,7 +627,7 @@ impl Proxy {
     ) -> Result<bool, SyncError> {
         let freed = {
             let guard = lock.shared(self.ns);
-            let slot = self.slot(&guard);
+            let slot = self.slot(&guard).ok_or(SyncError::NotOwner)?;
             if slot.owner.load(Ordering::Relaxed) != owner_word(self.ns, me) {
                 return Err(SyncError::NotOwner);
             }
@@ -578,7 +648,9 @@ impl Proxy {
     pub(crate) fn mutex_abandon(&self, lock: &mut Dispatcher, owner: &ThreadHandle) {
         {
             let guard = lock.shared(self.ns);
-            let slot = self.slot(&guard);
+            let Some(slot) = self.slot(&guard) else {
+                return;
+            };
             if slot.owner.load(Ordering::Relaxed) != owner_word(self.ns, owner) {
                 return;
             }
