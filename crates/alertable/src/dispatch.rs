@@ -685,8 +685,14 @@ fn wait_once(
     }
     drop(lock);
 
+    // The first sleep is watched for: a signaler running at the same time answers well
+    // within the watch, a wake-up takes longer.
+    let mut watch = true;
     loop {
         let slice = shared_slice(shared, objects, deadline);
+        if std::mem::take(&mut watch) {
+            ctx.watch_before_parking(alertable);
+        }
         // Measured: a long sleep stops the next watch's yields, which would make the
         // scheduler wake this thread late (wait.rs, `watch_before_sleeping`).
         let apcs = crate::wait::measured(ctx, || {

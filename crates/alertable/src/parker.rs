@@ -100,6 +100,14 @@ impl Parker {
         park_on(&self.state, deadline, false)
     }
 
+    /// Whether a token waits (owner only): a snapshot for watching before [`park`](Self::park),
+    /// which then takes it without sleeping. May see a stale token (P3), as `park` may.
+    #[inline]
+    pub(crate) fn has_token(&self) -> bool {
+        let word = self.remote(Ordering::Acquire).unwrap_or(&self.state);
+        word.load(Ordering::Acquire) == NOTIFIED
+    }
+
     /// Leaves a token and wakes the owner if it sleeps.
     #[inline]
     pub(crate) fn unpark(&self) {

@@ -795,6 +795,17 @@ impl Context {
         self.observer.replace(observer)
     }
 
+    /// Watches for a moment before an object wait first parks (see
+    /// [`watch_before_sleeping`](crate::wait::watch_before_sleeping)): for the token a
+    /// signal leaves, and in an alertable wait for APCs too. The park that follows takes a
+    /// token at once.
+    pub(crate) fn watch_before_parking(&self, alertable: bool) -> bool {
+        crate::wait::watch(self, &|| {
+            self.this.inner.parker.has_token()
+                || (alertable && (self.head_written() || self.remote_pending()))
+        })
+    }
+
     /// Sleeps until an object signals this thread's wait, an APC is queued, or `deadline`
     /// passes. Returns whether APCs are pending.
     pub(crate) fn park_for_objects_or_apcs(&self, deadline: Option<Instant>) -> bool {

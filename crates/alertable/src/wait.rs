@@ -230,7 +230,7 @@ pub fn sleep_measured<R>(sleep: impl FnOnce() -> R) -> R {
     with_current(|ctx| measured(ctx, sleep))
 }
 
-fn watch(ctx: &Context, ready: &dyn Fn() -> bool) -> bool {
+pub(crate) fn watch(ctx: &Context, ready: &dyn Fn() -> bool) -> bool {
     if cfg!(loom) {
         return ready();
     }
