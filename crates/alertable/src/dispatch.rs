@@ -48,6 +48,13 @@
 //!   which tells it when the token is dropped, after the lock is released: the
 //!   notification may then take any lock, the dispatcher lock included.
 //!
+//! - (W7) A signaler unparks the threads whose blocks it satisfied after it releases the
+//!   lock (up to [`WOKEN_INLINE`] per hold; any beyond, at once): each woken thread takes
+//!   the lock to unlink its block (W2), and one woken while the signaler still held it
+//!   would wake only to block on it. The block is already `Satisfied` (W1), so a waiter
+//!   that finds its status before the token arrives returns, and the token left behind is
+//!   a stale one, which every parker caller tolerates (P3).
+//!
 //! # Wait-all
 //!
 //! A wait-all block is satisfied only when *every* object is ready for it at one instant
@@ -66,6 +73,7 @@ use std::sync::{Arc, Weak};
 use std::time::Instant;
 
 use crate::MAXIMUM_WAIT_OBJECTS;
+use crate::parker::Parker;
 use crate::suspend::NoStop;
 use crate::sync::{Mutex, MutexGuard, UnsafeCell};
 use crate::thread::{Context, ThreadHandle};
@@ -86,11 +94,17 @@ pub struct Dispatcher {
     guard: ManuallyDrop<MutexGuard<'static, ()>>,
     /// Registered waits satisfied during this hold, told once the lock is released (W6).
     satisfied: Vec<(Arc<dyn Registered>, Outcome)>,
+    /// The parkers of the threads whose waits this hold satisfied, unparked once the lock
+    /// is released (W7).
+    woken: [Option<Arc<Parker>>; WOKEN_INLINE],
     /// Declared after the guard, so dropped after the lock is released: a suspension that
     /// arrived meanwhile stops the thread only then (suspend.rs, H6).
     _no_stop: NoStop,
     _not_send: PhantomData<*const ()>,
 }
+
+/// How many satisfied threads one hold of the lock unparks after releasing it (W7).
+const WOKEN_INLINE: usize = 4;
 
 #[cfg(not(loom))]
 static DISPATCHER: Mutex<()> = Mutex::new(());
@@ -117,6 +131,7 @@ impl Dispatcher {
             shared: std::cell::RefCell::new(None),
             guard: ManuallyDrop::new(guard),
             satisfied: Vec::new(),
+            woken: [const { None }; WOKEN_INLINE],
             _no_stop: no_stop,
             _not_send: PhantomData,
         }
@@ -126,6 +141,15 @@ impl Dispatcher {
     #[cfg(not(loom))]
     pub(crate) fn held_here() -> bool {
         HELD.get()
+    }
+
+    /// Unparks `thread`, whose wait this hold satisfied, once the lock is released (W7).
+    fn unpark_later(&mut self, thread: &ThreadHandle) {
+        let parker = &thread.inner.parker;
+        match self.woken.iter_mut().find(|slot| slot.is_none()) {
+            Some(slot) => *slot = Some(Arc::clone(parker)),
+            None => parker.unpark(),
+        }
     }
 
     /// The namespace's robust lock, taken now if this hold has not taken it yet (X5).
@@ -173,8 +197,8 @@ impl Drop for Notifications {
 
 impl Drop for Dispatcher {
     /// Releases the shared references dropped under the lock and the namespace's robust
-    /// lock (X5), then the dispatcher lock, then tells the registered waits satisfied under
-    /// it (W6).
+    /// lock (X5), then the dispatcher lock, then unparks the threads whose waits it
+    /// satisfied (W7) and tells the registered waits satisfied under it (W6).
     fn drop(&mut self) {
         #[cfg(not(loom))]
         {
@@ -188,6 +212,9 @@ impl Drop for Dispatcher {
         }
         // SAFETY: the guard is dropped here, once, and never touched again.
         unsafe { ManuallyDrop::drop(&mut self.guard) };
+        for parker in self.woken.iter_mut().map_while(Option::take) {
+            parker.unpark();
+        }
         if !self.satisfied.is_empty() {
             notify_registered(std::mem::take(&mut self.satisfied));
         }
@@ -385,7 +412,7 @@ impl WaitList {
             let block = unsafe { link.block.as_ref() };
             if block.status.get() == Status::Waiting && block.try_satisfy(lock) {
                 match &block.waiter {
-                    Waiter::Thread => block.owner.inner.parker.unpark(),
+                    Waiter::Thread => lock.unpark_later(block.owner),
                     Waiter::Registered(registered) => {
                         // (W6) Unlinked in this hold; its objects are distinct, so this
                         // list lost exactly the entry just visited.

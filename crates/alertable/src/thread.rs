@@ -44,7 +44,9 @@ pub(crate) struct ThreadInner {
     tid: AtomicU32,
     name: Option<String>,
     pub(crate) apcs: ApcQueue,
-    pub(crate) parker: Parker,
+    /// Shared on its own, so that a signaler can unpark the thread after releasing the
+    /// dispatcher lock without keeping the whole thread alive (dispatch.rs W7).
+    pub(crate) parker: Arc<Parker>,
     /// The suspend count, the start gate, and stopping the thread (suspend.rs, H1–H6).
     suspension: SuspendState,
     /// Non-zero once the thread has exited: the handle is then signaled (C36).
@@ -73,7 +75,7 @@ impl ThreadInner {
             tid: AtomicU32::new(tid),
             name,
             apcs: ApcQueue::new(),
-            parker: Parker::new(),
+            parker: Arc::new(Parker::new()),
             suspension,
             exited: AtomicU32::new(0),
             exit_waiters: WaitList::new(),
