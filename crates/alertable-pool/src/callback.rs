@@ -355,7 +355,10 @@ mod tests {
         let tracker = Tracker::new();
         assert!(tracker.submit());
         assert!(tracker.begin());
-        assert!(tracker.quiet.is_set(), "no waiter: the event was left alone");
+        assert!(
+            tracker.quiet.is_set(),
+            "no waiter: the event was left alone"
+        );
         let waiter = {
             let tracker = tracker.clone();
             std::thread::spawn(move || tracker.wait(false))
@@ -363,7 +366,10 @@ mod tests {
         while tracker.lock().waiters == 0 {
             std::thread::yield_now();
         }
-        assert!(!tracker.quiet.is_set(), "a callback runs: the waiter must wait");
+        assert!(
+            !tracker.quiet.is_set(),
+            "a callback runs: the waiter must wait"
+        );
         tracker.end();
         waiter.join().unwrap();
         assert_eq!(tracker.lock().waiters, 0);
