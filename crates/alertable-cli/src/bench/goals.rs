@@ -193,7 +193,7 @@ fn pool(groups: &[GroupReport]) -> Vec<Goal> {
         ))
     })();
     // Met when it holds in each placement measured (one CPU: the same-CPU table alone).
-    let wait = (|| {
+    let wait = {
         let placements = [
             (1, "", "woken on another CPU"),
             (3, "-same-cpu", "on the setter's CPU"),
@@ -219,7 +219,7 @@ fn pool(groups: &[GroupReport]) -> Vec<Goal> {
             ));
         }
         (!figures.is_empty()).then(|| (met, figures.join("; ")))
-    })();
+    };
     let timer = (|| {
         let ours = &row(groups, GROUP, 2, "ours-pool-timer")?.summary;
         Some((
