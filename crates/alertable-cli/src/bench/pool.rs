@@ -344,12 +344,16 @@ impl Wakee {
         }
         std::fs::read_to_string(format!("/proc/self/task/{tid}/stat"))
             .ok()
-            .and_then(|stat| {
-                let (_, rest) = stat.rsplit_once(')')?;
-                Some(rest.trim_start().starts_with('S'))
-            })
+            .and_then(|stat| sleeping(&stat))
             .unwrap_or(true)
     }
+}
+
+/// Whether a `/proc/…/stat` line says the thread sleeps (state `S`); `None` if it cannot be
+/// read. The state follows the command name, which is in parentheses and may hold any.
+fn sleeping(stat: &str) -> Option<bool> {
+    let (_, rest) = stat.rsplit_once(')')?;
+    Some(rest.trim_start().starts_with('S'))
 }
 
 /// Pins the calling thread to `cpu`; whether it worked.
@@ -606,4 +610,49 @@ fn timer_lateness(s: &Settings, progress: &Progress) -> Table {
         BTreeMap::new(),
     );
     table.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_state_follows_the_last_parenthesis() {
+        assert_eq!(sleeping("42 (alertable-pool) S 1 2"), Some(true));
+        assert_eq!(sleeping("42 (a) R (b) S 1 2"), Some(true));
+        assert_eq!(sleeping("42 (a) S (b) R 1 2"), Some(false));
+        assert_eq!(sleeping("42 no parenthesis"), None);
+    }
+
+    /// The check the registered-wait samples wait for: a thread blocked in `wait_one` is
+    /// asleep, one that spins is not.
+    #[test]
+    fn a_blocked_waiter_is_asleep_and_a_spinning_one_is_not() {
+        let base = Instant::now();
+        let (wakee, event) = (Wakee::new(), Event::new(EventReset::Auto, false));
+        let spin = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let thread = {
+            let (wakee, event, spin) = (wakee.clone(), event.clone(), spin.clone());
+            thread::spawn(move || {
+                wakee.woken(base);
+                let _ = alertable::wait_one(&event, None, Alertable::No);
+                wakee.woken(base);
+                while spin.load(Ordering::Acquire) {
+                    std::hint::spin_loop();
+                }
+            })
+        };
+        spin_for(&wakee.slot);
+        // Asleep once it is inside the wait (it may watch for a moment first).
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !wakee.asleep() {
+            assert!(Instant::now() < deadline, "never asleep in wait_one");
+            thread::yield_now();
+        }
+        event.set();
+        spin_for(&wakee.slot);
+        assert!(!wakee.asleep(), "spinning: running or runnable");
+        spin.store(false, Ordering::Release);
+        thread.join().unwrap();
+    }
 }
