@@ -7,10 +7,15 @@
 //! - (K1) A callback runs only after `begin` took one pending count; cancelling sets the
 //!   pending count to zero, so the tasks already queued for it find nothing to begin and
 //!   do nothing.
-//! - (K2) `quiet` — a manual-reset event — is set exactly while nothing is pending or
-//!   running; it changes only under the tracker's lock. Waiting for an object's callbacks
-//!   is a wait on it, one of the library's waits, so a pool thread that waits for another
-//!   object's callbacks lets the pool run them.
+//! - (K2) `quiet` — a manual-reset event — is kept for the threads waiting for the
+//!   object's callbacks: while `waiters` is not 0 it is set exactly while nothing is
+//!   pending or running; with no waiter it is left as it is and nobody looks at it, so a
+//!   submission or a callback of an object nobody waits for touches no event (a reset
+//!   would take the dispatcher lock on every submission). It changes, and `waiters`
+//!   counts, only under the tracker's lock; a waiter brings it up to date as it counts
+//!   itself in. Waiting for an object's callbacks is a wait on it, one of the library's
+//!   waits, so a pool thread that waits for another object's callbacks lets the pool run
+//!   them.
 //! - (K3) A closed tracker refuses new submissions; what was pending still runs unless it
 //!   is cancelled.
 
@@ -36,6 +41,14 @@ struct Counts {
     pending: usize,
     running: usize,
     closed: bool,
+    /// Threads in [`Tracker::wait`] (K2).
+    waiters: usize,
+}
+
+impl Counts {
+    fn is_quiet(&self) -> bool {
+        self.pending == 0 && self.running == 0
+    }
 }
 
 impl Tracker {
@@ -67,8 +80,8 @@ impl Tracker {
         if counts.closed {
             return false;
         }
-        if counts.pending == 0 && counts.running == 0 {
-            // (K2) no longer quiet.
+        if counts.waiters > 0 && counts.is_quiet() {
+            // (K2) no longer quiet, and someone waits for that to end.
             self.quiet.reset();
         }
         counts.pending += 1;
@@ -122,9 +135,9 @@ impl Tracker {
         }
     }
 
-    /// Sets `quiet` if nothing is pending or running (K2).
+    /// Sets `quiet` if nothing is pending or running and someone waits for it (K2).
     fn settle(&self, counts: &Counts) {
-        if counts.pending == 0 && counts.running == 0 {
+        if counts.waiters > 0 && counts.is_quiet() {
             self.quiet.set();
         }
     }
@@ -144,8 +157,7 @@ impl Tracker {
 
     /// Whether nothing is pending or running at this moment (a snapshot).
     pub(crate) fn is_quiet(&self) -> bool {
-        let counts = self.lock();
-        counts.pending == 0 && counts.running == 0
+        self.lock().is_quiet()
     }
 
     /// Whether the tracker is closed.
@@ -156,11 +168,21 @@ impl Tracker {
     /// Waits until nothing is pending or running, optionally cancelling what is pending
     /// first.
     pub(crate) fn wait(&self, cancel_pending: bool) {
-        if cancel_pending {
-            self.cancel_pending();
+        {
+            let mut counts = self.lock();
+            if cancel_pending {
+                counts.pending = 0;
+            }
+            if counts.is_quiet() {
+                return;
+            }
+            // (K2) counted in, the event follows the counts: bring it up to date.
+            counts.waiters += 1;
+            self.quiet.reset();
         }
-        // (K2) A wait on the event: cannot fail on one object, and waits forever.
+        // A wait on the event: cannot fail on one object, and waits forever.
         let _ = alertable::wait_one(&self.quiet, None, Alertable::No);
+        self.lock().waiters -= 1;
     }
 }
 
@@ -318,5 +340,39 @@ impl fmt::Debug for CallbackInstance<'_> {
             .field("may_run_long", &self.may_run_long.get())
             .field("disassociated", &self.finished.get())
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (K2) Submissions nobody waits for leave `quiet` alone, stale; a thread that comes
+    /// to wait while a callback runs brings it up to date, so it waits for the callback's
+    /// end and is released by it.
+    #[test]
+    fn a_waiter_brings_the_stale_quiet_event_up_to_date() {
+        let tracker = Tracker::new();
+        assert!(tracker.submit());
+        assert!(tracker.begin());
+        assert!(
+            tracker.quiet.is_set(),
+            "no waiter: the event was left alone"
+        );
+        let waiter = {
+            let tracker = tracker.clone();
+            std::thread::spawn(move || tracker.wait(false))
+        };
+        while tracker.lock().waiters == 0 {
+            std::thread::yield_now();
+        }
+        assert!(
+            !tracker.quiet.is_set(),
+            "a callback runs: the waiter must wait"
+        );
+        tracker.end();
+        waiter.join().unwrap();
+        assert_eq!(tracker.lock().waiters, 0);
+        assert!(tracker.is_quiet());
     }
 }

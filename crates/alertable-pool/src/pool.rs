@@ -3,10 +3,14 @@
 //! # Shape
 //!
 //! A pool is a [`CompletionPort`], a lock-free queue of tasks (a work item's submission, a
-//! timer's or a wait's firing, a simple callback), and the worker threads that serve them.
-//! A worker is let in by the port, with one of two kinds of packet:
+//! timer's firing, a simple callback), and the worker threads that serve them.
+//! A worker is let in by the port, with one of three kinds of packet:
 //!
 //! - key [`TASK_KEY`]: a *ticket* — "tasks are queued; come and run them";
+//! - key [`WAIT_KEY`]: a [`Wait`](crate::Wait) that fired, carried by the packet itself
+//!   (P5), so that the notification of its registered wait — on the thread that signaled
+//!   the object — hands it straight to a worker asleep on the port (the port's hand-off),
+//!   and the worker runs its callback without a second queue;
 //! - any other key: a completion of a file bound by an [`Io`](crate::Io) object, whose
 //!   key identifies it.
 //!
@@ -61,6 +65,12 @@
 //!   object; simple callbacks hold none, so the last handle queues a [`Task::Close`] behind
 //!   them instead of closing the port, and the worker that takes it closes it. Nothing
 //!   queued is dropped unrun by the close.
+//! - (P5) A packet with key [`WAIT_KEY`] owns one strong reference to a wait's
+//!   `WaitInner`, made by `Arc::into_raw` into its token by [`Shared::post_wait`] and
+//!   taken back exactly once, by the worker that takes the packet (the port hands each
+//!   packet to one thread, C2). Such a packet is never dropped unread: the reference holds
+//!   the wait, which holds a handle of the pool, so the port stays open (P3) and keeps a
+//!   worker (P2) while it is queued.
 //! - (P4) Lock order: an object's `setting` lock, then the core's (a timer's own lock, the
 //!   dispatcher lock), then an object's `state` lock, then the port lock and the pool's
 //!   `threads` lock. Notifications of registered waits (dispatch.rs W6) take only the last
@@ -88,6 +98,10 @@ use crate::work::WorkInner;
 /// The key of tickets: packets that let a worker in to run queued tasks (H1).
 pub(crate) const TASK_KEY: usize = 0;
 
+/// The key of a fired wait's packet, whose token is the wait (P5). `Io` keys count up
+/// from 1 and never reach it.
+pub(crate) const WAIT_KEY: usize = usize::MAX;
+
 /// How many tasks a worker runs in a row before it goes back to the port, where I/O
 /// completions may be queued behind its ticket.
 const BATCH: usize = 64;
@@ -102,7 +116,6 @@ pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
 pub(crate) enum Task {
     Work(Arc<WorkInner>),
     Timer(Arc<TimerInner>),
-    Wait(Arc<WaitInner>, WaitResult),
     /// A simple callback; tracked only when it belongs to a cleanup group.
     Simple(SimpleCallback, Option<Arc<Tracker>>),
     /// The last handle is gone and everything queued before this has been taken: close
@@ -546,7 +559,6 @@ impl Shared {
         match task {
             Task::Work(work) => work.run(self),
             Task::Timer(timer) => timer.run(self),
-            Task::Wait(wait, result) => wait.run(self, result),
             Task::Simple(callback, tracker) => {
                 run_callback(self, tracker.as_ref(), |instance| callback.call(instance));
             }
@@ -630,14 +642,41 @@ impl Shared {
 
     /// Runs what one packet stands for.
     fn dispatch(self: &Arc<Self>, packet: CompletionPacket) {
-        if packet.key != TASK_KEY {
-            self.settle_io();
-            if let Some(io) = self.io(packet.key) {
-                io.complete(self, packet);
+        match packet.key {
+            TASK_KEY => self.serve(),
+            WAIT_KEY => {
+                let result = WaitResult::from_code(packet.status.unwrap_or_default());
+                // SAFETY: a `WAIT_KEY` packet's token is a reference made by
+                // `Arc::into_raw` in `post_wait`, and this worker took the packet, so it
+                // is the one owner of that reference (P5).
+                let wait = unsafe { Arc::from_raw(packet.token as *const WaitInner) };
+                wait.run(self, result);
             }
+            key => {
+                self.settle_io();
+                if let Some(io) = self.io(key) {
+                    io.complete(self, packet);
+                }
+            }
+        }
+    }
+
+    /// Posts a fired wait to the port (P5): a worker asleep on the port gets it at once,
+    /// as the port's hand-off, or the next worker allowed to run takes it; starts a worker
+    /// if none is idle (P2). The caller counted the callback as pending.
+    pub(crate) fn post_wait(self: &Arc<Self>, wait: Arc<WaitInner>, result: WaitResult) {
+        let token = Arc::into_raw(wait) as usize;
+        let packet = CompletionPacket::new(WAIT_KEY, token, Ok(result.code()));
+        if self.port.post(packet).is_err() {
+            // Unreachable while the wait holds a handle (P3); give the reference back.
+            // SAFETY: the token was made by `Arc::into_raw` just above, and the packet
+            // that carried it was dropped unread by the closed port (P5).
+            drop(unsafe { Arc::from_raw(token as *const WaitInner) });
             return;
         }
-        self.serve();
+        if self.idle.load(Ordering::SeqCst) == 0 {
+            self.grow(false);
+        }
     }
 
     /// Hands a callback's panic to the handler, if any; the panic hook has reported it.

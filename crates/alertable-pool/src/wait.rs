@@ -4,8 +4,10 @@
 //! Setting a wait registers it in the object's wait list (a core
 //! [`RegisteredWait`](alertable::RegisteredWait)), with a private
 //! [`WaitableTimer`] as a second object for the timeout. Whoever signals the object — or
-//! the timer service, for the timeout — satisfies it, and its notification queues the
-//! callback to the pool. Each setting fires once; it is re-armed only by setting it again.
+//! the timer service, for the timeout — satisfies it, and its notification posts the wait
+//! to the pool's port as a packet of its own (`pool.rs`, P5): a worker asleep on the port
+//! is handed it at once and runs the callback, with no task queue in between. Each
+//! setting fires once; it is re-armed only by setting it again.
 //!
 //! - (V1) Every setting has a generation number, and a notification queues the callback
 //!   only if its generation is still the current one and the wait is still set; so a wait
@@ -19,7 +21,7 @@ use alertable::{DueTime, RegisteredWait, TimerReset, WaitStatus, Waitable, Waita
 
 use crate::callback::{CallbackInstance, Tracker};
 use crate::group::Member;
-use crate::pool::{Environment, Shared, Task, ThreadPool, run_callback};
+use crate::pool::{Environment, Shared, ThreadPool, run_callback};
 
 /// Why a wait's callback runs.
 ///
@@ -34,6 +36,26 @@ pub enum WaitResult {
     Abandoned,
     /// The timeout passed first: `WAIT_TIMEOUT`.
     TimedOut,
+}
+
+impl WaitResult {
+    /// The result as a packet's byte count (P5).
+    pub(crate) fn code(self) -> usize {
+        match self {
+            Self::Signaled => 0,
+            Self::Abandoned => 1,
+            Self::TimedOut => 2,
+        }
+    }
+
+    /// The result a packet's byte count stands for.
+    pub(crate) fn from_code(code: usize) -> Self {
+        match code {
+            0 => Self::Signaled,
+            1 => Self::Abandoned,
+            _ => Self::TimedOut,
+        }
+    }
 }
 
 type WaitCallback = Box<dyn Fn(&CallbackInstance<'_>, WaitResult) + Send + Sync>;
@@ -264,8 +286,9 @@ impl WaitInner {
             _ => WaitResult::TimedOut,
         };
         if self.tracker.submit() {
-            let pool = self.pool.clone();
-            pool.shared.queue(Task::Wait(self, result));
+            // Straight to a worker, as a packet of the port (P5): no task queue, no ticket.
+            let shared = self.pool.shared.clone();
+            shared.post_wait(self, result);
         }
     }
 

@@ -121,6 +121,55 @@ fn closing_a_wait_while_its_callback_runs() {
     assert_eq!(count.load(Ordering::SeqCst), 1);
 }
 
+/// A wait that fired while every thread the port lets run is busy: its callback waits on
+/// the port, still runs after the wait and the last pool handle are dropped, and the wait
+/// is freed once it has (the fired wait's packet owns it, P5).
+#[test]
+fn a_fired_wait_outlives_its_handles_until_its_callback_ran() {
+    let pool = ThreadPool::with_concurrency(1);
+    let env = pool.environment();
+    // Busy without blocking in one of the library's waits, so it keeps counting as running
+    // and the port lets no other callback in.
+    let (busy, release) = (
+        Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        Arc::new(std::sync::atomic::AtomicBool::new(false)),
+    );
+    let (b, r) = (busy.clone(), release.clone());
+    let blocker = alertable_pool::Work::new(&env, move |_| {
+        b.store(true, Ordering::SeqCst);
+        while !r.load(Ordering::SeqCst) {
+            std::thread::yield_now();
+        }
+    });
+    blocker.submit();
+    while !busy.load(Ordering::SeqCst) {
+        std::thread::yield_now();
+    }
+    let (tx, rx) = mpsc::channel();
+    let captured = Arc::new(());
+    let c = captured.clone();
+    let wait = Wait::new(&env, move |_, result| {
+        let _ = &c;
+        tx.send(result).unwrap();
+    });
+    let object = Event::new(EventReset::Auto, false);
+    wait.set(Box::new(object.clone()), None);
+    // The notification runs on this thread: the fired wait is on the port when `set`
+    // returns, behind the running callback.
+    object.set();
+    assert!(!object.is_set(), "the wait took the signal");
+    drop((wait, blocker, env, pool));
+    assert!(rx.try_recv().is_err(), "the port let no second callback in");
+    release.store(true, Ordering::SeqCst);
+    assert_eq!(rx.recv_timeout(LONG), Ok(WaitResult::Signaled));
+    // The worker drops the wait, and with it the callback's captures, after the callback.
+    let deadline = Instant::now() + LONG;
+    while Arc::strong_count(&captured) > 1 {
+        assert!(Instant::now() < deadline, "the fired wait was never freed");
+        std::thread::yield_now();
+    }
+}
+
 /// A one-shot timer fires once and is then no longer set.
 #[test]
 fn a_one_shot_timer_fires_once() {

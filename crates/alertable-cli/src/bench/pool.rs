@@ -9,7 +9,12 @@
 //! - **Registered waits**: 10,000 waits set on 10,000 auto-reset events, one event signaled
 //!   at a time: the latency from `Event::set` to the start of the wait's callback, against
 //!   the hand-off from `Event::set` to a thread blocked in `wait_one` — what a thread per
-//!   wait would give, with 10,000 threads.
+//!   wait would give, with 10,000 threads. Like with like: the two are interleaved sample
+//!   by sample, each set comes after a quiet time and once the woken thread sleeps (so
+//!   whether a wait watches before sleeping makes no difference), and the threads are
+//!   pinned, the woken ones to another CPU than the setter's, then to the same one: left
+//!   to the scheduler, each thread settled in one placement or the other for a whole run,
+//!   and the two placements differ by 3× on a virtual machine.
 //! - **Timer**: a periodic 1 ms pool timer, each callback's lateness against its schedule.
 
 use std::collections::BTreeMap;
@@ -197,7 +202,8 @@ impl Runners {
 }
 
 pub(crate) fn steps(s: &Settings) -> u64 {
-    (Contender::ALL.len() * (s.reps + 1) + 2 * s.pool_wait_samples / 100 + 1) as u64
+    // Two placements of the registered waits, in chunks of 100 samples (and 20 warm-up).
+    (Contender::ALL.len() * (s.reps + 1) + 2 * (s.pool_wait_samples + 20).div_ceil(100) + 1) as u64
 }
 
 /// `pool`: work items, registered-wait latency, periodic timer lateness.
@@ -232,21 +238,24 @@ pub(crate) fn run(s: &Settings, progress: &Progress) -> GroupReport {
     let pool_threads = runners.ours.threads();
     runners.shut_down();
 
-    let (waits, wait_threads) = registered_waits(s, progress);
+    let waits = registered_waits(s, progress);
     let timer = timer_lateness(s, progress);
+    // The timer keeps its place (the goals read the tables by position); the same-CPU
+    // waits come last.
+    let mut tables = vec![items.finish()];
+    tables.extend(waits.table(Placement::OtherCpu));
+    tables.push(timer);
+    tables.extend(waits.table(Placement::SameCpu));
     GroupReport {
         name: "pool",
         description: "the thread pool: work items, waits that cost no thread, a periodic timer",
-        tables: vec![items.finish(), waits, timer],
+        tables,
         notes: vec![
             format!(
                 "work items: every contender has {threads} threads (ours ended with \
                  {pool_threads}); each item adds its index to shared counters"
             ),
-            format!(
-                "registered waits: {WAITS} waits set, the pool used {wait_threads} threads; a \
-                 thread per wait would use {WAITS}"
-            ),
+            waits.note(),
         ],
     }
 }
@@ -267,11 +276,145 @@ fn stamp(base: Instant) -> u64 {
     (base.elapsed().as_nanos() as u64).max(1)
 }
 
-/// The registered-waits table, and how many threads the pool used.
-fn registered_waits(s: &Settings, progress: &Progress) -> (Table, u32) {
+/// Where the woken thread runs, relative to the thread that sets the event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Placement {
+    /// On another CPU: the usual case of a pool, whose callbacks run beside the thread
+    /// that signaled.
+    OtherCpu,
+    /// On the setting thread's own CPU: the woken thread preempts it.
+    SameCpu,
+}
+
+impl Placement {
+    fn describe(self) -> &'static str {
+        match self {
+            Self::OtherCpu => "the woken thread on another CPU",
+            Self::SameCpu => "the woken thread on the setter's CPU",
+        }
+    }
+}
+
+thread_local! {
+    /// The CPU this thread pinned itself to (plus one; 0: not pinned), and its id.
+    static PINNED: std::cell::Cell<(usize, i32)> = const { std::cell::Cell::new((0, 0)) };
+}
+
+/// The woken side of one contender, as the setting thread sees it: where the woken thread
+/// reports its time stamp, the CPU it is to run on, and its thread id.
+struct Wakee {
+    slot: AtomicU64,
+    /// The CPU to run on, plus one (0: anywhere).
+    cpu: AtomicUsize,
+    tid: std::sync::atomic::AtomicI32,
+}
+
+impl Wakee {
+    fn new() -> Arc<Self> {
+        Arc::new(Self {
+            slot: AtomicU64::new(0),
+            cpu: AtomicUsize::new(0),
+            tid: std::sync::atomic::AtomicI32::new(0),
+        })
+    }
+
+    /// Called by the woken thread when it runs: reports the time, then moves to the CPU
+    /// asked for and tells its id (both after the time stamp, outside what is measured).
+    fn woken(&self, base: Instant) {
+        self.slot.store(stamp(base), Ordering::Release);
+        let (pinned, mut tid) = PINNED.get();
+        if tid == 0 {
+            tid = rustix::thread::gettid().as_raw_nonzero().get();
+        }
+        let want = self.cpu.load(Ordering::Acquire);
+        let mut now = pinned;
+        if want != 0 && want != pinned && pin(want - 1) {
+            now = want;
+        }
+        PINNED.set((now, tid));
+        self.tid.store(tid, Ordering::Release);
+    }
+
+    /// Whether the woken thread is asleep in the kernel right now (state `S` in its
+    /// `/proc` entry), not running or watching for the set; true if that cannot be told.
+    fn asleep(&self) -> bool {
+        let tid = self.tid.load(Ordering::Acquire);
+        if tid == 0 {
+            return true;
+        }
+        std::fs::read_to_string(format!("/proc/self/task/{tid}/stat"))
+            .ok()
+            .and_then(|stat| sleeping(&stat))
+            .unwrap_or(true)
+    }
+}
+
+/// Whether a `/proc/…/stat` line says the thread sleeps (state `S`); `None` if it cannot be
+/// read. The state follows the command name, which is in parentheses and may hold any.
+fn sleeping(stat: &str) -> Option<bool> {
+    let (_, rest) = stat.rsplit_once(')')?;
+    Some(rest.trim_start().starts_with('S'))
+}
+
+/// Pins the calling thread to `cpu`; whether it worked.
+fn pin(cpu: usize) -> bool {
+    let mut set = rustix::thread::CpuSet::new();
+    set.set(cpu);
+    rustix::thread::sched_setaffinity(None, &set).is_ok()
+}
+
+/// The CPUs this process may run on, in order.
+fn allowed_cpus() -> Vec<usize> {
+    rustix::thread::sched_getaffinity(None).map_or_else(
+        |_| Vec::new(),
+        |set| {
+            (0..rustix::thread::CpuSet::MAX_CPU)
+                .filter(|&c| set.is_set(c))
+                .collect()
+        },
+    )
+}
+
+/// How long the machine is left quiet before each set: long enough for both woken
+/// threads to have stopped watching (10 µs, plus a few yields) and gone to sleep.
+const QUIET: Duration = Duration::from_micros(200);
+
+/// One sample: waits until the woken thread sleeps, sets `event`, and returns the µs until
+/// it reported; whether it had to wait past the quiet time.
+fn sample(base: Instant, wakee: &Wakee, set: impl FnOnce()) -> (f64, bool) {
+    thread::sleep(QUIET);
+    // Both sides asleep before the set, whatever their waits do before sleeping.
+    let mut waited = false;
+    for _ in 0..1_000 {
+        if wakee.asleep() {
+            break;
+        }
+        waited = true;
+        thread::sleep(QUIET);
+    }
+    let set_at = stamp(base);
+    set();
+    let ran_at = spin_for(&wakee.slot);
+    (ran_at.saturating_sub(set_at) as f64 / 1e3, waited)
+}
+
+/// The registered-wait latencies, ours and the hand-off's, for each placement: interleaved
+/// sample by sample, so that both see the same machine.
+struct WaitLatencies {
+    placements: Vec<(Placement, Vec<f64>, Vec<f64>)>,
+    threads: u32,
+    /// Samples whose woken thread was still awake after the quiet time.
+    late_sleepers: usize,
+    /// The setting CPU and the other CPU, if pinning worked.
+    cpus: Option<(usize, Option<usize>)>,
+}
+
+/// Measures the registered waits against the `wait_one` hand-off.
+fn registered_waits(s: &Settings, progress: &Progress) -> WaitLatencies {
     let samples = s.pool_wait_samples;
     let base = Instant::now();
-    let slot = Arc::new(AtomicU64::new(0));
+    let (ours_side, their_side) = (Wakee::new(), Wakee::new());
+
     let pool = ThreadPool::new();
     let env = Environment::new(&pool);
     let events: Vec<Event> = (0..WAITS)
@@ -280,80 +423,154 @@ fn registered_waits(s: &Settings, progress: &Progress) -> (Table, u32) {
     let waits: Vec<Wait> = events
         .iter()
         .map(|e| {
-            let slot = slot.clone();
-            let wait = Wait::new(&env, move |_, _| slot.store(stamp(base), Ordering::Release));
+            let side = ours_side.clone();
+            let wait = Wait::new(&env, move |_, _| side.woken(base));
             wait.set(Box::new(e.clone()), None);
             wait
         })
         .collect();
-    let mut ours = Vec::with_capacity(samples);
-    for chunk in 0..samples.div_ceil(100) {
-        progress.run(format!("registered waits: samples {}", chunk * 100), || {
-            for i in chunk * 100..((chunk + 1) * 100).min(samples) {
-                let event = &events[i % WAITS];
-                // As for the baseline: the pool's threads are asleep before the set.
-                thread::sleep(Duration::from_micros(200));
-                let set_at = stamp(base);
-                event.set();
-                let ran_at = spin_for(&slot);
-                ours.push(ran_at.saturating_sub(set_at) as f64 / 1e3);
-                // Set again for its next turn.
-                waits[i % WAITS].set(Box::new(event.clone()), None);
-            }
-        });
-    }
-    let threads = pool.threads();
-    drop(waits);
 
     // The baseline: a thread blocked in wait_one, woken by Event::set.
     let event = Event::new(EventReset::Auto, false);
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let waiter = {
-        let (event, slot, stop) = (event.clone(), slot.clone(), stop.clone());
+        let (event, side, stop) = (event.clone(), their_side.clone(), stop.clone());
         thread::spawn(move || {
             while !stop.load(Ordering::Acquire) {
                 let _ = alertable::wait_one(&event, None, Alertable::No);
-                slot.store(stamp(base), Ordering::Release);
+                side.woken(base);
             }
         })
     };
-    let mut hand_off = Vec::with_capacity(samples);
-    for chunk in 0..samples.div_ceil(100) {
-        progress.run(
-            format!("wait_one hand-off: samples {}", chunk * 100),
-            || {
-                for _ in chunk * 100..((chunk + 1) * 100).min(samples) {
-                    // Let the waiter block before the set: the hand-off of a sleeping thread.
-                    thread::sleep(Duration::from_micros(200));
-                    let set_at = stamp(base);
-                    event.set();
-                    let ran_at = spin_for(&slot);
-                    hand_off.push(ran_at.saturating_sub(set_at) as f64 / 1e3);
-                }
-            },
-        );
+
+    // The setting thread on the first CPU, the woken ones on the second or the first; the
+    // scheduler's own choice flips between the two from run to run and differs from one
+    // thread to the other (see BENCHMARKS.md), which made the ratio of two runs differ
+    // by 3×.
+    let cpus = allowed_cpus();
+    let before = rustix::thread::sched_getaffinity(None).ok();
+    let pinned = cpus.first().is_some_and(|&c| pin(c));
+    let mut placements = Vec::new();
+    if pinned && cpus.len() > 1 {
+        placements.push((Placement::OtherCpu, Some(cpus[1])));
     }
+    placements.push((Placement::SameCpu, cpus.first().copied().filter(|_| pinned)));
+
+    let mut next = 0;
+    let mut late_sleepers = 0;
+    let mut results = Vec::new();
+    for (placement, cpu) in placements {
+        let want = cpu.map_or(0, |c| c + 1);
+        ours_side.cpu.store(want, Ordering::Release);
+        their_side.cpu.store(want, Ordering::Release);
+        let (mut ours, mut hand_off) = (Vec::with_capacity(samples), Vec::with_capacity(samples));
+        // A few rounds unrecorded: the woken threads move to their CPU on the first.
+        let warm_up = 20;
+        for chunk in 0..(samples + warm_up).div_ceil(100) {
+            progress.run(
+                format!(
+                    "registered waits, {}: samples {}",
+                    placement.describe(),
+                    chunk * 100
+                ),
+                || {
+                    for k in chunk * 100..((chunk + 1) * 100).min(samples + warm_up) {
+                        let i = next % WAITS;
+                        next += 1;
+                        let ours_sample = || sample(base, &ours_side, || events[i].set());
+                        let theirs_sample = || sample(base, &their_side, || event.set());
+                        // Alternating which side goes first.
+                        let ((o, o_late), (t, t_late)) = if k % 2 == 0 {
+                            let o = ours_sample();
+                            (o, theirs_sample())
+                        } else {
+                            let t = theirs_sample();
+                            (ours_sample(), t)
+                        };
+                        // Set again for its next turn.
+                        waits[i].set(Box::new(events[i].clone()), None);
+                        if k >= warm_up {
+                            ours.push(o);
+                            hand_off.push(t);
+                            late_sleepers += usize::from(o_late) + usize::from(t_late);
+                        }
+                    }
+                },
+            );
+        }
+        results.push((placement, ours, hand_off));
+    }
+    let threads = pool.threads();
+    drop(waits);
     stop.store(true, Ordering::Release);
     event.set();
     waiter.join().expect("the waiter");
+    if let Some(before) = before {
+        let _ = rustix::thread::sched_setaffinity(None, &before);
+    }
+    WaitLatencies {
+        placements: results,
+        threads,
+        late_sleepers,
+        cpus: pinned.then(|| (cpus[0], cpus.get(1).copied())),
+    }
+}
 
-    let mut table = Table::new(
-        format!("Event::set → callback, one of {WAITS} waits at a time, {samples} samples"),
-        Kind::Latency,
-    );
-    table.push(
-        "ours-registered-wait",
-        "ours: pool Wait (no thread waits)",
-        ours,
-        BTreeMap::new(),
-    );
-    table.push(
-        "wait-one-hand-off",
-        "a thread in wait_one (one thread per wait)",
-        hand_off,
-        BTreeMap::new(),
-    );
-    (table.finish(), threads)
+impl WaitLatencies {
+    /// The table of one placement; the other-CPU one keeps the row ids the goals read.
+    fn table(&self, placement: Placement) -> Option<Table> {
+        let (_, ours, hand_off) = self.placements.iter().find(|(p, ..)| *p == placement)?;
+        let (ours_id, theirs_id) = match placement {
+            Placement::OtherCpu => ("ours-registered-wait", "wait-one-hand-off"),
+            Placement::SameCpu => (
+                "ours-registered-wait-same-cpu",
+                "wait-one-hand-off-same-cpu",
+            ),
+        };
+        let mut table = Table::new(
+            format!(
+                "Event::set → callback, one of {WAITS} waits at a time, {}, {} samples",
+                placement.describe(),
+                ours.len()
+            ),
+            Kind::Latency,
+        );
+        table.push(
+            ours_id,
+            "ours: pool Wait (no thread waits)",
+            ours.clone(),
+            BTreeMap::new(),
+        );
+        table.push(
+            theirs_id,
+            "a thread in wait_one (one thread per wait)",
+            hand_off.clone(),
+            BTreeMap::new(),
+        );
+        Some(table.finish())
+    }
+
+    fn note(&self) -> String {
+        let placement = match self.cpus {
+            Some((setter, Some(other))) => format!(
+                "the setting thread pinned to CPU {setter}, the woken threads to CPU {other}, \
+                 then to CPU {setter}"
+            ),
+            Some((setter, None)) => {
+                format!("one CPU: the setting and the woken threads on CPU {setter}")
+            }
+            None => "threads not pinned (sched_setaffinity failed)".to_string(),
+        };
+        format!(
+            "registered waits: {WAITS} waits set, the pool used {} threads (a thread per wait \
+             would use {WAITS}); ours and the hand-off interleaved sample by sample, each set \
+             after {} µs of quiet with the woken thread asleep ({} samples waited longer for \
+             that); {placement}",
+            self.threads,
+            QUIET.as_micros(),
+            self.late_sleepers,
+        )
+    }
 }
 
 /// The periodic-timer table: each callback's lateness against its 1 ms schedule.
@@ -393,4 +610,49 @@ fn timer_lateness(s: &Settings, progress: &Progress) -> Table {
         BTreeMap::new(),
     );
     table.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_state_follows_the_last_parenthesis() {
+        assert_eq!(sleeping("42 (alertable-pool) S 1 2"), Some(true));
+        assert_eq!(sleeping("42 (a) R (b) S 1 2"), Some(true));
+        assert_eq!(sleeping("42 (a) S (b) R 1 2"), Some(false));
+        assert_eq!(sleeping("42 no parenthesis"), None);
+    }
+
+    /// The check the registered-wait samples wait for: a thread blocked in `wait_one` is
+    /// asleep, one that spins is not.
+    #[test]
+    fn a_blocked_waiter_is_asleep_and_a_spinning_one_is_not() {
+        let base = Instant::now();
+        let (wakee, event) = (Wakee::new(), Event::new(EventReset::Auto, false));
+        let spin = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let thread = {
+            let (wakee, event, spin) = (wakee.clone(), event.clone(), spin.clone());
+            thread::spawn(move || {
+                wakee.woken(base);
+                let _ = alertable::wait_one(&event, None, Alertable::No);
+                wakee.woken(base);
+                while spin.load(Ordering::Acquire) {
+                    std::hint::spin_loop();
+                }
+            })
+        };
+        spin_for(&wakee.slot);
+        // Asleep once it is inside the wait (it may watch for a moment first).
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !wakee.asleep() {
+            assert!(Instant::now() < deadline, "never asleep in wait_one");
+            thread::yield_now();
+        }
+        event.set();
+        spin_for(&wakee.slot);
+        assert!(!wakee.asleep(), "spinning: running or runnable");
+        spin.store(false, Ordering::Release);
+        thread.join().unwrap();
+    }
 }
