@@ -717,6 +717,40 @@ pub(crate) fn required<T>(pointer: *const T) -> Result<*const T> {
     }
 }
 
+/// A handle's object is waitable as the object it refers to, so a pool wait can own the
+/// object itself: every method goes to [`Object::waitable`].
+impl Waitable for Object {
+    fn wait_list(&self) -> &alertable::WaitList {
+        self.waitable().wait_list()
+    }
+    fn is_ready(&self, lock: &alertable::Dispatcher, waiter: &alertable::ThreadHandle) -> bool {
+        self.waitable().is_ready(lock, waiter)
+    }
+    fn acquire(
+        &self,
+        lock: &mut alertable::Dispatcher,
+        waiter: &alertable::ThreadHandle,
+    ) -> alertable::Acquired {
+        self.waitable().acquire(lock, waiter)
+    }
+    fn acquire_if_ready(
+        &self,
+        lock: &mut alertable::Dispatcher,
+        waiter: &alertable::ThreadHandle,
+    ) -> Option<alertable::Acquired> {
+        self.waitable().acquire_if_ready(lock, waiter)
+    }
+    fn try_claim(&self) -> Option<alertable::Acquired> {
+        self.waitable().try_claim()
+    }
+    fn hold_claims(&self, lock: &alertable::Dispatcher, held: bool) {
+        self.waitable().hold_claims(lock, held);
+    }
+    fn waiters_changed(&self, lock: &alertable::Dispatcher, has_waiters: bool) {
+        self.waitable().waiters_changed(lock, has_waiters);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

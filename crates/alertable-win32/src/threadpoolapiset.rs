@@ -16,7 +16,7 @@
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, SystemTime};
 
-use alertable::{DueTime, Waitable};
+use alertable::DueTime;
 use alertable_pool::{
     CallbackInstance, CleanupGroup, Environment, Io, ThreadPool, Timer, Wait, WaitResult, Work,
     try_submit,
@@ -335,28 +335,6 @@ unsafe fn timeout_of(time: PFILETIME) -> Option<Duration> {
             .duration_since(SystemTime::now())
             .unwrap_or(Duration::ZERO),
     })
-}
-
-/// A handle's object as something a pool wait can own.
-struct HandleWaitable(Object);
-
-impl Waitable for HandleWaitable {
-    fn wait_list(&self) -> &alertable::WaitList {
-        self.0.waitable().wait_list()
-    }
-    fn is_ready(&self, lock: &alertable::Dispatcher, waiter: &alertable::ThreadHandle) -> bool {
-        self.0.waitable().is_ready(lock, waiter)
-    }
-    fn acquire(
-        &self,
-        lock: &mut alertable::Dispatcher,
-        waiter: &alertable::ThreadHandle,
-    ) -> alertable::Acquired {
-        self.0.waitable().acquire(lock, waiter)
-    }
-    fn waiters_changed(&self, lock: &alertable::Dispatcher, has_waiters: bool) {
-        self.0.waitable().waiters_changed(lock, has_waiters);
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -912,7 +890,7 @@ unsafe fn set_wait(pwa: PTP_WAIT, h: HANDLE, timeout: PFILETIME) -> bool {
     // SAFETY: the caller's guarantee.
     let timeout = unsafe { timeout_of(timeout) };
     let was_set = wait.unset_was_set();
-    wait.set(Box::new(HandleWaitable(object)), timeout);
+    wait.set(Box::new(object), timeout);
     was_set
 }
 

@@ -143,7 +143,7 @@ pub(crate) unsafe fn register_wait(
                 // once: a signal during the callback is not missed.
                 let active = still.lock().unwrap_or_else(PoisonError::into_inner);
                 if let (true, Some(wait)) = (*active, me.upgrade()) {
-                    wait.set(Box::new(HandleObject(rearm_target.clone())), timeout);
+                    wait.set(Box::new(rearm_target.clone()), timeout);
                 }
             }
             let fired = u8::from(result == WaitResult::TimedOut);
@@ -151,7 +151,7 @@ pub(crate) unsafe fn register_wait(
             unsafe { callback(parameter.0, fired) };
         })
     });
-    wait.set(Box::new(HandleObject(target)), timeout);
+    wait.set(Box::new(target), timeout);
     Ok(Box::into_raw(Box::new(RegisteredWait { wait, active })).cast())
 }
 
@@ -182,28 +182,6 @@ pub(crate) unsafe fn unregister_wait(wait: HANDLE, completion_event: HANDLE) -> 
         || wait.callbacks_done(),
         move || waited.wait_for_callbacks(false),
     )
-}
-
-/// A handle's object as something a pool wait can own.
-struct HandleObject(Object);
-
-impl alertable::Waitable for HandleObject {
-    fn wait_list(&self) -> &alertable::WaitList {
-        self.0.waitable().wait_list()
-    }
-    fn is_ready(&self, lock: &alertable::Dispatcher, waiter: &alertable::ThreadHandle) -> bool {
-        self.0.waitable().is_ready(lock, waiter)
-    }
-    fn acquire(
-        &self,
-        lock: &mut alertable::Dispatcher,
-        waiter: &alertable::ThreadHandle,
-    ) -> alertable::Acquired {
-        self.0.waitable().acquire(lock, waiter)
-    }
-    fn waiters_changed(&self, lock: &alertable::Dispatcher, has_waiters: bool) {
-        self.0.waitable().waiters_changed(lock, has_waiters);
-    }
 }
 
 // ---------------------------------------------------------------------------------------

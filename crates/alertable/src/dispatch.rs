@@ -55,6 +55,14 @@
 //!   that finds its status before the token arrives returns, and the token left behind is
 //!   a stale one, which every parker caller tolerates (P3).
 //!
+//! - (W8) An object may offer a lock-free claim ([`Waitable::try_claim`]) to a wait on it
+//!   alone: one atomic step that finds it ready with no waiters and takes it. Every other
+//!   acquisition happens under the lock and stays correct beside claims: a wait-any
+//!   checks and takes each object in one step (`acquire_if_ready`), a wait-all holds off
+//!   claims on its objects for the span of its check and acquisition (`hold_claims`), and
+//!   a linked block's objects have waiters, which no claim takes from. A claim is thus
+//!   ordered before or after each locked acquisition, never between its check and take.
+//!
 //! # Wait-all
 //!
 //! A wait-all block is satisfied only when *every* object is ready for it at one instant
@@ -331,6 +339,31 @@ pub trait Waitable: Send + Sync {
     #[doc(hidden)]
     fn acquire(&self, lock: &mut Dispatcher, waiter: &ThreadHandle) -> Acquired;
 
+    /// Acquires the object for `waiter` if it is ready now; `None` otherwise. Objects
+    /// that a single-object wait may claim without the lock ([`try_claim`](Self::try_claim))
+    /// check and take in one step here, since a claim may take the object between a
+    /// separate check and take.
+    #[doc(hidden)]
+    fn acquire_if_ready(&self, lock: &mut Dispatcher, waiter: &ThreadHandle) -> Option<Acquired> {
+        if self.is_ready(lock, waiter) {
+            Some(self.acquire(lock, waiter))
+        } else {
+            None
+        }
+    }
+
+    /// Without the lock: acquires the object for a wait on it alone, if that needs no
+    /// bookkeeping under the lock (W8); `None` sends the wait down the locked path.
+    #[doc(hidden)]
+    fn try_claim(&self) -> Option<Acquired> {
+        None
+    }
+
+    /// Under the lock: while `true`, no [`try_claim`](Self::try_claim) of this object
+    /// succeeds, so that a wait-all can check and then acquire it (W8).
+    #[doc(hidden)]
+    fn hold_claims(&self, _lock: &Dispatcher, _held: bool) {}
+
     /// Called when the wait list goes from empty to non-empty (`true`) or back (`false`).
     /// Objects with a lock-free signal path use it to send signals through the lock while
     /// anyone waits (W3).
@@ -582,28 +615,48 @@ fn try_acquire(
 ) -> Option<Outcome> {
     match kind {
         WaitKind::Any => {
-            let index = objects.iter().position(|o| o.is_ready(lock, waiter))?;
-            Some(match objects[index].acquire(lock, waiter) {
+            let (index, how) = objects
+                .iter()
+                .enumerate()
+                .find_map(|(i, o)| o.acquire_if_ready(lock, waiter).map(|how| (i, how)))?;
+            Some(match how {
                 Acquired::Normal => Outcome::Signaled(index),
                 Acquired::Abandoned => Outcome::Abandoned(index),
             })
         }
         WaitKind::All => {
-            if !objects.iter().all(|o| o.is_ready(lock, waiter)) {
-                return None;
-            }
-            let mut abandoned = false;
+            // (W8) No lock-free claim between the check and the acquisitions.
             for object in objects {
-                abandoned |= object.acquire(lock, waiter) == Acquired::Abandoned;
+                object.hold_claims(lock, true);
             }
-            // Wait-all reports abandonment without an index (G74).
-            Some(if abandoned {
-                Outcome::Abandoned(0)
-            } else {
-                Outcome::Signaled(0)
-            })
+            let outcome = acquire_all(lock, waiter, objects);
+            for object in objects {
+                object.hold_claims(lock, false);
+            }
+            outcome
         }
     }
+}
+
+/// A wait-all's check and acquisition, with lock-free claims held off (W8).
+fn acquire_all(
+    lock: &mut Dispatcher,
+    waiter: &ThreadHandle,
+    objects: &[&dyn Waitable],
+) -> Option<Outcome> {
+    if !objects.iter().all(|o| o.is_ready(lock, waiter)) {
+        return None;
+    }
+    let mut abandoned = false;
+    for object in objects {
+        abandoned |= object.acquire(lock, waiter) == Acquired::Abandoned;
+    }
+    // Wait-all reports abandonment without an index (G74).
+    Some(if abandoned {
+        Outcome::Abandoned(0)
+    } else {
+        Outcome::Signaled(0)
+    })
 }
 
 /// Aborts if dropped while armed: unwinding with a block linked would leave dangling
@@ -629,6 +682,17 @@ pub(crate) fn wait(
     signal: Option<&dyn Signal>,
 ) -> Result<Outcome, crate::SyncError> {
     let me = ctx.thread();
+    // (W8) A wait on one object that it can take without the lock takes no lock.
+    if signal.is_none()
+        && kind == WaitKind::Any
+        && let [object] = objects
+        && let Some(how) = object.try_claim()
+    {
+        return Ok(match how {
+            Acquired::Normal => Outcome::Signaled(0),
+            Acquired::Abandoned => Outcome::Abandoned(0),
+        });
+    }
     let mut signal = signal;
     loop {
         let mut lock = Dispatcher::lock();
@@ -839,6 +903,60 @@ mod loom_models {
                 s.join().unwrap();
             }
             assert_eq!(usize::from(a.is_set()) + usize::from(b.is_set()), 1);
+        });
+    }
+
+    /// (W8) A lock-free claim of an auto-reset event races a wait-all that needs it and
+    /// another signaled event: exactly one of them gets the event, and the wait-all takes
+    /// both of its objects or neither. Without the wait-all's hold on claims, the claim
+    /// can land between its check and its acquisition, and both get the event.
+    #[test]
+    fn a_claim_races_a_wait_all_check() {
+        model(|| {
+            let a = Event::new(EventReset::Auto, true);
+            let b = Event::new(EventReset::Auto, true);
+            let (a1, b1) = (a.clone(), b.clone());
+            let all = loom::thread::spawn(move || {
+                let ctx = owner();
+                let objects: [&dyn Waitable; 2] = [&a1, &b1];
+                wait(&ctx, &objects, WaitKind::All, None, true, false, None).unwrap()
+            });
+            let a2 = a.clone();
+            let one = loom::thread::spawn(move || {
+                let ctx = owner();
+                wait(&ctx, &[&a2], WaitKind::Any, None, true, false, None).unwrap()
+            });
+            match (all.join().unwrap(), one.join().unwrap()) {
+                (Outcome::Signaled(0), Outcome::TimedOut) => assert!(!b.is_set()),
+                (Outcome::TimedOut, Outcome::Signaled(0)) => assert!(b.is_set()),
+                other => panic!("the event went to both or neither: {other:?}"),
+            }
+            assert!(!a.is_set());
+        });
+    }
+
+    /// (W8) A lock-free claim races a wait-any that checks the same event under the lock:
+    /// one of them gets the one signal.
+    #[test]
+    fn a_claim_races_a_locked_wait_any() {
+        model(|| {
+            let a = Event::new(EventReset::Auto, true);
+            let c = Event::new(EventReset::Auto, false);
+            let (a1, c1) = (a.clone(), c.clone());
+            let any = loom::thread::spawn(move || {
+                let ctx = owner();
+                let objects: [&dyn Waitable; 2] = [&c1, &a1];
+                wait(&ctx, &objects, WaitKind::Any, None, true, false, None).unwrap()
+            });
+            let ctx = owner();
+            let mine = wait(&ctx, &[&a], WaitKind::Any, None, true, false, None).unwrap();
+            let theirs = any.join().unwrap();
+            let got = [mine, theirs]
+                .iter()
+                .filter(|o| **o != Outcome::TimedOut)
+                .count();
+            assert_eq!(got, 1, "one signal, taken once: {mine:?} {theirs:?}");
+            assert!(!a.is_set());
         });
     }
 

@@ -542,3 +542,30 @@ fn d49_one_signal_completes_one_of_two_wait_alls() {
         w.join().unwrap();
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// E59 without the dispatcher lock.
+
+/// E59 on the lock-free path: a wait on one signaled event with no waiters takes it (an
+/// auto-reset event, which is then reset) or sees it (a manual one) without the dispatcher
+/// lock, so it completes while another thread holds that lock (dispatch.rs W8).
+#[test]
+fn e59_a_wait_on_one_signaled_event_needs_no_lock() {
+    let (done, finished) = mpsc::channel();
+    let lock = alertable::Dispatcher::lock();
+    std::thread::spawn(move || {
+        let auto = Event::new(EventReset::Auto, true);
+        let manual = Event::new(EventReset::Manual, true);
+        let took = wait_one(&auto, None, Alertable::No);
+        let saw = wait_one(&manual, Some(Duration::ZERO), Alertable::Yes);
+        done.send((took, saw, auto.is_set(), manual.is_set()))
+            .unwrap();
+    });
+    let result = finished.recv_timeout(LONG.unwrap());
+    drop(lock);
+    let (took, saw, auto_set, manual_set) = result.expect("the waits needed the lock");
+    assert_eq!(took, Ok(WaitStatus::Signaled(0)));
+    assert_eq!(saw, Ok(WaitStatus::Signaled(0)));
+    assert!(!auto_set, "the auto-reset event was consumed");
+    assert!(manual_set, "the manual-reset event stays set");
+}

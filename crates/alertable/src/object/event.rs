@@ -1,12 +1,21 @@
 //! Events: manual-reset and auto-reset (synchronization) events.
 //!
-//! The state word holds `SIGNALED` and `WAITERS`. `WAITERS` is set, under the dispatcher
-//! lock, while the wait list is non-empty. `set` on an event with no waiters is one
-//! compare-and-swap on that word and nothing else; when `WAITERS` is set, `set` goes
-//! through the lock so that waiters are satisfied (dispatch.rs W3). Every other change
-//! (`reset`, `pulse`, consumption by a wait) happens under the lock, so a wait-all sees the
-//! word change only in ways it can account for: the lock-free path only ever turns a
-//! non-signaled event with no waiters into a signaled one.
+//! The state word holds `SIGNALED`, `WAITERS` and `HELD`. `WAITERS` is set, under the
+//! dispatcher lock, while the wait list is non-empty; `HELD`, under the lock, while a
+//! wait-all checks and acquires the event (dispatch.rs W8). Two paths take no lock:
+//!
+//! - `set` on an event with no waiters is one compare-and-swap that turns it signaled and
+//!   nothing else; when `WAITERS` is set, `set` goes through the lock so that waiters are
+//!   satisfied (W3).
+//! - A wait on the event alone that finds it signaled with neither `WAITERS` nor `HELD`
+//!   takes it with one compare-and-swap (an auto-reset event) or one load (a manual one):
+//!   it could be satisfied at once, and there is nobody it could overtake (W8).
+//!
+//! Every other change (`reset`, `pulse`, consumption by a wait under the lock) happens
+//! under the lock, where a wait-any takes the signal with a compare-and-swap too, and a
+//! wait-all holds claims off with `HELD`, so it sees the word change only in ways it can
+//! account for. A named event's word keeps `WAITERS` set for good, so both paths go through
+//! the lock and the shared state.
 
 use std::fmt;
 use std::sync::Arc;
@@ -17,8 +26,10 @@ use crate::shared::{self, Init, Kind, NameError, Opened, Proxy};
 use crate::sync::{AtomicU32, Ordering};
 use crate::{SyncError, ThreadHandle};
 
-const SIGNALED: u32 = 0b01;
-const WAITERS: u32 = 0b10;
+const SIGNALED: u32 = 0b001;
+const WAITERS: u32 = 0b010;
+/// A wait-all is checking and acquiring the event: no lock-free claim (dispatch.rs W8).
+const HELD: u32 = 0b100;
 
 /// Whether a successful wait resets the event.
 ///
@@ -312,6 +323,47 @@ impl Waitable for Event {
             self.inner.state.fetch_and(!SIGNALED, Ordering::AcqRel);
         }
         Acquired::Normal
+    }
+
+    fn acquire_if_ready(&self, lock: &mut Dispatcher, waiter: &ThreadHandle) -> Option<Acquired> {
+        #[cfg(not(loom))]
+        if self.inner.shared.is_some() {
+            return self
+                .is_ready(lock, waiter)
+                .then(|| self.acquire(lock, waiter));
+        }
+        let _ = (lock, waiter);
+        let state = &self.inner.state;
+        if self.inner.reset == EventReset::Manual {
+            return (state.load(Ordering::Acquire) & SIGNALED != 0).then_some(Acquired::Normal);
+        }
+        // (W8) Checked and taken in one step: a claim may take it in between otherwise.
+        state
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| {
+                (s & SIGNALED != 0).then_some(s & !SIGNALED)
+            })
+            .ok()
+            .map(|_| Acquired::Normal)
+    }
+
+    fn try_claim(&self) -> Option<Acquired> {
+        // A named event's word always has WAITERS: neither form succeeds.
+        let state = &self.inner.state;
+        let claimed = match self.inner.reset {
+            EventReset::Auto => state
+                .compare_exchange(SIGNALED, 0, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok(),
+            EventReset::Manual => state.load(Ordering::Acquire) == SIGNALED,
+        };
+        claimed.then_some(Acquired::Normal)
+    }
+
+    fn hold_claims(&self, _lock: &Dispatcher, held: bool) {
+        if held {
+            self.inner.state.fetch_or(HELD, Ordering::AcqRel);
+        } else {
+            self.inner.state.fetch_and(!HELD, Ordering::AcqRel);
+        }
     }
 
     fn waiters_changed(&self, _lock: &Dispatcher, has_waiters: bool) {
