@@ -149,7 +149,9 @@ impl Parker {
                 .compare_exchange(EMPTY, POLLING, Ordering::SeqCst, Ordering::Acquire)
         {
             debug_assert_eq!(state, NOTIFIED, "only the owner parks (P1)");
-            self.state.store(EMPTY, Ordering::Relaxed);
+            // A swap, not a store: it also takes (and acquires) a token that another
+            // unpark left since the compare-and-swap read this one (P2).
+            self.state.swap(EMPTY, Ordering::Acquire);
             return Some(Unparked::Notified);
         }
         let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
@@ -347,9 +349,10 @@ mod loom_models {
                 })
                 .collect();
             let mut fds = Vec::new();
-            let mut polling = true;
+            let mut polling = false;
             while !flags.iter().all(|f| f.load(Ordering::Relaxed)) {
-                if std::mem::replace(&mut polling, !polling) {
+                polling = !polling;
+                if polling {
                     parker.park_polling(&mut fds, None).unwrap();
                 } else {
                     parker.park(None);
