@@ -19,24 +19,29 @@
 //!
 //! | state        | meaning                                                    | set by |
 //! |--------------|------------------------------------------------------------|--------|
-//! | `NOT_HELD`   | with the backend, complete, or never held                  | anyone who takes it (H2) |
+//! | `NEW`        | being issued; not held yet                                 | `OpShared::new` |
 //! | `HELD`       | in its thread's list; nobody attempts it                   | the issuing thread |
 //! | `ATTEMPTING` | its thread attempts it now                                 | the issuing thread |
 //! | `WANTED`     | its thread attempts it, and someone else asked for it      | a taker (H3) |
+//! | `NOT_HELD`   | with the backend, complete, or never to be held            | a taker (H2, H4), the issuing thread |
 //!
-//! - (H1) Only the issuing thread moves a request into `HELD` (at issue, or back from
-//!   `ATTEMPTING`) and `HELD → ATTEMPTING`, and only it attempts the request while it is
-//!   not `NOT_HELD` (P4 of `pipe.rs`: one holder attempts).
+//! - (H1) Only the issuing thread moves a request into `HELD` (`NEW → HELD` at issue, or
+//!   back from `ATTEMPTING`) and `HELD → ATTEMPTING`, and only it attempts the request
+//!   while it is held (P4 of `pipe.rs`: one holder attempts).
 //! - (H2) Anyone may take a `HELD` request, by a compare-and-swap to `NOT_HELD`; the taker
 //!   whose swap succeeds holds it alone, and hands it to the backend, or completes it with
 //!   `ERROR_OPERATION_ABORTED` if a cancel was asked for.
 //! - (H3) A taker that finds `ATTEMPTING` marks it `WANTED`. The attempting thread then
 //!   completes the request if its attempt did, and otherwise takes it (H2) instead of
 //!   holding it again.
-//! - (H4) A cancel sets the request's cancel flag, then takes it (H2, H3). The issuing
-//!   thread stores `HELD`, then reads the flag, and takes the request back if it is set.
-//!   Both sides are `SeqCst`: either the canceller's take finds `HELD`, or the issuing
-//!   thread's read finds the flag.
+//! - (H4) A cancel sets the request's cancel flag, then takes it (H2, H3); one that finds
+//!   it `NEW` moves it to `NOT_HELD`, so that the issuing thread's `NEW → HELD` fails and
+//!   that thread completes it aborted itself. Every step is a read-modify-write of the one
+//!   word, so the step that comes second reads (and acquires) the first: the issuing
+//!   thread sees the flag, or the canceller sees the hold. (A store of `HELD` and a read
+//!   of the flag, each side writing one location and reading the other, would need the
+//!   two sides' `SeqCst` accesses to be ordered across locations; the loom model failed
+//!   on that form.)
 //! - (H5) So exactly one party completes or submits a held request: the thread whose
 //!   attempt finished it, or the one taker; the backend's contract (R1 of `op.rs`: one
 //!   completion) holds for what it is given.
@@ -54,7 +59,13 @@ use std::cell::{Cell, RefCell};
 use std::os::fd::AsRawFd;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::Ordering;
+
+// The hold word is what the loom models check (`--cfg loom`).
+#[cfg(loom)]
+use loom::sync::atomic::AtomicU8;
+#[cfg(not(loom))]
+use std::sync::atomic::AtomicU8;
 
 use alertable::{FdInterest, WaitHook, WatchedFd};
 
@@ -62,44 +73,65 @@ use crate::IoError;
 use crate::op::{Notify, OpShared};
 use crate::pipe::{Attempt, Readiness};
 
-const NOT_HELD: u8 = 0;
+const NEW: u8 = 0;
 const HELD: u8 = 1;
 const ATTEMPTING: u8 = 2;
 const WANTED: u8 = 3;
+const NOT_HELD: u8 = 4;
 
 /// A request's hold word (see the module's protocol).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Hold(AtomicU8);
 
+/// What [`Hold::take`] came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Taken {
+    /// The caller holds the request alone now (H2).
+    Took,
+    /// Its thread is attempting it and will give it up, or complete it, itself (H3).
+    Wanted,
+    /// Nobody holds it: it is with the backend or complete, or (from `NEW`) it will not
+    /// be held (H4).
+    NotHeld,
+}
+
 impl Hold {
-    /// Whether the request is held by its issuing thread (in any of its states).
-    pub(crate) fn is_held(&self) -> bool {
-        self.0.load(Ordering::SeqCst) != NOT_HELD
+    /// A new request's word.
+    pub(crate) fn new() -> Self {
+        Self(AtomicU8::new(NEW))
     }
 
-    /// (H2, H3): true if the caller now holds the request alone; false if it is not held,
-    /// or its thread attempts it and will give it up itself.
-    fn take(&self) -> bool {
+    /// Whether the request is held by its issuing thread (in any of its states).
+    pub(crate) fn is_held(&self) -> bool {
+        matches!(self.0.load(Ordering::SeqCst), HELD | ATTEMPTING | WANTED)
+    }
+
+    /// (H2, H3, H4): takes the request from its issuing thread, or asks for it.
+    pub(crate) fn take(&self) -> Taken {
         let mut state = self.0.load(Ordering::SeqCst);
         loop {
             let next = match state {
-                HELD => NOT_HELD,
+                HELD | NEW => NOT_HELD,
                 ATTEMPTING => WANTED,
-                _ => return false,
+                _ => return Taken::NotHeld,
             };
             match self
                 .0
                 .compare_exchange(state, next, Ordering::SeqCst, Ordering::SeqCst)
             {
-                Ok(_) => return state == HELD,
+                Ok(_) if state == HELD => return Taken::Took,
+                Ok(_) if state == ATTEMPTING => return Taken::Wanted,
+                Ok(_) => return Taken::NotHeld,
                 Err(now) => state = now,
             }
         }
     }
 
-    /// Issuing thread (H1): the request is held from now on.
-    fn hold(&self) {
-        self.0.store(HELD, Ordering::SeqCst);
+    /// Issuing thread (H1): `NEW → HELD`; false if a cancel took the request first (H4).
+    fn hold(&self) -> bool {
+        self.0
+            .compare_exchange(NEW, HELD, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
     }
 
     /// Issuing thread (H1): `HELD → ATTEMPTING`; false if someone took it.
@@ -118,7 +150,7 @@ impl Hold {
         {
             Ok(_) => true,
             Err(_) => {
-                self.0.store(NOT_HELD, Ordering::SeqCst);
+                self.0.swap(NOT_HELD, Ordering::SeqCst);
                 false
             }
         }
@@ -126,7 +158,7 @@ impl Hold {
 
     /// Issuing thread, after an attempt that completed the request.
     fn end_attempt_done(&self) {
-        self.0.store(NOT_HELD, Ordering::SeqCst);
+        self.0.swap(NOT_HELD, Ordering::SeqCst);
     }
 }
 
@@ -193,10 +225,9 @@ pub(crate) fn submit_waiting(op: &Arc<OpShared>) {
     if listed != Ok(true) {
         return crate::backend::get().submit(op);
     }
-    op.hold.hold();
-    // (H4) A cancel that came before the hold found nothing to take.
-    if op.cancel_requested() {
-        give_up(op);
+    if !op.hold.hold() {
+        // (H4) A cancel came first: it is this thread's to complete, aborted.
+        hand_on(op);
     }
 }
 
@@ -216,8 +247,22 @@ fn hook_installed() -> bool {
 /// aborted if it was cancelled. Nothing if it is not held, or its thread is attempting
 /// it (that thread gives it up itself). Any thread.
 pub(crate) fn give_up(op: &Arc<OpShared>) {
-    if op.hold.take() {
+    if op.hold.take() == Taken::Took {
         hand_on(op);
+    }
+}
+
+/// For a cancel, after the request's cancel flag is set (H4): true if the hold protocol
+/// sees to the request (it completes aborted: here, or by the thread attempting it, or by
+/// its issuing thread, which has not held it yet); false if it is the backend's.
+pub(crate) fn cancel(op: &Arc<OpShared>) -> bool {
+    match op.hold.take() {
+        Taken::Took => {
+            hand_on(op);
+            true
+        }
+        Taken::Wanted => true,
+        Taken::NotHeld => false,
     }
 }
 
@@ -331,5 +376,94 @@ impl WaitHook for HeldHook {
 
     fn release(&self) {
         release_all();
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_models {
+    use super::*;
+    use loom::sync::atomic::{AtomicBool, AtomicUsize};
+
+    /// H1–H5: the issuing thread holds a request and attempts it (an attempt that
+    /// completes it, or one that finds it must wait again) while another thread cancels
+    /// it: a cancel never leaves it held (H4), and exactly one party ends up with it —
+    /// the attempt that completed it, or one taker (H5), counting the thread's own
+    /// release of what it still holds at the end. A taker that ends up with it sees the
+    /// cancel flag (it completes the request aborted).
+    fn cancel_races_an_attempt(attempt_completes: bool) {
+        loom::model(move || {
+            let hold = Arc::new(Hold::new());
+            let cancel = Arc::new(AtomicBool::new(false));
+            let owners = Arc::new(AtomicUsize::new(0));
+            let (h, c, o) = (hold.clone(), cancel.clone(), owners.clone());
+            let canceller = loom::thread::spawn(move || {
+                c.store(true, Ordering::SeqCst);
+                if h.take() == Taken::Took {
+                    o.fetch_add(1, Ordering::Relaxed);
+                }
+            });
+            // The issuing thread (`submit_waiting`, then its hook's `ready`).
+            if !hold.hold() {
+                assert!(
+                    cancel.load(Ordering::SeqCst),
+                    "only a cancel takes a new request"
+                );
+                owners.fetch_add(1, Ordering::Relaxed);
+            } else if hold.begin_attempt() {
+                if attempt_completes {
+                    hold.end_attempt_done();
+                    owners.fetch_add(1, Ordering::Relaxed);
+                } else if !hold.end_attempt_waiting() {
+                    assert!(cancel.load(Ordering::SeqCst), "wanted by the cancel (H3)");
+                    owners.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            canceller.join().unwrap();
+            assert!(!hold.is_held(), "a cancelled request was left held (H4)");
+            // What the thread still holds, it releases (`release_all`).
+            if hold.take() == Taken::Took {
+                owners.fetch_add(1, Ordering::Relaxed);
+            }
+            assert_eq!(owners.load(Ordering::Relaxed), 1, "one owner (H5)");
+        });
+    }
+
+    #[test]
+    fn cancel_races_an_attempt_that_completes() {
+        cancel_races_an_attempt(true);
+    }
+
+    #[test]
+    fn cancel_races_an_attempt_that_waits_again() {
+        cancel_races_an_attempt(false);
+    }
+
+    /// Two takers (a cancel and another thread's wait) race the issuing thread's attempt:
+    /// still one owner, and the request is not left held.
+    #[test]
+    fn two_takers_race_an_attempt() {
+        loom::model(|| {
+            let hold = Arc::new(Hold::new());
+            let owners = Arc::new(AtomicUsize::new(0));
+            assert!(hold.hold());
+            let takers: Vec<_> = (0..2)
+                .map(|_| {
+                    let (h, o) = (hold.clone(), owners.clone());
+                    loom::thread::spawn(move || {
+                        if h.take() == Taken::Took {
+                            o.fetch_add(1, Ordering::Relaxed);
+                        }
+                    })
+                })
+                .collect();
+            if hold.begin_attempt() && !hold.end_attempt_waiting() {
+                owners.fetch_add(1, Ordering::Relaxed);
+            }
+            for t in takers {
+                t.join().unwrap();
+            }
+            assert!(!hold.is_held(), "a wanted request was left held (H3)");
+            assert_eq!(owners.load(Ordering::Relaxed), 1, "one owner (H5)");
+        });
     }
 }

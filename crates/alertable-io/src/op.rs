@@ -177,7 +177,7 @@ impl OpShared {
             cancel_requested: AtomicBool::new(false),
             recorded: AtomicBool::new(false),
             issued_at: AtomicUsize::new(usize::MAX),
-            hold: crate::held::Hold::default(),
+            hold: crate::held::Hold::new(),
             completed_at_issue: AtomicBool::new(false),
             taken: AtomicBool::new(false),
             written: AtomicUsize::new(0),
@@ -330,9 +330,9 @@ impl OpShared {
             self.complete(Err(IoError::Aborted));
             return true;
         }
-        // Held by its issuing thread (H4): whoever takes it completes it aborted.
-        if self.hold.is_held() {
-            crate::held::give_up(self);
+        // Held by its issuing thread, or about to be (H4): the hold protocol completes it
+        // aborted.
+        if crate::held::cancel(self) {
             return true;
         }
         let interrupt = self.state().interrupt.clone();
