@@ -7,11 +7,20 @@
 //!
 //! # Which requests
 //!
-//! A pipe request (not a connect) that waits after its attempt at issue (P4, P7 of
-//! `pipe.rs`), whose completion only its issuing thread, or its [`Operation`], can see: a
-//! completion routine (run on that thread anyway) or the poll style without a port. An
-//! event may be waited for by any thread and a port serves any thread, so those go to the
-//! backend at once.
+//! A pipe read (or a transaction whose message is sent) that waits for data after its
+//! attempt at issue (P4, P7 of `pipe.rs`), whose completion only its issuing thread, or its
+//! [`Operation`], can see: a completion routine (run on that thread anyway) or the poll
+//! style without a port. An event may be waited for by any thread and a port serves any
+//! thread, so those go to the backend at once. So do writes that wait for room: a writer
+//! expects its data to keep flowing while its thread works, and the reader at the other end
+//! may wait for it.
+//!
+//! A read stays unattempted while its thread blocks outside the library (on a lock of its
+//! own, in `read(2)`) or computes: its data waits in the pipe meanwhile, where Windows
+//! would have moved it into the read's buffer. Nothing is lost and the read completes at
+//! the thread's next wait in the library (or when another thread looks at it); what shows
+//! is the other end's `flush_pipe` (`FlushFileBuffers`), which waits until the data is
+//! read, waiting that much longer.
 //!
 //! # Protocol
 //!
@@ -188,6 +197,7 @@ pub fn completed_by_own_wait() -> usize {
 fn eligible(op: &OpShared) -> bool {
     op.kind != crate::op::Kind::Connect
         && op.file().pipe.is_some()
+        && crate::pipe::interest(op) == Readiness::Input
         && op.has_no_port()
         && matches!(op.notify_kind(), NotifyKind::Routine | NotifyKind::Nothing)
 }

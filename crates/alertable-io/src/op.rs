@@ -10,9 +10,10 @@
 //! | handed on   | the completion routine, the packet, or [`Operation::take_buffer`] | its new owner |
 //!
 //! (R1) A backend keeps a strong reference to the request from submission until it calls
-//!      [`OpShared::complete`], exactly once; so the buffer, the file descriptor (the
-//!      request holds its file) and the request itself outlive the kernel's use of them,
-//!      also when the request is cancelled or its thread exits.
+//!      [`OpShared::complete`], exactly once (as does the issuing thread's list while that
+//!      thread holds a pipe read to complete itself, `held.rs`); so the buffer, the file
+//!      descriptor (the request holds its file) and the request itself outlive the
+//!      kernel's use of them, also when the request is cancelled or its thread exits.
 //! (R2) The buffer is not read or written by anyone but the backend before completion.
 //! (R3) `complete` publishes the result before it signals anything: an event, a waiter, a
 //!      routine or a packet never sees an incomplete request.
@@ -696,8 +697,9 @@ impl Operation {
         timeout: Option<Duration>,
         alertable: Alertable,
     ) -> Result<WaitStatus, WaitError> {
-        // Its own thread's wait watches a request it holds; another thread's does not.
-        if !crate::held::is_mine(&self.op) {
+        // Its own thread's wait watches a request it holds, if it sleeps; another
+        // thread's does not, nor a wait that only looks.
+        if timeout == Some(Duration::ZERO) || !crate::held::is_mine(&self.op) {
             self.incomplete_needs_backend();
         }
         let event = {

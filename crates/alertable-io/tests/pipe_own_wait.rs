@@ -421,6 +421,61 @@ fn read_held_before_an_event_loop_takes_over_completes_through_the_backend() {
     drop(writer.join().unwrap());
 }
 
+/// J105: a read whose own thread only looks at it with zero-timeout waits (the
+/// `GetOverlappedResultEx(…, 0, …)` loop) never sleeps in its poll, so the look hands the
+/// read to the backend, which completes it.
+#[test]
+fn read_looked_at_with_zero_timeout_waits_completes_through_the_backend() {
+    let (server, client) = connected();
+    let before = completed_by_own_wait();
+    let op = server.read(0, vec![0; 16]).unwrap();
+    assert_eq!(op.issue_status(), IssueStatus::Pending);
+    assert_eq!(
+        client.write(0, b"look".to_vec()).unwrap().result(true),
+        Ok(4)
+    );
+    let deadline = std::time::Instant::now() + LONG;
+    while op.wait(Some(Duration::ZERO), Alertable::No) != Ok(WaitStatus::Signaled(0)) {
+        assert!(std::time::Instant::now() < deadline, "never completed");
+        std::thread::yield_now();
+    }
+    assert_eq!(op.result(false), Ok(4));
+    assert_eq!(completed_by_own_wait(), before);
+}
+
+/// A write that must wait for room is not kept by its thread: it goes on in the backend
+/// while the thread does other things, and completes once the reader has drained the pipe.
+#[test]
+fn write_that_waits_for_room_goes_to_the_backend() {
+    let name = unique_name("bytes");
+    let server = NamedPipe::create(&name, &PipeOptions::default()).unwrap();
+    let client = pipe::open(&name, PipeAccess::Duplex).unwrap();
+    server.connect_blocking().unwrap();
+    let before = completed_by_own_wait();
+    const LEN: usize = 4 << 20;
+    let op = client.write(0, vec![7; LEN]).unwrap();
+    assert_eq!(
+        op.issue_status(),
+        IssueStatus::Pending,
+        "more than a socket holds"
+    );
+    // The reader drains the pipe while this thread waits outside the library.
+    let (done_tx, done_rx) = mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut got = 0;
+        while got < LEN {
+            let r = server.read(0, vec![0; 64 << 10]).unwrap();
+            got += r.result(true).unwrap();
+        }
+        done_tx.send(()).unwrap();
+        server
+    });
+    done_rx.recv_timeout(LONG).unwrap();
+    assert_eq!(op.result(true), Ok(LEN));
+    assert_eq!(completed_by_own_wait(), before);
+    drop(reader.join().unwrap());
+}
+
 /// The suite once more, on the worker threads.
 #[test]
 fn own_wait_suite_passes_on_worker_threads() {
