@@ -124,11 +124,15 @@ pub fn ring_overflow_flushes() -> usize {
 /// Hands the calling thread's deferred requests to the kernel now.
 ///
 /// Requests issued while a thread runs APCs are normally submitted together when the APC
-/// drain ends or before the thread blocks in a library wait (see `uring.rs`, U5). Code
+/// drain ends or before the thread blocks in a library wait (see `uring.rs`, U5), and pipe
+/// requests that wait are kept by the issuing thread, whose waits in the library complete
+/// them (`held.rs`); both go to the backend now. Code
 /// that may wait for such a request by other means — a C program spinning on
 /// `HasOverlappedIoCompleted`, or blocking outside the library — calls this after issuing.
 /// Without deferred requests it does nothing.
 #[doc(hidden)]
 pub fn submit_deferred() {
     crate::uring::flush_deferred();
+    // Pipe requests this thread holds to complete itself (`held.rs`) need the backend too.
+    crate::held::release_all();
 }

@@ -563,7 +563,8 @@ impl AsyncFile {
                 Ok(())
             }
             crate::pipe::AtIssue::Waits => {
-                crate::backend::get().submit(op);
+                // Kept by this thread if it may complete it itself (`held.rs`).
+                crate::held::submit_waiting(op);
                 Ok(())
             }
         }

@@ -50,6 +50,7 @@
 mod backend;
 mod error;
 mod file;
+mod held;
 mod op;
 mod packet;
 pub mod pipe;
@@ -64,6 +65,8 @@ pub use backend::backend_name;
 pub use backend::{configure_ring_for_tests, ring_overflow_flushes, submit_deferred};
 pub use error::IoError;
 pub use file::{AsyncFile, SubmitError};
+#[doc(hidden)]
+pub use held::completed_by_own_wait;
 pub use op::{IssueStatus, Operation};
 pub use packet::{CompletionPacket, PortError};
 pub use pipe::NamedPipe;

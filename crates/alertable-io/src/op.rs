@@ -10,9 +10,10 @@
 //! | handed on   | the completion routine, the packet, or [`Operation::take_buffer`] | its new owner |
 //!
 //! (R1) A backend keeps a strong reference to the request from submission until it calls
-//!      [`OpShared::complete`], exactly once; so the buffer, the file descriptor (the
-//!      request holds its file) and the request itself outlive the kernel's use of them,
-//!      also when the request is cancelled or its thread exits.
+//!      [`OpShared::complete`], exactly once (as does the issuing thread's list while that
+//!      thread holds a pipe read to complete itself, `held.rs`); so the buffer, the file
+//!      descriptor (the request holds its file) and the request itself outlive the
+//!      kernel's use of them, also when the request is cancelled or its thread exits.
 //! (R2) The buffer is not read or written by anyone but the backend before completion.
 //! (R3) `complete` publishes the result before it signals anything: an event, a waiter, a
 //!      routine or a packet never sees an incomplete request.
@@ -125,6 +126,8 @@ pub(crate) struct OpShared {
     recorded: AtomicBool,
     /// Its slot in its thread's list of issued requests, if `recorded`.
     issued_at: AtomicUsize,
+    /// Whether its issuing thread holds it, to complete it itself (`held.rs`, H1–H5).
+    pub(crate) hold: crate::held::Hold,
     /// The issuing thread, for a request with a completion routine: its APC goes there.
     routine_thread: Option<ThreadHandle>,
     state: Mutex<State>,
@@ -175,6 +178,7 @@ impl OpShared {
             cancel_requested: AtomicBool::new(false),
             recorded: AtomicBool::new(false),
             issued_at: AtomicUsize::new(usize::MAX),
+            hold: crate::held::Hold::new(),
             completed_at_issue: AtomicBool::new(false),
             taken: AtomicBool::new(false),
             written: AtomicUsize::new(0),
@@ -223,7 +227,18 @@ impl OpShared {
     }
 
     pub(crate) fn cancel_requested(&self) -> bool {
-        self.cancel_requested.load(Ordering::Acquire)
+        // SeqCst: one side of H4 (`held.rs`).
+        self.cancel_requested.load(Ordering::SeqCst)
+    }
+
+    /// Whether the completion goes to no port.
+    pub(crate) fn has_no_port(&self) -> bool {
+        self.port.is_none()
+    }
+
+    /// How the request notifies its issuer.
+    pub(crate) fn notify_kind(&self) -> crate::held::NotifyKind {
+        crate::held::NotifyKind::from(&self.state().notify)
     }
 
     /// The buffer's address and length, for a backend that hands it to the kernel.
@@ -307,12 +322,18 @@ impl OpShared {
     /// complete or being cancelled (K116: a request is cancelled once, also where the
     /// backend completes the cancellation later). The backend does the rest.
     pub(crate) fn request_cancel(self: &Arc<Self>) -> bool {
-        if self.is_complete() || self.cancel_requested.swap(true, Ordering::AcqRel) {
+        // SeqCst: one side of H4 (`held.rs`).
+        if self.is_complete() || self.cancel_requested.swap(true, Ordering::SeqCst) {
             return false;
         }
         // Still waiting behind an earlier request on its stream: it never started.
         if self.file().unqueue_stream(self) {
             self.complete(Err(IoError::Aborted));
+            return true;
+        }
+        // Held by its issuing thread, or about to be (H4): the hold protocol completes it
+        // aborted.
+        if crate::held::cancel(self) {
             return true;
         }
         let interrupt = self.state().interrupt.clone();
@@ -625,7 +646,17 @@ impl Operation {
     ///
     /// `HasOverlappedIoCompleted`.
     pub fn is_complete(&self) -> bool {
+        self.incomplete_needs_backend();
         self.op.is_complete()
+    }
+
+    /// A request held by its issuing thread (`held.rs`) completes only while that thread
+    /// waits in the library; whoever looks at it from outside such a wait — polling it,
+    /// or waiting for it on another thread — needs the backend to complete it.
+    fn incomplete_needs_backend(&self) {
+        if self.op.hold.is_held() && !self.op.is_complete() {
+            crate::held::give_up(&self.op);
+        }
     }
 
     /// The number of bytes transferred, once the request is complete; with `wait`, blocks
@@ -644,6 +675,8 @@ impl Operation {
         if wait {
             // Cannot fail: one object, no timeout, not alertable.
             let _ = self.wait(None, Alertable::No);
+        } else {
+            self.incomplete_needs_backend();
         }
         self.op.state().result.unwrap_or(Err(IoError::Incomplete))
     }
@@ -664,6 +697,11 @@ impl Operation {
         timeout: Option<Duration>,
         alertable: Alertable,
     ) -> Result<WaitStatus, WaitError> {
+        // Its own thread's wait watches a request it holds, if it sleeps; another
+        // thread's does not, nor a wait that only looks.
+        if timeout == Some(Duration::ZERO) || !crate::held::is_mine(&self.op) {
+            self.incomplete_needs_backend();
+        }
         let event = {
             let mut st = self.op.state();
             if st.result.is_some() {

@@ -41,8 +41,10 @@
 //!      is put in its place (`dup3`), so requests and the file's users need no lock to
 //!      find it. The listener is shut down first, which wakes a connect waiting on it.
 //! (P4) Every transfer is non-blocking (`attempt`): a request that would block reports the
-//!      readiness it waits for, and its backend waits for it (a poll in the kernel, or in a
-//!      worker) and attempts again. Only the backend that holds the request attempts it.
+//!      readiness it waits for, and whoever holds it waits for that and attempts again:
+//!      its issuing thread, in its own waits, for a request that thread completes itself
+//!      (`held.rs`, H1–H5), or else its backend (a poll in the kernel, or in a worker).
+//!      Only the request's holder attempts it.
 //! (P5) A message longer than a message read's buffer is received whole; what does not fit
 //!      waits in the end's `rest`, and is what the next read, or peek, gets first.
 //! (P6) The last instance of a name removes the name's directory, lock file included,

@@ -909,16 +909,18 @@ mod tests {
 
     /// U4: the reaper submits what is handed to it and leaves the hand-off queue's room in
     /// place, so the next pending request's hand-off allocates nothing. A pipe read waits
-    /// for data (handed to the reaper, whose poll then fires); after it completes the
-    /// queue still has room, as every hand-off since has left it.
+    /// for data (handed to the reaper, whose poll then fires: with an event, which any
+    /// thread may wait for, so its issuing thread does not keep it, `held.rs`); after it
+    /// completes the queue still has room, as every hand-off since has left it.
     #[test]
     fn u4_handing_a_pipe_request_over_leaves_the_queue_its_room() {
         let crate::backend::Backend::Uring(ring) = crate::backend::get() else {
             return;
         };
         let (read, write) = crate::pipe::anonymous(0).unwrap();
+        let event = Event::new(EventReset::Manual, false);
         for round in 0..3_u8 {
-            let op = read.read(0, vec![0; 4]).unwrap();
+            let op = read.read_with_event(0, vec![0; 4], &event).unwrap();
             let written = write.write(0, vec![round; 4]).unwrap();
             assert_eq!(written.result(true), Ok(4));
             assert_eq!(op.result(true), Ok(4));

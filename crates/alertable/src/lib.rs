@@ -98,6 +98,7 @@ mod thread;
 mod timers;
 mod unwind;
 mod wait;
+mod wait_hook;
 
 /// The README's example, compiled and run as a doctest so it cannot rot.
 #[cfg(doctest)]
@@ -114,6 +115,8 @@ pub use message::{
     post_thread_message,
 };
 pub use notifier::ApcNotifier;
+#[doc(hidden)]
+pub use notifier::has_apc_notifier;
 pub use object::{
     DueTime, Event, EventReset, Mutex, Semaphore, SyncError, TimerReset, WaitableTimer,
 };
@@ -145,3 +148,6 @@ pub use wait::{
 };
 #[doc(hidden)]
 pub use wait::{sleep_measured, watch_before_sleeping};
+pub use wait_hook::{FdInterest, WatchedFd};
+#[doc(hidden)]
+pub use wait_hook::{WaitHook, set_wait_hook};

@@ -122,8 +122,23 @@ pub(crate) fn arm(ctx: &Context) -> io::Result<()> {
         // a fresh one after `armed` and the notifier are stored.
         ctx.withdraw_park();
         announce(ctx, notifier);
+        // The thread now waits in an event loop of its own, which does not watch what
+        // its wait hook lists (wait_hook.rs): that goes to someone who does.
+        crate::wait_hook::release();
     }
     Ok(())
+}
+
+/// Whether the calling thread has a live [`ApcNotifier`]: it then sleeps in an event loop
+/// of its own rather than in the library's waits, so work that only those waits would do
+/// (a [`WaitHook`](crate::WaitHook)'s) is better given to another thread from the start.
+///
+/// # Win32
+///
+/// None (see [`ApcNotifier`]).
+#[doc(hidden)]
+pub fn has_apc_notifier() -> bool {
+    with_current(|ctx| ctx.thread().inner.readiness.is_armed())
 }
 
 /// Disarms the calling thread when its last notifier goes: withdraws the standing

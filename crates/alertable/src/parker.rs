@@ -5,10 +5,13 @@
 //! | `EMPTY`    | no token; the owner is running                 | owner (consumes)    |
 //! | `PARKED`   | the owner is asleep, or about to sleep         | owner (`park`)      |
 //! | `NOTIFIED` | a token is waiting to be consumed              | anyone (`unpark`)   |
+//! | `POLLING`  | the owner sleeps in `poll`, on descriptors of its own and the parker's wake descriptor | owner (`park_polling`) |
 //!
 //! Transitions: `park` moves `EMPTY → PARKED` (then sleeps) or consumes `NOTIFIED → EMPTY`
-//! and returns at once; `unpark` swaps in `NOTIFIED` and issues a futex wake only if it
-//! replaced `PARKED`.
+//! and returns at once; `park_polling` moves `EMPTY → POLLING` (then polls) or consumes
+//! the token likewise; `unpark` swaps in `NOTIFIED` and issues a futex wake only if it
+//! replaced `PARKED`, a write of the wake descriptor only if it replaced `POLLING`, and no
+//! system call otherwise.
 //!
 //! Invariants:
 //! - (P1) Only the owning thread parks; any thread may unpark.
@@ -27,6 +30,20 @@
 //!   (the token moves) or the unparker's second read follows the owner's store (it unparks
 //!   the shared word): no token is lost (P2). A thread that never waits on a shared object
 //!   pays one extra load per unpark.
+//! - (P5) Polling: the owner announces `POLLING` with a compare-and-swap from `EMPTY`,
+//!   then polls its wake descriptor with the ones the thread's wait hook gave
+//!   (`wait_hook.rs`), then swaps back to `EMPTY`, consuming a token that arrived. An
+//!   unpark that swaps before the announcement leaves `NOTIFIED`, so the announcement
+//!   fails and the token is consumed at once; one that swaps after it finds `POLLING` and
+//!   writes the descriptor, which the poll watches: no token is lost (P2). The owner
+//!   clears the descriptor when a poll reports it readable, and only then (a read that
+//!   finds nothing would be a system call per sleep). A write may land after the owner
+//!   has left (it woke for one of its own descriptors, and took the token): the next poll
+//!   then returns at once, a spurious return (P3), and clears it; one write is one
+//!   spurious return at most, never a poll that keeps returning. A relocated parker (P4)
+//!   never polls, since a waker in another process cannot write the descriptor. The
+//!   descriptor is made by the owner on its first polling park and stays until the
+//!   parker goes; a parker that never polls has none, and its unparks are as before.
 //!
 //! Ordering: `unpark`'s swap is `Release` (`SeqCst`, for P4) and `park`'s consuming
 //! operations are `Acquire`, so whatever the unparker wrote before unparking is visible to
@@ -34,11 +51,13 @@
 
 use std::time::Instant;
 
-use crate::sync::{AtomicPtr, AtomicU32, Ordering};
-use crate::sys;
+use crate::sync::{AtomicPtr, AtomicU32, OnceLock, Ordering};
+use crate::sys::{self, Notifier};
+use crate::wait_hook::WatchedFd;
 
 const EMPTY: u32 = 0;
 const NOTIFIED: u32 = 1;
+const POLLING: u32 = 2;
 const PARKED: u32 = u32::MAX;
 
 /// A one-token parker for one owning thread.
@@ -47,6 +66,9 @@ pub(crate) struct Parker {
     state: AtomicU32,
     /// The shared word the owner parks on once relocated (P4); null before.
     remote: AtomicPtr<AtomicU32>,
+    /// Written by an unpark that finds the owner `POLLING` (P5); made on the owner's
+    /// first polling park.
+    poll_wake: OnceLock<Notifier>,
 }
 
 /// Why [`Parker::park`] returned.
@@ -63,6 +85,7 @@ impl Parker {
         Self {
             state: AtomicU32::new(EMPTY),
             remote: AtomicPtr::new(std::ptr::null_mut()),
+            poll_wake: OnceLock::new(),
         }
     }
 
@@ -108,14 +131,59 @@ impl Parker {
         word.load(Ordering::Acquire) == NOTIFIED
     }
 
+    /// Sleeps as [`park`](Self::park) does, but in `poll`, until a token arrives, one of
+    /// `fds` is ready (its entry then says so), or `deadline` passes; `None` if this parker
+    /// cannot poll (it is relocated, P4, or its wake descriptor cannot be made), and then
+    /// it has not slept. Owner only (P1). `TimedOut` also means "woken by a descriptor";
+    /// callers re-check (P3).
+    pub(crate) fn park_polling(
+        &self,
+        fds: &mut Vec<WatchedFd>,
+        deadline: Option<Instant>,
+    ) -> Option<Unparked> {
+        if self.remote(Ordering::Acquire).is_some() {
+            return None;
+        }
+        let wake = match self.poll_wake.get() {
+            Some(wake) => wake,
+            None => {
+                let made = Notifier::new().ok()?;
+                // Only the owner sets it, so it is still empty.
+                self.poll_wake.get_or_init(|| made)
+            }
+        };
+        if let Err(state) =
+            self.state
+                .compare_exchange(EMPTY, POLLING, Ordering::SeqCst, Ordering::Acquire)
+        {
+            debug_assert_eq!(state, NOTIFIED, "only the owner parks (P1)");
+            // A swap, not a store: it also takes (and acquires) a token that another
+            // unpark left since the compare-and-swap read this one (P2).
+            self.state.swap(EMPTY, Ordering::Acquire);
+            return Some(Unparked::Notified);
+        }
+        let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        if timeout.is_none_or(|t| !t.is_zero()) && sys::poll(wake, fds, timeout) {
+            // (P5) Read now, so that it does not end the next poll too.
+            wake.clear();
+        }
+        // Leave POLLING, taking a token that came meanwhile (P2).
+        Some(match self.state.swap(EMPTY, Ordering::Acquire) {
+            NOTIFIED => Unparked::Notified,
+            _ => Unparked::TimedOut,
+        })
+    }
+
     /// Leaves a token and wakes the owner if it sleeps.
     #[inline]
     pub(crate) fn unpark(&self) {
         if let Some(word) = self.remote(Ordering::Acquire) {
             return unpark_word(word);
         }
-        if self.state.swap(NOTIFIED, Ordering::SeqCst) == PARKED {
-            self.wake();
+        match self.state.swap(NOTIFIED, Ordering::SeqCst) {
+            PARKED => self.wake(),
+            POLLING => self.wake_poll(),
+            _ => {}
         }
         // (P4): the owner may have relocated meanwhile.
         if let Some(word) = self.remote(Ordering::SeqCst) {
@@ -126,6 +194,14 @@ impl Parker {
     #[cold] // only when the owner is really asleep
     fn wake(&self) {
         sys::futex_wake(&self.state, 1);
+    }
+
+    #[cold] // only when the owner is really asleep, in `poll`
+    fn wake_poll(&self) {
+        // (P5) The owner made the descriptor before it announced POLLING.
+        if let Some(wake) = self.poll_wake.get() {
+            wake.notify();
+        }
     }
 }
 
@@ -240,6 +316,59 @@ mod loom_models {
                 parker.park(None);
             }
             th.join().unwrap();
+        });
+    }
+
+    /// (P5): an unpark racing a polling park is never lost: it leaves the token that the
+    /// announcement finds, or writes the wake descriptor that the poll watches.
+    #[test]
+    fn polling_park_never_loses_an_unpark() {
+        loom::model(|| {
+            let parker = Arc::new(Parker::new());
+            let flag = Arc::new(AtomicBool::new(false));
+            let (p, f) = (parker.clone(), flag.clone());
+            let th = loom::thread::spawn(move || {
+                f.store(true, Ordering::Relaxed);
+                p.unpark();
+            });
+            let mut fds = Vec::new();
+            while !flag.load(Ordering::Relaxed) {
+                parker.park_polling(&mut fds, None).unwrap();
+            }
+            th.join().unwrap();
+        });
+    }
+
+    /// (P5, P2): polling and futex parks in turn, with two unparkers: a descriptor write
+    /// left over from one poll, or a token left by either, never makes a later park
+    /// sleep through the other unpark.
+    #[test]
+    fn polling_and_plain_parks_in_turn_lose_nothing() {
+        loom::model(|| {
+            let parker = Arc::new(Parker::new());
+            let flags = Arc::new([AtomicBool::new(false), AtomicBool::new(false)]);
+            let threads: Vec<_> = (0..2)
+                .map(|i| {
+                    let (p, f) = (parker.clone(), flags.clone());
+                    loom::thread::spawn(move || {
+                        f[i].store(true, Ordering::Relaxed);
+                        p.unpark();
+                    })
+                })
+                .collect();
+            let mut fds = Vec::new();
+            let mut polling = false;
+            while !flags.iter().all(|f| f.load(Ordering::Relaxed)) {
+                polling = !polling;
+                if polling {
+                    parker.park_polling(&mut fds, None).unwrap();
+                } else {
+                    parker.park(None);
+                }
+            }
+            for th in threads {
+                th.join().unwrap();
+            }
         });
     }
 

@@ -747,14 +747,21 @@ impl Context {
     }
 
     /// Every blocking park of the library's waits goes through here, so that a
-    /// [`BlockObserver`] sees each one.
+    /// [`BlockObserver`] sees each one, and the thread's wait hook's descriptors are
+    /// watched (wait_hook.rs).
     fn park(&self, deadline: Option<Instant>) {
-        self.blocking(|| self.this.inner.parker.park(deadline));
+        self.observed(|| crate::wait_hook::park(&self.this.inner.parker, deadline));
     }
 
-    /// Runs `block` — something that blocks the thread — between the [`BlockObserver`]'s
-    /// two calls.
+    /// Runs `block` — something that blocks the thread, not watching the wait hook's
+    /// descriptors, which it releases first — between the [`BlockObserver`]'s two calls.
     pub(crate) fn blocking<R>(&self, block: impl FnOnce() -> R) -> R {
+        crate::wait_hook::release();
+        self.observed(block)
+    }
+
+    /// Runs `block` between the [`BlockObserver`]'s two calls.
+    fn observed<R>(&self, block: impl FnOnce() -> R) -> R {
         self.run_deferred();
         // Taken out for the duration: an observer never sees itself re-entered.
         let observer = self.observer.take();

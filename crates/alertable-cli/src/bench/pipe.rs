@@ -114,7 +114,13 @@ impl Peer {
         let mut child = peer_command(&[role, &ready_name, &name])
             .spawn()
             .expect("the bench can run itself");
-        await_ready(&ready, &mut child);
+        // On a thread of its own, so that this one never waits on a named object (`run`).
+        std::thread::scope(|scope| {
+            scope
+                .spawn(|| await_ready(&ready, &mut child))
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        });
         let client = pipe::open(&name, PipeAccess::Duplex).expect("the peer's pipe opens");
         if message {
             client
@@ -251,8 +257,20 @@ pub(crate) fn steps(s: &Settings) -> u64 {
     ((Trip::ALL.len() + Stream::ALL.len()) * (s.reps + 1)) as u64
 }
 
-/// `pipe`.
+/// `pipe`, on a thread of its own: a client thread that has waited on a named object (the
+/// bench's main thread has, for the peers' readiness and in `cross-process`) parks on
+/// shared memory from then on, so its waits cannot sleep on its pipe (P4 and P5 of the
+/// core's `parker.rs`), which a pipe client's thread seldom has reason to do.
 pub(crate) fn run(s: &Settings, progress: &Progress) -> GroupReport {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| run_here(s, progress))
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
+fn run_here(s: &Settings, progress: &Progress) -> GroupReport {
     let (trips, chunks) = (s.pipe_trips, s.pipe_chunks);
     let echo_pipe = Peer::named_pipe(true);
     let echo_socket = Peer::socket(true);

@@ -9,6 +9,7 @@ use rustix::io::Errno;
 use rustix::thread::futex;
 
 use crate::sync::AtomicU32;
+use crate::wait_hook::WatchedFd;
 
 /// Sleeps while `*word == expected` (see the module contract).
 pub(crate) fn futex_wait(word: &AtomicU32, expected: u32, timeout: Option<Duration>) {
@@ -116,4 +117,45 @@ impl Notifier {
     pub(crate) fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
     }
+}
+
+/// Sleeps in `ppoll` until `notifier` or one of `fds` is ready (the entries say which),
+/// `timeout` passes, or a signal interrupts it; returns whether `notifier` was readable.
+/// `fds` is as it was on return, `revents` apart.
+pub(crate) fn poll(
+    notifier: &Notifier,
+    fds: &mut Vec<WatchedFd>,
+    timeout: Option<Duration>,
+) -> bool {
+    use std::os::fd::AsRawFd;
+    fds.push(WatchedFd::new(
+        notifier.fd.as_raw_fd(),
+        crate::wait_hook::FdInterest::Readable,
+    ));
+    // A timeout too large for a timespec is as good as none. (`c_long` is 32 bits wide on
+    // some targets, where the nanoseconds' conversion is the fallible one.)
+    #[allow(clippy::unnecessary_fallible_conversions)]
+    let timespec = timeout.and_then(|t| {
+        Some(libc::timespec {
+            tv_sec: libc::time_t::try_from(t.as_secs()).ok()?,
+            tv_nsec: libc::c_long::try_from(t.subsec_nanos()).ok()?,
+        })
+    });
+    let timeout_ptr = timespec
+        .as_ref()
+        .map_or(std::ptr::null(), std::ptr::from_ref);
+    // SAFETY: `WatchedFd` is `#[repr(C)]` with the fields of `struct pollfd` in its order
+    // and types (checked at compile time in `wait_hook.rs`), so the vector is an array of
+    // `fds.len()` valid `pollfd`s that the kernel may write `revents` of; `timeout_ptr` is
+    // null or points to a live timespec; a null signal mask leaves the mask as it is.
+    // Errors (EINTR, ENOMEM) mean "re-check", like a spurious wake-up.
+    let _ = unsafe {
+        libc::ppoll(
+            fds.as_mut_ptr().cast::<libc::pollfd>(),
+            fds.len() as libc::nfds_t,
+            timeout_ptr,
+            std::ptr::null(),
+        )
+    };
+    fds.pop().is_some_and(|wake| wake.is_ready())
 }

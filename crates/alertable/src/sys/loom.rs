@@ -95,3 +95,17 @@ impl Notifier {
         }
     }
 }
+
+/// `poll` modelled: the models watch no descriptors of their own, so this waits for the
+/// notifier alone (a timed wait returns at once: loom has no clock); returns whether the
+/// notifier is readable.
+pub(crate) fn poll(
+    notifier: &Notifier,
+    _fds: &mut Vec<crate::wait_hook::WatchedFd>,
+    timeout: Option<Duration>,
+) -> bool {
+    if timeout.is_none() {
+        notifier.wait_readable();
+    }
+    notifier.readable.load(Ordering::SeqCst) != 0
+}

@@ -15,6 +15,7 @@
 //! | `Notifier::notify()` | makes it readable; never blocks, and repeated notifications before a `clear` are one |
 //! | `Notifier::clear()` | makes it unreadable again; never blocks |
 //! | `Notifier::as_fd()` | the descriptor, to poll for readability (absent under loom) |
+//! | `poll(notifier, fds, timeout)` | sleeps until the notifier or one of `fds` is ready (their entries say which), the timeout, or spuriously (a signal); returns whether the notifier was readable |
 //! | `install_suspend_handler(f)` | once per process: the suspend signal runs `f` on the thread it interrupts (`f` must be async-signal-safe) |
 //! | `send_suspend_signal(tid)` | sends the suspend signal to thread `tid` of this process; false if it no longer exists |
 //! | `install_special_apc_handler(f)` | once per process: the special-APC signal runs `f` on the thread it interrupts (`f` must be async-signal-safe) |
@@ -39,7 +40,7 @@ pub(crate) use self::loom::precise_timed_sleeps;
 pub(crate) use linux::precise_timed_sleeps;
 #[cfg(not(loom))]
 pub(crate) use linux::{
-    Notifier, current_tid, futex_wait, futex_wait_until_wall, futex_wake, sleep, yield_now,
+    Notifier, current_tid, futex_wait, futex_wait_until_wall, futex_wake, poll, sleep, yield_now,
 };
 #[cfg(not(loom))]
 pub(crate) mod shm;
@@ -59,5 +60,5 @@ mod loom;
 pub(crate) use self::loom::{
     Notifier, current_tid, futex_wait, futex_wait as futex_wait_shared, futex_wait_until_wall,
     futex_wake, futex_wake as futex_wake_shared, install_special_apc_handler,
-    install_suspend_handler, send_special_apc_signal, send_suspend_signal, sleep, yield_now,
+    install_suspend_handler, poll, send_special_apc_signal, send_suspend_signal, sleep, yield_now,
 };
