@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use alertable::{Alertable, ThreadHandle, sleep_ex};
 use crossbeam_utils::Backoff;
 
+use super::probe::{self, Regime, SpinProbe};
 use super::report::{GroupReport, Kind, Table};
 use super::stats::Summary;
 use super::work::{self, Channel, Crossbeam, Flume, Kanal, StdMpsc};
@@ -469,6 +470,9 @@ pub(crate) fn multi_producer_steps(s: &Settings) -> u64 {
 
 /// `multi-producer`: 1, 2 and 4 producers share the same number of closures.
 pub(crate) fn multi_producer(s: &Settings, progress: &Progress) -> GroupReport {
+    // The regime can change between tables, and a ratio of two tables is only a scaling
+    // when both ran in the same one: probed before each table and after the last.
+    let mut probes = vec![probe::run()];
     let tables: Vec<Table> = PRODUCERS
         .iter()
         .map(|&p| {
@@ -478,13 +482,30 @@ pub(crate) fn multi_producer(s: &Settings, progress: &Progress) -> GroupReport {
                 thousands(s.throughput_ops),
                 s.reps
             );
-            time_table(s, progress, p, title)
+            let table = time_table(s, progress, p, title);
+            probes.push(probe::run());
+            table
         })
         .collect();
     let mut notes = per_wait_notes(&tables);
-    notes.push(
-        "scaling: throughput with N producers ÷ throughput with 1 producer (medians)".to_owned(),
-    );
+    notes.push("regime of each table (spin probe before → after it):".to_owned());
+    for (p, pair) in PRODUCERS.iter().zip(probes.windows(2)) {
+        notes.push(format!(
+            "  {p} producer{}: {} → {}",
+            if *p == 1 { " " } else { "s" },
+            regime_cell(&pair[0]),
+            regime_cell(&pair[1])
+        ));
+    }
+    let regimes: Vec<Regime> = probes.iter().map(|p| p.regime).collect();
+    notes.push(format!(
+        "scaling: throughput with N producers ÷ throughput with 1 producer (medians){}",
+        if regimes.windows(2).all(|w| w[0] == w[1]) {
+            ""
+        } else {
+            "; the tables did not all run in one regime, so these mix regimes"
+        }
+    ));
     for c in Contender::TIMED {
         let median = |t: &Table| t.row(c.id()).map_or(0.0, |r| r.summary.median);
         let one = median(&tables[0]);
@@ -501,6 +522,15 @@ pub(crate) fn multi_producer(s: &Settings, progress: &Progress) -> GroupReport {
         tables,
         notes,
     }
+}
+
+/// A probe's regime and median round trip, for a note.
+fn regime_cell(probe: &SpinProbe) -> String {
+    let regime = match probe.regime {
+        Regime::Parallel => "parallel",
+        Regime::Shared => "shared",
+    };
+    format!("{regime} ({:.2} µs)", probe.median_ns as f64 / 1000.0)
 }
 
 /// Most closures in flight in the paced `allocations` runs: less than one block of the
