@@ -810,6 +810,75 @@ mod tests {
         unsafe { assert_eq!(q.try_park(), Park::Closed) };
     }
 
+    /// A push that finds the queue closed takes its increment back (Q6), so refused pushes
+    /// cannot grow the offset into the generation's bits (Q8).
+    #[test]
+    fn refused_pushes_leave_the_tail_word_as_close_left_it() {
+        let q = ApcQueue::new();
+        for _ in 0..BLOCK_CAP + 3 {
+            q.push(Apc::new(|| ())).unwrap();
+        }
+        // SAFETY: the test thread is the owner.
+        unsafe { q.close() };
+        let closed = q.tail.word.load(Ordering::Relaxed);
+        for _ in 0..10_000 {
+            assert!(q.push(Apc::new(|| ())).is_err());
+        }
+        assert_eq!(q.tail.word.load(Ordering::Relaxed), closed);
+    }
+
+    /// Producers push across many blocks while the owner takes what arrives and then
+    /// closes the queue: every APC either ran before the close, or was refused, or was
+    /// dropped by the close (Q6), and each producer's APCs that ran, ran in its order.
+    #[test]
+    fn close_during_a_burst_of_pushes_loses_and_leaks_nothing() {
+        const PRODUCERS: usize = 4;
+        const PER_PRODUCER: usize = 100 * BLOCK_CAP;
+        let q = Arc::new(ApcQueue::new());
+        let token = Arc::new(());
+        let ran: Arc<Vec<StdCounter>> =
+            Arc::new((0..PRODUCERS).map(|_| StdCounter::new(0)).collect());
+        let start = Arc::new(std::sync::Barrier::new(PRODUCERS + 1));
+        let producers: Vec<_> = (0..PRODUCERS)
+            .map(|p| {
+                let (q, token, ran, start) = (q.clone(), token.clone(), ran.clone(), start.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    let mut refused = 0;
+                    for i in 0..PER_PRODUCER {
+                        let (t, ran) = (token.clone(), ran.clone());
+                        let apc = Apc::new(move || {
+                            let prev = ran[p].fetch_add(1, Ordering::Relaxed);
+                            assert_eq!(prev, i, "producer {p}'s APCs out of order");
+                            drop(t);
+                        });
+                        if q.push(apc).is_err() {
+                            refused += 1;
+                        }
+                    }
+                    refused
+                })
+            })
+            .collect();
+        start.wait();
+        // Take a share of what arrives, then close while the producers still push.
+        for _ in 0..PRODUCERS * PER_PRODUCER / 2 {
+            // SAFETY: the test thread is the owner.
+            match unsafe { q.pop() } {
+                Some(apc) => {
+                    apc.run();
+                }
+                None => std::hint::spin_loop(),
+            }
+        }
+        // SAFETY: as above.
+        unsafe { q.close() };
+        let refused: usize = producers.into_iter().map(|p| p.join().unwrap()).sum();
+        let ran: usize = ran.iter().map(|r| r.load(Ordering::Relaxed)).sum();
+        assert!(ran + refused <= PRODUCERS * PER_PRODUCER);
+        assert_eq!(Arc::strong_count(&token), 1, "every APC ran or was dropped");
+    }
+
     #[test]
     fn drop_releases_unrun_apcs() {
         let token = Arc::new(());
