@@ -6,10 +6,10 @@
 //! APCs live in a linked list of blocks of `BLOCK_CAP` slots. A producer claims a slot with
 //! one fetch-and-add on the tail word, which names the current block (by its generation:
 //! the blocks are numbered as they are installed) and the next free offset in it; it finds
-//! the block through `tail.block`, writes the APC into the slot inline and marks it written. The claim
-//! never fails and never retries, so producers that push at once each pay one atomic
-//! operation on the tail line, not a compare-and-swap loop that they keep losing to each
-//! other. The owning thread (the consumer) keeps a private head and takes slots in order.
+//! the block through `tail.block`, writes the APC into the slot inline and marks it
+//! written. The claim never fails and never retries, so producers that push at once each
+//! pay one atomic operation on the tail line, not a compare-and-swap loop that they keep
+//! losing to each other. The owning thread (the consumer) keeps a private head and takes slots in order.
 //! Blocks the consumer has finished go to a few spare slots that producers take before
 //! allocating, so a queue in steady use allocates nothing.
 //!
@@ -21,12 +21,13 @@
 //!
 //! An offset below `BLOCK_CAP` names a slot of the block of that generation; at or above it
 //! the block is full, and the producer that claimed its last slot is installing the next
-//! one (Q3). Generations are compared only for equality, between blocks alive at once, so
-//! their wrapping after 2^39 blocks does no harm.
+//! one (Q3). The word is 64 bits on every target. Generations are compared only for
+//! equality, between blocks alive at once, so their wrapping after 2^39 blocks does no
+//! harm.
 //!
 //! | bit      | meaning                                              | set by              | cleared by                 |
 //! |----------|------------------------------------------------------|---------------------|----------------------------|
-//! | `PARKED` | the consumer found the queue empty and may sleep, or watches a readiness descriptor (Q7) | consumer (`try_park`) | the first producer to claim after it was set (it must wake), or the consumer (`cancel_park`) |
+//! | `PARKED` | the consumer found the queue empty and may sleep, or watches a readiness descriptor (Q7) | consumer (`try_park`) | a producer whose claim found it set (the one whose fetch-and-and finds it must wake), or the consumer (`cancel_park`) |
 //! | `CLOSED` | the owning thread has exited; pushes fail            | consumer (`close`)  | never                      |
 //!
 //! # Invariants
@@ -34,8 +35,8 @@
 //! - (Q1) Only the owning thread calls the consumer operations (`pop`, `has_pending`,
 //!   `try_park`, `cancel_park`, `close`), and never two at once; the head is touched only
 //!   by them and never across a call into user code.
-//! - (Q2) A slot is written by exactly the producer whose fetch-and-add returned its block
-//!   and offset with `CLOSED` clear, and read by the consumer only after it sees the slot's
+//! - (Q2) A slot is written by exactly the producer whose fetch-and-add returned its
+//!   block's generation and its offset with `CLOSED` clear, and read by the consumer only after it sees the slot's
 //!   `WRITTEN` state (`Release`/`Acquire`). A fetch-and-add that returns an offset at or
 //!   past `BLOCK_CAP` (an *overshoot*) or `CLOSED` set claims nothing.
 //! - (Q3) The producer that claims the last slot of a block installs the next one before
@@ -58,8 +59,8 @@
 //!   cannot take the first slot claimed after the announcement, let alone announce again,
 //!   before the flag is clear, and an announcement needs the tail word to equal the head.
 //! - (Q6) Once `CLOSED` is set no claim succeeds; a producer whose fetch-and-add found it
-//!   takes its increment back (unless the word has moved to another block, which wiped
-//!   it), so the offset cannot grow without bound. The consumer drops every APC claimed
+//!   takes its increment back (unless the word has moved to another generation, whose
+//!   swap wiped it), so the offset cannot grow without bound. The consumer drops every APC claimed
 //!   before the flag (waiting for writes in progress), so none runs and none leaks.
 //! - (Q7) The consumer may leave `PARKED` standing while it runs: a thread that watches a
 //!   readiness descriptor keeps its announcement up while it is out in its event loop, and
@@ -76,31 +77,32 @@
 //!
 //! The claim is an `AcqRel` fetch-and-add: it acquires the swap that started its generation
 //! (Q3, `Release`), and so the `tail.block` stored before it, and the consumer's
-//! announcement. Publishing a slot is a `Release` store of
-//! `WRITTEN` read with `Acquire`; linking a block is a `Release` store read with
-//! `Acquire`. The parked hand-off needs no fence: the flag and the claim are one atomic
+//! announcement. Publishing a slot is a `Release` store of `WRITTEN` read with `Acquire`;
+//! linking a block (`next`, `tail.block`) is a `Release` store read with `Acquire`, and a
+//! block's `generation` and `prev` are written before it is linked. The parked hand-off needs no fence: the flag and the claim are one atomic
 //! word (Q5), so coherence alone orders them; the wake-up itself is the parker's business.
 
 use std::mem::{ManuallyDrop, MaybeUninit};
 use std::ptr;
 
-use crate::sync::{AtomicPtr, AtomicUsize, CachePadded, Ordering, Snooze, UnsafeCell};
+use crate::sync::{AtomicPtr, AtomicU64, AtomicUsize, CachePadded, Ordering, Snooze, UnsafeCell};
 
 /// Slots per block. Small under loom so models cross block boundaries.
 const BLOCK_CAP: usize = if cfg!(loom) { 2 } else { 31 };
 /// Low bits of the tail word that are flags, not offset.
-const SHIFT: usize = 2;
-const CLOSED: usize = 0b01;
-const PARKED: usize = 0b10;
-const FLAGS: usize = CLOSED | PARKED;
-/// Where the generation starts in the tail word: below it, the flags and 23 bits of offset.
+const SHIFT: u32 = 2;
+const CLOSED: u64 = 0b01;
+const PARKED: u64 = 0b10;
+const FLAGS: u64 = CLOSED | PARKED;
+/// Where the generation starts in the tail word: below it, the flags and 23 bits of offset;
+/// above it, 39 bits of generation (the word is 64 bits on every target).
 const GEN_SHIFT: u32 = 25;
 /// The offset's bits in the tail word.
-const OFFSET_MASK: usize = ((1 << GEN_SHIFT) - 1) & !FLAGS;
+const OFFSET_MASK: u64 = ((1 << GEN_SHIFT) - 1) & !FLAGS;
 /// The generation's bits in the tail word.
-const GEN_MASK: usize = !((1 << GEN_SHIFT) - 1);
+const GEN_MASK: u64 = !((1 << GEN_SHIFT) - 1);
 // Q8: room for every thread Linux can have (PID_MAX_LIMIT = 2^22) past the last slot.
-const _: () = assert!(OFFSET_MASK >> SHIFT >= (1 << 22) + BLOCK_CAP);
+const _: () = assert!(OFFSET_MASK >> SHIFT >= (1 << 22) + BLOCK_CAP as u64);
 /// Finished blocks kept for reuse.
 const SPARES: usize = if cfg!(loom) { 1 } else { 3 };
 
@@ -229,7 +231,7 @@ struct Block {
     /// The block before it, for a producer that finds `tail.block` past its own (Q4).
     prev: AtomicPtr<Block>,
     /// Its generation, in the tail word's bits (`GEN_MASK`); set before it is installed.
-    generation: AtomicUsize,
+    generation: AtomicU64,
     slots: [Slot; BLOCK_CAP],
 }
 
@@ -238,7 +240,7 @@ impl Block {
         Box::into_raw(Box::new(Self {
             next: AtomicPtr::new(ptr::null_mut()),
             prev: AtomicPtr::new(ptr::null_mut()),
-            generation: AtomicUsize::new(0),
+            generation: AtomicU64::new(0),
             slots: std::array::from_fn(|_| Slot {
                 state: AtomicUsize::new(EMPTY),
                 apc: UnsafeCell::new(MaybeUninit::uninit()),
@@ -249,19 +251,20 @@ impl Block {
 
 /// The next generation after `generation` (the tail word's bits, wrapping).
 #[inline]
-fn next_generation(generation: usize) -> usize {
+fn next_generation(generation: u64) -> u64 {
     generation.wrapping_add(1 << GEN_SHIFT)
 }
 
 /// The offset a tail word names: a slot below `BLOCK_CAP`, a full block at or above it.
 #[inline]
-fn offset_of(word: usize) -> usize {
-    (word & OFFSET_MASK) >> SHIFT
+fn offset_of(word: u64) -> usize {
+    // At most 23 bits: fits any `usize`.
+    ((word & OFFSET_MASK) >> SHIFT) as usize
 }
 
 struct Tail {
     /// The tail word (see the module docs).
-    word: AtomicUsize,
+    word: AtomicU64,
     /// The block of the current generation, or of the next while it is being installed.
     block: AtomicPtr<Block>,
 }
@@ -269,7 +272,7 @@ struct Tail {
 struct Head {
     block: *mut Block,
     /// `block`'s generation, kept here so that comparing with the tail reads one line.
-    generation: usize,
+    generation: u64,
     offset: usize,
     /// Set by `close` before it discards anything: from then on `pop` hands out nothing,
     /// even to code that a discarded APC's destructor runs on this thread (Q6).
@@ -279,8 +282,8 @@ struct Head {
 impl Head {
     /// The tail word that names the head: the queue is empty when the tail equals it.
     #[inline]
-    fn word(&self) -> usize {
-        self.generation | self.offset << SHIFT
+    fn word(&self) -> u64 {
+        self.generation | (self.offset as u64) << SHIFT
     }
 }
 
@@ -334,7 +337,7 @@ impl ApcQueue {
         let first = Block::new();
         Self {
             tail: CachePadded::new(Tail {
-                word: AtomicUsize::new(0),
+                word: AtomicU64::new(0),
                 block: AtomicPtr::new(first),
             }),
             head: CachePadded::new(UnsafeCell::new(Head {
@@ -393,7 +396,7 @@ impl ApcQueue {
     /// The block of `generation`, in which the caller holds a claimed, unwritten slot: the
     /// one in `tail.block`, or an earlier one (Q4).
     #[inline]
-    fn find_block(&self, generation: usize) -> *mut Block {
+    fn find_block(&self, generation: u64) -> *mut Block {
         let mut block = self.tail.block.load(Ordering::Acquire);
         // SAFETY: the caller's unwritten slot keeps its block and every later one alive
         // (Q4), and `tail.block` is no earlier than its block: the claim acquired the swap
@@ -408,7 +411,7 @@ impl ApcQueue {
     /// After an overshoot on the generation `claimed` names: waits until the tail word
     /// names another (its installer's swap wipes the overshoot, Q3) or the queue closes.
     #[cold]
-    fn wait_past(&self, claimed: usize) {
+    fn wait_past(&self, claimed: u64) {
         let snooze = Snooze::new();
         loop {
             snooze.snooze();
@@ -424,7 +427,7 @@ impl ApcQueue {
     /// most one swap happens (that of a last slot claimed before it), so the word never
     /// comes back to the generation: the increment is still there when it is the same.
     #[cold]
-    fn take_back(&self, claimed: usize) {
+    fn take_back(&self, claimed: u64) {
         let mut now = self.tail.word.load(Ordering::Relaxed);
         while now & GEN_MASK == claimed & GEN_MASK {
             debug_assert!(offset_of(now) > 0, "Q6: our increment is in the word");
@@ -447,7 +450,7 @@ impl ApcQueue {
     /// # Safety
     /// The caller claimed the last slot of `block` and has not written it yet.
     #[cold] // once per BLOCK_CAP pushes
-    unsafe fn install_next(&self, block: *mut Block, generation: usize) {
+    unsafe fn install_next(&self, block: *mut Block, generation: u64) {
         let next = self.fresh_block();
         let next_gen = next_generation(generation);
         // SAFETY: `next` is ours alone until the stores below publish it.
