@@ -108,6 +108,70 @@ fn list_names_the_pipe_group() {
     assert!(stdout.lines().any(|l| l.starts_with("pipe ")), "{stdout}");
 }
 
+/// The `objects` group runs set + wait pairs on independent objects on one thread and on
+/// two, reports that table with its scaling note, and evaluates its goal.
+#[test]
+fn objects_group_reports_independent_objects_on_two_threads() {
+    let out = Command::new(env!("CARGO_BIN_EXE_alertable"))
+        .args(["bench", "--quick", "objects"])
+        .output()
+        .expect("the alertable binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("independent objects: set + wait on one thread"),
+        "no independent-objects table:\n{stdout}"
+    );
+    for row in [
+        "ours: 1 thread, Event::set + wait_one(None)",
+        "ours: 2 threads, an event each",
+        "std Mutex<bool> + Condvar, 1 thread",
+        "std Mutex<bool> + Condvar, 2 threads, a pair each",
+    ] {
+        assert!(stdout.contains(row), "no {row:?} row:\n{stdout}");
+    }
+    assert!(
+        stdout.contains("rate with 2 threads ÷ rate with 1"),
+        "no scaling note:\n{stdout}"
+    );
+    let goal = stdout
+        .lines()
+        .find(|l| l.contains("independent objects: 2 threads") && l.trim_start().starts_with('['))
+        .unwrap_or_else(|| panic!("no independent-objects goal:\n{stdout}"));
+    assert!(!goal.contains("not run"), "{stdout}");
+}
+
+/// `multi-producer` runs its tables in rounds (each round runs every producer count once)
+/// and reports the regime of each round, so that its scaling ratios compare tables that
+/// drew on the same regimes; it evaluates its goal against crossbeam-channel.
+#[test]
+fn multi_producer_reports_the_regime_of_each_round() {
+    let out = Command::new(env!("CARGO_BIN_EXE_alertable"))
+        .args(["bench", "--quick", "multi-producer"])
+        .output()
+        .expect("the alertable binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let regimes = stdout
+        .lines()
+        .find(|l| l.contains("regime of each round"))
+        .unwrap_or_else(|| panic!("no per-round regime:\n{stdout}"));
+    // Five rounds in a quick run, and one probe after the last.
+    let probes = regimes.matches("parallel (").count() + regimes.matches("shared (").count();
+    assert_eq!(probes, 6, "{regimes}");
+    assert!(
+        stdout.contains("the tables ran in the same rounds"),
+        "{stdout}"
+    );
+    let goal = stdout
+        .lines()
+        .find(|l| l.contains("4 producers ≥ 1.0×") && l.trim_start().starts_with('['))
+        .unwrap_or_else(|| panic!("no multi-producer goal:\n{stdout}"));
+    assert!(!goal.contains("not run"), "{stdout}");
+}
+
 /// A directory of its own under the system's temporary directory, removed when dropped.
 struct TempDir(std::path::PathBuf);
 

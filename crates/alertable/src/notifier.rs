@@ -42,7 +42,7 @@
 //! # Ordering
 //!
 //! The owner creates the descriptor and raises the armed count before its announcing
-//! compare-and-swap on the tail word (`AcqRel`); the producer's claiming compare-and-swap
+//! compare-and-swap on the tail word (`AcqRel`); the producer's claiming fetch-and-add
 //! reads that announcement (`Acquire`), so it sees both before it writes.
 
 use std::fmt;

@@ -3,22 +3,31 @@
 //!
 //! # Shape
 //!
-//! APCs live in a linked list of blocks of `BLOCK_CAP` slots. Producers claim a slot by
-//! advancing the tail index with one compare-and-swap, write the APC into it inline, and mark
-//! it written. The owning thread (the consumer) keeps a private head and takes slots in index
-//! order. Blocks the consumer has finished go to a few spare slots that producers take before
+//! APCs live in a linked list of blocks of `BLOCK_CAP` slots. A producer claims a slot with
+//! one fetch-and-add on the tail word, which names the current block (by its generation:
+//! the blocks are numbered as they are installed) and the next free offset in it; it finds
+//! the block through `tail.block`, writes the APC into the slot inline and marks it
+//! written. The claim never fails and never retries, so producers that push at once each
+//! pay one atomic operation on the tail line, not a compare-and-swap loop that they keep
+//! losing to each other. The owning thread (the consumer) keeps a private head and takes slots in order.
+//! Blocks the consumer has finished go to a few spare slots that producers take before
 //! allocating, so a queue in steady use allocates nothing.
 //!
 //! # The tail word
 //!
 //! ```text
-//!   tail = index << SHIFT | PARKED | CLOSED
-//!   index = lap * LAP + offset,   offset in 0..=BLOCK_CAP  (BLOCK_CAP: "next block being installed")
+//!   tail = generation << GEN_SHIFT | offset << SHIFT | PARKED | CLOSED
 //! ```
+//!
+//! An offset below `BLOCK_CAP` names a slot of the block of that generation; at or above it
+//! the block is full, and the producer that claimed its last slot is installing the next
+//! one (Q3). The word is 64 bits on every target. Generations are compared only for
+//! equality, between blocks alive at once, so their wrapping after 2^39 blocks does no
+//! harm.
 //!
 //! | bit      | meaning                                              | set by              | cleared by                 |
 //! |----------|------------------------------------------------------|---------------------|----------------------------|
-//! | `PARKED` | the consumer found the queue empty and may sleep, or watches a readiness descriptor (Q7) | consumer (`try_park`) | the first producer to claim (it must wake), or the consumer (`cancel_park`) |
+//! | `PARKED` | the consumer found the queue empty and may sleep, or watches a readiness descriptor (Q7) | consumer (`try_park`) | a producer whose claim found it set (the one whose fetch-and-and finds it must wake), or the consumer (`cancel_park`) |
 //! | `CLOSED` | the owning thread has exited; pushes fail            | consumer (`close`)  | never                      |
 //!
 //! # Invariants
@@ -26,47 +35,74 @@
 //! - (Q1) Only the owning thread calls the consumer operations (`pop`, `has_pending`,
 //!   `try_park`, `cancel_park`, `close`), and never two at once; the head is touched only
 //!   by them and never across a call into user code.
-//! - (Q2) A slot is written by exactly the producer whose CAS claimed its index, and read by
-//!   the consumer only after it sees the slot's `WRITTEN` state (`Release`/`Acquire`).
-//! - (Q3) The producer that claims the last slot of a block installs the next block
-//!   (`tail.block`, then the index past the `BLOCK_CAP` offset, then `block.next`) before it
-//!   writes its slot; so a consumer that has read the last slot finds `next` set.
+//! - (Q2) A slot is written by exactly the producer whose fetch-and-add returned its
+//!   block's generation and its offset with `CLOSED` clear, and read by the consumer only after it sees the slot's
+//!   `WRITTEN` state (`Release`/`Acquire`). A fetch-and-add that returns an offset at or
+//!   past `BLOCK_CAP` (an *overshoot*) or `CLOSED` set claims nothing.
+//! - (Q3) The producer that claims the last slot of a block installs the next one before
+//!   it writes its slot: it gives it the next generation and a back link (`prev`), links
+//!   `block.next`, stores it in `tail.block`, then swaps the tail word to its generation at
+//!   offset 0, keeping the flags (which wipes the overshoots); so a consumer that has read
+//!   the last slot finds `next` set, and finds the tail word moved on.
 //! - (Q4) A block is recycled or freed only by the consumer, after it has read every slot;
-//!   no producer touches a block after marking its slot written, and a producer dereferences
-//!   a block only after its CAS proved the block current.
-//! - (Q5) `PARKED` is set only when the tail index equals the head (nothing claimed and
-//!   unread); a producer's claiming CAS clears it atomically, so exactly one producer learns
-//!   that the consumer may be asleep: one wake per batch, and no lost wake-up, because the
-//!   flag and the claim are the same word.
-//! - (Q6) Once `CLOSED` is set no claim succeeds; the consumer then drops every claimed APC
-//!   (waiting for writes in progress), so none runs and none leaks.
+//!   no producer touches a block after marking its slot written. A producer dereferences
+//!   blocks only while it holds an unwritten slot: it loads `tail.block` after its claim,
+//!   which gives its own block or a later one (the installer stores `tail.block` before
+//!   the swap that starts a generation), and walks back along `prev` to its generation.
+//!   The consumer cannot get past the unwritten slot, so its block and every later one
+//!   stay alive. An overshooting producer dereferences nothing: it waits (reading only the
+//!   tail word) until the word names another generation, then claims again.
+//! - (Q5) `PARKED` is set only when the tail word names exactly the head (nothing claimed
+//!   and unread). A producer whose claim returns it set clears it with a fetch-and-and
+//!   *before* it writes its slot; exactly one producer's fetch-and-and finds it set, and
+//!   that producer wakes the consumer: one wake per batch. No lost wake-up: the consumer
+//!   cannot take the first slot claimed after the announcement, let alone announce again,
+//!   before the flag is clear, and an announcement needs the tail word to equal the head.
+//! - (Q6) Once `CLOSED` is set no claim succeeds; a producer whose fetch-and-add found it
+//!   takes its increment back (unless the word has moved to another generation, whose
+//!   swap wiped it), so the offset cannot grow without bound. The consumer drops every APC claimed
+//!   before the flag (waiting for writes in progress), so none runs and none leaks.
 //! - (Q7) The consumer may leave `PARKED` standing while it runs: a thread that watches a
 //!   readiness descriptor keeps its announcement up while it is out in its event loop, and
 //!   `try_park` on a standing announcement reports `Parked` again. Nothing else changes:
 //!   Q5 still holds (a standing announcement still means "nothing claimed and unread"),
 //!   and the claim that clears it still tells exactly one producer to wake the consumer,
 //!   which then also notifies the descriptor (see `notifier.rs`).
+//! - (Q8) The offset never carries into the generation: it exceeds `BLOCK_CAP` only by
+//!   overshoots and by `CLOSED` claims not yet taken back, at most one of each per
+//!   producing thread at a time, and Linux has fewer threads (`PID_MAX_LIMIT`, 2^22) than
+//!   the offset's room (2^23).
 //!
 //! # Ordering
 //!
-//! The claim is `AcqRel`; publishing a slot is a `Release` store of `WRITTEN` read with
-//! `Acquire`; installing a block is `Release` stores read with `Acquire` loads. The parked
-//! hand-off needs no fence: the flag and the claim are one atomic word (Q5), so coherence
-//! alone orders them; the wake-up itself is the parker's business.
+//! The claim is an `AcqRel` fetch-and-add: it acquires the swap that started its generation
+//! (Q3, `Release`), and so the `tail.block` stored before it, and the consumer's
+//! announcement. Publishing a slot is a `Release` store of `WRITTEN` read with `Acquire`;
+//! linking a block (`next`, `tail.block`) is a `Release` store read with `Acquire`, and a
+//! block's `generation` and `prev` are written before it is linked. The parked hand-off needs no fence: the flag and the claim are one atomic
+//! word (Q5), so coherence alone orders them; the wake-up itself is the parker's business.
 
 use std::mem::{ManuallyDrop, MaybeUninit};
 use std::ptr;
 
-use crate::sync::{AtomicPtr, AtomicUsize, CachePadded, Ordering, Snooze, UnsafeCell};
+use crate::sync::{AtomicPtr, AtomicU64, AtomicUsize, CachePadded, Ordering, Snooze, UnsafeCell};
 
 /// Slots per block. Small under loom so models cross block boundaries.
 const BLOCK_CAP: usize = if cfg!(loom) { 2 } else { 31 };
-/// Indices per lap: one more than the slots, for the "installing the next block" offset.
-const LAP: usize = BLOCK_CAP + 1;
-/// Low bits of the tail word that are flags, not index.
-const SHIFT: usize = 2;
-const CLOSED: usize = 0b01;
-const PARKED: usize = 0b10;
+/// Low bits of the tail word that are flags, not offset.
+const SHIFT: u32 = 2;
+const CLOSED: u64 = 0b01;
+const PARKED: u64 = 0b10;
+const FLAGS: u64 = CLOSED | PARKED;
+/// Where the generation starts in the tail word: below it, the flags and 23 bits of offset;
+/// above it, 39 bits of generation (the word is 64 bits on every target).
+const GEN_SHIFT: u32 = 25;
+/// The offset's bits in the tail word.
+const OFFSET_MASK: u64 = ((1 << GEN_SHIFT) - 1) & !FLAGS;
+/// The generation's bits in the tail word.
+const GEN_MASK: u64 = !((1 << GEN_SHIFT) - 1);
+// Q8: room for every thread Linux can have (PID_MAX_LIMIT = 2^22) past the last slot.
+const _: () = assert!(OFFSET_MASK >> SHIFT >= (1 << 22) + BLOCK_CAP as u64);
 /// Finished blocks kept for reuse.
 const SPARES: usize = if cfg!(loom) { 1 } else { 3 };
 
@@ -192,32 +228,63 @@ struct Slot {
 
 struct Block {
     next: AtomicPtr<Block>,
+    /// The block before it, for a producer that finds `tail.block` past its own (Q4).
+    prev: AtomicPtr<Block>,
+    /// Its generation, in the tail word's bits (`GEN_MASK`); set before it is installed.
+    generation: AtomicU64,
     slots: [Slot; BLOCK_CAP],
 }
 
 impl Block {
-    fn new() -> Box<Self> {
-        Box::new(Self {
+    fn new() -> *mut Self {
+        Box::into_raw(Box::new(Self {
             next: AtomicPtr::new(ptr::null_mut()),
+            prev: AtomicPtr::new(ptr::null_mut()),
+            generation: AtomicU64::new(0),
             slots: std::array::from_fn(|_| Slot {
                 state: AtomicUsize::new(EMPTY),
                 apc: UnsafeCell::new(MaybeUninit::uninit()),
             }),
-        })
+        }))
     }
 }
 
+/// The next generation after `generation` (the tail word's bits, wrapping).
+#[inline]
+fn next_generation(generation: u64) -> u64 {
+    generation.wrapping_add(1 << GEN_SHIFT)
+}
+
+/// The offset a tail word names: a slot below `BLOCK_CAP`, a full block at or above it.
+#[inline]
+fn offset_of(word: u64) -> usize {
+    // At most 23 bits: fits any `usize`.
+    ((word & OFFSET_MASK) >> SHIFT) as usize
+}
+
 struct Tail {
-    index: AtomicUsize,
+    /// The tail word (see the module docs).
+    word: AtomicU64,
+    /// The block of the current generation, or of the next while it is being installed.
     block: AtomicPtr<Block>,
 }
 
 struct Head {
-    index: usize,
     block: *mut Block,
+    /// `block`'s generation, kept here so that comparing with the tail reads one line.
+    generation: u64,
+    offset: usize,
     /// Set by `close` before it discards anything: from then on `pop` hands out nothing,
     /// even to code that a discarded APC's destructor runs on this thread (Q6).
     closed: bool,
+}
+
+impl Head {
+    /// The tail word that names the head: the queue is empty when the tail equals it.
+    #[inline]
+    fn word(&self) -> u64 {
+        self.generation | (self.offset as u64) << SHIFT
+    }
 }
 
 /// What a successful push tells the producer.
@@ -255,9 +322,10 @@ unsafe impl Sync for ApcQueue {}
 
 impl std::fmt::Debug for ApcQueue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let tail = self.tail.index.load(Ordering::Relaxed);
+        let tail = self.tail.word.load(Ordering::Relaxed);
         f.debug_struct("ApcQueue")
-            .field("tail", &(tail >> SHIFT))
+            .field("tail_generation", &(tail >> GEN_SHIFT))
+            .field("tail_offset", &offset_of(tail))
             .field("parked", &(tail & PARKED != 0))
             .field("closed", &(tail & CLOSED != 0))
             .finish_non_exhaustive()
@@ -266,15 +334,16 @@ impl std::fmt::Debug for ApcQueue {
 
 impl ApcQueue {
     pub(crate) fn new() -> Self {
-        let first = Box::into_raw(Block::new());
+        let first = Block::new();
         Self {
             tail: CachePadded::new(Tail {
-                index: AtomicUsize::new(0),
+                word: AtomicU64::new(0),
                 block: AtomicPtr::new(first),
             }),
             head: CachePadded::new(UnsafeCell::new(Head {
-                index: 0,
                 block: first,
+                generation: 0,
+                offset: 0,
                 closed: false,
             })),
             spares: std::array::from_fn(|_| AtomicPtr::new(ptr::null_mut())),
@@ -284,65 +353,131 @@ impl ApcQueue {
     /// Appends `apc`; fails, handing it back, once the queue is closed (Q6).
     #[inline]
     pub(crate) fn push(&self, apc: Apc) -> Result<Pushed, Apc> {
-        let snooze = Snooze::new();
-        let mut tail = self.tail.index.load(Ordering::Acquire);
-        let mut spare: Option<*mut Block> = None;
         let claimed = loop {
-            if tail & CLOSED != 0 {
-                if let Some(block) = spare {
-                    self.recycle(block);
-                }
+            let word = self.tail.word.fetch_add(1 << SHIFT, Ordering::AcqRel);
+            if word & CLOSED != 0 {
+                self.take_back(word);
                 return Err(apc);
             }
-            let offset = (tail >> SHIFT) % LAP;
-            if offset == BLOCK_CAP {
-                // Another producer is installing the next block (Q3): a few instructions.
-                snooze.snooze();
-                tail = self.tail.index.load(Ordering::Acquire);
-                continue;
+            if offset_of(word) < BLOCK_CAP {
+                break word;
             }
-            if offset + 1 == BLOCK_CAP && spare.is_none() {
-                // This claim would take the last slot: have the next block ready first, so
-                // the window in which others wait for it stays short.
-                spare = Some(self.fresh_block());
-            }
-            let block = self.tail.block.load(Ordering::Acquire);
-            let next = (tail & !PARKED) + (1 << SHIFT);
-            match self.tail.index.compare_exchange_weak(
-                tail,
-                next,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
-                Ok(_) => break (block, offset, tail & PARKED != 0),
-                Err(now) => tail = now,
-            }
+            // An overshoot (Q2): the block is full and the producer of its last slot is
+            // installing the next, a few instructions. Not ours to touch (Q4).
+            self.wait_past(word);
         };
-        let (block, offset, was_parked) = claimed;
+        let offset = offset_of(claimed);
+        // Lets a model run other producers between the claim and the lookup, where one
+        // may fill the block and install the next (Q4); loom does not split them itself.
+        #[cfg(loom)]
+        loom::thread::yield_now();
+        // Before the slot is written, so the consumer cannot take it (and announce again)
+        // while the flag still stands (Q5).
+        let wake = claimed & PARKED != 0
+            && self.tail.word.fetch_and(!PARKED, Ordering::AcqRel) & PARKED != 0;
+        let block = self.find_block(claimed & GEN_MASK);
         if offset + 1 == BLOCK_CAP {
-            let next = spare
-                .take()
-                .expect("allocated before claiming the last slot");
-            self.tail.block.store(next, Ordering::Release);
-            self.tail.index.fetch_add(1 << SHIFT, Ordering::Release);
-            // SAFETY: our CAS claimed a slot of `block`, so the consumer cannot have
-            // finished it (Q4).
-            unsafe { (*block).next.store(next, Ordering::Release) };
+            // SAFETY: our claim of the last slot of `block` keeps it alive (Q4).
+            unsafe { self.install_next(block, claimed & GEN_MASK) };
         }
-        if let Some(unused) = spare {
-            self.recycle(unused);
-        }
-        // SAFETY: our CAS claimed `offset` of `block` (Q2), which stays alive until the
+        // SAFETY: our claim gave us `offset` of `block` (Q2), which stays alive until the
         // consumer has read this slot (Q4).
         let slot = unsafe { &(*block).slots[offset] };
         // SAFETY: the claim gives this producer sole access to the slot's storage (Q2).
         slot.apc.with_mut(|p| unsafe { (*p).write(apc) });
         slot.state.store(WRITTEN, Ordering::Release);
-        Ok(if was_parked {
+        Ok(if wake {
             Pushed::WakeConsumer
         } else {
             Pushed::Running
         })
+    }
+
+    /// The block of `generation`, in which the caller holds a claimed, unwritten slot: the
+    /// one in `tail.block`, or an earlier one (Q4).
+    #[inline]
+    fn find_block(&self, generation: u64) -> *mut Block {
+        let mut block = self.tail.block.load(Ordering::Acquire);
+        // SAFETY: the caller's unwritten slot keeps its block and every later one alive
+        // (Q4), and `tail.block` is no earlier than its block: the claim acquired the swap
+        // that started its generation, which came after the store.
+        while unsafe { (*block).generation.load(Ordering::Relaxed) } != generation {
+            // SAFETY: as above; `block` is later than the caller's, so `prev` is set.
+            block = unsafe { (*block).prev.load(Ordering::Acquire) };
+        }
+        block
+    }
+
+    /// After an overshoot on the generation `claimed` names: waits until the tail word
+    /// names another (its installer's swap wipes the overshoot, Q3) or the queue closes.
+    #[cold]
+    fn wait_past(&self, claimed: u64) {
+        let snooze = Snooze::new();
+        loop {
+            snooze.snooze();
+            let now = self.tail.word.load(Ordering::Acquire);
+            if now & GEN_MASK != claimed & GEN_MASK || now & CLOSED != 0 {
+                return;
+            }
+        }
+    }
+
+    /// Takes back the increment of a claim that found the queue closed (Q6), unless the
+    /// word has moved to another generation, whose swap wiped it (Q3). After `CLOSED` at
+    /// most one swap happens (that of a last slot claimed before it), so the word never
+    /// comes back to the generation: the increment is still there when it is the same.
+    #[cold]
+    fn take_back(&self, claimed: u64) {
+        let mut now = self.tail.word.load(Ordering::Relaxed);
+        while now & GEN_MASK == claimed & GEN_MASK {
+            debug_assert!(offset_of(now) > 0, "Q6: our increment is in the word");
+            match self.tail.word.compare_exchange_weak(
+                now,
+                now - (1 << SHIFT),
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return,
+                Err(actual) => now = actual,
+            }
+        }
+    }
+
+    /// Installs the block after `block`, of `generation`, whose last slot the caller
+    /// claimed (Q3): gives it the next generation, links it both ways, stores it in
+    /// `tail.block`, then swaps the tail word to its first slot, keeping the flags.
+    ///
+    /// # Safety
+    /// The caller claimed the last slot of `block` and has not written it yet.
+    #[cold] // once per BLOCK_CAP pushes
+    unsafe fn install_next(&self, block: *mut Block, generation: u64) {
+        let next = self.fresh_block();
+        let next_gen = next_generation(generation);
+        // SAFETY: `next` is ours alone until the stores below publish it.
+        unsafe {
+            (*next).generation.store(next_gen, Ordering::Relaxed);
+            (*next).prev.store(block, Ordering::Relaxed);
+        }
+        // SAFETY: the caller's unwritten claim keeps `block` alive (Q4).
+        unsafe { (*block).next.store(next, Ordering::Release) };
+        self.tail.block.store(next, Ordering::Release);
+        let mut now = self.tail.word.load(Ordering::Relaxed);
+        loop {
+            debug_assert_eq!(
+                now & GEN_MASK,
+                generation,
+                "Q3: only the installer moves the word"
+            );
+            match self.tail.word.compare_exchange_weak(
+                now,
+                next_gen | now & FLAGS,
+                Ordering::AcqRel,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return,
+                Err(actual) => now = actual,
+            }
+        }
     }
 
     /// Whether an APC is claimed and not yet taken.
@@ -356,14 +491,16 @@ impl ApcQueue {
             return true;
         }
         // SAFETY: (Q1) the owner alone touches the head.
-        let head = self.head.with(|h| unsafe { (*h).index });
-        self.tail.index.load(Ordering::Acquire) >> SHIFT != head
+        let head = self.head.with(|h| unsafe { (*h).word() });
+        let tail = self.tail.word.load(Ordering::Acquire);
+        // A closed queue hands out nothing; claims that found it closed are void (Q6).
+        tail & CLOSED == 0 && tail & !FLAGS != head
     }
 
     /// Whether the slot at the head is written: the cheap check for a consumer that waits
     /// for work. It reads only the line the next producer writes anyway, never the tail
-    /// word every push claims with a CAS, so a spinning consumer does not pull that line
-    /// away from the producers. It misses a slot claimed but not yet written, which
+    /// word every push claims on, so a spinning consumer does not pull that line away
+    /// from the producers. It misses a slot claimed but not yet written, which
     /// `has_pending` and `try_park` see.
     ///
     /// # Safety
@@ -373,7 +510,7 @@ impl ApcQueue {
         // SAFETY: (Q1) the owner alone touches the head; `head.block` is live (Q4).
         self.head.with(|h| unsafe {
             let head = &*h;
-            (*head.block).slots[head.index % LAP]
+            (*head.block).slots[head.offset]
                 .state
                 .load(Ordering::Acquire)
                 == WRITTEN
@@ -391,7 +528,8 @@ impl ApcQueue {
         unsafe { self.take(false) }
     }
 
-    /// Takes the oldest APC; `discarding` lets `close` take them after `closed` is set.
+    /// Takes the oldest APC; `discarding` lets `close` take them after `closed` is set, and
+    /// makes it wait for the head slot unconditionally (`close` knows it was claimed).
     ///
     /// # Safety
     /// Owner only (Q1).
@@ -403,18 +541,23 @@ impl ApcQueue {
             if head.closed && !discarding {
                 return None;
             }
-            let offset = head.index % LAP;
-            let block = head.block;
+            let (block, offset) = (head.block, head.offset);
             // SAFETY: `head.block` is live until we recycle it below (Q4).
             let slot = &(*block).slots[offset];
             // A written slot needs no look at the producers' tail line; only an unwritten
-            // one does, to tell "empty" from "claimed, being written".
+            // one does, to tell "empty" from "claimed, being written". The tail is read
+            // again while waiting: an installer's swap or a taken-back claim (Q3, Q6) can
+            // make it equal the head again.
             if slot.state.load(Ordering::Acquire) != WRITTEN {
-                if self.tail.index.load(Ordering::Acquire) >> SHIFT == head.index {
-                    return None;
-                }
                 let snooze = Snooze::new();
-                while slot.state.load(Ordering::Acquire) != WRITTEN {
+                loop {
+                    if !discarding && self.tail.word.load(Ordering::Acquire) & !FLAGS == head.word()
+                    {
+                        return None;
+                    }
+                    if slot.state.load(Ordering::Acquire) == WRITTEN {
+                        break;
+                    }
                     snooze.snooze();
                 }
             }
@@ -424,13 +567,14 @@ impl ApcQueue {
                 let next = (*block).next.load(Ordering::Acquire);
                 debug_assert!(
                     !next.is_null(),
-                    "Q3: next block installed before last write"
+                    "Q3: next block linked before the last write"
                 );
                 head.block = next;
-                head.index += 2; // past the last slot and the "installing" offset
+                head.generation = next_generation(head.generation);
+                head.offset = 0;
                 self.recycle(block);
             } else {
-                head.index += 1;
+                head.offset += 1;
             }
             Some(apc)
         })
@@ -443,38 +587,34 @@ impl ApcQueue {
     /// Owner only (Q1).
     pub(crate) unsafe fn try_park(&self) -> Park {
         // SAFETY: (Q1).
-        let head = self.head.with(|h| unsafe { (*h).index });
-        match self.tail.index.compare_exchange(
-            head << SHIFT,
-            head << SHIFT | PARKED,
+        let head = self.head.with(|h| unsafe { (*h).word() });
+        match self.tail.word.compare_exchange(
+            head,
+            head | PARKED,
             Ordering::AcqRel,
             Ordering::Acquire,
         ) {
             Ok(_) => Park::Parked,
             Err(now) if now & CLOSED != 0 => Park::Closed,
             // Still announced, and nothing claimed since (Q7).
-            Err(now) if now == head << SHIFT | PARKED => Park::Parked,
+            Err(now) if now == head | PARKED => Park::Parked,
             Err(_) => Park::Pending,
         }
     }
 
     /// Withdraws the announcement of [`try_park`](Self::try_park). Returns `false` when a
-    /// producer cleared it first: an APC has arrived and that producer is waking the owner.
-    /// Without a standing announcement it also returns `false` and changes nothing.
+    /// producer claimed a slot first: that producer (or one claiming with it) clears the
+    /// flag and wakes the owner (Q5). Without a standing announcement it also returns
+    /// `false` and changes nothing.
     ///
     /// # Safety
     /// Owner only (Q1).
     pub(crate) unsafe fn cancel_park(&self) -> bool {
         // SAFETY: (Q1).
-        let head = self.head.with(|h| unsafe { (*h).index });
+        let head = self.head.with(|h| unsafe { (*h).word() });
         self.tail
-            .index
-            .compare_exchange(
-                head << SHIFT | PARKED,
-                head << SHIFT,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            )
+            .word
+            .compare_exchange(head | PARKED, head, Ordering::AcqRel, Ordering::Acquire)
             .is_ok()
     }
 
@@ -484,12 +624,36 @@ impl ApcQueue {
     /// Owner only (Q1).
     pub(crate) unsafe fn close(&self) {
         // SAFETY: (Q1).
-        self.head.with_mut(|h| unsafe { (*h).closed = true });
-        self.tail.index.fetch_or(CLOSED, Ordering::AcqRel);
-        // SAFETY: (Q1), forwarded. Each APC is out of the queue before its destructor runs,
-        // so a destructor that reaches this queue again finds it consistent.
-        while let Some(apc) = unsafe { self.take(true) } {
-            drop(apc);
+        let again = self
+            .head
+            .with_mut(|h| unsafe { std::mem::replace(&mut (*h).closed, true) });
+        if again {
+            // The first close dropped every APC claimed before `CLOSED`; none came after.
+            return;
+        }
+        let at_close = self.tail.word.fetch_or(CLOSED, Ordering::AcqRel);
+        // The claims made before the flag end at the offset it names, or, when that block
+        // was full (overshoots in the offset), with its last slot, whose producer links the
+        // next block (Q3): the head then moves past the block.
+        let (end_gen, end) = (at_close & GEN_MASK, offset_of(at_close));
+        let mut reached = false;
+        loop {
+            // SAFETY: (Q1).
+            let (generation, offset) = self
+                .head
+                .with(|h| unsafe { ((*h).generation, (*h).offset) });
+            if generation == end_gen {
+                reached = true;
+                if offset >= end {
+                    break;
+                }
+            } else if reached {
+                break;
+            }
+            // SAFETY: (Q1), forwarded. The head slot was claimed before `CLOSED`, so it
+            // gets written. Each APC is out of the queue before its destructor runs, so a
+            // destructor that reaches this queue again finds it consistent.
+            drop(unsafe { self.take(true) });
         }
     }
 
@@ -504,13 +668,13 @@ impl ApcQueue {
                 }
             }
         }
-        Box::into_raw(Block::new())
+        Block::new()
     }
 
     /// Resets a block nobody uses any more and keeps it as a spare, or frees it.
     #[cold] // once per BLOCK_CAP pops
     fn recycle(&self, block: *mut Block) {
-        // SAFETY: the caller owns `block` exclusively (Q4, or it was never published).
+        // SAFETY: the caller owns `block` exclusively (Q4).
         let b = unsafe { &*block };
         b.next.store(ptr::null_mut(), Ordering::Relaxed);
         for slot in &b.slots {
@@ -649,6 +813,75 @@ mod tests {
         unsafe { assert_eq!(q.try_park(), Park::Closed) };
     }
 
+    /// A push that finds the queue closed takes its increment back (Q6), so refused pushes
+    /// cannot grow the offset into the generation's bits (Q8).
+    #[test]
+    fn refused_pushes_leave_the_tail_word_as_close_left_it() {
+        let q = ApcQueue::new();
+        for _ in 0..BLOCK_CAP + 3 {
+            q.push(Apc::new(|| ())).unwrap();
+        }
+        // SAFETY: the test thread is the owner.
+        unsafe { q.close() };
+        let closed = q.tail.word.load(Ordering::Relaxed);
+        for _ in 0..10_000 {
+            assert!(q.push(Apc::new(|| ())).is_err());
+        }
+        assert_eq!(q.tail.word.load(Ordering::Relaxed), closed);
+    }
+
+    /// Producers push across many blocks while the owner takes what arrives and then
+    /// closes the queue: every APC either ran before the close, or was refused, or was
+    /// dropped by the close (Q6), and each producer's APCs that ran, ran in its order.
+    #[test]
+    fn close_during_a_burst_of_pushes_loses_and_leaks_nothing() {
+        const PRODUCERS: usize = 4;
+        const PER_PRODUCER: usize = 100 * BLOCK_CAP;
+        let q = Arc::new(ApcQueue::new());
+        let token = Arc::new(());
+        let ran: Arc<Vec<StdCounter>> =
+            Arc::new((0..PRODUCERS).map(|_| StdCounter::new(0)).collect());
+        let start = Arc::new(std::sync::Barrier::new(PRODUCERS + 1));
+        let producers: Vec<_> = (0..PRODUCERS)
+            .map(|p| {
+                let (q, token, ran, start) = (q.clone(), token.clone(), ran.clone(), start.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    let mut refused = 0;
+                    for i in 0..PER_PRODUCER {
+                        let (t, ran) = (token.clone(), ran.clone());
+                        let apc = Apc::new(move || {
+                            let prev = ran[p].fetch_add(1, Ordering::Relaxed);
+                            assert_eq!(prev, i, "producer {p}'s APCs out of order");
+                            drop(t);
+                        });
+                        if q.push(apc).is_err() {
+                            refused += 1;
+                        }
+                    }
+                    refused
+                })
+            })
+            .collect();
+        start.wait();
+        // Take a share of what arrives, then close while the producers still push.
+        for _ in 0..PRODUCERS * PER_PRODUCER / 2 {
+            // SAFETY: the test thread is the owner.
+            match unsafe { q.pop() } {
+                Some(apc) => {
+                    apc.run();
+                }
+                None => std::hint::spin_loop(),
+            }
+        }
+        // SAFETY: as above.
+        unsafe { q.close() };
+        let refused: usize = producers.into_iter().map(|p| p.join().unwrap()).sum();
+        let ran: usize = ran.iter().map(|r| r.load(Ordering::Relaxed)).sum();
+        assert!(ran + refused <= PRODUCERS * PER_PRODUCER);
+        assert_eq!(Arc::strong_count(&token), 1, "every APC ran or was dropped");
+    }
+
     #[test]
     fn drop_releases_unrun_apcs() {
         let token = Arc::new(());
@@ -690,6 +923,12 @@ mod loom_models {
     /// producer's APCs run in its order (Q2–Q4). With `BLOCK_CAP` = 2 under loom, three
     /// APCs cross a block boundary, so the block hand-over is part of every model.
     fn check_exactly_once_fifo(producers: usize, per_producer: usize) {
+        check_exactly_once_fifo_from(0, producers, per_producer);
+    }
+
+    /// As [`check_exactly_once_fifo`], after the owner has pushed and taken `skip` APCs of
+    /// its own, so that the producers start that far into the first block.
+    fn check_exactly_once_fifo_from(skip: usize, producers: usize, per_producer: usize) {
         let mut model = loom::model::Builder::new();
         // Waiting out a producer that is installing a block, or writing a claimed slot,
         // is a (bounded) spin: give loom room for it.
@@ -699,6 +938,11 @@ mod loom_models {
         }
         model.check(move || {
             let q = Arc::new(ApcQueue::new());
+            for _ in 0..skip {
+                q.push(Apc::new(|| ())).unwrap();
+                // SAFETY: this thread is the only consumer.
+                unsafe { q.pop() }.unwrap().run();
+            }
             let log: Arc<Vec<Counter>> =
                 Arc::new((0..producers).map(|_| Counter::new(0)).collect());
             let threads: Vec<_> = (0..producers)
@@ -755,6 +999,121 @@ mod loom_models {
     #[test]
     fn one_producer_reuses_a_spare_block() {
         check_exactly_once_fifo(1, 5);
+    }
+
+    /// Two producers race for the last slot of the first block: one claims it and
+    /// installs the next block, the other overshoots and waits for the swap (Q3, Q4),
+    /// then claims the first slot of the new block.
+    /// The owner takes nothing while they run: the overshooting producer's wait already
+    /// multiplies the interleavings.
+    #[test]
+    fn a_producer_overshoots_while_the_next_block_is_installed() {
+        let mut model = loom::model::Builder::new();
+        model.max_branches = 20_000;
+        if model.preemption_bound.is_none() {
+            model.preemption_bound = Some(3);
+        }
+        model.check(|| {
+            let q = Arc::new(ApcQueue::new());
+            for _ in 0..BLOCK_CAP - 1 {
+                q.push(Apc::new(|| ())).unwrap();
+                // SAFETY: this thread is the only consumer.
+                unsafe { q.pop() }.unwrap().run();
+            }
+            let ran = Arc::new(Counter::new(0));
+            let producers: Vec<_> = (0..2)
+                .map(|_| {
+                    let (q, ran) = (q.clone(), ran.clone());
+                    loom::thread::spawn(move || {
+                        q.push(Apc::new(move || {
+                            ran.fetch_add(1, Ordering::Relaxed);
+                        }))
+                        .unwrap();
+                    })
+                })
+                .collect();
+            for p in producers {
+                p.join().unwrap();
+            }
+            // SAFETY: as above.
+            while let Some(apc) = unsafe { q.pop() } {
+                apc.run();
+            }
+            assert_eq!(ran.load(Ordering::Relaxed), 2, "exactly once");
+            // The second block was installed and the first recycled: the word names it.
+            // SAFETY: as above.
+            assert_eq!(unsafe { q.try_park() }, Park::Parked);
+        });
+    }
+
+    /// The consumer announces its sleep, two producers claim, and the consumer withdraws
+    /// concurrently: when the withdrawal fails exactly one producer is told to wake it,
+    /// when it succeeds none is (Q5: the flag is cleared by one fetch-and-and). The claims
+    /// are the last slot of a block and an overshoot or the first of the next, so the
+    /// installer's swap must keep a flag that is still standing.
+    #[test]
+    fn one_wake_per_announcement() {
+        let mut model = loom::model::Builder::new();
+        model.max_branches = 20_000;
+        if model.preemption_bound.is_none() {
+            model.preemption_bound = Some(3);
+        }
+        model.check(|| {
+            let q = Arc::new(ApcQueue::new());
+            for _ in 0..BLOCK_CAP - 1 {
+                q.push(Apc::new(|| ())).unwrap();
+                // SAFETY: this thread is the only consumer.
+                unsafe { q.pop() }.unwrap().run();
+            }
+            // SAFETY: as above.
+            assert_eq!(unsafe { q.try_park() }, Park::Parked);
+            let producers: Vec<_> = (0..2)
+                .map(|_| {
+                    let q = q.clone();
+                    loom::thread::spawn(move || q.push(Apc::new(|| ())).unwrap())
+                })
+                .collect();
+            // SAFETY: as above.
+            let withdrew = unsafe { q.cancel_park() };
+            let wakes = producers
+                .into_iter()
+                .map(|p| p.join().unwrap())
+                .filter(|&pushed| pushed == Pushed::WakeConsumer)
+                .count();
+            assert_eq!(wakes, usize::from(!withdrew), "one wake per announcement");
+            // SAFETY: as above.
+            unsafe {
+                assert_eq!(q.try_park(), Park::Pending);
+                q.pop().unwrap().run();
+                q.pop().unwrap().run();
+                assert!(q.pop().is_none());
+                assert_eq!(q.try_park(), Park::Parked);
+            }
+        });
+    }
+
+    /// The consumer takes what is there and announces its sleep while a producer pushes:
+    /// either the consumer took the APC, or its announcement failed, or the producer was
+    /// told to wake it. Never a sleeper with an APC queued and nobody waking it (Q5).
+    #[test]
+    fn no_lost_wake_up() {
+        loom::model(|| {
+            let q = Arc::new(ApcQueue::new());
+            let producer = {
+                let q = q.clone();
+                loom::thread::spawn(move || q.push(Apc::new(|| ())).unwrap())
+            };
+            // SAFETY: this thread is the only consumer.
+            let took = unsafe { q.pop() }.map(Apc::run).is_some();
+            // SAFETY: as above.
+            let parked = unsafe { q.try_park() } == Park::Parked;
+            let woke = producer.join().unwrap() == Pushed::WakeConsumer;
+            assert!(
+                !parked || took || woke,
+                "an APC queued to a sleeper nobody wakes"
+            );
+            assert!(!(took && woke), "a wake for an APC already taken");
+        });
     }
 
     /// Closing races a push: the APC either is refused or is dropped by `close`; it never

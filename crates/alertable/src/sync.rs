@@ -67,7 +67,7 @@ facade_atomic!(
 );
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicPtr, AtomicU32, AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 /// A cell whose contents are reached through a raw pointer inside a closure.
 #[cfg(not(loom))]

@@ -96,14 +96,21 @@ pub(crate) fn evaluate(groups: &[GroupReport]) -> Vec<Goal> {
         ))
     })();
     let scaling = (|| {
-        let one = row(groups, "multi-producer", 0, "ours-queue-apc")?;
-        let two = row(groups, "multi-producer", 1, "ours-queue-apc")?;
-        let kept = one.summary.median / two.summary.median;
+        let median = |table: usize, id: &str| {
+            row(groups, "multi-producer", table, id).map(|r| r.summary.median)
+        };
+        let ours = [0, 1, 2].map(|t| median(t, "ours-queue-apc"));
+        let theirs = [0, 1, 2].map(|t| median(t, "crossbeam-channel"));
+        let [one, two, four] = [ours[0]?, ours[1]?, ours[2]?];
+        let ahead = [0, 1, 2].map(|t| Some(theirs[t]? / ours[t]?));
+        let ahead = [ahead[0]?, ahead[1]?, ahead[2]?];
+        let kept = one / four;
         Some((
-            kept >= 0.8,
+            kept >= 1.0 && ahead.iter().all(|&a| a >= 1.0),
             format!(
-                "queue_apc {:.1} ns/op with 1 producer, {:.1} ns/op with 2: keeps {kept:.2}",
-                one.summary.median, two.summary.median
+                "queue_apc {one:.1}, {two:.1} and {four:.1} ns/op with 1, 2 and 4 producers: \
+                 4 keep {kept:.2}; crossbeam-channel's time ÷ ours: {:.2}, {:.2}, {:.2}",
+                ahead[0], ahead[1], ahead[2]
             ),
         ))
     })();
@@ -155,17 +162,42 @@ pub(crate) fn evaluate(groups: &[GroupReport]) -> Vec<Goal> {
     let mut goals = vec![
         goal("throughput ≥ 1.5× crossbeam-channel's", throughput),
         goal("ping-pong round trip ≤ 1.0× crossbeam-channel's", ping_pong),
-        goal("2 producers keep ≥ 0.8× of 1-producer throughput", scaling),
+        goal(
+            "4 producers ≥ 1.0× of 1-producer throughput, and ≥ crossbeam-channel's at 1, 2, 4",
+            scaling,
+        ),
         goal("an idle consumer uses no measurable CPU", idle),
         goal(
             "0 allocations per APC for queue_user_apc and small closures",
             allocations,
         ),
     ];
+    goals.push(objects(groups));
     goals.extend(cross_process(groups));
     goals.extend(pipe(groups));
     goals.extend(pool(groups));
     goals
+}
+
+/// The goal of the `objects` group: its fourth table runs set + wait pairs on one thread
+/// and on two threads with objects of their own.
+fn objects(groups: &[GroupReport]) -> Goal {
+    let independent = (|| {
+        let one = row(groups, "objects", 3, "ours-1-thread")?.summary.median;
+        let two = row(groups, "objects", 3, "ours-2-threads")?.summary.median;
+        let speed = one / two;
+        Some((
+            speed >= 1.6,
+            format!(
+                "{one:.1} ns per set + wait pair on 1 thread, {two:.1} ns on 2 threads: \
+                 {speed:.2}× the rate"
+            ),
+        ))
+    })();
+    goal(
+        "independent objects: 2 threads signalling and waiting ≥ 1.6× one thread's rate",
+        independent,
+    )
 }
 
 /// The goals of the `pool` group: its tables are the work items (ours first, then the

@@ -1,18 +1,21 @@
 //! `objects`: the dispatcher objects against what a Rust program would write instead.
 //!
-//! Three tables. First, an uncontended signal-then-take on one thread: `Event::set`
+//! Four tables. First, an uncontended signal-then-take on one thread: `Event::set`
 //! followed by `wait_one` on an auto-reset event (the wait finds it signaled and takes
 //! it), against a `std::sync::Mutex<bool>` with a `Condvar` used the same way (set the flag
 //! and `notify_one` under the lock; lock, check, clear). Second, `Event::set` alone on an
 //! event nobody waits on, the lock-free path. Third, the wake-up latency of a thread
 //! blocked in `wait_any` over 64 auto-reset events when the last one is set, beside
 //! `wait_one` on a single event and a `Condvar` wait, each measured only once the waiter
-//! is really asleep in the kernel.
+//! is really asleep in the kernel. Fourth, independent objects: the set + wait pairs of
+//! the first table on one thread, and split over two threads that each use an event of
+//! their own (and the same with the std pair), to show what the library's shared state
+//! costs threads that share nothing.
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, PoisonError, mpsc};
+use std::sync::{Arc, Barrier, Condvar, Mutex, PoisonError, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -245,6 +248,59 @@ fn time_table(
     table.finish()
 }
 
+/// The independent-objects table: the same set + wait pairs, on one thread and split over
+/// two, each thread with an object of its own. Nothing is shared but what the library
+/// shares behind the scenes, so two threads on two CPUs should run close to twice the rate.
+const INDEPENDENT: [Timed; 4] = [
+    Timed {
+        id: "ours-1-thread",
+        name: "ours: 1 thread, Event::set + wait_one(None)",
+        run: |n| on_threads(1, n, |n| event_pairs(n, None)),
+    },
+    Timed {
+        id: "ours-2-threads",
+        name: "ours: 2 threads, an event each",
+        run: |n| on_threads(2, n, |n| event_pairs(n, None)),
+    },
+    Timed {
+        id: "std-mutex-condvar-1-thread",
+        name: "std Mutex<bool> + Condvar, 1 thread",
+        run: |n| on_threads(1, n, condvar_pairs),
+    },
+    Timed {
+        id: "std-mutex-condvar-2-threads",
+        name: "std Mutex<bool> + Condvar, 2 threads, a pair each",
+        run: |n| on_threads(2, n, condvar_pairs),
+    },
+];
+
+/// Threads of the two-thread rows: the CPUs of the machine the goal is set for.
+const INDEPENDENT_THREADS: usize = 2;
+
+/// Runs `pairs` on `threads` fresh threads, `n` pairs in all split evenly, each on objects
+/// of its own; the time runs from their common start until the last one is done.
+fn on_threads(threads: usize, n: usize, pairs: fn(usize) -> Duration) -> Duration {
+    let barrier = Arc::new(Barrier::new(threads + 1));
+    let workers: Vec<_> = (0..threads)
+        .map(|t| {
+            let barrier = barrier.clone();
+            let share = n * (t + 1) / threads - n * t / threads;
+            thread::spawn(move || {
+                // Unmeasured: adopting the thread and making its objects.
+                pairs(1);
+                barrier.wait();
+                pairs(share);
+            })
+        })
+        .collect();
+    barrier.wait();
+    let start = Instant::now();
+    for w in workers {
+        w.join().expect("worker");
+    }
+    start.elapsed()
+}
+
 /// How a waiter of the wake-up table blocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Blocked {
@@ -447,7 +503,10 @@ fn wake_table(s: &Settings, progress: &Progress) -> Table {
 }
 
 pub(crate) fn steps(s: &Settings) -> u64 {
-    time_steps(s, PAIRS.len()) + time_steps(s, SETS.len()) + wake_steps(s)
+    time_steps(s, PAIRS.len())
+        + time_steps(s, SETS.len())
+        + wake_steps(s)
+        + time_steps(s, INDEPENDENT.len())
 }
 
 /// `objects`.
@@ -477,11 +536,36 @@ pub(crate) fn run(s: &Settings, progress: &Progress) -> GroupReport {
         ),
     );
     let wake = wake_table(s, progress);
+    let independent = time_table(
+        s,
+        progress,
+        &INDEPENDENT,
+        s.object_pairs,
+        format!(
+            "independent objects: set + wait on one thread, and split over \
+             {INDEPENDENT_THREADS} threads each with its own event or pair: {} pairs per run \
+             in all, {} runs; one op = one pair, by the wall clock of the whole run",
+            thousands(s.object_pairs),
+            s.reps
+        ),
+    );
+    let rate = |one: &str, two: &str| {
+        let median = |id| independent.row(id).map_or(f64::NAN, |r| r.summary.median);
+        median(one) / median(two)
+    };
+    let scaling = format!(
+        "independent objects: rate with {INDEPENDENT_THREADS} threads ÷ rate with 1 (medians): \
+         ours {:.2}, std Mutex + Condvar {:.2}",
+        rate("ours-1-thread", "ours-2-threads"),
+        rate("std-mutex-condvar-1-thread", "std-mutex-condvar-2-threads"),
+    );
     GroupReport {
         name: "objects",
-        description: "events against a std Mutex<bool> + Condvar: uncontended cost, wake-up latency",
-        tables: vec![pairs, sets, wake],
+        description: "events against a std Mutex<bool> + Condvar: uncontended cost, wake-up \
+                      latency, independent objects on two threads",
+        tables: vec![pairs, sets, wake, independent],
         notes: vec![
+            scaling,
             "set + wait: the event is auto-reset, so each wait_one finds it signaled and \
              takes it (returns Signaled(0)); the std pair sets the flag and calls notify_one \
              under the lock, then locks again, finds the flag and clears it"

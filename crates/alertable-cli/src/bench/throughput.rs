@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use alertable::{Alertable, ThreadHandle, sleep_ex};
 use crossbeam_utils::Backoff;
 
+use super::probe::{self, Regime, SpinProbe};
 use super::report::{GroupReport, Kind, Table};
 use super::stats::Summary;
 use super::work::{self, Channel, Crossbeam, Flume, Kanal, StdMpsc};
@@ -377,40 +378,68 @@ fn table_steps(s: &Settings, contenders: usize) -> u64 {
 /// Times every contender with `producers` producers: one untimed warm-up run each, then
 /// `s.reps` timed runs, interleaved so that noise from the machine spreads evenly.
 fn time_table(s: &Settings, progress: &Progress, producers: usize, title: String) -> Table {
+    time_tables(s, progress, &[producers], vec![title], || {})
+        .pop()
+        .expect("one table")
+}
+
+/// One table per entry of `producers`, each timing every contender with that many
+/// producers: one untimed warm-up run each, then `s.reps` rounds, each of which runs every
+/// contender once with every producer count, so that the machine's noise, and its regime,
+/// spread evenly over the tables as well as over the contenders. `before_round` runs before
+/// each round.
+fn time_tables(
+    s: &Settings,
+    progress: &Progress,
+    producers: &[usize],
+    titles: Vec<String>,
+    mut before_round: impl FnMut(),
+) -> Vec<Table> {
     let n = s.throughput_ops;
     let warmup = warmup_ops(n);
     let contenders = Contender::TIMED;
-    for c in contenders {
-        progress.run(format!("{} ×{producers}: warm-up", c.name()), || {
-            c.run(producers, n / 10, warmup, None)
-        });
+    for &p in producers {
+        for c in contenders {
+            progress.run(format!("{} ×{p}: warm-up", c.name()), || {
+                c.run(p, n / 10, warmup, None)
+            });
+        }
     }
-    let mut samples = vec![Vec::with_capacity(s.reps); contenders.len()];
-    let mut sending = vec![Vec::with_capacity(s.reps); contenders.len()];
-    let mut per_wait = vec![Vec::with_capacity(s.reps); contenders.len()];
+    let cells = producers.len() * contenders.len();
+    let mut samples = vec![Vec::with_capacity(s.reps); cells];
+    let mut sending = vec![Vec::with_capacity(s.reps); cells];
+    let mut per_wait = vec![Vec::with_capacity(s.reps); cells];
     for rep in 1..=s.reps {
-        for (i, c) in contenders.iter().enumerate() {
-            let run = progress.run(
-                format!("{} ×{producers}: run {rep}/{}", c.name(), s.reps),
-                || c.run(producers, n, warmup, None),
-            );
-            samples[i].push(ns_per_op(run.elapsed, n));
-            sending[i].push(ns_per_op(run.sending, n));
-            per_wait[i].extend(run.per_wait);
+        before_round();
+        for (t, &p) in producers.iter().enumerate() {
+            for (i, c) in contenders.iter().enumerate() {
+                let cell = t * contenders.len() + i;
+                let run = progress.run(format!("{} ×{p}: run {rep}/{}", c.name(), s.reps), || {
+                    c.run(p, n, warmup, None)
+                });
+                samples[cell].push(ns_per_op(run.elapsed, n));
+                sending[cell].push(ns_per_op(run.sending, n));
+                per_wait[cell].extend(run.per_wait);
+            }
         }
     }
-    let mut table = Table::new(title, Kind::Time);
-    for (((c, samples), sending), per_wait) in
-        contenders.iter().zip(samples).zip(sending).zip(per_wait)
-    {
-        let mut extra = BTreeMap::new();
-        extra.insert("sending_ns_per_op", Summary::of(&sending).median);
-        if !per_wait.is_empty() {
-            extra.insert("apcs_per_sleep_ex", Summary::of(&per_wait).median);
-        }
-        table.push(c.id(), c.name(), samples, extra);
-    }
-    table.finish()
+    let mut cells = samples.into_iter().zip(sending).zip(per_wait);
+    titles
+        .into_iter()
+        .map(|title| {
+            let mut table = Table::new(title, Kind::Time);
+            for c in contenders {
+                let ((samples, sending), per_wait) = cells.next().expect("a cell per contender");
+                let mut extra = BTreeMap::new();
+                extra.insert("sending_ns_per_op", Summary::of(&sending).median);
+                if !per_wait.is_empty() {
+                    extra.insert("apcs_per_sleep_ex", Summary::of(&per_wait).median);
+                }
+                table.push(c.id(), c.name(), samples, extra);
+            }
+            table.finish()
+        })
+        .collect()
 }
 
 pub(crate) fn throughput_steps(s: &Settings) -> u64 {
@@ -469,21 +498,42 @@ pub(crate) fn multi_producer_steps(s: &Settings) -> u64 {
 
 /// `multi-producer`: 1, 2 and 4 producers share the same number of closures.
 pub(crate) fn multi_producer(s: &Settings, progress: &Progress) -> GroupReport {
-    let tables: Vec<Table> = PRODUCERS
+    // The regime can change while the group runs, and a ratio of two tables is only a
+    // scaling when both drew on the same regimes: the tables run in rounds (each round
+    // every table's runs once), and the regime is probed before each round.
+    let mut probes = Vec::with_capacity(s.reps + 1);
+    let titles = PRODUCERS
         .iter()
         .map(|&p| {
-            let title = format!(
+            format!(
                 "{p} producer{} → 1 consumer, {} closures per run in total, {} runs",
                 if p == 1 { "" } else { "s" },
                 thousands(s.throughput_ops),
                 s.reps
-            );
-            time_table(s, progress, p, title)
+            )
         })
         .collect();
+    let tables = time_tables(s, progress, &PRODUCERS, titles, || {
+        probes.push(probe::run());
+    });
+    probes.push(probe::run());
     let mut notes = per_wait_notes(&tables);
+    let count = |regime| probes.iter().filter(|p| p.regime == regime).count();
+    notes.push(format!(
+        "regime of each round (spin probe before each round of 1, 2 and 4 producers, and \
+         after the last): {} parallel, {} shared: {}",
+        count(Regime::Parallel),
+        count(Regime::Shared),
+        probes
+            .iter()
+            .map(regime_cell)
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
     notes.push(
-        "scaling: throughput with N producers ÷ throughput with 1 producer (medians)".to_owned(),
+        "scaling: throughput with N producers ÷ throughput with 1 producer (medians; the \
+         tables ran in the same rounds)"
+            .to_owned(),
     );
     for c in Contender::TIMED {
         let median = |t: &Table| t.row(c.id()).map_or(0.0, |r| r.summary.median);
@@ -501,6 +551,15 @@ pub(crate) fn multi_producer(s: &Settings, progress: &Progress) -> GroupReport {
         tables,
         notes,
     }
+}
+
+/// A probe's regime and median round trip, for a note.
+fn regime_cell(probe: &SpinProbe) -> String {
+    let regime = match probe.regime {
+        Regime::Parallel => "parallel",
+        Regime::Shared => "shared",
+    };
+    format!("{regime} ({:.2} µs)", probe.median_ns as f64 / 1000.0)
 }
 
 /// Most closures in flight in the paced `allocations` runs: less than one block of the
