@@ -24,6 +24,14 @@ pub(crate) struct Ring<'a> {
 }
 
 impl Ring<'_> {
+    /// Where position `at` lies in the words: their count is a power of two, so a mask
+    /// (a division per word showed in profiles).
+    #[inline]
+    fn index(&self, at: usize) -> usize {
+        debug_assert!(self.words.len().is_power_of_two());
+        at & (self.words.len() - 1)
+    }
+
     /// One attempt to take the producers' lock for `holder` (non-zero, without
     /// [`LOCK_WAITERS`]); on failure, the word as it was.
     pub(crate) fn try_lock(&self, holder: u32) -> Result<(), u32> {
@@ -87,7 +95,7 @@ impl Ring<'_> {
         }
         for (i, word) in body.take(len).enumerate() {
             // Past the committed tail: the consumer reads nothing there until it moves.
-            self.words[(tail as usize + i) % size].store(word, Ordering::Relaxed);
+            self.words[self.index(tail as usize + i)].store(word, Ordering::Relaxed);
         }
         // The commit: the words above happen before the consumer's read of the tail.
         self.tail
@@ -107,7 +115,7 @@ impl Ring<'_> {
 
     /// The consumer: word `i` of the message at `at`.
     pub(crate) fn word(&self, at: u32, i: usize) -> u32 {
-        self.words[(at as usize).wrapping_add(i) % self.words.len()].load(Ordering::Relaxed)
+        self.words[self.index((at as usize).wrapping_add(i))].load(Ordering::Relaxed)
     }
 
     /// The consumer: everything before `at` has been read; producers may reuse it.
