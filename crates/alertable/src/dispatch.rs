@@ -464,6 +464,11 @@ impl WaitList {
         }
     }
 
+    /// Whether no wait block is linked.
+    pub(crate) fn is_empty(&self, lock: &Dispatcher) -> bool {
+        self.links.with(lock, Vec::is_empty)
+    }
+
     fn push(&self, lock: &mut Dispatcher, link: Link) -> bool {
         self.links.with_mut(lock, |links| {
             links.push(link);

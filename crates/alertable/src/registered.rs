@@ -112,6 +112,8 @@ impl RegisteredWait {
             check_count(&list)?;
             check_distinct(&list)?;
         }
+        #[cfg(not(loom))]
+        let shared = objects.iter().any(|o| o.shared_index().is_some());
         let inner = Registration::new(owner, objects, notify);
         let mut lock = Dispatcher::lock();
         // SAFETY: the block is new and lives inside the `Arc` we keep (its address is
@@ -119,6 +121,12 @@ impl RegisteredWait {
         unsafe { inner.block.start_registered(&mut lock) };
         // Dropping the token runs the notification if the wait was satisfied at once.
         drop(lock);
+        // Signals of other processes reach a shared object's registered waits through the
+        // process's watcher (shared/watcher.rs, X10).
+        #[cfg(not(loom))]
+        if shared {
+            crate::shared::registered_on_shared();
+        }
         Ok(Self { inner })
     }
 

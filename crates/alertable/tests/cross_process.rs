@@ -1,4 +1,4 @@
-//! Named objects shared between processes (spec A, D, G entries; the namespace's X1–X8 in
+//! Named objects shared between processes (spec A, D, G entries; the namespace's X1–X10 in
 //! `shared/mod.rs`). Each test starts copies of this test binary as peer processes: the
 //! `peer` test below runs the role named in `ALERTABLE_TEST_ROLE` and does nothing
 //! otherwise. Processes synchronise with named events, never with sleeps.
@@ -199,6 +199,28 @@ fn d_a_set_in_another_process_releases_a_waiter_here() {
         !event.is_set(),
         "the auto-reset event was consumed by the wait"
     );
+}
+
+/// D, with a registered wait (the thread pool's, `RegisterWaitForSingleObject`): a named
+/// event set in another process satisfies it, as it would a thread's wait.
+#[test]
+fn d_a_set_in_another_process_fires_a_registered_wait_here() {
+    let name = unique("registered");
+    let event = Event::create_named(&name, EventReset::Auto, false)
+        .unwrap()
+        .into_inner();
+    let (fired, outcome) = std::sync::mpsc::channel();
+    let _wait = alertable::RegisteredWait::new(vec![Box::new(event.clone())], move |status| {
+        let _ = fired.send(status);
+    })
+    .unwrap();
+    let mut child = spawn("set", &[&name]);
+    assert!(child.wait().unwrap().success());
+    assert_eq!(
+        outcome.recv_timeout(LONG.unwrap()),
+        Ok(WaitStatus::Signaled(0))
+    );
+    assert!(!event.is_set(), "the registered wait consumed the signal");
 }
 
 #[test]

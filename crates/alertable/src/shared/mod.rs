@@ -74,6 +74,13 @@
 //!   proxy is then marked released, under the dispatcher lock, and every operation on it
 //!   leaves the namespace alone, so a late hold cannot touch a slot that may belong to
 //!   another object by then; an open finds a released proxy stale and makes a new one.
+//! - (X10) A registered wait (no thread of its own) on a shared object is reached by other
+//!   processes' signals through the process's watcher thread (`watcher.rs`): started by the
+//!   first such registration, it lists in its own record every shared object with local
+//!   waiters (up to a record's 64) and, woken or at the end of a slice, satisfies under the
+//!   dispatcher lock what their state allows in their local wait lists, waking nobody in
+//!   other processes. It holds no proxy while asleep (X9), and sleeps without a deadline
+//!   while there is nothing to watch.
 //!
 //! What is not guaranteed: a process that stops (SIGSTOP, a debugger) while holding the
 //! robust lock stops every process of the user at their next shared operation, as a
@@ -84,6 +91,7 @@
 mod object;
 mod remote;
 mod ring;
+mod watcher;
 
 use std::collections::HashMap;
 use std::io;
@@ -102,6 +110,7 @@ pub use remote::{
     MAX_REMOTE_MESSAGE, RemoteError, RemoteThread, publish_current, register_remote_handler,
 };
 pub(crate) use remote::{Mailbox, mailbox_pending, publish, take_remote};
+pub(crate) use watcher::registered_on_shared;
 
 /// Longest sleep of a thread waiting on a shared object before it looks for dead
 /// processes and checks its objects again (X6).
