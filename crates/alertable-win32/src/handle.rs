@@ -749,6 +749,9 @@ impl Waitable for Object {
     fn waiters_changed(&self, lock: &alertable::Dispatcher, has_waiters: bool) {
         self.waitable().waiters_changed(lock, has_waiters);
     }
+    fn shared_index(&self) -> Option<u32> {
+        self.waitable().shared_index()
+    }
 }
 
 #[cfg(test)]

@@ -582,6 +582,52 @@ fn ex_forms_take_flags_and_grant_the_access_asked_for() {
     close(semaphore);
 }
 
+/// A pool wait (`RegisterWaitForSingleObject`) on a named event fires when another process
+/// sets the event, as a thread's wait would return (shared/mod.rs X10).
+#[test]
+fn a_registered_wait_fires_when_another_process_sets_the_event() {
+    setup();
+    unsafe extern "C" fn fired(context: PVOID, timed_out: BOOLEAN) {
+        assert_eq!(timed_out, 0, "the wait has no timeout");
+        // `context` is the event handle the test passed, open until it unregisters.
+        assert_ne!(SetEvent(context.cast()), FALSE);
+    }
+    let name = unique("registered");
+    let event = made(create_event(false, false, &name), 0);
+    let done = made(create_event(true, false, &unique("registered-done")), 0);
+    let mut wait: HANDLE = null_mut();
+    // SAFETY: `wait` is writable; `fired` is sound with `done` as its context.
+    let registered = unsafe {
+        RegisterWaitForSingleObject(
+            &raw mut wait,
+            event,
+            Some(fired),
+            done.cast(),
+            INFINITE,
+            WT_EXECUTEONLYONCE,
+        )
+    };
+    assert_ne!(
+        registered,
+        FALSE,
+        "RegisterWaitForSingleObject: {}",
+        GetLastError()
+    );
+    // Its exit code: 1, the event existed.
+    assert_eq!(run("create-and-set", &[&name]).code(), Some(1));
+    assert_eq!(
+        WaitForSingleObject(done, LONG),
+        WAIT_OBJECT_0,
+        "the callback ran"
+    );
+    // SAFETY: `wait` came from RegisterWaitForSingleObject; INVALID_HANDLE_VALUE waits for
+    // the callback to finish.
+    let unregistered = unsafe { UnregisterWaitEx(wait, INVALID_HANDLE_VALUE) };
+    assert_ne!(unregistered, FALSE);
+    close(done);
+    close(event);
+}
+
 /// Timers by name: the Ex forms, `OpenWaitableTimer` with its mask, and the shared names
 /// they must not take (N1, N2).
 #[test]
