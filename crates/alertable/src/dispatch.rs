@@ -306,6 +306,16 @@ pub(crate) enum Outcome {
     TimedOut,
 }
 
+impl Outcome {
+    /// A wait-any's outcome for acquiring object `index` as `how`.
+    fn of(index: usize, how: Acquired) -> Self {
+        match how {
+            Acquired::Normal => Self::Signaled(index),
+            Acquired::Abandoned => Self::Abandoned(index),
+        }
+    }
+}
+
 /// Whether a wait needs one object or all of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum WaitKind {
@@ -624,10 +634,7 @@ fn try_acquire(
                 .iter()
                 .enumerate()
                 .find_map(|(i, o)| o.acquire_if_ready(lock, waiter).map(|how| (i, how)))?;
-            Some(match how {
-                Acquired::Normal => Outcome::Signaled(index),
-                Acquired::Abandoned => Outcome::Abandoned(index),
-            })
+            Some(Outcome::of(index, how))
         }
         WaitKind::All => {
             // (W8) No lock-free claim between the check and the acquisitions.
@@ -693,10 +700,7 @@ pub(crate) fn wait(
         && let [object] = objects
         && let Some(how) = object.try_claim()
     {
-        return Ok(match how {
-            Acquired::Normal => Outcome::Signaled(0),
-            Acquired::Abandoned => Outcome::Abandoned(0),
-        });
+        return Ok(Outcome::of(0, how));
     }
     let mut signal = signal;
     loop {

@@ -359,10 +359,15 @@ impl Waitable for Event {
     }
 
     fn hold_claims(&self, _lock: &Dispatcher, held: bool) {
-        if held {
-            self.inner.state.fetch_or(HELD, Ordering::AcqRel);
-        } else {
-            self.inner.state.fetch_and(!HELD, Ordering::AcqRel);
+        // An event with waiters admits no claim already, and WAITERS changes only under
+        // the lock this hold is in: a signaler's re-evaluation of a linked wait-all then
+        // costs a load per event, not two read-modify-writes.
+        let state = &self.inner.state;
+        let now = state.load(Ordering::Relaxed);
+        if held && now & WAITERS == 0 {
+            state.fetch_or(HELD, Ordering::AcqRel);
+        } else if !held && now & HELD != 0 {
+            state.fetch_and(!HELD, Ordering::AcqRel);
         }
     }
 

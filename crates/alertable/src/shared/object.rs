@@ -310,29 +310,12 @@ impl Drop for Proxy {
         if !usable() || self.released() {
             return;
         }
-        // Out of the registry first (nothing else is held here, X5), unless a new proxy of
-        // the object took the place already.
-        {
-            let mut proxies = self.ns.proxies();
-            if proxies
-                .get(&self.index)
-                .is_some_and(|w| std::ptr::eq(w.as_ptr(), self))
-            {
-                proxies.remove(&self.index);
-            }
-        }
         if Dispatcher::held_here() {
             // The last handle went away inside the library, under the dispatcher lock:
             // the reference goes when that hold ends.
-            super::defer_release(self.index, self.generation);
+            self.release_reference(None);
         } else {
-            let lock = Dispatcher::lock();
-            drop_reference(
-                &lock.shared(self.ns),
-                self.ns.slot(),
-                self.index,
-                self.generation,
-            );
+            self.release_reference(Some(&Dispatcher::lock()));
         }
     }
 }
@@ -414,6 +397,14 @@ impl Proxy {
             return;
         }
         self.released.store(1, Ordering::Relaxed);
+        self.release_reference(lock.as_ref());
+    }
+
+    /// Leaves the registry, unless a new proxy of the object took the place already, and
+    /// gives up the process's reference: under `lock`, or, with `None` (this thread holds
+    /// the dispatcher lock further up), when that hold ends. The registry comes after the
+    /// dispatcher lock (X5).
+    fn release_reference(&self, lock: Option<&Dispatcher>) {
         {
             let mut proxies = self.ns.proxies();
             if proxies
@@ -423,15 +414,13 @@ impl Proxy {
                 proxies.remove(&self.index);
             }
         }
-        match &lock {
+        match lock {
             Some(lock) => drop_reference(
                 &lock.shared(self.ns),
                 self.ns.slot(),
                 self.index,
                 self.generation,
             ),
-            // Closed inside the library, under the dispatcher lock: the reference goes
-            // when that hold ends.
             None => super::defer_release(self.index, self.generation),
         }
     }
