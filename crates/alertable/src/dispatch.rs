@@ -475,6 +475,7 @@ impl WaitList {
     }
 
     /// Whether no wait block is linked.
+    #[cfg(not(loom))] // used by the watcher of shared objects only
     pub(crate) fn is_empty(&self, lock: &Dispatcher) -> bool {
         self.links.with(lock, Vec::is_empty)
     }

@@ -280,17 +280,23 @@ mod loom_models {
     use loom::sync::Arc;
     use loom::sync::atomic::AtomicBool;
 
+    /// Starts a thread that sets the returned flag, then unparks `parker`.
+    fn set_and_unpark(parker: &Arc<Parker>) -> (Arc<AtomicBool>, loom::thread::JoinHandle<()>) {
+        let flag = Arc::new(AtomicBool::new(false));
+        let (p, f) = (parker.clone(), flag.clone());
+        let th = loom::thread::spawn(move || {
+            f.store(true, Ordering::Relaxed);
+            p.unpark();
+        });
+        (flag, th)
+    }
+
     /// (P2): a flag set before `unpark` is seen by the owner, whatever the interleaving.
     #[test]
     fn unpark_is_never_lost() {
         loom::model(|| {
             let parker = Arc::new(Parker::new());
-            let flag = Arc::new(AtomicBool::new(false));
-            let (p, f) = (parker.clone(), flag.clone());
-            let th = loom::thread::spawn(move || {
-                f.store(true, Ordering::Relaxed);
-                p.unpark();
-            });
+            let (flag, th) = set_and_unpark(&parker);
             while !flag.load(Ordering::Relaxed) {
                 parker.park(None);
             }
@@ -305,12 +311,7 @@ mod loom_models {
         loom::model(|| {
             let parker = Arc::new(Parker::new());
             let word: &'static AtomicU32 = Box::leak(Box::new(AtomicU32::new(PARKED)));
-            let flag = Arc::new(AtomicBool::new(false));
-            let (p, f) = (parker.clone(), flag.clone());
-            let th = loom::thread::spawn(move || {
-                f.store(true, Ordering::Relaxed);
-                p.unpark();
-            });
+            let (flag, th) = set_and_unpark(&parker);
             parker.relocate(word);
             while !flag.load(Ordering::Relaxed) {
                 parker.park(None);
@@ -325,12 +326,7 @@ mod loom_models {
     fn polling_park_never_loses_an_unpark() {
         loom::model(|| {
             let parker = Arc::new(Parker::new());
-            let flag = Arc::new(AtomicBool::new(false));
-            let (p, f) = (parker.clone(), flag.clone());
-            let th = loom::thread::spawn(move || {
-                f.store(true, Ordering::Relaxed);
-                p.unpark();
-            });
+            let (flag, th) = set_and_unpark(&parker);
             let mut fds = Vec::new();
             while !flag.load(Ordering::Relaxed) {
                 parker.park_polling(&mut fds, None).unwrap();

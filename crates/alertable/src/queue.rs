@@ -926,9 +926,10 @@ mod loom_models {
         check_exactly_once_fifo_from(0, producers, per_producer);
     }
 
-    /// As [`check_exactly_once_fifo`], after the owner has pushed and taken `skip` APCs of
-    /// its own, so that the producers start that far into the first block.
-    fn check_exactly_once_fifo_from(skip: usize, producers: usize, per_producer: usize) {
+    /// Runs `f` under loom on a queue whose owner (the calling thread, its only consumer)
+    /// has pushed and taken `skip` APCs of its own, so that the next push lands that far
+    /// into the first block.
+    fn model_from(skip: usize, f: impl Fn(Arc<ApcQueue>) + Sync + Send + 'static) {
         let mut model = loom::model::Builder::new();
         // Waiting out a producer that is installing a block, or writing a claimed slot,
         // is a (bounded) spin: give loom room for it.
@@ -943,6 +944,14 @@ mod loom_models {
                 // SAFETY: this thread is the only consumer.
                 unsafe { q.pop() }.unwrap().run();
             }
+            f(q);
+        });
+    }
+
+    /// As [`check_exactly_once_fifo`], after the owner has pushed and taken `skip` APCs of
+    /// its own, so that the producers start that far into the first block.
+    fn check_exactly_once_fifo_from(skip: usize, producers: usize, per_producer: usize) {
+        model_from(skip, move |q| {
             let log: Arc<Vec<Counter>> =
                 Arc::new((0..producers).map(|_| Counter::new(0)).collect());
             let threads: Vec<_> = (0..producers)
@@ -1008,18 +1017,7 @@ mod loom_models {
     /// multiplies the interleavings.
     #[test]
     fn a_producer_overshoots_while_the_next_block_is_installed() {
-        let mut model = loom::model::Builder::new();
-        model.max_branches = 20_000;
-        if model.preemption_bound.is_none() {
-            model.preemption_bound = Some(3);
-        }
-        model.check(|| {
-            let q = Arc::new(ApcQueue::new());
-            for _ in 0..BLOCK_CAP - 1 {
-                q.push(Apc::new(|| ())).unwrap();
-                // SAFETY: this thread is the only consumer.
-                unsafe { q.pop() }.unwrap().run();
-            }
+        model_from(BLOCK_CAP - 1, |q| {
             let ran = Arc::new(Counter::new(0));
             let producers: Vec<_> = (0..2)
                 .map(|_| {
@@ -1053,18 +1051,7 @@ mod loom_models {
     /// installer's swap must keep a flag that is still standing.
     #[test]
     fn one_wake_per_announcement() {
-        let mut model = loom::model::Builder::new();
-        model.max_branches = 20_000;
-        if model.preemption_bound.is_none() {
-            model.preemption_bound = Some(3);
-        }
-        model.check(|| {
-            let q = Arc::new(ApcQueue::new());
-            for _ in 0..BLOCK_CAP - 1 {
-                q.push(Apc::new(|| ())).unwrap();
-                // SAFETY: this thread is the only consumer.
-                unsafe { q.pop() }.unwrap().run();
-            }
+        model_from(BLOCK_CAP - 1, |q| {
             // SAFETY: as above.
             assert_eq!(unsafe { q.try_park() }, Park::Parked);
             let producers: Vec<_> = (0..2)
