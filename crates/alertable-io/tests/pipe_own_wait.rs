@@ -73,6 +73,22 @@ fn wait_until_in_ppoll(tid: i32) {
     }
 }
 
+/// Starts a thread that waits until thread `tid` sleeps in `ppoll`, then writes `message`
+/// to `client` and waits for the write; it returns the client, to be dropped after the
+/// reader is done.
+fn write_once_asleep(
+    tid: i32,
+    client: AsyncFile,
+    message: &'static [u8],
+) -> std::thread::JoinHandle<AsyncFile> {
+    std::thread::spawn(move || {
+        wait_until_in_ppoll(tid);
+        let written = client.write(0, message.to_vec()).unwrap().result(true);
+        assert_eq!(written, Ok(message.len()));
+        client
+    })
+}
+
 /// An alertable sleep that something ends before its timeout: it must be woken, not end
 /// because the timeout passed.
 #[track_caller]
@@ -103,12 +119,7 @@ fn routine_read_completes_in_its_threads_own_wait_and_runs_once_alertably() {
         .unwrap();
     assert_eq!(op.issue_status(), IssueStatus::Pending);
     let me = gettid();
-    let writer = std::thread::spawn(move || {
-        wait_until_in_ppoll(me);
-        let w = client.write(0, b"hello".to_vec()).unwrap();
-        assert_eq!(w.result(true), Ok(5));
-        client
-    });
+    let writer = write_once_asleep(me, client, b"hello");
     // Not alertable: the read completes here, its routine does not run.
     assert_eq!(
         op.wait(Some(LONG), Alertable::No),
@@ -147,14 +158,7 @@ fn routine_read_ends_an_alertable_sleep_of_its_thread() {
         })
         .unwrap();
     let me = gettid();
-    let writer = std::thread::spawn(move || {
-        wait_until_in_ppoll(me);
-        assert_eq!(
-            client.write(0, b"ping".to_vec()).unwrap().result(true),
-            Ok(4)
-        );
-        client
-    });
+    let writer = write_once_asleep(me, client, b"ping");
     sleep_until_woken();
     assert_eq!(*seen.lock().unwrap(), vec![(Ok(4), b"ping".to_vec())]);
     assert_eq!(completed_by_own_wait(), before + 1);
@@ -311,14 +315,7 @@ fn apc_reaches_a_thread_asleep_in_its_poll() {
     ran_rx.try_recv().unwrap();
     queuer.join().unwrap();
     assert!(seen.lock().unwrap().is_empty());
-    let writer = std::thread::spawn(move || {
-        wait_until_in_ppoll(tid);
-        assert_eq!(
-            client.write(0, b"later".to_vec()).unwrap().result(true),
-            Ok(5)
-        );
-        client
-    });
+    let writer = write_once_asleep(tid, client, b"later");
     sleep_until_woken();
     assert_eq!(*seen.lock().unwrap(), vec![(Ok(5), b"later".to_vec())]);
     assert_eq!(completed_by_own_wait(), before + 1);
