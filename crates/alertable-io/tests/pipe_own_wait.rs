@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use alertable::{Alertable, SleepStatus, WaitStatus, sleep_ex};
 use alertable_io::pipe::{self, NamedPipe, PipeAccess, PipeOptions, PipeType, ReadMode};
-use alertable_io::{AsyncFile, IoError, IssueStatus, completed_by_own_wait};
+use alertable_io::{AsyncFile, IoError, IssueStatus, Operation, completed_by_own_wait};
 
 const BACKEND_VAR: &str = "ALERTABLE_IO_BACKEND";
 /// A hang guard: never reached in a passing run.
@@ -51,6 +51,18 @@ type Calls = Arc<Mutex<Vec<(Result<usize, IoError>, Vec<u8>)>>>;
 
 fn calls() -> Calls {
     Arc::new(Mutex::new(Vec::new()))
+}
+
+/// Issues a 16-byte routine read on `server` whose routine records what it saw.
+fn read_recorded(server: &NamedPipe) -> (Calls, Operation) {
+    let seen = calls();
+    let s = seen.clone();
+    let op = server
+        .read_ex(0, vec![0; 16], move |result, buf| {
+            s.lock().unwrap().push((result, buf));
+        })
+        .unwrap();
+    (seen, op)
 }
 
 /// Waits until thread `tid` of this process sleeps in `ppoll` (its `/proc` entry shows the
@@ -109,14 +121,8 @@ fn gettid() -> i32 {
 #[test]
 fn routine_read_completes_in_its_threads_own_wait_and_runs_once_alertably() {
     let (server, client) = connected();
-    let seen = calls();
-    let s = seen.clone();
     let before = completed_by_own_wait();
-    let op = server
-        .read_ex(0, vec![0; 16], move |result, buf| {
-            s.lock().unwrap().push((result, buf));
-        })
-        .unwrap();
+    let (seen, op) = read_recorded(&server);
     assert_eq!(op.issue_status(), IssueStatus::Pending);
     let me = gettid();
     let writer = write_once_asleep(me, client, b"hello");
@@ -149,14 +155,8 @@ fn routine_read_completes_in_its_threads_own_wait_and_runs_once_alertably() {
 #[test]
 fn routine_read_ends_an_alertable_sleep_of_its_thread() {
     let (server, client) = connected();
-    let seen = calls();
-    let s = seen.clone();
     let before = completed_by_own_wait();
-    server
-        .read_ex(0, vec![0; 16], move |result, buf| {
-            s.lock().unwrap().push((result, buf));
-        })
-        .unwrap();
+    let (seen, _) = read_recorded(&server);
     let me = gettid();
     let writer = write_once_asleep(me, client, b"ping");
     sleep_until_woken();
@@ -196,14 +196,8 @@ fn read_waited_for_by_another_thread_completes_through_the_backend() {
 #[test]
 fn read_polled_by_its_thread_completes_through_the_backend() {
     let (server, client) = connected();
-    let seen = calls();
-    let s = seen.clone();
     let before = completed_by_own_wait();
-    let op = server
-        .read_ex(0, vec![0; 16], move |result, buf| {
-            s.lock().unwrap().push((result, buf));
-        })
-        .unwrap();
+    let (seen, op) = read_recorded(&server);
     assert!(!op.is_complete());
     assert_eq!(
         client.write(0, b"xyz".to_vec()).unwrap().result(true),
@@ -245,13 +239,7 @@ fn read_goes_to_the_backend_when_its_thread_sleeps_not_alertably() {
 #[test]
 fn cancel_reaches_a_thread_asleep_in_its_poll() {
     let (server, _client) = connected();
-    let seen = calls();
-    let s = seen.clone();
-    let op = server
-        .read_ex(0, vec![0; 16], move |result, buf| {
-            s.lock().unwrap().push((result, buf));
-        })
-        .unwrap();
+    let (seen, op) = read_recorded(&server);
     let me = gettid();
     let canceller = std::thread::spawn(move || {
         wait_until_in_ppoll(me);
@@ -270,14 +258,8 @@ fn cancel_reaches_a_thread_asleep_in_its_poll() {
 #[test]
 fn peer_close_reaches_a_thread_asleep_in_its_poll() {
     let (server, client) = connected();
-    let seen = calls();
-    let s = seen.clone();
     let before = completed_by_own_wait();
-    server
-        .read_ex(0, vec![0; 16], move |result, buf| {
-            s.lock().unwrap().push((result, buf));
-        })
-        .unwrap();
+    let (seen, _) = read_recorded(&server);
     let me = gettid();
     let closer = std::thread::spawn(move || {
         wait_until_in_ppoll(me);
@@ -296,14 +278,8 @@ fn peer_close_reaches_a_thread_asleep_in_its_poll() {
 #[test]
 fn apc_reaches_a_thread_asleep_in_its_poll() {
     let (server, client) = connected();
-    let seen = calls();
-    let s = seen.clone();
     let before = completed_by_own_wait();
-    server
-        .read_ex(0, vec![0; 16], move |result, buf| {
-            s.lock().unwrap().push((result, buf));
-        })
-        .unwrap();
+    let (seen, _) = read_recorded(&server);
     let me = alertable::current();
     let tid = gettid();
     let (ran_tx, ran_rx) = mpsc::channel();
@@ -332,13 +308,7 @@ fn cancel_racing_a_message_completes_each_read_once() {
     let client = Arc::new(client);
     const ROUNDS: usize = 200;
     for round in 0..ROUNDS {
-        let seen = calls();
-        let s = seen.clone();
-        let op = server
-            .read_ex(0, vec![0; 16], move |result, buf| {
-                s.lock().unwrap().push((result, buf));
-            })
-            .unwrap();
+        let (seen, op) = read_recorded(&server);
         let c = client.clone();
         let racer = std::thread::spawn(move || {
             let message = format!("m{round}").into_bytes();
@@ -380,14 +350,8 @@ fn cancel_racing_a_message_completes_each_read_once() {
 fn read_held_before_an_event_loop_takes_over_completes_through_the_backend() {
     use rustix::event::{PollFd, PollFlags, poll};
     let (server, client) = connected();
-    let seen = calls();
-    let s = seen.clone();
     let before = completed_by_own_wait();
-    server
-        .read_ex(0, vec![0; 16], move |result, buf| {
-            s.lock().unwrap().push((result, buf));
-        })
-        .unwrap();
+    let (seen, _) = read_recorded(&server);
     let notifier = alertable::ApcNotifier::new().unwrap();
     let writer = std::thread::spawn(move || {
         assert_eq!(
