@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::peers::{self, command, manual, run, signaled, spawn, unique};
+use common::peers::{self, command, manual, ready_then_wait, run, signaled, spawn, unique};
 use std::process::ExitStatus;
 
 use std::time::Duration;
@@ -36,12 +36,7 @@ fn peer() {
             // Takes the mutex, says so, and waits to be killed or told to go on.
             let mutex = Mutex::open(args[0]).unwrap();
             signaled(wait_one(&mutex, LONG, Alertable::No));
-            Event::open(args[1]).unwrap().set();
-            signaled(wait_one(
-                &Event::open(args[2]).unwrap(),
-                LONG,
-                Alertable::No,
-            ));
+            ready_then_wait(args[1], args[2]);
         }
         "exit-holding" => {
             let mutex = Mutex::open(args[0]).unwrap();
@@ -50,12 +45,7 @@ fn peer() {
         }
         "create-and-wait" => {
             let _event = manual(args[0]);
-            Event::open(args[1]).unwrap().set();
-            signaled(wait_one(
-                &Event::open(args[2]).unwrap(),
-                LONG,
-                Alertable::No,
-            ));
+            ready_then_wait(args[1], args[2]);
         }
         "wait-all" => {
             let a = Event::open(args[0]).unwrap();

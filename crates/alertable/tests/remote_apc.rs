@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::peers::{self, manual, signaled, spawn, unique};
+use common::peers::{self, manual, ready_then_wait, signaled, spawn, unique};
 
 use std::sync::Mutex as StdMutex;
 use std::time::Duration;
@@ -47,22 +47,12 @@ fn peer() {
         // Publishes itself and exits at once.
         "publish-and-exit" => {
             alertable::publish_current(Some(args[0])).unwrap();
-            Event::open(args[1]).unwrap().set();
-            signaled(wait_one(
-                &Event::open(args[2]).unwrap(),
-                LONG,
-                Alertable::No,
-            ));
+            ready_then_wait(args[1], args[2]);
         }
         // Publishes itself and never waits alertably.
         "deaf" => {
             alertable::publish_current(Some(args[0])).unwrap();
-            Event::open(args[1]).unwrap().set();
-            signaled(wait_one(
-                &Event::open(args[2]).unwrap(),
-                LONG,
-                Alertable::No,
-            ));
+            ready_then_wait(args[1], args[2]);
         }
         // Takes the producers' lock of a published thread's mailbox, says so, and waits
         // to be killed.
@@ -70,12 +60,7 @@ fn peer() {
             RemoteThread::open(args[0])
                 .unwrap()
                 .hold_mailbox_lock_forever();
-            Event::open(args[1]).unwrap().set();
-            signaled(wait_one(
-                &Event::open(args[2]).unwrap(),
-                LONG,
-                Alertable::No,
-            ));
+            ready_then_wait(args[1], args[2]);
         }
         // Queues whole messages to a published thread as fast as it can, until killed.
         "flood" => {

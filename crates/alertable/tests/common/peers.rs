@@ -4,7 +4,9 @@
 
 use std::process::{Child, Command, ExitStatus};
 
-use alertable::{Event, EventReset, WaitError, WaitStatus};
+use std::time::Duration;
+
+use alertable::{Alertable, Event, EventReset, WaitError, WaitStatus, wait_one};
 
 /// A name no other test or run uses.
 pub(crate) fn unique(what: &str) -> String {
@@ -51,4 +53,15 @@ pub(crate) fn manual(name: &str) -> Event {
 
 pub(crate) fn signaled(status: Result<WaitStatus, WaitError>) {
     assert_eq!(status, Ok(WaitStatus::Signaled(0)));
+}
+
+/// In a peer: says it is ready on the named event `ready`, then waits for the named event
+/// `go` (at most 30 s, a hang guard) — or to be killed meanwhile.
+pub(crate) fn ready_then_wait(ready: &str, go: &str) {
+    Event::open(ready).unwrap().set();
+    signaled(wait_one(
+        &Event::open(go).unwrap(),
+        Some(Duration::from_secs(30)),
+        Alertable::No,
+    ));
 }
