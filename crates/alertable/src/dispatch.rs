@@ -916,9 +916,9 @@ mod loom_models {
         });
     }
 
-    /// (W8) A lock-free claim of an auto-reset event races a wait-all that needs it and
-    /// another signaled event: exactly one of them gets the event, and the wait-all takes
-    /// both of its objects or neither. Without the wait-all's hold on claims, the claim
+    /// (W8, D49) A lock-free claim of an auto-reset event races a wait-all that needs it
+    /// and another signaled event: exactly one of them gets the event, and the wait-all
+    /// takes both of its objects or neither. Without the wait-all's hold on claims, the claim
     /// can land between its check and its acquisition, and both get the event.
     #[test]
     fn a_claim_races_a_wait_all_check() {
