@@ -22,18 +22,20 @@
 //! poster and the workers touch only the queue's head.
 //!
 //! A getter pushes its slot on the stack and, if a post could hand it a packet at once,
-//! watches the slot for a moment; then it sleeps on the slot's private auto-reset event,
-//! through `wait_one`, which gives it the timeout, the APC wake-up of the alertable form and
-//! the block reports of the core. The slot's `state`:
+//! watches the slot for a moment; then it sleeps on its own thread's parker, through
+//! `alertable::park_until`, which gives it the timeout, the APC wake-up of the alertable
+//! form and the block reports of the core, as an object wait would, but takes no
+//! dispatcher lock on either side: the popper unparks the getter's thread directly. The
+//! slot's `state`:
 //!
 //! | state    | meaning                                            | set by                                 |
 //! |----------|----------------------------------------------------|----------------------------------------|
 //! | `AWAKE`  | on the stack; watching the slot, or about to sleep | the getter, under the port lock        |
-//! | `ASLEEP` | on the stack; asleep on the event (or about to be) | the getter (CAS from `AWAKE`)          |
+//! | `ASLEEP` | on the stack; parked (or about to be)              | the getter (CAS from `AWAKE`)          |
 //! | `HANDED` | popped off the stack with a packet, or by `close`  | the popper (swap), under the port lock |
 //!
-//! The popper writes what it hands over before it swaps in `HANDED`, and sets the event
-//! only if the swap returned `ASLEEP`: a getter still watching costs the hand-off no
+//! The popper writes what it hands over before it swaps in `HANDED`, and unparks the
+//! getter only if the swap returned `ASLEEP`: a getter still watching costs the hand-off no
 //! system call, and a sleeping one is always woken.
 //!
 //! # Invariants
@@ -61,12 +63,12 @@
 //!   fast lane, where the amount is zero.
 //! - (C4) Lock order: the dispatcher lock, then the port lock (the `waiters_changed` hook
 //!   records object waiters under the port lock), then a slot's lock. The port lock is
-//!   never held while the dispatcher lock is taken: events are set and object waiters woken
-//!   after unlocking. No two port locks are ever held together.
+//!   never held while the dispatcher lock is taken: object waiters are woken, and getters
+//!   unparked, after unlocking. No two port locks are ever held together.
 //!
-//! A leftover signal on a slot's event is possible — a getter that timed out takes its
-//! packet before the popper sets the event — and harmless: the next wait on the slot finds
-//! nothing handed and waits again.
+//! A leftover unpark is possible — a getter that timed out takes its packet before the
+//! popper unparks it — and harmless: it leaves a token that ends the thread's next park
+//! at once, and every wait of the library checks what it waits for again after a park.
 //!
 //! # Memory ordering
 //!
@@ -87,8 +89,8 @@ use std::time::{Duration, Instant};
 use crossbeam_queue::SegQueue;
 
 use alertable::{
-    Acquired, Alertable, BlockObserver, Dispatcher, Event, EventReset, ThreadHandle, WaitList,
-    WaitStatus, Waitable,
+    Acquired, Alertable, BlockObserver, Dispatcher, ThreadHandle, Unparker, WaitList, Waitable,
+    Woken,
 };
 
 use crate::{CompletionPacket, PortError};
@@ -614,8 +616,8 @@ impl CompletionPort {
     }
 
     /// Waits until a packet is handed to `slot`, the port closes, the timeout passes or (if
-    /// `alertable`) APCs run: first watching the slot for a moment if `spin`, then asleep on
-    /// the slot's event.
+    /// `alertable`) APCs run: first watching the slot for a moment if `spin`, then parked
+    /// until the popper unparks this thread.
     fn wait_for_packet(
         &self,
         slot: &Arc<Slot>,
@@ -625,38 +627,15 @@ impl CompletionPort {
     ) -> Result<CompletionPacket, PortError> {
         if !(spin && spin_for_hand_off(slot)) && slot.try_sleep() {
             let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
-            let mut alerted = false;
             let woken = alertable::sleep_measured(|| {
-                loop {
-                    let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-                    return match alertable::wait_one(&slot.event, remaining, alertable) {
-                        // A thread alert is not this wait's business: wait on, and leave
-                        // the alert pending for the thread's next alertable wait.
-                        Ok(WaitStatus::ThreadAlerted) => {
-                            alerted = true;
-                            continue;
-                        }
-                        Ok(WaitStatus::Signaled(_) | WaitStatus::Abandoned(_)) => {
-                            if slot.is_handed() {
-                                Ok(())
-                            } else {
-                                // A signal left over from a hand-off that raced the end of
-                                // an earlier wait on this slot.
-                                continue;
-                            }
-                        }
-                        Ok(WaitStatus::Alerted) => Err(PortError::Alerted),
-                        // A wait on one object cannot fail.
-                        Ok(WaitStatus::TimedOut) | Err(_) => Err(PortError::TimedOut),
-                    };
-                }
+                alertable::park_until(&slot.unparker, &|| slot.is_handed(), deadline, alertable)
             });
-            if alerted {
-                alertable::alert_thread(&alertable::current());
-            }
-            if let Err(why) = woken {
-                return self.withdraw(slot, why);
-            }
+            let why = match woken {
+                Woken::Ready => return slot.received(),
+                Woken::Alerted => PortError::Alerted,
+                Woken::TimedOut => PortError::TimedOut,
+            };
+            return self.withdraw(slot, why);
         }
         slot.received()
     }
@@ -802,11 +781,12 @@ const ASLEEP: u32 = 1;
 /// `Slot::state`: popped off the stack, with something handed over.
 const HANDED: u32 = 2;
 
-/// One thread's place on a port's stack of getters: where it is handed its packet, and the
-/// private auto-reset event it sleeps on (see the module docs for the protocol). A thread
+/// One thread's place on a port's stack of getters: where it is handed its packet, and how
+/// its thread is woken (see the module docs for the protocol). A thread
 /// reuses its slot from one `get` to the next.
 struct Slot {
-    event: Event,
+    /// Wakes the getter: a slot is made, and waited on, by one thread.
+    unparker: Unparker,
     state: AtomicU32,
     handed: Mutex<Handed>,
 }
@@ -814,7 +794,7 @@ struct Slot {
 impl Slot {
     fn new() -> Arc<Self> {
         Arc::new(Self {
-            event: Event::new(EventReset::Auto, false),
+            unparker: Unparker::current(),
             state: AtomicU32::new(AWAKE),
             handed: Mutex::new(Handed::Nothing),
         })
@@ -866,7 +846,7 @@ impl Slot {
 
     /// Wakes the slot's thread; called after the port lock is released (C4).
     fn wake(&self) {
-        self.event.set();
+        self.unparker.unpark();
     }
 }
 
@@ -1004,11 +984,15 @@ mod member {
     }
 
     /// The calling thread's slot, or a fresh one if it is in use.
+    /// The slot is kept only while it wakes the thread's parker of the moment: during
+    /// thread-local teardown the core's context may be gone, and each wait there gets a
+    /// slot with a private parker of its own.
     pub(super) fn take_slot() -> Arc<Slot> {
         MEMBER
             .try_with(|m| m.slot.take())
             .ok()
             .flatten()
+            .filter(|slot| slot.unparker.is_current())
             .unwrap_or_else(Slot::new)
     }
 

@@ -759,3 +759,50 @@ fn b41_an_alert_leaves_an_alertable_get_many_waiting() {
     assert_eq!(taken, 1);
     assert!(alert_pending, "the alert waits for the next alertable wait");
 }
+
+/// A `get` made from a thread-local destructor that runs after the core's own per-thread
+/// state is gone still sleeps until a post hands it its packet (its slot then wakes a
+/// private parker, not the thread's vanished one).
+#[test]
+fn a_get_in_a_late_thread_local_destructor_is_handed_its_packet() {
+    use std::cell::RefCell;
+
+    struct GetOnDrop(CompletionPort, mpsc::Sender<Result<usize, PortError>>);
+
+    impl Drop for GetOnDrop {
+        fn drop(&mut self) {
+            // Longer than the test waits for it: only a wake-up ends this get in time.
+            let got = self.0.get(Some(Duration::from_secs(120))).map(|p| p.key);
+            let _ = self.1.send(got);
+        }
+    }
+
+    thread_local! {
+        static GET: RefCell<Option<GetOnDrop>> = const { RefCell::new(None) };
+    }
+
+    let port = CompletionPort::new(1);
+    let (got_tx, got) = mpsc::channel();
+    let (tid_tx, tid) = mpsc::channel();
+    let getter = {
+        let port = port.clone();
+        thread::spawn(move || {
+            // Registered first, so destroyed last: after the core's thread state, which the
+            // next line creates.
+            GET.with(|g| *g.borrow_mut() = Some(GetOnDrop(port, got_tx)));
+            tid_tx.send(alertable::current().id()).unwrap();
+        })
+    };
+    let tid = tid.recv().unwrap();
+    until("the getter to wait", || port.waiting_threads() == 1);
+    let stat = format!("/proc/self/task/{tid}/stat");
+    until("the getter to sleep", || {
+        std::fs::read_to_string(&stat).is_ok_and(|s| {
+            s.rsplit_once(')')
+                .is_some_and(|(_, rest)| rest.trim_start().starts_with('S'))
+        })
+    });
+    port.post(packet(7, 0)).unwrap();
+    assert_eq!(got.recv_timeout(Duration::from_secs(60)), Ok(Ok(7)));
+    getter.join().unwrap();
+}

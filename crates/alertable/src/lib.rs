@@ -147,7 +147,7 @@ pub use wait::{
     take_alert, test_alert, wait_all, wait_any, wait_one,
 };
 #[doc(hidden)]
-pub use wait::{sleep_measured, watch_before_sleeping};
+pub use wait::{Unparker, Woken, park_until, sleep_measured, watch_before_sleeping};
 pub use wait_hook::{FdInterest, WatchedFd};
 #[doc(hidden)]
 pub use wait_hook::{WaitHook, set_wait_hook};

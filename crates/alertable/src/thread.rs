@@ -597,6 +597,11 @@ impl Context {
         alerted.load(Ordering::Relaxed) != 0 && alerted.swap(0, Ordering::Acquire) != 0
     }
 
+    /// The thread's parker, which its waits sleep on.
+    pub(crate) fn parker(&self) -> &Arc<Parker> {
+        &self.this.inner.parker
+    }
+
     /// Whether a wait should yield while it watches for work (see `watch_before_sleeping`).
     pub(crate) fn yields_before_sleeping(&self) -> bool {
         self.yields_before_sleeping.get()

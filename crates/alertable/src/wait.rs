@@ -8,11 +8,13 @@
 
 use std::cell::Cell;
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::SyncError;
 use crate::dispatch::{self, Outcome, Signal, WaitKind, Waitable};
 use crate::notifier;
+use crate::parker::Parker;
 use crate::sys;
 use crate::thread::{ApcWait, Context, with_current};
 
@@ -228,6 +230,113 @@ pub fn watch_before_sleeping(ready: impl Fn() -> bool) -> bool {
 #[doc(hidden)]
 pub fn sleep_measured<R>(sleep: impl FnOnce() -> R) -> R {
     with_current(|ctx| measured(ctx, sleep))
+}
+
+/// Wakes one thread from [`park_until`]: a handle to that thread's parker, the one its
+/// waits sleep on. An unpark of a thread that is not parked leaves a token, which ends its
+/// next park at once; every wait of the library tolerates such a spurious wake-up (it
+/// checks what it waits for again), so an unpark that comes late is harmless.
+#[doc(hidden)]
+#[derive(Clone)]
+pub struct Unparker(Arc<Parker>);
+
+impl Unparker {
+    /// The calling thread's unparker. During thread-local teardown, once the thread's
+    /// context is gone, each call makes a private parker that only [`park_until`] with
+    /// this unparker sleeps on.
+    pub fn current() -> Self {
+        with_current(|ctx| Self(ctx.parker().clone()))
+    }
+
+    /// Whether this is the calling thread's unparker of the moment (false for one made
+    /// during thread-local teardown).
+    pub fn is_current(&self) -> bool {
+        with_current(|ctx| Arc::ptr_eq(ctx.parker(), &self.0))
+    }
+
+    /// Wakes the thread if it is parked, or leaves it a token.
+    #[inline]
+    pub fn unpark(&self) {
+        self.0.unpark();
+    }
+}
+
+impl fmt::Debug for Unparker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Unparker").finish_non_exhaustive()
+    }
+}
+
+/// How [`park_until`] ended.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Woken {
+    /// `ready` returned true.
+    Ready,
+    /// APCs ran (an alertable park only).
+    Alerted,
+    /// The deadline passed first.
+    TimedOut,
+}
+
+/// Sleeps on the calling thread's parker until `ready` returns true, or (if `alertable`)
+/// APCs run, or `deadline` passes; `unparker` is the calling thread's ([`Unparker::current`]),
+/// and whoever makes `ready` true unparks it afterwards. This is an object wait without
+/// the object: the same order (`ready` first, then APCs, then the clock, as W4), the same
+/// block reports, but no dispatcher lock on either side — the hand-off of a completion
+/// port's packet to its sleeping getter.
+///
+/// A thread alert is left pending for the thread's next alertable wait: it is not this
+/// park's business.
+#[doc(hidden)]
+pub fn park_until(
+    unparker: &Unparker,
+    ready: &dyn Fn() -> bool,
+    deadline: Option<Instant>,
+    alertable: Alertable,
+) -> Woken {
+    with_current(|ctx| {
+        if !Arc::ptr_eq(ctx.parker(), &unparker.0) {
+            // Thread-local teardown: `ctx` is a detached context of its own, not the one
+            // `unparker` was made with, whose private parker only this thread parks on
+            // (P1). Nothing is alertable there any more.
+            return park_detached(&unparker.0, ready, deadline);
+        }
+        let alertable = alertable == Alertable::Yes;
+        loop {
+            if ready() {
+                return Woken::Ready;
+            }
+            if alertable && ctx.has_pending() {
+                // Only cancelled timer routines ran: not a delivered APC, so wait on.
+                if ctx.drain() {
+                    return Woken::Alerted;
+                }
+                continue;
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return Woken::TimedOut;
+            }
+            if alertable {
+                ctx.park_for_objects_or_apcs(deadline);
+            } else {
+                ctx.park_for_objects(deadline);
+            }
+        }
+    })
+}
+
+#[cold] // thread-local teardown only
+fn park_detached(parker: &Parker, ready: &dyn Fn() -> bool, deadline: Option<Instant>) -> Woken {
+    loop {
+        if ready() {
+            return Woken::Ready;
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            return Woken::TimedOut;
+        }
+        parker.park(deadline);
+    }
 }
 
 pub(crate) fn watch(ctx: &Context, ready: &dyn Fn() -> bool) -> bool {

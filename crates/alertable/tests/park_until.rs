@@ -1,0 +1,206 @@
+//! The parker-level wait that a completion port's getter sleeps in (`park_until`, with an
+//! `Unparker`): an object wait without the object. It keeps the order of an object wait
+//! (what it waits for first, then APCs, then the clock: spec D W4, B19, B20), leaves
+//! thread alerts to the next alertable wait (B41), reports its blocking, and tolerates an
+//! unpark that comes with nothing to see.
+
+#![allow(clippy::disallowed_types)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use alertable::{
+    Alertable, BlockObserver, SleepStatus, Unparker, Woken, alert_thread, park_until,
+    set_block_observer, sleep_ex, take_alert,
+};
+
+mod common;
+
+use common::{bump, counter, wait_until_blocked};
+
+/// A deadline no test reaches unless the park is lost.
+fn far() -> Option<Instant> {
+    Some(Instant::now() + Duration::from_secs(60))
+}
+
+/// A deadline a test waits out on purpose.
+fn soon() -> Option<Instant> {
+    Some(Instant::now() + Duration::from_millis(20))
+}
+
+/// Another thread that, once this thread is asleep, runs `then`.
+fn once_asleep(then: impl FnOnce() + Send + 'static) -> std::thread::JoinHandle<()> {
+    let tid = alertable::current().id();
+    std::thread::spawn(move || {
+        wait_until_blocked(tid);
+        then();
+    })
+}
+
+/// A flag raised and unparked by another thread while this one sleeps ends the park.
+#[test]
+fn a_flag_raised_then_unparked_ends_the_park() {
+    let flag = Arc::new(AtomicBool::new(false));
+    let unparker = Unparker::current();
+    let helper = {
+        let (flag, unparker) = (flag.clone(), unparker.clone());
+        once_asleep(move || {
+            flag.store(true, Ordering::Release);
+            unparker.unpark();
+        })
+    };
+    let ready = || flag.load(Ordering::Acquire);
+    assert_eq!(
+        park_until(&unparker, &ready, far(), Alertable::No),
+        Woken::Ready
+    );
+    helper.join().unwrap();
+}
+
+/// An unpark with nothing to see leaves a token that ends one park at once; the park
+/// checks again and sleeps on until its deadline.
+#[test]
+fn an_unpark_with_nothing_to_see_is_tolerated() {
+    let unparker = Unparker::current();
+    unparker.unpark();
+    unparker.unpark();
+    let start = Instant::now();
+    assert_eq!(
+        park_until(&unparker, &|| false, soon(), Alertable::No),
+        Woken::TimedOut
+    );
+    assert!(start.elapsed() >= Duration::from_millis(20), "never early");
+}
+
+/// W4: what the park waits for comes before APCs; the APCs stay queued for the next
+/// alertable wait.
+#[test]
+fn w4_what_is_ready_comes_before_pending_apcs() {
+    let ran = counter();
+    alertable::current().queue_apc(bump(&ran)).unwrap();
+    let unparker = Unparker::current();
+    assert_eq!(
+        park_until(&unparker, &|| true, far(), Alertable::Yes),
+        Woken::Ready
+    );
+    assert_eq!(ran.load(Ordering::SeqCst), 0);
+    assert_eq!(
+        sleep_ex(Some(Duration::ZERO), Alertable::Yes),
+        SleepStatus::Alerted
+    );
+    assert_eq!(ran.load(Ordering::SeqCst), 1);
+}
+
+/// B20: an APC queued while an alertable park sleeps runs, and ends the park with
+/// `Alerted`.
+#[test]
+fn b20_an_apc_ends_an_alertable_park() {
+    let ran = counter();
+    let me = alertable::current();
+    let helper = {
+        let apc = bump(&ran);
+        once_asleep(move || me.queue_apc(apc).unwrap())
+    };
+    let unparker = Unparker::current();
+    assert_eq!(
+        park_until(&unparker, &|| false, far(), Alertable::Yes),
+        Woken::Alerted
+    );
+    assert_eq!(ran.load(Ordering::SeqCst), 1);
+    helper.join().unwrap();
+}
+
+/// B19: a park that is not alertable sleeps through an APC, which stays queued.
+#[test]
+fn b19_a_park_that_is_not_alertable_sleeps_through_an_apc() {
+    let ran = counter();
+    let flag = Arc::new(AtomicBool::new(false));
+    let me = alertable::current();
+    let unparker = Unparker::current();
+    let helper = {
+        let (apc, flag, unparker) = (bump(&ran), flag.clone(), unparker.clone());
+        let tid = me.id();
+        once_asleep(move || {
+            me.queue_apc(apc).unwrap();
+            // Asleep again (or not yet woken): either way the APC must not have run.
+            wait_until_blocked(tid);
+            flag.store(true, Ordering::Release);
+            unparker.unpark();
+        })
+    };
+    let ready = || flag.load(Ordering::Acquire);
+    assert_eq!(
+        park_until(&unparker, &ready, far(), Alertable::No),
+        Woken::Ready
+    );
+    assert_eq!(ran.load(Ordering::SeqCst), 0, "B19: not run by this park");
+    helper.join().unwrap();
+    assert_eq!(
+        sleep_ex(Some(Duration::ZERO), Alertable::Yes),
+        SleepStatus::Alerted
+    );
+    assert_eq!(ran.load(Ordering::SeqCst), 1);
+}
+
+/// B41: a thread alert is not the park's business: it waits on, and the alert stays
+/// pending for the thread's next alertable wait.
+#[test]
+fn b41_a_thread_alert_stays_pending() {
+    alert_thread(&alertable::current());
+    let unparker = Unparker::current();
+    assert_eq!(
+        park_until(&unparker, &|| false, soon(), Alertable::Yes),
+        Woken::TimedOut
+    );
+    assert!(take_alert(), "the alert is still pending");
+}
+
+#[derive(Default)]
+struct Counts {
+    blocking: AtomicUsize,
+    unblocked: AtomicUsize,
+}
+
+impl BlockObserver for Counts {
+    fn blocking(&self) {
+        self.blocking.fetch_add(1, Ordering::SeqCst);
+    }
+    fn unblocked(&self) {
+        self.unblocked.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// A park that sleeps is reported to the thread's block observer, as an object wait is
+/// (a completion port counts its running threads with it); one that finds its flag
+/// raised is not.
+#[test]
+fn a_park_that_sleeps_is_reported_to_the_block_observer() {
+    let counts = Arc::new(Counts::default());
+    let previous = set_block_observer(Some(counts.clone()));
+    let unparker = Unparker::current();
+    assert_eq!(
+        park_until(&unparker, &|| true, far(), Alertable::No),
+        Woken::Ready
+    );
+    assert_eq!(counts.blocking.load(Ordering::SeqCst), 0);
+    assert_eq!(
+        park_until(&unparker, &|| false, soon(), Alertable::No),
+        Woken::TimedOut
+    );
+    set_block_observer(previous);
+    assert!(counts.blocking.load(Ordering::SeqCst) >= 1);
+    assert_eq!(
+        counts.blocking.load(Ordering::SeqCst),
+        counts.unblocked.load(Ordering::SeqCst)
+    );
+}
+
+/// An unparker is its thread's: another thread's is not current there.
+#[test]
+fn an_unparker_is_current_only_on_its_thread() {
+    let mine = Unparker::current();
+    assert!(mine.is_current());
+    let theirs = std::thread::spawn(Unparker::current).join().unwrap();
+    assert!(!theirs.is_current());
+}
