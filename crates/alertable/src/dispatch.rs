@@ -970,6 +970,65 @@ mod loom_models {
         });
     }
 
+    /// (W8, D49) A lock-free claim of a semaphore's last count races a wait-all that needs
+    /// it and a signaled event: the count goes to exactly one of them, and the wait-all
+    /// takes both of its objects or neither.
+    #[test]
+    fn a_semaphore_claim_races_a_wait_all_check() {
+        model(|| {
+            let sem = Semaphore::new(1, 1).unwrap();
+            let event = Event::new(EventReset::Auto, true);
+            let (s1, e1) = (sem.clone(), event.clone());
+            let all = loom::thread::spawn(move || {
+                let ctx = owner();
+                let objects: [&dyn Waitable; 2] = [&s1, &e1];
+                wait(&ctx, &objects, WaitKind::All, None, true, false, None).unwrap()
+            });
+            let ctx = owner();
+            let one = wait(&ctx, &[&sem], WaitKind::Any, None, true, false, None).unwrap();
+            match (all.join().unwrap(), one) {
+                (Outcome::Signaled(0), Outcome::TimedOut) => assert!(!event.is_set()),
+                (Outcome::TimedOut, Outcome::Signaled(0)) => assert!(event.is_set()),
+                other => panic!("the count went to both or neither: {other:?}"),
+            }
+            assert_eq!(sem.count(), 0);
+        });
+    }
+
+    /// (W3, W8) A release that takes no lock races a thread that is about to sleep on the
+    /// semaphore: the waiter is never left asleep with a count available.
+    #[test]
+    fn a_lock_free_release_wakes_a_waiter() {
+        model(|| {
+            let sem = Semaphore::new(0, 1).unwrap();
+            let s = sem.clone();
+            let releaser = loom::thread::spawn(move || s.release(1));
+            let ctx = owner();
+            let outcome = wait(&ctx, &[&sem], WaitKind::Any, None, false, false, None).unwrap();
+            assert_eq!(outcome, Outcome::Signaled(0));
+            assert_eq!(releaser.join().unwrap(), Ok(0));
+            assert_eq!(sem.count(), 0);
+        });
+    }
+
+    /// (F64) Two releases race at one below the maximum: one adds its count, the other
+    /// fails and changes nothing.
+    #[test]
+    fn releases_race_at_the_maximum() {
+        model(|| {
+            let sem = Semaphore::new(1, 2).unwrap();
+            let s = sem.clone();
+            let other = loom::thread::spawn(move || s.release(1));
+            let mine = sem.release(1);
+            let theirs = other.join().unwrap();
+            let ok = [mine, theirs].iter().filter(|r| r.is_ok()).count();
+            assert_eq!(ok, 1, "{mine:?} {theirs:?}");
+            assert!([mine, theirs].contains(&Ok(1)));
+            assert!([mine, theirs].contains(&Err(crate::SyncError::TooManyPosts)));
+            assert_eq!(sem.count(), 2);
+        });
+    }
+
     /// A wait-all racing a wait-one for the same semaphore: both complete, each count is
     /// consumed once, and the wait-all takes its two objects together (wait-all design).
     #[test]

@@ -321,3 +321,30 @@ fn f67_std_thread_exit_gives_nothing_back() {
     assert_eq!(s.count(), 1);
     assert_eq!(drain(&s), 1);
 }
+
+/// F64 and W8: with nobody waiting, a release, an over-release, a wait that finds a count
+/// and the count's snapshot take no lock: they all finish while another thread holds the
+/// dispatcher lock, with the results of the locked paths.
+#[test]
+fn f64_a_semaphore_nobody_waits_on_needs_no_lock() {
+    let (done, finished) = mpsc::channel();
+    let lock = alertable::Dispatcher::lock();
+    std::thread::spawn(move || {
+        let s = Semaphore::new(0, 3).unwrap();
+        let released = s.release(2);
+        let took = wait_one(&s, None, Alertable::No);
+        let over = s.release(3);
+        done.send((released, took, over, s.count())).unwrap();
+    });
+    let result = finished.recv_timeout(LONG.unwrap());
+    drop(lock);
+    let (released, took, over, count) = result.expect("the semaphore needed the lock");
+    assert_eq!(released, Ok(0));
+    assert_eq!(took, Ok(WaitStatus::Signaled(0)));
+    assert_eq!(
+        over,
+        Err(SyncError::TooManyPosts),
+        "1 + 3 passes the maximum"
+    );
+    assert_eq!(count, 1, "F64: the failed release changed nothing");
+}

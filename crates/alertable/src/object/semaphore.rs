@@ -1,12 +1,41 @@
 //! Semaphores: a count between 0 and a maximum; each successful wait takes one.
+//!
+//! The state word holds the count in its low 32 bits, and `WAITERS` and `HELD` above it,
+//! with the meanings they have for events (event.rs): `WAITERS` is set, under the
+//! dispatcher lock, while the wait list is non-empty; `HELD`, under the lock, while a
+//! wait-all checks and acquires the semaphore (dispatch.rs W8). Two paths take no lock:
+//!
+//! - `release` with no waiters is one compare-and-swap that adds to the count (or finds
+//!   that it would pass the maximum); with `WAITERS` set it goes through the lock, so that
+//!   waiters are satisfied (W3).
+//! - A wait on the semaphore alone that finds a count with neither `WAITERS` nor `HELD`
+//!   takes one with a compare-and-swap (W8).
+//!
+//! Under the lock a wait-any checks and takes a count in one step, and a wait-all holds
+//! claims off with `HELD`; a lock-free release in between only adds to what it saw. A
+//! named semaphore's word keeps `WAITERS` set for good, so both paths go through the lock
+//! and the shared state.
 
 use std::fmt;
 use std::sync::Arc;
 
-use crate::dispatch::{Acquired, Dispatcher, Locked, Signal, WaitList, Waitable};
+use crate::dispatch::{Acquired, Dispatcher, Signal, WaitList, Waitable};
 #[cfg(not(loom))]
 use crate::shared::{self, Init, Kind, NameError, Opened, Proxy};
+use crate::sync::{AtomicU64, Ordering};
 use crate::{SyncError, ThreadHandle};
+
+/// The count's bits of the state word.
+const COUNT: u64 = 0xffff_ffff;
+const WAITERS: u64 = 1 << 32;
+/// A wait-all is checking and acquiring the semaphore: no lock-free claim (dispatch.rs W8).
+const HELD: u64 = 1 << 33;
+
+/// The count in a state word.
+#[inline]
+fn count_of(state: u64) -> u32 {
+    (state & COUNT) as u32
+}
 
 /// A counting semaphore.
 ///
@@ -33,7 +62,9 @@ pub struct Semaphore {
 }
 
 struct SemaphoreInner {
-    count: Locked<u32>,
+    /// The count, `WAITERS` and `HELD` (see the module docs). For a named semaphore,
+    /// `WAITERS` stands for good and the count lives in the shared state.
+    state: AtomicU64,
     maximum: u32,
     waiters: WaitList,
     /// The shared state of a named semaphore (shared/mod.rs).
@@ -65,7 +96,7 @@ impl Semaphore {
         }
         Ok(Self {
             inner: Arc::new(SemaphoreInner {
-                count: Locked::new(initial),
+                state: AtomicU64::new(u64::from(initial)),
                 maximum,
                 waiters: WaitList::new(),
                 #[cfg(not(loom))]
@@ -126,7 +157,7 @@ impl Semaphore {
     fn from_proxy(proxy: Arc<Proxy>) -> Self {
         Self {
             inner: Arc::new(SemaphoreInner {
-                count: Locked::new(0),
+                state: AtomicU64::new(WAITERS),
                 maximum: proxy.semaphore_maximum(),
                 waiters: WaitList::new(),
                 shared: Some(proxy),
@@ -146,8 +177,39 @@ impl Semaphore {
     ///
     /// `ReleaseSemaphore(h, n, &previous)`.
     pub fn release(&self, n: u32) -> Result<u32, SyncError> {
+        if n == 0 {
+            return Err(SyncError::InvalidParameter);
+        }
+        let state = &self.inner.state;
+        let mut current = state.load(Ordering::Acquire);
+        while current & WAITERS == 0 {
+            let previous = count_of(current);
+            let next = self.added(previous, n)?;
+            match state.compare_exchange_weak(
+                current,
+                current - u64::from(previous) + u64::from(next),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return Ok(previous),
+                Err(now) => current = now,
+            }
+        }
+        self.release_contended(n)
+    }
+
+    #[cold] // only when threads wait on the semaphore, or it is named
+    fn release_contended(&self, n: u32) -> Result<u32, SyncError> {
         let mut lock = Dispatcher::lock();
         self.release_locked(&mut lock, n)
+    }
+
+    /// `count + n`, unless that passes the maximum (F64, F65).
+    fn added(&self, count: u32, n: u32) -> Result<u32, SyncError> {
+        count
+            .checked_add(n)
+            .filter(|&next| next <= self.inner.maximum)
+            .ok_or(SyncError::TooManyPosts)
     }
 
     fn release_locked(&self, lock: &mut Dispatcher, n: u32) -> Result<u32, SyncError> {
@@ -158,19 +220,16 @@ impl Semaphore {
         if let Some(shared) = &self.inner.shared {
             return shared.semaphore_release(lock, n);
         }
-        let maximum = self.inner.maximum;
-        let previous = self.inner.count.with_mut(lock, |count| {
-            let previous = *count;
-            match previous.checked_add(n) {
-                Some(next) if next <= maximum => {
-                    *count = next;
-                    Ok(previous)
-                }
-                _ => Err(SyncError::TooManyPosts),
-            }
-        })?;
+        let previous = self
+            .inner
+            .state
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| {
+                let next = self.added(count_of(s), n).ok()?;
+                Some(s - (s & COUNT) + u64::from(next))
+            })
+            .map_err(|_| SyncError::TooManyPosts)?;
         self.inner.waiters.wake_waiters(lock);
-        Ok(previous)
+        Ok(count_of(previous))
     }
 
     /// The count at this moment (a snapshot).
@@ -183,8 +242,7 @@ impl Semaphore {
         if let Some(shared) = &self.inner.shared {
             return shared.signal_snapshot();
         }
-        let lock = Dispatcher::lock();
-        self.inner.count.with(&lock, |count| *count)
+        count_of(self.inner.state.load(Ordering::Acquire))
     }
 
     /// The maximum count.
@@ -207,8 +265,8 @@ impl Waitable for Semaphore {
         if let Some(shared) = &self.inner.shared {
             return shared.is_ready(lock, waiter);
         }
-        let _ = waiter;
-        self.inner.count.with(lock, |count| *count > 0)
+        let _ = (lock, waiter);
+        count_of(self.inner.state.load(Ordering::Acquire)) > 0
     }
 
     fn acquire(&self, lock: &mut Dispatcher, waiter: &ThreadHandle) -> Acquired {
@@ -216,9 +274,64 @@ impl Waitable for Semaphore {
         if let Some(shared) = &self.inner.shared {
             return shared.acquire(lock, waiter).0;
         }
-        let _ = waiter;
-        self.inner.count.with_mut(lock, |count| *count -= 1);
+        let _ = (lock, waiter);
+        // Checked ready under this lock hold, with claims held off (W8): a count is there.
+        let before = self.inner.state.fetch_sub(1, Ordering::AcqRel);
+        debug_assert!(count_of(before) > 0, "W8: a count was there to take");
         Acquired::Normal
+    }
+
+    fn acquire_if_ready(&self, lock: &mut Dispatcher, waiter: &ThreadHandle) -> Option<Acquired> {
+        #[cfg(not(loom))]
+        if self.inner.shared.is_some() {
+            return self
+                .is_ready(lock, waiter)
+                .then(|| self.acquire(lock, waiter));
+        }
+        let _ = (lock, waiter);
+        // (W8) Checked and taken in one step: a claim may take it in between otherwise.
+        self.inner
+            .state
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| {
+                (count_of(s) > 0).then(|| s - 1)
+            })
+            .ok()
+            .map(|_| Acquired::Normal)
+    }
+
+    fn try_claim(&self) -> Option<Acquired> {
+        // A named semaphore's word always has WAITERS: this never succeeds there.
+        self.inner
+            .state
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| {
+                (s & (WAITERS | HELD) == 0 && count_of(s) > 0).then(|| s - 1)
+            })
+            .ok()
+            .map(|_| Acquired::Normal)
+    }
+
+    fn hold_claims(&self, _lock: &Dispatcher, held: bool) {
+        // As for events: with waiters no claim succeeds already, and WAITERS changes only
+        // under the lock this hold is in.
+        let state = &self.inner.state;
+        let now = state.load(Ordering::Relaxed);
+        if held && now & WAITERS == 0 {
+            state.fetch_or(HELD, Ordering::AcqRel);
+        } else if !held && now & HELD != 0 {
+            state.fetch_and(!HELD, Ordering::AcqRel);
+        }
+    }
+
+    fn waiters_changed(&self, _lock: &Dispatcher, has_waiters: bool) {
+        #[cfg(not(loom))]
+        if self.inner.shared.is_some() {
+            return; // WAITERS stands (see `SemaphoreInner::state`)
+        }
+        if has_waiters {
+            self.inner.state.fetch_or(WAITERS, Ordering::AcqRel);
+        } else {
+            self.inner.state.fetch_and(!WAITERS, Ordering::AcqRel);
+        }
     }
 
     #[cfg(not(loom))]
