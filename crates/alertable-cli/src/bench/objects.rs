@@ -2,14 +2,14 @@
 //!
 //! Four tables. First, an uncontended signal-then-take on one thread: `Event::set`
 //! followed by `wait_one` on an auto-reset event (the wait finds it signaled and takes
-//! it), against a `std::sync::Mutex<bool>` with a `Condvar` used the same way (set the flag
+//! it), and `Semaphore::release(1)` followed by `wait_one`, against a `std::sync::Mutex<bool>` with a `Condvar` used the same way (set the flag
 //! and `notify_one` under the lock; lock, check, clear). Second, `Event::set` alone on an
 //! event nobody waits on, the lock-free path. Third, the wake-up latency of a thread
 //! blocked in `wait_any` over 64 auto-reset events when the last one is set, beside
 //! `wait_one` on a single event and a `Condvar` wait, each measured only once the waiter
 //! is really asleep in the kernel. Fourth, independent objects: the set + wait pairs of
-//! the first table on one thread, and split over two threads that each use an event of
-//! their own (and the same with the std pair), to show what the library's shared state
+//! the first table on one thread, and split over two threads that each use an event (or a
+//! semaphore) of their own (and the same with the std pair), to show what the library's shared state
 //! costs threads that share nothing.
 
 use std::collections::BTreeMap;
@@ -19,7 +19,9 @@ use std::sync::{Arc, Barrier, Condvar, Mutex, PoisonError, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use alertable::{Alertable, Event, EventReset, WaitStatus, Waitable, wait_any, wait_one};
+use alertable::{
+    Alertable, Event, EventReset, Semaphore, WaitStatus, Waitable, wait_any, wait_one,
+};
 
 use super::idle::{DISCARDED_SAMPLES, IDLE_BEFORE_SAMPLE, gettid, nanos_since, wait_until_asleep};
 use super::report::{GroupReport, Kind, Table};
@@ -54,7 +56,7 @@ struct Timed {
     run: fn(usize) -> Duration,
 }
 
-const PAIRS: [Timed; 4] = [
+const PAIRS: [Timed; 5] = [
     Timed {
         id: "ours-event-set-wait-one-zero",
         name: "ours: Event::set + wait_one(Some(ZERO))",
@@ -64,6 +66,11 @@ const PAIRS: [Timed; 4] = [
         id: "ours-event-set-wait-one-infinite",
         name: "ours: Event::set + wait_one(None)",
         run: |n| event_pairs(n, None),
+    },
+    Timed {
+        id: "ours-semaphore-release-wait-one",
+        name: "ours: Semaphore::release(1) + wait_one(None)",
+        run: semaphore_pairs,
     },
     Timed {
         id: "std-mutex-condvar",
@@ -91,6 +98,23 @@ fn event_pairs(n: usize, timeout: Option<Duration>) -> Duration {
     let elapsed = start.elapsed();
     assert_eq!(taken, n, "every wait took the signal");
     assert!(!event.is_set(), "the last wait reset the event");
+    elapsed
+}
+
+fn semaphore_pairs(n: usize) -> Duration {
+    let semaphore = Semaphore::new(0, 1).expect("a valid maximum");
+    let mut taken = 0;
+    let start = Instant::now();
+    for _ in 0..n {
+        let semaphore = black_box(&semaphore);
+        semaphore.release(1).expect("below the maximum");
+        if wait_one(semaphore, None, Alertable::No) == Ok(WaitStatus::Signaled(0)) {
+            taken += 1;
+        }
+    }
+    let elapsed = start.elapsed();
+    assert_eq!(taken, n, "every wait took the count");
+    assert_eq!(semaphore.count(), 0, "the last wait took the last count");
     elapsed
 }
 
@@ -251,7 +275,7 @@ fn time_table(
 /// The independent-objects table: the same set + wait pairs, on one thread and split over
 /// two, each thread with an object of its own. Nothing is shared but what the library
 /// shares behind the scenes, so two threads on two CPUs should run close to twice the rate.
-const INDEPENDENT: [Timed; 4] = [
+const INDEPENDENT: [Timed; 6] = [
     Timed {
         id: "ours-1-thread",
         name: "ours: 1 thread, Event::set + wait_one(None)",
@@ -261,6 +285,16 @@ const INDEPENDENT: [Timed; 4] = [
         id: "ours-2-threads",
         name: "ours: 2 threads, an event each",
         run: |n| on_threads(2, n, |n| event_pairs(n, None)),
+    },
+    Timed {
+        id: "ours-semaphore-1-thread",
+        name: "ours: 1 thread, Semaphore::release(1) + wait_one(None)",
+        run: |n| on_threads(1, n, semaphore_pairs),
+    },
+    Timed {
+        id: "ours-semaphore-2-threads",
+        name: "ours: 2 threads, a semaphore each",
+        run: |n| on_threads(2, n, semaphore_pairs),
     },
     Timed {
         id: "std-mutex-condvar-1-thread",
@@ -543,7 +577,7 @@ pub(crate) fn run(s: &Settings, progress: &Progress) -> GroupReport {
         s.object_pairs,
         format!(
             "independent objects: set + wait on one thread, and split over \
-             {INDEPENDENT_THREADS} threads each with its own event or pair: {} pairs per run \
+             {INDEPENDENT_THREADS} threads each with its own event, semaphore or pair: {} pairs per run \
              in all, {} runs; one op = one pair, by the wall clock of the whole run",
             thousands(s.object_pairs),
             s.reps
@@ -555,14 +589,15 @@ pub(crate) fn run(s: &Settings, progress: &Progress) -> GroupReport {
     };
     let scaling = format!(
         "independent objects: rate with {INDEPENDENT_THREADS} threads ÷ rate with 1 (medians): \
-         ours {:.2}, std Mutex + Condvar {:.2}",
+         ours {:.2} (events), {:.2} (semaphores), std Mutex + Condvar {:.2}",
         rate("ours-1-thread", "ours-2-threads"),
+        rate("ours-semaphore-1-thread", "ours-semaphore-2-threads"),
         rate("std-mutex-condvar-1-thread", "std-mutex-condvar-2-threads"),
     );
     GroupReport {
         name: "objects",
-        description: "events against a std Mutex<bool> + Condvar: uncontended cost, wake-up \
-                      latency, independent objects on two threads",
+        description: "events and semaphores against a std Mutex<bool> + Condvar: uncontended \
+                      cost, wake-up latency, independent objects on two threads",
         tables: vec![pairs, sets, wake, independent],
         notes: vec![
             scaling,
