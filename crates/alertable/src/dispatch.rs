@@ -243,6 +243,41 @@ impl fmt::Debug for Dispatcher {
     }
 }
 
+/// The state word of an object that offers lock-free claims (W8): the object's own bits
+/// (a signal, a count) below, and the two bits every such object keeps the same way above.
+pub(crate) mod claim_word {
+    use crate::sync::{AtomicU64, Ordering};
+
+    /// Set, under the dispatcher lock, while the object's wait list is non-empty: no claim
+    /// succeeds, and a signal goes through the lock (W3). A named object keeps it set for
+    /// good, so that both paths go to the shared state.
+    pub(crate) const WAITERS: u64 = 1 << 32;
+    /// Set, under the lock, while a wait-all checks and acquires the object: no claim
+    /// succeeds meanwhile.
+    pub(crate) const HELD: u64 = 1 << 33;
+
+    /// `Waitable::hold_claims`. An object with waiters admits no claim already, and
+    /// `WAITERS` changes only under the lock this hold is in: a signaler's re-evaluation of
+    /// a linked wait-all then costs a load per object, not two read-modify-writes.
+    pub(crate) fn hold(state: &AtomicU64, held: bool) {
+        let now = state.load(Ordering::Relaxed);
+        if held && now & WAITERS == 0 {
+            state.fetch_or(HELD, Ordering::AcqRel);
+        } else if !held && now & HELD != 0 {
+            state.fetch_and(!HELD, Ordering::AcqRel);
+        }
+    }
+
+    /// `Waitable::waiters_changed`, for an object that is not named.
+    pub(crate) fn set_waiters(state: &AtomicU64, has_waiters: bool) {
+        if has_waiters {
+            state.fetch_or(WAITERS, Ordering::AcqRel);
+        } else {
+            state.fetch_and(!WAITERS, Ordering::AcqRel);
+        }
+    }
+}
+
 /// State that may be touched only while the dispatcher lock is held.
 #[doc(hidden)]
 pub struct Locked<T> {

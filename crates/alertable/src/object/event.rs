@@ -1,8 +1,9 @@
 //! Events: manual-reset and auto-reset (synchronization) events.
 //!
-//! The state word holds `SIGNALED`, `WAITERS` and `HELD`. `WAITERS` is set, under the
-//! dispatcher lock, while the wait list is non-empty; `HELD`, under the lock, while a
-//! wait-all checks and acquires the event (dispatch.rs W8). Two paths take no lock:
+//! The state word holds `SIGNALED`, and the `WAITERS` and `HELD` bits of
+//! `dispatch::claim_word`: `WAITERS` is set, under the dispatcher lock, while the wait list
+//! is non-empty; `HELD`, under the lock, while a wait-all checks and acquires the event
+//! (dispatch.rs W8). Two paths take no lock:
 //!
 //! - `set` on an event with no waiters is one compare-and-swap that turns it signaled and
 //!   nothing else; when `WAITERS` is set, `set` goes through the lock so that waiters are
@@ -20,16 +21,14 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::dispatch::claim_word::{self, WAITERS};
 use crate::dispatch::{Acquired, Dispatcher, Signal, WaitList, Waitable};
 #[cfg(not(loom))]
 use crate::shared::{self, Init, Kind, NameError, Opened, Proxy};
-use crate::sync::{AtomicU32, Ordering};
+use crate::sync::{AtomicU64, Ordering};
 use crate::{SyncError, ThreadHandle};
 
-const SIGNALED: u32 = 0b001;
-const WAITERS: u32 = 0b010;
-/// A wait-all is checking and acquiring the event: no lock-free claim (dispatch.rs W8).
-const HELD: u32 = 0b100;
+const SIGNALED: u64 = 0b1;
 
 /// Whether a successful wait resets the event.
 ///
@@ -74,7 +73,7 @@ struct EventInner {
     reset: EventReset,
     /// For a named event, `WAITERS` stands for good, so that `set` always takes the slow
     /// path, which goes to the shared state.
-    state: AtomicU32,
+    state: AtomicU64,
     waiters: WaitList,
     /// The shared state of a named event (shared/mod.rs).
     #[cfg(not(loom))]
@@ -101,7 +100,7 @@ impl Event {
         Self {
             inner: Arc::new(EventInner {
                 reset,
-                state: AtomicU32::new(if initially_set { SIGNALED } else { 0 }),
+                state: AtomicU64::new(if initially_set { SIGNALED } else { 0 }),
                 waiters: WaitList::new(),
                 #[cfg(not(loom))]
                 shared: None,
@@ -186,7 +185,7 @@ impl Event {
         Self {
             inner: Arc::new(EventInner {
                 reset,
-                state: AtomicU32::new(WAITERS),
+                state: AtomicU64::new(WAITERS),
                 waiters: WaitList::new(),
                 shared: Some(proxy),
             }),
@@ -359,16 +358,7 @@ impl Waitable for Event {
     }
 
     fn hold_claims(&self, _lock: &Dispatcher, held: bool) {
-        // An event with waiters admits no claim already, and WAITERS changes only under
-        // the lock this hold is in: a signaler's re-evaluation of a linked wait-all then
-        // costs a load per event, not two read-modify-writes.
-        let state = &self.inner.state;
-        let now = state.load(Ordering::Relaxed);
-        if held && now & WAITERS == 0 {
-            state.fetch_or(HELD, Ordering::AcqRel);
-        } else if !held && now & HELD != 0 {
-            state.fetch_and(!HELD, Ordering::AcqRel);
-        }
+        claim_word::hold(&self.inner.state, held);
     }
 
     fn waiters_changed(&self, _lock: &Dispatcher, has_waiters: bool) {
@@ -376,11 +366,7 @@ impl Waitable for Event {
         if self.inner.shared.is_some() {
             return; // WAITERS stands (see `EventInner::state`)
         }
-        if has_waiters {
-            self.inner.state.fetch_or(WAITERS, Ordering::AcqRel);
-        } else {
-            self.inner.state.fetch_and(!WAITERS, Ordering::AcqRel);
-        }
+        claim_word::set_waiters(&self.inner.state, has_waiters);
     }
 
     #[cfg(not(loom))]

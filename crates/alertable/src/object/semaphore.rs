@@ -1,7 +1,7 @@
 //! Semaphores: a count between 0 and a maximum; each successful wait takes one.
 //!
-//! The state word holds the count in its low 32 bits, and `WAITERS` and `HELD` above it,
-//! with the meanings they have for events (event.rs): `WAITERS` is set, under the
+//! The state word holds the count in its low 32 bits, and above it the `WAITERS` and
+//! `HELD` bits of `dispatch::claim_word`, as an event's does: `WAITERS` is set, under the
 //! dispatcher lock, while the wait list is non-empty; `HELD`, under the lock, while a
 //! wait-all checks and acquires the semaphore (dispatch.rs W8). Two paths take no lock:
 //!
@@ -19,17 +19,15 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::dispatch::claim_word::{self, HELD, WAITERS};
 use crate::dispatch::{Acquired, Dispatcher, Signal, WaitList, Waitable};
 #[cfg(not(loom))]
 use crate::shared::{self, Init, Kind, NameError, Opened, Proxy};
 use crate::sync::{AtomicU64, Ordering};
 use crate::{SyncError, ThreadHandle};
 
-/// The count's bits of the state word.
+/// The count's bits of the state word, below `WAITERS` and `HELD`.
 const COUNT: u64 = 0xffff_ffff;
-const WAITERS: u64 = 1 << 32;
-/// A wait-all is checking and acquiring the semaphore: no lock-free claim (dispatch.rs W8).
-const HELD: u64 = 1 << 33;
 
 /// The count in a state word.
 #[inline]
@@ -311,15 +309,7 @@ impl Waitable for Semaphore {
     }
 
     fn hold_claims(&self, _lock: &Dispatcher, held: bool) {
-        // As for events: with waiters no claim succeeds already, and WAITERS changes only
-        // under the lock this hold is in.
-        let state = &self.inner.state;
-        let now = state.load(Ordering::Relaxed);
-        if held && now & WAITERS == 0 {
-            state.fetch_or(HELD, Ordering::AcqRel);
-        } else if !held && now & HELD != 0 {
-            state.fetch_and(!HELD, Ordering::AcqRel);
-        }
+        claim_word::hold(&self.inner.state, held);
     }
 
     fn waiters_changed(&self, _lock: &Dispatcher, has_waiters: bool) {
@@ -327,11 +317,7 @@ impl Waitable for Semaphore {
         if self.inner.shared.is_some() {
             return; // WAITERS stands (see `SemaphoreInner::state`)
         }
-        if has_waiters {
-            self.inner.state.fetch_or(WAITERS, Ordering::AcqRel);
-        } else {
-            self.inner.state.fetch_and(!WAITERS, Ordering::AcqRel);
-        }
+        claim_word::set_waiters(&self.inner.state, has_waiters);
     }
 
     #[cfg(not(loom))]
