@@ -9,7 +9,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use alertable::{Alertable, BlockObserver, Event, EventReset, WaitStatus, set_block_observer};
+use alertable::{
+    Alertable, BlockObserver, Event, EventReset, Unparker, WaitStatus, Woken, park_until,
+    set_block_observer,
+};
 
 #[derive(Default)]
 struct Counts {
@@ -202,5 +205,41 @@ fn apcs_the_deferred_work_queues_run_in_the_same_drain() {
     assert_eq!(
         alertable::sleep_ex(Some(Duration::ZERO), Alertable::Yes),
         alertable::SleepStatus::Elapsed
+    );
+}
+
+/// A park that sleeps is reported to the thread's block observer, as an object wait is
+/// (a completion port counts its running threads with it); one that finds its flag
+/// raised is not.
+#[test]
+fn a_park_that_sleeps_is_reported_to_the_block_observer() {
+    let counts = Arc::new(Counts::default());
+    let previous = set_block_observer(Some(counts.clone()));
+    let unparker = Unparker::current();
+    let after = |d: Duration| Some(std::time::Instant::now() + d);
+    assert_eq!(
+        park_until(
+            &unparker,
+            &|| true,
+            after(Duration::from_secs(60)),
+            Alertable::No
+        ),
+        Woken::Ready
+    );
+    assert_eq!(counts.blocking.load(Ordering::SeqCst), 0);
+    assert_eq!(
+        park_until(
+            &unparker,
+            &|| false,
+            after(Duration::from_millis(20)),
+            Alertable::No
+        ),
+        Woken::TimedOut
+    );
+    set_block_observer(previous);
+    assert!(counts.blocking.load(Ordering::SeqCst) >= 1);
+    assert_eq!(
+        counts.blocking.load(Ordering::SeqCst),
+        counts.unblocked.load(Ordering::SeqCst)
     );
 }

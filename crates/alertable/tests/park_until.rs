@@ -1,8 +1,9 @@
 //! The parker-level wait that a completion port's getter sleeps in (`park_until`, with an
 //! `Unparker`): an object wait without the object. It keeps the order of an object wait
 //! (what it waits for first, then APCs, then the clock: spec D W4, B19, B20), leaves
-//! thread alerts to the next alertable wait (B41), reports its blocking, and tolerates an
-//! unpark that comes with nothing to see.
+//! thread alerts to the next alertable wait (B41), and tolerates an unpark that comes with
+//! nothing to see. Its block reports are tested with the other observer tests
+//! (`block_observer.rs`).
 
 #![allow(clippy::disallowed_types)]
 
@@ -11,8 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use alertable::{
-    Alertable, BlockObserver, SleepStatus, Unparker, Woken, alert_thread, park_until,
-    set_block_observer, sleep_ex, take_alert,
+    Alertable, SleepStatus, Unparker, Woken, alert_thread, park_until, sleep_ex, take_alert,
 };
 
 mod common;
@@ -73,6 +73,16 @@ fn an_unpark_with_nothing_to_see_is_tolerated() {
     assert!(start.elapsed() >= Duration::from_millis(20), "never early");
 }
 
+/// The APC counted by `ran` has not run yet, and runs at the next alertable wait.
+fn runs_at_the_next_alertable_wait(ran: &AtomicUsize) {
+    assert_eq!(ran.load(Ordering::SeqCst), 0, "not run by the park");
+    assert_eq!(
+        sleep_ex(Some(Duration::ZERO), Alertable::Yes),
+        SleepStatus::Alerted
+    );
+    assert_eq!(ran.load(Ordering::SeqCst), 1);
+}
+
 /// W4: what the park waits for comes before APCs; the APCs stay queued for the next
 /// alertable wait.
 #[test]
@@ -84,12 +94,7 @@ fn w4_what_is_ready_comes_before_pending_apcs() {
         park_until(&unparker, &|| true, far(), Alertable::Yes),
         Woken::Ready
     );
-    assert_eq!(ran.load(Ordering::SeqCst), 0);
-    assert_eq!(
-        sleep_ex(Some(Duration::ZERO), Alertable::Yes),
-        SleepStatus::Alerted
-    );
-    assert_eq!(ran.load(Ordering::SeqCst), 1);
+    runs_at_the_next_alertable_wait(&ran);
 }
 
 /// B20: an APC queued while an alertable park sleeps runs, and ends the park with
@@ -134,13 +139,8 @@ fn b19_a_park_that_is_not_alertable_sleeps_through_an_apc() {
         park_until(&unparker, &ready, far(), Alertable::No),
         Woken::Ready
     );
-    assert_eq!(ran.load(Ordering::SeqCst), 0, "B19: not run by this park");
     helper.join().unwrap();
-    assert_eq!(
-        sleep_ex(Some(Duration::ZERO), Alertable::Yes),
-        SleepStatus::Alerted
-    );
-    assert_eq!(ran.load(Ordering::SeqCst), 1);
+    runs_at_the_next_alertable_wait(&ran);
 }
 
 /// B41: a thread alert is not the park's business: it waits on, and the alert stays
@@ -154,46 +154,6 @@ fn b41_a_thread_alert_stays_pending() {
         Woken::TimedOut
     );
     assert!(take_alert(), "the alert is still pending");
-}
-
-#[derive(Default)]
-struct Counts {
-    blocking: AtomicUsize,
-    unblocked: AtomicUsize,
-}
-
-impl BlockObserver for Counts {
-    fn blocking(&self) {
-        self.blocking.fetch_add(1, Ordering::SeqCst);
-    }
-    fn unblocked(&self) {
-        self.unblocked.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-/// A park that sleeps is reported to the thread's block observer, as an object wait is
-/// (a completion port counts its running threads with it); one that finds its flag
-/// raised is not.
-#[test]
-fn a_park_that_sleeps_is_reported_to_the_block_observer() {
-    let counts = Arc::new(Counts::default());
-    let previous = set_block_observer(Some(counts.clone()));
-    let unparker = Unparker::current();
-    assert_eq!(
-        park_until(&unparker, &|| true, far(), Alertable::No),
-        Woken::Ready
-    );
-    assert_eq!(counts.blocking.load(Ordering::SeqCst), 0);
-    assert_eq!(
-        park_until(&unparker, &|| false, soon(), Alertable::No),
-        Woken::TimedOut
-    );
-    set_block_observer(previous);
-    assert!(counts.blocking.load(Ordering::SeqCst) >= 1);
-    assert_eq!(
-        counts.blocking.load(Ordering::SeqCst),
-        counts.unblocked.load(Ordering::SeqCst)
-    );
 }
 
 /// An unparker is its thread's: another thread's is not current there.
