@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use alertable::Event;
 
-use crate::op::{self, Kind, Notify, OpShared, Operation};
+use crate::op::{self, Kind, Notify, OpShared, Operation, RoutineThread};
 use crate::routine::Routine;
 use crate::{CompletionPort, IoError, PortError, sys};
 
@@ -446,8 +446,14 @@ impl AsyncFile {
                 buffer,
             });
         }
-        let thread = alertable::current();
-        self.submit(kind, offset, buffer, Notify::Routine(routine), Some(thread))
+        self.submit_for(
+            kind,
+            offset,
+            buffer,
+            Vec::new(),
+            Notify::Routine(routine),
+            RoutineThread::Current,
+        )
     }
 
     pub(crate) fn submit(
@@ -470,6 +476,21 @@ impl AsyncFile {
         payload: Vec<u8>,
         notify: Notify,
         routine_thread: Option<alertable::ThreadHandle>,
+    ) -> Result<Operation, SubmitError> {
+        let routine_thread = routine_thread.map_or(RoutineThread::None, RoutineThread::Given);
+        self.submit_for(kind, offset, buffer, payload, notify, routine_thread)
+    }
+
+    /// [`submit_with`](Self::submit_with), the routine's thread named as
+    /// [`RoutineThread`] says.
+    fn submit_for(
+        &self,
+        kind: Kind,
+        offset: u64,
+        buffer: Vec<u8>,
+        payload: Vec<u8>,
+        notify: Notify,
+        routine_thread: RoutineThread,
     ) -> Result<Operation, SubmitError> {
         let allowed = match kind {
             Kind::Read => self.inner.readable,

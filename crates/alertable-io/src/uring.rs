@@ -573,16 +573,17 @@ impl Ring {
                 }
             }
         } else if result < 0 {
-            op.complete(Err(error_of(&op, result)));
+            let error = error_of(&op, result);
+            op.complete_owned(Err(error));
         } else if op.kind == Kind::Write && result > 0 {
             // A write completes only once all of it is written (J96): the rest goes on
             // from the reaper.
             let written = op.add_written(result as usize);
             if written == op.len {
-                op.complete(Ok(written));
+                op.complete_owned(Ok(written));
             } else if op.cancel_requested() {
                 // Cancelled between two pieces: aborted, as the worker threads report it.
-                op.complete(Err(IoError::Aborted));
+                op.complete_owned(Err(IoError::Aborted));
             } else {
                 op.set_taken(false);
                 self.hand_off(Pending::Request(op, written));
@@ -593,20 +594,24 @@ impl Ring {
             // submitter exited while it waited for a page ends with what it had), so the
             // rest goes on from the reaper until the length or the end of the file is
             // reached. A read that stopped at the end of the file is complete as it is.
-            let read = op.add_written(result as usize);
+            // Only the thread delivering a request's completion counts its bytes, so the
+            // count is stored only when the read goes on (no read-modify-write when it
+            // completes whole, the usual case).
+            let read = op.written() + result as usize;
             if result == 0
                 || read == op.len
                 || !sys::holds_bytes_at(op.file().fd(), op.offset + read as u64)
             {
-                op.complete(Ok(read));
+                op.complete_owned(Ok(read));
             } else if op.cancel_requested() {
-                op.complete(Err(IoError::Aborted));
+                op.complete_owned(Err(IoError::Aborted));
             } else {
+                op.add_written(result as usize);
                 op.set_taken(false);
                 self.hand_off(Pending::Request(op, read));
             }
         } else {
-            op.complete(Ok(result as usize));
+            op.complete_owned(Ok(result as usize));
         }
     }
 

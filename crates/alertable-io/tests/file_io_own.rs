@@ -1,0 +1,189 @@
+//! Completion routines of requests their issuing thread completes itself (O1–O4 of
+//! `op.rs`), and files registered with the ring (F1–F3 of `uring.rs`): the routines keep
+//! their place in the thread's APC FIFO (J109) through nested alertable waits and panics,
+//! are dropped unrun when the thread exits (K121), and a registered file's slot never
+//! lets one file's request reach another file.
+//!
+//! Reads of page-cached data complete inside the issuing call (J102), on the issuing
+//! thread, so every routine below is of that kind. Runs on the backend the process picks;
+//! CI runs it again with `ALERTABLE_IO_BACKEND=threads`.
+
+use std::collections::HashSet;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use alertable::{Alertable, SleepStatus, sleep_ex};
+use alertable_io::{AsyncFile, IoError, IssueStatus};
+
+/// A hang guard: never reached in a passing run.
+const LONG: Duration = Duration::from_secs(20);
+
+/// A file holding `contents`, read once so that its data is in the page cache.
+fn cached_file(dir: &tempfile::TempDir, name: &str, contents: &[u8]) -> AsyncFile {
+    let path = dir.path().join(name);
+    std::fs::write(&path, contents).unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), contents);
+    AsyncFile::open(&path).unwrap()
+}
+
+/// A log of what ran, in order.
+type Log = Arc<Mutex<Vec<String>>>;
+
+/// A routine that logs `name`, the result and the bytes read.
+fn logging(log: &Log, name: &str) -> impl FnOnce(Result<usize, IoError>, Vec<u8>) + Send + use<> {
+    let (log, name) = (log.clone(), name.to_owned());
+    move |result, buffer| {
+        let entry = format!("{name} {result:?} {}", String::from_utf8_lossy(&buffer));
+        log.lock().unwrap().push(entry);
+    }
+}
+
+/// J109, O2: routines of reads that completed inside their calls and APCs queued between
+/// those calls run in the order they were queued, also when the first routine waits
+/// alertably itself: its nested wait runs the rest, in order, before it goes on.
+#[test]
+fn j109_own_routines_keep_their_fifo_place_through_a_nested_wait() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = cached_file(&dir, "f", b"abcdef");
+    let me = alertable::current();
+    for round in 0..200 {
+        let log: Log = Arc::new(Mutex::new(Vec::new()));
+        let nested = {
+            let log = log.clone();
+            move |result: Result<usize, IoError>, _: Vec<u8>| {
+                log.lock().unwrap().push(format!("r1 {result:?} begins"));
+                assert_eq!(
+                    sleep_ex(Some(Duration::ZERO), Alertable::Yes),
+                    SleepStatus::Alerted
+                );
+                log.lock().unwrap().push("r1 ends".to_owned());
+            }
+        };
+        let r1 = file.read_ex(0, vec![0; 2], nested).unwrap();
+        me.queue_apc({
+            let log = log.clone();
+            move || log.lock().unwrap().push("apc a".to_owned())
+        })
+        .unwrap();
+        let r2 = file.read_ex(2, vec![0; 2], logging(&log, "r2")).unwrap();
+        me.queue_apc({
+            let log = log.clone();
+            move || log.lock().unwrap().push("apc b".to_owned())
+        })
+        .unwrap();
+        let r3 = file.read_ex(4, vec![0; 2], logging(&log, "r3")).unwrap();
+        for op in [&r1, &r2, &r3] {
+            assert_eq!(op.issue_status(), IssueStatus::Completed, "round {round}");
+        }
+        assert!(
+            log.lock().unwrap().is_empty(),
+            "no routine runs in its call"
+        );
+        assert_eq!(sleep_ex(Some(LONG), Alertable::Yes), SleepStatus::Alerted);
+        assert_eq!(
+            *log.lock().unwrap(),
+            [
+                "r1 Ok(2) begins",
+                "apc a",
+                "r2 Ok(2) cd",
+                "apc b",
+                "r3 Ok(2) ef",
+                "r1 ends"
+            ],
+            "round {round}"
+        );
+        assert_eq!(
+            sleep_ex(Some(Duration::ZERO), Alertable::Yes),
+            SleepStatus::Elapsed,
+            "round {round}: nothing left over"
+        );
+    }
+}
+
+/// O2: a routine that panics unwinds out of the wait; the routines queued after it stay
+/// queued, in order, for the next alertable wait, and an APC queued before that wait runs
+/// after them.
+#[test]
+fn a_panicking_own_routine_leaves_the_rest_queued_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = cached_file(&dir, "f", b"abcdef");
+    let log: Log = Arc::new(Mutex::new(Vec::new()));
+    file.read_ex(0, vec![0; 2], |_, _| {
+        panic!("a routine that panics (expected by this test)")
+    })
+    .unwrap();
+    file.read_ex(2, vec![0; 2], logging(&log, "r2")).unwrap();
+    file.read_ex(4, vec![0; 2], logging(&log, "r3")).unwrap();
+    let unwound = catch_unwind(AssertUnwindSafe(|| sleep_ex(Some(LONG), Alertable::Yes)));
+    assert!(
+        unwound.is_err(),
+        "the routine's panic unwound out of the wait"
+    );
+    assert!(log.lock().unwrap().is_empty());
+    alertable::current()
+        .queue_apc({
+            let log = log.clone();
+            move || log.lock().unwrap().push("apc".to_owned())
+        })
+        .unwrap();
+    assert_eq!(sleep_ex(Some(LONG), Alertable::Yes), SleepStatus::Alerted);
+    assert_eq!(*log.lock().unwrap(), ["r2 Ok(2) cd", "r3 Ok(2) ef", "apc"]);
+}
+
+/// K121, O2: a thread that exits with routines of completed reads still queued never runs
+/// them, and each routine's captures are dropped (by the time the thread is joined).
+#[test]
+fn k121_own_routines_queued_at_exit_are_dropped_unrun() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = cached_file(&dir, "f", b"abcdef");
+    let ran = Arc::new(AtomicUsize::new(0));
+    let captured = Arc::new(());
+    {
+        let (ran, captured) = (ran.clone(), captured.clone());
+        alertable::spawn(move || {
+            for at in 0..6 {
+                let (ran, captured) = (ran.clone(), captured.clone());
+                let op = file
+                    .read_ex(at, vec![0; 1], move |_, _| {
+                        let _captured = &captured;
+                        ran.fetch_add(1, Ordering::SeqCst);
+                    })
+                    .unwrap();
+                assert_eq!(op.issue_status(), IssueStatus::Completed);
+            }
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    }
+    assert_eq!(ran.load(Ordering::SeqCst), 0, "no routine ran");
+    assert_eq!(
+        Arc::strong_count(&captured),
+        1,
+        "every routine was dropped, with its captures"
+    );
+}
+
+/// Tokens stay unique across threads, each of which takes them in blocks.
+#[test]
+fn tokens_are_unique_across_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = cached_file(&dir, "f", b"x");
+    let tokens: Vec<Vec<usize>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..4)
+            .map(|_| {
+                let file = &file;
+                scope.spawn(move || {
+                    (0..1_000)
+                        .map(|_| file.read(0, vec![0; 1]).unwrap().token())
+                        .collect()
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).collect()
+    });
+    let all: HashSet<usize> = tokens.iter().flatten().copied().collect();
+    assert_eq!(all.len(), 4_000);
+}
