@@ -32,6 +32,18 @@ pub(crate) struct FileInner {
     /// A pipe of [`crate::pipe`]: its requests wait for readiness and move data in user
     /// space, to keep message boundaries and the pipe's states.
     pub(crate) pipe: Option<crate::pipe::PipeState>,
+    /// The file's slot in the io_uring backend's table of registered files, once a
+    /// request asked for one: `None` inside if it got none (F1–F3 of `uring.rs`).
+    pub(crate) fixed: OnceLock<Option<u32>>,
+}
+
+impl Drop for FileInner {
+    fn drop(&mut self) {
+        // F2: the ring lets go of the file before the descriptor closes.
+        if let Some(&Some(slot)) = self.fixed.get() {
+            crate::uring::release_fixed(slot);
+        }
+    }
 }
 
 impl FileInner {
@@ -272,6 +284,7 @@ impl AsyncFile {
                 port: OnceLock::new(),
                 streams: Mutex::new([VecDeque::new(), VecDeque::new(), VecDeque::new()]),
                 pipe,
+                fixed: OnceLock::new(),
             }),
         }
     }

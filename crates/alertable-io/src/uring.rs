@@ -115,6 +115,19 @@
 //!      reaper to poll again (U4: a cancel asked for meanwhile finds it there, or the
 //!      reaper sees its flag before submitting it).
 //!
+//! (F1) A regular file's requests name it by its slot in the ring's table of registered
+//!      files (`IOSQE_FIXED_FILE`), which spares the kernel looking the descriptor up and
+//!      counting a reference per request. The slot is taken, and the file registered in
+//!      it, when its thread first submits one of the file's requests itself; the file
+//!      keeps it until its last reference goes (`FileInner`'s drop). Every request holds
+//!      a reference to its file (R1), so the slot an entry in flight names holds that
+//!      entry's file: a slot is never cleared or reused under a request.
+//! (F2) A dropped file's slot is cleared (`-1`) before it returns to the free list, and a
+//!      slot whose clearing failed is never reused, so a new file never shares a slot
+//!      with an old one and no request reaches a file through another file's slot.
+//! (F3) A file that gets no slot (the table full, a kernel without sparse tables, a
+//!      failed registration) is named by its descriptor, as is every stream.
+//!
 //! Lock order: `handoff`, then `cq`, then `sq`; `stash`, `entries` and `idle_lock` are innermost. A
 //! submitter that holds `sq` and needs completions reaped only tries `cq`.
 
@@ -130,8 +143,14 @@ use io_uring::{IoUring, cqueue, opcode, squeue, types};
 use rustix::event::{PollFd, PollFlags};
 
 use crate::IoError;
+use crate::file::FileInner;
 use crate::op::{Kind, OpShared};
 use crate::sys;
+
+/// The slots of the ring's table of registered files (F1): files beyond are named by
+/// descriptor (F3). Fewer than the usual soft limit on open descriptors (1,024), which the
+/// kernel holds a table to.
+const FIXED_FILES: u32 = 256;
 
 /// Submission queue entries: how many requests one `io_uring_enter` can take.
 const SQ_ENTRIES: u32 = 256;
@@ -176,6 +195,13 @@ thread_local! {
     static DEFERRED: RefCell<Vec<Arc<OpShared>>> = const { RefCell::new(Vec::new()) };
     /// Completions this thread copied out and is delivering; kept to reuse its memory.
     static READY: RefCell<Vec<cqueue::Entry>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Lets go of the registered slot of a file that is going (F2).
+pub(crate) fn release_fixed(slot: u32) {
+    if let Some(crate::backend::Backend::Uring(ring)) = crate::backend::peek() {
+        ring.release_fixed(slot);
+    }
 }
 
 /// The deferred flush (U5): the process has one ring, the backend's.
@@ -226,6 +252,8 @@ pub(crate) struct Ring {
     /// Whether more entries may be in flight than the completion queue holds, so that the
     /// kernel may keep completions back (U6): only in a ring a test sized so.
     may_overflow: bool,
+    /// The free slots of the table of registered files, if the kernel gave one (F1–F3).
+    fixed: Option<Mutex<Vec<u32>>>,
 }
 
 impl Ring {
@@ -264,6 +292,13 @@ impl Ring {
         )?;
         ring.submitter().register_eventfd(completions.as_raw_fd())?;
         let may_overflow = request_limit * 2 > ring.params().cq_entries() as usize;
+        // F3: without a table (before Linux 5.19, or a descriptor limit under its size)
+        // every file is named by descriptor.
+        let fixed = ring
+            .submitter()
+            .register_files_sparse(FIXED_FILES)
+            .is_ok()
+            .then(|| Mutex::new((0..FIXED_FILES).rev().collect()));
         Ok(Self {
             ring,
             request_limit,
@@ -281,7 +316,36 @@ impl Ring {
             stash: Mutex::new(Vec::new()),
             stashed: AtomicBool::new(false),
             may_overflow,
+            fixed,
         })
+    }
+
+    /// Registers `file` in a free slot of the table the first time this is asked (F1);
+    /// `None` if it got none (F3).
+    fn fixed_slot(&self, file: &FileInner) -> Option<u32> {
+        *file.fixed.get_or_init(|| {
+            let table = self.fixed.as_ref()?;
+            let slot = lock(table).pop()?;
+            match self
+                .ring
+                .submitter()
+                .register_files_update(slot, &[file.raw_fd()])
+            {
+                Ok(1) => Some(slot),
+                _ => {
+                    lock(table).push(slot);
+                    None
+                }
+            }
+        })
+    }
+
+    /// Clears the slot of a file that is going, and frees it (F2).
+    fn release_fixed(&self, slot: u32) {
+        let Some(table) = &self.fixed else { return };
+        if let Ok(1) = self.ring.submitter().register_files_update(slot, &[-1]) {
+            lock(table).push(slot);
+        }
     }
 
     pub(crate) fn submit(&'static self, op: &Arc<OpShared>) {
@@ -301,6 +365,8 @@ impl Ring {
             }
             return;
         }
+        // F1: registered now, by its own thread, if this is the file's first request.
+        self.fixed_slot(op.file());
         #[cfg(test)]
         if let Some(fd) = tests::LINK_BEHIND_POLL.with(std::cell::Cell::take) {
             return self.submit_behind_poll(op, fd);
@@ -822,10 +888,17 @@ fn entry_from(op: Arc<OpShared>, start: usize) -> squeue::Entry {
     let len = (len - start) as u32;
     // SAFETY: `start <= len` of the buffer, so the pointer stays inside it.
     let buf = unsafe { buf.add(start) };
-    let entry = match op.kind {
-        Kind::Read => opcode::Read::new(fd, buf, len).offset(offset).build(),
-        Kind::Write => opcode::Write::new(fd, buf, len).offset(offset).build(),
-        Kind::Connect | Kind::Transact => unreachable!("only pipes connect or transact"),
+    // F1: a registered file by its slot, which holds it while this entry is in flight.
+    let entry = match (op.kind, op.file().fixed.get()) {
+        (Kind::Read, Some(&Some(slot))) => opcode::Read::new(types::Fixed(slot), buf, len)
+            .offset(offset)
+            .build(),
+        (Kind::Read, _) => opcode::Read::new(fd, buf, len).offset(offset).build(),
+        (Kind::Write, Some(&Some(slot))) => opcode::Write::new(types::Fixed(slot), buf, len)
+            .offset(offset)
+            .build(),
+        (Kind::Write, _) => opcode::Write::new(fd, buf, len).offset(offset).build(),
+        (Kind::Connect | Kind::Transact, _) => unreachable!("only pipes connect or transact"),
     };
     // `user_data` is the request's strong reference (U1), released only when this
     // entry's completion is reaped; it keeps the buffer (whose address and length are

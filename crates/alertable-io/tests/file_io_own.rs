@@ -166,6 +166,44 @@ fn k121_own_routines_queued_at_exit_are_dropped_unrun() {
     );
 }
 
+/// F1, F2: a file's registered slot goes with the file and is reused by later files;
+/// every read reaches its own file's data. More files than the table holds (F3) are open
+/// at once at the end, each read through its own slot or descriptor.
+#[test]
+fn registered_files_never_reach_each_others_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let read_once = |file: &AsyncFile| {
+        let op = file.read(0, vec![0; 8]).unwrap();
+        assert_eq!(op.result(true), Ok(8));
+        op.take_buffer().unwrap()
+    };
+    // One file at a time: each takes the slot the one before it left.
+    for i in 0..20_u64 {
+        let file = cached_file(&dir, "one", &i.to_le_bytes());
+        let (tx, rx) = std::sync::mpsc::channel();
+        file.read_ex(0, vec![0; 8], move |result, buffer| {
+            tx.send((result, buffer)).unwrap();
+        })
+        .unwrap();
+        assert_eq!(sleep_ex(Some(LONG), Alertable::Yes), SleepStatus::Alerted);
+        assert_eq!(rx.try_recv().unwrap(), (Ok(8), i.to_le_bytes().to_vec()));
+        assert_eq!(read_once(&file), i.to_le_bytes());
+    }
+    // Many at once: more than the table's 256 slots.
+    let files: Vec<AsyncFile> = (0..260_u64)
+        .map(|i| cached_file(&dir, &format!("many-{i}"), &i.to_le_bytes()))
+        .collect();
+    for round in 0..2 {
+        for (i, file) in files.iter().enumerate() {
+            assert_eq!(
+                read_once(file),
+                (i as u64).to_le_bytes(),
+                "round {round}, file {i}"
+            );
+        }
+    }
+}
+
 /// Tokens stay unique across threads, each of which takes them in blocks.
 #[test]
 fn tokens_are_unique_across_threads() {
