@@ -225,3 +225,43 @@ fn tokens_are_unique_across_threads() {
     let all: HashSet<usize> = tokens.iter().flatten().copied().collect();
     assert_eq!(all.len(), 4_000);
 }
+
+/// U10, J100, J101: a read its thread issues alone — outside a drain, or as the one read a
+/// routine issues — completes as before whether the page cache holds all of it, part of
+/// it (it stops at the end of the file) or none (it starts at the end): whole, short, and
+/// `EndOfFile`, in that order.
+#[test]
+fn u10_reads_issued_alone_complete_whole_short_and_at_the_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = cached_file(&dir, "f", b"0123456789");
+    let log: Log = Arc::new(Mutex::new(Vec::new()));
+    let chained = {
+        let (file, log) = (file.clone(), log.clone());
+        move |result: Result<usize, IoError>, buffer: Vec<u8>| {
+            let entry = format!("first {result:?} {}", String::from_utf8_lossy(&buffer));
+            log.lock().unwrap().push(entry);
+            // From the routine: the drain's only read, past the end in part.
+            let (file2, log2) = (file.clone(), log.clone());
+            file.read_ex(6, vec![0; 8], move |result, buffer| {
+                logging(&log2, "short")(result, buffer);
+                // And one at the end of the file.
+                file2
+                    .read_ex(10, vec![0; 8], logging(&log2, "end"))
+                    .unwrap();
+            })
+            .unwrap();
+        }
+    };
+    file.read_ex(0, vec![0; 4], chained).unwrap();
+    while log.lock().unwrap().len() < 3 {
+        assert_eq!(sleep_ex(Some(LONG), Alertable::Yes), SleepStatus::Alerted);
+    }
+    assert_eq!(
+        *log.lock().unwrap(),
+        [
+            "first Ok(4) 0123",
+            "short Ok(4) 6789",
+            "end Err(EndOfFile) "
+        ]
+    );
+}
