@@ -8,6 +8,7 @@
 //! writes of page-cached file data finish inside that very `io_uring_enter`, so in the
 //! common case the issuer completes its own request — signals the event, posts the packet,
 //! or queues the routine's APC to itself — with no other thread involved and no wake-up.
+//! (A read it would submit alone is first tried without the ring, U10.)
 //! Requests the kernel finishes later (a read that needs the disk) are reaped by a reaper
 //! thread, which sleeps on an eventfd the ring signals for every completion only while such
 //! requests exist, and on a condition variable otherwise.
