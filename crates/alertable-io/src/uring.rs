@@ -138,6 +138,9 @@
 //!      with an old one and no request reaches a file through another file's slot.
 //! (F3) A file that gets no slot (the table full, a kernel without sparse tables, a
 //!      failed registration) is named by its descriptor, as is every stream.
+//! (F4) Only the process that set the ring up registers or clears slots: a child of
+//!      `fork` shares the ring, and so its table, with its parent, so a file it drops or
+//!      opens must not clear or take a slot the parent's files use.
 //!
 //! Lock order: `handoff`, then `cq`, then `sq`; `stash`, `entries` and `idle_lock` are innermost. A
 //! submitter that holds `sq` and needs completions reaped only tries `cq`.
@@ -265,6 +268,8 @@ pub(crate) struct Ring {
     may_overflow: bool,
     /// The free slots of the table of registered files, if the kernel gave one (F1–F3).
     fixed: Option<Mutex<Vec<u32>>>,
+    /// The process that set the ring up, the only one that changes the table (F4).
+    pid: u32,
 }
 
 impl Ring {
@@ -328,6 +333,7 @@ impl Ring {
             stashed: AtomicBool::new(false),
             may_overflow,
             fixed,
+            pid: std::process::id(),
         })
     }
 
@@ -336,6 +342,9 @@ impl Ring {
     fn fixed_slot(&self, file: &FileInner) -> Option<u32> {
         *file.fixed.get_or_init(|| {
             let table = self.fixed.as_ref()?;
+            if std::process::id() != self.pid {
+                return None; // F4
+            }
             let slot = lock(table).pop()?;
             match self
                 .ring
@@ -354,6 +363,9 @@ impl Ring {
     /// Clears the slot of a file that is going, and frees it (F2).
     fn release_fixed(&self, slot: u32) {
         let Some(table) = &self.fixed else { return };
+        if std::process::id() != self.pid {
+            return; // F4: the slot is the parent's
+        }
         if let Ok(1) = self.ring.submitter().register_files_update(slot, &[-1]) {
             lock(table).push(slot);
         }

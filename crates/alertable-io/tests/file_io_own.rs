@@ -265,3 +265,54 @@ fn u10_reads_issued_alone_complete_whole_short_and_at_the_end() {
         ]
     );
 }
+
+/// Reads `file` twice from one APC drain, so that the reads go to the ring together (U10
+/// leaves a lone read to `preadv2`), and returns what the routines got.
+fn read_twice_in_a_drain(file: &AsyncFile) -> Vec<(Result<usize, IoError>, Vec<u8>)> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let file = file.clone();
+    alertable::current()
+        .queue_apc(move || {
+            for _ in 0..2 {
+                let tx = tx.clone();
+                file.read_ex(0, vec![0; 6], move |result, buffer| {
+                    tx.send((result, buffer)).unwrap();
+                })
+                .unwrap();
+            }
+        })
+        .unwrap();
+    let mut got = Vec::new();
+    while got.len() < 2 {
+        assert_eq!(sleep_ex(Some(LONG), Alertable::Yes), SleepStatus::Alerted);
+        got.extend(rx.try_iter());
+    }
+    got
+}
+
+/// F4: a child of `fork` shares the ring, and its table of registered files, with its
+/// parent; a file it drops must leave the parent's slot alone, or the parent's next reads
+/// of that file through the ring fail (`EBADF`: the slot was cleared).
+#[test]
+fn f4_a_forked_child_dropping_a_file_leaves_the_parents_slot_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = cached_file(&dir, "f", b"parent");
+    let expected = vec![(Ok(6), b"parent".to_vec()); 2];
+    // The first requests register the file (on io_uring).
+    assert_eq!(read_twice_in_a_drain(&file), expected);
+    // SAFETY: the child drops its copy of `file` (the last reference there) and leaves
+    // with `_exit`, touching nothing else of the parent's state and running no exit
+    // handlers; the parent only waits for it.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        drop(file);
+        // SAFETY: ends the child at once, as `fork`'s child must in a threaded process.
+        unsafe { libc::_exit(0) };
+    }
+    assert!(pid > 0, "fork failed");
+    let mut status = 0;
+    // SAFETY: waits for the child made above; `status` is a local it writes.
+    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
+    assert_eq!(read_twice_in_a_drain(&file), expected);
+}
