@@ -604,9 +604,12 @@ impl Drop for RoutineApc {
 ///      entry, the oldest. Since the queue runs and drops APCs in the order they were
 ///      queued, each APC pops the entry pushed with it. A refused APC (the queue is
 ///      closed, the thread exiting) is dropped at once, before its entry would be
-///      pushed; the queue refuses only once it has dropped every APC it held, which
-///      popped every entry, so that APC's pop finds `ready` empty and the request is
-///      completed without an entry.
+///      pushed, and the request is completed without an entry. The queue refuses only
+///      once closed, and closing drops every APC it holds, each popping one entry: so a
+///      refused APC's pop finds `ready` empty, or (refused while the close runs, from a
+///      routine's destructor) takes an entry whose own APC is being dropped too and will
+///      find one fewer. Either way no entry of a closed queue ever runs, and every one is
+///      dropped.
 /// (O3) The APC is queued before the request shows as complete, as for any routine
 ///      (J109); the result is then published, and the routine and buffer move into the
 ///      entry, in one hold of the request's lock (R3). The APC runs only on this thread,
