@@ -6,6 +6,7 @@ use std::fs;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::path::Path;
+use std::sync::atomic::AtomicU32;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use alertable::Event;
@@ -35,6 +36,9 @@ pub(crate) struct FileInner {
     /// The file's slot in the io_uring backend's table of registered files, once a
     /// request asked for one: `None` inside if it got none (F1–F3 of `uring.rs`).
     pub(crate) fixed: OnceLock<Option<u32>>,
+    /// Requests submitted before it was registered, counted up to the backend's threshold
+    /// (F1 of `uring.rs`).
+    pub(crate) submitted: AtomicU32,
 }
 
 impl Drop for FileInner {
@@ -285,6 +289,7 @@ impl AsyncFile {
                 streams: Mutex::new([VecDeque::new(), VecDeque::new(), VecDeque::new()]),
                 pipe,
                 fixed: OnceLock::new(),
+                submitted: AtomicU32::new(0),
             }),
         }
     }

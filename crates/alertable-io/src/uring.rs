@@ -129,8 +129,10 @@
 //! (F1) A regular file's requests name it by its slot in the ring's table of registered
 //!      files (`IOSQE_FIXED_FILE`), which spares the kernel looking the descriptor up and
 //!      counting a reference per request. The slot is taken, and the file registered in
-//!      it, when its thread first submits one of the file's requests itself; the file
-//!      keeps it until its last reference goes (`FileInner`'s drop). Every request holds
+//!      it, when a thread submits the file's `FIXED_AFTER`th request itself (two
+//!      system calls, to register and to let go, that a file read a few times would not
+//!      earn back); the file keeps it until its last reference goes (`FileInner`'s
+//!      drop). Every request holds
 //!      a reference to its file (R1), so the slot an entry in flight names holds that
 //!      entry's file: a slot is never cleared or reused under a request.
 //! (F2) A dropped file's slot is cleared (`-1`) before it returns to the free list, and a
@@ -165,6 +167,11 @@ use crate::sys;
 /// descriptor (F3). Fewer than the usual soft limit on open descriptors (1,024), which the
 /// kernel holds a table to.
 const FIXED_FILES: u32 = 256;
+
+/// How many of a file's requests its threads submit themselves before it is registered
+/// (F1): registering and letting go cost a system call each, which saving the kernel's
+/// descriptor lookup on each request pays back only over many requests.
+const FIXED_AFTER: u32 = 64;
 
 /// Submission queue entries: how many requests one `io_uring_enter` can take.
 const SQ_ENTRIES: u32 = 256;
@@ -337,9 +344,19 @@ impl Ring {
         })
     }
 
-    /// Registers `file` in a free slot of the table the first time this is asked (F1);
-    /// `None` if it got none (F3).
+    /// The slot of `file`, registering it in a free one once it has had `FIXED_AFTER`
+    /// requests (F1); `None` if it has none (F3).
     fn fixed_slot(&self, file: &FileInner) -> Option<u32> {
+        if let Some(&slot) = file.fixed.get() {
+            return slot;
+        }
+        // A count, not a precise one: threads racing here may lose an increment, which
+        // only delays the registration.
+        let submitted = file.submitted.load(Ordering::Relaxed);
+        if submitted < FIXED_AFTER {
+            file.submitted.store(submitted + 1, Ordering::Relaxed);
+            return None;
+        }
         *file.fixed.get_or_init(|| {
             let table = self.fixed.as_ref()?;
             if std::process::id() != self.pid {
@@ -388,7 +405,7 @@ impl Ring {
             }
             return;
         }
-        // F1: registered now, by its own thread, if this is the file's first request.
+        // F1: registered now, by its own thread, once the file has had enough requests.
         self.fixed_slot(op.file());
         #[cfg(test)]
         if let Some(fd) = tests::LINK_BEHIND_POLL.with(std::cell::Cell::take) {

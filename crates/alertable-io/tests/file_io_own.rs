@@ -166,40 +166,39 @@ fn k121_own_routines_queued_at_exit_are_dropped_unrun() {
     );
 }
 
+/// More than the reads a file has before the ring registers it (`FIXED_AFTER` of
+/// `uring.rs`).
+const READS_TO_REGISTER: usize = 70;
+
 /// F1, F2: a file's registered slot goes with the file and is reused by later files;
-/// every read reaches its own file's data. More files than the table holds (F3) are open
-/// at once at the end, each read through its own slot or descriptor.
+/// every read reaches its own file's data. More files than the table holds (F3) are read
+/// at the end, each through its own slot or descriptor. The reads go to the ring in
+/// batches (U10 leaves a lone read to `preadv2`), enough of them to register each file.
 #[test]
 fn registered_files_never_reach_each_others_data() {
     let dir = tempfile::tempdir().unwrap();
-    let read_once = |file: &AsyncFile| {
-        let op = file.read(0, vec![0; 8]).unwrap();
-        assert_eq!(op.result(true), Ok(8));
-        op.take_buffer().unwrap()
+    let all_read = |file: &AsyncFile, contents: &[u8]| {
+        let reads = read_in_a_drain(file, READS_TO_REGISTER);
+        assert!(
+            reads
+                .iter()
+                .all(|(result, data)| *result == Ok(8) && data == contents),
+            "a read reached another file's data: {reads:?}"
+        );
     };
     // One file at a time: each takes the slot the one before it left.
     for i in 0..20_u64 {
         let file = cached_file(&dir, "one", &i.to_le_bytes());
-        let (tx, rx) = std::sync::mpsc::channel();
-        file.read_ex(0, vec![0; 8], move |result, buffer| {
-            tx.send((result, buffer)).unwrap();
-        })
-        .unwrap();
-        assert_eq!(sleep_ex(Some(LONG), Alertable::Yes), SleepStatus::Alerted);
-        assert_eq!(rx.try_recv().unwrap(), (Ok(8), i.to_le_bytes().to_vec()));
-        assert_eq!(read_once(&file), i.to_le_bytes());
+        all_read(&file, &i.to_le_bytes());
+        all_read(&file, &i.to_le_bytes());
     }
     // Many at once: more than the table's 256 slots.
     let files: Vec<AsyncFile> = (0..260_u64)
         .map(|i| cached_file(&dir, &format!("many-{i}"), &i.to_le_bytes()))
         .collect();
-    for round in 0..2 {
+    for _ in 0..2 {
         for (i, file) in files.iter().enumerate() {
-            assert_eq!(
-                read_once(file),
-                (i as u64).to_le_bytes(),
-                "round {round}, file {i}"
-            );
+            all_read(file, &(i as u64).to_le_bytes());
         }
     }
 }
@@ -266,16 +265,17 @@ fn u10_reads_issued_alone_complete_whole_short_and_at_the_end() {
     );
 }
 
-/// Reads `file` twice from one APC drain, so that the reads go to the ring together (U10
-/// leaves a lone read to `preadv2`), and returns what the routines got.
-fn read_twice_in_a_drain(file: &AsyncFile) -> Vec<(Result<usize, IoError>, Vec<u8>)> {
+/// Reads the first 8 bytes of `file` `n` times from one APC drain, so that the reads go
+/// to the ring together (U10 leaves a lone read to `preadv2`), and returns what the
+/// routines got.
+fn read_in_a_drain(file: &AsyncFile, n: usize) -> Vec<(Result<usize, IoError>, Vec<u8>)> {
     let (tx, rx) = std::sync::mpsc::channel();
     let file = file.clone();
     alertable::current()
         .queue_apc(move || {
-            for _ in 0..2 {
+            for _ in 0..n {
                 let tx = tx.clone();
-                file.read_ex(0, vec![0; 6], move |result, buffer| {
+                file.read_ex(0, vec![0; 8], move |result, buffer| {
                     tx.send((result, buffer)).unwrap();
                 })
                 .unwrap();
@@ -283,7 +283,7 @@ fn read_twice_in_a_drain(file: &AsyncFile) -> Vec<(Result<usize, IoError>, Vec<u
         })
         .unwrap();
     let mut got = Vec::new();
-    while got.len() < 2 {
+    while got.len() < n {
         assert_eq!(sleep_ex(Some(LONG), Alertable::Yes), SleepStatus::Alerted);
         got.extend(rx.try_iter());
     }
@@ -296,10 +296,13 @@ fn read_twice_in_a_drain(file: &AsyncFile) -> Vec<(Result<usize, IoError>, Vec<u
 #[test]
 fn f4_a_forked_child_dropping_a_file_leaves_the_parents_slot_alone() {
     let dir = tempfile::tempdir().unwrap();
-    let file = cached_file(&dir, "f", b"parent");
-    let expected = vec![(Ok(6), b"parent".to_vec()); 2];
-    // The first requests register the file (on io_uring).
-    assert_eq!(read_twice_in_a_drain(&file), expected);
+    let file = cached_file(&dir, "f", b"parent!!");
+    let expected = |n| vec![(Ok(8), b"parent!!".to_vec()); n];
+    // Enough requests to register the file (on io_uring).
+    assert_eq!(
+        read_in_a_drain(&file, READS_TO_REGISTER),
+        expected(READS_TO_REGISTER)
+    );
     // SAFETY: the child drops its copy of `file` (the last reference there) and leaves
     // with `_exit`, touching nothing else of the parent's state and running no exit
     // handlers; the parent only waits for it.
@@ -314,5 +317,5 @@ fn f4_a_forked_child_dropping_a_file_leaves_the_parents_slot_alone() {
     // SAFETY: waits for the child made above; `status` is a local it writes.
     assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
     assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
-    assert_eq!(read_twice_in_a_drain(&file), expected);
+    assert_eq!(read_in_a_drain(&file, 2), expected(2));
 }
