@@ -6,11 +6,12 @@ use std::fs;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::path::Path;
+use std::sync::atomic::AtomicU32;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use alertable::Event;
 
-use crate::op::{self, Kind, Notify, OpShared, Operation};
+use crate::op::{self, Kind, Notify, OpShared, Operation, RoutineThread};
 use crate::routine::Routine;
 use crate::{CompletionPort, IoError, PortError, sys};
 
@@ -32,6 +33,21 @@ pub(crate) struct FileInner {
     /// A pipe of [`crate::pipe`]: its requests wait for readiness and move data in user
     /// space, to keep message boundaries and the pipe's states.
     pub(crate) pipe: Option<crate::pipe::PipeState>,
+    /// The file's slot in the io_uring backend's table of registered files, once a
+    /// request asked for one: `None` inside if it got none (F1–F3 of `uring.rs`).
+    pub(crate) fixed: OnceLock<Option<u32>>,
+    /// Requests submitted before it was registered, counted up to the backend's threshold
+    /// (F1 of `uring.rs`).
+    pub(crate) submitted: AtomicU32,
+}
+
+impl Drop for FileInner {
+    fn drop(&mut self) {
+        // F2: the ring lets go of the file before the descriptor closes.
+        if let Some(&Some(slot)) = self.fixed.get() {
+            crate::uring::release_fixed(slot);
+        }
+    }
 }
 
 impl FileInner {
@@ -272,6 +288,8 @@ impl AsyncFile {
                 port: OnceLock::new(),
                 streams: Mutex::new([VecDeque::new(), VecDeque::new(), VecDeque::new()]),
                 pipe,
+                fixed: OnceLock::new(),
+                submitted: AtomicU32::new(0),
             }),
         }
     }
@@ -446,8 +464,14 @@ impl AsyncFile {
                 buffer,
             });
         }
-        let thread = alertable::current();
-        self.submit(kind, offset, buffer, Notify::Routine(routine), Some(thread))
+        self.submit_for(
+            kind,
+            offset,
+            buffer,
+            Vec::new(),
+            Notify::Routine(routine),
+            RoutineThread::Current,
+        )
     }
 
     pub(crate) fn submit(
@@ -470,6 +494,21 @@ impl AsyncFile {
         payload: Vec<u8>,
         notify: Notify,
         routine_thread: Option<alertable::ThreadHandle>,
+    ) -> Result<Operation, SubmitError> {
+        let routine_thread = routine_thread.map_or(RoutineThread::None, RoutineThread::Given);
+        self.submit_for(kind, offset, buffer, payload, notify, routine_thread)
+    }
+
+    /// [`submit_with`](Self::submit_with), the routine's thread named as
+    /// [`RoutineThread`] says.
+    fn submit_for(
+        &self,
+        kind: Kind,
+        offset: u64,
+        buffer: Vec<u8>,
+        payload: Vec<u8>,
+        notify: Notify,
+        routine_thread: RoutineThread,
     ) -> Result<Operation, SubmitError> {
         let allowed = match kind {
             Kind::Read => self.inner.readable,

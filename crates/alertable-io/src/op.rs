@@ -21,12 +21,14 @@
 //!      nothing else refers to it: its routine has run on that thread, which then holds
 //!      the only reference (`Arc::get_mut` proves it, so no backend, cancel entry (U1),
 //!      [`Operation`] or list of issued requests still names it). It is emptied then — its
-//!      file, thread handle and port are released at once, as if it had been freed — and
+//!      file and port are released at once, as if it had been freed, and so is its thread
+//!      handle unless that names this very thread (which outlives its own pool) — and
 //!      kept in a small per-thread pool that [`OpShared::new`] takes from first, so a
 //!      thread that keeps reads in flight with completion routines allocates nothing per
-//!      request.
+//!      request, and makes no new handle to itself for each.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
+use std::collections::VecDeque;
 use std::fmt;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -76,6 +78,17 @@ pub(crate) enum Notify {
     /// Queue the routine as an APC to the issuing thread (the completion-routine style).
     /// The routine stays here until that APC runs and takes it.
     Routine(Routine),
+}
+
+/// The thread a request's completion routine runs on.
+pub(crate) enum RoutineThread {
+    /// None: the request has no routine.
+    None,
+    /// The issuing thread, the caller (`ReadFileEx`): a request from the thread's pool
+    /// keeps its handle to it (R4), so none is made per request.
+    Current,
+    /// The thread given (the caller's handle to itself, from code that made one).
+    Given(ThreadHandle),
 }
 
 /// The mutable part of a request, behind its lock.
@@ -133,8 +146,34 @@ pub(crate) struct OpShared {
     state: Mutex<State>,
 }
 
-/// Request tokens: unique for the life of the process (`Operation::token`).
+/// Request tokens: unique for the life of the process (`Operation::token`). A thread takes
+/// them from here [`TOKEN_BLOCK`] at a time, so that issuing a request costs no
+/// read-modify-write of a word every thread shares.
 static NEXT_TOKEN: AtomicUsize = AtomicUsize::new(1);
+
+/// How many tokens a thread takes from [`NEXT_TOKEN`] at once.
+const TOKEN_BLOCK: usize = 256;
+
+thread_local! {
+    /// The rest of this thread's block of tokens: the next one, and the end of the block.
+    static TOKENS: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
+}
+
+/// A token no other request of the process has or will have.
+fn next_token() -> usize {
+    TOKENS
+        .try_with(|tokens| {
+            let (mut next, mut end) = tokens.get();
+            if next == end {
+                next = NEXT_TOKEN.fetch_add(TOKEN_BLOCK, Ordering::Relaxed);
+                end = next + TOKEN_BLOCK;
+            }
+            tokens.set((next + 1, end));
+            next
+        })
+        // During thread-local teardown: one token alone, still from the shared counter.
+        .unwrap_or_else(|_| NEXT_TOKEN.fetch_add(1, Ordering::Relaxed))
+}
 
 /// The most emptied requests a thread keeps for reuse (R4).
 const SPARES: usize = 64;
@@ -153,21 +192,77 @@ impl OpShared {
         offset: u64,
         buffer: Vec<u8>,
         notify: Notify,
-        routine_thread: Option<ThreadHandle>,
+        routine_thread: RoutineThread,
         port: Option<(crate::CompletionPort, usize)>,
     ) -> Arc<Self> {
         let mut buffer = buffer;
         let buf_addr = buffer.as_mut_ptr() as usize;
         let outlives_thread = port.is_some() && matches!(notify, Notify::None);
         debug_assert_eq!(
-            routine_thread.is_some(),
+            !matches!(routine_thread, RoutineThread::None),
             matches!(notify, Notify::Routine(_))
         );
-        let fresh = Self {
+        // During thread-local teardown there is no pool: a fresh allocation then.
+        let spare = SPARE
+            .try_with(|spare| spare.try_borrow_mut().ok()?.pop())
+            .ok()
+            .flatten();
+        if let Some(mut op) = spare
+            // R4: only unreferenced requests enter the pool, and nothing refers to one
+            // there. Filled in field by field: its emptied contents need no dropping.
+            && let Some(slot) = Arc::get_mut(&mut op)
+        {
+            slot.routine_thread = match routine_thread {
+                // R4: a request in the pool keeps only this thread's own handle.
+                RoutineThread::Current => slot.routine_thread.take().or_else(|| {
+                    let me = alertable::current();
+                    remember_me(&me);
+                    Some(me)
+                }),
+                RoutineThread::Given(thread) => {
+                    remember_me(&thread);
+                    Some(thread)
+                }
+                RoutineThread::None => None,
+            };
+            slot.outlives_thread = outlives_thread;
+            slot.buf_addr = buf_addr;
+            slot.token = next_token();
+            slot.file = Some(file);
+            slot.kind = kind;
+            slot.offset = offset;
+            slot.len = buffer.len();
+            slot.port = port;
+            if !slot.payload.is_empty() {
+                slot.payload = Vec::new();
+            }
+            *slot.complete.get_mut() = false;
+            *slot.cancel_requested.get_mut() = false;
+            *slot.recorded.get_mut() = false;
+            *slot.issued_at.get_mut() = usize::MAX;
+            slot.hold = crate::held::Hold::new();
+            *slot.completed_at_issue.get_mut() = false;
+            *slot.taken.get_mut() = false;
+            *slot.written.get_mut() = 0;
+            let state = slot.state.get_mut().unwrap_or_else(|e| e.into_inner());
+            state.buffer = Some(buffer);
+            state.result = None;
+            state.notify = notify;
+            return op;
+        }
+        let routine_thread = match routine_thread {
+            RoutineThread::Current => Some(alertable::current()),
+            RoutineThread::Given(thread) => Some(thread),
+            RoutineThread::None => None,
+        };
+        if let Some(thread) = &routine_thread {
+            remember_me(thread);
+        }
+        Arc::new(Self {
             outlives_thread,
             routine_thread,
             buf_addr,
-            token: NEXT_TOKEN.fetch_add(1, Ordering::Relaxed),
+            token: next_token(),
             file: Some(file),
             kind,
             offset,
@@ -189,24 +284,7 @@ impl OpShared {
                 waiter: None,
                 interrupt: None,
             }),
-        };
-        // During thread-local teardown there is no pool: a fresh allocation then.
-        let spare = SPARE
-            .try_with(|spare| spare.try_borrow_mut().ok()?.pop())
-            .ok()
-            .flatten();
-        match spare {
-            Some(mut op) => match Arc::get_mut(&mut op) {
-                // R4: only unreferenced requests enter the pool, and nothing refers to
-                // one there; the emptied old contents are dropped here.
-                Some(slot) => {
-                    *slot = fresh;
-                    op
-                }
-                None => Arc::new(fresh),
-            },
-            None => Arc::new(fresh),
-        }
+        })
     }
 
     /// The file the request reads or writes.
@@ -370,16 +448,7 @@ impl OpShared {
     /// file (J100, J101), or a broken pipe on a stream; a pipe of `pipe.rs` reports its
     /// results as they are (a message may be empty).
     pub(crate) fn complete(self: &Arc<Self>, raw: Result<usize, IoError>) {
-        let result = match raw {
-            Ok(0) if self.kind == Kind::Read && self.len > 0 && self.file().pipe.is_none() => {
-                Err(if self.file().stream {
-                    IoError::Os(rustix::io::Errno::PIPE.raw_os_error())
-                } else {
-                    IoError::EndOfFile
-                })
-            }
-            other => other,
-        };
+        let result = self.final_result(raw);
         if let Some(thread) = &self.routine_thread {
             // Queued before the request shows as complete, so that the issuing thread
             // cannot see it done and queue an APC that overtakes the routine (J109). The
@@ -419,6 +488,35 @@ impl OpShared {
         }
         // The next request on the stream may start (streams serve their requests in order).
         self.file().next_on_stream(self);
+    }
+
+    /// The result a request completes with, from the backend's raw one (see
+    /// [`complete`](Self::complete)).
+    fn final_result(&self, raw: Result<usize, IoError>) -> Result<usize, IoError> {
+        match raw {
+            Ok(0) if self.kind == Kind::Read && self.len > 0 && self.file().pipe.is_none() => {
+                Err(if self.file().stream {
+                    IoError::Os(rustix::io::Errno::PIPE.raw_os_error())
+                } else {
+                    IoError::EndOfFile
+                })
+            }
+            other => other,
+        }
+    }
+
+    /// [`complete`](Self::complete) for a backend that hands over its own reference to the
+    /// request (U1 of `uring.rs`) as it completes it. A routine request of a regular file
+    /// completed by its issuing thread itself goes the thread's own way (O1–O4): that
+    /// reference becomes its APC's, and the routine leaves the request in the same hold
+    /// of its lock that publishes the result.
+    pub(crate) fn complete_owned(self: Arc<Self>, raw: Result<usize, IoError>) {
+        match &self.routine_thread {
+            Some(thread) if !self.file().stream && self.port.is_none() && is_me(thread) => {
+                complete_own(self, raw);
+            }
+            _ => self.complete(raw),
+        }
     }
 
     /// Makes the result visible (R3): once, by the completion or by the routine's APC,
@@ -495,6 +593,155 @@ impl Drop for RoutineApc {
     }
 }
 
+/// The completion routines of requests a thread issued and completed itself (O1–O4).
+///
+/// (O1) Only the thread a routine request was issued on puts it here, and only as it
+///      completes the request: `me` is that thread (set when it first issues a routine
+///      request), and a request whose `routine_thread` is `me` is this thread's own.
+/// (O2) Each entry of `ready` has exactly one [`OwnRoutineApc`] in the thread's APC
+///      queue, queued just before the entry was pushed, and entries are pushed in the
+///      order their APCs were queued; every such APC, run or dropped, pops exactly one
+///      entry, the oldest. Since the queue runs and drops APCs in the order they were
+///      queued, each APC pops the entry pushed with it. A refused APC (the queue is
+///      closed, the thread exiting) is dropped at once, before its entry would be
+///      pushed, and the request is completed without an entry. The queue refuses only
+///      once closed, and closing drops every APC it holds, each popping one entry: so a
+///      refused APC's pop finds `ready` empty, or (refused while the close runs, from a
+///      routine's destructor) takes an entry whose own APC is being dropped too and will
+///      find one fewer. Either way no entry of a closed queue ever runs, and every one is
+///      dropped.
+/// (O3) The APC is queued before the request shows as complete, as for any routine
+///      (J109); the result is then published, and the routine and buffer move into the
+///      entry, in one hold of the request's lock (R3). The APC runs only on this thread,
+///      in its alertable waits, so it finds the entry filled in.
+/// (O4) The entry holds the backend's reference to the request (U1 of `uring.rs`), moved
+///      rather than copied; the APC retires the request after its routine ran (R4), as
+///      [`RoutineApc`] does.
+struct Own {
+    /// This thread, once it issued a routine request (O1).
+    me: OnceCell<ThreadHandle>,
+    /// Completed requests whose routines wait for their APCs, oldest first (O2).
+    ready: RefCell<VecDeque<OwnReady>>,
+}
+
+/// A completed request of this thread, its result, and its routine and buffer once they
+/// are out of the request (O3).
+struct OwnReady {
+    op: Arc<OpShared>,
+    result: Result<usize, IoError>,
+    routine: Option<(Routine, Vec<u8>)>,
+}
+
+thread_local! {
+    static OWN: Own = const {
+        Own {
+            me: OnceCell::new(),
+            ready: RefCell::new(VecDeque::new()),
+        }
+    };
+}
+
+/// Notes the calling thread's handle, the routine thread of a request it issues (O1).
+fn remember_me(thread: &ThreadHandle) {
+    let _ = OWN.try_with(|own| {
+        if own.me.get().is_none() {
+            let _ = own.me.set(thread.clone());
+        }
+    });
+}
+
+/// Whether `thread` is the calling thread, as far as routine requests go (O1): false on a
+/// thread that never issued one, and during thread-local teardown.
+fn is_me(thread: &ThreadHandle) -> bool {
+    OWN.try_with(|own| own.me.get() == Some(thread))
+        .unwrap_or(false)
+}
+
+/// Takes the oldest entry of this thread's own routines (O2).
+fn pop_own() -> Option<OwnReady> {
+    OWN.try_with(|own| own.ready.borrow_mut().pop_front())
+        .ok()
+        .flatten()
+}
+
+/// Completes a routine request of this thread on this thread (O1–O4).
+fn complete_own(op: Arc<OpShared>, raw: Result<usize, IoError>) {
+    let result = op.final_result(raw);
+    let queued = OWN.try_with(|own| {
+        let me = own
+            .me
+            .get()
+            .expect("O1: only this thread's own requests come here");
+        // O2: queued first; a refusal pops nothing (the list is empty then).
+        if me.queue_apc(OwnRoutineApc.into_closure()).is_err() {
+            return Err(op);
+        }
+        let mut ready = own.ready.borrow_mut();
+        ready.push_back(OwnReady {
+            op,
+            result,
+            routine: None,
+        });
+        let entry = ready.back_mut().expect("just pushed");
+        // O3: published, and the routine out, in one hold of the lock.
+        let waiter = {
+            let mut st = entry.op.state();
+            entry.op.publish(&mut st, result);
+            st.interrupt = None;
+            if let Notify::Routine(routine) = std::mem::replace(&mut st.notify, Notify::None) {
+                entry.routine = Some((routine, st.buffer.take().unwrap_or_default()));
+            }
+            st.waiter.take()
+        };
+        drop(ready);
+        if let Some(waiter) = waiter {
+            waiter.set();
+        }
+        Ok(())
+    });
+    match queued {
+        Ok(Ok(())) => {}
+        // The thread is exiting (or its list is gone): as an APC refused on the usual way,
+        // the routine is dropped unrun (K121) and the result published.
+        Ok(Err(op)) => op.complete(raw),
+        Err(_) => unreachable!("O1: `is_me` found the list"),
+    }
+}
+
+/// The APC of a request its issuing thread completed itself: runs the routine of the
+/// oldest entry of the thread's own list (O2). Dropped unrun (its thread exited), it drops
+/// that routine unrun (K121). A unit: stored in the APC queue without an allocation.
+struct OwnRoutineApc;
+
+impl OwnRoutineApc {
+    fn into_closure(self) -> impl FnOnce() + Send + 'static {
+        move || {
+            // Run, not dropped: its pop is this one (O2).
+            std::mem::forget(self);
+            let Some(OwnReady {
+                op,
+                result,
+                routine,
+            }) = pop_own()
+            else {
+                return;
+            };
+            if let Some((routine, buffer)) = routine {
+                routine.call(result, buffer);
+            }
+            // This runs on the issuing thread, whose pool and list the request belongs to.
+            retire(op);
+        }
+    }
+}
+
+impl Drop for OwnRoutineApc {
+    fn drop(&mut self) {
+        // Dropped unrun: its entry goes, routine and all (O2).
+        drop(pop_own());
+    }
+}
+
 /// On the issuing thread, for a request refused after it was made (a pipe whose other end
 /// turned out to be gone, P7 of `pipe.rs`): takes it off the thread's list and back into
 /// the thread's pool (R4), dropping its routine unrun and notifying nothing, and returns
@@ -535,7 +782,14 @@ fn retire(mut op: Arc<OpShared>) {
     // Emptied now, so the file closes, and the thread's handle and the port go, as soon as
     // they would if the request were freed.
     shared.file = None;
-    shared.routine_thread = None;
+    // R4: the thread's own handle stays, for its next routine request.
+    if shared
+        .routine_thread
+        .as_ref()
+        .is_some_and(|thread| !is_me(thread))
+    {
+        shared.routine_thread = None;
+    }
     shared.port = None;
     let state = shared.state.get_mut().unwrap_or_else(|e| e.into_inner());
     state.buffer = None;

@@ -8,6 +8,7 @@
 //! writes of page-cached file data finish inside that very `io_uring_enter`, so in the
 //! common case the issuer completes its own request — signals the event, posts the packet,
 //! or queues the routine's APC to itself — with no other thread involved and no wake-up.
+//! (A read it would submit alone is first tried without the ring, U10.)
 //! Requests the kernel finishes later (a read that needs the disk) are reaped by a reaper
 //! thread, which sleeps on an eventfd the ring signals for every completion only while such
 //! requests exist, and on a condition variable otherwise.
@@ -115,6 +116,34 @@
 //!      reaper to poll again (U4: a cancel asked for meanwhile finds it there, or the
 //!      reaper sees its flag before submitting it).
 //!
+//! (U10) A read its own thread would submit alone — one issued outside an APC drain, or
+//!      the only one a drain issued (U5) — is first tried on that thread with
+//!      `preadv2(RWF_NOWAIT)`: data the page cache holds whole is read there and the
+//!      request completes as it would from the ring, in a system call lighter than an
+//!      `io_uring_enter` with one entry. A read that would wait, stops short or fails goes
+//!      to the ring from its first byte, as if the attempt had not been made (only its
+//!      own buffer, which nobody else touches before completion, R2, was written). Two or
+//!      more reads of a drain go to the ring together: one `io_uring_enter` for all of
+//!      them costs less than a `preadv2` each.
+//!
+//! (F1) A regular file's requests name it by its slot in the ring's table of registered
+//!      files (`IOSQE_FIXED_FILE`), which spares the kernel looking the descriptor up and
+//!      counting a reference per request. The slot is taken, and the file registered in
+//!      it, when a thread submits the file's `FIXED_AFTER`th request itself (two
+//!      system calls, to register and to let go, that a file read a few times would not
+//!      earn back); the file keeps it until its last reference goes (`FileInner`'s
+//!      drop). Every request holds
+//!      a reference to its file (R1), so the slot an entry in flight names holds that
+//!      entry's file: a slot is never cleared or reused under a request.
+//! (F2) A dropped file's slot is cleared (`-1`) before it returns to the free list, and a
+//!      slot whose clearing failed is never reused, so a new file never shares a slot
+//!      with an old one and no request reaches a file through another file's slot.
+//! (F3) A file that gets no slot (the table full, a kernel without sparse tables, a
+//!      failed registration) is named by its descriptor, as is every stream.
+//! (F4) Only the process that set the ring up registers or clears slots: a child of
+//!      `fork` shares the ring, and so its table, with its parent, so a file it drops or
+//!      opens must not clear or take a slot the parent's files use.
+//!
 //! Lock order: `handoff`, then `cq`, then `sq`; `stash`, `entries` and `idle_lock` are innermost. A
 //! submitter that holds `sq` and needs completions reaped only tries `cq`.
 
@@ -130,8 +159,19 @@ use io_uring::{IoUring, cqueue, opcode, squeue, types};
 use rustix::event::{PollFd, PollFlags};
 
 use crate::IoError;
+use crate::file::FileInner;
 use crate::op::{Kind, OpShared};
 use crate::sys;
+
+/// The slots of the ring's table of registered files (F1): files beyond are named by
+/// descriptor (F3). Fewer than the usual soft limit on open descriptors (1,024), which the
+/// kernel holds a table to.
+const FIXED_FILES: u32 = 256;
+
+/// How many of a file's requests its threads submit themselves before it is registered
+/// (F1): registering and letting go cost a system call each, which saving the kernel's
+/// descriptor lookup on each request pays back only over many requests.
+const FIXED_AFTER: u32 = 64;
 
 /// Submission queue entries: how many requests one `io_uring_enter` can take.
 const SQ_ENTRIES: u32 = 256;
@@ -176,6 +216,13 @@ thread_local! {
     static DEFERRED: RefCell<Vec<Arc<OpShared>>> = const { RefCell::new(Vec::new()) };
     /// Completions this thread copied out and is delivering; kept to reuse its memory.
     static READY: RefCell<Vec<cqueue::Entry>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Lets go of the registered slot of a file that is going (F2).
+pub(crate) fn release_fixed(slot: u32) {
+    if let Some(crate::backend::Backend::Uring(ring)) = crate::backend::peek() {
+        ring.release_fixed(slot);
+    }
 }
 
 /// The deferred flush (U5): the process has one ring, the backend's.
@@ -226,6 +273,10 @@ pub(crate) struct Ring {
     /// Whether more entries may be in flight than the completion queue holds, so that the
     /// kernel may keep completions back (U6): only in a ring a test sized so.
     may_overflow: bool,
+    /// The free slots of the table of registered files, if the kernel gave one (F1–F3).
+    fixed: Option<Mutex<Vec<u32>>>,
+    /// The process that set the ring up, the only one that changes the table (F4).
+    pid: u32,
 }
 
 impl Ring {
@@ -264,6 +315,13 @@ impl Ring {
         )?;
         ring.submitter().register_eventfd(completions.as_raw_fd())?;
         let may_overflow = request_limit * 2 > ring.params().cq_entries() as usize;
+        // F3: without a table (before Linux 5.19, or a descriptor limit under its size)
+        // every file is named by descriptor.
+        let fixed = ring
+            .submitter()
+            .register_files_sparse(FIXED_FILES)
+            .is_ok()
+            .then(|| Mutex::new((0..FIXED_FILES).rev().collect()));
         Ok(Self {
             ring,
             request_limit,
@@ -281,7 +339,53 @@ impl Ring {
             stash: Mutex::new(Vec::new()),
             stashed: AtomicBool::new(false),
             may_overflow,
+            fixed,
+            pid: std::process::id(),
         })
+    }
+
+    /// The slot of `file`, registering it in a free one once it has had `FIXED_AFTER`
+    /// requests (F1); `None` if it has none (F3).
+    fn fixed_slot(&self, file: &FileInner) -> Option<u32> {
+        if let Some(&slot) = file.fixed.get() {
+            return slot;
+        }
+        // A count, not a precise one: threads racing here may lose an increment, which
+        // only delays the registration.
+        let submitted = file.submitted.load(Ordering::Relaxed);
+        if submitted < FIXED_AFTER {
+            file.submitted.store(submitted + 1, Ordering::Relaxed);
+            return None;
+        }
+        *file.fixed.get_or_init(|| {
+            let table = self.fixed.as_ref()?;
+            if std::process::id() != self.pid {
+                return None; // F4
+            }
+            let slot = lock(table).pop()?;
+            match self
+                .ring
+                .submitter()
+                .register_files_update(slot, &[file.raw_fd()])
+            {
+                Ok(1) => Some(slot),
+                _ => {
+                    lock(table).push(slot);
+                    None
+                }
+            }
+        })
+    }
+
+    /// Clears the slot of a file that is going, and frees it (F2).
+    fn release_fixed(&self, slot: u32) {
+        let Some(table) = &self.fixed else { return };
+        if std::process::id() != self.pid {
+            return; // F4: the slot is the parent's
+        }
+        if let Ok(1) = self.ring.submitter().register_files_update(slot, &[-1]) {
+            lock(table).push(slot);
+        }
     }
 
     pub(crate) fn submit(&'static self, op: &Arc<OpShared>) {
@@ -301,6 +405,8 @@ impl Ring {
             }
             return;
         }
+        // F1: registered now, by its own thread, once the file has had enough requests.
+        self.fixed_slot(op.file());
         #[cfg(test)]
         if let Some(fd) = tests::LINK_BEHIND_POLL.with(std::cell::Cell::take) {
             return self.submit_behind_poll(op, fd);
@@ -348,6 +454,13 @@ impl Ring {
         let mut ops = DEFERRED
             .try_with(|deferred| std::mem::take(&mut *deferred.borrow_mut()))
             .unwrap_or_default();
+        // U10: a drain that issued one read tries it without the ring first.
+        if ops.len() == 1
+            && let Some(op) = ops.pop()
+            && let Err(op) = read_at_once(op)
+        {
+            ops.push(op);
+        }
         if !ops.is_empty() {
             self.submit_now(&mut ops);
         }
@@ -378,6 +491,9 @@ impl Ring {
     /// [`submit_now`](Self::submit_now) for the one request of an issuing call, without
     /// gathering it into a list first: nothing is allocated on the way to the kernel.
     fn submit_one(&'static self, op: Arc<OpShared>) {
+        let Err(op) = read_at_once(op) else {
+            return; // U10: done without the ring
+        };
         if self.reserve(1, self.request_limit) == 1 {
             self.push_and_submit([entry_from(op, 0)]);
         } else {
@@ -573,16 +689,17 @@ impl Ring {
                 }
             }
         } else if result < 0 {
-            op.complete(Err(error_of(&op, result)));
+            let error = error_of(&op, result);
+            op.complete_owned(Err(error));
         } else if op.kind == Kind::Write && result > 0 {
             // A write completes only once all of it is written (J96): the rest goes on
             // from the reaper.
             let written = op.add_written(result as usize);
             if written == op.len {
-                op.complete(Ok(written));
+                op.complete_owned(Ok(written));
             } else if op.cancel_requested() {
                 // Cancelled between two pieces: aborted, as the worker threads report it.
-                op.complete(Err(IoError::Aborted));
+                op.complete_owned(Err(IoError::Aborted));
             } else {
                 op.set_taken(false);
                 self.hand_off(Pending::Request(op, written));
@@ -593,20 +710,24 @@ impl Ring {
             // submitter exited while it waited for a page ends with what it had), so the
             // rest goes on from the reaper until the length or the end of the file is
             // reached. A read that stopped at the end of the file is complete as it is.
-            let read = op.add_written(result as usize);
+            // Only the thread delivering a request's completion counts its bytes, so the
+            // count is stored only when the read goes on (no read-modify-write when it
+            // completes whole, the usual case).
+            let read = op.written() + result as usize;
             if result == 0
                 || read == op.len
                 || !sys::holds_bytes_at(op.file().fd(), op.offset + read as u64)
             {
-                op.complete(Ok(read));
+                op.complete_owned(Ok(read));
             } else if op.cancel_requested() {
-                op.complete(Err(IoError::Aborted));
+                op.complete_owned(Err(IoError::Aborted));
             } else {
+                op.add_written(result as usize);
                 op.set_taken(false);
                 self.hand_off(Pending::Request(op, read));
             }
         } else {
-            op.complete(Ok(result as usize));
+            op.complete_owned(Ok(result as usize));
         }
     }
 
@@ -753,6 +874,33 @@ impl Ring {
     }
 }
 
+/// Reads `op`'s data on this thread if the page cache holds all of it, and completes it
+/// (U10); hands the request back, untouched but for bytes of its buffer the ring will
+/// write again, if it would have to wait, stops short, or fails, or is not a read.
+fn read_at_once(op: Arc<OpShared>) -> Result<(), Arc<OpShared>> {
+    if op.kind != Kind::Read || op.cancel_requested() {
+        return Err(op);
+    }
+    let (buf, len) = op.buffer_raw();
+    let iov = libc::iovec {
+        iov_base: buf.cast(),
+        iov_len: len,
+    };
+    let Ok(offset) = libc::off_t::try_from(op.offset) else {
+        return Err(op);
+    };
+    // SAFETY: `iov` names the request's buffer, `len` bytes at `buf`, which the request
+    // owns and nobody else touches before it completes (R2), and which no entry in the
+    // kernel names either: the request is not submitted (U10). The call writes at most
+    // `len` bytes there, and `op` keeps the buffer and the descriptor alive across it.
+    let read = unsafe { libc::preadv2(op.file().raw_fd(), &iov, 1, offset, libc::RWF_NOWAIT) };
+    if usize::try_from(read) != Ok(len) {
+        return Err(op);
+    }
+    op.complete_owned(Ok(len));
+    Ok(())
+}
+
 /// Marks the request of a completion just copied out of the ring as taken (`settle_issue`).
 fn mark_taken(cqe: &cqueue::Entry) {
     let user_data = cqe.user_data();
@@ -817,10 +965,17 @@ fn entry_from(op: Arc<OpShared>, start: usize) -> squeue::Entry {
     let len = (len - start) as u32;
     // SAFETY: `start <= len` of the buffer, so the pointer stays inside it.
     let buf = unsafe { buf.add(start) };
-    let entry = match op.kind {
-        Kind::Read => opcode::Read::new(fd, buf, len).offset(offset).build(),
-        Kind::Write => opcode::Write::new(fd, buf, len).offset(offset).build(),
-        Kind::Connect | Kind::Transact => unreachable!("only pipes connect or transact"),
+    // F1: a registered file by its slot, which holds it while this entry is in flight.
+    let entry = match (op.kind, op.file().fixed.get()) {
+        (Kind::Read, Some(&Some(slot))) => opcode::Read::new(types::Fixed(slot), buf, len)
+            .offset(offset)
+            .build(),
+        (Kind::Read, _) => opcode::Read::new(fd, buf, len).offset(offset).build(),
+        (Kind::Write, Some(&Some(slot))) => opcode::Write::new(types::Fixed(slot), buf, len)
+            .offset(offset)
+            .build(),
+        (Kind::Write, _) => opcode::Write::new(fd, buf, len).offset(offset).build(),
+        (Kind::Connect | Kind::Transact, _) => unreachable!("only pipes connect or transact"),
     };
     // `user_data` is the request's strong reference (U1), released only when this
     // entry's completion is reaped; it keeps the buffer (whose address and length are
