@@ -234,6 +234,42 @@ pub(crate) mod pipe {
         retry(|| rustix::net::recv(fd, &mut *buf, flags).map(|(_, full)| full))
     }
 
+    /// Receives (and removes) the next message in one call: its first `buf.len()` bytes
+    /// into `buf`, the next `spill.len()` into `spill`. Returns the message's full length
+    /// (`MSG_TRUNC`), which is more than both hold together if the kernel dropped its end.
+    pub(crate) fn receive_message(
+        fd: BorrowedFd<'_>,
+        buf: &mut [u8],
+        spill: &mut [u8],
+    ) -> rustix::io::Result<usize> {
+        use rustix::net::RecvAncillaryBuffer;
+        use std::io::IoSliceMut;
+        let flags = RecvFlags::TRUNC | RecvFlags::DONTWAIT;
+        retry(|| {
+            let mut iov = [IoSliceMut::new(&mut *buf), IoSliceMut::new(&mut *spill)];
+            let mut control = RecvAncillaryBuffer::default();
+            rustix::net::recvmsg(fd, &mut iov, &mut control, flags).map(|got| got.bytes)
+        })
+    }
+
+    /// The longest message any unprivileged sender on this machine can send on a message
+    /// socket: a send longer than the sender's send buffer less 32 bytes fails with
+    /// `EMSGSIZE`, and `SO_SNDBUF` gives at most twice `net.core.wmem_max` (a socket that
+    /// never sets it has `net.core.wmem_default`). Read once per process; `None` if it
+    /// cannot be read.
+    pub(crate) fn largest_message() -> Option<usize> {
+        static LARGEST: std::sync::OnceLock<Option<usize>> = std::sync::OnceLock::new();
+        let read = |name: &str| -> Option<usize> {
+            let text = std::fs::read_to_string(format!("/proc/sys/net/core/{name}")).ok()?;
+            text.trim().parse().ok()
+        };
+        *LARGEST.get_or_init(|| {
+            // A socket that never sets `SO_SNDBUF` keeps `wmem_default`.
+            let buffer = read("wmem_max")?.checked_mul(2)?.max(read("wmem_default")?);
+            Some(buffer.saturating_sub(32))
+        })
+    }
+
     /// Receives (and removes) up to `buf.len()` bytes, or the next message (cut to fit).
     pub(crate) fn receive(fd: BorrowedFd<'_>, buf: &mut [u8]) -> rustix::io::Result<usize> {
         retry(|| rustix::net::recv(fd, &mut *buf, RecvFlags::DONTWAIT).map(|(n, _)| n))
