@@ -323,7 +323,9 @@ fn broken_pipe() -> IoError {
 impl PipeState {
     fn new(info: PipeInfo, read_mode: ReadMode, server: Option<Server>) -> Self {
         let largest = if info.pipe_type == PipeType::Message {
-            os::largest_message().filter(|&n| n <= SPILL_LIMIT).unwrap_or(0)
+            os::largest_message()
+                .filter(|&n| n <= SPILL_LIMIT)
+                .unwrap_or(0)
         } else {
             0
         };
@@ -1581,10 +1583,7 @@ mod tests {
         state(&server).largest.store(0, Ordering::Relaxed);
         let message = vec![3u8; 100_000];
         send(&client, &message);
-        assert_eq!(
-            receive(&server, 8),
-            (Err(IoError::MoreData(8)), vec![3; 8])
-        );
+        assert_eq!(receive(&server, 8), (Err(IoError::MoreData(8)), vec![3; 8]));
         assert_eq!(receive(&server, 200_000), (Ok(99_992), vec![3; 99_992]));
     }
 }
