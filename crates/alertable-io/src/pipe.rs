@@ -285,11 +285,10 @@ pub(crate) struct PipeState {
     read_message: AtomicBool,
     /// The unread part of a message read in part (P5).
     rest: Mutex<Vec<u8>>,
-    /// Where a message read receives what does not fit its buffer (P5): allocated zeroed
-    /// on first use, up to `largest` bytes long, so that its pages stay untouched (and take
-    /// no memory) beyond the longest message that spilled into it. Taken before `rest`
-    /// where both are.
-    spill: Mutex<Vec<u8>>,
+    /// Where a message read receives what does not fit its buffer (P5): mapped on first
+    /// use, up to `largest` bytes long, its pages untouched (and taking no memory) beyond
+    /// the longest message that spilled into it. Taken before `rest` where both are.
+    spill: Mutex<Option<os::Spill>>,
     /// The longest message the other end can send, as far as this end knows (P5); 0 when
     /// unknown, and every message read then peeks at the message's length first.
     largest: AtomicUsize,
@@ -333,7 +332,7 @@ impl PipeState {
             info,
             read_message: AtomicBool::new(read_mode == ReadMode::Message),
             rest: Mutex::new(Vec::new()),
-            spill: Mutex::new(Vec::new()),
+            spill: Mutex::new(None),
             largest: AtomicUsize::new(largest),
             server,
         }
@@ -448,10 +447,14 @@ impl PipeState {
         }
         let mut spill = lock(&self.spill);
         let room = largest.saturating_sub(buf.len());
-        if spill.len() < room {
-            *spill = vec![0; room];
+        if spill.as_ref().is_none_or(|spill| spill.len() < room) {
+            *spill = None;
+            *spill = os::Spill::new(room);
         }
-        let length = match os::receive_message(fd, buf, &mut spill[..room]) {
+        let Some(room_bytes) = spill.as_mut().map(|spill| &mut spill.bytes()[..room]) else {
+            return self.read_message_peeking(fd, buf);
+        };
+        let length = match os::receive_message(fd, buf, room_bytes) {
             Ok(length) => length,
             Err(Errno::AGAIN) => return Attempt::WaitFor(Readiness::Input),
             Err(e) => return Attempt::Done(Err(read_error(e))),
@@ -470,10 +473,12 @@ impl PipeState {
             return Attempt::Done(Err(IoError::from_errno(Errno::MSGSIZE.raw_os_error())));
         }
         let spilled = length - buf.len();
-        *lock(&self.rest) = spill[..spilled].to_vec();
+        if let Some(kept) = spill.as_mut() {
+            *lock(&self.rest) = kept.bytes()[..spilled].to_vec();
+        }
         if spilled > SPILL_KEPT {
-            // Its touched pages go back; a later spill allocates untouched ones again.
-            *spill = Vec::new();
+            // Its touched pages go back; a later spill maps untouched ones again.
+            *spill = None;
         }
         let n = buf.len();
         Attempt::Done(if self.reads_messages() {
@@ -862,7 +867,7 @@ const MESSAGE_SEND_BUFFER: usize = 4 << 20;
 
 /// The longest message a message read keeps room for beyond its buffer (P5): where the
 /// other end can send longer ones, reads peek at each message's length first. The room is
-/// address space only, but for the pages a spilled message touched.
+/// address space only, but for the pages a spilled message touched (`os::Spill`).
 const SPILL_LIMIT: usize = 64 << 20;
 
 /// A spill that took more than this gives its pages back (P5).

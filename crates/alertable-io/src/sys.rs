@@ -252,6 +252,70 @@ pub(crate) mod pipe {
         })
     }
 
+    /// Room a message read receives into beyond its buffer (`pipe.rs` P5): anonymous memory
+    /// mapped for it alone, so that its pages are zero and take no memory until a message
+    /// is received into them (an allocator may hand out used heap memory instead, which a
+    /// zeroed allocation would have to write over).
+    pub(crate) struct Spill {
+        start: std::ptr::NonNull<u8>,
+        len: usize,
+    }
+
+    // SAFETY: a `Spill` owns its mapping alone (no other pointer to it exists), so it may
+    // move to, and be used from, another thread like a `Vec<u8>`; `&Spill` gives no access
+    // to the bytes.
+    unsafe impl Send for Spill {}
+    // SAFETY: as above: nothing reaches the bytes through a shared reference.
+    unsafe impl Sync for Spill {}
+
+    impl Spill {
+        /// `len` bytes (at least 1), mapped; `None` if the mapping fails.
+        pub(crate) fn new(len: usize) -> Option<Self> {
+            let len = len.max(1);
+            // SAFETY: an anonymous private mapping at an address the kernel picks touches
+            // no existing memory; the result is checked before use.
+            let start = unsafe {
+                libc::mmap(
+                    std::ptr::null_mut(),
+                    len,
+                    libc::PROT_READ | libc::PROT_WRITE,
+                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                    -1,
+                    0,
+                )
+            };
+            if start == libc::MAP_FAILED {
+                return None;
+            }
+            Some(Self {
+                start: std::ptr::NonNull::new(start.cast())?,
+                len,
+            })
+        }
+
+        pub(crate) fn len(&self) -> usize {
+            self.len
+        }
+
+        pub(crate) fn bytes(&mut self) -> &mut [u8] {
+            // SAFETY: `start` is the start of a readable and writable mapping of `len`
+            // bytes that this value owns alone until it is dropped (`new`); its bytes are
+            // initialised (an anonymous mapping reads as zeros); `&mut self` makes the
+            // slice the only access for its lifetime.
+            unsafe { std::slice::from_raw_parts_mut(self.start.as_ptr(), self.len) }
+        }
+    }
+
+    impl Drop for Spill {
+        fn drop(&mut self) {
+            // SAFETY: `start` and `len` are the mapping `new` made, owned by this value
+            // alone, and no slice of it outlives `&mut self` (`bytes`).
+            unsafe {
+                libc::munmap(self.start.as_ptr().cast(), self.len);
+            }
+        }
+    }
+
     /// The longest message any unprivileged sender on this machine can send on a message
     /// socket: a send longer than the sender's send buffer less 32 bytes fails with
     /// `EMSGSIZE`, and `SO_SNDBUF` gives at most twice `net.core.wmem_max` (a socket that
