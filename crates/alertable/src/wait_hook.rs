@@ -190,9 +190,9 @@ pub(crate) fn park(parker: &Parker, deadline: Option<Instant>) -> Unparked {
     unparked
 }
 
-/// Whether the calling thread's hook lists descriptors now: its alertable sleep then
-/// skips the watch of its APC queue before sleeping (wait.rs), which could not see them
-/// become ready and would only put off the sleep in `poll` that does.
+/// Whether the calling thread's hook lists descriptors now: its alertable sleep and its
+/// object waits then skip the watch before sleeping (wait.rs, dispatch.rs), which could
+/// not see them become ready and would only put off the sleep in `poll` that does.
 pub(crate) fn watches_descriptors() -> bool {
     let Some(hook) = current() else {
         return false;
