@@ -46,7 +46,15 @@
 //!      (`held.rs`, H1–H5), or else its backend (a poll in the kernel, or in a worker).
 //!      Only the request's holder attempts it.
 //! (P5) A message longer than a message read's buffer is received whole; what does not fit
-//!      waits in the end's `rest`, and is what the next read, or peek, gets first.
+//!      waits in the end's `rest`, and is what the next read, or peek, gets first. A
+//!      message read receives in one call, into its buffer and a spill behind it, as long
+//!      as the longest message the other end can send fits both (`largest`: the most an
+//!      unprivileged sender's send buffer holds, less the 32 bytes the kernel keeps of
+//!      it); the call reports the message's length (`MSG_TRUNC`). Where that bound is
+//!      unknown or above `SPILL_LIMIT`, the read peeks at the length first. A message
+//!      longer than the bound all the same (a privileged sender's forced buffer, or the
+//!      limit raised after the end was made) is told by its length: the kernel dropped its
+//!      end, the read completes with `EMSGSIZE`, and the end peeks from then on.
 //! (P6) The last instance of a name removes the name's directory, lock file included,
 //!      while it holds that lock; a creator that got the lock checks that the lock file it
 //!      holds is still the one in place, and starts again with a new directory if not. A
@@ -277,6 +285,13 @@ pub(crate) struct PipeState {
     read_message: AtomicBool,
     /// The unread part of a message read in part (P5).
     rest: Mutex<Vec<u8>>,
+    /// Where a message read receives what does not fit its buffer (P5): mapped on first
+    /// use, up to `largest` bytes long, its pages untouched (and taking no memory) beyond
+    /// the longest message that spilled into it. Taken before `rest` where both are.
+    spill: Mutex<Option<os::Spill>>,
+    /// The longest message the other end can send, as far as this end knows (P5); 0 when
+    /// unknown, and every message read then peeks at the message's length first.
+    largest: AtomicUsize,
     server: Option<Server>,
 }
 
@@ -305,6 +320,24 @@ fn broken_pipe() -> IoError {
 }
 
 impl PipeState {
+    fn new(info: PipeInfo, read_mode: ReadMode, server: Option<Server>) -> Self {
+        let largest = if info.pipe_type == PipeType::Message {
+            os::largest_message()
+                .filter(|&n| n <= SPILL_LIMIT)
+                .unwrap_or(0)
+        } else {
+            0
+        };
+        Self {
+            info,
+            read_message: AtomicBool::new(read_mode == ReadMode::Message),
+            rest: Mutex::new(Vec::new()),
+            spill: Mutex::new(None),
+            largest: AtomicUsize::new(largest),
+            server,
+        }
+    }
+
     fn carries_messages(&self) -> bool {
         self.info.pipe_type == PipeType::Message
     }
@@ -408,6 +441,56 @@ impl PipeState {
                 Err(e) => Attempt::Done(Err(read_error(e))),
             };
         }
+        let largest = self.largest.load(Ordering::Relaxed);
+        if largest == 0 {
+            return self.read_message_peeking(fd, buf);
+        }
+        let mut spill = lock(&self.spill);
+        let room = largest.saturating_sub(buf.len());
+        if spill.as_ref().is_none_or(|spill| spill.len() < room) {
+            *spill = None;
+            *spill = os::Spill::new(room);
+        }
+        let Some(room_bytes) = spill.as_mut().map(|spill| &mut spill.bytes()[..room]) else {
+            return self.read_message_peeking(fd, buf);
+        };
+        let length = match os::receive_message(fd, buf, room_bytes) {
+            Ok(length) => length,
+            Err(Errno::AGAIN) => return Attempt::WaitFor(Readiness::Input),
+            Err(e) => return Attempt::Done(Err(read_error(e))),
+        };
+        if length == 0 && os::hung_up(fd) && os::bytes_waiting(fd) == 0 {
+            // The end of the stream, not an empty message.
+            return Attempt::Done(Err(broken_pipe()));
+        }
+        if length <= buf.len() {
+            return Attempt::Done(Ok(length));
+        }
+        if length > buf.len() + room {
+            // A sender beyond the bound (privileged, or the limit raised since): the kernel
+            // dropped what did not fit. Reported, and this end peeks from now on.
+            self.largest.store(0, Ordering::Relaxed);
+            return Attempt::Done(Err(IoError::from_errno(Errno::MSGSIZE.raw_os_error())));
+        }
+        let spilled = length - buf.len();
+        if let Some(kept) = spill.as_mut() {
+            *lock(&self.rest) = kept.bytes()[..spilled].to_vec();
+        }
+        if spilled > SPILL_KEPT {
+            // Its touched pages go back; a later spill maps untouched ones again.
+            *spill = None;
+        }
+        let n = buf.len();
+        Attempt::Done(if self.reads_messages() {
+            Err(IoError::MoreData(n))
+        } else {
+            Ok(n)
+        })
+    }
+
+    /// A message read that peeks at the message's length first, then receives it (P5):
+    /// where the longest message the other end can send is not known.
+    fn read_message_peeking(&self, fd: BorrowedFd<'_>, buf: &mut [u8]) -> Attempt {
         let length = match os::peek_message(fd, &mut []) {
             Ok(length) => length,
             Err(Errno::AGAIN) => return Attempt::WaitFor(Readiness::Input),
@@ -782,6 +865,14 @@ static NEXT_INSTANCE: AtomicUsize = AtomicUsize::new(0);
 /// [`PipeOptions`] are advisory, as on Windows, and never make it smaller.
 const MESSAGE_SEND_BUFFER: usize = 4 << 20;
 
+/// The longest message a message read keeps room for beyond its buffer (P5): where the
+/// other end can send longer ones, reads peek at each message's length first. The room is
+/// address space only, but for the pages a spilled message touched (`os::Spill`).
+const SPILL_LIMIT: usize = 64 << 20;
+
+/// A spill that took more than this gives its pages back (P5).
+const SPILL_KEPT: usize = 64 << 10;
+
 /// A named pipe's server end: an instance of the name, which a client can open while it
 /// listens. Dereferences to its [`AsyncFile`], through which it reads and writes once
 /// connected.
@@ -881,23 +972,22 @@ impl NamedPipe {
             let _ = fs::remove_file(&socket);
             return Err(e.into());
         }
-        let state = PipeState {
-            info: PipeInfo {
+        let state = PipeState::new(
+            PipeInfo {
                 end: PipeEnd::Server,
                 pipe_type: options.pipe_type,
                 out_buffer_size: options.out_buffer_size,
                 in_buffer_size: options.in_buffer_size,
                 max_instances: options.max_instances,
             },
-            read_message: AtomicBool::new(options.read_mode == ReadMode::Message),
-            rest: Mutex::new(Vec::new()),
-            server: Some(Server {
+            options.read_mode,
+            Some(Server {
                 marker,
                 socket,
                 dir,
                 phase: Mutex::new(Phase::Listening),
             }),
-        };
+        );
         let access = [options.access.reads(), options.access.writes()];
         Ok(Self {
             file: AsyncFile::from_pipe(listener, access, state),
@@ -1114,18 +1204,17 @@ pub fn open(name: &str, access: PipeAccess) -> Result<AsyncFile, IoError> {
         if message {
             os::size_send_buffer(connection.as_fd(), MESSAGE_SEND_BUFFER);
         }
-        let state = PipeState {
-            info: PipeInfo {
+        let state = PipeState::new(
+            PipeInfo {
                 end: PipeEnd::Client,
                 pipe_type: record.pipe_type,
                 out_buffer_size: record.out_buffer_size,
                 in_buffer_size: record.in_buffer_size,
                 max_instances: record.max_instances,
             },
-            read_message: AtomicBool::new(false),
-            rest: Mutex::new(Vec::new()),
-            server: None,
-        };
+            ReadMode::Byte,
+            None,
+        );
         return Ok(AsyncFile::from_pipe(
             connection,
             [access.reads(), access.writes()],
@@ -1211,12 +1300,7 @@ pub fn anonymous(size: u32) -> Result<(AsyncFile, AsyncFile), IoError> {
         in_buffer_size: size,
         max_instances: Some(1),
     };
-    let state = |end| PipeState {
-        info: info(end),
-        read_message: AtomicBool::new(false),
-        rest: Mutex::new(Vec::new()),
-        server: None,
-    };
+    let state = |end| PipeState::new(info(end), ReadMode::Byte, None);
     Ok((
         AsyncFile::from_pipe(read, [true, false], state(PipeEnd::Server)),
         AsyncFile::from_pipe(write, [false, true], state(PipeEnd::Client)),
@@ -1410,5 +1494,101 @@ impl AsyncFile {
             Notify::Event(event.clone()),
             None,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A connected message pipe: the server (reading messages) and its client.
+    fn message_pair() -> (NamedPipe, AsyncFile) {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            r"\\.\pipe\alertable-unit-spill-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let options = PipeOptions {
+            pipe_type: PipeType::Message,
+            read_mode: ReadMode::Message,
+            ..PipeOptions::default()
+        };
+        let server = NamedPipe::create(&name, &options).unwrap();
+        let client = open(&name, PipeAccess::Duplex).unwrap();
+        server.connect_blocking().unwrap();
+        (server, client)
+    }
+
+    fn state(file: &AsyncFile) -> &PipeState {
+        file.inner().pipe.as_ref().unwrap()
+    }
+
+    fn send(file: &AsyncFile, data: &[u8]) {
+        let op = file.write(0, data.to_vec()).unwrap();
+        assert_eq!(op.result(true), Ok(data.len()));
+    }
+
+    fn receive(file: &AsyncFile, len: usize) -> (Result<usize, IoError>, Vec<u8>) {
+        let op = file.read(0, vec![0; len]).unwrap();
+        let result = op.result(true);
+        (result, op.take_buffer().unwrap())
+    }
+
+    /// P5: a message end knows the bound of what its other end can send, and a message
+    /// read keeps the part beyond its buffer, spilled, for the next read.
+    #[test]
+    fn a_message_read_spills_what_does_not_fit_and_the_next_read_gets_it() {
+        let (server, client) = message_pair();
+        let largest = state(&server).largest.load(Ordering::Relaxed);
+        assert_eq!(
+            largest,
+            os::largest_message()
+                .filter(|&n| n <= SPILL_LIMIT)
+                .unwrap_or(0)
+        );
+        let message: Vec<u8> = (0..1000u32).map(|i| (i % 251) as u8).collect();
+        send(&client, &message);
+        assert_eq!(
+            receive(&server, 8),
+            (Err(IoError::MoreData(8)), message[..8].to_vec())
+        );
+        assert_eq!(*lock(&state(&server).rest), message[8..]);
+        assert_eq!(receive(&server, 2000), (Ok(992), message[8..].to_vec()));
+    }
+
+    /// P5: a message longer than the bound the reading end assumed (here made small; on a
+    /// machine, a privileged sender's) is told by its length and reported with
+    /// `EMSGSIZE`, not passed on cut short; the end peeks from then on, and a later message
+    /// longer than its read's buffer loses nothing.
+    #[test]
+    fn a_message_beyond_the_spill_is_reported_and_the_end_peeks_from_then_on() {
+        let (server, client) = message_pair();
+        state(&server).largest.store(64, Ordering::Relaxed);
+        send(&client, &[7; 100]);
+        send(&client, b"0123456789");
+        let (result, _) = receive(&server, 8);
+        assert_eq!(
+            result,
+            Err(IoError::from_errno(Errno::MSGSIZE.raw_os_error()))
+        );
+        assert_eq!(state(&server).largest.load(Ordering::Relaxed), 0);
+        assert_eq!(
+            receive(&server, 4),
+            (Err(IoError::MoreData(4)), b"0123".to_vec())
+        );
+        assert_eq!(receive(&server, 100), (Ok(6), b"456789".to_vec()));
+    }
+
+    /// P5: with no bound known, a message read peeks at the length first and loses
+    /// nothing of a message longer than its buffer.
+    #[test]
+    fn without_a_bound_a_message_read_peeks_and_keeps_the_rest() {
+        let (server, client) = message_pair();
+        state(&server).largest.store(0, Ordering::Relaxed);
+        let message = vec![3u8; 100_000];
+        send(&client, &message);
+        assert_eq!(receive(&server, 8), (Err(IoError::MoreData(8)), vec![3; 8]));
+        assert_eq!(receive(&server, 200_000), (Ok(99_992), vec![3; 99_992]));
     }
 }

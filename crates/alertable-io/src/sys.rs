@@ -234,6 +234,106 @@ pub(crate) mod pipe {
         retry(|| rustix::net::recv(fd, &mut *buf, flags).map(|(_, full)| full))
     }
 
+    /// Receives (and removes) the next message in one call: its first `buf.len()` bytes
+    /// into `buf`, the next `spill.len()` into `spill`. Returns the message's full length
+    /// (`MSG_TRUNC`), which is more than both hold together if the kernel dropped its end.
+    pub(crate) fn receive_message(
+        fd: BorrowedFd<'_>,
+        buf: &mut [u8],
+        spill: &mut [u8],
+    ) -> rustix::io::Result<usize> {
+        use rustix::net::RecvAncillaryBuffer;
+        use std::io::IoSliceMut;
+        let flags = RecvFlags::TRUNC | RecvFlags::DONTWAIT;
+        retry(|| {
+            let mut iov = [IoSliceMut::new(&mut *buf), IoSliceMut::new(&mut *spill)];
+            let mut control = RecvAncillaryBuffer::default();
+            rustix::net::recvmsg(fd, &mut iov, &mut control, flags).map(|got| got.bytes)
+        })
+    }
+
+    /// Room a message read receives into beyond its buffer (`pipe.rs` P5): anonymous memory
+    /// mapped for it alone, so that its pages are zero and take no memory until a message
+    /// is received into them (an allocator may hand out used heap memory instead, which a
+    /// zeroed allocation would have to write over).
+    pub(crate) struct Spill {
+        start: std::ptr::NonNull<u8>,
+        len: usize,
+    }
+
+    // SAFETY: a `Spill` owns its mapping alone (no other pointer to it exists), so it may
+    // move to, and be used from, another thread like a `Vec<u8>`; `&Spill` gives no access
+    // to the bytes.
+    unsafe impl Send for Spill {}
+    // SAFETY: as above: nothing reaches the bytes through a shared reference.
+    unsafe impl Sync for Spill {}
+
+    impl Spill {
+        /// `len` bytes (at least 1), mapped; `None` if the mapping fails.
+        pub(crate) fn new(len: usize) -> Option<Self> {
+            let len = len.max(1);
+            // SAFETY: an anonymous private mapping at an address the kernel picks touches
+            // no existing memory; the result is checked before use.
+            let start = unsafe {
+                libc::mmap(
+                    std::ptr::null_mut(),
+                    len,
+                    libc::PROT_READ | libc::PROT_WRITE,
+                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                    -1,
+                    0,
+                )
+            };
+            if start == libc::MAP_FAILED {
+                return None;
+            }
+            Some(Self {
+                start: std::ptr::NonNull::new(start.cast())?,
+                len,
+            })
+        }
+
+        pub(crate) fn len(&self) -> usize {
+            self.len
+        }
+
+        pub(crate) fn bytes(&mut self) -> &mut [u8] {
+            // SAFETY: `start` is the start of a readable and writable mapping of `len`
+            // bytes that this value owns alone until it is dropped (`new`); its bytes are
+            // initialised (an anonymous mapping reads as zeros); `&mut self` makes the
+            // slice the only access for its lifetime.
+            unsafe { std::slice::from_raw_parts_mut(self.start.as_ptr(), self.len) }
+        }
+    }
+
+    impl Drop for Spill {
+        fn drop(&mut self) {
+            // SAFETY: `start` and `len` are the mapping `new` made, owned by this value
+            // alone, and no slice of it outlives `&mut self` (`bytes`).
+            unsafe {
+                libc::munmap(self.start.as_ptr().cast(), self.len);
+            }
+        }
+    }
+
+    /// The longest message any unprivileged sender on this machine can send on a message
+    /// socket: a send longer than the sender's send buffer less 32 bytes fails with
+    /// `EMSGSIZE`, and `SO_SNDBUF` gives at most twice `net.core.wmem_max` (a socket that
+    /// never sets it has `net.core.wmem_default`). Read once per process; `None` if it
+    /// cannot be read.
+    pub(crate) fn largest_message() -> Option<usize> {
+        static LARGEST: std::sync::OnceLock<Option<usize>> = std::sync::OnceLock::new();
+        let read = |name: &str| -> Option<usize> {
+            let text = std::fs::read_to_string(format!("/proc/sys/net/core/{name}")).ok()?;
+            text.trim().parse().ok()
+        };
+        *LARGEST.get_or_init(|| {
+            // A socket that never sets `SO_SNDBUF` keeps `wmem_default`.
+            let buffer = read("wmem_max")?.checked_mul(2)?.max(read("wmem_default")?);
+            Some(buffer.saturating_sub(32))
+        })
+    }
+
     /// Receives (and removes) up to `buf.len()` bytes, or the next message (cut to fit).
     pub(crate) fn receive(fd: BorrowedFd<'_>, buf: &mut [u8]) -> rustix::io::Result<usize> {
         retry(|| rustix::net::recv(fd, &mut *buf, RecvFlags::DONTWAIT).map(|(n, _)| n))

@@ -581,6 +581,44 @@ fn peek_reports_bytes_available_and_left_in_the_message() {
     assert_eq!(receive(&server, 100), (Ok(7), b"message".to_vec()));
 }
 
+/// A long message read with a tiny buffer, then peeked at, then read in the rest, in two
+/// parts: every byte comes once and in order, the reads of a part end with
+/// ERROR_MORE_DATA, peek counts what is left of it, and the next message is whole and
+/// apart (P5: what a read does not take waits for the next). The same for a message pipe
+/// read in byte mode, whose reads take what fits without ERROR_MORE_DATA.
+#[test]
+fn message_mode_a_tiny_read_of_a_long_message_leaves_the_rest_for_peek_and_reads() {
+    let message: Vec<u8> = (0..300_000u32).map(|i| (i % 241) as u8).collect();
+    for mode in [ReadMode::Message, ReadMode::Byte] {
+        let (server, client) = connected(&message_options());
+        server.set_read_mode(mode).unwrap();
+        let more = |n| {
+            if mode == ReadMode::Message {
+                Err(IoError::MoreData(n))
+            } else {
+                Ok(n)
+            }
+        };
+        send(&client, &message);
+        send(&client, b"after");
+        assert_eq!(receive(&server, 8), (more(8), message[..8].to_vec()));
+        let peeked = server.peek_pipe(16).unwrap();
+        assert_eq!(peeked.data, message[8..24]);
+        assert_eq!(peeked.left_in_message, 300_000 - 24);
+        assert_eq!(peeked.available, 300_000 - 8 + 5);
+        assert_eq!(receive(&server, 100), (more(100), message[8..108].to_vec()));
+        assert_eq!(
+            receive(&server, 400_000),
+            (Ok(300_000 - 108), message[108..].to_vec())
+        );
+        assert_eq!(receive(&server, 3), (more(3), b"aft".to_vec()));
+        assert_eq!(receive(&server, 10), (Ok(2), b"er".to_vec()));
+        drop(client);
+        let refused = server.read(0, vec![0; 10]).unwrap_err();
+        assert_eq!(refused.win32_error(), BROKEN_PIPE);
+    }
+}
+
 /// Transact writes a message and completes with the reply; it needs message read mode.
 #[test]
 fn transact_writes_a_message_and_reads_the_reply() {

@@ -822,8 +822,9 @@ fn wait_once(
     drop(lock);
 
     // The first sleep is watched for: a signaler running at the same time answers well
-    // within the watch, a wake-up takes longer.
-    let mut watch = true;
+    // within the watch, a wake-up takes longer. Not where the thread's wait hook lists
+    // descriptors: the watch cannot see them, and the sleep on them can (wait_hook.rs).
+    let mut watch = !crate::wait_hook::watches_descriptors();
     loop {
         let slice = shared_slice(shared, objects, deadline);
         if std::mem::take(&mut watch) {

@@ -3,7 +3,8 @@
 //!
 //! An *alertable* wait is where APCs run. It first runs every APC already queued — FIFO,
 //! including APCs those APCs queue — and returns at once if there were any; otherwise it
-//! spins briefly, then sleeps until an APC arrives or the timeout passes. A non-alertable
+//! spins briefly (unless its wait hook has descriptors to sleep on), then sleeps until an
+//! APC arrives or the timeout passes. A non-alertable
 //! wait never runs APCs; they stay queued for the next alertable one (B19).
 
 use std::cell::Cell;
@@ -130,7 +131,8 @@ fn sleep_alertable(
     if timeout == Some(Duration::ZERO) {
         return SleepStatus::Elapsed;
     }
-    let mut spin = true;
+    // A thread whose wait hook lists descriptors sleeps on them at once (wait_hook.rs).
+    let mut spin = !crate::wait_hook::watches_descriptors();
     loop {
         let outcome = if std::mem::take(&mut spin) && spin_for_apcs(ctx) {
             ApcWait::Pending

@@ -190,6 +190,21 @@ pub(crate) fn park(parker: &Parker, deadline: Option<Instant>) -> Unparked {
     unparked
 }
 
+/// Whether the calling thread's hook lists descriptors now: its alertable sleep and its
+/// object waits then skip the watch before sleeping (wait.rs, dispatch.rs), which could
+/// not see them become ready and would only put off the sleep in `poll` that does.
+pub(crate) fn watches_descriptors() -> bool {
+    let Some(hook) = current() else {
+        return false;
+    };
+    let mut fds = FDS.try_with(Cell::take).unwrap_or_default();
+    fds.clear();
+    hook.watch(&mut fds);
+    let any = !fds.is_empty();
+    let _ = FDS.try_with(|slot| slot.set(fds));
+    any
+}
+
 /// Before a block that does not watch the hook's descriptors.
 pub(crate) fn release() {
     if let Some(hook) = current() {

@@ -87,6 +87,63 @@ impl Stream {
     }
 }
 
+/// Any contender of the group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Contender {
+    Trip(Trip),
+    Stream(Stream),
+}
+
+impl Contender {
+    const ALL: [Self; 5] = [
+        Self::Trip(Trip::Transact),
+        Self::Trip(Trip::WriteRead),
+        Self::Trip(Trip::SeqPacket),
+        Self::Stream(Stream::Pipe),
+        Self::Stream(Stream::Socket),
+    ];
+
+    fn id(self) -> &'static str {
+        match self {
+            Self::Trip(trip) => trip.id(),
+            Self::Stream(stream) => stream.id(),
+        }
+    }
+}
+
+/// The order of the contenders in run `rep`: a rotation of [`Contender::ALL`] by a step
+/// prime to their count, the step and the start moving from run to run, so that each
+/// contender follows each of the others in turn instead of always the same one (a plain
+/// rotation keeps every contender's neighbours).
+fn order(rep: usize) -> impl Iterator<Item = Contender> {
+    let n = Contender::ALL.len();
+    let step = 1 + rep % (n - 1);
+    let start = rep / (n - 1);
+    (0..n).map(move |k| Contender::ALL[(start + k * step) % n])
+}
+
+/// One note per contender: its timed runs grouped by the contender that ran just before.
+fn by_predecessor(runs: &[(Contender, Option<Contender>, f64)]) -> Vec<String> {
+    Contender::ALL
+        .iter()
+        .map(|&contender| {
+            let groups: Vec<String> = Contender::ALL
+                .iter()
+                .filter_map(|&before| {
+                    let figures: Vec<String> = runs
+                        .iter()
+                        .filter(|&&(c, b, _)| c == contender && b == Some(before))
+                        .map(|&(_, _, ns)| thousands(ns.round() as usize))
+                        .collect();
+                    (!figures.is_empty())
+                        .then(|| format!("after {}: {}", before.id(), figures.join(" / ")))
+                })
+                .collect();
+            format!("{}: {}", contender.id(), groups.join("; "))
+        })
+        .collect()
+}
+
 /// The bench's end of a connection to a peer process.
 enum End {
     /// A client of the peer's named pipe.
@@ -289,26 +346,34 @@ fn run_here(s: &Settings, progress: &Progress) -> GroupReport {
     };
     let mut round_trip = vec![Vec::with_capacity(s.reps); Trip::ALL.len()];
     let mut throughput = vec![Vec::with_capacity(s.reps); Stream::ALL.len()];
+    // Each timed run's contender, the one run just before it, and its ns per op.
+    let mut runs: Vec<(Contender, Option<Contender>, f64)> = Vec::new();
+    let mut previous = None;
     for rep in 0..=s.reps {
         let (t, c) = (work(rep, trips), work(rep, chunks));
-        for (trip, samples) in Trip::ALL.iter().zip(&mut round_trip) {
-            let d = progress.run(label(rep, trip.name()), || match trip {
-                Trip::Transact => echo_pipe.round_trips(t, true),
-                Trip::WriteRead => echo_pipe.round_trips(t, false),
-                Trip::SeqPacket => echo_socket.round_trips(t, false),
-            });
+        for contender in order(rep) {
+            let (ns, what) = match contender {
+                Contender::Trip(trip) => {
+                    let d = progress.run(label(rep, trip.name()), || match trip {
+                        Trip::Transact => echo_pipe.round_trips(t, true),
+                        Trip::WriteRead => echo_pipe.round_trips(t, false),
+                        Trip::SeqPacket => echo_socket.round_trips(t, false),
+                    });
+                    (ns_per(d, t), &mut round_trip[trip as usize])
+                }
+                Contender::Stream(stream) => {
+                    let d = progress.run(label(rep, stream.name()), || match stream {
+                        Stream::Pipe => sink_pipe.throughput(c),
+                        Stream::Socket => sink_socket.throughput(c),
+                    });
+                    (ns_per(d, c), &mut throughput[stream as usize])
+                }
+            };
             if rep > 0 {
-                samples.push(ns_per(d, t));
+                what.push(ns);
+                runs.push((contender, previous, ns));
             }
-        }
-        for (stream, samples) in Stream::ALL.iter().zip(&mut throughput) {
-            let d = progress.run(label(rep, stream.name()), || match stream {
-                Stream::Pipe => sink_pipe.throughput(c),
-                Stream::Socket => sink_socket.throughput(c),
-            });
-            if rep > 0 {
-                samples.push(ns_per(d, c));
-            }
+            previous = Some(contender);
         }
     }
     drop((echo_pipe, echo_socket, sink_pipe, sink_socket));
@@ -345,11 +410,19 @@ fn run_here(s: &Settings, progress: &Progress) -> GroupReport {
         description: "named pipes to a peer process: round trip and 4 KiB throughput vs the \
                       raw Unix sockets under them",
         tables,
-        notes: vec![
+        notes: [
             "each peer is this binary run again; its main thread serves, ours from the \
              completion routines of its alertable sleep"
                 .to_owned(),
-        ],
+            "the five contenders of both tables run in a different order each run (a \
+             rotation by a varying step), so that none always follows the same one; below, \
+             each contender's runs by the one that ran just before it (ns per op: each run's \
+             figure)"
+                .to_owned(),
+        ]
+        .into_iter()
+        .chain(by_predecessor(&runs))
+        .collect(),
     }
 }
 
