@@ -6,9 +6,10 @@
 //! A mailbox is a ring of words with one consumer, its owner, and producers that take
 //! turns through the mailbox's lock word (X8). A message is `[words, generation, name
 //! bytes, payload bytes]`, then the handler's name and the payload, each padded to a word.
-//! A producer writes the words past the committed tail and then stores the tail; the
-//! owner takes every committed message and stores the head, without any lock, and skips
-//! messages queued for an earlier owner of the mailbox (their generation is not its own).
+//! A producer writes the message at the tail, its first word last, which commits it
+//! (`ring.rs`, R1); the owner takes every committed message and stores the head, without
+//! any lock and without reading the producers' words, and skips messages queued for an
+//! earlier owner of the mailbox (their generation is not its own).
 //! A producer wakes the owner through its parker word (P4), with one wake-up, after it has
 //! released the lock.
 
@@ -246,10 +247,7 @@ pub(crate) fn publish(ctx: &Context, name: Option<&str>) -> Result<(), RemoteErr
             let mailbox = &guard.mailboxes()[index];
             guard.set32(&mailbox.used, 1);
             // What an earlier owner left is skipped at once (X8: its generation is old).
-            guard.set32(
-                &mailbox.consumer.head,
-                mailbox.producers.tail.load(Ordering::Acquire),
-            );
+            guard.set32(&mailbox.consumer.head, mailbox.ring().tail());
             guard.set32(&record.mailbox, index as u32 + 1);
             ctx.set_mailbox(mailbox);
         }
@@ -479,7 +477,6 @@ impl RemoteThread {
             .mailboxes
             .get(self.mailbox as usize)
             .ok_or(RemoteError::ThreadExited)?;
-        let words = HEADER_WORDS + name.len().div_ceil(4) + message.len().div_ceil(4);
         // The target's process may have died: looked at (one system call) at most every
         // LIVENESS_CHECK per handle, and whenever the mailbox is full, so a dead target's
         // mailbox neither fills up unnoticed nor costs a check per message.
@@ -498,23 +495,15 @@ impl RemoteThread {
             {
                 return Err(RemoteError::ThreadExited);
             }
-            let header = [
-                words as u32,
-                self.generation,
-                name.len() as u32,
-                message.len() as u32,
-            ];
-            let body = header
-                .into_iter()
-                .chain(super::words_of(name))
-                .chain(super::words_of(message));
+            // Word 0, the length, is the ring's to write: it commits the message.
+            let header = [self.generation, name.len() as u32, message.len() as u32];
             let ring = mailbox.ring();
             let mut seen = if refresh {
                 ring.head.load(Ordering::Acquire)
             } else {
                 self.head_seen.load(Ordering::Relaxed)
             };
-            let appended = ring.append(words, body, &mut seen);
+            let appended = ring.append(&header, &[name, message], &mut seen);
             self.head_seen.store(seen, Ordering::Relaxed);
             if !appended {
                 drop(hold);
@@ -650,12 +639,29 @@ pub(crate) fn take_remote(ctx: &Context, mailbox: Mailbox) -> bool {
     }
     let generation = mailbox.generation.load(Ordering::Acquire);
     let ring = mailbox.ring();
-    let end = ring.committed();
+    // What is committed now is what is taken now: found by walking the messages' lengths
+    // (R2), whose lines are read next anyway, rather than by reading the producers' tail.
+    let mut at = ring.head();
+    let mut end = at;
+    loop {
+        let words = ring.committed_at(end);
+        if words == 0 {
+            break;
+        }
+        // X7: no producer writes such a length, nor lets messages outgrow the ring; what
+        // is committed is dropped.
+        if !(HEADER_WORDS..RING_WORDS).contains(&words)
+            || end.wrapping_sub(at) as usize + words >= RING_WORDS
+        {
+            ring.consumed(ring.tail());
+            return false;
+        }
+        end = end.wrapping_add(words as u32);
+    }
     let direct = !ctx.local_pending();
     let mut ran = false;
-    let mut at = ring.head();
     // Also stops when a nested wait has taken messages past `end`.
-    while at != end && (end.wrapping_sub(at) as usize) <= RING_WORDS {
+    while at != end && (end.wrapping_sub(at) as usize) < RING_WORDS {
         let read = |i: usize| ring.word(at, i);
         let (words, queued_for, name_len, len) = (
             read(0) as usize,
@@ -680,18 +686,12 @@ pub(crate) fn take_remote(ctx: &Context, mailbox: Mailbox) -> bool {
             continue;
         }
         let mut name = [0u8; HANDLER_NAME_BYTES];
-        for (w, chunk) in name[..name_len].chunks_mut(4).enumerate() {
-            chunk.copy_from_slice(&read(HEADER_WORDS + w).to_le_bytes()[..chunk.len()]);
-        }
-        let name = &name[..name_len];
+        let name = &mut name[..name_len];
+        ring.read_bytes(at, HEADER_WORDS, name);
         let mut payload = if direct { PAYLOAD.take() } else { Vec::new() };
-        let first = HEADER_WORDS + name_len.div_ceil(4);
         payload.clear();
-        payload.resize(len.div_ceil(4) * 4, 0);
-        for (w, bytes) in payload.chunks_exact_mut(4).enumerate() {
-            bytes.copy_from_slice(&read(first + w).to_le_bytes());
-        }
-        payload.truncate(len);
+        payload.resize(len, 0);
+        ring.read_bytes(at, HEADER_WORDS + name_len.div_ceil(4), &mut payload);
         let Some(handler) = handler(name) else {
             eprintln!(
                 "alertable: a remote APC names no registered handler ({:?}); dropped",
