@@ -622,6 +622,60 @@ thread_local! {
     /// The buffer a message's payload is copied into when its handler runs straight from
     /// the mailbox; taken out while a handler runs, so a nested wait gets one of its own.
     static PAYLOAD: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+    /// The owner's read position in its mailbox, as `(mailbox address, position)`: ahead
+    /// of the head it stored by less than [`HEAD_BATCH`] words between takes, equal to it
+    /// after each (R3). Another address: nothing read yet, the stored head is the position.
+    static READ: std::cell::Cell<(usize, u32)> = const { std::cell::Cell::new((0, 0)) };
+}
+
+/// How far the owner reads ahead of the head it has stored before it stores it again
+/// (R3). Storing it at every message cost a cache-line trip per message whenever a producer
+/// watched a full mailbox (`watch_for_room` polls the head, and each store had to take
+/// the line back); producers now see the room a little late, by at most this much, and
+/// the head is stored at the end of every take, so never while the owner sleeps.
+const HEAD_BATCH: u32 = (RING_WORDS / 16) as u32;
+
+/// The calling thread's read position in its own mailbox.
+fn read_position(mailbox: Mailbox) -> u32 {
+    match READ.get() {
+        (of, at) if of == std::ptr::from_ref(mailbox) as usize => at,
+        _ => mailbox.ring().head(),
+    }
+}
+
+/// The owner's reading of its mailbox: it moves the read position, stores the head in
+/// batches, and stores it once more when the take ends, also by a handler's panic.
+struct Reading {
+    mailbox: Mailbox,
+}
+
+impl Reading {
+    /// Everything before `to` has been read (copied out); producers may have it back.
+    fn advance(&self, to: u32) {
+        READ.set((std::ptr::from_ref(self.mailbox) as usize, to));
+        let ring = self.mailbox.ring();
+        if to.wrapping_sub(ring.head()) >= HEAD_BATCH {
+            ring.consumed(to);
+        }
+    }
+
+    /// Gives up on what is committed (X7): the producers' tail becomes the position.
+    fn skip_all(&self) {
+        let ring = self.mailbox.ring();
+        let tail = ring.tail();
+        READ.set((std::ptr::from_ref(self.mailbox) as usize, tail));
+        ring.consumed(tail);
+    }
+}
+
+impl Drop for Reading {
+    fn drop(&mut self) {
+        let at = read_position(self.mailbox);
+        let ring = self.mailbox.ring();
+        if ring.head() != at {
+            ring.consumed(at);
+        }
+    }
 }
 
 /// Takes the messages committed to the calling thread's mailbox, oldest first; true if a
@@ -639,9 +693,10 @@ pub(crate) fn take_remote(ctx: &Context, mailbox: Mailbox) -> bool {
     }
     let generation = mailbox.generation.load(Ordering::Acquire);
     let ring = mailbox.ring();
+    let reading = Reading { mailbox };
     // What is committed now is what is taken now: found by walking the messages' lengths
     // (R2), whose lines are read next anyway, rather than by reading the producers' tail.
-    let mut at = ring.head();
+    let mut at = read_position(mailbox);
     let mut end = at;
     loop {
         let words = ring.committed_at(end);
@@ -653,7 +708,7 @@ pub(crate) fn take_remote(ctx: &Context, mailbox: Mailbox) -> bool {
         if !(HEADER_WORDS..RING_WORDS).contains(&words)
             || end.wrapping_sub(at) as usize + words >= RING_WORDS
         {
-            ring.consumed(ring.tail());
+            reading.skip_all();
             return false;
         }
         end = end.wrapping_add(words as u32);
@@ -677,11 +732,12 @@ pub(crate) fn take_remote(ctx: &Context, mailbox: Mailbox) -> bool {
             && len <= MAX_REMOTE_MESSAGE
             && HEADER_WORDS + name_len.div_ceil(4) + len.div_ceil(4) == words;
         if !fits {
-            ring.consumed(end);
+            reading.advance(end);
             return ran;
         }
         let next = at.wrapping_add(words as u32);
         if queued_for != generation {
+            reading.advance(next);
             at = next;
             continue;
         }
@@ -692,6 +748,9 @@ pub(crate) fn take_remote(ctx: &Context, mailbox: Mailbox) -> bool {
         payload.clear();
         payload.resize(len, 0);
         ring.read_bytes(at, HEADER_WORDS + name_len.div_ceil(4), &mut payload);
+        // The words were copied: the producers may have them back (X8), and a handler
+        // that panics or waits alertably leaves the next messages where they are.
+        reading.advance(next);
         let Some(handler) = handler(name) else {
             eprintln!(
                 "alertable: a remote APC names no registered handler ({:?}); dropped",
@@ -701,27 +760,22 @@ pub(crate) fn take_remote(ctx: &Context, mailbox: Mailbox) -> bool {
             continue;
         };
         if direct {
-            // The words were copied: the producers may have them back (X8).
-            ring.consumed(next);
             handler(&payload);
             PAYLOAD.set(payload);
             ran = true;
             // A nested alertable wait in the handler may have taken more.
-            at = ring.head();
+            at = read_position(mailbox);
         } else {
             let _ = ctx.thread().push_apc(Apc::new(move || handler(&payload)));
             at = next;
         }
-    }
-    if !direct {
-        ring.consumed(at);
     }
     ran
 }
 
 /// Whether the mailbox holds messages (a snapshot, without the lock).
 pub(crate) fn mailbox_pending(mailbox: Mailbox) -> bool {
-    mailbox.ring().pending()
+    mailbox.ring().committed_at(read_position(mailbox)) != 0
 }
 
 /// Frees the mailbox of `record` (its thread exited or its process died).

@@ -14,7 +14,10 @@
 //!   stay on the producers' cache line (a consumer that looked there at every catch-up
 //!   took that line away from the next producer's lock, store and unlock).
 //! - (R3) The consumer is the only writer of the head. It stores the head past what it has
-//!   read (Release), after which producers may reuse those words. A producer appends only
+//!   read (Release), after which producers may reuse those words; it may read ahead of
+//!   the head it stored and store it in batches, as a stale head only understates the
+//!   room, but stores it before it can sleep (a producer waiting for room would otherwise
+//!   wait for a consumer that waits for messages). A producer appends only
 //!   while its message and the zero after it fit between the tail and the head: the words
 //!   from the head to the tail's zero never exceed the ring, so the zero never lands on a
 //!   word the consumer has yet to read.
@@ -229,13 +232,6 @@ impl Ring<'_> {
     pub(crate) fn consumed(&self, at: u32) {
         self.head.store(at, Ordering::Release);
     }
-
-    /// The consumer: whether a message is committed and unread (a snapshot), without
-    /// looking at the producers' line (R2).
-    #[inline]
-    pub(crate) fn pending(&self) -> bool {
-        self.committed_at(self.head()) != 0
-    }
 }
 
 #[cfg(all(test, not(loom)))]
@@ -271,7 +267,7 @@ mod tests {
             ring.read_bytes(at, 3, &mut got);
             assert_eq!(got, body);
             ring.consumed(at.wrapping_add(len as u32));
-            assert!(!ring.pending());
+            assert_eq!(ring.committed_at(ring.head()), 0);
         }
     }
 }
