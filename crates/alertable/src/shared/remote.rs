@@ -4,8 +4,9 @@
 //! alertable waits, after the local APCs queued before it was taken from the mailbox.
 //!
 //! A mailbox is a ring of words with one consumer, its owner, and producers that take
-//! turns through the mailbox's lock word (X8). A message is `[words, generation, name
-//! bytes, payload bytes]`, then the handler's name and the payload, each padded to a word.
+//! turns through the mailbox's lock word (X8). A message is `[words | (name bytes, payload
+//! padding) << 16, generation]`, then the handler's name and the payload, each padded to a
+//! word.
 //! A producer writes the message at the tail, its first word last, which commits it
 //! (`ring.rs`, R1); the owner takes every committed message and stores the head, without
 //! any lock and without reading the producers' words, and skips messages queued for an
@@ -31,7 +32,10 @@ use crate::thread::{Context, with_current};
 
 /// A handler's name is at most this many bytes.
 const HANDLER_NAME_BYTES: usize = 64;
-const HEADER_WORDS: usize = 4;
+/// A message's header: its first word (its length and tag, ring.rs R1) and the
+/// generation of the owner it is for; the tag holds the handler name's length and the
+/// payload's padding (0–3 bytes) in its last word.
+const HEADER_WORDS: usize = 2;
 
 /// How long a producer sleeps on a held mailbox lock before it looks whether the holder's
 /// process is alive (X8).
@@ -495,15 +499,16 @@ impl RemoteThread {
             {
                 return Err(RemoteError::ThreadExited);
             }
-            // Word 0, the length, is the ring's to write: it commits the message.
-            let header = [self.generation, name.len() as u32, message.len() as u32];
+            // Word 0 is the ring's to write: it commits the message.
+            let pad = message.len().next_multiple_of(4) - message.len();
+            let tag = name.len() as u16 | (pad as u16) << 8;
             let ring = mailbox.ring();
             let mut seen = if refresh {
                 ring.head.load(Ordering::Acquire)
             } else {
                 self.head_seen.load(Ordering::Relaxed)
             };
-            let appended = ring.append(&header, &[name, message], &mut seen);
+            let appended = ring.append(tag, &[self.generation], &[name, message], &mut seen);
             self.head_seen.store(seen, Ordering::Relaxed);
             if !appended {
                 drop(hold);
@@ -699,7 +704,7 @@ pub(crate) fn take_remote(ctx: &Context, mailbox: Mailbox) -> bool {
     let mut at = read_position(mailbox);
     let mut end = at;
     loop {
-        let words = ring.committed_at(end);
+        let (words, _) = ring.committed_at(end);
         if words == 0 {
             break;
         }
@@ -717,20 +722,19 @@ pub(crate) fn take_remote(ctx: &Context, mailbox: Mailbox) -> bool {
     let mut ran = false;
     // Also stops when a nested wait has taken messages past `end`.
     while at != end && (end.wrapping_sub(at) as usize) < RING_WORDS {
-        let read = |i: usize| ring.word(at, i);
-        let (words, queued_for, name_len, len) = (
-            read(0) as usize,
-            read(1),
-            read(2) as usize,
-            read(3) as usize,
-        );
+        let (words, tag) = ring.committed_at(at);
+        let queued_for = ring.word(at, 1);
+        let (name_len, pad) = (usize::from(tag & 0xff), usize::from(tag >> 8));
         // X7: a message must fit what is committed and its own header; anything else
         // drops the rest.
-        let fits = words >= HEADER_WORDS
+        let payload_words = words.wrapping_sub(HEADER_WORDS + name_len.div_ceil(4));
+        let len = payload_words.wrapping_mul(4).wrapping_sub(pad);
+        let fits = words >= HEADER_WORDS + name_len.div_ceil(4)
             && words <= end.wrapping_sub(at) as usize
             && name_len <= HANDLER_NAME_BYTES
+            && pad < 4
             && len <= MAX_REMOTE_MESSAGE
-            && HEADER_WORDS + name_len.div_ceil(4) + len.div_ceil(4) == words;
+            && len.div_ceil(4) == payload_words;
         if !fits {
             reading.advance(end);
             return ran;
@@ -775,7 +779,7 @@ pub(crate) fn take_remote(ctx: &Context, mailbox: Mailbox) -> bool {
 
 /// Whether the mailbox holds messages (a snapshot, without the lock).
 pub(crate) fn mailbox_pending(mailbox: Mailbox) -> bool {
-    mailbox.ring().committed_at(read_position(mailbox)) != 0
+    mailbox.ring().committed_at(read_position(mailbox)).0 != 0
 }
 
 /// Frees the mailbox of `record` (its thread exited or its process died).

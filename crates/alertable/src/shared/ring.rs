@@ -5,8 +5,9 @@
 //! - (R1) The holder of the lock word is the only writer of the tail and of the ring's
 //!   words. It writes a message at the tail in this order: its words after the first, a
 //!   zero in the word just past it (where the next message will start), then its first
-//!   word, its length in words (never zero), with a Release store: the commit. Then it
-//!   moves the tail past the message and releases the lock word.
+//!   word, its length in words (never zero; the low 16 bits) and the caller's 16-bit tag,
+//!   with a Release store: the commit. Then it moves the tail past the message and
+//!   releases the lock word.
 //! - (R2) Hence, while the lock word is free and its last holder finished, the word at
 //!   the tail is zero. The consumer reads the first word at its head (Acquire): zero means
 //!   nothing more is committed; anything else is the length of a whole message, all of
@@ -29,6 +30,9 @@
 //!   holder.
 
 use crate::sync::{AtomicU32, Ordering};
+
+/// A message's first word: its length in words in the low half, the caller's tag above.
+const LENGTH: u32 = 0xffff;
 
 /// Set in the lock word while producers sleep on it.
 pub(crate) const LOCK_WAITERS: u32 = 1 << 31;
@@ -141,23 +145,31 @@ impl Ring<'_> {
             .is_ok()
     }
 
-    /// With the lock held: appends a message made of its length word, the words of
-    /// `header`, then each of `parts` as little-endian words (the last of each padded with
-    /// zeros), committing it with the store of its length word (R1); false (nothing
-    /// committed) if there is no room.
+    /// With the lock held: appends a message made of its first word (its length and
+    /// `tag`), the words of `header`, then each of `parts` as little-endian words (the
+    /// last of each padded with zeros), committing it with the store of its first word
+    /// (R1); false (nothing committed) if there is no room.
     ///
     /// `seen_head` is a head this producer loaded before, under the lock (or the lock's
     /// previous holders, through it): while it leaves room, the head is not read again, so
     /// the producers do not pull the owner's line over on every message. The head only
     /// moves forward, so an old one only understates the room.
-    pub(crate) fn append(&self, header: &[u32], parts: &[&[u8]], seen_head: &mut u32) -> bool {
+    pub(crate) fn append(
+        &self,
+        tag: u16,
+        header: &[u32],
+        parts: &[&[u8]],
+        seen_head: &mut u32,
+    ) -> bool {
         let size = self.words.len();
+        debug_assert!(size <= LENGTH as usize + 1);
         let len = 1 + header.len() + parts.iter().map(|p| p.len().div_ceil(4)).sum::<usize>();
         let mut tail = self.tail.load(Ordering::Relaxed);
         // R4: a holder that died between its commit and its tail store.
-        let left = self.words[self.index(tail)].load(Ordering::Relaxed) as usize;
+        let left = self.words[self.index(tail)].load(Ordering::Relaxed);
         if left != 0 {
-            if left >= size {
+            let left = (left & LENGTH) as usize;
+            if left == 0 || left >= size {
                 // X7: not a length any producer writes; nothing can be appended safely.
                 return false;
             }
@@ -189,7 +201,7 @@ impl Ring<'_> {
         // Where the next message starts: zero until it is committed (R2).
         self.words[self.index(at)].store(0, Ordering::Relaxed);
         // The commit: everything above happens before the consumer's read of this word.
-        self.words[self.index(tail)].store(len as u32, Ordering::Release);
+        self.words[self.index(tail)].store(len as u32 | u32::from(tag) << 16, Ordering::Release);
         self.tail.store(at, Ordering::Release);
         true
     }
@@ -205,11 +217,12 @@ impl Ring<'_> {
         self.head.load(Ordering::Relaxed)
     }
 
-    /// The consumer: the length in words of the message committed at `at`, 0 if none is
-    /// (R2).
+    /// The consumer: the length in words and the tag of the message committed at `at`;
+    /// a length of 0 if none is (R2).
     #[inline]
-    pub(crate) fn committed_at(&self, at: u32) -> usize {
-        self.words[self.index(at)].load(Ordering::Acquire) as usize
+    pub(crate) fn committed_at(&self, at: u32) -> (usize, u16) {
+        let first = self.words[self.index(at)].load(Ordering::Acquire);
+        ((first & LENGTH) as usize, (first >> 16) as u16)
     }
 
     /// The consumer: word `i` of the message at `at`.
@@ -257,17 +270,17 @@ mod tests {
                 .map(|b| round ^ b as u8)
                 .collect();
             ring.try_lock(1).unwrap();
-            assert!(ring.append(&[u32::from(round)], &[b"ab", &body], &mut seen));
+            assert!(ring.append(7, &[u32::from(round)], &[b"ab", &body], &mut seen));
             ring.unlock();
             let at = ring.head();
-            let len = ring.committed_at(at);
-            assert_eq!(len, 3 + body.len().div_ceil(4));
+            let (len, tag) = ring.committed_at(at);
+            assert_eq!((len, tag), (3 + body.len().div_ceil(4), 7));
             assert_eq!(ring.word(at, 1), u32::from(round));
             let mut got = vec![0; body.len()];
             ring.read_bytes(at, 3, &mut got);
             assert_eq!(got, body);
             ring.consumed(at.wrapping_add(len as u32));
-            assert_eq!(ring.committed_at(ring.head()), 0);
+            assert_eq!(ring.committed_at(ring.head()).0, 0);
         }
     }
 }
@@ -319,7 +332,7 @@ mod loom_models {
         lock(ring, who);
         let mut seen = ring.head.load(Ordering::Acquire);
         assert!(
-            ring.append(&[who, who * 10 + 1], &[], &mut seen),
+            ring.append(0, &[who, who * 10 + 1], &[], &mut seen),
             "room for both"
         );
         ring.unlock();
@@ -330,7 +343,7 @@ mod loom_models {
     fn take(ring: &Ring<'_>, got: &mut Vec<u32>) {
         let mut at = ring.head();
         loop {
-            let len = ring.committed_at(at);
+            let (len, _) = ring.committed_at(at);
             if len == 0 {
                 break;
             }
@@ -417,7 +430,7 @@ mod loom_models {
                     let ring = words.ring();
                     lock(&ring, 1);
                     let mut seen = ring.head.load(Ordering::Acquire);
-                    assert!(ring.append(&[1, 11], &[], &mut seen));
+                    assert!(ring.append(0, &[1, 11], &[], &mut seen));
                     // Death before the tail store: put the tail back, as it was.
                     ring.tail.store(0, Ordering::Relaxed);
                 })
