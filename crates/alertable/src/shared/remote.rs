@@ -150,34 +150,60 @@ pub fn register_remote_handler(name: &str, handler: fn(&[u8])) -> Result<(), Rem
 /// Bumped by every registration: the version of the registry a cached lookup saw.
 static HANDLERS_CHANGED: AtomicU64 = AtomicU64::new(0);
 
-/// A thread's last lookup: the registry version, the name and what it named. Messages in a
-/// row mostly name the same handler, and this spares each of them the registry's lock.
-type LastLookup = (u64, [u8; HANDLER_NAME_BYTES], usize, Option<Handler>);
+/// A thread's last lookup: the registry version, the name's length and its words as a
+/// mailbox holds them (the last padded with zeros, ring.rs), and what it named. Messages in
+/// a row mostly name the same handler: this spares each of them the registry's lock, and
+/// the copy of the name out of the mailbox.
+#[derive(Clone, Copy)]
+struct LastLookup {
+    version: u64,
+    len: usize,
+    words: [u32; HANDLER_NAME_BYTES / 4],
+    found: Option<Handler>,
+}
 
 thread_local! {
     static LAST_LOOKUP: std::cell::Cell<Option<LastLookup>> = const { std::cell::Cell::new(None) };
 }
 
-fn handler(name: &[u8]) -> Option<Handler> {
+/// The handler a message names: `name_len` bytes from word [`HEADER_WORDS`] of the message
+/// at `at` (at most [`HANDLER_NAME_BYTES`]); the name, if no handler has it.
+fn handler_of(
+    ring: &super::ring::Ring<'_>,
+    at: u32,
+    name_len: usize,
+) -> Result<Handler, ([u8; HANDLER_NAME_BYTES], usize)> {
     let version = HANDLERS_CHANGED.load(Ordering::Acquire);
-    if let Some((seen, cached, len, found)) = LAST_LOOKUP.get()
-        && seen == version
-        && cached[..len] == *name
+    let words = name_len.div_ceil(4);
+    let mut name = [0u8; HANDLER_NAME_BYTES];
+    if let Some(last) = LAST_LOOKUP.get()
+        && last.version == version
+        && last.len == name_len
+        && (0..words).all(|i| last.words[i] == ring.word(at, HEADER_WORDS + i))
     {
-        return found;
+        return last.found.ok_or_else(|| {
+            ring.read_bytes(at, HEADER_WORDS, &mut name[..name_len]);
+            (name, name_len)
+        });
     }
+    ring.read_bytes(at, HEADER_WORDS, &mut name[..name_len]);
     let found = HANDLERS
         .read()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .iter()
-        .find(|(n, _)| **n == *name)
+        .find(|(n, _)| **n == name[..name_len])
         .map(|&(_, handler)| handler);
-    let mut cached = [0u8; HANDLER_NAME_BYTES];
-    if let Some(to) = cached.get_mut(..name.len()) {
-        to.copy_from_slice(name);
-        LAST_LOOKUP.set(Some((version, cached, name.len(), found)));
+    let mut cached = [0u32; HANDLER_NAME_BYTES / 4];
+    for (word, value) in cached.iter_mut().zip(super::words_of(&name[..name_len])) {
+        *word = value;
     }
-    found
+    LAST_LOOKUP.set(Some(LastLookup {
+        version,
+        len: name_len,
+        words: cached,
+        found,
+    }));
+    found.ok_or((name, name_len))
 }
 
 fn record_name_is(record: &ThreadRecord, name: &[u8]) -> bool {
@@ -745,9 +771,6 @@ pub(crate) fn take_remote(ctx: &Context, mailbox: Mailbox) -> bool {
             at = next;
             continue;
         }
-        let mut name = [0u8; HANDLER_NAME_BYTES];
-        let name = &mut name[..name_len];
-        ring.read_bytes(at, HEADER_WORDS, name);
         let mut payload = if direct { PAYLOAD.take() } else { Vec::new() };
         payload.clear();
         payload.resize(len, 0);
@@ -755,13 +778,16 @@ pub(crate) fn take_remote(ctx: &Context, mailbox: Mailbox) -> bool {
         // The words were copied: the producers may have them back (X8), and a handler
         // that panics or waits alertably leaves the next messages where they are.
         reading.advance(next);
-        let Some(handler) = handler(name) else {
-            eprintln!(
-                "alertable: a remote APC names no registered handler ({:?}); dropped",
-                String::from_utf8_lossy(name)
-            );
-            at = next;
-            continue;
+        let handler = match handler_of(&ring, at, name_len) {
+            Ok(handler) => handler,
+            Err((name, len)) => {
+                eprintln!(
+                    "alertable: a remote APC names no registered handler ({:?}); dropped",
+                    String::from_utf8_lossy(&name[..len])
+                );
+                at = next;
+                continue;
+            }
         };
         if direct {
             handler(&payload);
