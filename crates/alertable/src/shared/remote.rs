@@ -775,10 +775,12 @@ pub(crate) fn take_remote(ctx: &Context, mailbox: Mailbox) -> bool {
         payload.clear();
         payload.resize(len, 0);
         ring.read_bytes(at, HEADER_WORDS + name_len.div_ceil(4), &mut payload);
+        // The name is read where the mailbox holds it, so before the words go back.
+        let handler = handler_of(&ring, at, name_len);
         // The words were copied: the producers may have them back (X8), and a handler
         // that panics or waits alertably leaves the next messages where they are.
         reading.advance(next);
-        let handler = match handler_of(&ring, at, name_len) {
+        let handler = match handler {
             Ok(handler) => handler,
             Err((name, len)) => {
                 eprintln!(
