@@ -525,3 +525,60 @@ fn registering_a_handler_again_replaces_it() {
     );
     assert_eq!(SEEN.take(), vec![b"first".to_vec(), b"second".to_vec()]);
 }
+
+static TAGGED: StdMutex<Vec<(u8, Vec<u8>)>> = StdMutex::new(Vec::new());
+
+/// A 64-byte handler name, the longest there is.
+const LONGEST_NAME: &str = "a-handler-name-of-sixty-four-bytes-which-is-the-longest-allowed!";
+
+fn tagged_short(message: &[u8]) {
+    TAGGED.lock().unwrap().push((0, message.to_vec()));
+}
+
+fn tagged_odd(message: &[u8]) {
+    TAGGED.lock().unwrap().push((1, message.to_vec()));
+}
+
+fn tagged_longest(message: &[u8]) {
+    TAGGED.lock().unwrap().push((2, message.to_vec()));
+}
+
+/// Messages of every length modulo a word, naming handlers whose names are short, odd and
+/// the longest allowed, come out of the mailbox whole, each to its handler, in the order
+/// they were queued, also once they have gone round the ring several times (spec A).
+#[test]
+fn a_messages_of_every_padding_and_name_length_arrive_whole_and_in_order() {
+    const COUNT: usize = 6_000;
+    assert_eq!(LONGEST_NAME.len(), 64);
+    let names = ["tagq", "tag-5", LONGEST_NAME];
+    let handlers: [fn(&[u8]); 3] = [tagged_short, tagged_odd, tagged_longest];
+    for (name, handler) in names.into_iter().zip(handlers) {
+        alertable::register_remote_handler(name, handler).unwrap();
+    }
+    let (name, worker) = published_worker(|| {
+        while TAGGED.lock().unwrap().len() < COUNT {
+            sleep_ex(LONG, Alertable::Yes);
+        }
+    });
+    let target = RemoteThread::open(&name).unwrap();
+    let message = |i: usize| -> Vec<u8> {
+        (0..i % 19)
+            .map(|j| (i as u8).wrapping_mul(7).wrapping_add(j as u8))
+            .collect()
+    };
+    for i in 0..COUNT {
+        target
+            .queue_timeout(names[i % 3], &message(i), Duration::from_secs(30))
+            .unwrap();
+    }
+    worker.join().unwrap();
+    let got = std::mem::take(&mut *TAGGED.lock().unwrap());
+    assert_eq!(got.len(), COUNT);
+    for (i, (tag, bytes)) in got.into_iter().enumerate() {
+        assert_eq!(
+            (usize::from(tag), bytes),
+            (i % 3, message(i)),
+            "message {i}"
+        );
+    }
+}

@@ -58,11 +58,13 @@
 //! - (X8) A mailbox is a ring with one consumer, its owner thread, and producers that take
 //!   turns through the mailbox's own lock word, never the robust lock: a producer holds it
 //!   (the word names its process slot) while it checks the mailbox's generation, writes a
-//!   message past the tail and then stores the tail, which is the message's only commit; the
-//!   owner reads up to the tail and then stores the head, without any lock. So a producer
-//!   that dies at any instruction leaves either no message or a whole one, and only its lock
-//!   word behind, which reclaiming its process (X2) clears — before its slot can be reused,
-//!   so a lock word never names a live process that does not hold it. A producer that
+//!   message at the tail, a zero past it, and last the message's first word, its length,
+//!   which is its only commit; then it moves the tail. The owner reads messages while their
+//!   first word is non-zero and then stores the head, without any lock and without reading
+//!   the producers' words (`ring.rs`, R1–R4). So a producer that dies at any instruction
+//!   leaves either no message or a whole one (which the next producer moves the tail past),
+//!   and only its lock word behind, which reclaiming its process (X2) clears — before its
+//!   slot can be reused, so a lock word never names a live process that does not hold it. A producer that
 //!   waits for the lock sleeps on it at most a millisecond at a time, and then looks
 //!   whether the holder's process is alive. Every message carries the generation of the
 //!   owner it was queued for, which freeing a mailbox bumps (under the robust lock), so a
@@ -116,10 +118,10 @@ pub(crate) use watcher::registered_on_shared;
 /// processes and checks its objects again (X6).
 pub(crate) const SLICE: Duration = Duration::from_millis(50);
 
-const MAGIC: u64 = 0x616c_6572_7401_0006; // "alert", layout 1.6
+const MAGIC: u64 = 0x616c_6572_7401_0007; // "alert", layout 1.7
 /// The file's name carries the layout, so that programs built with different layouts
 /// keep to namespaces of their own instead of failing to share one.
-pub(crate) const FILE_NAME: &str = "namespace-1.6";
+pub(crate) const FILE_NAME: &str = "namespace-1.7";
 pub(crate) const PROCS: usize = 64;
 pub(crate) const OBJECTS: usize = 1024;
 pub(crate) const THREADS: usize = 1024;
@@ -207,13 +209,14 @@ pub(crate) const RING_WORDS: usize = 16 * 1024;
 const _: () = assert!(RING_WORDS.is_power_of_two());
 
 /// The words of a mailbox that the producers write, on a cache line of their own (the
-/// owner writes the head on another, so neither side's stores take the other's line).
+/// owner writes the head on another, so neither side's stores take the other's line, and
+/// never reads these, ring.rs R2).
 #[repr(C, align(64))]
 pub(crate) struct ProducerLine {
     /// The producers' lock (X8): 0, or the holder's process slot + 1, with
     /// [`ring::LOCK_WAITERS`] set while producers sleep on it.
     pub(crate) lock: AtomicU32,
-    /// Words committed: written by the holder of `lock` only (X8).
+    /// Where the next message goes: written by the holder of `lock` only (X8).
     pub(crate) tail: AtomicU32,
 }
 

@@ -4,11 +4,13 @@
 //! alertable waits, after the local APCs queued before it was taken from the mailbox.
 //!
 //! A mailbox is a ring of words with one consumer, its owner, and producers that take
-//! turns through the mailbox's lock word (X8). A message is `[words, generation, name
-//! bytes, payload bytes]`, then the handler's name and the payload, each padded to a word.
-//! A producer writes the words past the committed tail and then stores the tail; the
-//! owner takes every committed message and stores the head, without any lock, and skips
-//! messages queued for an earlier owner of the mailbox (their generation is not its own).
+//! turns through the mailbox's lock word (X8). A message is `[words | (name bytes, payload
+//! padding) << 16, generation]`, then the handler's name and the payload, each padded to a
+//! word.
+//! A producer writes the message at the tail, its first word last, which commits it
+//! (`ring.rs`, R1); the owner takes every committed message and stores the head, without
+//! any lock and without reading the producers' words, and skips messages queued for an
+//! earlier owner of the mailbox (their generation is not its own).
 //! A producer wakes the owner through its parker word (P4), with one wake-up, after it has
 //! released the lock.
 
@@ -30,7 +32,10 @@ use crate::thread::{Context, with_current};
 
 /// A handler's name is at most this many bytes.
 const HANDLER_NAME_BYTES: usize = 64;
-const HEADER_WORDS: usize = 4;
+/// A message's header: its first word (its length and tag, ring.rs R1) and the
+/// generation of the owner it is for; the tag holds the handler name's length and the
+/// payload's padding (0–3 bytes) in its last word.
+const HEADER_WORDS: usize = 2;
 
 /// How long a producer sleeps on a held mailbox lock before it looks whether the holder's
 /// process is alive (X8).
@@ -145,34 +150,60 @@ pub fn register_remote_handler(name: &str, handler: fn(&[u8])) -> Result<(), Rem
 /// Bumped by every registration: the version of the registry a cached lookup saw.
 static HANDLERS_CHANGED: AtomicU64 = AtomicU64::new(0);
 
-/// A thread's last lookup: the registry version, the name and what it named. Messages in a
-/// row mostly name the same handler, and this spares each of them the registry's lock.
-type LastLookup = (u64, [u8; HANDLER_NAME_BYTES], usize, Option<Handler>);
+/// A thread's last lookup: the registry version, the name's length and its words as a
+/// mailbox holds them (the last padded with zeros, ring.rs), and what it named. Messages in
+/// a row mostly name the same handler: this spares each of them the registry's lock, and
+/// the copy of the name out of the mailbox.
+#[derive(Clone, Copy)]
+struct LastLookup {
+    version: u64,
+    len: usize,
+    words: [u32; HANDLER_NAME_BYTES / 4],
+    found: Option<Handler>,
+}
 
 thread_local! {
     static LAST_LOOKUP: std::cell::Cell<Option<LastLookup>> = const { std::cell::Cell::new(None) };
 }
 
-fn handler(name: &[u8]) -> Option<Handler> {
+/// The handler a message names: `name_len` bytes from word [`HEADER_WORDS`] of the message
+/// at `at` (at most [`HANDLER_NAME_BYTES`]); the name, if no handler has it.
+fn handler_of(
+    ring: &super::ring::Ring<'_>,
+    at: u32,
+    name_len: usize,
+) -> Result<Handler, ([u8; HANDLER_NAME_BYTES], usize)> {
     let version = HANDLERS_CHANGED.load(Ordering::Acquire);
-    if let Some((seen, cached, len, found)) = LAST_LOOKUP.get()
-        && seen == version
-        && cached[..len] == *name
+    let words = name_len.div_ceil(4);
+    let mut name = [0u8; HANDLER_NAME_BYTES];
+    if let Some(last) = LAST_LOOKUP.get()
+        && last.version == version
+        && last.len == name_len
+        && (0..words).all(|i| last.words[i] == ring.word(at, HEADER_WORDS + i))
     {
-        return found;
+        return last.found.ok_or_else(|| {
+            ring.read_bytes(at, HEADER_WORDS, &mut name[..name_len]);
+            (name, name_len)
+        });
     }
+    ring.read_bytes(at, HEADER_WORDS, &mut name[..name_len]);
     let found = HANDLERS
         .read()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .iter()
-        .find(|(n, _)| **n == *name)
+        .find(|(n, _)| **n == name[..name_len])
         .map(|&(_, handler)| handler);
-    let mut cached = [0u8; HANDLER_NAME_BYTES];
-    if let Some(to) = cached.get_mut(..name.len()) {
-        to.copy_from_slice(name);
-        LAST_LOOKUP.set(Some((version, cached, name.len(), found)));
+    let mut cached = [0u32; HANDLER_NAME_BYTES / 4];
+    for (word, value) in cached.iter_mut().zip(super::words_of(&name[..name_len])) {
+        *word = value;
     }
-    found
+    LAST_LOOKUP.set(Some(LastLookup {
+        version,
+        len: name_len,
+        words: cached,
+        found,
+    }));
+    found.ok_or((name, name_len))
 }
 
 fn record_name_is(record: &ThreadRecord, name: &[u8]) -> bool {
@@ -246,10 +277,7 @@ pub(crate) fn publish(ctx: &Context, name: Option<&str>) -> Result<(), RemoteErr
             let mailbox = &guard.mailboxes()[index];
             guard.set32(&mailbox.used, 1);
             // What an earlier owner left is skipped at once (X8: its generation is old).
-            guard.set32(
-                &mailbox.consumer.head,
-                mailbox.producers.tail.load(Ordering::Acquire),
-            );
+            guard.set32(&mailbox.consumer.head, mailbox.ring().tail());
             guard.set32(&record.mailbox, index as u32 + 1);
             ctx.set_mailbox(mailbox);
         }
@@ -479,7 +507,6 @@ impl RemoteThread {
             .mailboxes
             .get(self.mailbox as usize)
             .ok_or(RemoteError::ThreadExited)?;
-        let words = HEADER_WORDS + name.len().div_ceil(4) + message.len().div_ceil(4);
         // The target's process may have died: looked at (one system call) at most every
         // LIVENESS_CHECK per handle, and whenever the mailbox is full, so a dead target's
         // mailbox neither fills up unnoticed nor costs a check per message.
@@ -498,23 +525,16 @@ impl RemoteThread {
             {
                 return Err(RemoteError::ThreadExited);
             }
-            let header = [
-                words as u32,
-                self.generation,
-                name.len() as u32,
-                message.len() as u32,
-            ];
-            let body = header
-                .into_iter()
-                .chain(super::words_of(name))
-                .chain(super::words_of(message));
+            // Word 0 is the ring's to write: it commits the message.
+            let pad = message.len().next_multiple_of(4) - message.len();
+            let tag = name.len() as u16 | (pad as u16) << 8;
             let ring = mailbox.ring();
             let mut seen = if refresh {
                 ring.head.load(Ordering::Acquire)
             } else {
                 self.head_seen.load(Ordering::Relaxed)
             };
-            let appended = ring.append(words, body, &mut seen);
+            let appended = ring.append(tag, &[self.generation], &[name, message], &mut seen);
             self.head_seen.store(seen, Ordering::Relaxed);
             if !appended {
                 drop(hold);
@@ -633,6 +653,60 @@ thread_local! {
     /// The buffer a message's payload is copied into when its handler runs straight from
     /// the mailbox; taken out while a handler runs, so a nested wait gets one of its own.
     static PAYLOAD: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+    /// The owner's read position in its mailbox, as `(mailbox address, position)`: ahead
+    /// of the head it stored by less than [`HEAD_BATCH`] words between takes, equal to it
+    /// after each (R3). Another address: nothing read yet, the stored head is the position.
+    static READ: std::cell::Cell<(usize, u32)> = const { std::cell::Cell::new((0, 0)) };
+}
+
+/// How far the owner reads ahead of the head it has stored before it stores it again
+/// (R3). Storing it at every message cost a cache-line trip per message whenever a producer
+/// watched a full mailbox (`watch_for_room` polls the head, and each store had to take
+/// the line back); producers now see the room a little late, by at most this much, and
+/// the head is stored at the end of every take, so never while the owner sleeps.
+const HEAD_BATCH: u32 = (RING_WORDS / 16) as u32;
+
+/// The calling thread's read position in its own mailbox.
+fn read_position(mailbox: Mailbox) -> u32 {
+    match READ.get() {
+        (of, at) if of == std::ptr::from_ref(mailbox) as usize => at,
+        _ => mailbox.ring().head(),
+    }
+}
+
+/// The owner's reading of its mailbox: it moves the read position, stores the head in
+/// batches, and stores it once more when the take ends, also by a handler's panic.
+struct Reading {
+    mailbox: Mailbox,
+}
+
+impl Reading {
+    /// Everything before `to` has been read (copied out); producers may have it back.
+    fn advance(&self, to: u32) {
+        READ.set((std::ptr::from_ref(self.mailbox) as usize, to));
+        let ring = self.mailbox.ring();
+        if to.wrapping_sub(ring.head()) >= HEAD_BATCH {
+            ring.consumed(to);
+        }
+    }
+
+    /// Gives up on what is committed (X7): the producers' tail becomes the position.
+    fn skip_all(&self) {
+        let ring = self.mailbox.ring();
+        let tail = ring.tail();
+        READ.set((std::ptr::from_ref(self.mailbox) as usize, tail));
+        ring.consumed(tail);
+    }
+}
+
+impl Drop for Reading {
+    fn drop(&mut self) {
+        let at = read_position(self.mailbox);
+        let ring = self.mailbox.ring();
+        if ring.head() != at {
+            ring.consumed(at);
+        }
+    }
 }
 
 /// Takes the messages committed to the calling thread's mailbox, oldest first; true if a
@@ -650,78 +724,90 @@ pub(crate) fn take_remote(ctx: &Context, mailbox: Mailbox) -> bool {
     }
     let generation = mailbox.generation.load(Ordering::Acquire);
     let ring = mailbox.ring();
-    let end = ring.committed();
+    let reading = Reading { mailbox };
+    // What is committed now is what is taken now: found by walking the messages' lengths
+    // (R2), whose lines are read next anyway, rather than by reading the producers' tail.
+    let mut at = read_position(mailbox);
+    let mut end = at;
+    loop {
+        let (words, _) = ring.committed_at(end);
+        if words == 0 {
+            break;
+        }
+        // X7: no producer writes such a length, nor lets messages outgrow the ring; what
+        // is committed is dropped.
+        if !(HEADER_WORDS..RING_WORDS).contains(&words)
+            || end.wrapping_sub(at) as usize + words >= RING_WORDS
+        {
+            reading.skip_all();
+            return false;
+        }
+        end = end.wrapping_add(words as u32);
+    }
     let direct = !ctx.local_pending();
     let mut ran = false;
-    let mut at = ring.head();
     // Also stops when a nested wait has taken messages past `end`.
-    while at != end && (end.wrapping_sub(at) as usize) <= RING_WORDS {
-        let read = |i: usize| ring.word(at, i);
-        let (words, queued_for, name_len, len) = (
-            read(0) as usize,
-            read(1),
-            read(2) as usize,
-            read(3) as usize,
-        );
+    while at != end && (end.wrapping_sub(at) as usize) < RING_WORDS {
+        let (words, tag) = ring.committed_at(at);
+        let queued_for = ring.word(at, 1);
+        let (name_len, pad) = (usize::from(tag & 0xff), usize::from(tag >> 8));
         // X7: a message must fit what is committed and its own header; anything else
         // drops the rest.
-        let fits = words >= HEADER_WORDS
+        let payload_words = words.wrapping_sub(HEADER_WORDS + name_len.div_ceil(4));
+        let len = payload_words.wrapping_mul(4).wrapping_sub(pad);
+        let fits = words >= HEADER_WORDS + name_len.div_ceil(4)
             && words <= end.wrapping_sub(at) as usize
             && name_len <= HANDLER_NAME_BYTES
+            && pad < 4
             && len <= MAX_REMOTE_MESSAGE
-            && HEADER_WORDS + name_len.div_ceil(4) + len.div_ceil(4) == words;
+            && len.div_ceil(4) == payload_words;
         if !fits {
-            ring.consumed(end);
+            reading.advance(end);
             return ran;
         }
         let next = at.wrapping_add(words as u32);
         if queued_for != generation {
+            reading.advance(next);
             at = next;
             continue;
         }
-        let mut name = [0u8; HANDLER_NAME_BYTES];
-        for (w, chunk) in name[..name_len].chunks_mut(4).enumerate() {
-            chunk.copy_from_slice(&read(HEADER_WORDS + w).to_le_bytes()[..chunk.len()]);
-        }
-        let name = &name[..name_len];
         let mut payload = if direct { PAYLOAD.take() } else { Vec::new() };
-        let first = HEADER_WORDS + name_len.div_ceil(4);
         payload.clear();
-        payload.resize(len.div_ceil(4) * 4, 0);
-        for (w, bytes) in payload.chunks_exact_mut(4).enumerate() {
-            bytes.copy_from_slice(&read(first + w).to_le_bytes());
-        }
-        payload.truncate(len);
-        let Some(handler) = handler(name) else {
-            eprintln!(
-                "alertable: a remote APC names no registered handler ({:?}); dropped",
-                String::from_utf8_lossy(name)
-            );
-            at = next;
-            continue;
+        payload.resize(len, 0);
+        ring.read_bytes(at, HEADER_WORDS + name_len.div_ceil(4), &mut payload);
+        // The name is read where the mailbox holds it, so before the words go back.
+        let handler = handler_of(&ring, at, name_len);
+        // The words were copied: the producers may have them back (X8), and a handler
+        // that panics or waits alertably leaves the next messages where they are.
+        reading.advance(next);
+        let handler = match handler {
+            Ok(handler) => handler,
+            Err((name, len)) => {
+                eprintln!(
+                    "alertable: a remote APC names no registered handler ({:?}); dropped",
+                    String::from_utf8_lossy(&name[..len])
+                );
+                at = next;
+                continue;
+            }
         };
         if direct {
-            // The words were copied: the producers may have them back (X8).
-            ring.consumed(next);
             handler(&payload);
             PAYLOAD.set(payload);
             ran = true;
             // A nested alertable wait in the handler may have taken more.
-            at = ring.head();
+            at = read_position(mailbox);
         } else {
             let _ = ctx.thread().push_apc(Apc::new(move || handler(&payload)));
             at = next;
         }
-    }
-    if !direct {
-        ring.consumed(at);
     }
     ran
 }
 
 /// Whether the mailbox holds messages (a snapshot, without the lock).
 pub(crate) fn mailbox_pending(mailbox: Mailbox) -> bool {
-    mailbox.ring().pending()
+    mailbox.ring().committed_at(read_position(mailbox)).0 != 0
 }
 
 /// Frees the mailbox of `record` (its thread exited or its process died).
