@@ -24,6 +24,7 @@ use alertable::{
 };
 
 use super::idle::{DISCARDED_SAMPLES, IDLE_BEFORE_SAMPLE, gettid, nanos_since, wait_until_asleep};
+use super::pool::{allowed_cpus, pin};
 use super::report::{GroupReport, Kind, Table};
 use super::throughput::thousands;
 use super::{Progress, Settings};
@@ -312,27 +313,41 @@ const INDEPENDENT: [Timed; 6] = [
 const INDEPENDENT_THREADS: usize = 2;
 
 /// Runs `pairs` on `threads` fresh threads, `n` pairs in all split evenly, each on objects
-/// of its own; the time runs from their common start until the last one is done.
+/// of its own; the time runs from the first one's start until the last one is done.
+///
+/// Each thread reads the clock itself: with more threads than CPUs, the thread that
+/// released them may not run again until they are done, and its clock would see none of
+/// it. And each is pinned to a CPU of its own where there are enough: the question is what
+/// the threads cost each other when they do run together, and a run of a few milliseconds
+/// is over before the scheduler moves a thread woken on its waker's CPU to an idle one.
 fn on_threads(threads: usize, n: usize, pairs: fn(usize) -> Duration) -> Duration {
-    let barrier = Arc::new(Barrier::new(threads + 1));
+    let barrier = Arc::new(Barrier::new(threads));
+    let cpus = allowed_cpus();
     let workers: Vec<_> = (0..threads)
         .map(|t| {
             let barrier = barrier.clone();
             let share = n * (t + 1) / threads - n * t / threads;
+            let cpu = (cpus.len() >= threads).then(|| cpus[t]);
             thread::spawn(move || {
+                if let Some(cpu) = cpu {
+                    pin(cpu);
+                }
                 // Unmeasured: adopting the thread and making its objects.
                 pairs(1);
                 barrier.wait();
+                let start = Instant::now();
                 pairs(share);
+                (start, Instant::now())
             })
         })
         .collect();
-    barrier.wait();
-    let start = Instant::now();
-    for w in workers {
-        w.join().expect("worker");
-    }
-    start.elapsed()
+    let spans: Vec<(Instant, Instant)> = workers
+        .into_iter()
+        .map(|w| w.join().expect("worker"))
+        .collect();
+    let first = spans.iter().map(|s| s.0).min().expect("a thread");
+    let last = spans.iter().map(|s| s.1).max().expect("a thread");
+    last - first
 }
 
 /// How a waiter of the wake-up table blocks.

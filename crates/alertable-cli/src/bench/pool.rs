@@ -357,14 +357,14 @@ fn sleeping(stat: &str) -> Option<bool> {
 }
 
 /// Pins the calling thread to `cpu`; whether it worked.
-fn pin(cpu: usize) -> bool {
+pub(crate) fn pin(cpu: usize) -> bool {
     let mut set = rustix::thread::CpuSet::new();
     set.set(cpu);
     rustix::thread::sched_setaffinity(None, &set).is_ok()
 }
 
 /// The CPUs this process may run on, in order.
-fn allowed_cpus() -> Vec<usize> {
+pub(crate) fn allowed_cpus() -> Vec<usize> {
     rustix::thread::sched_getaffinity(None).map_or_else(
         |_| Vec::new(),
         |set| {
