@@ -47,14 +47,15 @@
 //!      Only the request's holder attempts it.
 //! (P5) A message longer than a message read's buffer is received whole; what does not fit
 //!      waits in the end's `rest`, and is what the next read, or peek, gets first. A
-//!      message read receives in one call, into its buffer and a spill behind it, as long
-//!      as the longest message the other end can send fits both (`largest`: the most an
-//!      unprivileged sender's send buffer holds, less the 32 bytes the kernel keeps of
-//!      it); the call reports the message's length (`MSG_TRUNC`). Where that bound is
-//!      unknown or above `SPILL_LIMIT`, the read peeks at the length first. A message
-//!      longer than the bound all the same (a privileged sender's forced buffer, or the
-//!      limit raised after the end was made) is told by its length: the kernel dropped its
-//!      end, the read completes with `EMSGSIZE`, and the end peeks from then on.
+//!      message read receives in one call, into its buffer and a spill behind it as long
+//!      as the longest message the other end can send (`largest`): every end this crate
+//!      makes asks for a send buffer of `MESSAGE_SEND_BUFFER`, which the kernel doubles
+//!      and caps, and no later call changes, so no end of ours can send a message longer
+//!      than `LARGEST_MESSAGE`, whatever `net.core.wmem_max` is or becomes; the call
+//!      reports the message's length (`MSG_TRUNC`). A longer message can only come from a
+//!      program of the same user that connected to the socket itself and forced a larger
+//!      buffer: it is told by its length (the kernel dropped its end), the read completes
+//!      with `EMSGSIZE`, and the end peeks at each message's length first from then on.
 //! (P6) The last instance of a name removes the name's directory, lock file included,
 //!      while it holds that lock; a creator that got the lock checks that the lock file it
 //!      holds is still the one in place, and starts again with a new directory if not. A
@@ -322,9 +323,7 @@ fn broken_pipe() -> IoError {
 impl PipeState {
     fn new(info: PipeInfo, read_mode: ReadMode, server: Option<Server>) -> Self {
         let largest = if info.pipe_type == PipeType::Message {
-            os::largest_message()
-                .filter(|&n| n <= SPILL_LIMIT)
-                .unwrap_or(0)
+            LARGEST_MESSAGE
         } else {
             0
         };
@@ -865,10 +864,11 @@ static NEXT_INSTANCE: AtomicUsize = AtomicUsize::new(0);
 /// [`PipeOptions`] are advisory, as on Windows, and never make it smaller.
 const MESSAGE_SEND_BUFFER: usize = 4 << 20;
 
-/// The longest message a message read keeps room for beyond its buffer (P5): where the
-/// other end can send longer ones, reads peek at each message's length first. The room is
+/// The longest message an end of ours can send (P5): the kernel doubles the send buffer
+/// asked for (after capping it at `net.core.wmem_max`), and refuses a message longer than
+/// the buffer less 32 bytes. A message read keeps room for this much beyond its buffer:
 /// address space only, but for the pages a spilled message touched (`os::Spill`).
-const SPILL_LIMIT: usize = 64 << 20;
+const LARGEST_MESSAGE: usize = 2 * MESSAGE_SEND_BUFFER - 32;
 
 /// A spill that took more than this gives its pages back (P5).
 const SPILL_KEPT: usize = 64 << 10;
@@ -1540,12 +1540,9 @@ mod tests {
     #[test]
     fn a_message_read_spills_what_does_not_fit_and_the_next_read_gets_it() {
         let (server, client) = message_pair();
-        let largest = state(&server).largest.load(Ordering::Relaxed);
         assert_eq!(
-            largest,
-            os::largest_message()
-                .filter(|&n| n <= SPILL_LIMIT)
-                .unwrap_or(0)
+            state(&server).largest.load(Ordering::Relaxed),
+            LARGEST_MESSAGE
         );
         let message: Vec<u8> = (0..1000u32).map(|i| (i % 251) as u8).collect();
         send(&client, &message);
@@ -1558,7 +1555,8 @@ mod tests {
     }
 
     /// P5: a message longer than the bound the reading end assumed (here made small; on a
-    /// machine, a privileged sender's) is told by its length and reported with
+    /// machine, one from a program that connected to the socket itself and forced a larger
+    /// send buffer) is told by its length and reported with
     /// `EMSGSIZE`, not passed on cut short; the end peeks from then on, and a later message
     /// longer than its read's buffer loses nothing.
     #[test]

@@ -316,24 +316,6 @@ pub(crate) mod pipe {
         }
     }
 
-    /// The longest message any unprivileged sender on this machine can send on a message
-    /// socket: a send longer than the sender's send buffer less 32 bytes fails with
-    /// `EMSGSIZE`, and `SO_SNDBUF` gives at most twice `net.core.wmem_max` (a socket that
-    /// never sets it has `net.core.wmem_default`). Read once per process; `None` if it
-    /// cannot be read.
-    pub(crate) fn largest_message() -> Option<usize> {
-        static LARGEST: std::sync::OnceLock<Option<usize>> = std::sync::OnceLock::new();
-        let read = |name: &str| -> Option<usize> {
-            let text = std::fs::read_to_string(format!("/proc/sys/net/core/{name}")).ok()?;
-            text.trim().parse().ok()
-        };
-        *LARGEST.get_or_init(|| {
-            // A socket that never sets `SO_SNDBUF` keeps `wmem_default`.
-            let buffer = read("wmem_max")?.checked_mul(2)?.max(read("wmem_default")?);
-            Some(buffer.saturating_sub(32))
-        })
-    }
-
     /// Receives (and removes) up to `buf.len()` bytes, or the next message (cut to fit).
     pub(crate) fn receive(fd: BorrowedFd<'_>, buf: &mut [u8]) -> rustix::io::Result<usize> {
         retry(|| rustix::net::recv(fd, &mut *buf, RecvFlags::DONTWAIT).map(|(n, _)| n))
