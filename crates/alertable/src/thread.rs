@@ -768,6 +768,12 @@ impl Context {
     /// Runs `block` between the [`BlockObserver`]'s two calls.
     fn observed<R>(&self, block: impl FnOnce() -> R) -> R {
         self.run_deferred();
+        // A remote APC's handler may block mid-take: the words it has read go back to the
+        // producers first (shared/ring.rs R3).
+        #[cfg(not(loom))]
+        if let Some(mailbox) = self.mailbox.get() {
+            crate::shared::store_read_position(mailbox);
+        }
         // Taken out for the duration: an observer never sees itself re-entered.
         let observer = self.observer.take();
         if let Some(observer) = &observer {

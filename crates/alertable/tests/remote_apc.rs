@@ -582,3 +582,71 @@ fn a_messages_of_every_padding_and_name_length_arrive_whole_and_in_order() {
         );
     }
 }
+
+static FILLED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static FILL_TARGET: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(u64::MAX);
+static HOLD: std::sync::OnceLock<(Event, Event)> = std::sync::OnceLock::new();
+
+fn fill(_: &[u8]) {
+    FILLED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Says it runs, then blocks in a library wait until told to go on.
+fn hold(_: &[u8]) {
+    let (entered, release) = HOLD.get().expect("set by the test");
+    entered.set();
+    signaled(wait_one(release, LONG, Alertable::No));
+}
+
+/// R3: a handler that blocks in one of the library's waits mid-take has given the words
+/// it read back to the producers first: while it waits, the mailbox takes as many
+/// messages as it does empty. (The owner stores the head in batches while it reads; before
+/// the head was also stored on blocking, the held message's words stayed taken.)
+#[test]
+fn r3_a_handler_blocked_mid_take_holds_no_words_it_has_read() {
+    use std::sync::atomic::Ordering::SeqCst;
+    alertable::register_remote_handler("fill", fill).unwrap();
+    alertable::register_remote_handler("hold", hold).unwrap();
+    let (entered, release) = HOLD.get_or_init(|| {
+        (
+            Event::new(alertable::EventReset::Manual, false),
+            Event::new(alertable::EventReset::Manual, false),
+        )
+    });
+    let (go, name, worker) = worker_held_until(|| {
+        while FILLED.load(SeqCst) < FILL_TARGET.load(SeqCst) {
+            sleep_ex(LONG, Alertable::Yes);
+        }
+    });
+    let target = RemoteThread::open(&name).unwrap();
+    // Same name length and payload: every message takes the same words.
+    let payload = [5u8; 100];
+    let fill_up = || {
+        let mut queued = 0u64;
+        while target.queue("fill", &payload).is_ok() {
+            queued += 1;
+        }
+        queued
+    };
+    let empty = fill_up();
+    assert!(empty > 10, "a mailbox holds many messages ({empty})");
+    go.set();
+    let give_up = std::time::Instant::now() + Duration::from_secs(30);
+    while FILLED.load(SeqCst) < empty {
+        assert!(
+            std::time::Instant::now() < give_up,
+            "the owner never took them"
+        );
+        std::thread::yield_now();
+    }
+    target.queue("hold", &payload).unwrap();
+    signaled(wait_one(entered, LONG, Alertable::No));
+    let while_held = fill_up();
+    FILL_TARGET.store(empty + while_held, SeqCst);
+    release.set();
+    worker.join().unwrap();
+    assert_eq!(
+        while_held, empty,
+        "the held message's words went back before its handler blocked"
+    );
+}

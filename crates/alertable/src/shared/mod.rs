@@ -111,7 +111,7 @@ pub use object::{NameError, Opened};
 pub use remote::{
     MAX_REMOTE_MESSAGE, RemoteError, RemoteThread, publish_current, register_remote_handler,
 };
-pub(crate) use remote::{Mailbox, mailbox_pending, publish, take_remote};
+pub(crate) use remote::{Mailbox, mailbox_pending, publish, store_read_position, take_remote};
 pub(crate) use watcher::registered_on_shared;
 
 /// Longest sleep of a thread waiting on a shared object before it looks for dead

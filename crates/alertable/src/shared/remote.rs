@@ -662,8 +662,10 @@ thread_local! {
 /// How far the owner reads ahead of the head it has stored before it stores it again
 /// (R3). Storing it at every message cost a cache-line trip per message whenever a producer
 /// watched a full mailbox (`watch_for_room` polls the head, and each store had to take
-/// the line back); producers now see the room a little late, by at most this much, and
-/// the head is stored at the end of every take, so never while the owner sleeps.
+/// the line back); producers now see the room a little late, by at most this much. The
+/// head is stored at the end of every take, and before the owner blocks in any of the
+/// library's waits ([`store_read_position`]) — a handler that waits mid-take holds no
+/// words it has copied out — so never while the owner sleeps there.
 const HEAD_BATCH: u32 = (RING_WORDS / 16) as u32;
 
 /// The calling thread's read position in its own mailbox.
@@ -701,11 +703,18 @@ impl Reading {
 
 impl Drop for Reading {
     fn drop(&mut self) {
-        let at = read_position(self.mailbox);
-        let ring = self.mailbox.ring();
-        if ring.head() != at {
-            ring.consumed(at);
-        }
+        store_read_position(self.mailbox);
+    }
+}
+
+/// Stores the head at the owner's read position if it has read past it (R3): at the end
+/// of a take, and before the owner blocks, so that producers get back every word it has
+/// copied out before it sleeps — also in a handler that waits mid-take.
+pub(crate) fn store_read_position(mailbox: Mailbox) {
+    let at = read_position(mailbox);
+    let ring = mailbox.ring();
+    if ring.head() != at {
+        ring.consumed(at);
     }
 }
 

@@ -17,8 +17,10 @@
 //! - (R3) The consumer is the only writer of the head. It stores the head past what it has
 //!   read (Release), after which producers may reuse those words; it may read ahead of
 //!   the head it stored and store it in batches, as a stale head only understates the
-//!   room, but stores it before it can sleep (a producer waiting for room would otherwise
-//!   wait for a consumer that waits for messages). A producer appends only
+//!   room (by less than a sixteenth of the ring, `HEAD_BATCH`), but stores it before it
+//!   can sleep in any of the library's waits, a handler's wait mid-take included
+//!   (`store_read_position`, from `Context::observed`): a producer waiting for room would
+//!   otherwise wait for a consumer that waits for it. A producer appends only
 //!   while its message and the zero after it fit between the tail and the head: the words
 //!   from the head to the tail's zero never exceed the ring, so the zero never lands on a
 //!   word the consumer has yet to read.
