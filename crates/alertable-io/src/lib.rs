@@ -46,6 +46,10 @@
 //! Linux. io_uring serves when the kernel offers it; otherwise (or with
 //! `ALERTABLE_IO_BACKEND=threads`) a pool of worker threads does blocking
 //! `pread`/`pwrite`. Both behave the same; [`backend_name`] says which one runs.
+//!
+//! A child of `fork` inherits neither backend's threads and shares the parent's ring: it
+//! must not issue I/O through this crate before it execs (dropping a file it inherited is
+//! fine).
 
 mod backend;
 mod error;

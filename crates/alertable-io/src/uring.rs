@@ -142,7 +142,11 @@
 //!      failed registration) is named by its descriptor, as is every stream.
 //! (F4) Only the process that set the ring up registers or clears slots: a child of
 //!      `fork` shares the ring, and so its table, with its parent, so a file it drops or
-//!      opens must not clear or take a slot the parent's files use.
+//!      opens must not clear or take a slot the parent's files use. A child must not
+//!      issue requests through the ring at all: its completions would be reaped by the
+//!      parent's reaper, and a slot its copy of a file names may hold another file of
+//!      the parent's by then. A child that needs this crate's I/O execs first (lib.rs,
+//!      "Platform").
 //!
 //! Lock order: `handoff`, then `cq`, then `sq`; `stash`, `entries` and `idle_lock` are innermost. A
 //! submitter that holds `sq` and needs completions reaped only tries `cq`.
