@@ -87,7 +87,8 @@ pub(crate) enum RoutineThread {
     /// The issuing thread, the caller (`ReadFileEx`): a request from the thread's pool
     /// keeps its handle to it (R4), so none is made per request.
     Current,
-    /// The thread given (the caller's handle to itself, from code that made one).
+    /// The thread given: the caller's handle to itself, from code that made one. It must
+    /// be the calling thread, which the own-routine path (O1) takes it for.
     Given(ThreadHandle),
 }
 
@@ -220,6 +221,7 @@ impl OpShared {
                     Some(me)
                 }),
                 RoutineThread::Given(thread) => {
+                    debug_assert!(thread == alertable::current(), "O1: the issuing thread");
                     remember_me(&thread);
                     Some(thread)
                 }
@@ -252,7 +254,10 @@ impl OpShared {
         }
         let routine_thread = match routine_thread {
             RoutineThread::Current => Some(alertable::current()),
-            RoutineThread::Given(thread) => Some(thread),
+            RoutineThread::Given(thread) => {
+                debug_assert!(thread == alertable::current(), "O1: the issuing thread");
+                Some(thread)
+            }
             RoutineThread::None => None,
         };
         if let Some(thread) = &routine_thread {

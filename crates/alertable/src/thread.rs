@@ -950,6 +950,12 @@ pub(crate) fn forget_namespace_in_child() {
     });
 }
 
+/// Whether the calling thread's context can still be reached (false during thread-local
+/// teardown, once it is gone).
+pub(crate) fn has_context() -> bool {
+    CONTEXT.try_with(|_| ()).is_ok()
+}
+
 /// Runs `f` with the calling thread's context, creating it on first use.
 ///
 /// During thread-local teardown, after the context is gone, `f` gets a detached context

@@ -238,28 +238,41 @@ pub fn sleep_measured<R>(sleep: impl FnOnce() -> R) -> R {
 /// waits sleep on. An unpark of a thread that is not parked leaves a token, which ends its
 /// next park at once; every wait of the library tolerates such a spurious wake-up (it
 /// checks what it waits for again), so an unpark that comes late is harmless.
+///
+/// # Win32
+///
+/// None: this is the wait inside `GetQueuedCompletionStatus` (the kernel's queue wait,
+/// `KeRemoveQueue`), which Windows does not expose on its own.
 #[doc(hidden)]
 #[derive(Clone)]
-pub struct Unparker(Arc<Parker>);
+pub struct Unparker {
+    parker: Arc<Parker>,
+    /// Made during thread-local teardown, with a private parker of its own.
+    detached: bool,
+}
 
 impl Unparker {
     /// The calling thread's unparker. During thread-local teardown, once the thread's
     /// context is gone, each call makes a private parker that only [`park_until`] with
     /// this unparker sleeps on.
     pub fn current() -> Self {
-        with_current(|ctx| Self(ctx.parker().clone()))
+        let detached = !crate::thread::has_context();
+        with_current(|ctx| Self {
+            parker: ctx.parker().clone(),
+            detached,
+        })
     }
 
     /// Whether this is the calling thread's unparker of the moment (false for one made
     /// during thread-local teardown).
     pub fn is_current(&self) -> bool {
-        with_current(|ctx| Arc::ptr_eq(ctx.parker(), &self.0))
+        with_current(|ctx| Arc::ptr_eq(ctx.parker(), &self.parker))
     }
 
     /// Wakes the thread if it is parked, or leaves it a token.
     #[inline]
     pub fn unpark(&self) {
-        self.0.unpark();
+        self.parker.unpark();
     }
 }
 
@@ -270,6 +283,12 @@ impl fmt::Debug for Unparker {
 }
 
 /// How [`park_until`] ended.
+///
+/// # Win32
+///
+/// None (see [`Unparker`]): `Ready`, `Alerted` and `TimedOut` are what a
+/// `GetQueuedCompletionStatusEx` wait ends with (a packet, `WAIT_IO_COMPLETION`,
+/// `WAIT_TIMEOUT`).
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Woken {
@@ -290,6 +309,14 @@ pub enum Woken {
 ///
 /// A thread alert is left pending for the thread's next alertable wait: it is not this
 /// park's business.
+///
+/// # Panics
+///
+/// If `unparker` is another thread's.
+///
+/// # Win32
+///
+/// None (see [`Unparker`]).
 #[doc(hidden)]
 pub fn park_until(
     unparker: &Unparker,
@@ -298,11 +325,16 @@ pub fn park_until(
     alertable: Alertable,
 ) -> Woken {
     with_current(|ctx| {
-        if !Arc::ptr_eq(ctx.parker(), &unparker.0) {
+        if !Arc::ptr_eq(ctx.parker(), &unparker.parker) {
+            // Another thread's parker is not this thread's to sleep on (P1).
+            assert!(
+                unparker.detached,
+                "park_until needs the calling thread's unparker"
+            );
             // Thread-local teardown: `ctx` is a detached context of its own, not the one
             // `unparker` was made with, whose private parker only this thread parks on
             // (P1). Nothing is alertable there any more.
-            return park_detached(&unparker.0, ready, deadline);
+            return park_detached(&unparker.parker, ready, deadline);
         }
         let alertable = alertable == Alertable::Yes;
         loop {

@@ -116,7 +116,8 @@ fn b20_an_apc_ends_an_alertable_park() {
     helper.join().unwrap();
 }
 
-/// B19: a park that is not alertable sleeps through an APC, which stays queued.
+/// B19: a park that is not alertable sleeps through an APC, which stays queued, also when
+/// it wakes for nothing meanwhile and looks again.
 #[test]
 fn b19_a_park_that_is_not_alertable_sleeps_through_an_apc() {
     let ran = counter();
@@ -128,7 +129,8 @@ fn b19_a_park_that_is_not_alertable_sleeps_through_an_apc() {
         let tid = me.id();
         once_asleep(move || {
             me.queue_apc(apc).unwrap();
-            // Asleep again (or not yet woken): either way the APC must not have run.
+            // A wake-up with nothing to see: the park looks again, and must leave the APC.
+            unparker.unpark();
             wait_until_blocked(tid);
             flag.store(true, Ordering::Release);
             unparker.unpark();
@@ -143,16 +145,32 @@ fn b19_a_park_that_is_not_alertable_sleeps_through_an_apc() {
     runs_at_the_next_alertable_wait(&ran);
 }
 
-/// B41: a thread alert is not the park's business: it waits on, and the alert stays
-/// pending for the thread's next alertable wait.
+/// Counts the blocking parks of its thread.
+struct Blocks(AtomicUsize);
+
+impl alertable::BlockObserver for Blocks {
+    fn blocking(&self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+    fn unblocked(&self) {}
+}
+
+/// B41: a thread alert is not the park's business: it waits on — asleep, not looping on
+/// the alert — and the alert stays pending for the thread's next alertable wait.
 #[test]
 fn b41_a_thread_alert_stays_pending() {
     alert_thread(&alertable::current());
+    let blocks = Arc::new(Blocks(AtomicUsize::new(0)));
+    let previous = alertable::set_block_observer(Some(blocks.clone()));
     let unparker = Unparker::current();
     assert_eq!(
         park_until(&unparker, &|| false, soon(), Alertable::Yes),
         Woken::TimedOut
     );
+    alertable::set_block_observer(previous);
+    // The alert's own wake-up ends one sleep; the rest of the time is one more.
+    let parks = blocks.0.load(Ordering::SeqCst);
+    assert!((1..=3).contains(&parks), "parked {parks} times");
     assert!(take_alert(), "the alert is still pending");
 }
 
@@ -163,4 +181,12 @@ fn an_unparker_is_current_only_on_its_thread() {
     assert!(mine.is_current());
     let theirs = std::thread::spawn(Unparker::current).join().unwrap();
     assert!(!theirs.is_current());
+}
+
+/// P1: a thread parks only on its own parker; another thread's unparker is refused.
+#[test]
+#[should_panic(expected = "park_until needs the calling thread's unparker")]
+fn another_threads_unparker_is_refused() {
+    let theirs = std::thread::spawn(Unparker::current).join().unwrap();
+    park_until(&theirs, &|| false, soon(), Alertable::No);
 }

@@ -210,10 +210,9 @@ impl Semaphore {
             .ok_or(SyncError::TooManyPosts)
     }
 
+    /// `n` is not 0: `release` refused that, and a signal releases 1.
     fn release_locked(&self, lock: &mut Dispatcher, n: u32) -> Result<u32, SyncError> {
-        if n == 0 {
-            return Err(SyncError::InvalidParameter);
-        }
+        debug_assert!(n > 0);
         #[cfg(not(loom))]
         if let Some(shared) = &self.inner.shared {
             return shared.semaphore_release(lock, n);
@@ -274,8 +273,15 @@ impl Waitable for Semaphore {
         }
         let _ = (lock, waiter);
         // Checked ready under this lock hold, with claims held off (W8): a count is there.
-        let before = self.inner.state.fetch_sub(1, Ordering::AcqRel);
-        debug_assert!(count_of(before) > 0, "W8: a count was there to take");
+        // Taken only if so all the same, so that a broken W8 could never borrow from the
+        // flag bits.
+        let took = self
+            .inner
+            .state
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| {
+                (count_of(s) > 0).then(|| s - 1)
+            });
+        debug_assert!(took.is_ok(), "W8: a count was there to take");
         Acquired::Normal
     }
 
