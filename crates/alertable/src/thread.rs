@@ -504,29 +504,37 @@ impl Context {
         let _drain = DrainScope::enter(self);
         #[cfg(not(loom))]
         self.publish_if_asked();
-        // Remote APCs join the queue here, behind what is queued already.
-        #[cfg(not(loom))]
-        if let Some(mailbox) = self.mailbox.get()
-            && crate::shared::mailbox_pending(mailbox)
-        {
-            ran |= crate::shared::take_remote(self, mailbox);
-        }
-        // SAFETY: (T1) a `Context` is reached only on its own thread, which makes this
-        // thread the queue's owner (Q1); `pop` holds no borrow while the APC runs, so an
-        // APC may drain re-entrantly.
-        while let Some(apc) = unsafe { self.this.inner.apcs.pop() } {
-            ran |= apc.run();
-        }
-        // The outermost drain: the deferred work, then what it queued, until the APCs run
-        // defer nothing more.
-        while self.draining.get() == 1 && self.deferred.get().is_some() {
-            self.run_deferred();
-            // SAFETY: as for the loop above.
+        loop {
+            let mut ran_now = false;
+            // Remote APCs join the queue here, behind what is queued already.
+            #[cfg(not(loom))]
+            if let Some(mailbox) = self.mailbox.get()
+                && crate::shared::mailbox_pending(mailbox)
+            {
+                ran_now |= crate::shared::take_remote(self, mailbox);
+            }
+            // SAFETY: (T1) a `Context` is reached only on its own thread, which makes this
+            // thread the queue's owner (Q1); `pop` holds no borrow while the APC runs, so
+            // an APC may drain re-entrantly.
             while let Some(apc) = unsafe { self.this.inner.apcs.pop() } {
-                ran |= apc.run();
+                ran_now |= apc.run();
+            }
+            // The outermost drain: the deferred work, then what it queued, until the APCs
+            // run defer nothing more.
+            while self.draining.get() == 1 && self.deferred.get().is_some() {
+                self.run_deferred();
+                // SAFETY: as for the loop above.
+                while let Some(apc) = unsafe { self.this.inner.apcs.pop() } {
+                    ran_now |= apc.run();
+                }
+            }
+            ran |= ran_now;
+            // Remote APCs queued while these ran are delivered by this drain too (B24).
+            // A round that ran nothing ends it: the wait re-checks what is pending anyway.
+            if !ran_now || !self.remote_pending() {
+                break ran;
             }
         }
-        ran
     }
 
     /// Whether an APC is pending (local, or remote in the mailbox).

@@ -309,6 +309,33 @@ fn a_nested_alertable_wait_in_a_remote_handler_takes_the_next_messages_once() {
     assert_eq!(seen, vec![b"b".to_vec(), b"c".to_vec(), b"a".to_vec()]);
 }
 
+fn chain(name: &[u8]) {
+    // Queues another remote APC to this very thread, by its published name.
+    RemoteThread::open(std::str::from_utf8(name).unwrap())
+        .unwrap()
+        .queue("seen", b"chained")
+        .unwrap();
+    seen(b"first");
+}
+
+/// A remote APC queued while the thread runs another is delivered in the same wait, as a
+/// local one is (B24): one `sleep_ex` runs both.
+#[test]
+fn b24_a_remote_apc_queued_during_delivery_is_delivered_in_the_same_wait() {
+    alertable::register_remote_handler("seen", seen).unwrap();
+    alertable::register_remote_handler("chain", chain).unwrap();
+    let (go, name, worker) = worker_held_until(move || {
+        let status = sleep_ex(Some(Duration::ZERO), Alertable::Yes);
+        (status, SEEN.take())
+    });
+    let target = RemoteThread::open(&name).unwrap();
+    target.queue("chain", name.as_bytes()).unwrap();
+    go.set();
+    let (status, seen) = worker.join().unwrap();
+    assert_eq!(status, SleepStatus::Alerted);
+    assert_eq!(seen, vec![b"first".to_vec(), b"chained".to_vec()]);
+}
+
 /// Remote APCs join the thread's FIFO when it takes them from its mailbox, behind the
 /// local APCs queued before that (spec A).
 #[test]
