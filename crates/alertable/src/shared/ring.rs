@@ -342,6 +342,26 @@ mod loom_models {
 
     /// Takes what is committed; every message must be whole: `[3, who, who * 10 + 1]`
     /// (never the zeros of words not yet written).
+    /// A consumer takes what it finds while `dying` runs to its death; then producer 1's
+    /// lock is released as a dead process's, producer 2 queues, and the consumer takes the
+    /// rest. What it took, in order.
+    fn take_across_a_death(words: &Arc<Words>, dying: thread::JoinHandle<()>) -> Vec<u32> {
+        let consumer = {
+            let words = words.clone();
+            thread::spawn(move || {
+                let mut got = Vec::new();
+                take(&words.ring(), &mut got);
+                got
+            })
+        };
+        dying.join().unwrap();
+        assert!(words.ring().release_dead(1));
+        produce(&words.ring(), 2);
+        let mut got = consumer.join().unwrap();
+        take(&words.ring(), &mut got);
+        got
+    }
+
     fn take(ring: &Ring<'_>, got: &mut Vec<u32>) {
         let mut at = ring.head();
         loop {
@@ -402,19 +422,7 @@ mod loom_models {
                     ring.words[(tail + 3) % WORDS].store(0, Ordering::Relaxed);
                 })
             };
-            let consumer = {
-                let words = words.clone();
-                thread::spawn(move || {
-                    let mut got = Vec::new();
-                    take(&words.ring(), &mut got);
-                    got
-                })
-            };
-            dying.join().unwrap();
-            assert!(words.ring().release_dead(1));
-            produce(&words.ring(), 2);
-            let mut got = consumer.join().unwrap();
-            take(&words.ring(), &mut got);
+            let got = take_across_a_death(&words, dying);
             assert_eq!(got, [2]);
         });
     }
@@ -437,19 +445,7 @@ mod loom_models {
                     ring.tail.store(0, Ordering::Relaxed);
                 })
             };
-            let consumer = {
-                let words = words.clone();
-                thread::spawn(move || {
-                    let mut got = Vec::new();
-                    take(&words.ring(), &mut got);
-                    got
-                })
-            };
-            dying.join().unwrap();
-            assert!(words.ring().release_dead(1));
-            produce(&words.ring(), 2);
-            let mut got = consumer.join().unwrap();
-            take(&words.ring(), &mut got);
+            let got = take_across_a_death(&words, dying);
             assert_eq!(got, [1, 2]);
         });
     }
