@@ -301,6 +301,21 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// The error of a failed receive: the other end gone is `ERROR_BROKEN_PIPE` (109).
+/// A message's length as a receive or a peek on `fd` reported it, or how the read attempt
+/// ends: not ready yet, failed, or at the end of the stream (an empty receive with the
+/// other end gone and nothing left, not an empty message).
+fn message_length(fd: BorrowedFd<'_>, received: Result<usize, Errno>) -> Result<usize, Attempt> {
+    let length = match received {
+        Ok(length) => length,
+        Err(Errno::AGAIN) => return Err(Attempt::WaitFor(Readiness::Input)),
+        Err(e) => return Err(Attempt::Done(Err(read_error(e)))),
+    };
+    if length == 0 && os::hung_up(fd) && os::bytes_waiting(fd) == 0 {
+        return Err(Attempt::Done(Err(broken_pipe())));
+    }
+    Ok(length)
+}
+
 fn read_error(e: Errno) -> IoError {
     match e {
         Errno::PIPE | Errno::CONNRESET | Errno::NOTCONN => broken_pipe(),
@@ -453,15 +468,10 @@ impl PipeState {
         let Some(room_bytes) = spill.as_mut().map(|spill| &mut spill.bytes()[..room]) else {
             return self.read_message_peeking(fd, buf);
         };
-        let length = match os::receive_message(fd, buf, room_bytes) {
+        let length = match message_length(fd, os::receive_message(fd, buf, room_bytes)) {
             Ok(length) => length,
-            Err(Errno::AGAIN) => return Attempt::WaitFor(Readiness::Input),
-            Err(e) => return Attempt::Done(Err(read_error(e))),
+            Err(attempt) => return attempt,
         };
-        if length == 0 && os::hung_up(fd) && os::bytes_waiting(fd) == 0 {
-            // The end of the stream, not an empty message.
-            return Attempt::Done(Err(broken_pipe()));
-        }
         if length <= buf.len() {
             return Attempt::Done(Ok(length));
         }
@@ -490,15 +500,10 @@ impl PipeState {
     /// A message read that peeks at the message's length first, then receives it (P5):
     /// where the longest message the other end can send is not known.
     fn read_message_peeking(&self, fd: BorrowedFd<'_>, buf: &mut [u8]) -> Attempt {
-        let length = match os::peek_message(fd, &mut []) {
+        let length = match message_length(fd, os::peek_message(fd, &mut [])) {
             Ok(length) => length,
-            Err(Errno::AGAIN) => return Attempt::WaitFor(Readiness::Input),
-            Err(e) => return Attempt::Done(Err(read_error(e))),
+            Err(attempt) => return attempt,
         };
-        if length == 0 && os::hung_up(fd) && os::bytes_waiting(fd) == 0 {
-            // The end of the stream, not an empty message.
-            return Attempt::Done(Err(broken_pipe()));
-        }
         if length <= buf.len() {
             return Attempt::Done(os::receive(fd, buf).map_err(read_error));
         }
