@@ -56,6 +56,17 @@ fn peer() {
             Event::open(args[3]).unwrap().set();
         }
         "churn" => churn(&args),
+        // Opens the event and says so through the semaphore, then waits for `go`: all
+        // such peers are attached at once until it is set.
+        "open-and-wait" => {
+            let _event = Event::open(args[0]).unwrap();
+            Semaphore::open(args[1]).unwrap().release(1).unwrap();
+            signaled(wait_one(
+                &Event::open(args[2]).unwrap(),
+                LONG,
+                Alertable::No,
+            ));
+        }
         // Signals `a` and waits on `b` in one call (SignalObjectAndWait).
         "signal-and-wait" => {
             let a = Event::open(args[0]).unwrap();
@@ -302,6 +313,32 @@ fn the_object_lives_while_any_process_holds_a_handle() {
     // The child has gone; our handle keeps the object.
     assert!(Event::open(&name).is_ok());
     drop(mine);
+    assert_eq!(Event::open(&name).unwrap_err(), NameError::NotFound);
+}
+
+/// More processes than a small table would hold use one named object at once (X2: a
+/// slot per attached process), and the object goes with the last of them.
+#[test]
+fn a_hundred_processes_hold_one_named_object_at_once() {
+    const PEERS: usize = 100;
+    let (name, opened, go) = (unique("many"), unique("opened"), unique("go"));
+    let event = manual(&name);
+    let count = Semaphore::create_named(&opened, 0, PEERS as u32)
+        .unwrap()
+        .into_inner();
+    let go_event = manual(&go);
+    let mut peers: Vec<_> = (0..PEERS)
+        .map(|_| spawn("open-and-wait", &[&name, &opened, &go]))
+        .collect();
+    for _ in 0..PEERS {
+        signaled(wait_one(&count, LONG, Alertable::No));
+    }
+    // Every peer holds the event now, and is still attached.
+    go_event.set();
+    for peer in &mut peers {
+        assert!(peer.wait().unwrap().success());
+    }
+    drop(event);
     assert_eq!(Event::open(&name).unwrap_err(), NameError::NotFound);
 }
 

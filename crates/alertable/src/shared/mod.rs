@@ -118,11 +118,13 @@ pub(crate) use watcher::registered_on_shared;
 /// processes and checks its objects again (X6).
 pub(crate) const SLICE: Duration = Duration::from_millis(50);
 
-const MAGIC: u64 = 0x616c_6572_7401_0007; // "alert", layout 1.7
+const MAGIC: u64 = 0x616c_6572_7401_0008; // "alert", layout 1.8
 /// The file's name carries the layout, so that programs built with different layouts
 /// keep to namespaces of their own instead of failing to share one.
-pub(crate) const FILE_NAME: &str = "namespace-1.7";
-pub(crate) const PROCS: usize = 64;
+pub(crate) const FILE_NAME: &str = "namespace-1.8";
+/// Processes attached at once. Each costs a row of `refs` (4 KiB, touched only as it opens
+/// objects) and nothing else until it attaches.
+pub(crate) const PROCS: usize = 1024;
 pub(crate) const OBJECTS: usize = 1024;
 pub(crate) const THREADS: usize = 1024;
 const UNDO_CAP: usize = 4096;

@@ -70,7 +70,7 @@ pub enum NameError {
     /// The name has a backslash other than after a `Local\` or `Global\` prefix. Win32:
     /// `ERROR_PATH_NOT_FOUND` (3).
     BadPath,
-    /// The namespace is full (1,024 objects, 64 processes), or could not be opened, or
+    /// The namespace is full (1,024 objects, 1,024 processes), or could not be opened, or
     /// this process is a forked child that has not `exec`ed. Win32:
     /// `ERROR_NO_SYSTEM_RESOURCES` (1450).
     NoResources,
