@@ -668,6 +668,8 @@ fn r3_a_handler_blocked_mid_take_holds_no_words_it_has_read() {
     }
     target.queue("hold", &payload).unwrap();
     signaled(wait_one(entered, LONG, Alertable::No));
+    // R3 speaks of a handler that blocks: past `entered`, it may not have yet.
+    common::wait_until_blocked(worker.thread().id());
     let while_held = fill_up();
     FILL_TARGET.store(empty + while_held, SeqCst);
     release.set();
