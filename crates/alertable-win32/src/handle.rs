@@ -740,8 +740,8 @@ impl Waitable for Object {
     ) -> Option<alertable::Acquired> {
         self.waitable().acquire_if_ready(lock, waiter)
     }
-    fn try_claim(&self) -> Option<alertable::Acquired> {
-        self.waitable().try_claim()
+    fn try_claim(&self, waiter: &alertable::ThreadHandle) -> Option<alertable::Acquired> {
+        self.waitable().try_claim(waiter)
     }
     fn hold_claims(&self, lock: &alertable::Dispatcher, held: bool) {
         self.waitable().hold_claims(lock, held);

@@ -244,17 +244,18 @@ impl fmt::Debug for Dispatcher {
 }
 
 /// The state word of an object that offers lock-free claims (W8): the object's own bits
-/// (a signal, a count) below, and the two bits every such object keeps the same way above.
+/// (a signal, a count, an owner) below bit 62, and the two bits every such object keeps the
+/// same way above.
 pub(crate) mod claim_word {
     use crate::sync::{AtomicU64, Ordering};
 
     /// Set, under the dispatcher lock, while the object's wait list is non-empty: no claim
     /// succeeds, and a signal goes through the lock (W3). A named object keeps it set for
     /// good, so that both paths go to the shared state.
-    pub(crate) const WAITERS: u64 = 1 << 32;
+    pub(crate) const WAITERS: u64 = 1 << 62;
     /// Set, under the lock, while a wait-all checks and acquires the object: no claim
     /// succeeds meanwhile.
-    pub(crate) const HELD: u64 = 1 << 33;
+    pub(crate) const HELD: u64 = 1 << 63;
 
     /// `Waitable::hold_claims`. An object with waiters admits no claim already, and
     /// `WAITERS` changes only under the lock this hold is in: a signaler's re-evaluation of
@@ -397,10 +398,11 @@ pub trait Waitable: Send + Sync {
         }
     }
 
-    /// Without the lock: acquires the object for a wait on it alone, if that needs no
-    /// bookkeeping under the lock (W8); `None` sends the wait down the locked path.
+    /// Without the lock: acquires the object for `waiter`'s wait on it alone, if that needs
+    /// no bookkeeping under the lock (W8); `None` sends the wait down the locked path.
+    /// `waiter` is the calling thread.
     #[doc(hidden)]
-    fn try_claim(&self) -> Option<Acquired> {
+    fn try_claim(&self, _waiter: &ThreadHandle) -> Option<Acquired> {
         None
     }
 
@@ -734,7 +736,7 @@ pub(crate) fn wait(
     if signal.is_none()
         && kind == WaitKind::Any
         && let [object] = objects
-        && let Some(how) = object.try_claim()
+        && let Some(how) = object.try_claim(me)
     {
         return Ok(Outcome::of(0, how));
     }
@@ -918,7 +920,7 @@ fn finish(
 mod loom_models {
     use super::*;
     use crate::thread::loom_support::owner;
-    use crate::{Event, EventReset, Semaphore};
+    use crate::{Event, EventReset, Mutex, Semaphore};
     use loom::sync::Arc;
     use loom::sync::atomic::{AtomicUsize, Ordering};
 
@@ -1044,6 +1046,73 @@ mod loom_models {
             assert_eq!(outcome, Outcome::Signaled(0));
             assert_eq!(releaser.join().unwrap(), Ok(0));
             assert_eq!(sem.count(), 0);
+        });
+    }
+
+    /// (M3, W3, W8) A mutex's owner gives it up without the lock while another thread is
+    /// about to sleep on it: the waiter is never left asleep with the mutex free, and then
+    /// owns it once.
+    #[test]
+    fn a_lock_free_mutex_release_wakes_a_waiter() {
+        model(|| {
+            let mutex = Mutex::new(false);
+            let ctx = owner();
+            let me = ctx.thread().clone();
+            let taken = wait(&ctx, &[&mutex], WaitKind::Any, None, false, false, None);
+            assert_eq!(taken, Ok(Outcome::Signaled(0)));
+            let m = mutex.clone();
+            let waiter = loom::thread::spawn(move || {
+                let ctx = owner();
+                let outcome = wait(&ctx, &[&m], WaitKind::Any, None, false, false, None);
+                let listed = m.listed_by(ctx.thread());
+                let released = m.release_by(ctx.thread());
+                (outcome, listed, released)
+            });
+            assert_eq!(mutex.release_by(&me), Ok(()));
+            let (outcome, listed, released) = waiter.join().unwrap();
+            assert_eq!(outcome, Ok(Outcome::Signaled(0)));
+            assert_eq!(listed, 1, "the new owner lists it once");
+            assert_eq!(released, Ok(()));
+            assert_eq!(mutex.owner_and_count(), (0, 0));
+            assert_eq!(mutex.listed_by(&me), 0);
+        });
+    }
+
+    /// (M2) An acquisition made under the lock for the owner by another thread (a
+    /// registered wait's) races the owner giving the mutex up: it either counts before
+    /// the release, which then leaves the mutex held once, or finds it free and takes it
+    /// first-hand, or finds it half given up and takes nothing; the count, the key and
+    /// the owner's list agree in every case.
+    #[test]
+    fn an_acquisition_for_the_owner_races_its_release() {
+        model(|| {
+            let mutex = Mutex::new(false);
+            let ctx = owner();
+            let me = ctx.thread().clone();
+            let taken = wait(&ctx, &[&mutex], WaitKind::Any, None, false, false, None);
+            assert_eq!(taken, Ok(Outcome::Signaled(0)));
+            let (m, owner_handle) = (mutex.clone(), me.clone());
+            let for_owner = loom::thread::spawn(move || {
+                let mut lock = Dispatcher::lock();
+                m.acquire_if_ready(&mut lock, &owner_handle)
+            });
+            let released = mutex.release_by(&me);
+            let acquired = for_owner.join().unwrap();
+            assert_eq!(released, Ok(()));
+            let (key, count) = mutex.owner_and_count();
+            match acquired {
+                Some(how) => {
+                    assert_eq!(how, Acquired::Normal);
+                    assert_eq!((key, count), (me.key(), 1), "held once for the owner");
+                    assert_eq!(mutex.listed_by(&me), 1);
+                    assert_eq!(mutex.release_by(&me), Ok(()));
+                }
+                None => {
+                    assert_eq!((key, count), (0, 0), "given up, and not taken");
+                    assert_eq!(mutex.listed_by(&me), 0);
+                }
+            }
+            assert_eq!(mutex.release_by(&me), Err(crate::SyncError::NotOwner));
         });
     }
 

@@ -146,6 +146,13 @@ impl Eq for ThreadHandle {}
 
 impl ThreadHandle {
     /// The OS thread id of a thread that has started (0 before).
+    /// A key for this thread, unique among live threads and never 0: the address of the
+    /// state its handles share (a mutex's owner word holds it, object/mutex.rs M1).
+    #[inline]
+    pub(crate) fn key(&self) -> u64 {
+        Arc::as_ptr(&self.inner) as usize as u64
+    }
+
     pub(crate) fn tid(&self) -> u32 {
         self.inner.tid.load(Ordering::Acquire)
     }

@@ -638,3 +638,32 @@ fn g75_wait_all_takes_nothing_while_one_mutex_is_owned_elsewhere() {
     release_exactly(&free, 1);
     release_exactly(&busy, 1);
 }
+
+/// G68–G70 and W8: with nobody waiting, taking a mutex, taking it again, giving both up, a
+/// release by a non-owner and an initially owned mutex take no lock: they all finish while
+/// another thread holds the dispatcher lock, with the results of the locked paths.
+#[test]
+fn g69_a_mutex_nobody_waits_on_needs_no_lock() {
+    let (done, finished) = mpsc::channel();
+    let lock = alertable::Dispatcher::lock();
+    std::thread::spawn(move || {
+        let m = Mutex::new(false);
+        let first = wait_one(&m, None, Alertable::No);
+        let again = wait_one(&m, Some(Duration::ZERO), Alertable::No);
+        let releases = [m.release(), m.release(), m.release()];
+        let owned = Mutex::new(true);
+        let initial = owned.release();
+        done.send((first, again, releases, initial)).unwrap();
+    });
+    let result = finished.recv_timeout(LONG.unwrap());
+    drop(lock);
+    let (first, again, releases, initial) = result.expect("the mutex needed the lock");
+    assert_eq!(first, Ok(WaitStatus::Signaled(0)));
+    assert_eq!(again, Ok(WaitStatus::Signaled(0)), "G69: recursive");
+    assert_eq!(
+        releases,
+        [Ok(()), Ok(()), Err(SyncError::NotOwner)],
+        "G69: one release per acquisition, then G68"
+    );
+    assert_eq!(initial, Ok(()), "G70: owned from the start");
+}

@@ -2,14 +2,15 @@
 //!
 //! Four tables. First, an uncontended signal-then-take on one thread: `Event::set`
 //! followed by `wait_one` on an auto-reset event (the wait finds it signaled and takes
-//! it), and `Semaphore::release(1)` followed by `wait_one`, against a `std::sync::Mutex<bool>` with a `Condvar` used the same way (set the flag
+//! it), `Semaphore::release(1)` followed by `wait_one`, and a `Mutex` taken by `wait_one` and
+//! given back with `release`, against a `std::sync::Mutex<bool>` with a `Condvar` used the same way (set the flag
 //! and `notify_one` under the lock; lock, check, clear). Second, `Event::set` alone on an
 //! event nobody waits on, the lock-free path. Third, the wake-up latency of a thread
 //! blocked in `wait_any` over 64 auto-reset events when the last one is set, beside
 //! `wait_one` on a single event and a `Condvar` wait, each measured only once the waiter
 //! is really asleep in the kernel. Fourth, independent objects: the set + wait pairs of
 //! the first table on one thread, and split over two threads that each use an event (or a
-//! semaphore) of their own (and the same with the std pair), to show what the library's shared state
+//! semaphore, or a mutex) of their own (and the same with the std pair), to show what the library's shared state
 //! costs threads that share nothing.
 
 use std::collections::BTreeMap;
@@ -57,7 +58,7 @@ struct Timed {
     run: fn(usize) -> Duration,
 }
 
-const PAIRS: [Timed; 5] = [
+const PAIRS: [Timed; 6] = [
     Timed {
         id: "ours-event-set-wait-one-zero",
         name: "ours: Event::set + wait_one(Some(ZERO))",
@@ -72,6 +73,11 @@ const PAIRS: [Timed; 5] = [
         id: "ours-semaphore-release-wait-one",
         name: "ours: Semaphore::release(1) + wait_one(None)",
         run: semaphore_pairs,
+    },
+    Timed {
+        id: "ours-mutex-wait-one-release",
+        name: "ours: wait_one(None) on a Mutex + release",
+        run: mutex_pairs,
     },
     Timed {
         id: "std-mutex-condvar",
@@ -116,6 +122,23 @@ fn semaphore_pairs(n: usize) -> Duration {
     let elapsed = start.elapsed();
     assert_eq!(taken, n, "every wait took the count");
     assert_eq!(semaphore.count(), 0, "the last wait took the last count");
+    elapsed
+}
+
+/// A mutex taken by a wait and given back, `n` times.
+fn mutex_pairs(n: usize) -> Duration {
+    let mutex = alertable::Mutex::new(false);
+    let mut taken = 0;
+    let start = Instant::now();
+    for _ in 0..n {
+        let mutex = black_box(&mutex);
+        if wait_one(mutex, None, Alertable::No) == Ok(WaitStatus::Signaled(0)) {
+            taken += 1;
+        }
+        mutex.release().expect("the waiting thread owns it");
+    }
+    let elapsed = start.elapsed();
+    assert_eq!(taken, n, "every wait took the mutex");
     elapsed
 }
 
@@ -276,7 +299,7 @@ fn time_table(
 /// The independent-objects table: the same set + wait pairs, on one thread and split over
 /// two, each thread with an object of its own. Nothing is shared but what the library
 /// shares behind the scenes, so two threads on two CPUs should run close to twice the rate.
-const INDEPENDENT: [Timed; 6] = [
+const INDEPENDENT: [Timed; 8] = [
     Timed {
         id: "ours-1-thread",
         name: "ours: 1 thread, Event::set + wait_one(None)",
@@ -296,6 +319,16 @@ const INDEPENDENT: [Timed; 6] = [
         id: "ours-semaphore-2-threads",
         name: "ours: 2 threads, a semaphore each",
         run: |n| on_threads(2, n, semaphore_pairs),
+    },
+    Timed {
+        id: "ours-mutex-1-thread",
+        name: "ours: 1 thread, wait_one(None) on a Mutex + release",
+        run: |n| on_threads(1, n, mutex_pairs),
+    },
+    Timed {
+        id: "ours-mutex-2-threads",
+        name: "ours: 2 threads, a mutex each",
+        run: |n| on_threads(2, n, mutex_pairs),
     },
     Timed {
         id: "std-mutex-condvar-1-thread",
@@ -592,7 +625,7 @@ pub(crate) fn run(s: &Settings, progress: &Progress) -> GroupReport {
         s.object_pairs,
         format!(
             "independent objects: set + wait on one thread, and split over \
-             {INDEPENDENT_THREADS} threads each with its own event, semaphore or pair: {} pairs per run \
+             {INDEPENDENT_THREADS} threads each with its own event, semaphore, mutex or pair: {} pairs per run \
              in all, {} runs; one op = one pair, by the wall clock of the whole run",
             thousands(s.object_pairs),
             s.reps
@@ -604,14 +637,15 @@ pub(crate) fn run(s: &Settings, progress: &Progress) -> GroupReport {
     };
     let scaling = format!(
         "independent objects: rate with {INDEPENDENT_THREADS} threads ÷ rate with 1 (medians): \
-         ours {:.2} (events), {:.2} (semaphores), std Mutex + Condvar {:.2}",
+         ours {:.2} (events), {:.2} (semaphores), {:.2} (mutexes), std Mutex + Condvar {:.2}",
         rate("ours-1-thread", "ours-2-threads"),
         rate("ours-semaphore-1-thread", "ours-semaphore-2-threads"),
+        rate("ours-mutex-1-thread", "ours-mutex-2-threads"),
         rate("std-mutex-condvar-1-thread", "std-mutex-condvar-2-threads"),
     );
     GroupReport {
         name: "objects",
-        description: "events and semaphores against a std Mutex<bool> + Condvar: uncontended \
+        description: "events, semaphores and mutexes against a std Mutex<bool> + Condvar: uncontended \
                       cost, wake-up latency, independent objects on two threads",
         tables: vec![pairs, sets, wake, independent],
         notes: vec![

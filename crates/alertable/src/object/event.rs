@@ -345,7 +345,7 @@ impl Waitable for Event {
             .map(|_| Acquired::Normal)
     }
 
-    fn try_claim(&self) -> Option<Acquired> {
+    fn try_claim(&self, _waiter: &ThreadHandle) -> Option<Acquired> {
         // A named event's word always has WAITERS: neither form succeeds.
         let state = &self.inner.state;
         let claimed = match self.inner.reset {

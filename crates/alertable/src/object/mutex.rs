@@ -1,12 +1,56 @@
 //! Mutexes: recursive ownership by one thread, abandoned when the owner exits.
+//!
+//! The state word holds the owner's key (the address of its thread's shared state, unique
+//! among live threads; 0 when free), `ABANDONED`, and the `WAITERS` and `HELD` bits of
+//! `dispatch::claim_word`, as an event's does. The count of acquisitions is a word of its
+//! own. The protocol, beside the dispatcher's W-invariants:
+//!
+//! - (M1) The owner's key is written into a free word by one compare-and-swap: a claim
+//!   (W8: a wait on the mutex alone, with neither `WAITERS` nor `HELD`) or an acquisition
+//!   under the dispatcher lock. Only the owner clears it, when its last acquisition is
+//!   released or when it exits (abandoning), so no thread but the owner ever finds its
+//!   own key in the word.
+//! - (M2) The count is 0 while the mutex is free, and while it is being taken or given up.
+//!   The first acquisition makes it 1 after the key went in; a recursive one adds 1 only to
+//!   a count that is not 0, and a release subtracts 1 only from such a count, each one
+//!   atomic step. So an acquisition made for the owner by another thread (a registered
+//!   wait's, under the lock) while the owner gives the mutex up either comes first, and
+//!   the release leaves it held, or finds 0 and waits for the mutex to be free; and a
+//!   release on a thread whose key went in but whose count is still 0 (it does not know it
+//!   owns the mutex yet) fails as a non-owner's.
+//! - (M3) The release that takes the count to 0 leaves the thread's owned list first, then
+//!   clears the key with a compare-and-swap while `WAITERS` is clear; with `WAITERS` set
+//!   it clears it under the lock and offers the mutex to the waiters (W3: a waiter sets
+//!   `WAITERS` under the lock before its last check, so the swap either came before that
+//!   check, which then finds the mutex free, or fails).
+//! - (M4) Abandonment (the owner exits) happens under the lock, on the owner's thread:
+//!   the count goes to 0, the key out and `ABANDONED` in, then the waiters are offered the
+//!   mutex. The next acquisition, claimed or locked, takes `ABANDONED` out with the key
+//!   going in and reports it.
+//!
+//! A named mutex's word keeps `WAITERS` set for good, so every path goes through the lock
+//! and the shared state.
 
 use std::fmt;
 use std::sync::Arc;
 
-use crate::dispatch::{Acquired, Dispatcher, Locked, Signal, WaitList, Waitable};
+use crate::dispatch::claim_word::{self, HELD, WAITERS};
+use crate::dispatch::{Acquired, Dispatcher, Signal, WaitList, Waitable};
 #[cfg(not(loom))]
 use crate::shared::{self, Init, Kind, NameError, Opened, Proxy};
+use crate::sync::{AtomicU32, AtomicU64, Ordering};
 use crate::{SyncError, ThreadHandle};
+
+/// Set while the mutex is free after its owner exited holding it (M4).
+const ABANDONED: u64 = 1 << 61;
+/// The owner's key, below the flags (an address: user space ends far below bit 61).
+const OWNER: u64 = ABANDONED - 1;
+
+/// The owner key in a state word.
+#[inline]
+fn owner_of(state: u64) -> u64 {
+    state & OWNER
+}
 
 /// A mutex object: owned by one thread at a time, recursively.
 ///
@@ -40,22 +84,20 @@ pub struct Mutex {
 }
 
 struct MutexInner {
-    state: Locked<MutexState>,
+    /// The owner's key, `ABANDONED`, `WAITERS`, `HELD` (M1–M4). For a named mutex,
+    /// `WAITERS` stands for good, so that every path goes to the shared state.
+    state: AtomicU64,
+    /// Acquisitions by the owner, 0 while free (M2).
+    recursion: AtomicU32,
     waiters: WaitList,
     /// The shared state of a named mutex (shared/mod.rs).
     #[cfg(not(loom))]
     shared: Option<Arc<Proxy>>,
 }
 
-#[derive(Default)]
-struct MutexState {
-    owner: Option<ThreadHandle>,
-    recursion: u32,
-    abandoned: bool,
-}
-
-/// The mutexes a thread owns, so that its exit can abandon them.
-pub(crate) type OwnedMutexes = Locked<Vec<Mutex>>;
+/// The mutexes a thread owns, so that its exit can abandon them. A lock of its own, not
+/// the dispatcher's: a claim adds to it without the dispatcher lock (M1).
+pub(crate) type OwnedMutexes = crate::sync::Mutex<Vec<Mutex>>;
 
 impl fmt::Debug for Mutex {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -72,7 +114,8 @@ impl Mutex {
     pub fn new(initially_owned: bool) -> Self {
         let mutex = Self {
             inner: Arc::new(MutexInner {
-                state: Locked::new(MutexState::default()),
+                state: AtomicU64::new(0),
+                recursion: AtomicU32::new(0),
                 waiters: WaitList::new(),
                 #[cfg(not(loom))]
                 shared: None,
@@ -86,8 +129,10 @@ impl Mutex {
 
     fn take_initial_ownership(&self) {
         let me = crate::current();
-        let mut lock = Dispatcher::lock();
-        self.acquire(&mut lock, &me);
+        if self.try_claim(&me).is_none() {
+            let mut lock = Dispatcher::lock();
+            self.acquire(&mut lock, &me);
+        }
     }
 
     /// Creates the mutex called `name`, shared with every process of the user, or opens it
@@ -158,7 +203,8 @@ impl Mutex {
     fn from_proxy(proxy: Arc<Proxy>) -> Self {
         Self {
             inner: Arc::new(MutexInner {
-                state: Locked::new(MutexState::default()),
+                state: AtomicU64::new(WAITERS),
+                recursion: AtomicU32::new(0),
                 waiters: WaitList::new(),
                 shared: Some(proxy),
             }),
@@ -188,38 +234,180 @@ impl Mutex {
     ///
     /// `ReleaseMutex`.
     pub fn release(&self) -> Result<(), SyncError> {
-        let me = crate::current();
+        crate::thread::with_current(|ctx| self.release_by(ctx.thread()))
+    }
+
+    /// [`release`](Self::release), by `me`, the calling thread.
+    pub(crate) fn release_by(&self, me: &ThreadHandle) -> Result<(), SyncError> {
+        if self.inner.state.load(Ordering::Acquire) & WAITERS == 0 {
+            // Not named, nobody waits: no lock unless a waiter comes meanwhile (M3).
+            match self.release_own(me)? {
+                Released::Held | Released::Freed => return Ok(()),
+                Released::Waited => {}
+            }
+            let mut lock = Dispatcher::lock();
+            self.free_locked(&mut lock);
+            return Ok(());
+        }
         let mut lock = Dispatcher::lock();
-        self.release_locked(&mut lock, &me)
+        self.release_locked(&mut lock, me)
+    }
+
+    /// The owner's key (0: free) and its count of acquisitions, for the models.
+    #[cfg(loom)]
+    pub(crate) fn owner_and_count(&self) -> (u64, u32) {
+        (
+            owner_of(self.inner.state.load(Ordering::Acquire)),
+            self.inner.recursion.load(Ordering::Acquire),
+        )
+    }
+
+    /// Whether `thread`'s list of owned mutexes holds this one, and how many times.
+    #[cfg(loom)]
+    pub(crate) fn listed_by(&self, thread: &ThreadHandle) -> usize {
+        lock_owned(thread).iter().filter(|m| m.same(self)).count()
+    }
+
+    /// Gives up one of `me`'s acquisitions without the lock. `Waited`: the count is 0 and
+    /// the mutex left `me`'s list, but the key is still in, for the caller to clear under
+    /// the lock, since a waiter came (M3).
+    fn release_own(&self, me: &ThreadHandle) -> Result<Released, SyncError> {
+        let state = &self.inner.state;
+        if owner_of(state.load(Ordering::Acquire)) != me.key() {
+            return Err(SyncError::NotOwner);
+        }
+        // M2: a count of 0 is a mutex being taken or given up, not yet this thread's.
+        let counted = self
+            .inner
+            .recursion
+            .fetch_update(Ordering::AcqRel, Ordering::Relaxed, |r| {
+                (r > 0).then(|| r - 1)
+            });
+        match counted {
+            Err(_) => return Err(SyncError::NotOwner),
+            Ok(r) if r > 1 => return Ok(Released::Held),
+            Ok(_) => {}
+        }
+        self.leave_owned_list(me);
+        let mut current = state.load(Ordering::Acquire);
+        while current & WAITERS == 0 {
+            match state.compare_exchange_weak(
+                current,
+                current & !OWNER,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return Ok(Released::Freed),
+                Err(now) => current = now,
+            }
+        }
+        Ok(Released::Waited)
+    }
+
+    fn leave_owned_list(&self, me: &ThreadHandle) {
+        lock_owned(me).retain(|m| !m.same(self));
+    }
+
+    /// Clears the key, the count already 0, and offers the mutex to the waiters.
+    fn free_locked(&self, lock: &mut Dispatcher) {
+        self.inner.state.fetch_and(!OWNER, Ordering::AcqRel);
+        self.inner.waiters.wake_waiters(lock);
     }
 
     fn release_locked(&self, lock: &mut Dispatcher, me: &ThreadHandle) -> Result<(), SyncError> {
         #[cfg(not(loom))]
         if let Some(shared) = &self.inner.shared {
             if shared.mutex_release(lock, me)? {
-                me.inner
-                    .owned_mutexes
-                    .with_mut(lock, |owned| owned.retain(|m| !m.same(self)));
+                self.leave_owned_list(me);
             }
             return Ok(());
         }
-        let freed = self.inner.state.with_mut(lock, |state| {
-            if state.owner.as_ref() != Some(me) {
-                return Err(SyncError::NotOwner);
-            }
-            state.recursion -= 1;
-            if state.recursion == 0 {
-                state.owner = None;
-            }
-            Ok(state.recursion == 0)
-        })?;
-        if freed {
-            me.inner
-                .owned_mutexes
-                .with_mut(lock, |owned| owned.retain(|m| !m.same(self)));
-            self.inner.waiters.wake_waiters(lock);
+        match self.release_own(me)? {
+            Released::Held => {}
+            // No waiter to offer it to: W3 orders this swap before any waiter's check.
+            Released::Freed => {}
+            Released::Waited => self.free_locked(lock),
         }
         Ok(())
+    }
+
+    /// Whether `waiter` may take the mutex now (not named): free, or `waiter`'s own with
+    /// room for one more acquisition (M2).
+    fn ready_for(&self, waiter: &ThreadHandle) -> bool {
+        let owner = owner_of(self.inner.state.load(Ordering::Acquire));
+        owner == 0
+            || (owner == waiter.key()
+                && recursion_room(self.inner.recursion.load(Ordering::Acquire)))
+    }
+
+    /// Puts `waiter`'s key into the free word or, if it is `waiter`'s own already, counts
+    /// one more acquisition; `None` if neither (M1, M2). `claims`: only with neither
+    /// `WAITERS` nor `HELD` (a claim, W8).
+    fn take_for(&self, waiter: &ThreadHandle, claims: bool) -> Option<Acquired> {
+        let state = &self.inner.state;
+        let me = waiter.key();
+        let mut current = state.load(Ordering::Acquire);
+        loop {
+            let owner = owner_of(current);
+            if owner == me {
+                // `waiter`'s own (M1): one more acquisition, unless it is being taken or
+                // given up (M2).
+                let counted =
+                    self.inner
+                        .recursion
+                        .fetch_update(Ordering::AcqRel, Ordering::Acquire, |r| {
+                            recursion_room(r).then_some(r + 1)
+                        });
+                return counted.ok().map(|_| Acquired::Normal);
+            }
+            if owner != 0 || (claims && current & (WAITERS | HELD) != 0) {
+                return None;
+            }
+            match state.compare_exchange_weak(
+                current,
+                (current & !ABANDONED) | me,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => break,
+                Err(now) => current = now,
+            }
+        }
+        // M2: nobody else changes a count of 0 under a key: a store will do.
+        self.inner.recursion.store(1, Ordering::Release);
+        lock_owned(waiter).push(self.clone());
+        Some(if current & ABANDONED != 0 {
+            Acquired::Abandoned
+        } else {
+            Acquired::Normal
+        })
+    }
+}
+
+/// Whether an owner's count of `r` admits one more acquisition: not 0, which is a mutex
+/// being taken or given up (M2), and not at the limit (Windows fails at 0x80000000
+/// acquisitions, G76; we stop one short of `u32`).
+#[inline]
+fn recursion_room(r: u32) -> bool {
+    r > 0 && r < u32::MAX
+}
+
+/// How [`Mutex::release_own`] left the mutex.
+enum Released {
+    /// Still owned: other acquisitions remain.
+    Held,
+    /// Free.
+    Freed,
+    /// The count is 0, the key still in: a waiter came, so it is freed under the lock.
+    Waited,
+}
+
+/// `thread`'s list of owned mutexes (a panic while it was held poisons nothing it
+/// guards: the list is pushed to and filtered whole).
+fn lock_owned(thread: &ThreadHandle) -> crate::sync::MutexGuard<'_, Vec<Mutex>> {
+    match thread.inner.owned_mutexes.lock() {
+        Ok(list) => list,
+        Err(poisoned) => poisoned.into_inner(),
     }
 }
 
@@ -242,11 +430,8 @@ impl Waitable for Mutex {
         if let Some(shared) = &self.inner.shared {
             return shared.is_ready(lock, waiter);
         }
-        self.inner.state.with(lock, |state| match &state.owner {
-            None => true,
-            // Windows fails at 0x80000000 acquisitions (G76); we stop one short of u32.
-            Some(owner) => owner == waiter && state.recursion < u32::MAX,
-        })
+        let _ = lock;
+        self.ready_for(waiter)
     }
 
     fn acquire(&self, lock: &mut Dispatcher, waiter: &ThreadHandle) -> Acquired {
@@ -254,37 +439,45 @@ impl Waitable for Mutex {
         if let Some(shared) = &self.inner.shared {
             let (how, first) = shared.acquire(lock, waiter);
             if first {
-                let me = self.clone();
-                waiter
-                    .inner
-                    .owned_mutexes
-                    .with_mut(lock, |owned| owned.push(me));
+                lock_owned(waiter).push(self.clone());
             }
             return how;
         }
-        let first = self.inner.state.with_mut(lock, |state| {
-            state.recursion += 1;
-            if state.owner.is_some() {
-                return None;
-            }
-            state.owner = Some(waiter.clone());
-            Some(std::mem::take(&mut state.abandoned))
-        });
-        match first {
-            None => Acquired::Normal,
-            Some(abandoned) => {
-                let me = self.clone();
-                waiter
-                    .inner
-                    .owned_mutexes
-                    .with_mut(lock, |owned| owned.push(me));
-                if abandoned {
-                    Acquired::Abandoned
-                } else {
-                    Acquired::Normal
-                }
-            }
+        let _ = lock;
+        // Found ready under this lock hold, with claims held off (W8): only the owner
+        // could have changed the word since, and only to free it (M3).
+        let how = self.take_for(waiter, false);
+        debug_assert!(how.is_some(), "W8: the mutex was there to take");
+        how.unwrap_or(Acquired::Normal)
+    }
+
+    fn acquire_if_ready(&self, lock: &mut Dispatcher, waiter: &ThreadHandle) -> Option<Acquired> {
+        #[cfg(not(loom))]
+        if self.inner.shared.is_some() {
+            return self
+                .is_ready(lock, waiter)
+                .then(|| self.acquire(lock, waiter));
         }
+        let _ = lock;
+        // (W8) Checked and taken in one step.
+        self.take_for(waiter, false)
+    }
+
+    fn try_claim(&self, waiter: &ThreadHandle) -> Option<Acquired> {
+        // A named mutex's word always has WAITERS and no key: this never succeeds there.
+        self.take_for(waiter, true)
+    }
+
+    fn hold_claims(&self, _lock: &Dispatcher, held: bool) {
+        claim_word::hold(&self.inner.state, held);
+    }
+
+    fn waiters_changed(&self, _lock: &Dispatcher, has_waiters: bool) {
+        #[cfg(not(loom))]
+        if self.inner.shared.is_some() {
+            return; // WAITERS stands (see `MutexInner::state`)
+        }
+        claim_word::set_waiters(&self.inner.state, has_waiters);
     }
 }
 
@@ -294,22 +487,24 @@ impl Signal for Mutex {
     }
 }
 
-/// Abandons every mutex `thread` still owns (it is exiting) and offers each to its waiters.
+/// Abandons every mutex `thread` still owns (it is exiting, and this is its thread) and
+/// offers each to its waiters (M4).
 pub(crate) fn abandon_owned_mutexes(lock: &mut Dispatcher, thread: &ThreadHandle) {
-    let owned = thread.inner.owned_mutexes.with_mut(lock, std::mem::take);
+    let owned = std::mem::take(&mut *lock_owned(thread));
     for mutex in owned {
         #[cfg(not(loom))]
         if let Some(shared) = &mutex.inner.shared {
             shared.mutex_abandon(lock, thread);
             continue;
         }
-        mutex.inner.state.with_mut(lock, |state| {
-            *state = MutexState {
-                owner: None,
-                recursion: 0,
-                abandoned: true,
-            };
-        });
+        mutex.inner.recursion.store(0, Ordering::Release);
+        let abandoned = mutex
+            .inner
+            .state
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| {
+                (owner_of(s) == thread.key()).then_some((s & !OWNER) | ABANDONED)
+            });
+        debug_assert!(abandoned.is_ok(), "M1: a listed mutex is its owner's");
         mutex.inner.waiters.wake_waiters(lock);
     }
 }

@@ -303,7 +303,7 @@ impl Waitable for Semaphore {
             .map(|_| Acquired::Normal)
     }
 
-    fn try_claim(&self) -> Option<Acquired> {
+    fn try_claim(&self, _waiter: &ThreadHandle) -> Option<Acquired> {
         // A named semaphore's word always has WAITERS: this never succeeds there.
         self.inner
             .state
