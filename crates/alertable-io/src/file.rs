@@ -547,7 +547,7 @@ impl AsyncFile {
             _ => self.inner.port.get().cloned(),
         };
         let mut op = OpShared::new(
-            self.inner.clone(),
+            op::lent_file_or_clone(&self.inner),
             kind,
             offset,
             buffer,
