@@ -604,21 +604,15 @@ fn sole(op: &mut Arc<OpShared>) -> Option<&mut OpShared> {
     Some(unsafe { &mut *Arc::as_ptr(op).cast_mut() })
 }
 
-/// On completion of a routine request by its issuing thread (O3): publishes `result`,
-/// takes the routine and the buffer out of the request, and the waiter to signal.
-fn hand_over(
-    kind: Kind,
-    complete: &AtomicBool,
-    st: &mut State,
-    result: Result<usize, IoError>,
-) -> (Option<(Routine, Vec<u8>)>, Option<Event>) {
-    publish_in(kind, complete, st, result);
-    st.interrupt = None;
-    let routine = match std::mem::replace(&mut st.notify, Notify::None) {
-        Notify::Routine(routine) => Some((routine, st.buffer.take().unwrap_or_default())),
-        _ => None,
+/// Takes a completed request's routine out of its state (O4), with the buffer and the
+/// result its completion published (O3); `None` if the routine is gone (forgotten at the
+/// thread's exit).
+fn take_own_routine(st: &mut State) -> Option<(Routine, Vec<u8>, Result<usize, IoError>)> {
+    let Notify::Routine(routine) = std::mem::replace(&mut st.notify, Notify::None) else {
+        return None;
     };
-    (routine, st.waiter.take())
+    let result = st.result.expect("O3: published before the APC could run");
+    Some((routine, st.buffer.take().unwrap_or_default(), result))
 }
 
 /// The APC that runs a request's completion routine on the issuing thread. If it is
@@ -681,30 +675,23 @@ impl Drop for RoutineApc {
 ///      find one fewer. Either way no entry of a closed queue ever runs, and every one is
 ///      dropped.
 /// (O3) The APC is queued before the request shows as complete, as for any routine
-///      (J109); the result is then published, and the routine and buffer move out of the
-///      request, in one hold of the request's lock (R3) — or without the lock where the
-///      completion's reference is the only one (R5: nobody else can look) — and into the
-///      entry. The APC runs only on this thread, in its alertable waits, so it finds the
-///      entry filled in.
-/// (O4) The entry holds the backend's reference to the request (U1 of `uring.rs`), moved
-///      rather than copied. The APC retires the request (R4) before it runs the routine,
-///      which has its result and buffer already: the read the routine issues then takes
-///      the request back from the pool, and the request's reference to its file, lent to
-///      the routine (`LENT_FILE`), instead of making another; whatever the routine did
-///      not take is released when it returns or unwinds.
+///      (J109); the result is then published (R3) under the request's lock, or without
+///      it where the completion's reference is the only one (R5: nobody else can look),
+///      and the request goes into the list. The APC runs only on this thread, in its
+///      alertable waits, so it finds the request there with its result published.
+/// (O4) The entry is the backend's reference to the request (U1 of `uring.rs`), moved
+///      rather than copied. The APC takes the routine, the buffer and the result out of
+///      the request (under its lock only if something else still refers to it, R5) and
+///      retires it (R4) before it runs the routine: the read the routine issues then
+///      takes the request back from the pool, and the request's reference to its file,
+///      lent to the routine (`LENT_FILE`), instead of making another; whatever the
+///      routine did not take is released when it returns or unwinds.
 struct Own {
     /// This thread, once it issued a routine request (O1).
     me: OnceCell<ThreadHandle>,
-    /// Completed requests whose routines wait for their APCs, oldest first (O2).
-    ready: RefCell<VecDeque<OwnReady>>,
-}
-
-/// A completed request of this thread, its result, and its routine and buffer once they
-/// are out of the request (O3).
-struct OwnReady {
-    op: Arc<OpShared>,
-    result: Result<usize, IoError>,
-    routine: Option<(Routine, Vec<u8>)>,
+    /// Completed requests whose routines wait for their APCs, oldest first (O2); each
+    /// still holds its routine and buffer (O4).
+    ready: RefCell<VecDeque<Arc<OpShared>>>,
 }
 
 thread_local! {
@@ -733,7 +720,7 @@ fn is_me(thread: &ThreadHandle) -> bool {
 }
 
 /// Takes the oldest entry of this thread's own routines (O2).
-fn pop_own() -> Option<OwnReady> {
+fn pop_own() -> Option<Arc<OpShared>> {
     OWN.try_with(|own| own.ready.borrow_mut().pop_front())
         .ok()
         .flatten()
@@ -751,21 +738,25 @@ fn complete_own(op: Arc<OpShared>, raw: Result<usize, IoError>) {
         if me.queue_apc(OwnRoutineApc.into_closure()).is_err() {
             return Err(op);
         }
-        // O3: published, and the routine out, in one hold of the lock, or without it
-        // where nobody else can reach the request (R5: this is its issuing thread, O1).
+        // O3: published in one hold of the lock, or without it where nobody else can
+        // reach the request (R5: this is its issuing thread, O1); the routine and the
+        // buffer stay in the request for the APC.
         let mut op = op;
-        let (routine, waiter) = match sole(&mut op) {
+        let waiter = match sole(&mut op) {
             Some(shared) => {
                 let st = shared.state.get_mut().unwrap_or_else(|e| e.into_inner());
-                hand_over(shared.kind, &shared.complete, st, result)
+                publish_in(shared.kind, &shared.complete, st, result);
+                st.interrupt = None;
+                st.waiter.take()
             }
-            None => hand_over(op.kind, &op.complete, &mut op.state(), result),
+            None => {
+                let mut st = op.state();
+                op.publish(&mut st, result);
+                st.interrupt = None;
+                st.waiter.take()
+            }
         };
-        own.ready.borrow_mut().push_back(OwnReady {
-            op,
-            result,
-            routine,
-        });
+        own.ready.borrow_mut().push_back(op);
         if let Some(waiter) = waiter {
             waiter.set();
         }
@@ -790,20 +781,23 @@ impl OwnRoutineApc {
         move || {
             // Run, not dropped: its pop is this one (O2).
             std::mem::forget(self);
-            let Some(OwnReady {
-                op,
-                result,
-                routine,
-            }) = pop_own()
-            else {
+            let Some(mut op) = pop_own() else {
                 return;
+            };
+            // O4: the routine out without the lock where nobody else can reach the
+            // request any more (R5), in one hold of it otherwise.
+            let routine = match sole(&mut op) {
+                Some(shared) => {
+                    take_own_routine(shared.state.get_mut().unwrap_or_else(|e| e.into_inner()))
+                }
+                None => take_own_routine(&mut op.state()),
             };
             // This runs on the issuing thread, whose pool and list the request belongs to.
             // Retired before the routine runs (O4): the read the routine issues takes the
             // request again, still warm, and the file's reference with it.
             retire(op, EmptiedFile::Lend);
             let _lent = LentFileGuard;
-            if let Some((routine, buffer)) = routine {
+            if let Some((routine, buffer, result)) = routine {
                 routine.call(result, buffer);
             }
         }
@@ -812,8 +806,10 @@ impl OwnRoutineApc {
 
 impl Drop for OwnRoutineApc {
     fn drop(&mut self) {
-        // Dropped unrun: its entry goes, routine and all (O2).
-        drop(pop_own());
+        // Dropped unrun: its entry goes, and the routine with it, outside the lock (O2).
+        if let Some(op) = pop_own() {
+            drop(op.forget_routine());
+        }
     }
 }
 
