@@ -451,6 +451,9 @@ impl AsyncFile {
         &self.inner
     }
 
+    // Inlined into `read_ex` and `write_ex`: the routine is built where it is passed on,
+    // not copied through one more frame (a store-to-load stall per request).
+    #[inline]
     pub(crate) fn submit_ex(
         &self,
         kind: Kind,

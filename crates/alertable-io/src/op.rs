@@ -535,8 +535,8 @@ impl OpShared {
     /// [`complete`](Self::complete) for a backend that hands over its own reference to the
     /// request (U1 of `uring.rs`) as it completes it. A routine request of a regular file
     /// completed by its issuing thread itself goes the thread's own way (O1–O4): that
-    /// reference becomes its APC's, and the routine leaves the request in the same hold
-    /// of its lock that publishes the result.
+    /// reference becomes its APC's, and the result is published without the lock where
+    /// that reference is the only one (R5).
     pub(crate) fn complete_owned(self: Arc<Self>, raw: Result<usize, IoError>) {
         match &self.routine_thread {
             Some(thread) if !self.file().stream && self.port.is_none() && is_me(thread) => {
