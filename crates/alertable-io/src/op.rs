@@ -34,10 +34,11 @@
 //!      requests, which only that thread reads, upgrades and changes. So, on the issuing
 //!      thread, a strong reference whose count is 1 (a load, then an `Acquire` fence that
 //!      pairs with the `Release` decrement of every reference dropped before) is the only
-//!      way to the request for as long as the thread makes no other one: it may change the
-//!      request as its owner (`sole`), without the lock or a read-modify-write —
-//!      publishing a result it completed itself (O3), emptying it for the pool or filling
-//!      it from there (R4).
+//!      way to the request for as long as the thread makes no other one — and so runs no
+//!      code of the caller's meanwhile (a routine's destructor could reach the list): it
+//!      may change the request as its owner (`sole`), without the lock or a
+//!      read-modify-write — publishing a result it completed itself (O3), emptying it for
+//!      the pool or filling it from there (R4).
 
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::VecDeque;
@@ -598,8 +599,9 @@ fn sole(op: &mut Arc<OpShared>) -> Option<&mut OpShared> {
     // or can make one while the returned borrow of `op` lasts (cloning needs a strong
     // reference; upgrading needs a weak one, and weak references live only in the issuing
     // thread's list, which only that thread, the caller, upgrades, and not while it holds
-    // this borrow: R5). So no other reference to the request exists while the borrow
-    // lasts. The pointer comes from the `Arc`'s own allocation, valid while `op` is, and
+    // this borrow: R5, which also keeps the caller's code, such as a routine's destructor
+    // that could reach the list, from running under it). So no other reference to the
+    // request exists while the borrow lasts. The pointer comes from the `Arc`'s own allocation, valid while `op` is, and
     // the borrow is tied to `op`'s.
     Some(unsafe { &mut *Arc::as_ptr(op).cast_mut() })
 }
@@ -857,7 +859,10 @@ fn retire(mut op: Arc<OpShared>, emptied_file: EmptiedFile) {
     shared.port = None;
     let state = shared.state.get_mut().unwrap_or_else(|e| e.into_inner());
     state.buffer = None;
-    state.notify = Notify::None;
+    // Moved out, and dropped once the request is no longer borrowed as its owner's: a
+    // routine that never ran (a withdrawn request's) drops its captures, code of the
+    // caller's that may reach the thread's list, and through it this request (R5).
+    let notify = std::mem::replace(&mut state.notify, Notify::None);
     state.waiter = None;
     state.interrupt = None;
     let mut op = Some(op);
@@ -872,6 +877,7 @@ fn retire(mut op: Arc<OpShared>, emptied_file: EmptiedFile) {
         EmptiedFile::Release => drop(file),
         EmptiedFile::Lend => lend_file(file),
     }
+    drop(notify);
     // Not kept (the pool is full, or gone during thread-local teardown): freed, and off
     // the list.
     if let Some(op) = op {
