@@ -451,6 +451,9 @@ impl AsyncFile {
         &self.inner
     }
 
+    // Inlined into `read_ex` and `write_ex`: the routine is built where it is passed on,
+    // not copied through one more frame (a store-to-load stall per request).
+    #[inline]
     pub(crate) fn submit_ex(
         &self,
         kind: Kind,
@@ -547,7 +550,7 @@ impl AsyncFile {
             _ => self.inner.port.get().cloned(),
         };
         let mut op = OpShared::new(
-            self.inner.clone(),
+            op::lent_file_or_clone(&self.inner),
             kind,
             offset,
             buffer,

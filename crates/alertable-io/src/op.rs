@@ -18,20 +18,33 @@
 //! (R3) `complete` publishes the result before it signals anything: an event, a waiter, a
 //!      routine or a packet never sees an incomplete request.
 //! (R4) A request's memory is reused for a later request of the same thread only once
-//!      nothing else refers to it: its routine has run on that thread, which then holds
-//!      the only reference (`Arc::get_mut` proves it, so no backend, cancel entry (U1),
-//!      [`Operation`] or list of issued requests still names it). It is emptied then — its
-//!      file and port are released at once, as if it had been freed, and so is its thread
+//!      nothing else can reach it: it is complete, its routine is out of it (run, or
+//!      about to run, O4), and that thread holds the only strong reference (R5 proves it,
+//!      so no backend, cancel entry (U1), [`Operation`] or other thread still names it).
+//!      It is emptied then — its file and port are released at once, as if it had been
+//!      freed (or the file is lent to the routine about to run, O4), and so is its thread
 //!      handle unless that names this very thread (which outlives its own pool) — and
 //!      kept in a small per-thread pool that [`OpShared::new`] takes from first, so a
 //!      thread that keeps reads in flight with completion routines allocates nothing per
-//!      request, and makes no new handle to itself for each.
+//!      request, and makes no new handle to itself for each. A pooled request keeps its
+//!      slot in the thread's list of issued requests (the weak reference there names it
+//!      still), so that its next use is recorded without a new one; the list's readers
+//!      skip it (it has no file: not in flight).
+//! (R5) Weak references to a request exist only in its issuing thread's list of issued
+//!      requests, which only that thread reads, upgrades and changes. So, on the issuing
+//!      thread, a strong reference whose count is 1 (a load, then an `Acquire` fence that
+//!      pairs with the `Release` decrement of every reference dropped before) is the only
+//!      way to the request for as long as the thread makes no other one — and so runs no
+//!      code of the caller's meanwhile (a routine's destructor could reach the list): it
+//!      may change the request as its owner (`sole`), without the lock or a
+//!      read-modify-write — publishing a result it completed itself (O3), emptying it for
+//!      the pool or filling it from there (R4).
 
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::VecDeque;
 use std::fmt;
 use std::ptr;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
@@ -210,8 +223,10 @@ impl OpShared {
             .flatten();
         if let Some(mut op) = spare
             // R4: only unreferenced requests enter the pool, and nothing refers to one
-            // there. Filled in field by field: its emptied contents need no dropping.
-            && let Some(slot) = Arc::get_mut(&mut op)
+            // there (R5: this thread holds it, on no list, so the check is a load, not a
+            // read-modify-write). Filled in field by field: its emptied contents need no
+            // dropping.
+            && let Some(slot) = sole(&mut op)
         {
             slot.routine_thread = match routine_thread {
                 // R4: a request in the pool keeps only this thread's own handle.
@@ -240,8 +255,8 @@ impl OpShared {
             }
             *slot.complete.get_mut() = false;
             *slot.cancel_requested.get_mut() = false;
+            // `issued_at` stays: the slot of the thread's list that still names it (R4).
             *slot.recorded.get_mut() = false;
-            *slot.issued_at.get_mut() = usize::MAX;
             slot.hold = crate::held::Hold::new();
             *slot.completed_at_issue.get_mut() = false;
             *slot.taken.get_mut() = false;
@@ -309,6 +324,13 @@ impl OpShared {
         self.complete.load(Ordering::Acquire)
     }
 
+    /// Issued and not complete: neither complete nor waiting in its thread's pool (R4).
+    /// Read on the issuing thread only, for a request of its list: the pool's requests
+    /// are changed by that thread alone (R5).
+    fn is_in_flight(&self) -> bool {
+        self.file.is_some() && !self.is_complete()
+    }
+
     pub(crate) fn cancel_requested(&self) -> bool {
         // SeqCst: one side of H4 (`held.rs`).
         self.cancel_requested.load(Ordering::SeqCst)
@@ -346,7 +368,8 @@ impl OpShared {
 
     /// Gives a transaction the message it writes first; only before the request is shared.
     pub(crate) fn with_payload(mut self: Arc<Self>, payload: Vec<u8>) -> Arc<Self> {
-        Arc::get_mut(&mut self)
+        // R5: on the issuing thread, before the request is shared.
+        sole(&mut self)
             .expect("a new request is not shared yet")
             .payload = payload;
         self
@@ -513,8 +536,8 @@ impl OpShared {
     /// [`complete`](Self::complete) for a backend that hands over its own reference to the
     /// request (U1 of `uring.rs`) as it completes it. A routine request of a regular file
     /// completed by its issuing thread itself goes the thread's own way (O1–O4): that
-    /// reference becomes its APC's, and the routine leaves the request in the same hold
-    /// of its lock that publishes the result.
+    /// reference becomes its APC's, and the result is published without the lock where
+    /// that reference is the only one (R5).
     pub(crate) fn complete_owned(self: Arc<Self>, raw: Result<usize, IoError>) {
         match &self.routine_thread {
             Some(thread) if !self.file().stream && self.port.is_none() && is_me(thread) => {
@@ -527,21 +550,7 @@ impl OpShared {
     /// Makes the result visible (R3): once, by the completion or by the routine's APC,
     /// whichever comes first; after a read, the buffer is cut to the bytes read then.
     fn publish(&self, st: &mut State, result: Result<usize, IoError>) {
-        if st.result.is_some() {
-            return;
-        }
-        if self.kind.reads()
-            && let Some(buf) = st.buffer.as_mut()
-        {
-            // A message read in part keeps the part (ERROR_MORE_DATA).
-            let kept = match result {
-                Ok(n) | Err(IoError::MoreData(n)) => n,
-                Err(_) => 0,
-            };
-            buf.truncate(kept);
-        }
-        st.result = Some(result);
-        self.complete.store(true, Ordering::Release);
+        publish_in(self.kind, &self.complete, st, result);
     }
 
     /// Takes the routine out, with the buffer, if it is still there; publishes `result`
@@ -554,6 +563,58 @@ impl OpShared {
         };
         Some((routine, st.buffer.take().unwrap_or_default()))
     }
+}
+
+/// [`OpShared::publish`] for a request's parts: its kind, its completion flag and its state.
+fn publish_in(kind: Kind, complete: &AtomicBool, st: &mut State, result: Result<usize, IoError>) {
+    if st.result.is_some() {
+        return;
+    }
+    if kind.reads()
+        && let Some(buf) = st.buffer.as_mut()
+    {
+        // A message read in part keeps the part (ERROR_MORE_DATA).
+        let kept = match result {
+            Ok(n) | Err(IoError::MoreData(n)) => n,
+            Err(_) => 0,
+        };
+        buf.truncate(kept);
+    }
+    st.result = Some(result);
+    complete.store(true, Ordering::Release);
+}
+
+/// The request behind `op`, to change without its lock, if `op` is the only strong
+/// reference to it and the caller is its issuing thread, or the request is on no list
+/// (R5): nobody else can reach it then.
+#[inline]
+fn sole(op: &mut Arc<OpShared>) -> Option<&mut OpShared> {
+    if Arc::strong_count(op) != 1 {
+        return None;
+    }
+    // Pairs with the `Release` decrement of every other strong reference dropped before,
+    // as `Arc::get_mut` does: what their holders did to the request happens before this.
+    fence(Ordering::Acquire);
+    // SAFETY: `op` is the only strong reference, and the caller's: nobody else holds one,
+    // or can make one while the returned borrow of `op` lasts (cloning needs a strong
+    // reference; upgrading needs a weak one, and weak references live only in the issuing
+    // thread's list, which only that thread, the caller, upgrades, and not while it holds
+    // this borrow: R5, which also keeps the caller's code, such as a routine's destructor
+    // that could reach the list, from running under it). So no other reference to the
+    // request exists while the borrow lasts. The pointer comes from the `Arc`'s own allocation, valid while `op` is, and
+    // the borrow is tied to `op`'s.
+    Some(unsafe { &mut *Arc::as_ptr(op).cast_mut() })
+}
+
+/// Takes a completed request's routine out of its state (O4), with the buffer and the
+/// result its completion published (O3); `None` if the routine is gone (forgotten at the
+/// thread's exit).
+fn take_own_routine(st: &mut State) -> Option<(Routine, Vec<u8>, Result<usize, IoError>)> {
+    let Notify::Routine(routine) = std::mem::replace(&mut st.notify, Notify::None) else {
+        return None;
+    };
+    let result = st.result.expect("O3: published before the APC could run");
+    Some((routine, st.buffer.take().unwrap_or_default(), result))
 }
 
 /// The APC that runs a request's completion routine on the issuing thread. If it is
@@ -584,7 +645,7 @@ impl RoutineApc {
                 routine.call(apc.result, buffer);
             }
             // This runs on the issuing thread, whose pool and list the request belongs to.
-            retire(op);
+            retire(op, EmptiedFile::Release);
         }
     }
 }
@@ -616,25 +677,23 @@ impl Drop for RoutineApc {
 ///      find one fewer. Either way no entry of a closed queue ever runs, and every one is
 ///      dropped.
 /// (O3) The APC is queued before the request shows as complete, as for any routine
-///      (J109); the result is then published, and the routine and buffer move into the
-///      entry, in one hold of the request's lock (R3). The APC runs only on this thread,
-///      in its alertable waits, so it finds the entry filled in.
-/// (O4) The entry holds the backend's reference to the request (U1 of `uring.rs`), moved
-///      rather than copied; the APC retires the request after its routine ran (R4), as
-///      [`RoutineApc`] does.
+///      (J109); the result is then published (R3) under the request's lock, or without
+///      it where the completion's reference is the only one (R5: nobody else can look),
+///      and the request goes into the list. The APC runs only on this thread, in its
+///      alertable waits, so it finds the request there with its result published.
+/// (O4) The entry is the backend's reference to the request (U1 of `uring.rs`), moved
+///      rather than copied. The APC takes the routine, the buffer and the result out of
+///      the request (under its lock only if something else still refers to it, R5) and
+///      retires it (R4) before it runs the routine: the read the routine issues then
+///      takes the request back from the pool, and the request's reference to its file,
+///      lent to the routine (`LENT_FILE`), instead of making another; whatever the
+///      routine did not take is released when it returns or unwinds.
 struct Own {
     /// This thread, once it issued a routine request (O1).
     me: OnceCell<ThreadHandle>,
-    /// Completed requests whose routines wait for their APCs, oldest first (O2).
-    ready: RefCell<VecDeque<OwnReady>>,
-}
-
-/// A completed request of this thread, its result, and its routine and buffer once they
-/// are out of the request (O3).
-struct OwnReady {
-    op: Arc<OpShared>,
-    result: Result<usize, IoError>,
-    routine: Option<(Routine, Vec<u8>)>,
+    /// Completed requests whose routines wait for their APCs, oldest first (O2); each
+    /// still holds its routine and buffer (O4).
+    ready: RefCell<VecDeque<Arc<OpShared>>>,
 }
 
 thread_local! {
@@ -663,7 +722,7 @@ fn is_me(thread: &ThreadHandle) -> bool {
 }
 
 /// Takes the oldest entry of this thread's own routines (O2).
-fn pop_own() -> Option<OwnReady> {
+fn pop_own() -> Option<Arc<OpShared>> {
     OWN.try_with(|own| own.ready.borrow_mut().pop_front())
         .ok()
         .flatten()
@@ -681,24 +740,25 @@ fn complete_own(op: Arc<OpShared>, raw: Result<usize, IoError>) {
         if me.queue_apc(OwnRoutineApc.into_closure()).is_err() {
             return Err(op);
         }
-        let mut ready = own.ready.borrow_mut();
-        ready.push_back(OwnReady {
-            op,
-            result,
-            routine: None,
-        });
-        let entry = ready.back_mut().expect("just pushed");
-        // O3: published, and the routine out, in one hold of the lock.
-        let waiter = {
-            let mut st = entry.op.state();
-            entry.op.publish(&mut st, result);
-            st.interrupt = None;
-            if let Notify::Routine(routine) = std::mem::replace(&mut st.notify, Notify::None) {
-                entry.routine = Some((routine, st.buffer.take().unwrap_or_default()));
+        // O3: published in one hold of the lock, or without it where nobody else can
+        // reach the request (R5: this is its issuing thread, O1); the routine and the
+        // buffer stay in the request for the APC.
+        let mut op = op;
+        let waiter = match sole(&mut op) {
+            Some(shared) => {
+                let st = shared.state.get_mut().unwrap_or_else(|e| e.into_inner());
+                publish_in(shared.kind, &shared.complete, st, result);
+                st.interrupt = None;
+                st.waiter.take()
             }
-            st.waiter.take()
+            None => {
+                let mut st = op.state();
+                op.publish(&mut st, result);
+                st.interrupt = None;
+                st.waiter.take()
+            }
         };
-        drop(ready);
+        own.ready.borrow_mut().push_back(op);
         if let Some(waiter) = waiter {
             waiter.set();
         }
@@ -723,27 +783,35 @@ impl OwnRoutineApc {
         move || {
             // Run, not dropped: its pop is this one (O2).
             std::mem::forget(self);
-            let Some(OwnReady {
-                op,
-                result,
-                routine,
-            }) = pop_own()
-            else {
+            let Some(mut op) = pop_own() else {
                 return;
             };
-            if let Some((routine, buffer)) = routine {
+            // O4: the routine out without the lock where nobody else can reach the
+            // request any more (R5), in one hold of it otherwise.
+            let routine = match sole(&mut op) {
+                Some(shared) => {
+                    take_own_routine(shared.state.get_mut().unwrap_or_else(|e| e.into_inner()))
+                }
+                None => take_own_routine(&mut op.state()),
+            };
+            // This runs on the issuing thread, whose pool and list the request belongs to.
+            // Retired before the routine runs (O4): the read the routine issues takes the
+            // request again, still warm, and the file's reference with it.
+            retire(op, EmptiedFile::Lend);
+            let _lent = LentFileGuard;
+            if let Some((routine, buffer, result)) = routine {
                 routine.call(result, buffer);
             }
-            // This runs on the issuing thread, whose pool and list the request belongs to.
-            retire(op);
         }
     }
 }
 
 impl Drop for OwnRoutineApc {
     fn drop(&mut self) {
-        // Dropped unrun: its entry goes, routine and all (O2).
-        drop(pop_own());
+        // Dropped unrun: its entry goes, and the routine with it, outside the lock (O2).
+        if let Some(op) = pop_own() {
+            drop(op.forget_routine());
+        }
     }
 }
 
@@ -754,39 +822,32 @@ impl Drop for OwnRoutineApc {
 /// request was never handed to a backend or completed.
 pub(crate) fn withdraw(op: Arc<OpShared>) -> Vec<u8> {
     let buffer = op.take_buffer_for_io();
-    retire(op);
+    retire(op, EmptiedFile::Release);
     buffer
 }
 
-/// On the issuing thread, once the request's routine has run: takes the request off the
-/// thread's list of issued requests and, if nothing else refers to it, empties it and
-/// keeps it for reuse (R4).
-fn retire(mut op: Arc<OpShared>) {
-    let at = op.issued_at.load(Ordering::Relaxed);
-    // During thread-local teardown the list is gone; the request is simply freed.
-    let _ = ISSUED.try_with(|issued| {
-        let (Ok(mut ops), Ok(mut free)) =
-            (issued.ops.try_borrow_mut(), issued.free.try_borrow_mut())
-        else {
-            return;
-        };
-        // The slot may hold another request by now (pruning frees finished ones); this
-        // request is alive, so its address names it alone.
-        if let Some(slot) = ops.get_mut(at)
-            && slot
-                .as_ref()
-                .is_some_and(|weak| ptr::eq(weak.as_ptr(), Arc::as_ptr(&op)))
-        {
-            *slot = None;
-            free.push(at);
-        }
-    });
-    let Some(shared) = Arc::get_mut(&mut op) else {
-        return; // still referred to elsewhere: freed by its last holder
+/// Where [`retire`] puts the file of a request it empties.
+#[derive(Clone, Copy)]
+enum EmptiedFile {
+    /// Released, as if the request were freed.
+    Release,
+    /// Lent to the routine about to run ([`LENT_FILE`]), for the read it issues next.
+    Lend,
+}
+
+/// On the issuing thread, once the request is complete and its routine out of it: if
+/// nothing else refers to it, empties it and keeps it for reuse, still named by its slot
+/// of the thread's list of issued requests (R4); otherwise takes it off that list.
+fn retire(mut op: Arc<OpShared>, emptied_file: EmptiedFile) {
+    // R5: on the issuing thread, the only strong reference is all it takes (and a load
+    // tells, where `Arc::get_mut` would take a read-modify-write).
+    let Some(shared) = sole(&mut op) else {
+        // Still referred to elsewhere: freed by its last holder.
+        return unlist(&op);
     };
-    // Emptied now, so the file closes, and the thread's handle and the port go, as soon as
-    // they would if the request were freed.
-    shared.file = None;
+    // Emptied now, so the file closes (or goes to the routine's next request), and the
+    // thread's handle and the port go, as soon as they would if the request were freed.
+    let file = shared.file.take();
     // R4: the thread's own handle stays, for its next routine request.
     if shared
         .routine_thread
@@ -798,16 +859,94 @@ fn retire(mut op: Arc<OpShared>) {
     shared.port = None;
     let state = shared.state.get_mut().unwrap_or_else(|e| e.into_inner());
     state.buffer = None;
-    state.notify = Notify::None;
+    // Moved out, and dropped once the request is no longer borrowed as its owner's: a
+    // routine that never ran (a withdrawn request's) drops its captures, code of the
+    // caller's that may reach the thread's list, and through it this request (R5).
+    let notify = std::mem::replace(&mut state.notify, Notify::None);
     state.waiter = None;
     state.interrupt = None;
+    let mut op = Some(op);
     let _ = SPARE.try_with(|spare| {
         if let Ok(mut spare) = spare.try_borrow_mut()
             && spare.len() < SPARES
         {
-            spare.push(op);
+            spare.extend(op.take());
         }
     });
+    match emptied_file {
+        EmptiedFile::Release => drop(file),
+        EmptiedFile::Lend => lend_file(file),
+    }
+    drop(notify);
+    // Not kept (the pool is full, or gone during thread-local teardown): freed, and off
+    // the list.
+    if let Some(op) = op {
+        unlist(&op);
+    }
+}
+
+/// Takes the request off its thread's list of issued requests, if its slot names it.
+fn unlist(op: &Arc<OpShared>) {
+    let at = op.issued_at.load(Ordering::Relaxed);
+    // During thread-local teardown the list is gone; nothing to do.
+    let _ = ISSUED.try_with(|issued| {
+        let (Ok(mut ops), Ok(mut free)) =
+            (issued.ops.try_borrow_mut(), issued.free.try_borrow_mut())
+        else {
+            return;
+        };
+        // The slot may hold another request by now (pruning frees finished ones); this
+        // request is alive, so its address names it alone.
+        if let Some(slot) = ops.get_mut(at)
+            && slot
+                .as_ref()
+                .is_some_and(|weak| ptr::eq(weak.as_ptr(), Arc::as_ptr(op)))
+        {
+            *slot = None;
+            free.push(at);
+        }
+    });
+}
+
+thread_local! {
+    /// The file of a request this thread completed itself and emptied just before its
+    /// routine runs (O4), lent to that routine: the read it issues on the same file takes
+    /// this reference instead of making one, and whatever is left when the routine
+    /// returns is released ([`LentFileGuard`]). Empty outside such a routine.
+    static LENT_FILE: Cell<Option<Arc<FileInner>>> = const { Cell::new(None) };
+}
+
+/// Lends `file` to the routine about to run (O4); a file lent before and not taken is
+/// released.
+fn lend_file(file: Option<Arc<FileInner>>) {
+    let earlier = LENT_FILE.try_with(|lent| lent.replace(file));
+    // Released outside the cell: a file's last reference lets go of its slot (F2).
+    drop(earlier);
+}
+
+/// A reference to `file` for a new request: the one lent to the running routine if it is
+/// that file (O4), or a new one.
+pub(crate) fn lent_file_or_clone(file: &Arc<FileInner>) -> Arc<FileInner> {
+    LENT_FILE
+        .try_with(|lent| match lent.take() {
+            Some(lent) if Arc::ptr_eq(&lent, file) => Some(lent),
+            other => {
+                lent.set(other);
+                None
+            }
+        })
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| file.clone())
+}
+
+/// Releases a file still lent when the routine it was lent to returns or unwinds (O4).
+struct LentFileGuard;
+
+impl Drop for LentFileGuard {
+    fn drop(&mut self) {
+        lend_file(None);
+    }
 }
 
 impl fmt::Debug for OpShared {
@@ -1019,7 +1158,7 @@ struct Issued {
 impl Drop for Issued {
     fn drop(&mut self) {
         for op in self.ops.take().iter().flatten().filter_map(Weak::upgrade) {
-            if !op.is_complete() {
+            if op.is_in_flight() {
                 op.orphan();
             }
         }
@@ -1042,12 +1181,22 @@ pub(crate) fn record_issued(op: &Arc<OpShared>) {
     // cancelled by `cancel_io` or exit.
     let _ = ISSUED.try_with(|issued| {
         let mut ops = issued.ops.borrow_mut();
+        // A request from the thread's pool is still named by its slot (R4): no new weak
+        // reference to make.
+        let at = op.issued_at.load(Ordering::Relaxed);
+        if ops.get(at).is_some_and(|slot| {
+            slot.as_ref()
+                .is_some_and(|weak| ptr::eq(weak.as_ptr(), Arc::as_ptr(op)))
+        }) {
+            op.recorded.store(true, Ordering::Relaxed);
+            return;
+        }
         let mut free = issued.free.borrow_mut();
         if free.is_empty() && ops.len() >= issued.prune_at.get() {
             for (at, slot) in ops.iter_mut().enumerate() {
                 let finished = slot
                     .as_ref()
-                    .is_some_and(|op| op.upgrade().is_none_or(|op| op.is_complete()));
+                    .is_some_and(|op| op.upgrade().is_none_or(|op| !op.is_in_flight()));
                 if finished {
                     *slot = None;
                     free.push(at);
@@ -1075,7 +1224,9 @@ pub(crate) fn cancel_issued_on(file: &Arc<FileInner>) {
                 .iter()
                 .flatten()
                 .filter_map(Weak::upgrade)
-                .filter(|op| Arc::ptr_eq(op.file(), file) && !op.is_complete())
+                .filter(|op| {
+                    op.is_in_flight() && op.file.as_ref().is_some_and(|f| Arc::ptr_eq(f, file))
+                })
                 .collect()
         })
         .unwrap_or_default();

@@ -319,3 +319,81 @@ fn f4_a_forked_child_dropping_a_file_leaves_the_parents_slot_alone() {
     assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
     assert_eq!(read_in_a_drain(&file, 2), expected(2));
 }
+
+/// Issues a chain of `n` reads of `file` from this thread, each from the routine of the one
+/// before (so that each routine's request goes back to the pool, O4), and runs it to its
+/// end in alertable waits.
+fn read_in_a_chain(file: &AsyncFile, n: usize) {
+    fn next(file: AsyncFile, left: Arc<AtomicUsize>, buffer: Vec<u8>) {
+        if left.load(Ordering::SeqCst) == 0 {
+            return;
+        }
+        left.fetch_sub(1, Ordering::SeqCst);
+        let again = file.clone();
+        file.read_ex(0, buffer, move |result, mut buffer| {
+            assert_eq!(result, Ok(4));
+            buffer.resize(4, 0);
+            next(again, left, buffer);
+        })
+        .unwrap();
+    }
+    let left = Arc::new(AtomicUsize::new(n));
+    next(file.clone(), left.clone(), vec![0; 4]);
+    while left.load(Ordering::SeqCst) > 0 {
+        assert_eq!(sleep_ex(Some(LONG), Alertable::Yes), SleepStatus::Alerted);
+    }
+}
+
+/// Whether this process has `fd` open on `path`.
+fn open_on(fd: std::os::fd::RawFd, path: &std::path::Path) -> bool {
+    std::fs::read_link(format!("/proc/self/fd/{fd}")).is_ok_and(|target| target == path)
+}
+
+/// R4, R5, O4: the requests a routine chain puts back in its thread's pool keep their
+/// slots in the thread's list of issued requests, and each routine is lent its request's
+/// file: the list still finds what the thread has in flight (`cancel_io` aborts a pending
+/// pipe read issued after the chain, K115), pooled requests hold no file (a file whose
+/// reads are done closes when it is dropped), and the thread's exit cancels what is left
+/// in flight (K121).
+#[test]
+fn r4_pooled_requests_leave_cancel_io_exit_and_closing_as_they_were() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = cached_file(&dir, "f", b"abcd");
+    let path = dir.path().join("f").canonicalize().unwrap();
+    let fd = std::os::fd::AsRawFd::as_raw_fd(&file);
+    let (read_end, write_end) = rustix::pipe::pipe().unwrap();
+    let pipe = AsyncFile::from_fd(read_end).unwrap();
+    let (left_pending, ran_at_exit) = alertable::spawn(move || {
+        read_in_a_chain(&file, 100);
+        // Every request of the chain is pooled now; a pipe read waits.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let pending = pipe
+            .read_ex(0, vec![0; 4], move |result, _| tx.send(result).unwrap())
+            .unwrap();
+        assert_eq!(pending.issue_status(), IssueStatus::Pending);
+        assert_eq!(pipe.cancel_io(), Ok(()));
+        assert_eq!(sleep_ex(Some(LONG), Alertable::Yes), SleepStatus::Alerted);
+        assert_eq!(rx.try_recv(), Ok(Err(IoError::Aborted)));
+        // Another chain, then the file goes: nothing of this thread keeps it open.
+        read_in_a_chain(&file, 100);
+        assert!(open_on(fd, &path));
+        drop(file);
+        assert!(!open_on(fd, &path), "a pooled request kept the file open");
+        // A read left pending when the thread exits is cancelled; its routine never runs.
+        let ran = Arc::new(AtomicUsize::new(0));
+        let left = {
+            let ran = ran.clone();
+            pipe.read_ex(0, vec![0; 4], move |_, _| {
+                ran.fetch_add(1, Ordering::SeqCst);
+            })
+            .unwrap()
+        };
+        (left, ran)
+    })
+    .unwrap()
+    .join()
+    .unwrap();
+    assert_eq!(left_pending.result(true), Err(IoError::Aborted));
+    assert_eq!(ran_at_exit.load(Ordering::SeqCst), 0);
+    drop(write_end);
+}
