@@ -226,7 +226,9 @@ impl OpShared {
             // there (R5: this thread holds it, on no list, so the check is a load, not a
             // read-modify-write). Filled in field by field: its emptied contents need no
             // dropping.
-            && let Some(slot) = sole(&mut op)
+            // SAFETY: taken from this thread's own pool, so this is its issuing thread
+            // (R4), and nothing of the caller's runs while the fields are filled in.
+            && let Some(slot) = unsafe { sole(&mut op) }
         {
             slot.routine_thread = match routine_thread {
                 // R4: a request in the pool keeps only this thread's own handle.
@@ -368,8 +370,9 @@ impl OpShared {
 
     /// Gives a transaction the message it writes first; only before the request is shared.
     pub(crate) fn with_payload(mut self: Arc<Self>, payload: Vec<u8>) -> Arc<Self> {
-        // R5: on the issuing thread, before the request is shared.
-        sole(&mut self)
+        // SAFETY: called by the issuing thread as it makes the request, before anything
+        // else refers to it (R5), and only a vector is moved in.
+        unsafe { sole(&mut self) }
             .expect("a new request is not shared yet")
             .payload = payload;
         self
@@ -585,25 +588,49 @@ fn publish_in(kind: Kind, complete: &AtomicBool, st: &mut State, result: Result<
 }
 
 /// The request behind `op`, to change without its lock, if `op` is the only strong
-/// reference to it and the caller is its issuing thread, or the request is on no list
-/// (R5): nobody else can reach it then.
+/// reference to it (R5): nobody else can reach it then.
+///
+/// # Safety
+///
+/// The caller is the request's issuing thread, or the request is on no thread's list of
+/// issued requests, and runs none of the caller's code (a routine's destructor could reach
+/// that list) while the returned borrow lasts (R5).
 #[inline]
-fn sole(op: &mut Arc<OpShared>) -> Option<&mut OpShared> {
+unsafe fn sole(op: &mut Arc<OpShared>) -> Option<&mut OpShared> {
     if Arc::strong_count(op) != 1 {
         return None;
     }
     // Pairs with the `Release` decrement of every other strong reference dropped before,
     // as `Arc::get_mut` does: what their holders did to the request happens before this.
     fence(Ordering::Acquire);
+    debug_assert!(
+        Arc::weak_count(op) == 0 || listed_here(op),
+        "R5: a listed request is changed alone only on its issuing thread"
+    );
     // SAFETY: `op` is the only strong reference, and the caller's: nobody else holds one,
     // or can make one while the returned borrow of `op` lasts (cloning needs a strong
     // reference; upgrading needs a weak one, and weak references live only in the issuing
-    // thread's list, which only that thread, the caller, upgrades, and not while it holds
-    // this borrow: R5, which also keeps the caller's code, such as a routine's destructor
-    // that could reach the list, from running under it). So no other reference to the
-    // request exists while the borrow lasts. The pointer comes from the `Arc`'s own allocation, valid while `op` is, and
-    // the borrow is tied to `op`'s.
+    // thread's list, which only that thread upgrades: the caller, by this function's
+    // contract, which also keeps its code from running under the borrow). So no other
+    // reference to the request exists while the borrow lasts. The pointer comes from the
+    // `Arc`'s own allocation, valid while `op` is, and the borrow is tied to `op`'s.
     Some(unsafe { &mut *Arc::as_ptr(op).cast_mut() })
+}
+
+/// Whether the calling thread's list of issued requests names `op` (for R5's check; true
+/// where the list cannot be looked at).
+fn listed_here(op: &Arc<OpShared>) -> bool {
+    let at = op.issued_at.load(Ordering::Relaxed);
+    ISSUED
+        .try_with(|issued| {
+            issued.ops.try_borrow().map_or(true, |ops| {
+                ops.get(at).is_some_and(|slot| {
+                    slot.as_ref()
+                        .is_some_and(|weak| ptr::eq(weak.as_ptr(), Arc::as_ptr(op)))
+                })
+            })
+        })
+        .unwrap_or(true)
 }
 
 /// Takes a completed request's routine out of its state (O4), with the buffer and the
@@ -744,7 +771,9 @@ fn complete_own(op: Arc<OpShared>, raw: Result<usize, IoError>) {
         // reach the request (R5: this is its issuing thread, O1); the routine and the
         // buffer stay in the request for the APC.
         let mut op = op;
-        let waiter = match sole(&mut op) {
+        // SAFETY: this is the issuing thread (O1, `is_me` above); the borrow only publishes
+        // the result and takes the waiter out, running nothing of the caller's.
+        let waiter = match unsafe { sole(&mut op) } {
             Some(shared) => {
                 let st = shared.state.get_mut().unwrap_or_else(|e| e.into_inner());
                 publish_in(shared.kind, &shared.complete, st, result);
@@ -788,7 +817,9 @@ impl OwnRoutineApc {
             };
             // O4: the routine out without the lock where nobody else can reach the
             // request any more (R5), in one hold of it otherwise.
-            let routine = match sole(&mut op) {
+            // SAFETY: the APC runs on the request's issuing thread (O1, O2); the borrow
+            // only moves the routine and buffer out, running none of their code.
+            let routine = match unsafe { sole(&mut op) } {
                 Some(shared) => {
                     take_own_routine(shared.state.get_mut().unwrap_or_else(|e| e.into_inner()))
                 }
@@ -841,7 +872,10 @@ enum EmptiedFile {
 fn retire(mut op: Arc<OpShared>, emptied_file: EmptiedFile) {
     // R5: on the issuing thread, the only strong reference is all it takes (and a load
     // tells, where `Arc::get_mut` would take a read-modify-write).
-    let Some(shared) = sole(&mut op) else {
+    // SAFETY: `retire`'s callers run on the request's issuing thread (its routine's APC,
+    // or `withdraw` as the thread refuses a request it made); the routine it may drop is
+    // dropped only after the borrow ends.
+    let Some(shared) = (unsafe { sole(&mut op) }) else {
         // Still referred to elsewhere: freed by its last holder.
         return unlist(&op);
     };
