@@ -42,6 +42,8 @@ use crate::unwind::discard_panic;
 pub(crate) struct ThreadInner {
     /// OS thread id; 0 until the thread has run its first instruction.
     tid: AtomicU32,
+    /// This thread's key ([`ThreadHandle::key`]).
+    key: u64,
     name: Option<String>,
     pub(crate) apcs: ApcQueue,
     /// Shared on its own, so that a signaler can unpark the thread after releasing the
@@ -69,10 +71,20 @@ pub(crate) struct ThreadInner {
     pub(crate) special: SpecialApcs,
 }
 
+/// A new thread key: a count from 1 (2^61 keys would take centuries of thread creation).
+fn next_key() -> u64 {
+    // Std's atomic, not the facade's: a process-wide counter outside every model.
+    static KEYS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let key = KEYS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    assert!(key < 1 << 61, "thread keys exhausted");
+    key
+}
+
 impl ThreadInner {
     fn new(name: Option<String>, tid: u32, suspension: SuspendState) -> Self {
         Self {
             tid: AtomicU32::new(tid),
+            key: next_key(),
             name,
             apcs: ApcQueue::new(),
             parker: Arc::new(Parker::new()),
@@ -145,14 +157,14 @@ impl PartialEq for ThreadHandle {
 impl Eq for ThreadHandle {}
 
 impl ThreadHandle {
-    /// The OS thread id of a thread that has started (0 before).
-    /// A key for this thread, unique among live threads and never 0: the address of the
-    /// state its handles share (a mutex's owner word holds it, object/mutex.rs M1).
+    /// A key for this thread, never 0 and never reused in the process, below bit 61 (a
+    /// mutex's owner word holds it, object/mutex.rs M1).
     #[inline]
     pub(crate) fn key(&self) -> u64 {
-        Arc::as_ptr(&self.inner) as usize as u64
+        self.inner.key
     }
 
+    /// The OS thread id of a thread that has started (0 before).
     pub(crate) fn tid(&self) -> u32 {
         self.inner.tid.load(Ordering::Acquire)
     }

@@ -161,6 +161,39 @@ fn a_mutex_is_acquired_for_the_registering_thread() {
     );
 }
 
+/// G72 and M4: a mutex acquired for a registering thread that has already exited is
+/// abandoned at once — it never stays owned by a thread that is gone, and no later thread
+/// can pass for its owner.
+#[test]
+fn g72_a_mutex_acquired_for_an_exited_thread_is_abandoned() {
+    let mutex = Mutex::new(true);
+    let m = mutex.clone();
+    let registrant = alertable::spawn(move || channel_wait(vec![Box::new(m)])).unwrap();
+    let (wait, rx) = registrant.join().unwrap();
+    assert_eq!(mutex.release(), Ok(()));
+    // Acquired for the exited registrant, which the notification reports...
+    assert_eq!(rx.recv_timeout(LONG), Ok(WaitStatus::Signaled(0)));
+    drop(wait);
+    // ...and abandoned, so the next owner learns it.
+    let m = mutex.clone();
+    let other = alertable::spawn(move || {
+        let first = wait_one(&m, Some(Duration::ZERO), Alertable::No);
+        let released = m.release();
+        (first, released)
+    })
+    .unwrap();
+    assert_eq!(
+        other.join().unwrap(),
+        (Ok(WaitStatus::Abandoned(0)), Ok(()))
+    );
+    assert_eq!(
+        wait_one(&mutex, Some(Duration::ZERO), Alertable::No),
+        Ok(WaitStatus::Signaled(0)),
+        "free again, the abandonment reported once"
+    );
+    assert_eq!(mutex.release(), Ok(()));
+}
+
 /// Bad object lists are refused as a thread's wait-any refuses them.
 #[test]
 fn bad_object_lists_are_refused() {

@@ -1,7 +1,7 @@
 //! Mutexes: recursive ownership by one thread, abandoned when the owner exits.
 //!
-//! The state word holds the owner's key (the address of its thread's shared state, unique
-//! among live threads; 0 when free), `ABANDONED`, and the `WAITERS` and `HELD` bits of
+//! The state word holds the owner's key (a number its thread has for life and no other
+//! thread of the process ever has; 0 when free), `ABANDONED`, and the `WAITERS` and `HELD` bits of
 //! `dispatch::claim_word`, as an event's does. The count of acquisitions is a word of its
 //! own. The protocol, beside the dispatcher's W-invariants:
 //!
@@ -23,7 +23,9 @@
 //!   it clears it under the lock and offers the mutex to the waiters (W3: a waiter sets
 //!   `WAITERS` under the lock before its last check, so the swap either came before that
 //!   check, which then finds the mutex free, or fails).
-//! - (M4) Abandonment (the owner exits) happens under the lock, on the owner's thread:
+//! - (M4) Abandonment (the owner exits) happens under the lock, on the owner's thread, or
+//!   under the lock right after an acquisition made for a thread that has already exited
+//!   (a registered wait's):
 //!   the count goes to 0, the key out and `ABANDONED` in, then the waiters are offered the
 //!   mutex. The next acquisition, claimed or locked, takes `ABANDONED` out with the key
 //!   going in and reports it.
@@ -43,7 +45,7 @@ use crate::{SyncError, ThreadHandle};
 
 /// Set while the mutex is free after its owner exited holding it (M4).
 const ABANDONED: u64 = 1 << 61;
-/// The owner's key, below the flags (an address: user space ends far below bit 61).
+/// The owner's key, below the flags.
 const OWNER: u64 = ABANDONED - 1;
 
 /// The owner key in a state word.
@@ -345,7 +347,13 @@ impl Mutex {
     /// `WAITERS` nor `HELD` (a claim, W8).
     fn take_for(&self, waiter: &ThreadHandle, claims: bool) -> Option<Acquired> {
         let state = &self.inner.state;
+        if claims && waiter.is_finished() {
+            // A thread past its exit (a detached context in thread-local teardown): under
+            // the lock, where what it takes is abandoned at once (M4).
+            return None;
+        }
         let me = waiter.key();
+        debug_assert_eq!(me & !OWNER, 0, "M1: a key fits below the flags");
         let mut current = state.load(Ordering::Acquire);
         loop {
             let owner = owner_of(current);
@@ -381,6 +389,20 @@ impl Mutex {
         } else {
             Acquired::Normal
         })
+    }
+}
+
+impl Mutex {
+    /// Under the lock, after an acquisition for `waiter`: if `waiter` has exited (a
+    /// registered wait's thread; its exit abandoned what it owned then, in an earlier hold
+    /// of the lock, M4), the mutex is abandoned now, as it would have been then. Without a
+    /// wake-up of its own: this runs while a signaler offers the mutex to its waiters, and
+    /// that offer goes on to the blocks after this one.
+    fn abandon_if_exited(&self, waiter: &ThreadHandle) {
+        if waiter.is_finished() {
+            self.leave_owned_list(waiter);
+            make_abandoned(self, waiter);
+        }
     }
 }
 
@@ -445,10 +467,14 @@ impl Waitable for Mutex {
         }
         let _ = lock;
         // Found ready under this lock hold, with claims held off (W8): only the owner
-        // could have changed the word since, and only to free it (M3).
+        // could have changed the word since, and only to free it (M3). (A registered
+        // wait, the one acquirer for a thread that runs meanwhile, is a wait-any: it comes
+        // through `acquire_if_ready`.)
         let how = self.take_for(waiter, false);
         debug_assert!(how.is_some(), "W8: the mutex was there to take");
-        how.unwrap_or(Acquired::Normal)
+        let how = how.unwrap_or(Acquired::Normal);
+        self.abandon_if_exited(waiter);
+        how
     }
 
     fn acquire_if_ready(&self, lock: &mut Dispatcher, waiter: &ThreadHandle) -> Option<Acquired> {
@@ -460,7 +486,9 @@ impl Waitable for Mutex {
         }
         let _ = lock;
         // (W8) Checked and taken in one step.
-        self.take_for(waiter, false)
+        let how = self.take_for(waiter, false)?;
+        self.abandon_if_exited(waiter);
+        Some(how)
     }
 
     fn try_claim(&self, waiter: &ThreadHandle) -> Option<Acquired> {
@@ -497,14 +525,20 @@ pub(crate) fn abandon_owned_mutexes(lock: &mut Dispatcher, thread: &ThreadHandle
             shared.mutex_abandon(lock, thread);
             continue;
         }
-        mutex.inner.recursion.store(0, Ordering::Release);
-        let abandoned = mutex
-            .inner
-            .state
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| {
-                (owner_of(s) == thread.key()).then_some((s & !OWNER) | ABANDONED)
-            });
-        debug_assert!(abandoned.is_ok(), "M1: a listed mutex is its owner's");
+        make_abandoned(&mutex, thread);
         mutex.inner.waiters.wake_waiters(lock);
     }
+}
+
+/// Frees `mutex`, which `thread` owns and no longer lists, as abandoned (M4); offering it to
+/// the waiters is the caller's.
+fn make_abandoned(mutex: &Mutex, thread: &ThreadHandle) {
+    mutex.inner.recursion.store(0, Ordering::Release);
+    let abandoned = mutex
+        .inner
+        .state
+        .fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| {
+            (owner_of(s) == thread.key()).then_some((s & !OWNER) | ABANDONED)
+        });
+    debug_assert!(abandoned.is_ok(), "M1: a listed mutex is its owner's");
 }
