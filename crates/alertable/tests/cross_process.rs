@@ -342,6 +342,42 @@ fn a_hundred_processes_hold_one_named_object_at_once() {
     assert_eq!(Event::open(&name).unwrap_err(), NameError::NotFound);
 }
 
+/// G72 and M4 for a named mutex: acquired by a registered wait for a thread that has
+/// already exited, it is abandoned at once, and the next owner learns it.
+#[test]
+fn g72_a_named_mutex_acquired_for_an_exited_thread_is_abandoned() {
+    let name = unique("exited-registrant");
+    let mutex = Mutex::create_named(&name, true).unwrap().into_inner();
+    let m = Mutex::open(&name).unwrap();
+    let registrant = alertable::spawn(move || {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let wait = alertable::RegisteredWait::new(vec![Box::new(m)], move |status| {
+            tx.send(status).unwrap();
+        })
+        .unwrap();
+        (wait, rx)
+    })
+    .unwrap();
+    let (wait, rx) = registrant.join().unwrap();
+    assert_eq!(mutex.release(), Ok(()));
+    assert_eq!(
+        rx.recv_timeout(LONG.unwrap()),
+        Ok(WaitStatus::Signaled(0)),
+        "acquired for the exited registrant"
+    );
+    drop(wait);
+    let m = mutex.clone();
+    let other = alertable::spawn(move || {
+        let first = wait_one(&m, Some(Duration::ZERO), Alertable::No);
+        (first, m.release())
+    })
+    .unwrap();
+    assert_eq!(
+        other.join().unwrap(),
+        (Ok(WaitStatus::Abandoned(0)), Ok(()))
+    );
+}
+
 /// X9: a timer's name goes with its last handle, even while the library still holds the
 /// timer — here, its routine is running on another thread when the handle closes.
 #[test]

@@ -461,7 +461,12 @@ impl Waitable for Mutex {
         if let Some(shared) = &self.inner.shared {
             let (how, first) = shared.acquire(lock, waiter);
             if first {
-                lock_owned(waiter).push(self.clone());
+                if waiter.is_finished() {
+                    // Acquired for a thread that has exited: abandoned at once (M4).
+                    shared.mutex_abandon_in_offer(lock, waiter);
+                } else {
+                    lock_owned(waiter).push(self.clone());
+                }
             }
             return how;
         }

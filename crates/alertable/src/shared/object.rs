@@ -635,17 +635,31 @@ impl Proxy {
 
     /// Abandons a mutex whose owner, `owner`, is exiting.
     pub(crate) fn mutex_abandon(&self, lock: &mut Dispatcher, owner: &ThreadHandle) {
-        {
-            let guard = lock.shared(self.ns);
-            let Some(slot) = self.slot(&guard) else {
-                return;
-            };
-            if slot.owner.load(Ordering::Relaxed) != owner_word(self.ns, owner) {
-                return;
-            }
-            abandon(&guard, slot);
+        if self.mutex_abandon_slot(lock, owner) {
+            self.changed(lock);
         }
-        self.changed(lock);
+    }
+
+    /// [`mutex_abandon`](Self::mutex_abandon) while this process offers the mutex to its
+    /// local waiters (an acquisition for a thread that has exited, made in that offer):
+    /// the other processes' waiters are told, and the offer goes on to the local ones.
+    pub(crate) fn mutex_abandon_in_offer(&self, lock: &mut Dispatcher, owner: &ThreadHandle) {
+        if self.mutex_abandon_slot(lock, owner) && !self.released() {
+            notify_waiters(&lock.shared(self.ns), self.index);
+        }
+    }
+
+    /// Abandons the slot if `owner` owns it; whether it did.
+    fn mutex_abandon_slot(&self, lock: &mut Dispatcher, owner: &ThreadHandle) -> bool {
+        let guard = lock.shared(self.ns);
+        let Some(slot) = self.slot(&guard) else {
+            return false;
+        };
+        if slot.owner.load(Ordering::Relaxed) != owner_word(self.ns, owner) {
+            return false;
+        }
+        abandon(&guard, slot);
+        true
     }
 }
 
