@@ -277,6 +277,26 @@ pub(crate) mod claim_word {
             state.fetch_and(!WAITERS, Ordering::AcqRel);
         }
     }
+
+    /// `Waitable::hold_claims` and `Waitable::waiters_changed` for an object whose claim
+    /// word is `self.inner.state` and whose named form (`self.inner.shared`) keeps
+    /// `WAITERS` set for good, so that every path goes to the shared state.
+    macro_rules! waitable_methods {
+        () => {
+            fn hold_claims(&self, _lock: &$crate::dispatch::Dispatcher, held: bool) {
+                $crate::dispatch::claim_word::hold(&self.inner.state, held);
+            }
+
+            fn waiters_changed(&self, _lock: &$crate::dispatch::Dispatcher, has_waiters: bool) {
+                #[cfg(not(loom))]
+                if self.inner.shared.is_some() {
+                    return; // WAITERS stands
+                }
+                $crate::dispatch::claim_word::set_waiters(&self.inner.state, has_waiters);
+            }
+        };
+    }
+    pub(crate) use waitable_methods;
 }
 
 /// State that may be touched only while the dispatcher lock is held.

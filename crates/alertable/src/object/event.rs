@@ -357,17 +357,7 @@ impl Waitable for Event {
         claimed.then_some(Acquired::Normal)
     }
 
-    fn hold_claims(&self, _lock: &Dispatcher, held: bool) {
-        claim_word::hold(&self.inner.state, held);
-    }
-
-    fn waiters_changed(&self, _lock: &Dispatcher, has_waiters: bool) {
-        #[cfg(not(loom))]
-        if self.inner.shared.is_some() {
-            return; // WAITERS stands (see `EventInner::state`)
-        }
-        claim_word::set_waiters(&self.inner.state, has_waiters);
-    }
+    claim_word::waitable_methods!();
 
     #[cfg(not(loom))]
     fn shared_index(&self) -> Option<u32> {

@@ -501,17 +501,7 @@ impl Waitable for Mutex {
         self.take_for(waiter, true)
     }
 
-    fn hold_claims(&self, _lock: &Dispatcher, held: bool) {
-        claim_word::hold(&self.inner.state, held);
-    }
-
-    fn waiters_changed(&self, _lock: &Dispatcher, has_waiters: bool) {
-        #[cfg(not(loom))]
-        if self.inner.shared.is_some() {
-            return; // WAITERS stands (see `MutexInner::state`)
-        }
-        claim_word::set_waiters(&self.inner.state, has_waiters);
-    }
+    claim_word::waitable_methods!();
 }
 
 impl Signal for Mutex {

@@ -314,17 +314,7 @@ impl Waitable for Semaphore {
             .map(|_| Acquired::Normal)
     }
 
-    fn hold_claims(&self, _lock: &Dispatcher, held: bool) {
-        claim_word::hold(&self.inner.state, held);
-    }
-
-    fn waiters_changed(&self, _lock: &Dispatcher, has_waiters: bool) {
-        #[cfg(not(loom))]
-        if self.inner.shared.is_some() {
-            return; // WAITERS stands (see `SemaphoreInner::state`)
-        }
-        claim_word::set_waiters(&self.inner.state, has_waiters);
-    }
+    claim_word::waitable_methods!();
 
     #[cfg(not(loom))]
     fn shared_index(&self) -> Option<u32> {
