@@ -90,6 +90,7 @@ mod shared;
 #[path = "shared/ring.rs"]
 #[allow(dead_code)]
 mod ring;
+mod slice;
 mod special;
 mod suspend;
 mod sync;

@@ -32,6 +32,7 @@ use crate::notifier::Readiness;
 use crate::object::{OwnedMutexes, SetTimers, abandon_owned_mutexes};
 use crate::parker::Parker;
 use crate::queue::{Apc, ApcQueue, Park, Pushed};
+use crate::slice::WakeSlice;
 use crate::special::{self, SpecialApcs};
 use crate::suspend::{Refused, SuspendState};
 use crate::sync::{AtomicU32, Ordering};
@@ -457,6 +458,8 @@ pub(crate) struct Context {
     /// Whether a wait yields the processor while it watches for work before it sleeps:
     /// unless this thread's last sleep was long (see `watch_before_sleeping` in `wait.rs`).
     yields_before_sleeping: Cell<bool>,
+    /// This thread's time slice, short while it is idle (slice.rs).
+    slice: WakeSlice,
     /// The waitable timers this thread armed with a completion routine, cancelled when it
     /// exits (M145).
     set_timers: SetTimers,
@@ -475,6 +478,7 @@ impl Context {
             draining: Cell::new(0),
             deferred: Cell::new(None),
             yields_before_sleeping: Cell::new(true),
+            slice: WakeSlice::new(),
             set_timers: SetTimers::default(),
             #[cfg(not(loom))]
             mailbox: Cell::new(None),
@@ -637,6 +641,11 @@ impl Context {
     /// Records whether this thread's last sleep was short.
     pub(crate) fn set_yields_before_sleeping(&self, yes: bool) {
         self.yields_before_sleeping.set(yes);
+    }
+
+    /// This thread's time slice (slice.rs).
+    pub(crate) fn slice(&self) -> &WakeSlice {
+        &self.slice
     }
 
     /// Whether the APC at the head of the queue is written (see `ApcQueue::head_written`).

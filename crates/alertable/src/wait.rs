@@ -175,8 +175,12 @@ fn spin_for_apcs(ctx: &Context) -> bool {
 /// [`watch_before_sleeping`]).
 pub(crate) fn measured<R>(ctx: &Context, sleep: impl FnOnce() -> R) -> R {
     let asleep = Instant::now();
+    ctx.slice().before_sleep(asleep);
     let result = sleep();
-    ctx.set_yields_before_sleeping(asleep.elapsed() < SHORT_SLEEP);
+    let woke = Instant::now();
+    let long = woke.saturating_duration_since(asleep) >= SHORT_SLEEP;
+    ctx.set_yields_before_sleeping(!long);
+    ctx.slice().after_sleep(woke, long);
     result
 }
 

@@ -75,6 +75,57 @@ pub(crate) fn precise_timed_sleeps() {
     let _ = rustix::thread::set_current_timer_slack(Some(std::num::NonZeroU64::MIN));
 }
 
+/// The calling thread's scheduling attributes, if it runs under the normal policy
+/// (`SCHED_OTHER`) on a kernel that keeps a time slice per thread (Linux 6.12 and later,
+/// whose `sched_getattr` reports the slice in `sched_runtime`); `None` otherwise.
+pub(crate) fn normal_slice() -> Option<SchedAttr> {
+    // SAFETY: all-zero is a valid `sched_attr` (integers only).
+    let mut attr: libc::sched_attr = unsafe { std::mem::zeroed() };
+    let size = u32::try_from(std::mem::size_of::<libc::sched_attr>()).ok()?;
+    // SAFETY: `attr` is a writable `sched_attr` of `size` bytes; pid 0 is the calling
+    // thread; flags must be 0.
+    let got = unsafe { libc::syscall(libc::SYS_sched_getattr, 0, &raw mut attr, size, 0) };
+    let normal =
+        got == 0 && attr.sched_policy == libc::SCHED_OTHER as u32 && attr.sched_runtime != 0;
+    normal.then_some(SchedAttr(attr))
+}
+
+/// Asks for a time slice of `nanos` for the calling thread, keeping `attr`'s policy, nice
+/// value and reset-on-fork flag (the kernel clamps the slice to 0.1–100 ms); whether the
+/// kernel took it.
+pub(crate) fn set_slice(attr: &SchedAttr, nanos: u64) -> bool {
+    let mut attr = attr.0;
+    attr.size = match u32::try_from(std::mem::size_of::<libc::sched_attr>()) {
+        Ok(size) => size,
+        Err(_) => return false,
+    };
+    attr.sched_flags &= libc::SCHED_FLAG_RESET_ON_FORK as u64;
+    attr.sched_runtime = nanos;
+    // SAFETY: `attr` is an initialised `sched_attr` whose `size` is its own; pid 0 is the
+    // calling thread; flags must be 0.
+    unsafe { libc::syscall(libc::SYS_sched_setattr, 0, &raw const attr, 0) == 0 }
+}
+
+/// A thread's scheduling attributes, as [`normal_slice`] read them.
+#[derive(Clone, Copy)]
+pub(crate) struct SchedAttr(libc::sched_attr);
+
+impl SchedAttr {
+    /// The time slice, in nanoseconds.
+    pub(crate) fn slice(&self) -> u64 {
+        self.0.sched_runtime
+    }
+}
+
+impl std::fmt::Debug for SchedAttr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SchedAttr")
+            .field("nice", &self.0.sched_nice)
+            .field("slice", &self.0.sched_runtime)
+            .finish()
+    }
+}
+
 /// A readiness descriptor: an `eventfd`, non-blocking and closed on `exec`, whose counter
 /// is non-zero (readable) from a `notify` until the next `clear`.
 #[derive(Debug)]

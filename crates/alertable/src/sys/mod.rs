@@ -20,6 +20,8 @@
 //! | `send_suspend_signal(tid)` | sends the suspend signal to thread `tid` of this process; false if it no longer exists |
 //! | `install_special_apc_handler(f)` | once per process: the special-APC signal runs `f` on the thread it interrupts (`f` must be async-signal-safe) |
 //! | `send_special_apc_signal(tid)` | sends the special-APC signal to thread `tid` of this process; false if it no longer exists |
+//! | `normal_slice()` | the calling thread's scheduling attributes if it runs under the normal policy on a kernel with a time slice per thread; `None` otherwise (absent under loom) |
+//! | `set_slice(attr, nanos)` | asks for a time slice of `nanos` for the calling thread, keeping `attr`'s policy and nice value; whether the kernel took it (absent under loom) |
 //! | `futex_wait_shared` / `futex_wake_shared` | as `futex_wait` / `futex_wake`, on a word that other processes map too |
 //!
 //! `shm` (not under loom) holds the calls of the cross-process namespace: the per-user
@@ -37,11 +39,11 @@ mod linux;
 #[cfg(loom)]
 pub(crate) use self::loom::precise_timed_sleeps;
 #[cfg(not(loom))]
-pub(crate) use linux::precise_timed_sleeps;
-#[cfg(not(loom))]
 pub(crate) use linux::{
     Notifier, current_tid, futex_wait, futex_wait_until_wall, futex_wake, poll, sleep, yield_now,
 };
+#[cfg(not(loom))]
+pub(crate) use linux::{SchedAttr, normal_slice, precise_timed_sleeps, set_slice};
 #[cfg(not(loom))]
 pub(crate) mod shm;
 #[cfg(not(loom))]
