@@ -844,8 +844,8 @@ fn wait_once(
     drop(lock);
 
     // The first sleep is watched for: a signaler running at the same time answers well
-    // within the watch, a wake-up takes longer. Not where the thread's wait hook lists
-    // descriptors: the watch cannot see them, and the sleep on them can (wait_hook.rs).
+    // within the watch, a wake-up takes longer. Where the thread's wait hook lists
+    // descriptors, the park's own watch looks at them too (wait_hook.rs).
     let mut watch = !crate::wait_hook::watches_descriptors();
     loop {
         let slice = shared_slice(shared, objects, deadline);

@@ -791,6 +791,12 @@ impl Context {
     /// [`BlockObserver`] sees each one, and the thread's wait hook's descriptors are
     /// watched (wait_hook.rs).
     fn park(&self, deadline: Option<Instant>) {
+        // The deferred work first: it may be what makes a descriptor ready (I/O it submits).
+        self.run_deferred();
+        // Before the observer hears of a block: a wait ended during the watch did not block.
+        if crate::wait_hook::watch_before_park(self) {
+            return;
+        }
         self.observed(|| crate::wait_hook::park(&self.this.inner.parker, deadline));
     }
 

@@ -131,7 +131,7 @@ fn sleep_alertable(
     if timeout == Some(Duration::ZERO) {
         return SleepStatus::Elapsed;
     }
-    // A thread whose wait hook lists descriptors sleeps on them at once (wait_hook.rs).
+    // A thread whose wait hook lists descriptors watches them in its park (wait_hook.rs).
     let mut spin = !crate::wait_hook::watches_descriptors();
     loop {
         let outcome = if std::mem::take(&mut spin) && spin_for_apcs(ctx) {

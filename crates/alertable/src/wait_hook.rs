@@ -9,7 +9,9 @@
 //! the thread in the library's waits (alertable or not, on objects or APCs) sleeps in
 //! `poll` on them together with the parker's own wake descriptor (parker.rs P5), instead
 //! of on the futex, and when one of them is ready the hook's [`ready`](WaitHook::ready)
-//! runs on the thread before the wait re-checks what it waits for.
+//! runs on the thread before the wait re-checks what it waits for. Before such a sleep
+//! the thread watches the descriptors for a moment, as its waits watch for APCs and
+//! signals, so that a peer that answers at once is caught without a sleep.
 //!
 //! A block that does not watch the descriptors — a non-alertable [`sleep_ex`], a thread
 //! whose parker was relocated for waits across processes (P4) — calls the hook's
@@ -25,6 +27,8 @@ use std::rc::Rc;
 use std::time::Instant;
 
 use crate::parker::{Parker, Unparked};
+use crate::sys;
+use crate::thread::Context;
 
 /// What a watched descriptor is waited for.
 ///
@@ -125,8 +129,8 @@ pub trait WaitHook {
     /// thread sleeps as usual.
     fn watch(&self, fds: &mut Vec<WatchedFd>);
 
-    /// Runs after a sleep in which at least one of `fds` (those [`watch`](Self::watch)
-    /// gave, in its order) was reported ready.
+    /// Runs after a sleep, or the watch before one, in which at least one of `fds` (those
+    /// [`watch`](Self::watch) gave, in its order) was reported ready.
     fn ready(&self, fds: &[WatchedFd]);
 
     /// The thread is about to block where its descriptors are not watched: whatever
@@ -190,9 +194,41 @@ pub(crate) fn park(parker: &Parker, deadline: Option<Instant>) -> Unparked {
     unparked
 }
 
+/// Watches the hook's descriptors for a moment before the owner of `ctx` parks, as its
+/// waits watch for APCs and signals (wait.rs, `watch_before_sleeping`): each look is a
+/// `poll` that does not sleep. Returns true if one became ready (the hook's `ready` has
+/// run: the caller re-checks instead of sleeping), false if the park should go on — none
+/// is listed, the watch missed, or a token came, which the park then takes at once.
+///
+/// A peer in another process that answers within the watch is caught without either side
+/// sleeping; one that needs this CPU to answer is not, and the watch's record (shared with
+/// the thread's other watches) soon stops it spinning for nothing.
+pub(crate) fn watch_before_park(ctx: &Context) -> bool {
+    let Some(hook) = current() else {
+        return false;
+    };
+    let mut fds = FDS.try_with(Cell::take).unwrap_or_default();
+    fds.clear();
+    hook.watch(&mut fds);
+    let mut caught = false;
+    if !fds.is_empty() {
+        let parker = ctx.parker();
+        let looked = RefCell::new(fds);
+        let ready = || parker.has_token() || sys::poll_now(&mut looked.borrow_mut());
+        crate::wait::watch(ctx, &ready);
+        fds = looked.into_inner();
+        if fds.iter().any(WatchedFd::is_ready) {
+            hook.ready(&fds);
+            caught = true;
+        }
+    }
+    let _ = FDS.try_with(|slot| slot.set(fds));
+    caught
+}
+
 /// Whether the calling thread's hook lists descriptors now: its alertable sleep and its
-/// object waits then skip the watch before sleeping (wait.rs, dispatch.rs), which could
-/// not see them become ready and would only put off the sleep in `poll` that does.
+/// object waits then leave the watch before sleeping to [`watch_before_park`], which
+/// looks at the descriptors too.
 pub(crate) fn watches_descriptors() -> bool {
     let Some(hook) = current() else {
         return false;

@@ -4,6 +4,8 @@
 //! `ready` runs on the waiting thread; a block that does not watch them releases them
 //! first.
 
+#![allow(clippy::disallowed_types)]
+
 use std::cell::Cell;
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, RawFd};
@@ -174,4 +176,35 @@ fn a_block_that_does_not_watch_releases_first() {
     );
     assert_eq!(hook.released.get(), 1);
     assert_eq!(hook.watched.get(), 0);
+}
+
+/// Counts the blocks its thread reports.
+#[derive(Default)]
+struct Blocks(std::sync::atomic::AtomicUsize);
+
+impl alertable::BlockObserver for Blocks {
+    fn blocking(&self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+    fn unblocked(&self) {}
+}
+
+/// The watch before a park looks at the hook's descriptors too (`poll` without sleeping):
+/// one that is ready already, as a peer's answer that came while the thread watched would
+/// be, ends the wait with the hook's `ready`, and the thread never blocks.
+#[test]
+fn a_descriptor_ready_before_the_park_ends_the_wait_without_a_block() {
+    let (hook, other) = install();
+    let _uninstall = Uninstall;
+    let blocks = std::sync::Arc::new(Blocks::default());
+    alertable::set_block_observer(Some(blocks.clone()));
+    (&other).write_all(b"x").unwrap();
+    assert_eq!(sleep_ex(Some(LONG), Alertable::Yes), SleepStatus::Alerted);
+    alertable::set_block_observer(None);
+    assert_eq!(hook.readied.get(), 1);
+    assert_eq!(
+        blocks.0.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "caught while watching, not in a sleep"
+    );
 }

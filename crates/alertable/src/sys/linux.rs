@@ -170,6 +170,21 @@ impl Notifier {
     }
 }
 
+/// Whether one of `fds` is ready now (the entries say which), without sleeping.
+pub(crate) fn poll_now(fds: &mut [WatchedFd]) -> bool {
+    // SAFETY: as in `poll` below: `fds` is an array of `fds.len()` valid `pollfd`s (the
+    // layout is checked in `wait_hook.rs`) that the kernel may write `revents` of; a
+    // timeout of 0 returns at once. An error (EINTR, ENOMEM) reads as "none ready".
+    let ready = unsafe {
+        libc::poll(
+            fds.as_mut_ptr().cast::<libc::pollfd>(),
+            fds.len() as libc::nfds_t,
+            0,
+        )
+    };
+    ready > 0
+}
+
 /// Sleeps in `ppoll` until `notifier` or one of `fds` is ready (the entries say which),
 /// `timeout` passes, or a signal interrupts it; returns whether `notifier` was readable.
 /// `fds` is as it was on return, `revents` apart.

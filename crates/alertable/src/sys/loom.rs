@@ -96,6 +96,11 @@ impl Notifier {
     }
 }
 
+/// `poll_now` modelled: the models watch no descriptors of their own.
+pub(crate) fn poll_now(_fds: &mut [crate::wait_hook::WatchedFd]) -> bool {
+    false
+}
+
 /// `poll` modelled: the models watch no descriptors of their own, so this waits for the
 /// notifier alone (a timed wait returns at once: loom has no clock); returns whether the
 /// notifier is readable.

@@ -16,6 +16,7 @@
 //! | `Notifier::clear()` | makes it unreadable again; never blocks |
 //! | `Notifier::as_fd()` | the descriptor, to poll for readability (absent under loom) |
 //! | `poll(notifier, fds, timeout)` | sleeps until the notifier or one of `fds` is ready (their entries say which), the timeout, or spuriously (a signal); returns whether the notifier was readable |
+//! | `poll_now(fds)` | whether one of `fds` is ready now (their entries say which), without sleeping |
 //! | `install_suspend_handler(f)` | once per process: the suspend signal runs `f` on the thread it interrupts (`f` must be async-signal-safe) |
 //! | `send_suspend_signal(tid)` | sends the suspend signal to thread `tid` of this process; false if it no longer exists |
 //! | `install_special_apc_handler(f)` | once per process: the special-APC signal runs `f` on the thread it interrupts (`f` must be async-signal-safe) |
@@ -40,7 +41,8 @@ mod linux;
 pub(crate) use self::loom::precise_timed_sleeps;
 #[cfg(not(loom))]
 pub(crate) use linux::{
-    Notifier, current_tid, futex_wait, futex_wait_until_wall, futex_wake, poll, sleep, yield_now,
+    Notifier, current_tid, futex_wait, futex_wait_until_wall, futex_wake, poll, poll_now, sleep,
+    yield_now,
 };
 #[cfg(not(loom))]
 pub(crate) use linux::{SchedAttr, normal_slice, precise_timed_sleeps, set_slice};
@@ -62,5 +64,6 @@ mod loom;
 pub(crate) use self::loom::{
     Notifier, current_tid, futex_wait, futex_wait as futex_wait_shared, futex_wait_until_wall,
     futex_wake, futex_wake as futex_wake_shared, install_special_apc_handler,
-    install_suspend_handler, poll, send_special_apc_signal, send_suspend_signal, sleep, yield_now,
+    install_suspend_handler, poll, poll_now, send_special_apc_signal, send_suspend_signal, sleep,
+    yield_now,
 };
