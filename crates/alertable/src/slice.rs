@@ -15,9 +15,12 @@
 //! be preempted while it competes for a CPU. Measured by `alertable bench idle-wake` (the
 //! woken thread and the waker on one CPU in most samples): see BENCHMARKS.md.
 //!
-//! Only a thread under the normal policy (`SCHED_OTHER`) is changed, keeping its nice
-//! value; one under another policy, one whose slice is already this short, and kernels
-//! without a slice per thread (before Linux 6.12) are left alone.
+//! Only a thread under the normal policy (`SCHED_OTHER`) with a nice value of 0 or more is
+//! changed, keeping its nice value; one under another policy, one with a negative nice
+//! value, one whose slice is already this short, and kernels without a slice per thread
+//! (before Linux 6.12) are left alone. The short slice is the thread's own: threads and
+//! processes it creates meanwhile start with the default one (`SCHED_FLAG_RESET_ON_FORK`,
+//! cleared again when the thread gets its own slice back unless it had it before).
 
 use std::cell::Cell;
 use std::time::{Duration, Instant};
@@ -95,7 +98,14 @@ impl WakeSlice {
         #[cfg(not(loom))]
         {
             let next = match sys::normal_slice() {
-                Some(own) if own.slice() > SHORT && sys::set_slice(&own, SHORT) => {
+                // Reset on fork: the threads it creates start with the default slice, not
+                // this one, which is for its own wake-ups only. A negative nice value (which
+                // the reset would not pass on) is left alone.
+                Some(own)
+                    if own.slice() > SHORT
+                        && own.nice() >= 0
+                        && sys::set_slice(&own, SHORT, true) =>
+                {
                     State::Short(own)
                 }
                 _ => State::Off,
@@ -109,7 +119,7 @@ impl WakeSlice {
     #[cfg(not(loom))]
     #[cold] // once per busy stretch of a thread that was idle
     fn restore(&self, own: &sys::SchedAttr) {
-        let next = if sys::set_slice(own, own.slice()) {
+        let next = if sys::set_slice(own, own.slice(), false) {
             State::Own
         } else {
             State::Off

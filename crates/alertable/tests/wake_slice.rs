@@ -82,11 +82,12 @@ fn an_idle_thread_asks_for_a_short_slice_and_a_busy_one_gets_its_own_back() {
         // A burst of 3 ms between two waits: the next sleep begins with the slice back.
         busy(Duration::from_millis(3));
         idle();
+        let back = attr();
         assert_eq!(
-            attr().sched_runtime,
-            own.sched_runtime,
+            back.sched_runtime, own.sched_runtime,
             "a busy thread has its own"
         );
+        assert_eq!(back.sched_flags, own.sched_flags, "and its own flags");
         // Idle again: short again.
         assert!(idle_until_slice_is(SHORT));
         assert_eq!(attr().sched_policy, own.sched_policy);
@@ -138,6 +139,23 @@ fn a_thread_that_never_sleeps_long_keeps_its_slice() {
             sleep_ex(Some(Duration::ZERO), Alertable::Yes);
         }
         assert_eq!(attr().sched_runtime, own);
+    })
+    .join()
+    .expect("the test thread");
+}
+
+#[test]
+fn threads_created_by_an_idle_thread_start_with_the_default_slice() {
+    std::thread::spawn(|| {
+        let own = attr().sched_runtime;
+        if own == 0 {
+            return;
+        }
+        assert!(idle_until_slice_is(SHORT));
+        let child = std::thread::spawn(|| attr().sched_runtime)
+            .join()
+            .expect("the child");
+        assert_eq!(child, own, "the short slice is not inherited");
     })
     .join()
     .expect("the test thread");
