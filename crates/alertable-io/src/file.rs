@@ -571,7 +571,7 @@ impl AsyncFile {
             crate::backend::get().submit(&op);
         }
         op.settle_issue();
-        Ok(Operation { op })
+        Ok(Operation::new(op))
     }
 
     /// Starts a pipe request, or refuses it because the other end is gone (P7 of

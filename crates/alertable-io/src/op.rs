@@ -26,7 +26,9 @@
 //!      handle unless that names this very thread (which outlives its own pool) — and
 //!      kept in a small per-thread pool that [`OpShared::new`] takes from first, so a
 //!      thread that keeps reads in flight with completion routines allocates nothing per
-//!      request, and makes no new handle to itself for each. A pooled request keeps its
+//!      request, and makes no new handle to itself for each; the same goes for a request
+//!      waited for through its [`Operation`], whose last handle, dropped on the issuing
+//!      thread once the request is complete, gives it back. A pooled request keeps its
 //!      slot in the thread's list of issued requests (the weak reference there names it
 //!      still), so that its next use is recorded without a new one; the list's readers
 //!      skip it (it has no file: not in flight).
@@ -43,6 +45,7 @@
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::VecDeque;
 use std::fmt;
+use std::mem::ManuallyDrop;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
@@ -617,6 +620,22 @@ unsafe fn sole(op: &mut Arc<OpShared>) -> Option<&mut OpShared> {
     Some(unsafe { &mut *Arc::as_ptr(op).cast_mut() })
 }
 
+/// Whether the calling thread's list of issued requests names `op`, which makes it the
+/// request's issuing thread (R5); false where the list cannot be looked at.
+fn issued_here(op: &Arc<OpShared>) -> bool {
+    let at = op.issued_at.load(Ordering::Relaxed);
+    ISSUED
+        .try_with(|issued| {
+            issued.ops.try_borrow().is_ok_and(|ops| {
+                ops.get(at).is_some_and(|slot| {
+                    slot.as_ref()
+                        .is_some_and(|weak| ptr::eq(weak.as_ptr(), Arc::as_ptr(op)))
+                })
+            })
+        })
+        .unwrap_or(false)
+}
+
 /// Whether the calling thread's list of issued requests names `op` (for R5's check; true
 /// where the list cannot be looked at).
 fn listed_here(op: &Arc<OpShared>) -> bool {
@@ -1044,7 +1063,31 @@ pub enum IssueStatus {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Operation {
-    pub(crate) op: Arc<OpShared>,
+    /// Dropped by hand (`Drop`), so that the last handle of a finished request gives it
+    /// back to its thread's pool (R4).
+    op: ManuallyDrop<Arc<OpShared>>,
+}
+
+impl Operation {
+    pub(crate) fn new(op: Arc<OpShared>) -> Self {
+        Self {
+            op: ManuallyDrop::new(op),
+        }
+    }
+}
+
+impl Drop for Operation {
+    /// The last handle of a complete request, dropped on the thread that issued it, gives
+    /// the request back to that thread's pool (R4), as a routine request's completion does:
+    /// a thread that issues requests, waits for each and drops its handle allocates
+    /// nothing per request. Anywhere else the request is freed by its last holder.
+    fn drop(&mut self) {
+        // SAFETY: `self.op` is taken once, here, and `self` is not used after.
+        let op = unsafe { ManuallyDrop::take(&mut self.op) };
+        if Arc::strong_count(&op) == 1 && op.is_complete() && issued_here(&op) {
+            retire(op, EmptiedFile::Release);
+        }
+    }
 }
 
 impl Operation {

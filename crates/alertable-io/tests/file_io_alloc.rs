@@ -239,7 +239,63 @@ fn j102_read_ex_chain_at_depth_16_allocates_nothing_per_request() {
     );
 }
 
-/// The two tests above, on the worker-thread backend, in a child process (the backend is
+/// J102: requests waited for one at a time through their [`Operation`] — `read`, then
+/// `result(true)`, the buffer taken back, the handle dropped — allocate nothing per request
+/// in steady state either: the last handle of a finished request, dropped on its issuing
+/// thread, gives it back to that thread's pool (R4).
+///
+/// [`Operation`]: alertable_io::Operation
+#[test]
+fn j102_requests_waited_for_through_their_handles_allocate_nothing_per_request() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("f");
+    write_file(&path);
+    let file = AsyncFile::open(&path).unwrap();
+    let (allocations, bad) = alertable::spawn(move || {
+        let mut buffer = vec![0u8; BLOCK];
+        let mut bad = 0;
+        let mut read = |n: usize, mut buffer: Vec<u8>| {
+            let offset = (n as u64 * 7 % BLOCKS) * BLOCK as u64;
+            buffer.resize(BLOCK, 0);
+            let op = file.read(offset, buffer).expect("issued");
+            if op.result(true) != Ok(BLOCK) {
+                bad += 1;
+            }
+            let buffer = op.take_buffer().expect("the buffer comes back");
+            if buffer[..8] != offset.to_le_bytes() {
+                bad += 1;
+            }
+            buffer
+        };
+        for n in 0..WARM_UP {
+            buffer = read(n, buffer);
+        }
+        MEASURED.set(true);
+        ALLOCATIONS.store(0, Ordering::SeqCst);
+        WINDOW_OPEN.store(true, Ordering::SeqCst);
+        for n in 0..MEASURED_READS {
+            buffer = read(n, buffer);
+        }
+        WINDOW_OPEN.store(false, Ordering::SeqCst);
+        MEASURED.set(false);
+        (ALLOCATIONS.load(Ordering::SeqCst), bad)
+    })
+    .unwrap()
+    .join()
+    .unwrap();
+    assert_eq!(bad, 0, "a read failed or returned the wrong block");
+    println!(
+        "{}: {allocations} allocations over {MEASURED_READS} waited reads",
+        alertable_io::backend_name()
+    );
+    assert!(
+        allocations <= MEASURED_READS as u64 / 100,
+        "{allocations} allocations over {MEASURED_READS} waited reads"
+    );
+}
+
+/// The tests above, on the worker-thread backend, in a child process (the backend is
 /// chosen once per process).
 #[test]
 fn worker_threads_backend_allocates_nothing() {
