@@ -623,33 +623,34 @@ unsafe fn sole(op: &mut Arc<OpShared>) -> Option<&mut OpShared> {
 /// Whether the calling thread's list of issued requests names `op`, which makes it the
 /// request's issuing thread (R5); false where the list cannot be looked at.
 fn issued_here(op: &Arc<OpShared>) -> bool {
-    let at = op.issued_at.load(Ordering::Relaxed);
-    ISSUED
-        .try_with(|issued| {
-            issued.ops.try_borrow().is_ok_and(|ops| {
-                ops.get(at).is_some_and(|slot| {
-                    slot.as_ref()
-                        .is_some_and(|weak| ptr::eq(weak.as_ptr(), Arc::as_ptr(op)))
-                })
-            })
-        })
-        .unwrap_or(false)
+    list_names(op).unwrap_or(false)
 }
 
 /// Whether the calling thread's list of issued requests names `op` (for R5's check; true
 /// where the list cannot be looked at).
 fn listed_here(op: &Arc<OpShared>) -> bool {
-    let at = op.issued_at.load(Ordering::Relaxed);
+    list_names(op).unwrap_or(true)
+}
+
+/// Whether the calling thread's list of issued requests names `op`; `None` where the list
+/// cannot be looked at (thread-local teardown, or borrowed).
+fn list_names(op: &Arc<OpShared>) -> Option<bool> {
     ISSUED
         .try_with(|issued| {
-            issued.ops.try_borrow().map_or(true, |ops| {
-                ops.get(at).is_some_and(|slot| {
-                    slot.as_ref()
-                        .is_some_and(|weak| ptr::eq(weak.as_ptr(), Arc::as_ptr(op)))
-                })
-            })
+            let ops = issued.ops.try_borrow().ok()?;
+            Some(slot_names(&ops, op))
         })
-        .unwrap_or(true)
+        .ok()
+        .flatten()
+}
+
+/// Whether `op`'s slot of `ops`, a list of issued requests, names it.
+fn slot_names(ops: &[Option<Weak<OpShared>>], op: &Arc<OpShared>) -> bool {
+    let at = op.issued_at.load(Ordering::Relaxed);
+    ops.get(at).is_some_and(|slot| {
+        slot.as_ref()
+            .is_some_and(|weak| ptr::eq(weak.as_ptr(), Arc::as_ptr(op)))
+    })
 }
 
 /// Takes a completed request's routine out of its state (O4), with the buffer and the
@@ -1260,11 +1261,7 @@ pub(crate) fn record_issued(op: &Arc<OpShared>) {
         let mut ops = issued.ops.borrow_mut();
         // A request from the thread's pool is still named by its slot (R4): no new weak
         // reference to make.
-        let at = op.issued_at.load(Ordering::Relaxed);
-        if ops.get(at).is_some_and(|slot| {
-            slot.as_ref()
-                .is_some_and(|weak| ptr::eq(weak.as_ptr(), Arc::as_ptr(op)))
-        }) {
+        if slot_names(&ops, op) {
             op.recorded.store(true, Ordering::Relaxed);
             return;
         }
