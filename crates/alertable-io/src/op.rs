@@ -28,7 +28,8 @@
 //!      thread that keeps reads in flight with completion routines allocates nothing per
 //!      request, and makes no new handle to itself for each; the same goes for a request
 //!      waited for through its [`Operation`], whose last handle, dropped on the issuing
-//!      thread once the request is complete, gives it back. A pooled request keeps its
+//!      thread once the request is complete, gives it back (a wait that has to sleep
+//!      still makes the request an event to sleep on). A pooled request keeps its
 //!      slot in the thread's list of issued requests (the weak reference there names it
 //!      still), so that its next use is recorded without a new one; the list's readers
 //!      skip it (it has no file: not in flight).
@@ -951,12 +952,8 @@ fn unlist(op: &Arc<OpShared>) {
         };
         // The slot may hold another request by now (pruning frees finished ones); this
         // request is alive, so its address names it alone.
-        if let Some(slot) = ops.get_mut(at)
-            && slot
-                .as_ref()
-                .is_some_and(|weak| ptr::eq(weak.as_ptr(), Arc::as_ptr(op)))
-        {
-            *slot = None;
+        if slot_names(&ops, op) {
+            ops[at] = None;
             free.push(at);
         }
     });
@@ -1062,7 +1059,7 @@ pub enum IssueStatus {
 /// # std::fs::remove_file(&path)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Operation {
     /// Dropped by hand (`Drop`), so that the last handle of a finished request gives it
     /// back to its thread's pool (R4).
@@ -1077,11 +1074,18 @@ impl Operation {
     }
 }
 
+impl fmt::Debug for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Operation").field("op", &**self.op).finish()
+    }
+}
+
 impl Drop for Operation {
     /// The last handle of a complete request, dropped on the thread that issued it, gives
     /// the request back to that thread's pool (R4), as a routine request's completion does:
-    /// a thread that issues requests, waits for each and drops its handle allocates
-    /// nothing per request. Anywhere else the request is freed by its last holder.
+    /// a thread that issues requests, waits for each and drops its handle allocates no
+    /// request (a wait that has to sleep makes an event to sleep on). Anywhere else the
+    /// request is freed by its last holder.
     fn drop(&mut self) {
         // SAFETY: `self.op` is taken once, here, and `self` is not used after.
         let op = unsafe { ManuallyDrop::take(&mut self.op) };

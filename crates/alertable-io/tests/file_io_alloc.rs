@@ -242,7 +242,8 @@ fn j102_read_ex_chain_at_depth_16_allocates_nothing_per_request() {
 /// J102: requests waited for one at a time through their [`Operation`] — `read`, then
 /// `result(true)`, the buffer taken back, the handle dropped — allocate nothing per request
 /// in steady state either: the last handle of a finished request, dropped on its issuing
-/// thread, gives it back to that thread's pool (R4).
+/// thread, gives it back to that thread's pool (R4). (Page-cached reads complete before the
+/// wait would sleep; one that sleeps makes the request an event to sleep on.)
 ///
 /// [`Operation`]: alertable_io::Operation
 #[test]

@@ -9,18 +9,25 @@
 //!
 //! So a thread whose last sleep in one of the library's waits was long (it is idle, waiting
 //! to be woken) and whose last burst of work between waits was short asks for the
-//! kernel's shortest slice, 0.1 ms; once it runs for [`LONG_BURST`] or more between two
-//! waits it gets its own slice back. Its share of the CPU does not change (that is its
-//! weight, from its nice value); only how soon it runs when it wakes, and how often it may
-//! be preempted while it competes for a CPU. Measured by `alertable bench idle-wake` (the
-//! woken thread and the waker on one CPU in most samples): see BENCHMARKS.md.
+//! kernel's shortest slice, 0.1 ms; once it has run for [`LONG_BURST`] or more between
+//! waits twice in a row, it gets its own slice back, at the start of its next sleep (a
+//! thread that computes for minutes keeps the short slice until then). Its share of the CPU
+//! does not change (that is its weight, from its nice value); only how soon it runs when it
+//! wakes, and how often it may be preempted while it competes for a CPU. Measured by
+//! `alertable bench idle-wake` (the woken thread and the waker on one CPU in most samples):
+//! see BENCHMARKS.md.
 //!
 //! Only a thread under the normal policy (`SCHED_OTHER`) with a nice value of 0 or more is
-//! changed, keeping its nice value; one under another policy, one with a negative nice
-//! value, one whose slice is already this short, and kernels without a slice per thread
-//! (before Linux 6.12) are left alone. The short slice is the thread's own: threads and
-//! processes it creates meanwhile start with the default one (`SCHED_FLAG_RESET_ON_FORK`,
-//! cleared again when the thread gets its own slice back unless it had it before).
+//! changed, and only its slice: one under another policy, one with a negative nice value,
+//! one whose slice is already this short, and kernels without a slice per thread (before
+//! Linux 6.12) are left alone. The short slice is the thread's own: threads and processes it
+//! creates meanwhile start with the default one (`SCHED_FLAG_RESET_ON_FORK`). Giving the
+//! slice back reads the thread's attributes again: if its policy or slice changed meanwhile,
+//! someone else has taken charge of them and they are left as they are; otherwise the slice
+//! it had goes back (as a slice of its own: a later change of the kernel's default no longer
+//! reaches it), with the nice value it has now, and the reset-on-fork flag it had (which the
+//! kernel lets only a privileged thread clear: an unprivileged one keeps it set, harmless
+//! for a normal thread with a nice value of 0 or more).
 
 use std::cell::Cell;
 use std::time::{Duration, Instant};
@@ -32,20 +39,57 @@ use crate::sys;
 #[cfg(not(loom))]
 const SHORT: u64 = 100_000;
 
-/// A thread that runs this long between two waits is busy: it gets its own slice back.
+/// A burst of work between two waits this long or longer is a long one.
 pub(crate) const LONG_BURST: Duration = Duration::from_millis(1);
+
+/// Long bursts in a row that give a thread its own slice back: one alone may be a short one
+/// whose thread was kept off the CPU.
+const BUSY_BURSTS: u8 = 2;
 
 /// Where a thread's slice stands.
 #[derive(Debug, Clone, Copy)]
 enum State {
     /// The thread's own slice.
     Own,
-    /// Shortened; the attributes it had before, to put back.
+    /// Shortened; the attributes it had before.
     #[cfg(not(loom))]
     Short(sys::SchedAttr),
-    /// Never changed: another policy, an old kernel, a short slice of its own, or a
-    /// refusal.
+    /// Never changed again: another policy, an old kernel, a short slice of its own,
+    /// someone else's change, or a refusal.
     Off,
+}
+
+/// A thread's rhythm of sleeps and bursts, and what it asks for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Rhythm {
+    /// When the thread last woke from a measured sleep (`None`: not yet).
+    woke: Option<Instant>,
+    /// Long bursts in a row, up to [`BUSY_BURSTS`].
+    long_bursts: u8,
+}
+
+impl Rhythm {
+    /// A sleep begins at `now`, ending a burst; whether the thread has been busy long
+    /// enough to get its own slice back. The burst before a thread's first measured sleep
+    /// counts as long: nobody measured it.
+    fn sleeps(&mut self, now: Instant) -> bool {
+        let long = self
+            .woke
+            .is_none_or(|woke| now.saturating_duration_since(woke) >= LONG_BURST);
+        self.long_bursts = if long {
+            self.long_bursts.saturating_add(1).min(BUSY_BURSTS)
+        } else {
+            0
+        };
+        self.long_bursts >= BUSY_BURSTS
+    }
+
+    /// The thread woke at `now` from a sleep that was `long` or not; whether it is idle
+    /// (a long sleep after a short burst), and so should have the short slice.
+    fn wakes(&mut self, now: Instant, long: bool) -> bool {
+        self.woke = Some(now);
+        long && self.long_bursts == 0
+    }
 }
 
 /// One thread's slice, and what it needs to decide (owner only: a field of the thread's
@@ -53,42 +97,42 @@ enum State {
 #[derive(Debug)]
 pub(crate) struct WakeSlice {
     state: Cell<State>,
-    /// When the thread last woke from a measured sleep.
-    woke: Cell<Option<Instant>>,
-    /// Whether the burst before the current sleep was long.
-    busy: Cell<bool>,
+    rhythm: Cell<Rhythm>,
 }
 
 impl WakeSlice {
     pub(crate) const fn new() -> Self {
         Self {
             state: Cell::new(State::Own),
-            woke: Cell::new(None),
-            busy: Cell::new(false),
+            rhythm: Cell::new(Rhythm {
+                woke: None,
+                long_bursts: 0,
+            }),
         }
     }
 
-    /// The thread is about to sleep, at `now`: a long burst since it last woke gives it
-    /// its own slice back.
+    /// The thread is about to sleep, at `now`: a busy thread gets its own slice back.
     #[inline]
     pub(crate) fn before_sleep(&self, now: Instant) {
-        let busy = self
-            .woke
-            .get()
-            .is_some_and(|woke| now.saturating_duration_since(woke) >= LONG_BURST);
-        self.busy.set(busy);
+        let mut rhythm = self.rhythm.get();
+        let busy = rhythm.sleeps(now);
+        self.rhythm.set(rhythm);
         #[cfg(not(loom))]
         if busy && let State::Short(own) = self.state.get() {
             self.restore(&own);
         }
+        #[cfg(loom)]
+        let _ = busy;
     }
 
-    /// The thread woke at `now` from a sleep; `long` says whether the sleep was long. A
-    /// long sleep after a short burst shortens the slice.
+    /// The thread woke at `now` from a sleep; `long` says whether the sleep was long. An
+    /// idle thread gets the short slice.
     #[inline]
     pub(crate) fn after_sleep(&self, now: Instant, long: bool) {
-        self.woke.set(Some(now));
-        if long && !self.busy.get() && matches!(self.state.get(), State::Own) {
+        let mut rhythm = self.rhythm.get();
+        let idle = rhythm.wakes(now, long);
+        self.rhythm.set(rhythm);
+        if idle && matches!(self.state.get(), State::Own) {
             self.shorten();
         }
     }
@@ -116,14 +160,73 @@ impl WakeSlice {
         self.state.set(State::Off);
     }
 
+    /// Gives the thread the slice it had before `shorten`, unless someone changed its
+    /// policy or slice meanwhile.
     #[cfg(not(loom))]
     #[cold] // once per busy stretch of a thread that was idle
     fn restore(&self, own: &sys::SchedAttr) {
-        let next = if sys::set_slice(own, own.slice(), false) {
-            State::Own
-        } else {
-            State::Off
+        let next = match sys::normal_slice() {
+            // As `shorten` left it: its slice back, keeping the nice value it has now. The
+            // reset-on-fork flag as it was, if the kernel lets this thread clear it; set
+            // otherwise.
+            Some(now) if now.slice() == SHORT => {
+                if sys::set_slice(&now, own.slice(), own.resets_on_fork())
+                    || sys::set_slice(&now, own.slice(), true)
+                {
+                    State::Own
+                } else {
+                    State::Off
+                }
+            }
+            // Changed by someone else: theirs now.
+            _ => State::Off,
         };
         self.state.set(next);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(base: Instant, micros: u64) -> Instant {
+        base + Duration::from_micros(micros)
+    }
+
+    #[test]
+    fn a_long_sleep_after_a_short_burst_is_idle() {
+        let t = Instant::now();
+        let mut r = Rhythm::default();
+        // The first sleep follows a burst nobody measured: not idle yet.
+        assert!(!r.sleeps(at(t, 0)));
+        assert!(!r.wakes(at(t, 2_000), true));
+        // A short burst, then a long sleep: idle.
+        assert!(!r.sleeps(at(t, 2_100)));
+        assert!(r.wakes(at(t, 4_000), true));
+        // A short sleep is not idle, whatever the burst.
+        assert!(!r.sleeps(at(t, 4_050)));
+        assert!(!r.wakes(at(t, 4_060), false));
+    }
+
+    #[test]
+    fn two_long_bursts_in_a_row_are_busy() {
+        let t = Instant::now();
+        let mut r = Rhythm::default();
+        r.sleeps(at(t, 0));
+        r.wakes(at(t, 1_000), true);
+        assert!(!r.sleeps(at(t, 1_100)), "a short burst");
+        r.wakes(at(t, 3_000), true);
+        // One long burst: not yet (it may have been a short one kept off the CPU).
+        assert!(!r.sleeps(at(t, 5_000)));
+        assert!(!r.wakes(at(t, 7_000), true), "not idle after a long burst");
+        // A second in a row: busy, and still so after a third.
+        assert!(r.sleeps(at(t, 9_000)));
+        r.wakes(at(t, 11_000), true);
+        assert!(r.sleeps(at(t, 13_000)));
+        r.wakes(at(t, 15_000), true);
+        // A short burst ends the streak.
+        assert!(!r.sleeps(at(t, 15_100)));
+        assert!(r.wakes(at(t, 17_000), true));
+        assert!(!r.sleeps(at(t, 19_000)));
     }
 }

@@ -460,6 +460,8 @@ pub(crate) struct Context {
     yields_before_sleeping: Cell<bool>,
     /// This thread's time slice, short while it is idle (slice.rs).
     slice: WakeSlice,
+    /// When the first sleep of its parks since `take_slept_at` began.
+    slept_at: Cell<Option<Instant>>,
     /// The waitable timers this thread armed with a completion routine, cancelled when it
     /// exits (M145).
     set_timers: SetTimers,
@@ -479,6 +481,7 @@ impl Context {
             deferred: Cell::new(None),
             yields_before_sleeping: Cell::new(true),
             slice: WakeSlice::new(),
+            slept_at: Cell::new(None),
             set_timers: SetTimers::default(),
             #[cfg(not(loom))]
             mailbox: Cell::new(None),
@@ -791,13 +794,29 @@ impl Context {
     /// [`BlockObserver`] sees each one, and the thread's wait hook's descriptors are
     /// watched (wait_hook.rs).
     fn park(&self, deadline: Option<Instant>) {
-        // The deferred work first: it may be what makes a descriptor ready (I/O it submits).
+        // The deferred work first: it may be what makes a descriptor ready (I/O it submits),
+        // and the hook's watch comes before the sleep.
         self.run_deferred();
-        // Before the observer hears of a block: a wait ended during the watch did not block.
-        if crate::wait_hook::watch_before_park(self) {
-            return;
+        crate::wait_hook::park(self, deadline);
+    }
+
+    /// Runs `sleep`, the sleep of one of this thread's parks, between the
+    /// [`BlockObserver`]'s two calls; notes when the first sleep since
+    /// [`take_slept_at`](Self::take_slept_at) began, which ends the thread's burst of work
+    /// (slice.rs).
+    pub(crate) fn observed_sleep<R>(&self, sleep: impl FnOnce() -> R) -> R {
+        if self.slept_at.get().is_none() {
+            let now = Instant::now();
+            self.slept_at.set(Some(now));
+            self.slice.before_sleep(now);
         }
-        self.observed(|| crate::wait_hook::park(&self.this.inner.parker, deadline));
+        self.observed(sleep)
+    }
+
+    /// When the first sleep of this thread's parks since the last call began, if one did
+    /// (`measured` in wait.rs).
+    pub(crate) fn take_slept_at(&self) -> Option<Instant> {
+        self.slept_at.take()
     }
 
     /// Runs `block` — something that blocks the thread, not watching the wait hook's

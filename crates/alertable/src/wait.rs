@@ -174,13 +174,19 @@ fn spin_for_apcs(ctx: &Context) -> bool {
 /// Runs `sleep`, a sleep of `ctx`'s thread, and records whether it was short (see
 /// [`watch_before_sleeping`]).
 pub(crate) fn measured<R>(ctx: &Context, sleep: impl FnOnce() -> R) -> R {
-    let asleep = Instant::now();
-    ctx.slice().before_sleep(asleep);
+    // A sleep before this one is not its own.
+    let _ = ctx.take_slept_at();
     let result = sleep();
-    let woke = Instant::now();
-    let long = woke.saturating_duration_since(asleep) >= SHORT_SLEEP;
-    ctx.set_yields_before_sleeping(!long);
-    ctx.slice().after_sleep(woke, long);
+    match ctx.take_slept_at() {
+        // It never slept: it ended in a watch, or found what it waited for. Short.
+        None => ctx.set_yields_before_sleeping(true),
+        Some(asleep) => {
+            let woke = Instant::now();
+            let long = woke.saturating_duration_since(asleep) >= SHORT_SLEEP;
+            ctx.set_yields_before_sleeping(!long);
+            ctx.slice().after_sleep(woke, long);
+        }
+    }
     result
 }
 

@@ -162,83 +162,75 @@ fn current() -> Option<Rc<dyn WaitHook>> {
         .flatten()
 }
 
-/// The owner's park: on the hook's descriptors too, if it lists any (P5), then the hook's
-/// `ready`; otherwise on the futex, after the hook's `release` if the parker cannot poll.
-pub(crate) fn park(parker: &Parker, deadline: Option<Instant>) -> Unparked {
+/// Runs `f` with the calling thread's hook and the descriptors it lists now (the thread's
+/// kept list, filled by the hook's `watch`); `f` gets `None` where there is no hook.
+fn with_watched<R>(f: impl FnOnce(Option<(&dyn WaitHook, &mut Vec<WatchedFd>)>) -> R) -> R {
     let Some(hook) = current() else {
-        return parker.park(deadline);
+        return f(None);
     };
     let mut fds = FDS.try_with(Cell::take).unwrap_or_default();
     fds.clear();
     hook.watch(&mut fds);
-    let unparked = if fds.is_empty() {
-        None
-    } else {
-        parker.park_polling(&mut fds, deadline)
-    };
-    let unparked = match unparked {
-        Some(unparked) => {
-            if fds.iter().any(WatchedFd::is_ready) {
-                hook.ready(&fds);
-            }
-            unparked
-        }
-        None => {
-            if !fds.is_empty() {
-                hook.release();
-            }
-            parker.park(deadline)
-        }
-    };
+    let result = f(Some((&*hook, &mut fds)));
     let _ = FDS.try_with(|slot| slot.set(fds));
-    unparked
+    result
 }
 
-/// Watches the hook's descriptors for a moment before the owner of `ctx` parks, as its
-/// waits watch for APCs and signals (wait.rs, `watch_before_sleeping`): each look is a
-/// `poll` that does not sleep. Returns true if one became ready (the hook's `ready` has
-/// run: the caller re-checks instead of sleeping), false if the park should go on — none
-/// is listed, the watch missed, or a token came, which the park then takes at once.
+/// The owner's park, as the owner of `ctx`: if its hook lists descriptors, a watch of
+/// them first (see below), then a sleep in `poll` on them too (P5), and the hook's `ready`
+/// if one was ready; otherwise on the futex, after the hook's `release` if the parker
+/// cannot poll. Only the sleep itself is reported to the thread's block observer.
 ///
-/// A peer in another process that answers within the watch is caught without either side
-/// sleeping; one that needs this CPU to answer is not, and the watch's record (shared with
-/// the thread's other watches) soon stops it spinning for nothing.
-pub(crate) fn watch_before_park(ctx: &Context) -> bool {
-    let Some(hook) = current() else {
-        return false;
-    };
-    let mut fds = FDS.try_with(Cell::take).unwrap_or_default();
-    fds.clear();
-    hook.watch(&mut fds);
-    let mut caught = false;
-    if !fds.is_empty() {
-        let parker = ctx.parker();
-        let looked = RefCell::new(fds);
-        let ready = || parker.has_token() || sys::poll_now(&mut looked.borrow_mut());
-        crate::wait::watch(ctx, &ready);
-        fds = looked.into_inner();
-        if fds.iter().any(WatchedFd::is_ready) {
-            hook.ready(&fds);
-            caught = true;
+/// The watch is the thread's usual one (wait.rs, `watch_before_sleeping`), each look a
+/// `poll` that does not sleep, and a look at the parker's token: a peer in another process
+/// that answers within it is caught with neither side asleep; one that needs this CPU to
+/// answer is not, and the watch's record (shared with the thread's other watches) soon
+/// stops it spinning for nothing. A descriptor it finds ready ends the park without a
+/// sleep (`TimedOut`: the caller re-checks what it waits for); a token it finds is taken
+/// by the park at once. It is left out where the deadline is closer than a watch.
+pub(crate) fn park(ctx: &Context, deadline: Option<Instant>) -> Unparked {
+    let parker = ctx.parker();
+    with_watched(|watched| {
+        let Some((hook, fds)) = watched.filter(|(_, fds)| !fds.is_empty()) else {
+            return ctx.observed_sleep(|| parker.park(deadline));
+        };
+        if deadline.is_none_or(|d| d.saturating_duration_since(Instant::now()) > WATCH_AT_LEAST)
+            && watch(ctx, parker, fds)
+        {
+            hook.ready(fds);
+            return Unparked::TimedOut;
         }
-    }
-    let _ = FDS.try_with(|slot| slot.set(fds));
-    caught
+        let (unparked, polled) = ctx.observed_sleep(|| match parker.park_polling(fds, deadline) {
+            Some(unparked) => (unparked, true),
+            None => {
+                hook.release();
+                (parker.park(deadline), false)
+            }
+        });
+        if polled && fds.iter().any(WatchedFd::is_ready) {
+            hook.ready(fds);
+        }
+        unparked
+    })
+}
+
+/// A park whose deadline is closer than this does not watch its descriptors first.
+const WATCH_AT_LEAST: std::time::Duration = std::time::Duration::from_micros(20);
+
+/// Watches `fds` for a moment (see [`park`]); whether one of them became ready.
+fn watch(ctx: &Context, parker: &Parker, fds: &mut Vec<WatchedFd>) -> bool {
+    let looked = RefCell::new(std::mem::take(fds));
+    let ready = || parker.has_token() || sys::poll_now(&mut looked.borrow_mut());
+    crate::wait::watch(ctx, &ready);
+    *fds = looked.into_inner();
+    fds.iter().any(WatchedFd::is_ready)
 }
 
 /// Whether the calling thread's hook lists descriptors now: its alertable sleep and its
-/// object waits then leave the watch before sleeping to [`watch_before_park`], which
-/// looks at the descriptors too.
+/// object waits then leave the watch before sleeping to [`park`], which looks at the
+/// descriptors too.
 pub(crate) fn watches_descriptors() -> bool {
-    let Some(hook) = current() else {
-        return false;
-    };
-    let mut fds = FDS.try_with(Cell::take).unwrap_or_default();
-    fds.clear();
-    hook.watch(&mut fds);
-    let any = !fds.is_empty();
-    let _ = FDS.try_with(|slot| slot.set(fds));
-    any
+    with_watched(|watched| watched.is_some_and(|(_, fds)| !fds.is_empty()))
 }
 
 /// Before a block that does not watch the hook's descriptors.
