@@ -8,9 +8,9 @@
 //! worker threads. Synchronisation is by events, channels and [`Operation::wait`];
 //! timeouts are hang guards only.
 
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{PoisonError, RwLock, RwLockReadGuard, mpsc};
+use std::sync::mpsc;
 use std::time::Duration;
 
 use alertable::{Alertable, Event, EventReset, SleepStatus, WaitStatus, sleep_ex, wait_one};
@@ -37,31 +37,27 @@ fn unique_name(tag: &str) -> String {
     )
 }
 
-/// Taken to read by a test from the drop of one end until it has seen the other end's
-/// hang-up, and to write by a test while it starts a child process. From its fork to its
-/// exec a child holds copies of all of this process's descriptors (those closed on exec
-/// too), so a pipe end dropped meanwhile is not closed until the child execs, and the other
-/// end sees no hang-up yet: a test that then expects one would fail for a reason that is
-/// not the library's.
-static FORK: RwLock<()> = RwLock::new(());
-
-/// No child process starts while the guard lives.
-fn no_fork() -> RwLockReadGuard<'static, ()> {
-    FORK.read().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Starts `command`, with no drop-and-check section under way (see [`FORK`]); `spawn`
-/// returns once the child has exec'd.
-fn start(command: &mut Command) -> Child {
-    let _forking = FORK.write().unwrap_or_else(PoisonError::into_inner);
-    command.spawn().expect("the child process starts")
-}
-
-/// [`start`], with the child's output collected as `Command::output` does.
-fn run(command: &mut Command) -> std::process::Output {
-    start(command.stdout(Stdio::piped()).stderr(Stdio::piped()))
-        .wait_with_output()
-        .expect("the child process's output")
+/// Waits until `end` sees that its other end has gone (`POLLHUP` or `POLLRDHUP`), after
+/// the other end was dropped here. The hang-up is not always at once: a child process that
+/// another test is starting holds copies of this process's descriptors until its exec has
+/// closed them (the parent is let go a little before that), so the dropped end may outlive
+/// its drop for a moment. The checks of J106 then ask what a request issued after the
+/// hang-up does, whatever else the machine is running.
+#[track_caller]
+fn await_hang_up(end: &AsyncFile) {
+    let mut poll = libc::pollfd {
+        fd: std::os::fd::AsRawFd::as_raw_fd(end),
+        events: libc::POLLRDHUP,
+        revents: 0,
+    };
+    let timeout = libc::c_int::try_from(LONG.as_millis()).expect("a timeout in ms");
+    // SAFETY: one valid `pollfd` for a descriptor `end` keeps open.
+    let ready = unsafe { libc::poll(&raw mut poll, 1, timeout) };
+    assert!(
+        ready == 1 && poll.revents & (libc::POLLHUP | libc::POLLRDHUP) != 0,
+        "the other end never went: {ready}, {:#x}",
+        poll.revents
+    );
 }
 
 fn message_options() -> PipeOptions {
@@ -273,8 +269,8 @@ fn j105_a_pending_read_completes_when_the_other_end_writes() {
 #[test]
 fn j106_requests_on_a_pipe_whose_client_left_are_refused_and_queue_nothing() {
     let (server, client) = connected(&PipeOptions::default());
-    let _no_fork = no_fork();
     drop(client);
+    await_hang_up(&server);
     let event = manual_event();
     let refused = server.read_with_event(0, vec![0; 8], &event).unwrap_err();
     assert_eq!(refused.win32_error(), BROKEN_PIPE);
@@ -303,8 +299,8 @@ fn j106_requests_on_a_pipe_whose_client_left_are_refused_and_queue_nothing() {
 #[test]
 fn j106_a_message_pipe_whose_client_left_refuses_every_request_in_every_style() {
     let (server, client) = connected(&message_options());
-    let _no_fork = no_fork();
     drop(client);
+    await_hang_up(&server);
     let event = manual_event();
     let refused = server.read(0, vec![7; 8]).unwrap_err();
     assert_eq!(
@@ -339,8 +335,8 @@ fn j106_a_message_pipe_whose_client_left_refuses_every_request_in_every_style() 
     let (server, client) = connected(&message_options());
     let port = CompletionPort::new(0);
     port.associate(&server, 1).unwrap();
-    let _no_fork = no_fork();
     drop(client);
+    await_hang_up(&server);
     let refused = server.read(0, vec![0; 8]).unwrap_err();
     assert_eq!(refused.win32_error(), BROKEN_PIPE);
     let refused = server.write(0, b"gone".to_vec()).unwrap_err();
@@ -365,8 +361,8 @@ fn j106_data_a_client_left_behind_is_read_before_reads_are_refused() {
         let (server, client) = connected(&options);
         send(&client, b"last");
         send(&client, b"words");
-        let _no_fork = no_fork();
         drop(client);
+        await_hang_up(&server);
         let (tx, rx) = mpsc::channel();
         // A byte pipe may hand both writes to one read; a message pipe takes two.
         let mut reads = 0;
@@ -644,8 +640,8 @@ fn message_mode_a_tiny_read_of_a_long_message_leaves_the_rest_for_peek_and_reads
         );
         assert_eq!(receive(&server, 3), (more(3), b"aft".to_vec()));
         assert_eq!(receive(&server, 10), (Ok(2), b"er".to_vec()));
-        let _no_fork = no_fork();
         drop(client);
+        await_hang_up(&server);
         let refused = server.read(0, vec![0; 10]).unwrap_err();
         assert_eq!(refused.win32_error(), BROKEN_PIPE);
     }
@@ -847,10 +843,12 @@ fn another_users_pipe_is_refused_with_access_denied() {
     let scratch = std::env::temp_dir().join(format!("alertable-pipe-open-{}", std::process::id()));
     std::fs::create_dir_all(&scratch).unwrap();
     std::fs::set_permissions(&scratch, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let result = run(Command::new(std::env::current_exe().unwrap())
+    let result = Command::new(std::env::current_exe().unwrap())
         .env("ALERTABLE_PIPE_DIR", &scratch)
         .env(CHILD_VAR, format!("open-denied {}", unique_name("open")))
-        .args(["--exact", "child_client", "--nocapture"]));
+        .args(["--exact", "child_client", "--nocapture"])
+        .output()
+        .unwrap();
     let _ = std::fs::remove_dir_all(&scratch);
     assert!(
         result.status.success(),
@@ -1045,11 +1043,11 @@ fn a_client_in_another_process_exchanges_messages() {
     let name = unique_name("process");
     let server = NamedPipe::create(&name, &message_options()).unwrap();
     let connect = server.connect().unwrap();
-    let mut child = start(
-        Command::new(std::env::current_exe().unwrap())
-            .env(CHILD_VAR, format!("echo {name}"))
-            .args(["--exact", "child_client", "--nocapture"]),
-    );
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .env(CHILD_VAR, format!("echo {name}"))
+        .args(["--exact", "child_client", "--nocapture"])
+        .spawn()
+        .unwrap();
     assert_eq!(connect.result(true), Ok(0));
     send(&server, b"ping from the server");
     assert_eq!(
@@ -1090,9 +1088,11 @@ fn pipe_suite_passes_on_worker_threads() {
     if std::env::var_os(BACKEND_VAR).is_some() || std::env::var_os(CHILD_VAR).is_some() {
         return;
     }
-    let output = run(Command::new(std::env::current_exe().unwrap())
+    let output = Command::new(std::env::current_exe().unwrap())
         .env(BACKEND_VAR, "threads")
-        .args(["--skip", "pipe_suite_passes_on_worker_threads"]));
+        .args(["--skip", "pipe_suite_passes_on_worker_threads"])
+        .output()
+        .unwrap();
     assert!(
         output.status.success(),
         "{}\n{}",
