@@ -40,7 +40,7 @@ use crate::sys;
 const SHORT: u64 = 100_000;
 
 /// A burst of work between two waits this long or longer is a long one.
-pub(crate) const LONG_BURST: Duration = Duration::from_millis(1);
+const LONG_BURST: Duration = Duration::from_millis(1);
 
 /// Long bursts in a row that give a thread its own slice back: one alone may be a short one
 /// whose thread was kept off the CPU.
