@@ -1075,8 +1075,9 @@ impl Operation {
 }
 
 impl fmt::Debug for Operation {
+    /// As its request's (which names itself `Operation`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Operation").field("op", &**self.op).finish()
+        fmt::Debug::fmt(&**self.op, f)
     }
 }
 

@@ -51,8 +51,13 @@ fn await_hang_up(end: &AsyncFile) {
         revents: 0,
     };
     let timeout = libc::c_int::try_from(LONG.as_millis()).expect("a timeout in ms");
-    // SAFETY: one valid `pollfd` for a descriptor `end` keeps open.
-    let ready = unsafe { libc::poll(&raw mut poll, 1, timeout) };
+    let ready = loop {
+        // SAFETY: one valid `pollfd` for a descriptor `end` keeps open.
+        let ready = unsafe { libc::poll(&raw mut poll, 1, timeout) };
+        if ready >= 0 || std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+            break ready;
+        }
+    };
     assert!(
         ready == 1 && poll.revents & (libc::POLLHUP | libc::POLLRDHUP) != 0,
         "the other end never went: {ready}, {:#x}",

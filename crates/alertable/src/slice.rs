@@ -20,14 +20,15 @@
 //! Only a thread under the normal policy (`SCHED_OTHER`) with a nice value of 0 or more is
 //! changed, and only its slice: one under another policy, one with a negative nice value,
 //! one whose slice is already this short, and kernels without a slice per thread (before
-//! Linux 6.12) are left alone. The short slice is the thread's own: threads and processes it
-//! creates meanwhile start with the default one (`SCHED_FLAG_RESET_ON_FORK`). Giving the
-//! slice back reads the thread's attributes again: if its policy or slice changed meanwhile,
-//! someone else has taken charge of them and they are left as they are; otherwise the slice
-//! it had goes back (as a slice of its own: a later change of the kernel's default no longer
-//! reaches it), with the nice value it has now, and the reset-on-fork flag it had (which the
-//! kernel lets only a privileged thread clear: an unprivileged one keeps it set, harmless
-//! for a normal thread with a nice value of 0 or more).
+//! Linux 6.12) are left alone. Giving the slice back reads the thread's attributes again:
+//! if its policy or slice changed meanwhile, someone else has taken charge of them and they
+//! are left as they are; otherwise the slice it had goes back (as a slice of its own: a
+//! later change of the kernel's default no longer reaches it), with the nice value it has
+//! now. Its reset-on-fork flag is never touched (setting it would bar an unprivileged
+//! thread from its own later policy changes unless they set it too), so a thread created
+//! while its creator's slice is short inherits that slice: a thread the library starts
+//! ([`crate::spawn`]) takes the default one at once; another keeps it until it is busy in
+//! the library's waits itself, or for good if it never waits in them.
 
 use std::cell::Cell;
 use std::time::{Duration, Instant};
@@ -54,8 +55,8 @@ enum State {
     /// Shortened; the attributes it had before.
     #[cfg(not(loom))]
     Short(sys::SchedAttr),
-    /// Never changed again: another policy, an old kernel, a short slice of its own,
-    /// someone else's change, or a refusal.
+    /// Never changed again: another policy, a negative nice value, an old kernel, a short
+    /// slice of its own, someone else's change, or a refusal (as they were when looked at).
     Off,
 }
 
@@ -142,13 +143,9 @@ impl WakeSlice {
         #[cfg(not(loom))]
         {
             let next = match sys::normal_slice() {
-                // Reset on fork: the threads it creates start with the default slice, not
-                // this one, which is for its own wake-ups only. A negative nice value (which
-                // the reset would not pass on) is left alone.
+                // A negative nice value (a thread someone favoured already) is left alone.
                 Some(own)
-                    if own.slice() > SHORT
-                        && own.nice() >= 0
-                        && sys::set_slice(&own, SHORT, true) =>
+                    if own.slice() > SHORT && own.nice() >= 0 && sys::set_slice(&own, SHORT) =>
                 {
                     State::Short(own)
                 }
@@ -166,13 +163,11 @@ impl WakeSlice {
     #[cold] // once per busy stretch of a thread that was idle
     fn restore(&self, own: &sys::SchedAttr) {
         let next = match sys::normal_slice() {
-            // As `shorten` left it: its slice back, keeping the nice value it has now. The
-            // reset-on-fork flag as it was, if the kernel lets this thread clear it; set
-            // otherwise.
+            // As `shorten` left it: its slice back, keeping the nice value it has now. (Read
+            // and set are two calls: a change another thread makes between them is lost,
+            // as with any two writers of a thread's attributes.)
             Some(now) if now.slice() == SHORT => {
-                if sys::set_slice(&now, own.slice(), own.resets_on_fork())
-                    || sys::set_slice(&now, own.slice(), true)
-                {
+                if sys::set_slice(&now, own.slice()) {
                     State::Own
                 } else {
                     State::Off
@@ -182,6 +177,18 @@ impl WakeSlice {
             _ => State::Off,
         };
         self.state.set(next);
+    }
+}
+
+/// At the start of a thread the library creates: the default slice, if the thread
+/// inherited the short one from its creator (see the module's documentation).
+#[cfg(not(loom))]
+pub(crate) fn at_thread_start() {
+    if let Some(inherited) = sys::normal_slice()
+        && inherited.slice() == SHORT
+    {
+        // 0: the kernel's default slice.
+        let _ = sys::set_slice(&inherited, 0);
     }
 }
 

@@ -460,8 +460,10 @@ pub(crate) struct Context {
     yields_before_sleeping: Cell<bool>,
     /// This thread's time slice, short while it is idle (slice.rs).
     slice: WakeSlice,
-    /// When the first sleep of its parks since `take_slept_at` began.
+    /// When the first sleep of the innermost measured wait under way began.
     slept_at: Cell<Option<Instant>>,
+    /// Measured waits under way (they nest).
+    measuring: Cell<u32>,
     /// The waitable timers this thread armed with a completion routine, cancelled when it
     /// exits (M145).
     set_timers: SetTimers,
@@ -482,6 +484,7 @@ impl Context {
             yields_before_sleeping: Cell::new(true),
             slice: WakeSlice::new(),
             slept_at: Cell::new(None),
+            measuring: Cell::new(0),
             set_timers: SetTimers::default(),
             #[cfg(not(loom))]
             mailbox: Cell::new(None),
@@ -801,11 +804,10 @@ impl Context {
     }
 
     /// Runs `sleep`, the sleep of one of this thread's parks, between the
-    /// [`BlockObserver`]'s two calls; notes when the first sleep since
-    /// [`take_slept_at`](Self::take_slept_at) began, which ends the thread's burst of work
-    /// (slice.rs).
+    /// [`BlockObserver`]'s two calls; inside a measured wait, notes when its first sleep
+    /// began, which ends the thread's burst of work (slice.rs).
     pub(crate) fn observed_sleep<R>(&self, sleep: impl FnOnce() -> R) -> R {
-        if self.slept_at.get().is_none() {
+        if self.measuring.get() > 0 && self.slept_at.get().is_none() {
             let now = Instant::now();
             self.slept_at.set(Some(now));
             self.slice.before_sleep(now);
@@ -813,10 +815,24 @@ impl Context {
         self.observed(sleep)
     }
 
-    /// When the first sleep of this thread's parks since the last call began, if one did
-    /// (`measured` in wait.rs).
-    pub(crate) fn take_slept_at(&self) -> Option<Instant> {
-        self.slept_at.take()
+    /// Runs `wait`, a wait of this thread whose sleeps are measured (`measured` in wait.rs),
+    /// and returns its result with when its first sleep began, if it slept. Measured waits
+    /// nest (an APC run inside one may wait too): each sees its own sleeps only.
+    pub(crate) fn measuring<R>(&self, wait: impl FnOnce() -> R) -> (R, Option<Instant>) {
+        let outer = self.slept_at.take();
+        self.measuring.set(self.measuring.get() + 1);
+        struct Done<'a>(&'a Context, Option<Instant>);
+        impl Drop for Done<'_> {
+            fn drop(&mut self) {
+                self.0.measuring.set(self.0.measuring.get() - 1);
+                self.0.slept_at.set(self.1);
+            }
+        }
+        let done = Done(self, outer);
+        let result = wait();
+        let slept_at = self.slept_at.take();
+        drop(done);
+        (result, slept_at)
     }
 
     /// Runs `block` — something that blocks the thread, not watching the wait hook's
@@ -1183,6 +1199,8 @@ impl Builder {
 /// What a new thread does before anything else: publish its id, wait at the start gate
 /// while suspended, and install its context. The caller then runs the APCs queued so far.
 fn start(inner: Arc<ThreadInner>) {
+    #[cfg(not(loom))]
+    crate::slice::at_thread_start();
     // SeqCst, as the load in `published_tid`: a special APC pushed before that load saw 0
     // is run by `register` below (special.rs S5).
     inner.tid.store(sys::current_tid(), Ordering::SeqCst);

@@ -171,13 +171,13 @@ fn spin_for_apcs(ctx: &Context) -> bool {
     watch(ctx, &|| ctx.head_written() || ctx.remote_pending()) || ctx.has_pending()
 }
 
-/// Runs `sleep`, a sleep of `ctx`'s thread, and records whether it was short (see
-/// [`watch_before_sleeping`]).
+/// Runs `sleep`, a wait of `ctx`'s thread, and records whether its sleep was long (see
+/// [`watch_before_sleeping`]; slice.rs). What counts is the time from the first sleep in
+/// one of the library's parks inside `sleep` to its end; a wait that never parked counts
+/// as a short sleep and leaves the slice's record alone.
 pub(crate) fn measured<R>(ctx: &Context, sleep: impl FnOnce() -> R) -> R {
-    // A sleep before this one is not its own.
-    let _ = ctx.take_slept_at();
-    let result = sleep();
-    match ctx.take_slept_at() {
+    let (result, slept_at) = ctx.measuring(sleep);
+    match slept_at {
         // It never slept: it ended in a watch, or found what it waited for. Short.
         None => ctx.set_yields_before_sleeping(true),
         Some(asleep) => {
@@ -238,7 +238,9 @@ pub fn watch_before_sleeping(ready: impl Fn() -> bool) -> bool {
 }
 
 /// Runs `sleep`, in which the calling thread sleeps after [`watch_before_sleeping`] gave up,
-/// and records whether the sleep was short.
+/// and records whether the sleep was short. Only sleeps in the library's own parks inside
+/// `sleep` ([`park_until`] and the waits) are measured: a `sleep` that blocks in any other
+/// way counts as a short one.
 #[doc(hidden)]
 pub fn sleep_measured<R>(sleep: impl FnOnce() -> R) -> R {
     with_current(|ctx| measured(ctx, sleep))

@@ -2,8 +2,8 @@
 //! kernel for its shortest time slice, so that it runs as soon as it is woken (the way a
 //! thread whose wait is satisfied is boosted on Windows); a thread that runs a millisecond
 //! or more between waits, twice in a row, gets its own slice back. Its policy and nice
-//! value stay as they were, a change someone else makes meanwhile stays, threads it creates
-//! start with the default slice, and a thread under another policy is left alone. The
+//! value stay as they were, a change someone else makes meanwhile stays, a thread the library
+//! creates starts with the default slice, and a thread under another policy is left alone. The
 //! rhythm that decides (which bursts and sleeps count) is unit-tested in `slice.rs`.
 //!
 //! The kernel keeps a slice per thread from Linux 6.12 on; on an older one, these tests check
@@ -78,17 +78,6 @@ fn drop_capabilities() {
     assert_eq!(set, 0, "capset: {}", std::io::Error::last_os_error());
 }
 
-/// Whether the calling thread may clear its reset-on-fork flag: it has `CAP_SYS_NICE`
-/// (bit 23 of its effective capabilities).
-fn may_clear_reset_on_fork() -> bool {
-    let status = std::fs::read_to_string("/proc/thread-self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("CapEff:"))
-        .and_then(|caps| u64::from_str_radix(caps.trim(), 16).ok())
-        .is_some_and(|caps| caps & (1 << 23) != 0)
-}
-
 /// Whether this kernel keeps a slice per thread (it reports it).
 fn kernel_has_slices() -> bool {
     attr().sched_runtime != 0
@@ -156,9 +145,7 @@ fn an_idle_thread_asks_for_a_short_slice_and_a_busy_one_gets_its_own_back() {
             back.sched_runtime, own.sched_runtime,
             "a busy thread has its own"
         );
-        if may_clear_reset_on_fork() {
-            assert_eq!(back.sched_flags, own.sched_flags, "and its own flags");
-        }
+        assert_eq!(back.sched_flags, own.sched_flags, "and its own flags");
         // Idle again: short again.
         assert!(idle_until_slice_is(SHORT));
         assert_eq!(attr().sched_policy, own.sched_policy);
@@ -175,8 +162,18 @@ fn an_unprivileged_thread_gets_its_slice_back_too() {
         }
         assert!(idle_until_slice_is(SHORT));
         busy_twice();
-        // Clearing the reset-on-fork flag needs CAP_SYS_NICE: the slice comes back anyway.
-        assert_eq!(attr().sched_runtime, own);
+        assert_eq!(attr().sched_runtime, own, "the slice comes back");
+        assert!(idle_until_slice_is(SHORT));
+        // Its own changes of policy while the slice is short are not refused (they would
+        // be, had the library set the reset-on-fork flag: clearing one needs
+        // CAP_SYS_NICE), and the library leaves what they set alone.
+        set_attr(libc::SCHED_BATCH, 0);
+        set_attr(libc::SCHED_OTHER, 0);
+        busy_twice();
+        for _ in 0..5 {
+            idle();
+        }
+        assert_eq!(attr().sched_runtime, own, "as the thread set it");
     });
 }
 
@@ -224,7 +221,6 @@ fn a_policy_set_while_the_slice_is_short_stays() {
         batch.size = u32::try_from(std::mem::size_of::<libc::sched_attr>()).expect("size");
         batch.sched_policy = libc::SCHED_BATCH as u32;
         batch.sched_runtime = SHORT;
-        batch.sched_flags = libc::SCHED_FLAG_RESET_ON_FORK as u64;
         // SAFETY: an initialised `sched_attr` of its own size, for the calling thread.
         let set = unsafe { libc::syscall(libc::SYS_sched_setattr, 0, &raw const batch, 0) };
         assert_eq!(set, 0, "sched_setattr: {}", std::io::Error::last_os_error());
@@ -248,16 +244,23 @@ fn a_thread_under_another_policy_is_left_alone() {
 }
 
 #[test]
-fn threads_created_by_an_idle_thread_start_with_the_default_slice() {
+fn a_thread_the_library_creates_starts_with_the_default_slice() {
     on_a_thread(|| {
         let own = attr().sched_runtime;
         if own == 0 {
             return;
         }
         assert!(idle_until_slice_is(SHORT));
-        let child = std::thread::spawn(|| attr().sched_runtime)
+        // A thread created meanwhile inherits the short slice (the kernel's rule; the
+        // flag that would stop it is left alone), unless the library creates it.
+        let ours = alertable::spawn(|| attr().sched_runtime)
+            .expect("a thread")
             .join()
             .expect("the child");
-        assert_eq!(child, own, "the short slice is not inherited");
+        assert_eq!(ours, own, "a thread of the library starts with the default");
+        let theirs = std::thread::spawn(|| attr().sched_runtime)
+            .join()
+            .expect("the child");
+        assert_eq!(theirs, SHORT, "another inherits it");
     });
 }

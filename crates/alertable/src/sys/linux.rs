@@ -90,23 +90,16 @@ pub(crate) fn normal_slice() -> Option<SchedAttr> {
     normal.then_some(SchedAttr(attr))
 }
 
-/// Asks for a time slice of `nanos` for the calling thread, keeping `attr`'s policy and
-/// nice value (the kernel clamps the slice to 0.1–100 ms); whether the kernel took it.
-/// With `reset_on_fork`, threads and processes the thread creates start with the default
-/// slice instead of inheriting this one (and, were its nice value negative, with nice 0);
-/// without it, the flag is cleared, which the kernel refuses to a thread without
-/// `CAP_SYS_NICE` that has it set.
-pub(crate) fn set_slice(attr: &SchedAttr, nanos: u64, reset_on_fork: bool) -> bool {
+/// Asks for a time slice of `nanos` for the calling thread (0: the kernel's default),
+/// keeping `attr`'s policy, nice value and reset-on-fork flag (the kernel clamps the slice
+/// to 0.1–100 ms); whether the kernel took it.
+pub(crate) fn set_slice(attr: &SchedAttr, nanos: u64) -> bool {
     let mut attr = attr.0;
     attr.size = match u32::try_from(std::mem::size_of::<libc::sched_attr>()) {
         Ok(size) => size,
         Err(_) => return false,
     };
-    attr.sched_flags = if reset_on_fork {
-        libc::SCHED_FLAG_RESET_ON_FORK as u64
-    } else {
-        0
-    };
+    attr.sched_flags &= libc::SCHED_FLAG_RESET_ON_FORK as u64;
     attr.sched_runtime = nanos;
     // SAFETY: `attr` is an initialised `sched_attr` whose `size` is its own; pid 0 is the
     // calling thread; flags must be 0.
@@ -126,12 +119,6 @@ impl SchedAttr {
     /// The nice value.
     pub(crate) fn nice(&self) -> i32 {
         self.0.sched_nice
-    }
-
-    /// Whether threads and processes the thread creates start with default attributes
-    /// (`SCHED_FLAG_RESET_ON_FORK`).
-    pub(crate) fn resets_on_fork(&self) -> bool {
-        self.0.sched_flags & libc::SCHED_FLAG_RESET_ON_FORK as u64 != 0
     }
 }
 

@@ -22,7 +22,7 @@
 //! | `install_special_apc_handler(f)` | once per process: the special-APC signal runs `f` on the thread it interrupts (`f` must be async-signal-safe) |
 //! | `send_special_apc_signal(tid)` | sends the special-APC signal to thread `tid` of this process; false if it no longer exists |
 //! | `normal_slice()` | the calling thread's scheduling attributes if it runs under the normal policy on a kernel with a time slice per thread; `None` otherwise (absent under loom) |
-//! | `set_slice(attr, nanos, reset_on_fork)` | asks for a time slice of `nanos` for the calling thread, keeping `attr`'s policy and nice value, with the reset-on-fork flag set or cleared; whether the kernel took it (absent under loom) |
+//! | `set_slice(attr, nanos)` | asks for a time slice of `nanos` (0: the default) for the calling thread, keeping `attr`'s policy, nice value and reset-on-fork flag; whether the kernel took it (absent under loom) |
 //! | `futex_wait_shared` / `futex_wake_shared` | as `futex_wait` / `futex_wake`, on a word that other processes map too |
 //!
 //! `shm` (not under loom) holds the calls of the cross-process namespace: the per-user
