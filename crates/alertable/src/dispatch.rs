@@ -411,11 +411,7 @@ pub trait Waitable: Send + Sync {
     /// separate check and take.
     #[doc(hidden)]
     fn acquire_if_ready(&self, lock: &mut Dispatcher, waiter: &ThreadHandle) -> Option<Acquired> {
-        if self.is_ready(lock, waiter) {
-            Some(self.acquire(lock, waiter))
-        } else {
-            None
-        }
+        check_then_acquire(self, lock, waiter)
     }
 
     /// Without the lock: acquires the object for `waiter`'s wait on it alone, if that needs
@@ -443,6 +439,19 @@ pub trait Waitable: Send + Sync {
     fn shared_index(&self) -> Option<u32> {
         None
     }
+}
+
+/// [`Waitable::acquire_if_ready`] as a check, then a take, under the lock: the trait's
+/// default, and what objects with a lock-free claim do for their named (cross-process)
+/// form, which has no claim.
+pub(crate) fn check_then_acquire<W: Waitable + ?Sized>(
+    object: &W,
+    lock: &mut Dispatcher,
+    waiter: &ThreadHandle,
+) -> Option<Acquired> {
+    object
+        .is_ready(lock, waiter)
+        .then(|| object.acquire(lock, waiter))
 }
 
 /// An object that [`signal_and_wait`](crate::signal_and_wait) can signal: an
@@ -1069,17 +1078,24 @@ mod loom_models {
         });
     }
 
+    /// A new mutex, acquired by a wait of this model thread; the thread's context (its
+    /// drop would abandon the mutex) and handle.
+    fn owned_mutex() -> (Mutex, Context, ThreadHandle) {
+        let mutex = Mutex::new(false);
+        let ctx = owner();
+        let taken = wait(&ctx, &[&mutex], WaitKind::Any, None, false, false, None);
+        assert_eq!(taken, Ok(Outcome::Signaled(0)));
+        let me = ctx.thread().clone();
+        (mutex, ctx, me)
+    }
+
     /// (M3, W3, W8) A mutex's owner gives it up without the lock while another thread is
     /// about to sleep on it: the waiter is never left asleep with the mutex free, and then
     /// owns it once.
     #[test]
     fn a_lock_free_mutex_release_wakes_a_waiter() {
         model(|| {
-            let mutex = Mutex::new(false);
-            let ctx = owner();
-            let me = ctx.thread().clone();
-            let taken = wait(&ctx, &[&mutex], WaitKind::Any, None, false, false, None);
-            assert_eq!(taken, Ok(Outcome::Signaled(0)));
+            let (mutex, _ctx, me) = owned_mutex();
             let m = mutex.clone();
             let waiter = loom::thread::spawn(move || {
                 let ctx = owner();
@@ -1106,11 +1122,7 @@ mod loom_models {
     #[test]
     fn an_acquisition_for_the_owner_races_its_release() {
         model(|| {
-            let mutex = Mutex::new(false);
-            let ctx = owner();
-            let me = ctx.thread().clone();
-            let taken = wait(&ctx, &[&mutex], WaitKind::Any, None, false, false, None);
-            assert_eq!(taken, Ok(Outcome::Signaled(0)));
+            let (mutex, _ctx, me) = owned_mutex();
             let (m, owner_handle) = (mutex.clone(), me.clone());
             let for_owner = loom::thread::spawn(move || {
                 let mut lock = Dispatcher::lock();

@@ -288,9 +288,7 @@ impl Waitable for Semaphore {
     fn acquire_if_ready(&self, lock: &mut Dispatcher, waiter: &ThreadHandle) -> Option<Acquired> {
         #[cfg(not(loom))]
         if self.inner.shared.is_some() {
-            return self
-                .is_ready(lock, waiter)
-                .then(|| self.acquire(lock, waiter));
+            return crate::dispatch::check_then_acquire(self, lock, waiter);
         }
         let _ = (lock, waiter);
         // (W8) Checked and taken in one step: a claim may take it in between otherwise.

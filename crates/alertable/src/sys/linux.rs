@@ -177,17 +177,11 @@ impl Notifier {
 
 /// Whether one of `fds` is ready now (the entries say which), without sleeping.
 pub(crate) fn poll_now(fds: &mut [WatchedFd]) -> bool {
-    // SAFETY: as in `poll` below: `fds` is an array of `fds.len()` valid `pollfd`s (the
-    // layout is checked in `wait_hook.rs`) that the kernel may write `revents` of; a
-    // timeout of 0 returns at once. An error (EINTR, ENOMEM) reads as "none ready".
-    let ready = unsafe {
-        libc::poll(
-            fds.as_mut_ptr().cast::<libc::pollfd>(),
-            fds.len() as libc::nfds_t,
-            0,
-        )
+    let zero = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
     };
-    ready > 0
+    ppoll(fds, Some(&zero)) > 0
 }
 
 /// Sleeps in `ppoll` until `notifier` or one of `fds` is ready (the entries say which),
@@ -212,21 +206,25 @@ pub(crate) fn poll(
             tv_nsec: libc::c_long::try_from(t.subsec_nanos()).ok()?,
         })
     });
-    let timeout_ptr = timespec
-        .as_ref()
-        .map_or(std::ptr::null(), std::ptr::from_ref);
-    // SAFETY: `WatchedFd` is `#[repr(C)]` with the fields of `struct pollfd` in its order
-    // and types (checked at compile time in `wait_hook.rs`), so the vector is an array of
-    // `fds.len()` valid `pollfd`s that the kernel may write `revents` of; `timeout_ptr` is
-    // null or points to a live timespec; a null signal mask leaves the mask as it is.
     // Errors (EINTR, ENOMEM) mean "re-check", like a spurious wake-up.
-    let _ = unsafe {
+    let _ = ppoll(fds, timespec.as_ref());
+    fds.pop().is_some_and(|wake| wake.is_ready())
+}
+
+/// `ppoll` on `fds` with `timeout` (`None`: none) and the signal mask as it is: the number
+/// of entries ready, or -1 on an error (EINTR, ENOMEM), which callers read as "none".
+fn ppoll(fds: &mut [WatchedFd], timeout: Option<&libc::timespec>) -> libc::c_int {
+    // SAFETY: `WatchedFd` is `#[repr(C)]` with the fields of `struct pollfd` in its order
+    // and types (checked at compile time in `wait_hook.rs`), so the slice is an array of
+    // `fds.len()` valid `pollfd`s that the kernel may write `revents` of; `timeout` is
+    // null or a borrowed timespec, live for the call; a null signal mask leaves the mask as
+    // it is.
+    unsafe {
         libc::ppoll(
             fds.as_mut_ptr().cast::<libc::pollfd>(),
             fds.len() as libc::nfds_t,
-            timeout_ptr,
+            timeout.map_or(std::ptr::null(), std::ptr::from_ref),
             std::ptr::null(),
         )
-    };
-    fds.pop().is_some_and(|wake| wake.is_ready())
+    }
 }
