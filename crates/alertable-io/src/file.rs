@@ -545,22 +545,24 @@ impl AsyncFile {
         if let Some(error) = refusal {
             return Err(SubmitError { error, buffer });
         }
-        let port = match notify {
-            Notify::Routine(_) => None,
-            _ => self.inner.port.get().cloned(),
-        };
-        let mut op = OpShared::new(
-            op::lent_file_or_clone(&self.inner),
-            kind,
-            offset,
-            buffer,
-            notify,
-            routine_thread,
-            port,
-        );
-        if !payload.is_empty() {
-            op = op.with_payload(payload);
+        if let Some(pipe) = &self.inner.pipe
+            && matches!(kind, Kind::Read | Kind::Write)
+            && !buffer.is_empty()
+            && (matches!(notify, Notify::Routine(_)) || self.inner.port.get().is_none())
+        {
+            // First of its direction: tried before it is made a request (O5 of `op.rs`).
+            let streams = self.inner.streams();
+            if streams[kind.queue()].is_empty() {
+                return self.issue_first_on_pipe(
+                    pipe,
+                    streams,
+                    (kind, offset, buffer),
+                    notify,
+                    routine_thread,
+                );
+            }
         }
+        let op = self.new_request(kind, offset, buffer, payload, notify, routine_thread);
         op::record_issued(&op);
         if let Some(pipe) = &self.inner.pipe {
             if let Err(error) = self.issue_on_pipe(pipe, &op) {
@@ -570,6 +572,80 @@ impl AsyncFile {
         } else if !self.inner.stream || self.inner.enqueue_stream(&op) {
             crate::backend::get().submit(&op);
         }
+        op.settle_issue();
+        Ok(Operation::new(op))
+    }
+
+    /// Makes a request (not yet in the calling thread's list: `op::record_issued`).
+    fn new_request(
+        &self,
+        kind: Kind,
+        offset: u64,
+        buffer: Vec<u8>,
+        payload: Vec<u8>,
+        notify: Notify,
+        routine_thread: RoutineThread,
+    ) -> Arc<OpShared> {
+        let port = match notify {
+            Notify::Routine(_) => None,
+            _ => self.inner.port.get().cloned(),
+        };
+        let op = OpShared::new(
+            op::lent_file_or_clone(&self.inner),
+            kind,
+            offset,
+            buffer,
+            notify,
+            routine_thread,
+            port,
+        );
+        if payload.is_empty() {
+            op
+        } else {
+            op.with_payload(payload)
+        }
+    }
+
+    /// Issues a pipe read or write that moves bytes and is the first of its direction,
+    /// whose queue `streams` keeps empty meanwhile: it is tried at once, before a request
+    /// is made. Done, a routine request is never made one (O5 of `op.rs`), its routine
+    /// queued (J104), and any other is made complete (its event signaled); refused if it
+    /// found the other end gone with nothing moved (P7 of `pipe.rs`); otherwise it becomes
+    /// the request at the head of its queue, for its thread or the backend to finish from
+    /// where the attempt left off.
+    fn issue_first_on_pipe(
+        &self,
+        pipe: &crate::pipe::PipeState,
+        mut streams: MutexGuard<'_, [VecDeque<Arc<OpShared>>; 3]>,
+        (kind, offset, mut buffer): (Kind, u64, Vec<u8>),
+        notify: Notify,
+        routine_thread: RoutineThread,
+    ) -> Result<Operation, SubmitError> {
+        let (attempt, sent) =
+            crate::pipe::attempt_at_issue(pipe, self.inner.fd(), kind, &mut buffer);
+        if let crate::pipe::Attempt::Done(result) = attempt {
+            drop(streams);
+            if let Some(error) = crate::pipe::hang_up_refusal_of(kind, sent, result) {
+                return Err(SubmitError { error, buffer });
+            }
+            if let Notify::Routine(routine) = notify {
+                return Ok(op::done_at_issue(kind, offset, routine, buffer, result));
+            }
+            let op = self.new_request(kind, offset, buffer, Vec::new(), notify, routine_thread);
+            let op = op.done_at_birth(result);
+            op::record_issued(&op);
+            return Ok(Operation::new(op));
+        }
+        // Made and queued in the same hold of the lock, so nothing of its direction
+        // overtakes what it started; making one runs none of the caller's code.
+        let op = self.new_request(kind, offset, buffer, Vec::new(), notify, routine_thread);
+        op.add_written(sent);
+        streams[kind.queue()].push_back(op.clone());
+        drop(streams);
+        // Listed once the lock is let go: the list may drop the caller's old requests.
+        op::record_issued(&op);
+        // Kept by this thread if it may complete it itself (`held.rs`).
+        crate::held::submit_waiting(&op);
         op.settle_issue();
         Ok(Operation::new(op))
     }

@@ -382,6 +382,33 @@ impl OpShared {
         self
     }
 
+    /// Completes a request its issuing call finished before the request was made (a pipe
+    /// request's first attempt, O5), before anything else refers to it: the result is
+    /// published without the lock (R5), and the event of the event style signaled. Not
+    /// for a routine request (O5 makes none) or one whose file is bound to a port (its
+    /// packet goes through [`complete`](Self::complete)), and those the caller sends there.
+    pub(crate) fn done_at_birth(mut self: Arc<Self>, result: Result<usize, IoError>) -> Arc<Self> {
+        if self.port.is_some() {
+            self.complete(result);
+            self.settle_issue();
+            return self;
+        }
+        // SAFETY: called by the issuing thread on the request it has just made, before
+        // anything else refers to it (R5); the borrow publishes the result and moves the
+        // event out, running none of the caller's code.
+        let shared = unsafe { sole(&mut self) }.expect("a new request is not shared yet");
+        let st = shared.state.get_mut().unwrap_or_else(|e| e.into_inner());
+        publish_in(shared.kind, &shared.complete, st, result);
+        let notify = std::mem::replace(&mut st.notify, Notify::None);
+        *shared.completed_at_issue.get_mut() = true;
+        match notify {
+            Notify::Event(event) => event.set(),
+            Notify::None => {}
+            Notify::Routine(_) => unreachable!("O5: a routine request done at issue is not made"),
+        }
+        self
+    }
+
     /// Marks the request's completion as copied out of the ring, to be delivered by the
     /// thread that took it; `false` once that thread hands the request on instead (a write
     /// that goes on from where it stopped).
@@ -580,15 +607,19 @@ fn publish_in(kind: Kind, complete: &AtomicBool, st: &mut State, result: Result<
     if kind.reads()
         && let Some(buf) = st.buffer.as_mut()
     {
-        // A message read in part keeps the part (ERROR_MORE_DATA).
-        let kept = match result {
-            Ok(n) | Err(IoError::MoreData(n)) => n,
-            Err(_) => 0,
-        };
-        buf.truncate(kept);
+        buf.truncate(bytes_kept(result));
     }
     st.result = Some(result);
     complete.store(true, Ordering::Release);
+}
+
+/// The bytes a read with `result` leaves in its buffer: those it read; a message read in
+/// part keeps the part (ERROR_MORE_DATA).
+fn bytes_kept(result: Result<usize, IoError>) -> usize {
+    match result {
+        Ok(n) | Err(IoError::MoreData(n)) => n,
+        Err(_) => 0,
+    }
 }
 
 /// The request behind `op`, to change without its lock, if `op` is the only strong
@@ -736,12 +767,30 @@ impl Drop for RoutineApc {
 ///      takes the request back from the pool, and the request's reference to its file,
 ///      lent to the routine (`LENT_FILE`), instead of making another; whatever the
 ///      routine did not take is released when it returns or unwinds.
+/// (O5) A pipe read or write with a routine that its issuing call finishes at once — the
+///      first of its direction, its stream's queue empty, and kept so under the stream
+///      lock while the call makes the attempt (`AsyncFile::submit_for`) — is never made a
+///      request: its routine, its buffer and its result go into `ready` as one entry,
+///      behind its APC as in O2, and its handle ([`Operation`]) keeps only its token and
+///      result. No backend, list or cancel ever knew it, and it is complete before anyone
+///      can look at it, as a request completed at issue would be (J102, J104).
 struct Own {
     /// This thread, once it issued a routine request (O1).
     me: OnceCell<ThreadHandle>,
-    /// Completed requests whose routines wait for their APCs, oldest first (O2); each
-    /// still holds its routine and buffer (O4).
-    ready: RefCell<VecDeque<Arc<OpShared>>>,
+    /// Completed routine requests waiting for their APCs, oldest first (O2).
+    ready: RefCell<VecDeque<Ready>>,
+}
+
+/// An entry of a thread's own completed routines (O2).
+enum Ready {
+    /// A request this thread completed itself; it still holds its routine and buffer (O4).
+    Request(Arc<OpShared>),
+    /// A pipe request finished inside its issuing call, never made a request (O5).
+    Done {
+        routine: Routine,
+        buffer: Vec<u8>,
+        result: Result<usize, IoError>,
+    },
 }
 
 thread_local! {
@@ -770,7 +819,7 @@ fn is_me(thread: &ThreadHandle) -> bool {
 }
 
 /// Takes the oldest entry of this thread's own routines (O2).
-fn pop_own() -> Option<Arc<OpShared>> {
+fn pop_own() -> Option<Ready> {
     OWN.try_with(|own| own.ready.borrow_mut().pop_front())
         .ok()
         .flatten()
@@ -808,7 +857,7 @@ fn complete_own(op: Arc<OpShared>, raw: Result<usize, IoError>) {
                 st.waiter.take()
             }
         };
-        own.ready.borrow_mut().push_back(op);
+        own.ready.borrow_mut().push_back(Ready::Request(op));
         if let Some(waiter) = waiter {
             waiter.set();
         }
@@ -823,6 +872,44 @@ fn complete_own(op: Arc<OpShared>, raw: Result<usize, IoError>) {
     }
 }
 
+/// Queues the routine of a pipe request that its issuing call finished at once, and
+/// returns the request's handle (O5): the routine gets `buffer` (after a read, cut to the
+/// bytes read) and `result` in a later alertable wait of this thread, as if the request
+/// had completed at issue (J104). A thread that can no longer run APCs (it is exiting)
+/// drops the routine unrun (K121).
+pub(crate) fn done_at_issue(
+    kind: Kind,
+    offset: u64,
+    routine: Routine,
+    mut buffer: Vec<u8>,
+    result: Result<usize, IoError>,
+) -> Operation {
+    let len = buffer.len();
+    if kind.reads() {
+        buffer.truncate(bytes_kept(result));
+    }
+    let _ = OWN.try_with(|own| {
+        let me = own.me.get_or_init(alertable::current);
+        // O2: queued first; on a refusal the routine is dropped here, unrun.
+        if me.queue_apc(OwnRoutineApc.into_closure()).is_ok() {
+            own.ready.borrow_mut().push_back(Ready::Done {
+                routine,
+                buffer,
+                result,
+            });
+        }
+    });
+    Operation {
+        handle: Handle::Done {
+            token: next_token(),
+            kind,
+            offset,
+            len,
+            result,
+        },
+    }
+}
+
 /// The APC of a request its issuing thread completed itself: runs the routine of the
 /// oldest entry of the thread's own list (O2). Dropped unrun (its thread exited), it drops
 /// that routine unrun (K121). A unit: stored in the APC queue without an allocation.
@@ -833,8 +920,14 @@ impl OwnRoutineApc {
         move || {
             // Run, not dropped: its pop is this one (O2).
             std::mem::forget(self);
-            let Some(mut op) = pop_own() else {
-                return;
+            let mut op = match pop_own() {
+                Some(Ready::Request(op)) => op,
+                Some(Ready::Done {
+                    routine,
+                    buffer,
+                    result,
+                }) => return routine.call(result, buffer),
+                None => return,
             };
             // O4: the routine out without the lock where nobody else can reach the
             // request any more (R5), in one hold of it otherwise.
@@ -861,8 +954,11 @@ impl OwnRoutineApc {
 impl Drop for OwnRoutineApc {
     fn drop(&mut self) {
         // Dropped unrun: its entry goes, and the routine with it, outside the lock (O2).
-        if let Some(op) = pop_own() {
-            drop(op.forget_routine());
+        match pop_own() {
+            Some(Ready::Request(op)) => drop(op.forget_routine()),
+            // The routine's captures go with it.
+            Some(done @ Ready::Done { .. }) => drop(done),
+            None => {}
         }
     }
 }
@@ -1061,15 +1157,38 @@ pub enum IssueStatus {
 /// ```
 #[derive(Clone)]
 pub struct Operation {
-    /// Dropped by hand (`Drop`), so that the last handle of a finished request gives it
-    /// back to its thread's pool (R4).
-    op: ManuallyDrop<Arc<OpShared>>,
+    handle: Handle,
+}
+
+/// What an [`Operation`] refers to.
+#[derive(Clone)]
+enum Handle {
+    /// A request. Dropped by hand (`Drop`), so that the last handle of a finished request
+    /// gives it back to its thread's pool (R4).
+    Request(ManuallyDrop<Arc<OpShared>>),
+    /// A pipe request finished inside the call that issued it, its routine queued, never
+    /// made a request (O5): all there is to know of it.
+    Done {
+        token: usize,
+        kind: Kind,
+        offset: u64,
+        len: usize,
+        result: Result<usize, IoError>,
+    },
 }
 
 impl Operation {
     pub(crate) fn new(op: Arc<OpShared>) -> Self {
         Self {
-            op: ManuallyDrop::new(op),
+            handle: Handle::Request(ManuallyDrop::new(op)),
+        }
+    }
+
+    /// The request, unless it finished inside its issuing call as O5 says.
+    fn request(&self) -> Option<&Arc<OpShared>> {
+        match &self.handle {
+            Handle::Request(op) => Some(op),
+            Handle::Done { .. } => None,
         }
     }
 }
@@ -1077,7 +1196,23 @@ impl Operation {
 impl fmt::Debug for Operation {
     /// As its request's (which names itself `Operation`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self.op, f)
+        match &self.handle {
+            Handle::Request(op) => fmt::Debug::fmt(&***op, f),
+            Handle::Done {
+                token,
+                kind,
+                offset,
+                len,
+                ..
+            } => f
+                .debug_struct("Operation")
+                .field("token", token)
+                .field("kind", kind)
+                .field("offset", offset)
+                .field("len", len)
+                .field("complete", &true)
+                .finish(),
+        }
     }
 }
 
@@ -1088,8 +1223,11 @@ impl Drop for Operation {
     /// request (a wait that has to sleep makes an event to sleep on). Anywhere else the
     /// request is freed by its last holder.
     fn drop(&mut self) {
-        // SAFETY: `self.op` is taken once, here, and `self` is not used after.
-        let op = unsafe { ManuallyDrop::take(&mut self.op) };
+        let Handle::Request(op) = &mut self.handle else {
+            return;
+        };
+        // SAFETY: the request is taken once, here, and `self` is not used after.
+        let op = unsafe { ManuallyDrop::take(op) };
         if Arc::strong_count(&op) == 1 && op.is_complete() && issued_here(&op) {
             retire(op, EmptiedFile::Release);
         }
@@ -1104,7 +1242,10 @@ impl Operation {
     ///
     /// The `LPOVERLAPPED` a completion packet carries.
     pub fn token(&self) -> usize {
-        self.op.token
+        match &self.handle {
+            Handle::Request(op) => op.token,
+            Handle::Done { token, .. } => *token,
+        }
     }
 
     /// Whether the request finished inside the call that issued it ([`IssueStatus`]); the
@@ -1114,7 +1255,10 @@ impl Operation {
     ///
     /// `ReadFile`/`WriteFile` returning `TRUE` rather than `ERROR_IO_PENDING`.
     pub fn issue_status(&self) -> IssueStatus {
-        if self.op.completed_at_issue.load(Ordering::Relaxed) {
+        if self
+            .request()
+            .is_none_or(|op| op.completed_at_issue.load(Ordering::Relaxed))
+        {
             IssueStatus::Completed
         } else {
             IssueStatus::Pending
@@ -1128,15 +1272,18 @@ impl Operation {
     /// `HasOverlappedIoCompleted`.
     pub fn is_complete(&self) -> bool {
         self.incomplete_needs_backend();
-        self.op.is_complete()
+        self.request().is_none_or(|op| op.is_complete())
     }
 
     /// A request held by its issuing thread (`held.rs`) completes only while that thread
     /// waits in the library; whoever looks at it from outside such a wait — polling it,
     /// or waiting for it on another thread — needs the backend to complete it.
     fn incomplete_needs_backend(&self) {
-        if self.op.hold.is_held() && !self.op.is_complete() {
-            crate::held::give_up(&self.op);
+        if let Some(op) = self.request()
+            && op.hold.is_held()
+            && !op.is_complete()
+        {
+            crate::held::give_up(op);
         }
     }
 
@@ -1159,7 +1306,10 @@ impl Operation {
         } else {
             self.incomplete_needs_backend();
         }
-        self.op.state().result.unwrap_or(Err(IoError::Incomplete))
+        match &self.handle {
+            Handle::Request(op) => op.state().result.unwrap_or(Err(IoError::Incomplete)),
+            Handle::Done { result, .. } => *result,
+        }
     }
 
     /// Waits until the request is complete, `timeout` passes, or (if `alertable`) APCs
@@ -1178,13 +1328,16 @@ impl Operation {
         timeout: Option<Duration>,
         alertable: Alertable,
     ) -> Result<WaitStatus, WaitError> {
+        let Some(op) = self.request() else {
+            return Ok(WaitStatus::Signaled(0));
+        };
         // Its own thread's wait watches a request it holds, if it sleeps; another
         // thread's does not, nor a wait that only looks.
-        if timeout == Some(Duration::ZERO) || !crate::held::is_mine(&self.op) {
+        if timeout == Some(Duration::ZERO) || !crate::held::is_mine(op) {
             self.incomplete_needs_backend();
         }
         let event = {
-            let mut st = self.op.state();
+            let mut st = op.state();
             if st.result.is_some() {
                 return Ok(WaitStatus::Signaled(0));
             }
@@ -1199,7 +1352,8 @@ impl Operation {
     /// the bytes read. `None` while the request is in flight, and when the buffer went to a
     /// completion routine, into a completion packet, or was taken before.
     pub fn take_buffer(&self) -> Option<Vec<u8>> {
-        let mut st = self.op.state();
+        // O5: only a routine request finishes so, and its buffer went to the routine.
+        let mut st = self.request()?.state();
         if st.result.is_none() || matches!(st.notify, Notify::Routine(_)) {
             return None;
         }
@@ -1218,7 +1372,7 @@ impl Operation {
     ///
     /// `CancelIoEx(file, &overlapped)`.
     pub fn cancel(&self) -> Result<(), IoError> {
-        if self.op.request_cancel() {
+        if self.request().is_some_and(|op| op.request_cancel()) {
             Ok(())
         } else {
             Err(IoError::NotFound)

@@ -278,6 +278,24 @@ struct Server {
     socket: PathBuf,
     dir: PathBuf,
     phase: Mutex<Phase>,
+    /// Whether `phase` is `Connected`, to be read without its lock; changed only with
+    /// `phase`, under that lock, after the descriptor is in place.
+    connected: AtomicBool,
+}
+
+impl Server {
+    /// Whether the instance is connected, looked at without the phase's lock: what
+    /// requests that move data check first, most of which find it so.
+    fn is_connected(&self) -> bool {
+        self.connected.load(Ordering::Acquire)
+    }
+
+    /// Moves the instance to `next`, under the phase's lock.
+    fn enter(&self, phase: &mut Phase, next: Phase) {
+        *phase = next;
+        self.connected
+            .store(next == Phase::Connected, Ordering::Release);
+    }
 }
 
 /// The state a pipe end keeps beside its descriptor (`FileInner::pipe`).
@@ -381,13 +399,15 @@ impl PipeState {
             return false;
         }
         let _ = fs::remove_file(&server.socket);
-        *phase = Phase::Connected;
+        server.enter(phase, Phase::Connected);
         true
     }
 
     /// Why a request of `kind` is refused at once (nothing queued: J106, J113), if it is.
     pub(crate) fn refusal(&self, fd: BorrowedFd<'_>, kind: Kind) -> Option<IoError> {
-        if let Some(server) = &self.server {
+        if let Some(server) = &self.server
+            && (kind == Kind::Connect || !server.is_connected())
+        {
             let mut phase = lock(&server.phase);
             self.take_waiting_client(fd, server, &mut phase);
             match (*phase, kind) {
@@ -399,7 +419,7 @@ impl PipeState {
                         .and_then(|listener| os::replace(fd, listener))
                     {
                         Ok(()) => {
-                            *phase = Phase::Listening;
+                            server.enter(&mut phase, Phase::Listening);
                             None
                         }
                         Err(e) => Some(IoError::from_errno(e.raw_os_error())),
@@ -434,6 +454,15 @@ impl PipeState {
 
     /// Moves the waiting client's data into `buf` (P4, P5).
     fn read_attempt(&self, fd: BorrowedFd<'_>, buf: &mut [u8]) -> Attempt {
+        if !self.carries_messages() {
+            // Nothing waits in `rest`: only message reads leave something there (P5).
+            return match os::receive(fd, buf) {
+                Ok(0) if !buf.is_empty() => Attempt::Done(Err(broken_pipe())),
+                Ok(n) => Attempt::Done(Ok(n)),
+                Err(Errno::AGAIN) => Attempt::WaitFor(Readiness::Input),
+                Err(e) => Attempt::Done(Err(read_error(e))),
+            };
+        }
         {
             let mut rest = lock(&self.rest);
             if !rest.is_empty() {
@@ -446,14 +475,6 @@ impl PipeState {
                     Ok(n)
                 });
             }
-        }
-        if !self.carries_messages() {
-            return match os::receive(fd, buf) {
-                Ok(0) if !buf.is_empty() => Attempt::Done(Err(broken_pipe())),
-                Ok(n) => Attempt::Done(Ok(n)),
-                Err(Errno::AGAIN) => Attempt::WaitFor(Readiness::Input),
-                Err(e) => Attempt::Done(Err(read_error(e))),
-            };
         }
         let largest = self.largest.load(Ordering::Relaxed);
         if largest == 0 {
@@ -524,19 +545,9 @@ impl PipeState {
 
     /// Sends what `op` has not sent yet of `buf`; a message goes whole or not at all.
     fn write_attempt(op: &OpShared, fd: BorrowedFd<'_>, buf: &[u8]) -> Attempt {
-        let done = op.written();
-        match os::send(fd, &buf[done..]) {
-            Ok(n) => {
-                let total = op.add_written(n);
-                if total >= buf.len() {
-                    Attempt::Done(Ok(total))
-                } else {
-                    Attempt::WaitFor(Readiness::Output)
-                }
-            }
-            Err(Errno::AGAIN) => Attempt::WaitFor(Readiness::Output),
-            Err(e) => Attempt::Done(Err(write_error(e))),
-        }
+        let (attempt, sent) = send_rest(fd, buf, op.written());
+        op.add_written(sent);
+        attempt
     }
 
     /// Takes a client for a pending connect.
@@ -599,6 +610,45 @@ pub(crate) fn interest(op: &OpShared) -> Readiness {
     }
 }
 
+/// Sends `buf` from byte `done` on; returns the attempt and the bytes it sent. A write is
+/// done once all of `buf` is sent; a message goes whole or not at all.
+fn send_rest(fd: BorrowedFd<'_>, buf: &[u8], done: usize) -> (Attempt, usize) {
+    match os::send(fd, &buf[done..]) {
+        Ok(n) if done + n >= buf.len() => (Attempt::Done(Ok(done + n)), n),
+        Ok(n) => (Attempt::WaitFor(Readiness::Output), n),
+        Err(Errno::AGAIN) => (Attempt::WaitFor(Readiness::Output), 0),
+        Err(e) => (Attempt::Done(Err(write_error(e))), 0),
+    }
+}
+
+/// A server end that is not connected moves no data (its refusal at issue said so
+/// already, unless a disconnect came since).
+fn not_connected(pipe: &PipeState) -> bool {
+    pipe.server
+        .as_ref()
+        .is_some_and(|server| !server.is_connected())
+}
+
+/// The first try at a read or a write by the call that issues it, before a request is made
+/// (O5 of `op.rs`): the caller keeps its direction's queue empty meanwhile. Returns the
+/// attempt and, for a write, the bytes it sent (the request that waits goes on from
+/// there).
+pub(crate) fn attempt_at_issue(
+    pipe: &PipeState,
+    fd: BorrowedFd<'_>,
+    kind: Kind,
+    buf: &mut [u8],
+) -> (Attempt, usize) {
+    if not_connected(pipe) {
+        return (Attempt::Done(Err(IoError::PipeNotConnected)), 0);
+    }
+    match kind {
+        Kind::Read => (pipe.read_attempt(fd, buf), 0),
+        Kind::Write => send_rest(fd, buf, 0),
+        Kind::Connect | Kind::Transact => unreachable!("only reads and writes come here"),
+    }
+}
+
 /// One non-blocking try at a pipe request, by the backend that holds it (P4).
 pub(crate) fn attempt(op: &OpShared, buf: &mut [u8]) -> Attempt {
     let pipe = op
@@ -610,9 +660,7 @@ pub(crate) fn attempt(op: &OpShared, buf: &mut [u8]) -> Attempt {
     if op.kind == Kind::Connect {
         return pipe.connect_attempt(fd);
     }
-    if let Some(server) = &pipe.server
-        && *lock(&server.phase) != Phase::Connected
-    {
+    if not_connected(pipe) {
         return Attempt::Done(Err(IoError::PipeNotConnected));
     }
     match op.kind {
@@ -681,9 +729,18 @@ pub(crate) fn try_at_issue(op: &Arc<OpShared>) -> AtIssue {
 /// socket refused (`ERROR_NO_DATA`). It is refused then, as it would have been had the
 /// hang-up been known before (J106, P7).
 pub(crate) fn hang_up_refusal(op: &OpShared, result: Result<usize, IoError>) -> Option<IoError> {
-    match (op.kind, result) {
+    hang_up_refusal_of(op.kind, op.written(), result)
+}
+
+/// [`hang_up_refusal`] of a request of `kind` that has sent `written` bytes.
+pub(crate) fn hang_up_refusal_of(
+    kind: Kind,
+    written: usize,
+    result: Result<usize, IoError>,
+) -> Option<IoError> {
+    match (kind, result) {
         (Kind::Read, Err(e)) if e == broken_pipe() => Some(e),
-        (Kind::Write | Kind::Transact, Err(IoError::NoData)) if op.written() == 0 => {
+        (Kind::Write | Kind::Transact, Err(IoError::NoData)) if written == 0 => {
             Some(IoError::NoData)
         }
         _ => None,
@@ -991,6 +1048,7 @@ impl NamedPipe {
                 socket,
                 dir,
                 phase: Mutex::new(Phase::Listening),
+                connected: AtomicBool::new(false),
             }),
         );
         let access = [options.access.reads(), options.access.writes()];
@@ -1125,7 +1183,7 @@ impl NamedPipe {
             Phase::Listening => Err(IoError::PipeListening),
             Phase::Disconnected => Err(IoError::PipeNotConnected),
             Phase::Connected => {
-                *phase = Phase::Disconnected;
+                server.enter(&mut phase, Phase::Disconnected);
                 os::hang_up(inner.fd());
                 lock(&pipe.rest).clear();
                 Ok(())

@@ -238,6 +238,157 @@ fn j104_a_read_with_data_waiting_completes_at_once_and_still_queues_its_routine(
     assert_eq!(rx.try_recv(), Ok((Ok(5), b"ready".to_vec())));
 }
 
+/// J104 (and J109's order): a routine read or write that the pipe finishes inside the call
+/// answers through its handle as a complete request does — done at issue, its result
+/// there, nothing to wait for, cancel or take back (the buffer is the routine's) — and
+/// its routine runs in the thread's APC order, after the APCs queued before it and before
+/// those queued after; `cancel_io` no longer touches it.
+#[test]
+fn j104_a_routine_request_finished_inside_the_call_answers_through_its_handle() {
+    type Log =
+        std::sync::Arc<std::sync::Mutex<Vec<(&'static str, Result<usize, IoError>, Vec<u8>)>>>;
+    let (server, client) = connected(&PipeOptions::default());
+    send(&client, b"abcdef");
+    let order: Log = Default::default();
+    let me = alertable::current();
+    let noted = |tag: &'static str| {
+        let order = order.clone();
+        move || order.lock().unwrap().push((tag, Ok(0), Vec::new()))
+    };
+    let routine = |tag: &'static str| {
+        let order = order.clone();
+        move |result: Result<usize, IoError>, buffer: Vec<u8>| {
+            order.lock().unwrap().push((tag, result, buffer));
+        }
+    };
+    me.queue_apc(noted("before")).unwrap();
+    let read = server.read_ex(0, vec![0; 4], routine("read")).unwrap();
+    me.queue_apc(noted("between")).unwrap();
+    let write = server
+        .write_ex(0, b"xy".to_vec(), routine("write"))
+        .unwrap();
+    let rest = server.read_ex(0, vec![0; 8], routine("rest")).unwrap();
+    for op in [&read, &write, &rest] {
+        assert_eq!(op.issue_status(), IssueStatus::Completed);
+        assert!(op.is_complete());
+        assert_eq!(
+            op.wait(Some(Duration::ZERO), Alertable::No),
+            Ok(WaitStatus::Signaled(0))
+        );
+        assert_eq!(op.take_buffer(), None, "the buffer is the routine's");
+        assert_eq!(op.cancel(), Err(IoError::NotFound), "complete already");
+        assert!(format!("{op:?}").contains("complete: true"));
+    }
+    assert_eq!(
+        (read.result(false), write.result(true), rest.result(false)),
+        (Ok(4), Ok(2), Ok(2))
+    );
+    assert_ne!(read.token(), rest.token());
+    assert!(
+        order.lock().unwrap().is_empty(),
+        "never inside the call (J92)"
+    );
+    server.cancel_io().unwrap();
+    run_apcs();
+    assert_no_apc_pending();
+    assert_eq!(
+        *order.lock().unwrap(),
+        [
+            ("before", Ok(0), Vec::new()),
+            ("read", Ok(4), b"abcd".to_vec()),
+            ("between", Ok(0), Vec::new()),
+            ("write", Ok(2), b"xy".to_vec()),
+            ("rest", Ok(2), b"ef".to_vec()),
+        ]
+    );
+    assert_eq!(receive(&client, 8), (Ok(2), b"xy".to_vec()));
+}
+
+/// Tells a channel when it is dropped.
+struct Dropped(mpsc::Sender<()>);
+
+impl Drop for Dropped {
+    fn drop(&mut self) {
+        let _ = self.0.send(());
+    }
+}
+
+/// K121: the routine of a read finished inside the call is only queued; if its thread
+/// exits before an alertable wait, the routine never runs and what it captured is dropped.
+#[test]
+fn k121_a_routine_finished_inside_the_call_is_dropped_unrun_at_thread_exit() {
+    let (server, client) = connected(&PipeOptions::default());
+    send(&client, b"data");
+    let (ran_tx, ran_rx) = mpsc::channel::<()>();
+    let (dropped_tx, dropped_rx) = mpsc::channel::<()>();
+    let read = {
+        let server = server.file().clone();
+        std::thread::spawn(move || {
+            let dropped = Dropped(dropped_tx);
+            server
+                .read_ex(0, vec![0; 8], move |_, _| {
+                    let _kept = &dropped;
+                    ran_tx.send(()).unwrap();
+                })
+                .unwrap()
+        })
+        .join()
+        .unwrap()
+    };
+    assert_eq!(read.result(false), Ok(4));
+    assert_eq!(dropped_rx.recv_timeout(LONG), Ok(()));
+    assert!(ran_rx.try_recv().is_err(), "the routine never ran");
+}
+
+/// Byte mode: a routine write the socket takes only in part goes on from where it stopped,
+/// and a write issued after it follows it, whole: the reader gets both in order, and both
+/// routines report all their bytes, in the order issued.
+#[test]
+fn byte_mode_a_routine_write_sent_in_part_keeps_its_place() {
+    let (server, client) = connected(&PipeOptions::default());
+    let big: Vec<u8> = (0..400_000u32).map(|i| (i % 253) as u8).collect();
+    let expected = [big.clone(), b"tail".to_vec()].concat();
+    let (done_tx, done_rx) = mpsc::channel();
+    let noted = |tag: &'static str| {
+        let done = done_tx.clone();
+        move |result: Result<usize, IoError>, _: Vec<u8>| done.send((tag, result)).unwrap()
+    };
+    let first = client.write_ex(0, big.clone(), noted("first")).unwrap();
+    let second = client
+        .write_ex(0, b"tail".to_vec(), noted("second"))
+        .unwrap();
+    assert_eq!(
+        first.issue_status(),
+        IssueStatus::Pending,
+        "more than the socket holds"
+    );
+    // Read only now: the first write cannot have gone whole.
+    let reader = {
+        let server = server.file().clone();
+        let len = expected.len();
+        std::thread::spawn(move || {
+            let mut got = Vec::new();
+            while got.len() < len {
+                let (result, bytes) = receive(&server, 65536);
+                assert_eq!(result, Ok(bytes.len()));
+                got.extend_from_slice(&bytes);
+            }
+            got
+        })
+    };
+    let mut done = Vec::new();
+    while done.len() < 2 {
+        assert_ne!(sleep_ex(Some(LONG), Alertable::Yes), SleepStatus::Elapsed);
+        done.extend(done_rx.try_iter());
+    }
+    assert_eq!(done, [("first", Ok(big.len())), ("second", Ok(4))]);
+    assert_eq!(
+        (first.result(false), second.result(false)),
+        (Ok(big.len()), Ok(4))
+    );
+    assert_eq!(reader.join().unwrap(), expected);
+}
+
 /// J105: a read without data is pending, its event not signaled; the writer's write
 /// completes it, and its routine runs only in an alertable wait.
 #[test]
