@@ -1300,16 +1300,17 @@ impl Operation {
     ///
     /// `GetOverlappedResult(file, &overlapped, &bytes, wait)`.
     pub fn result(&self, wait: bool) -> Result<usize, IoError> {
-        if wait {
+        let op = match &self.handle {
+            Handle::Request(op) => op,
+            Handle::Done { result, .. } => return *result,
+        };
+        if !wait {
+            self.incomplete_needs_backend();
+        } else if !op.is_complete() {
             // Cannot fail: one object, no timeout, not alertable.
             let _ = self.wait(None, Alertable::No);
-        } else {
-            self.incomplete_needs_backend();
         }
-        match &self.handle {
-            Handle::Request(op) => op.state().result.unwrap_or(Err(IoError::Incomplete)),
-            Handle::Done { result, .. } => *result,
-        }
+        op.state().result.unwrap_or(Err(IoError::Incomplete))
     }
 
     /// Waits until the request is complete, `timeout` passes, or (if `alertable`) APCs
