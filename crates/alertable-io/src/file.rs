@@ -577,6 +577,7 @@ impl AsyncFile {
     }
 
     /// Makes a request (not yet in the calling thread's list: `op::record_issued`).
+    #[inline]
     fn new_request(
         &self,
         kind: Kind,
@@ -613,6 +614,7 @@ impl AsyncFile {
     /// found the other end gone with nothing moved (P7 of `pipe.rs`); otherwise it becomes
     /// the request at the head of its queue, for its thread or the backend to finish from
     /// where the attempt left off.
+    #[inline]
     fn issue_first_on_pipe(
         &self,
         pipe: &crate::pipe::PipeState,

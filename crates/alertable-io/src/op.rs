@@ -387,6 +387,7 @@ impl OpShared {
     /// published without the lock (R5), and the event of the event style signaled. Not
     /// for a routine request (O5 makes none) or one whose file is bound to a port (its
     /// packet goes through [`complete`](Self::complete)), and those the caller sends there.
+    #[inline]
     pub(crate) fn done_at_birth(mut self: Arc<Self>, result: Result<usize, IoError>) -> Arc<Self> {
         if self.port.is_some() {
             self.complete(result);

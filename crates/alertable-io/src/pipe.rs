@@ -404,6 +404,7 @@ impl PipeState {
     }
 
     /// Why a request of `kind` is refused at once (nothing queued: J106, J113), if it is.
+    #[inline]
     pub(crate) fn refusal(&self, fd: BorrowedFd<'_>, kind: Kind) -> Option<IoError> {
         if let Some(server) = &self.server
             && (kind == Kind::Connect || !server.is_connected())
@@ -612,6 +613,7 @@ pub(crate) fn interest(op: &OpShared) -> Readiness {
 
 /// Sends `buf` from byte `done` on; returns the attempt and the bytes it sent. A write is
 /// done once all of `buf` is sent; a message goes whole or not at all.
+#[inline]
 fn send_rest(fd: BorrowedFd<'_>, buf: &[u8], done: usize) -> (Attempt, usize) {
     match os::send(fd, &buf[done..]) {
         Ok(n) if done + n >= buf.len() => (Attempt::Done(Ok(done + n)), n),
@@ -623,6 +625,7 @@ fn send_rest(fd: BorrowedFd<'_>, buf: &[u8], done: usize) -> (Attempt, usize) {
 
 /// A server end that is not connected moves no data (its refusal at issue said so
 /// already, unless a disconnect came since).
+#[inline]
 fn not_connected(pipe: &PipeState) -> bool {
     pipe.server
         .as_ref()
@@ -633,6 +636,7 @@ fn not_connected(pipe: &PipeState) -> bool {
 /// (O5 of `op.rs`): the caller keeps its direction's queue empty meanwhile. Returns the
 /// attempt and, for a write, the bytes it sent (the request that waits goes on from
 /// there).
+#[inline]
 pub(crate) fn attempt_at_issue(
     pipe: &PipeState,
     fd: BorrowedFd<'_>,
@@ -733,6 +737,7 @@ pub(crate) fn hang_up_refusal(op: &OpShared, result: Result<usize, IoError>) -> 
 }
 
 /// [`hang_up_refusal`] of a request of `kind` that has sent `written` bytes.
+#[inline]
 pub(crate) fn hang_up_refusal_of(
     kind: Kind,
     written: usize,
