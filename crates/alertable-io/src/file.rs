@@ -609,8 +609,8 @@ impl AsyncFile {
 
     /// Issues a pipe read or write that moves bytes and is the first of its direction,
     /// whose queue `streams` keeps empty meanwhile: it is tried at once, before a request
-    /// is made. Done, a routine request is never made one (O5 of `op.rs`), its routine
-    /// queued (J104), and any other is made complete (its event signaled); refused if it
+    /// is made. Done, it is never made one (O5 of `op.rs`): its routine is queued (J104),
+    /// or its event signaled and its buffer kept by its handle; refused if it
     /// found the other end gone with nothing moved (P7 of `pipe.rs`); otherwise it becomes
     /// the request at the head of its queue, for its thread or the backend to finish from
     /// where the attempt left off.
@@ -630,13 +630,15 @@ impl AsyncFile {
             if let Some(error) = crate::pipe::hang_up_refusal_of(kind, sent, result) {
                 return Err(SubmitError { error, buffer });
             }
-            if let Notify::Routine(routine) = notify {
-                return Ok(op::done_at_issue(kind, offset, routine, buffer, result));
-            }
-            let op = self.new_request(kind, offset, buffer, Vec::new(), notify, routine_thread);
-            let op = op.done_at_birth(result);
-            op::record_issued(&op);
-            return Ok(Operation::new(op));
+            return Ok(match notify {
+                Notify::Routine(routine) => {
+                    op::done_at_issue(kind, offset, routine, buffer, result)
+                }
+                Notify::Event(event) => {
+                    op::done_with_buffer(kind, offset, buffer, result, Some(event))
+                }
+                Notify::None => op::done_with_buffer(kind, offset, buffer, result, None),
+            });
         }
         // Made and queued in the same hold of the lock, so nothing of its direction
         // overtakes what it started; making one runs none of the caller's code.

@@ -49,7 +49,7 @@ use std::fmt;
 use std::mem::ManuallyDrop;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
 
 use alertable::{Alertable, Event, EventReset, ThreadHandle, WaitError, WaitStatus};
@@ -379,34 +379,6 @@ impl OpShared {
         unsafe { sole(&mut self) }
             .expect("a new request is not shared yet")
             .payload = payload;
-        self
-    }
-
-    /// Completes a request its issuing call finished before the request was made (a pipe
-    /// request's first attempt, O5), before anything else refers to it: the result is
-    /// published without the lock (R5), and the event of the event style signaled. Not
-    /// for a routine request (O5 makes none) or one whose file is bound to a port (its
-    /// packet goes through [`complete`](Self::complete)), and those the caller sends there.
-    #[inline]
-    pub(crate) fn done_at_birth(mut self: Arc<Self>, result: Result<usize, IoError>) -> Arc<Self> {
-        if self.port.is_some() {
-            self.complete(result);
-            self.settle_issue();
-            return self;
-        }
-        // SAFETY: called by the issuing thread on the request it has just made, before
-        // anything else refers to it (R5); the borrow publishes the result and moves the
-        // event out, running none of the caller's code.
-        let shared = unsafe { sole(&mut self) }.expect("a new request is not shared yet");
-        let st = shared.state.get_mut().unwrap_or_else(|e| e.into_inner());
-        publish_in(shared.kind, &shared.complete, st, result);
-        let notify = std::mem::replace(&mut st.notify, Notify::None);
-        *shared.completed_at_issue.get_mut() = true;
-        match notify {
-            Notify::Event(event) => event.set(),
-            Notify::None => {}
-            Notify::Routine(_) => unreachable!("O5: a routine request done at issue is not made"),
-        }
         self
     }
 
@@ -774,7 +746,9 @@ impl Drop for RoutineApc {
 ///      request: its routine, its buffer and its result go into `ready` as one entry,
 ///      behind its APC as in O2, and its handle ([`Operation`]) keeps only its token and
 ///      result. No backend, list or cancel ever knew it, and it is complete before anyone
-///      can look at it, as a request completed at issue would be (J102, J104).
+///      can look at it, as a request completed at issue would be (J102, J104). One of the
+///      event or poll style (on a file bound to no port) is not made a request either: its
+///      event is signaled, and its handle keeps the buffer too, for `take_buffer`.
 struct Own {
     /// This thread, once it issued a routine request (O1).
     me: OnceCell<ThreadHandle>,
@@ -900,15 +874,27 @@ pub(crate) fn done_at_issue(
             });
         }
     });
-    Operation {
-        handle: Handle::Done {
-            token: next_token(),
-            kind,
-            offset,
-            len,
-            result,
-        },
+    Operation::done(kind, offset, len, result, None)
+}
+
+/// The handle of a pipe request of the event or poll style that its issuing call finished
+/// at once (O5): `event`, if any, is signaled, and the handle keeps `buffer` (after a read,
+/// cut to the bytes read) for [`Operation::take_buffer`].
+pub(crate) fn done_with_buffer(
+    kind: Kind,
+    offset: u64,
+    mut buffer: Vec<u8>,
+    result: Result<usize, IoError>,
+    event: Option<Event>,
+) -> Operation {
+    let len = buffer.len();
+    if kind.reads() {
+        buffer.truncate(bytes_kept(result));
     }
+    if let Some(event) = event {
+        event.set();
+    }
+    Operation::done(kind, offset, len, result, Some(buffer))
 }
 
 /// The APC of a request its issuing thread completed itself: runs the routine of the
@@ -1156,32 +1142,101 @@ pub enum IssueStatus {
 /// # std::fs::remove_file(&path)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone)]
 pub struct Operation {
     handle: Handle,
 }
 
 /// What an [`Operation`] refers to.
-#[derive(Clone)]
 enum Handle {
     /// A request. Dropped by hand (`Drop`), so that the last handle of a finished request
     /// gives it back to its thread's pool (R4).
     Request(ManuallyDrop<Arc<OpShared>>),
-    /// A pipe request finished inside the call that issued it, its routine queued, never
-    /// made a request (O5): all there is to know of it.
+    /// A pipe request finished inside the call that issued it, never made a request (O5):
+    /// all there is to know of it, and its buffer until taken back.
     Done {
         token: usize,
         kind: Kind,
         offset: u64,
         len: usize,
         result: Result<usize, IoError>,
+        buffer: Mutex<Kept>,
     },
+}
+
+/// The buffer of a request finished inside its issuing call (O5), until taken back.
+enum Kept {
+    /// In this handle alone; `None` once taken, or where it went to a routine.
+    Here(Option<Vec<u8>>),
+    /// Shared with the handle's clones, since the first clone was made.
+    Shared(Arc<Mutex<Option<Vec<u8>>>>),
+}
+
+impl Clone for Operation {
+    /// Another handle to the same request. A clone of a handle that keeps its request's
+    /// buffer (O5) moves the buffer where both can take it, once.
+    fn clone(&self) -> Self {
+        let handle = match &self.handle {
+            Handle::Request(op) => Handle::Request(op.clone()),
+            Handle::Done {
+                token,
+                kind,
+                offset,
+                len,
+                result,
+                buffer,
+            } => {
+                let mut kept = lock(buffer);
+                let shared = match &mut *kept {
+                    Kept::Shared(shared) => shared.clone(),
+                    Kept::Here(here) => {
+                        let shared = Arc::new(Mutex::new(here.take()));
+                        *kept = Kept::Shared(shared.clone());
+                        shared
+                    }
+                };
+                Handle::Done {
+                    token: *token,
+                    kind: *kind,
+                    offset: *offset,
+                    len: *len,
+                    result: *result,
+                    buffer: Mutex::new(Kept::Shared(shared)),
+                }
+            }
+        };
+        Self { handle }
+    }
+}
+
+/// Locks `mutex`; nothing panics under these locks, but a poisoned one is taken anyway.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Operation {
     pub(crate) fn new(op: Arc<OpShared>) -> Self {
         Self {
             handle: Handle::Request(ManuallyDrop::new(op)),
+        }
+    }
+
+    /// The handle of a request finished inside its issuing call (O5), keeping `buffer`.
+    fn done(
+        kind: Kind,
+        offset: u64,
+        len: usize,
+        result: Result<usize, IoError>,
+        buffer: Option<Vec<u8>>,
+    ) -> Self {
+        Self {
+            handle: Handle::Done {
+                token: next_token(),
+                kind,
+                offset,
+                len,
+                result,
+                buffer: Mutex::new(Kept::Here(buffer)),
+            },
         }
     }
 
@@ -1354,8 +1409,17 @@ impl Operation {
     /// the bytes read. `None` while the request is in flight, and when the buffer went to a
     /// completion routine, into a completion packet, or was taken before.
     pub fn take_buffer(&self) -> Option<Vec<u8>> {
-        // O5: only a routine request finishes so, and its buffer went to the routine.
-        let mut st = self.request()?.state();
+        let op = match &self.handle {
+            Handle::Request(op) => op,
+            Handle::Done { buffer, .. } => {
+                let mut kept = lock(buffer);
+                return match &mut *kept {
+                    Kept::Here(here) => here.take(),
+                    Kept::Shared(shared) => lock(shared).take(),
+                };
+            }
+        };
+        let mut st = op.state();
         if st.result.is_none() || matches!(st.notify, Notify::Routine(_)) {
             return None;
         }

@@ -389,6 +389,34 @@ fn byte_mode_a_routine_write_sent_in_part_keeps_its_place() {
     assert_eq!(reader.join().unwrap(), expected);
 }
 
+/// J104 in the event and poll styles: a read the pipe finishes inside the call signals its
+/// event before the call returns, and its buffer (cut to the bytes read) comes back once,
+/// through whichever of the handle's clones asks first.
+#[test]
+fn j104_a_request_finished_inside_the_call_gives_its_buffer_back_once() {
+    let (server, client) = connected(&PipeOptions::default());
+    send(&client, b"onetwo");
+    let event = manual_event();
+    let first = server.read_with_event(0, vec![0; 3], &event).unwrap();
+    assert_eq!(
+        wait_one(&event, Some(Duration::ZERO), Alertable::No),
+        Ok(WaitStatus::Signaled(0))
+    );
+    assert_eq!(first.issue_status(), IssueStatus::Completed);
+    assert_eq!(first.take_buffer(), Some(b"one".to_vec()));
+    assert_eq!(first.take_buffer(), None, "taken once");
+
+    let second = server.read(0, vec![0; 8]).unwrap();
+    let clone = second.clone();
+    let clone_of_clone = clone.clone();
+    assert_eq!(clone.result(false), Ok(3));
+    assert_eq!(clone.token(), second.token());
+    assert_eq!(clone_of_clone.take_buffer(), Some(b"two".to_vec()));
+    assert_eq!(second.take_buffer(), None, "taken through a clone");
+    assert_eq!(clone.take_buffer(), None);
+    assert_no_apc_pending();
+}
+
 /// J105: a read without data is pending, its event not signaled; the writer's write
 /// completes it, and its routine runs only in an alertable wait.
 #[test]
