@@ -1085,14 +1085,31 @@ impl Drop for LentFileGuard {
 
 impl fmt::Debug for OpShared {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Operation")
-            .field("token", &self.token)
-            .field("kind", &self.kind)
-            .field("offset", &self.offset)
-            .field("len", &self.len)
-            .field("complete", &self.is_complete())
-            .finish()
+        let Self {
+            token,
+            kind,
+            offset,
+            len,
+            ..
+        } = self;
+        debug_request(f, (*token, *kind, *offset, *len), self.is_complete())
     }
+}
+
+/// How a request shows in `Debug` (as `Operation`): its token, kind, offset and length
+/// asked for, and whether it is complete.
+fn debug_request(
+    f: &mut fmt::Formatter<'_>,
+    (token, kind, offset, len): (usize, Kind, u64, usize),
+    complete: bool,
+) -> fmt::Result {
+    f.debug_struct("Operation")
+        .field("token", &token)
+        .field("kind", &kind)
+        .field("offset", &offset)
+        .field("len", &len)
+        .field("complete", &complete)
+        .finish()
 }
 
 /// How a request stood when the call that issued it returned.
@@ -1260,14 +1277,7 @@ impl fmt::Debug for Operation {
                 offset,
                 len,
                 ..
-            } => f
-                .debug_struct("Operation")
-                .field("token", token)
-                .field("kind", kind)
-                .field("offset", offset)
-                .field("len", len)
-                .field("complete", &true)
-                .finish(),
+            } => debug_request(f, (*token, *kind, *offset, *len), true),
         }
     }
 }
