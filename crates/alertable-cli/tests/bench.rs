@@ -231,7 +231,7 @@ fn report_writes_a_page_with_a_plot_per_group_and_the_verdicts() {
     }
     // The verdicts: the goal of each group that ran, with whether it was met.
     for goal in [
-        "ping-pong round trip ≤ 1.0× crossbeam-channel",
+        "ping-pong round trip ≤ 1.0× the better of crossbeam-channel",
         "0 allocations per APC for queue_user_apc and small closures",
     ] {
         let at = page
