@@ -221,7 +221,11 @@ const SHORT_SLEEP: Duration = Duration::from_micros(100);
 /// caught what they watched for while spinning (a moving average that weighs the last
 /// eight or so most; a catch after a yield counts as a miss): while that rate is low it
 /// does not spin — it looks, yields (as below) and sleeps — and every sixty-fourth wait
-/// still watches in full, so it notices when spinning pays again. The yields are what a
+/// still watches in full, so it notices when spinning pays again. Only a catch after the
+/// first look counts: one at the first look involved no spinning. And a catch after the
+/// thread lost its CPU meanwhile (where a look is a system call, `wait_hook.rs`, the
+/// scheduler may run the other thread in its place at the call's return) counts as a
+/// miss. The yields are what a
 /// thread that cannot spin has left: where both threads share one CPU, a yield hands the
 /// CPU to the other one, which answers before this one sleeps. Measured by
 /// `taskset -c 0 alertable bench ping-pong` (both threads on one CPU), ours' round trip
@@ -392,8 +396,24 @@ fn park_detached(parker: &Parker, ready: &dyn Fn() -> bool, deadline: Option<Ins
 }
 
 pub(crate) fn watch(ctx: &Context, ready: &dyn Fn() -> bool) -> bool {
+    watch_counting(ctx, ready, &|| true)
+}
+
+/// [`watch`], where `kept_cpu`, asked after a catch while spinning, tells whether the
+/// thread kept its CPU all along; a catch after it lost it (the other thread ran in its
+/// place) counts as a miss in the record, as a catch after a yield does.
+pub(crate) fn watch_counting(
+    ctx: &Context,
+    ready: &dyn Fn() -> bool,
+    kept_cpu: &dyn Fn() -> bool,
+) -> bool {
     if cfg!(loom) {
         return ready();
+    }
+    // Ready at the first look: nothing was waited for, and the record learns nothing (a
+    // catch there says nothing of whether spinning pays).
+    if ready() {
+        return true;
     }
     // During thread-local teardown there is no record: the watch runs in full.
     let full = WATCH_RECORD
@@ -407,12 +427,12 @@ pub(crate) fn watch(ctx: &Context, ready: &dyn Fn() -> bool) -> bool {
     if !full {
         // No spin, which would only keep the other thread off this CPU; a yield lets it
         // run and answer (see `watch_before_sleeping`).
-        return ready() || yields(ctx, ready);
+        return yields(ctx, ready);
     }
     let caught = watch_in_full(ctx, ready);
     let _ = WATCH_RECORD.try_with(|record| {
         let mut r = record.get();
-        r.record(caught == Watched::CaughtSpinning);
+        r.record(caught == Watched::CaughtSpinning && kept_cpu());
         record.set(r);
     });
     caught != Watched::Missed
@@ -434,12 +454,13 @@ const SPIN_BUDGET: Duration = Duration::from_micros(10);
 
 fn watch_in_full(ctx: &Context, ready: &dyn Fn() -> bool) -> Watched {
     let backoff = crossbeam_utils::Backoff::new();
-    // `spin` doubles its pause count each step, up to 64: 1 + 2 + … + 64 = 127.
+    // `spin` doubles its pause count each step, up to 64: 1 + 2 + … + 64 = 127, each step
+    // followed by a look (the caller has looked once before).
     for _ in 0..7 {
+        backoff.spin();
         if ready() {
             return Watched::CaughtSpinning;
         }
-        backoff.spin();
     }
     // Then in rounds of 64 pauses until the budget is spent: a clock read per round.
     let until = Instant::now() + SPIN_BUDGET;

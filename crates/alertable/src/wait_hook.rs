@@ -214,14 +214,32 @@ pub(crate) fn park(ctx: &Context, deadline: Option<Instant>) -> Unparked {
     })
 }
 
+/// A look at the descriptors that takes longer than this lost the CPU meanwhile: a
+/// `poll` that does not sleep takes well under a microsecond.
+const LOOK_LOST_CPU: std::time::Duration = std::time::Duration::from_micros(5);
+
 /// A park whose deadline is closer than this does not watch its descriptors first.
 const WATCH_AT_LEAST: std::time::Duration = std::time::Duration::from_micros(20);
 
 /// Watches `fds` for a moment (see [`park`]); whether one of them became ready.
 fn watch(ctx: &Context, parker: &Parker, fds: &mut Vec<WatchedFd>) -> bool {
     let looked = RefCell::new(std::mem::take(fds));
-    let ready = || parker.has_token() || sys::poll_now(&mut looked.borrow_mut());
-    crate::wait::watch(ctx, &ready);
+    // A look is a system call, at whose return the scheduler may run the other thread in
+    // this one's place (it does so at once where the two share a CPU): a look that takes
+    // that long means the thread lost its CPU, and what it then catches was not caught by
+    // spinning.
+    let lost_cpu = Cell::new(false);
+    let ready = || {
+        parker.has_token() || {
+            let start = Instant::now();
+            let ready = sys::poll_now(&mut looked.borrow_mut());
+            if start.elapsed() > LOOK_LOST_CPU {
+                lost_cpu.set(true);
+            }
+            ready
+        }
+    };
+    crate::wait::watch_counting(ctx, &ready, &|| !lost_cpu.get());
     *fds = looked.into_inner();
     fds.iter().any(WatchedFd::is_ready)
 }
