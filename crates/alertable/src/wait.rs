@@ -396,24 +396,33 @@ fn park_detached(parker: &Parker, ready: &dyn Fn() -> bool, deadline: Option<Ins
 }
 
 pub(crate) fn watch(ctx: &Context, ready: &dyn Fn() -> bool) -> bool {
-    watch_counting(ctx, ready, &|| true)
+    watch_counting(ctx, ready, &|| true, Untrusted::Yields)
+}
+
+/// What a watch does where the thread's record says spinning does not pay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Untrusted {
+    /// It looks, then yields (see `watch_before_sleeping`): the thread's sleep is on the
+    /// futex, whose wake-up costs the waker a system call and the sleeper more.
+    Yields,
+    /// Nothing: the thread goes to sleep at once. For a sleep in `ppoll` on descriptors,
+    /// which the other end's own write wakes (as a blocking `read` is woken), so looks and
+    /// yields would only add system calls.
+    Sleeps,
 }
 
 /// [`watch`], where `kept_cpu`, asked after a catch while spinning, tells whether the
 /// thread kept its CPU all along; a catch after it lost it (the other thread ran in its
-/// place) counts as a miss in the record, as a catch after a yield does.
+/// place) counts as a miss in the record, as a catch after a yield does; and `untrusted`
+/// says what the watch does where the record says spinning does not pay.
 pub(crate) fn watch_counting(
     ctx: &Context,
     ready: &dyn Fn() -> bool,
     kept_cpu: &dyn Fn() -> bool,
+    untrusted: Untrusted,
 ) -> bool {
     if cfg!(loom) {
         return ready();
-    }
-    // Ready at the first look: nothing was waited for, and the record learns nothing (a
-    // catch there says nothing of whether spinning pays).
-    if ready() {
-        return true;
     }
     // During thread-local teardown there is no record: the watch runs in full.
     let full = WATCH_RECORD
@@ -427,7 +436,12 @@ pub(crate) fn watch_counting(
     if !full {
         // No spin, which would only keep the other thread off this CPU; a yield lets it
         // run and answer (see `watch_before_sleeping`).
-        return yields(ctx, ready);
+        return untrusted == Untrusted::Yields && (ready() || yields(ctx, ready));
+    }
+    // Ready at the first look: nothing was waited for, and the record learns nothing (a
+    // catch there says nothing of whether spinning pays).
+    if ready() {
+        return true;
     }
     let caught = watch_in_full(ctx, ready);
     let _ = WATCH_RECORD.try_with(|record| {

@@ -239,7 +239,12 @@ fn watch(ctx: &Context, parker: &Parker, fds: &mut Vec<WatchedFd>) -> bool {
             ready
         }
     };
-    crate::wait::watch_counting(ctx, &ready, &|| !lost_cpu.get());
+    crate::wait::watch_counting(
+        ctx,
+        &ready,
+        &|| !lost_cpu.get(),
+        crate::wait::Untrusted::Sleeps,
+    );
     *fds = looked.into_inner();
     fds.iter().any(WatchedFd::is_ready)
 }
