@@ -224,14 +224,13 @@ const SHORT_SLEEP: Duration = Duration::from_micros(100);
 /// still watches in full, so it notices when spinning pays again. Only a catch after the
 /// first look counts: one at the first look involved no spinning. And a catch after the
 /// thread lost its CPU meanwhile (where a look is a system call, `wait_hook.rs`, the
-/// scheduler may run the other thread in its place at the call's return) counts as a
-/// miss. The yields are what a
-/// thread that cannot spin has left: where both threads share one CPU, a yield hands the
-/// CPU to the other one, which answers before this one sleeps. Measured by
-/// `taskset -c 0 alertable bench ping-pong` (both threads on one CPU), ours' round trip
-/// went from 4.6–4.8 µs to 2.6–2.7 µs, under the raw futex's 3.1–3.3 µs (kanal 2.1), when
-/// the untrusted watch began to yield and probes went from one wait in sixteen to one
-/// in sixty-four.
+/// scheduler may run the other thread in its place at the call's return) counts as a miss.
+/// The yields are what a thread that cannot spin has left: where both threads share one
+/// CPU, a yield hands the CPU to the other one, which answers before this one sleeps.
+/// Measured by `taskset -c 0 alertable bench ping-pong` (both threads on one CPU), ours'
+/// round trip went from 4.6–4.8 µs to 2.6–2.7 µs, under the raw futex's 3.1–3.3 µs (kanal
+/// 2.1), when the untrusted watch began to yield and probes went from one wait in sixteen
+/// to one in sixty-four.
 ///
 /// Yielding is adaptive because it has a price. `sched_yield` tells the scheduler that the
 /// thread has had its share, so if it then sleeps, the wake-up does not let it preempt the
@@ -495,6 +494,7 @@ fn watch_in_full(ctx: &Context, ready: &dyn Fn() -> bool) -> Watched {
         Watched::Missed
     }
 }
+
 /// Up to four yields, each followed by a look, unless the thread's last sleep was long;
 /// whether a look found `ready` true.
 fn yields(ctx: &Context, ready: &dyn Fn() -> bool) -> bool {

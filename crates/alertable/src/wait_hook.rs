@@ -185,7 +185,11 @@ fn with_watched<R>(f: impl FnOnce(Option<(&dyn WaitHook, &mut Vec<WatchedFd>)>) 
 /// `poll` that does not sleep, and a look at the parker's token: a peer in another process
 /// that answers within it is caught with neither side asleep; one that needs this CPU to
 /// answer is not, and the watch's record (shared with the thread's other watches) soon
-/// stops it spinning for nothing. A descriptor it finds ready ends the park without a
+/// stops it spinning for nothing: the park then sleeps at once, without a look or a yield
+/// (`Untrusted::Sleeps`), since the other end's write wakes it as it would wake a blocking
+/// `read`. A catch after a look that lost the CPU (the scheduler ran the other end in this
+/// thread's place at the call's return) teaches the record nothing good: it counts as a
+/// miss. A descriptor it finds ready ends the park without a
 /// sleep (`TimedOut`: the caller re-checks what it waits for); a token it finds is taken
 /// by the park at once. It is left out where the deadline is closer than a watch.
 pub(crate) fn park(ctx: &Context, deadline: Option<Instant>) -> Unparked {
