@@ -458,6 +458,9 @@ pub(crate) struct Context {
     /// Whether a wait yields the processor while it watches for work before it sleeps:
     /// unless this thread's last sleep was long (see `watch_before_sleeping` in `wait.rs`).
     yields_before_sleeping: Cell<bool>,
+    /// Set when a yield of a wait's watch kept the thread off its CPU for a long sleep's
+    /// worth (others had the CPU): the wait counts as a long sleep for yielding.
+    yielded_long: Cell<bool>,
     /// This thread's time slice, short while it is idle (slice.rs).
     slice: WakeSlice,
     /// When the first sleep of the innermost measured wait under way began.
@@ -482,6 +485,7 @@ impl Context {
             draining: Cell::new(0),
             deferred: Cell::new(None),
             yields_before_sleeping: Cell::new(true),
+            yielded_long: Cell::new(false),
             slice: WakeSlice::new(),
             slept_at: Cell::new(None),
             measuring: Cell::new(0),
@@ -647,6 +651,16 @@ impl Context {
     /// Records whether this thread's last sleep was short.
     pub(crate) fn set_yields_before_sleeping(&self, yes: bool) {
         self.yields_before_sleeping.set(yes);
+    }
+
+    /// Notes that a yield kept this thread off its CPU for a long sleep's worth.
+    pub(crate) fn note_yielded_long(&self) {
+        self.yielded_long.set(true);
+    }
+
+    /// Whether a yield did so since this was last asked.
+    pub(crate) fn take_yielded_long(&self) -> bool {
+        self.yielded_long.replace(false)
     }
 
     /// This thread's time slice (slice.rs).

@@ -177,13 +177,17 @@ fn spin_for_apcs(ctx: &Context) -> bool {
 /// as a short sleep and leaves the slice's record alone.
 pub(crate) fn measured<R>(ctx: &Context, sleep: impl FnOnce() -> R) -> R {
     let (result, slept_at) = ctx.measuring(sleep);
+    let yielded_long = ctx.take_yielded_long();
     match slept_at {
-        // It never slept: it ended in a watch, or found what it waited for. Short.
-        None => ctx.set_yields_before_sleeping(true),
+        // It never slept: it ended in a watch, or found what it waited for. Short —
+        // unless a yield of its watch lost the CPU to others for as long as a long sleep:
+        // yielding again before the next sleep would only do the same.
+        None => ctx.set_yields_before_sleeping(!yielded_long),
         Some(asleep) => {
             let woke = Instant::now();
             let long = woke.saturating_duration_since(asleep) >= SHORT_SLEEP;
-            ctx.set_yields_before_sleeping(!long);
+            // A park after a long yield may end at once (its deadline passed meanwhile).
+            ctx.set_yields_before_sleeping(!long && !yielded_long);
             ctx.slice().after_sleep(woke, long);
         }
     }
@@ -496,13 +500,27 @@ fn watch_in_full(ctx: &Context, ready: &dyn Fn() -> bool) -> Watched {
 }
 
 /// Up to four yields, each followed by a look, unless the thread's last sleep was long;
-/// whether a look found `ready` true.
+/// whether a look found `ready` true. A yield that kept the thread off its CPU for
+/// [`SHORT_SLEEP`] or more ends them: the CPU went to threads that do not answer (a
+/// partner's answer comes within microseconds), so the thread sleeps, and counts the wait
+/// as a long sleep.
 fn yields(ctx: &Context, ready: &dyn Fn() -> bool) -> bool {
-    ctx.yields_before_sleeping()
-        && (0..4).any(|_| {
-            sys::yield_now();
-            ready()
-        })
+    if !ctx.yields_before_sleeping() {
+        return false;
+    }
+    for _ in 0..4 {
+        let yielded = Instant::now();
+        sys::yield_now();
+        if ready() {
+            return true;
+        }
+        if yielded.elapsed() >= SHORT_SLEEP {
+            ctx.note_yielded_long();
+            ctx.set_yields_before_sleeping(false);
+            return false;
+        }
+    }
+    false
 }
 
 thread_local! {
