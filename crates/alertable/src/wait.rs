@@ -224,17 +224,22 @@ const SHORT_SLEEP: Duration = Duration::from_micros(100);
 /// the raw futex costs. So each thread keeps a record of how often its recent watches
 /// caught what they watched for while spinning (a moving average that weighs the last
 /// eight or so most; a catch after a yield counts as a miss): while that rate is low it
-/// does not spin — it looks, yields (as below) and sleeps — and every sixty-fourth wait
-/// still watches in full, so it notices when spinning pays again. Only a catch after the
-/// first look counts: one at the first look involved no spinning. And a catch after the
-/// thread lost its CPU meanwhile (where a look is a system call, `wait_hook.rs`, the
-/// scheduler may run the other thread in its place at the call's return) counts as a miss.
-/// The yields are what a thread that cannot spin has left: where both threads share one
-/// CPU, a yield hands the CPU to the other one, which answers before this one sleeps.
-/// Measured by `taskset -c 0 alertable bench ping-pong` (both threads on one CPU), ours'
-/// round trip went from 4.6–4.8 µs to 2.6–2.7 µs, under the raw futex's 3.1–3.3 µs (kanal
-/// 2.1), when the untrusted watch began to yield and probes went from one wait in sixteen
-/// to one in sixty-four.
+/// does not spin — it looks, yields (as below) and sleeps — and every sixteenth wait still
+/// watches in full, so it notices when spinning pays again. A catch after the thread lost
+/// its CPU meanwhile (where a look is a system call, `wait_hook.rs`, the scheduler may run
+/// the other thread in its place at the call's return) counts as a miss. The yields are
+/// what a thread that cannot spin has left: where both threads share one CPU, a yield
+/// hands the CPU to the other one, which answers before this one sleeps (measured by
+/// `taskset -c 0 alertable bench ping-pong`, both threads on one CPU: 4.1 µs per round
+/// trip against 4.5–4.6 µs without the yields). A yield that keeps the thread off its
+/// CPU for a long sleep's worth ends them (the CPU went to threads that do not answer).
+///
+/// Where the first look finds the answer, that counts as a catch while spinning. On one
+/// CPU that is often the scheduler's doing (the woken peer ran at the return of this
+/// thread's last system call); not counting it made a thread on a shared CPU stop spinning
+/// sooner (ping-pong 2.7 µs on one CPU), but on two CPUs it let two threads that bounce
+/// pipe messages both stop watching and sleep, each hand-off then waking a halted virtual
+/// CPU (a named-pipe round trip of 15–20 µs instead of 5), so it counts.
 ///
 /// Yielding is adaptive because it has a price. `sched_yield` tells the scheduler that the
 /// thread has had its share, so if it then sleeps, the wake-up does not let it preempt the
@@ -441,11 +446,6 @@ pub(crate) fn watch_counting(
         // run and answer (see `watch_before_sleeping`).
         return untrusted == Untrusted::Yields && (ready() || yields(ctx, ready));
     }
-    // Ready at the first look: nothing was waited for, and the record learns nothing (a
-    // catch there says nothing of whether spinning pays).
-    if ready() {
-        return true;
-    }
     let caught = watch_in_full(ctx, ready);
     let _ = WATCH_RECORD.try_with(|record| {
         let mut r = record.get();
@@ -471,13 +471,12 @@ const SPIN_BUDGET: Duration = Duration::from_micros(10);
 
 fn watch_in_full(ctx: &Context, ready: &dyn Fn() -> bool) -> Watched {
     let backoff = crossbeam_utils::Backoff::new();
-    // `spin` doubles its pause count each step, up to 64: 1 + 2 + … + 64 = 127, each step
-    // followed by a look (the caller has looked once before).
+    // `spin` doubles its pause count each step, up to 64: 1 + 2 + … + 64 = 127.
     for _ in 0..7 {
-        backoff.spin();
         if ready() {
             return Watched::CaughtSpinning;
         }
+        backoff.spin();
     }
     // Then in rounds of 64 pauses until the budget is spent: a clock read per round.
     let until = Instant::now() + SPIN_BUDGET;
@@ -547,9 +546,10 @@ impl WatchRecord {
     /// hand-off in eight or more).
     const TRUSTED: u16 = 32;
     /// While the score is low, one wait in this many still watches in full. Each such
-    /// probe spins for the whole budget where spinning cannot pay; at one in 64 that
-    /// costs a sixth of a microsecond per wait.
-    const PROBE_EVERY: u8 = 64;
+    /// probe spins for the whole budget where spinning cannot pay (two thirds of a
+    /// microsecond per wait); rarer probes would also be slower to notice that spinning
+    /// pays again.
+    const PROBE_EVERY: u8 = 16;
     /// A new thread watches: spinning is right on an unloaded machine.
     const NEW: Self = Self {
         score: Self::FULL,
@@ -984,7 +984,7 @@ mod tests {
     }
 
     /// A new thread watches; a run of misses makes it stop, except for one wait in
-    /// sixty-four; one caught hand-off in such a probe makes it watch again.
+    /// sixteen; one caught hand-off in such a probe makes it watch again.
     #[test]
     fn the_watch_follows_its_recent_success() {
         let mut record = WatchRecord::NEW;
@@ -998,9 +998,9 @@ mod tests {
         );
         assert!(record.score < WatchRecord::TRUSTED);
         assert_eq!(
-            waits(&mut record, 640, false),
+            waits(&mut record, 160, false),
             10,
-            "one wait in sixty-four still watches"
+            "one wait in sixteen still watches"
         );
 
         // The next probe catches the hand-off: watching resumes at once.
