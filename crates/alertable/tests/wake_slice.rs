@@ -29,11 +29,17 @@ fn attr() -> libc::sched_attr {
 
 /// Sets the calling thread's policy and nice value, with the default slice.
 fn set_attr(policy: i32, nice: i32) {
+    set_attr_with_slice(policy, nice, 0);
+}
+
+/// Sets the calling thread's policy, nice value and slice (0: the default).
+fn set_attr_with_slice(policy: i32, nice: i32, slice: u64) {
     // SAFETY: all-zero is a valid `sched_attr`.
     let mut attr: libc::sched_attr = unsafe { std::mem::zeroed() };
     attr.size = u32::try_from(std::mem::size_of::<libc::sched_attr>()).expect("size");
     attr.sched_policy = u32::try_from(policy).expect("policy");
     attr.sched_nice = nice;
+    attr.sched_runtime = slice;
     // SAFETY: an initialised `sched_attr` of its own size, for the calling thread.
     let set = unsafe { libc::syscall(libc::SYS_sched_setattr, 0, &raw const attr, 0) };
     assert_eq!(set, 0, "sched_setattr: {}", std::io::Error::last_os_error());
@@ -114,6 +120,20 @@ fn busy_twice() {
     }
 }
 
+/// On a kernel that keeps a slice per thread: the calling thread's own slice, once idling
+/// has given it the short one (asserted); `None` on a kernel without slices.
+fn idle_to_the_short_slice() -> Option<u64> {
+    let own = attr().sched_runtime;
+    if own == 0 {
+        return None;
+    }
+    assert!(
+        idle_until_slice_is(SHORT),
+        "an idle thread has the short slice"
+    );
+    Some(own)
+}
+
 /// Runs `test` on a thread of its own, whose attributes it may change.
 fn on_a_thread(test: impl FnOnce() + Send + 'static) {
     std::thread::spawn(test).join().expect("the test thread");
@@ -156,11 +176,9 @@ fn an_idle_thread_asks_for_a_short_slice_and_a_busy_one_gets_its_own_back() {
 fn an_unprivileged_thread_gets_its_slice_back_too() {
     on_a_thread(|| {
         drop_capabilities();
-        let own = attr().sched_runtime;
-        if own == 0 {
+        let Some(own) = idle_to_the_short_slice() else {
             return;
-        }
-        assert!(idle_until_slice_is(SHORT));
+        };
         busy_twice();
         assert_eq!(attr().sched_runtime, own, "the slice comes back");
         assert!(idle_until_slice_is(SHORT));
@@ -196,11 +214,9 @@ fn a_thread_keeps_its_nice_value() {
 #[test]
 fn a_nice_value_set_while_the_slice_is_short_stays() {
     on_a_thread(|| {
-        let own = attr().sched_runtime;
-        if own == 0 {
+        let Some(own) = idle_to_the_short_slice() else {
             return;
-        }
-        assert!(idle_until_slice_is(SHORT));
+        };
         renice(7);
         busy_twice();
         let now = attr();
@@ -212,18 +228,10 @@ fn a_nice_value_set_while_the_slice_is_short_stays() {
 #[test]
 fn a_policy_set_while_the_slice_is_short_stays() {
     on_a_thread(|| {
-        if !kernel_has_slices() {
+        if idle_to_the_short_slice().is_none() {
             return;
         }
-        assert!(idle_until_slice_is(SHORT));
-        // SAFETY: all-zero is a valid `sched_attr`.
-        let mut batch: libc::sched_attr = unsafe { std::mem::zeroed() };
-        batch.size = u32::try_from(std::mem::size_of::<libc::sched_attr>()).expect("size");
-        batch.sched_policy = libc::SCHED_BATCH as u32;
-        batch.sched_runtime = SHORT;
-        // SAFETY: an initialised `sched_attr` of its own size, for the calling thread.
-        let set = unsafe { libc::syscall(libc::SYS_sched_setattr, 0, &raw const batch, 0) };
-        assert_eq!(set, 0, "sched_setattr: {}", std::io::Error::last_os_error());
+        set_attr_with_slice(libc::SCHED_BATCH, 0, SHORT);
         busy_twice();
         assert_eq!(attr().sched_policy, libc::SCHED_BATCH as u32, "left as set");
     });
@@ -246,11 +254,9 @@ fn a_thread_under_another_policy_is_left_alone() {
 #[test]
 fn a_thread_the_library_creates_starts_with_the_default_slice() {
     on_a_thread(|| {
-        let own = attr().sched_runtime;
-        if own == 0 {
+        let Some(own) = idle_to_the_short_slice() else {
             return;
-        }
-        assert!(idle_until_slice_is(SHORT));
+        };
         // A thread created meanwhile inherits the short slice (the kernel's rule; the
         // flag that would stop it is left alone), unless the library creates it.
         let ours = alertable::spawn(|| attr().sched_runtime)
