@@ -225,7 +225,11 @@ const SHORT_SLEEP: Duration = Duration::from_micros(100);
 /// caught what they watched for while spinning (a moving average that weighs the last
 /// eight or so most; a catch after a yield counts as a miss): while that rate is low it
 /// does not spin — it looks, yields (as below) and sleeps — and every sixteenth wait still
-/// watches in full, so it notices when spinning pays again. A catch after the thread lost
+/// watches in full, so it notices when spinning pays again. That probe yields first and
+/// spins only if the yield came straight back: one that ran another thread says this CPU
+/// is shared, where the spin would only delay the answer (measured by `taskset -c 0
+/// alertable bench ping-pong`: 4.1 µs per round trip with probes that spin their whole
+/// budget first, 2.4 µs with probes that yield first; the raw futex 3.4). A catch after the thread lost
 /// its CPU meanwhile (where a look is a system call, `wait_hook.rs`, the scheduler may run
 /// the other thread in its place at the call's return) counts as a miss. The yields are
 /// what a thread that cannot spin has left: where both threads share one CPU, a yield
@@ -433,20 +437,21 @@ pub(crate) fn watch_counting(
         return ready();
     }
     // During thread-local teardown there is no record: the watch runs in full.
-    let full = WATCH_RECORD
+    let watch = WATCH_RECORD
         .try_with(|record| {
             let mut r = record.get();
-            let full = r.should_watch();
+            let watch = r.should_watch();
             record.set(r);
-            full
+            watch
         })
-        .unwrap_or(true);
-    if !full {
+        .unwrap_or(Watch::Full);
+    let caught = match watch {
         // No spin, which would only keep the other thread off this CPU; a yield lets it
         // run and answer (see `watch_before_sleeping`).
-        return untrusted == Untrusted::Yields && (ready() || yields(ctx, ready));
-    }
-    let caught = watch_in_full(ctx, ready);
+        Watch::Skip => return untrusted == Untrusted::Yields && (ready() || yields(ctx, ready)),
+        Watch::Full => watch_in_full(ctx, ready),
+        Watch::Probe => probe(ctx, ready, untrusted),
+    };
     let _ = WATCH_RECORD.try_with(|record| {
         let mut r = record.get();
         r.record(caught == Watched::CaughtSpinning && kept_cpu());
@@ -465,10 +470,44 @@ enum Watched {
     Missed,
 }
 
-/// The whole watch: pauses, then yields unless the last sleep was long.
 /// How long a full watch spins, at most (see [`watch_before_sleeping`]).
 const SPIN_BUDGET: Duration = Duration::from_micros(10);
 
+/// A yield that takes longer than this ran another thread on this CPU: one with nothing
+/// else to run returns in well under a microsecond (0.4 µs on the 2-vCPU machine of
+/// BENCHMARKS.md), one that runs another thread costs two context switches and that
+/// thread's turn (2.2 µs there for a partner that only yields back).
+const YIELD_LOST_CPU: Duration = Duration::from_micros(1);
+
+/// A probe: the full watch of a wait whose record does not trust spinning. It yields
+/// first. Where the thread shares its CPU with the one that would answer, that yield runs
+/// the other thread, takes longer than [`YIELD_LOST_CPU`], and ends the probe without a
+/// spin, which could not succeed and would only keep the other thread waiting (the probe
+/// then goes on as an untrusted wait, and counts as a miss). A yield that comes straight
+/// back says the CPU is the thread's own: the watch goes on in full and learns whether
+/// spinning pays again.
+fn probe(ctx: &Context, ready: &dyn Fn() -> bool, untrusted: Untrusted) -> Watched {
+    if ready() {
+        return Watched::CaughtSpinning;
+    }
+    let yielded = Instant::now();
+    sys::yield_now();
+    let took = yielded.elapsed();
+    if took < YIELD_LOST_CPU {
+        return watch_in_full(ctx, ready);
+    }
+    if took >= SHORT_SLEEP {
+        ctx.note_yielded_long();
+        ctx.set_yields_before_sleeping(false);
+    }
+    if ready() || (untrusted == Untrusted::Yields && yields(ctx, ready)) {
+        Watched::CaughtYielding
+    } else {
+        Watched::Missed
+    }
+}
+
+/// The whole watch: pauses, then yields unless the last sleep was long.
 fn watch_in_full(ctx: &Context, ready: &dyn Fn() -> bool) -> Watched {
     let backoff = crossbeam_utils::Backoff::new();
     // `spin` doubles its pause count each step, up to 64: 1 + 2 + … + 64 = 127.
@@ -527,6 +566,18 @@ thread_local! {
     static WATCH_RECORD: Cell<WatchRecord> = const { Cell::new(WatchRecord::NEW) };
 }
 
+/// How a wait watches, as its thread's [`WatchRecord`] says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Watch {
+    /// Spinning pays: the whole watch.
+    Full,
+    /// Spinning has not paid of late, and this is the wait that checks whether it does
+    /// again ([`probe`]).
+    Probe,
+    /// Spinning has not paid of late: no spin.
+    Skip,
+}
+
 /// A thread's record of its watches (see [`watch_before_sleeping`]): a moving average of
 /// how often they caught what they watched for while spinning, and the count of waits
 /// that skipped the watch since the last full one.
@@ -556,17 +607,17 @@ impl WatchRecord {
         skipped: 0,
     };
 
-    /// Whether this wait watches in full.
-    fn should_watch(&mut self) -> bool {
+    /// How this wait watches.
+    fn should_watch(&mut self) -> Watch {
         if self.score >= Self::TRUSTED {
-            return true;
+            return Watch::Full;
         }
         self.skipped += 1;
         if self.skipped >= Self::PROBE_EVERY {
             self.skipped = 0;
-            return true;
+            return Watch::Probe;
         }
-        false
+        Watch::Skip
     }
 
     /// Records the outcome of a full watch: whether it caught while spinning.
@@ -969,13 +1020,13 @@ pub(crate) fn status_of(outcome: Outcome) -> WaitStatus {
 
 #[cfg(all(test, not(loom)))]
 mod tests {
-    use super::WatchRecord;
+    use super::{Watch, WatchRecord};
 
     /// Runs `n` waits whose full watches all end `caught`; returns how many watched.
     fn waits(record: &mut WatchRecord, n: usize, caught: bool) -> usize {
         let mut watched = 0;
         for _ in 0..n {
-            if record.should_watch() {
+            if record.should_watch() != Watch::Skip {
                 watched += 1;
                 record.record(caught);
             }
@@ -1002,9 +1053,19 @@ mod tests {
             10,
             "one wait in sixteen still watches"
         );
+        let watches: Vec<Watch> = (0..16).map(|_| record.should_watch()).collect();
+        assert_eq!(
+            watches
+                .iter()
+                .filter(|w| **w != Watch::Skip)
+                .collect::<Vec<_>>(),
+            [&Watch::Probe],
+            "an untrusted record's full watch is a probe (it yields first)"
+        );
+        record.record(false);
 
         // The next probe catches the hand-off: watching resumes at once.
-        while !record.should_watch() {}
+        while record.should_watch() == Watch::Skip {}
         record.record(true);
         assert!(record.score >= WatchRecord::TRUSTED);
         assert_eq!(waits(&mut record, 5, true), 5);
