@@ -186,7 +186,7 @@ fn with_watched<R>(f: impl FnOnce(Option<(&dyn WaitHook, &mut Vec<WatchedFd>)>) 
 /// that answers within it is caught with neither side asleep; one that needs this CPU to
 /// answer is not, and the watch's record (shared with the thread's other watches) soon
 /// stops it spinning for nothing: the park then sleeps at once, without a look or a yield
-/// (`Untrusted::Sleeps`), since the other end's write wakes it as it would wake a blocking
+/// (`Sleep::Poll`), since the other end's write wakes it as it would wake a blocking
 /// `read`. A catch after a look that lost the CPU (the scheduler ran the other end in this
 /// thread's place at the call's return) teaches the record nothing good: it counts as a
 /// miss. A descriptor it finds ready ends the park without a
@@ -243,12 +243,7 @@ fn watch(ctx: &Context, parker: &Parker, fds: &mut Vec<WatchedFd>) -> bool {
             ready
         }
     };
-    crate::wait::watch_counting(
-        ctx,
-        &ready,
-        &|| !lost_cpu.get(),
-        crate::wait::Untrusted::Sleeps,
-    );
+    crate::wait::watch_counting(ctx, &ready, &|| !lost_cpu.get(), crate::wait::Sleep::Poll);
     *fds = looked.into_inner();
     fds.iter().any(WatchedFd::is_ready)
 }
