@@ -496,10 +496,15 @@ const YIELD_LOST_CPU: Duration = Duration::from_micros(1);
 /// spin, which could not succeed and would only keep the other thread waiting (the probe
 /// then goes on as an untrusted wait, and counts as a miss). A yield that comes straight
 /// back says the CPU is the thread's own: the watch goes on in full and learns whether
-/// spinning pays again.
+/// spinning pays again. A thread whose last sleep was long does not yield (see
+/// `watch_before_sleeping`: a yield before a long sleep makes its wake-up late); its probe
+/// is the full watch.
 fn probe(ctx: &Context, ready: &dyn Fn() -> bool, sleep: Sleep) -> Watched {
     if ready() {
         return Watched::CaughtSpinning;
+    }
+    if !ctx.yields_before_sleeping() {
+        return watch_in_full(ctx, ready, sleep);
     }
     let yielded = Instant::now();
     sys::yield_now();
