@@ -7,7 +7,7 @@ use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::path::Path;
 use std::sync::atomic::AtomicU32;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use alertable::Event;
 
@@ -52,7 +52,7 @@ impl Drop for FileInner {
 
 impl FileInner {
     fn streams(&self) -> MutexGuard<'_, [VecDeque<Arc<OpShared>>; 3]> {
-        self.streams.lock().unwrap_or_else(PoisonError::into_inner)
+        crate::lock(&self.streams)
     }
 
     /// Queues a stream request behind those of its direction; true if it is the first,

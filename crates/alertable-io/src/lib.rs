@@ -64,6 +64,14 @@ mod routine;
 mod sys;
 mod uring;
 
+/// Locks `mutex`: no code of the caller's runs under this crate's locks, so a poisoned one
+/// (a panic in the crate itself) is taken as it is.
+pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 pub use backend::backend_name;
 #[doc(hidden)]
 pub use backend::{configure_ring_for_tests, ring_overflow_flushes, submit_deferred};

@@ -49,12 +49,13 @@ use std::fmt;
 use std::mem::ManuallyDrop;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
 use alertable::{Alertable, Event, EventReset, ThreadHandle, WaitError, WaitStatus};
 
 use crate::file::FileInner;
+use crate::lock;
 use crate::routine::Routine;
 use crate::{CompletionPacket, IoError};
 
@@ -1223,11 +1224,6 @@ impl Clone for Operation {
         };
         Self { handle }
     }
-}
-
-/// Locks `mutex`; nothing panics under these locks, but a poisoned one is taken anyway.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Operation {

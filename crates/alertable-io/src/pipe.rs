@@ -79,13 +79,14 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use alertable::Event;
 use rustix::io::Errno;
 
 use crate::file::SubmitError;
+use crate::lock;
 use crate::op::{Kind, Notify, OpShared, Operation};
 use crate::sys::pipe as os;
 use crate::{AsyncFile, IoError};
@@ -312,10 +313,6 @@ pub(crate) struct PipeState {
     /// unknown, and every message read then peeks at the message's length first.
     largest: AtomicUsize,
     server: Option<Server>,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The error of a failed receive: the other end gone is `ERROR_BROKEN_PIPE` (109).

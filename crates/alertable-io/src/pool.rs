@@ -47,7 +47,7 @@ impl Pool {
     }
 
     fn jobs(&self) -> MutexGuard<'_, Jobs> {
-        self.jobs.lock().unwrap_or_else(PoisonError::into_inner)
+        crate::lock(&self.jobs)
     }
 
     pub(crate) fn submit(&'static self, op: &Arc<OpShared>) {

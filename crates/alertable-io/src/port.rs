@@ -83,7 +83,7 @@
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crossbeam_queue::SegQueue;
@@ -233,7 +233,7 @@ impl Shared {
     /// Takes the port lock. No user code runs under it, so poisoning can only come from a
     /// bug in this module's bookkeeping; the state is used as it is.
     fn lock(&self) -> MutexGuard<'_, Synced> {
-        self.synced.lock().unwrap_or_else(PoisonError::into_inner)
+        crate::lock(&self.synced)
     }
 
     /// Wakes the threads waiting on the port as an object. Called without the port lock.
@@ -801,7 +801,7 @@ impl Slot {
     }
 
     fn lock(&self) -> MutexGuard<'_, Handed> {
-        self.handed.lock().unwrap_or_else(PoisonError::into_inner)
+        crate::lock(&self.handed)
     }
 
     /// Readies the slot for a wait; called under the port lock, before it is pushed.

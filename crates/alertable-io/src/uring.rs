@@ -157,13 +157,14 @@ use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, Once, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, Once, PoisonError};
 
 use io_uring::{IoUring, cqueue, opcode, squeue, types};
 use rustix::event::{PollFd, PollFlags};
 
 use crate::IoError;
 use crate::file::FileInner;
+use crate::lock;
 use crate::op::{Kind, OpShared};
 use crate::sys;
 
@@ -234,10 +235,6 @@ pub(crate) fn flush_deferred() {
     if let crate::backend::Backend::Uring(ring) = crate::backend::get() {
         ring.flush();
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Work for the reaper (U4).
