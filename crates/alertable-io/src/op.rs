@@ -578,21 +578,21 @@ fn publish_in(kind: Kind, complete: &AtomicBool, st: &mut State, result: Result<
     if st.result.is_some() {
         return;
     }
-    if kind.reads()
-        && let Some(buf) = st.buffer.as_mut()
-    {
-        buf.truncate(bytes_kept(result));
+    if let Some(buf) = st.buffer.as_mut() {
+        keep_what_was_read(kind, buf, result);
     }
     st.result = Some(result);
     complete.store(true, Ordering::Release);
 }
 
-/// The bytes a read with `result` leaves in its buffer: those it read; a message read in
-/// part keeps the part (ERROR_MORE_DATA).
-fn bytes_kept(result: Result<usize, IoError>) -> usize {
-    match result {
-        Ok(n) | Err(IoError::MoreData(n)) => n,
-        Err(_) => 0,
+/// After a read that ended with `result`, cuts `buffer` to the bytes read (a message read
+/// in part keeps the part, ERROR_MORE_DATA); a write leaves its buffer as it was.
+fn keep_what_was_read(kind: Kind, buffer: &mut Vec<u8>, result: Result<usize, IoError>) {
+    if kind.reads() {
+        buffer.truncate(match result {
+            Ok(n) | Err(IoError::MoreData(n)) => n,
+            Err(_) => 0,
+        });
     }
 }
 
@@ -861,9 +861,7 @@ pub(crate) fn done_at_issue(
     result: Result<usize, IoError>,
 ) -> Operation {
     let len = buffer.len();
-    if kind.reads() {
-        buffer.truncate(bytes_kept(result));
-    }
+    keep_what_was_read(kind, &mut buffer, result);
     let _ = OWN.try_with(|own| {
         let me = own.me.get_or_init(alertable::current);
         // O2: queued first; on a refusal the routine is dropped here, unrun.
@@ -889,9 +887,7 @@ pub(crate) fn done_with_buffer(
     event: Option<Event>,
 ) -> Operation {
     let len = buffer.len();
-    if kind.reads() {
-        buffer.truncate(bytes_kept(result));
-    }
+    keep_what_was_read(kind, &mut buffer, result);
     if let Some(event) = event {
         event.set();
     }
