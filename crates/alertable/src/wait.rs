@@ -514,15 +514,12 @@ fn probe(ctx: &Context, ready: &dyn Fn() -> bool, sleep: Sleep) -> (Watched, boo
     if !ctx.yields_before_sleeping() {
         return (watch_in_full(ctx, ready, sleep), false);
     }
-    let yielded = Instant::now();
-    sys::yield_now();
-    let took = yielded.elapsed();
+    let took = timed_yield();
     if took < YIELD_LOST_CPU {
         return (watch_in_full(ctx, ready, sleep), false);
     }
     if took >= SHORT_SLEEP {
-        ctx.note_yielded_long();
-        ctx.set_yields_before_sleeping(false);
+        yielded_long(ctx);
     }
     let caught = ready() || (sleep == Sleep::Futex && yields(ctx, ready));
     (
@@ -593,18 +590,30 @@ fn yields(ctx: &Context, ready: &dyn Fn() -> bool) -> bool {
         return false;
     }
     for _ in 0..4 {
-        let yielded = Instant::now();
-        sys::yield_now();
+        let took = timed_yield();
         if ready() {
             return true;
         }
-        if yielded.elapsed() >= SHORT_SLEEP {
-            ctx.note_yielded_long();
-            ctx.set_yields_before_sleeping(false);
+        if took >= SHORT_SLEEP {
+            yielded_long(ctx);
             return false;
         }
     }
     false
+}
+
+/// Yields the CPU; returns how long the thread was away from it.
+fn timed_yield() -> Duration {
+    let yielded = Instant::now();
+    sys::yield_now();
+    yielded.elapsed()
+}
+
+/// After a yield that kept the thread off its CPU for [`SHORT_SLEEP`] or more: the thread
+/// stops yielding before it sleeps, and its wait counts as a long sleep.
+fn yielded_long(ctx: &Context) {
+    ctx.note_yielded_long();
+    ctx.set_yields_before_sleeping(false);
 }
 
 thread_local! {
