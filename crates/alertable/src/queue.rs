@@ -11,7 +11,10 @@
 //! pay one atomic operation on the tail line, not a compare-and-swap loop that they keep
 //! losing to each other. The owning thread (the consumer) keeps a private head and takes slots in order.
 //! Blocks the consumer has finished go to a few spare slots that producers take before
-//! allocating, so a queue in steady use allocates nothing.
+//! allocating, so a queue in steady use allocates nothing. The producer of a block's middle
+//! slot makes sure a spare is there (allocating one if not), so the producer that claims
+//! the last slot installs the next block with a few stores: producers that overshoot
+//! wait for that, never for an allocation.
 //!
 //! # The tail word
 //!
@@ -105,6 +108,9 @@ const GEN_MASK: u64 = !((1 << GEN_SHIFT) - 1);
 const _: () = assert!(OFFSET_MASK >> SHIFT >= (1 << 22) + BLOCK_CAP as u64);
 /// Finished blocks kept for reuse.
 const SPARES: usize = if cfg!(loom) { 1 } else { 3 };
+/// The offset whose producer, once its slot is written, makes sure a spare block is ready
+/// for the block after this one, so the installer of that block does not allocate (Q3).
+const PROVISION_AT: usize = BLOCK_CAP / 2;
 
 const EMPTY: usize = 0;
 const WRITTEN: usize = 1;
@@ -386,6 +392,9 @@ impl ApcQueue {
         // SAFETY: the claim gives this producer sole access to the slot's storage (Q2).
         slot.apc.with_mut(|p| unsafe { (*p).write(apc) });
         slot.state.store(WRITTEN, Ordering::Release);
+        if offset == PROVISION_AT {
+            self.provision();
+        }
         Ok(if wake {
             Pushed::WakeConsumer
         } else {
@@ -671,15 +680,46 @@ impl ApcQueue {
         Block::new()
     }
 
+    /// Makes sure a spare block is ready for the next installer, allocating one if there is
+    /// none. Called by a producer after it wrote its slot, so the allocation holds up
+    /// neither the consumer (waiting for that slot) nor the producers that overshoot while
+    /// the next block is installed (Q3): those wait only for a few stores.
+    #[cold] // once per BLOCK_CAP pushes
+    fn provision(&self) {
+        if self
+            .spares
+            .iter()
+            .all(|spare| spare.load(Ordering::Relaxed).is_null())
+        {
+            self.stash(Block::new());
+        }
+    }
+
     /// Resets a block nobody uses any more and keeps it as a spare, or frees it.
     #[cold] // once per BLOCK_CAP pops
     fn recycle(&self, block: *mut Block) {
+        if self
+            .spares
+            .iter()
+            .all(|spare| !spare.load(Ordering::Relaxed).is_null())
+        {
+            // No room: not worth resetting (a consumer far behind its producers frees
+            // most of the blocks it finishes).
+            // SAFETY: `block` came from `Box::into_raw` and the caller owns it (Q4).
+            return drop(unsafe { Box::from_raw(block) });
+        }
         // SAFETY: the caller owns `block` exclusively (Q4).
         let b = unsafe { &*block };
         b.next.store(ptr::null_mut(), Ordering::Relaxed);
         for slot in &b.slots {
             slot.state.store(EMPTY, Ordering::Relaxed);
         }
+        self.stash(block);
+    }
+
+    /// Keeps `block`, empty and unlinked, as a spare, or frees it when every spare slot is
+    /// taken.
+    fn stash(&self, block: *mut Block) {
         for spare in &self.spares {
             if spare
                 .compare_exchange(ptr::null_mut(), block, Ordering::Release, Ordering::Relaxed)
@@ -880,6 +920,33 @@ mod tests {
         let ran: usize = ran.iter().map(|r| r.load(Ordering::Relaxed)).sum();
         assert!(ran + refused <= PRODUCERS * PER_PRODUCER);
         assert_eq!(Arc::strong_count(&token), 1, "every APC ran or was dropped");
+    }
+
+    /// The producer halfway through a block readies a spare, and the installer of the next
+    /// block takes it: the block hand-over, which overshooting producers wait for, does
+    /// not allocate.
+    #[test]
+    fn a_spare_is_ready_before_the_block_fills() {
+        let q = ApcQueue::new();
+        let spares = |q: &ApcQueue| {
+            q.spares
+                .iter()
+                .filter(|s| !s.load(Ordering::Relaxed).is_null())
+                .count()
+        };
+        for _ in 0..PROVISION_AT {
+            q.push(Apc::new(|| ())).unwrap();
+        }
+        assert_eq!(spares(&q), 0, "a fresh queue has no spare");
+        q.push(Apc::new(|| ())).unwrap();
+        assert_eq!(spares(&q), 1, "pushing slot PROVISION_AT readies one");
+        let provisioned = q.spares[0].load(Ordering::Relaxed);
+        for _ in PROVISION_AT + 1..BLOCK_CAP {
+            q.push(Apc::new(|| ())).unwrap();
+        }
+        assert_eq!(spares(&q), 0, "the installer took it");
+        assert_eq!(q.tail.block.load(Ordering::Relaxed), provisioned);
+        assert_eq!(drain(&q), BLOCK_CAP);
     }
 
     #[test]
