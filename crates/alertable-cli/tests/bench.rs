@@ -267,3 +267,26 @@ fn report_to_an_unwritable_directory_fails_at_once() {
     );
     assert!(!stdout.contains("== ping-pong"), "no group runs: {stdout}");
 }
+
+/// The `io` group checks every read of every contender (a contender that reads nothing, or
+/// the wrong block, fails the run); where io_uring can be set up, the raw ring is measured
+/// plain and with one APC per completion, the least a completion routine costs.
+#[test]
+fn io_group_runs_every_contender_and_checks_its_reads() {
+    let out = Command::new(env!("CARGO_BIN_EXE_alertable"))
+        .args(["bench", "--quick", "io"])
+        .output()
+        .expect("the alertable binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    for row in ["ours: read_ex + sleep_ex", "blocking pread"] {
+        assert!(stdout.contains(row), "no {row:?} row:\n{stdout}");
+    }
+    if stdout.contains("raw io_uring (io-uring crate") {
+        assert!(
+            stdout.contains("raw io_uring, registered file, 1 APC per completion"),
+            "no APC floor beside the raw ring:\n{stdout}"
+        );
+    }
+}

@@ -8,6 +8,11 @@
 //! - **raw io_uring**: the `io-uring` crate driving a ring of its own the same way — one
 //!   thread, `depth` reads in flight, a submit-and-reap loop — with no library around it:
 //!   the floor ours is built on;
+//! - **raw io_uring with APCs**: that ring with the file registered, each completion
+//!   queued as an APC to the reading thread, which runs them after each reap; the APCs
+//!   issue the next reads. No request records, cancellation or thread-exit rules: the
+//!   least a completion routine can cost, and so how much of ours' time is the model's
+//!   and how much its bookkeeping's;
 //! - **pread threads**: blocking `pread` (`FileExt::read_at`) on `depth` threads (at most
 //!   [`MAX_THREADS`]) sharing the reads: what one writes without asynchronous I/O.
 //!
@@ -116,6 +121,9 @@ enum Contender {
     Ours,
     /// The `io-uring` crate, one ring, one thread.
     RawUring,
+    /// The same ring with the file registered, each completion handed to the reading
+    /// thread as an APC that issues the next read: the least a completion routine can cost.
+    ApcFloor,
     /// Blocking `pread` on `min(depth, MAX_THREADS)` threads.
     Pread,
 }
@@ -126,6 +134,7 @@ impl Contender {
             Self::Ours if alertable_io::backend_name() == "io_uring" => "ours-read-ex-io-uring",
             Self::Ours => "ours-read-ex-threads",
             Self::RawUring => "raw-io-uring",
+            Self::ApcFloor => "raw-io-uring-apcs",
             Self::Pread => "pread-threads",
         }
     }
@@ -137,6 +146,7 @@ impl Contender {
             }
             Self::Ours => "ours: read_ex + sleep_ex, worker-thread backend",
             Self::RawUring => "raw io_uring (io-uring crate, 1 ring, 1 thread)",
+            Self::ApcFloor => "raw io_uring, registered file, 1 APC per completion",
             Self::Pread => "blocking pread, 1 thread per request in flight",
         }
     }
@@ -150,6 +160,7 @@ impl Contender {
         let mut contenders = vec![Self::Ours];
         if IoUring::new(2).is_ok() {
             contenders.push(Self::RawUring);
+            contenders.push(Self::ApcFloor);
         }
         contenders.push(Self::Pread);
         contenders
@@ -159,6 +170,7 @@ impl Contender {
         match self {
             Self::Ours => run_ours(&data.path, depth, offsets.clone()),
             Self::RawUring => run_raw_uring(&data.file, depth, offsets),
+            Self::ApcFloor => run_apc_floor(&data.file, depth, offsets.clone()),
             Self::Pread => run_pread(&data.file, depth, offsets),
         }
     }
@@ -516,6 +528,151 @@ fn run_raw_uring(file: &File, depth: usize, offsets: &[u64]) -> Measured {
     measured
 }
 
+/// The state of an APC-floor run (`run_apc_floor`), on the thread that reads.
+struct FloorRun {
+    ring: IoUring,
+    /// The file: registered as slot 0 where the kernel allows it.
+    target: FloorFile,
+    /// The start of `depth` slots of `BLOCK` bytes (see `run_apc_floor`).
+    base: *mut u8,
+    offsets: Arc<[u64]>,
+    /// The offset each slot's read is at.
+    slot_offset: Vec<u64>,
+    /// Offsets put into the submission queue so far.
+    issued: usize,
+    /// Reads whose APC ran so far.
+    done: usize,
+    tally: Tally,
+}
+
+/// How the APC floor's ring names the file.
+#[derive(Clone, Copy)]
+enum FloorFile {
+    Registered,
+    Descriptor(types::Fd),
+}
+
+thread_local! {
+    /// The APC floor's run on this thread; its APCs find it here, as ours find `OURS`.
+    static FLOOR: RefCell<Option<FloorRun>> = const { RefCell::new(None) };
+}
+
+impl FloorRun {
+    /// Puts the next offset's read into the submission queue, into slot `slot`.
+    fn issue_next(&mut self, slot: usize) {
+        let Some(&offset) = self.offsets.get(self.issued) else {
+            return;
+        };
+        self.issued += 1;
+        let buffer = self.base.wrapping_add(slot * BLOCK);
+        let entry = match self.target {
+            FloorFile::Registered => opcode::Read::new(types::Fixed(0), buffer, BLOCK as u32),
+            FloorFile::Descriptor(fd) => opcode::Read::new(fd, buffer, BLOCK as u32),
+        }
+        .offset(offset)
+        .build()
+        .user_data(slot as u64);
+        // SAFETY: as in `run_raw_uring`: the entry points at slot `slot`, `BLOCK` bytes
+        // inside the allocation behind `base` (`slot < depth`), which no other read in
+        // flight uses (a slot is reissued only from its own completion's APC) and nothing
+        // reads or writes until that completion; the allocation outlives every read (it
+        // is dropped only once nothing is in flight, and leaked on a panic), and the file
+        // stays open, borrowed by `run_apc_floor` for the whole run.
+        unsafe { self.ring.submission().push(&entry) }
+            .expect("room: at most `depth` entries in flight");
+        self.slot_offset[slot] = offset;
+    }
+}
+
+/// The completion of slot `slot`'s read, run as an APC on the reading thread: checks the
+/// block, then issues the next read into the same slot.
+fn on_floor_read(slot: usize, result: i32) {
+    FLOOR.with_borrow_mut(|run| {
+        let run = run
+            .as_mut()
+            .expect("a floor run is in progress on this thread");
+        let len = usize::try_from(result).unwrap_or(0).min(BLOCK);
+        // SAFETY: the kernel is done with slot `slot` (this is its completion), so its
+        // bytes are initialised and nobody writes them while this view lives; the view
+        // covers that slot alone.
+        let data = unsafe { std::slice::from_raw_parts(run.base.wrapping_add(slot * BLOCK), len) };
+        let result = usize::try_from(result)
+            .map_err(|_| std::io::Error::from_raw_os_error(-result).to_string());
+        let offset = run.slot_offset[slot];
+        run.tally.check(offset, result, data);
+        run.done += 1;
+        run.issue_next(slot);
+    });
+}
+
+/// The APC floor: the raw ring of [`run_raw_uring`], its file registered, where each
+/// completion is queued as an APC (a closure of 16 bytes, stored without an allocation)
+/// to this thread, and the APCs, run by `test_alert` after each reap, issue the next
+/// reads. No request records, no cancellation, no thread-exit rules: what is left is the
+/// ring and one APC per completion, the least a completion-routine read can cost.
+fn run_apc_floor(file: &File, depth: usize, offsets: Arc<[u64]>) -> Measured {
+    let n = offsets.len();
+    let entries = u32::try_from(depth.next_power_of_two()).expect("a small queue depth");
+    let ring = IoUring::new(entries).expect("set up an io_uring");
+    let target = match ring.submitter().register_files(&[file.as_raw_fd()]) {
+        Ok(()) => FloorFile::Registered,
+        Err(_) => FloorFile::Descriptor(types::Fd(file.as_raw_fd())),
+    };
+    // As in `run_raw_uring`: slot `i` is bytes `i * BLOCK..(i + 1) * BLOCK`, leaked on a
+    // panic, dropped only with nothing in flight.
+    let mut buffers = ManuallyDrop::new(vec![0u8; depth * BLOCK]);
+    FLOOR.set(Some(FloorRun {
+        ring,
+        target,
+        base: buffers.as_mut_ptr(),
+        offsets,
+        slot_offset: vec![0; depth],
+        issued: 0,
+        done: 0,
+        tally: Tally::default(),
+    }));
+    let me = alertable::current();
+    let allocations = alloc::allocations();
+    let start = Instant::now();
+    FLOOR.with_borrow_mut(|run| {
+        let run = run.as_mut().expect("the run");
+        for slot in 0..depth.min(n) {
+            run.issue_next(slot);
+        }
+    });
+    while FLOOR.with_borrow_mut(|run| {
+        let run = run.as_mut().expect("the run");
+        if run.done == n {
+            return false;
+        }
+        loop {
+            match run.ring.submit_and_wait(1) {
+                Ok(_) => break,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => panic!("io_uring_enter: {e}"),
+            }
+        }
+        for cqe in run.ring.completion() {
+            let (slot, result) = (cqe.user_data() as usize, cqe.result());
+            me.queue_apc(move || on_floor_read(slot, result))
+                .expect("this thread is alive");
+        }
+        true
+    }) {
+        alertable::test_alert();
+    }
+    let measured = Measured {
+        elapsed: start.elapsed(),
+        allocations: alloc::allocations() - allocations,
+    };
+    let run = FLOOR.take().expect("the run");
+    // Nothing is in flight: the buffers may go.
+    drop(run.ring);
+    drop(ManuallyDrop::into_inner(buffers));
+    run.tally.assert_clean(n, "raw io_uring with APCs");
+    measured
+}
+
 /// Blocking `pread`: `min(depth, MAX_THREADS)` threads, each reading its share of the
 /// offsets in turn; the clock runs from the first one's start to the last one's end (each
 /// stamps its own, so that a late wake-up of this thread cannot shorten the span).
@@ -777,8 +934,11 @@ pub(crate) fn run(s: &Settings, progress: &Progress) -> GroupReport {
         notes.push(format!(
             "ours: one thread keeps `depth` read_ex requests in flight; each routine checks its \
              block and issues the next read; the thread loops in sleep_ex(None, Alertable::Yes). \
-             Raw io_uring: the same on a ring of its own, submit_and_wait(1) then reap. pread: \
-             min(depth, {MAX_THREADS}) threads share the offsets"
+             Raw io_uring: the same on a ring of its own, submit_and_wait(1) then reap. Raw \
+             io_uring with APCs: that ring, the file registered, each completion queued as an \
+             APC to the thread, which runs them after each reap and whose APCs issue the next \
+             reads (no request records, cancellation or thread-exit rules: the floor of a \
+             completion routine). pread: min(depth, {MAX_THREADS}) threads share the offsets"
         ));
         notes.push(allocation_note(&tables));
         notes.push(format!(
@@ -812,7 +972,7 @@ pub(crate) fn run(s: &Settings, progress: &Progress) -> GroupReport {
     }
     GroupReport {
         name: "io",
-        description: "4 KiB random reads from a page-cached file: read_ex routines vs raw io_uring vs pread threads",
+        description: "4 KiB random reads from a page-cached file: read_ex routines vs raw io_uring (plain, and with an APC per completion) vs pread threads",
         tables,
         notes,
     }

@@ -261,7 +261,7 @@ const GROUPS: [Group; 14] = [
     },
     Group {
         name: "io",
-        about: "4 KiB random file reads, depth 1 and 32: read_ex vs raw io_uring vs pread",
+        about: "4 KiB random file reads, depth 1 and 32: read_ex vs raw io_uring (plain, and with APCs) vs pread",
         steps: io::steps,
         run: io::run,
     },
