@@ -323,8 +323,7 @@ impl OpShared {
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
-        // Nothing runs user code under this lock, so it cannot be poisoned; recover anyway.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.state)
     }
 
     pub(crate) fn is_complete(&self) -> bool {

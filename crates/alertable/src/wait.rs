@@ -1132,7 +1132,7 @@ mod tests {
         assert_eq!(
             next_watch(&mut record),
             Watch::Full,
-            "the ninth spins in full"
+            "the next one spins in full"
         );
         record.record(false);
         assert_eq!(next_watch(&mut record), Watch::Probe);
