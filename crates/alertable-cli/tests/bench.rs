@@ -1,20 +1,32 @@
 //! `alertable bench`, run as a user runs it. Only that the benchmarks work is checked
 //! here, never their speed.
 
+use std::ffi::OsStr;
 use std::process::Command;
+
+/// Runs `alertable` with `args`, asserts that it succeeded (showing what it printed if not),
+/// and returns its standard output.
+fn bench_ok<I, S>(args: I) -> String
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let out = Command::new(env!("CARGO_BIN_EXE_alertable"))
+        .args(args)
+        .output()
+        .expect("the alertable binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    stdout
+}
 
 /// The `cross-process` group starts its peer processes itself, gets every message counted
 /// back by each of them (a lost or duplicated one fails the run), and reports every table
 /// and its goals.
 #[test]
 fn cross_process_group_runs_with_its_own_peers() {
-    let out = Command::new(env!("CARGO_BIN_EXE_alertable"))
-        .args(["bench", "--quick", "cross-process"])
-        .output()
-        .expect("the alertable binary runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let stdout = bench_ok(["bench", "--quick", "cross-process"]);
     for title in [
         "throughput, 8-byte messages",
         "throughput, 64-byte messages",
@@ -51,12 +63,7 @@ fn cross_process_group_runs_with_its_own_peers() {
 /// `--list` names the group.
 #[test]
 fn list_names_the_cross_process_group() {
-    let out = Command::new(env!("CARGO_BIN_EXE_alertable"))
-        .args(["bench", "--list"])
-        .output()
-        .expect("the alertable binary runs");
-    assert!(out.status.success());
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = bench_ok(["bench", "--list"]);
     assert!(
         stdout.lines().any(|l| l.starts_with("cross-process ")),
         "{stdout}"
@@ -68,13 +75,7 @@ fn list_names_the_cross_process_group() {
 /// reports both tables with every contender, and evaluates both of its goals.
 #[test]
 fn pipe_group_runs_with_its_own_peers() {
-    let out = Command::new(env!("CARGO_BIN_EXE_alertable"))
-        .args(["bench", "--quick", "pipe"])
-        .output()
-        .expect("the alertable binary runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let stdout = bench_ok(["bench", "--quick", "pipe"]);
     for title in ["round trip, 8-byte messages", "throughput, 4 KiB writes"] {
         assert!(stdout.contains(title), "no {title:?} table:\n{stdout}");
     }
@@ -99,12 +100,7 @@ fn pipe_group_runs_with_its_own_peers() {
 /// `--list` names the `pipe` group.
 #[test]
 fn list_names_the_pipe_group() {
-    let out = Command::new(env!("CARGO_BIN_EXE_alertable"))
-        .args(["bench", "--list"])
-        .output()
-        .expect("the alertable binary runs");
-    assert!(out.status.success());
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = bench_ok(["bench", "--list"]);
     assert!(stdout.lines().any(|l| l.starts_with("pipe ")), "{stdout}");
 }
 
@@ -112,13 +108,7 @@ fn list_names_the_pipe_group() {
 /// two, reports that table with its scaling note, and evaluates its goal.
 #[test]
 fn objects_group_reports_independent_objects_on_two_threads() {
-    let out = Command::new(env!("CARGO_BIN_EXE_alertable"))
-        .args(["bench", "--quick", "objects"])
-        .output()
-        .expect("the alertable binary runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let stdout = bench_ok(["bench", "--quick", "objects"]);
     assert!(
         stdout.contains("independent objects: set + wait on one thread"),
         "no independent-objects table:\n{stdout}"
@@ -147,13 +137,7 @@ fn objects_group_reports_independent_objects_on_two_threads() {
 /// drew on the same regimes; it evaluates its goal against crossbeam-channel.
 #[test]
 fn multi_producer_reports_the_regime_of_each_round() {
-    let out = Command::new(env!("CARGO_BIN_EXE_alertable"))
-        .args(["bench", "--quick", "multi-producer"])
-        .output()
-        .expect("the alertable binary runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let stdout = bench_ok(["bench", "--quick", "multi-producer"]);
     let regimes = stdout
         .lines()
         .find(|l| l.contains("regime of each round"))
@@ -198,15 +182,14 @@ impl Drop for TempDir {
 fn report_writes_a_page_with_a_plot_per_group_and_the_verdicts() {
     let tmp = TempDir::new("report");
     let dir = tmp.0.join("out");
-    let out = Command::new(env!("CARGO_BIN_EXE_alertable"))
-        .args(["bench", "--quick", "--report"])
-        .arg(&dir)
-        .args(["ping-pong", "allocations"])
-        .output()
-        .expect("the alertable binary runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let stdout = bench_ok([
+        OsStr::new("bench"),
+        OsStr::new("--quick"),
+        OsStr::new("--report"),
+        dir.as_os_str(),
+        OsStr::new("ping-pong"),
+        OsStr::new("allocations"),
+    ]);
     for column in ["p10 ns/op", "p90 ns/op"] {
         assert!(stdout.contains(column), "no {column:?} column:\n{stdout}");
     }
@@ -273,13 +256,7 @@ fn report_to_an_unwritable_directory_fails_at_once() {
 /// plain and with one APC per completion, the least a completion routine costs.
 #[test]
 fn io_group_runs_every_contender_and_checks_its_reads() {
-    let out = Command::new(env!("CARGO_BIN_EXE_alertable"))
-        .args(["bench", "--quick", "io"])
-        .output()
-        .expect("the alertable binary runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let stdout = bench_ok(["bench", "--quick", "io"]);
     for row in ["ours: read_ex + sleep_ex", "blocking pread"] {
         assert!(stdout.contains(row), "no {row:?} row:\n{stdout}");
     }
