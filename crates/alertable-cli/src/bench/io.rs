@@ -495,26 +495,13 @@ fn run_raw_uring(file: &File, depth: usize, offsets: &[u64]) -> Measured {
         if in_flight == 0 {
             break;
         }
-        loop {
-            match ring.submit_and_wait(1) {
-                Ok(_) => break,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => panic!("io_uring_enter: {e}"),
-            }
-        }
+        submit_and_wait_one(&ring);
         for cqe in ring.completion() {
             let slot = cqe.user_data() as usize;
             in_flight -= 1;
-            let result = cqe.result();
-            let len = usize::try_from(result).unwrap_or(0).min(BLOCK);
-            // SAFETY: the kernel is done with slot `slot` (its completion is this one), so
-            // its bytes are initialised (zeroed at allocation, then written by the kernel)
-            // and nobody writes them while this shared view lives; the view covers that
-            // slot alone, not the slots still in flight.
-            let data = unsafe { std::slice::from_raw_parts(base.wrapping_add(slot * BLOCK), len) };
-            let result = usize::try_from(result)
-                .map_err(|_| std::io::Error::from_raw_os_error(-result).to_string());
-            tally.check(slot_offset[slot], result, data);
+            // SAFETY: the kernel is done with slot `slot` (its completion is this one), and
+            // this function writes no slot while it is checked.
+            unsafe { check_slot(&mut tally, slot_offset[slot], base, slot, cqe.result()) };
             free.push(slot);
         }
     }
@@ -526,6 +513,37 @@ fn run_raw_uring(file: &File, depth: usize, offsets: &[u64]) -> Measured {
     drop(ManuallyDrop::into_inner(buffers));
     tally.assert_clean(n, "raw io_uring");
     measured
+}
+
+/// Submits what the ring's submission queue holds and waits for one completion, again if
+/// a signal interrupts the wait.
+fn submit_and_wait_one(ring: &IoUring) {
+    loop {
+        match ring.submit_and_wait(1) {
+            Ok(_) => return,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => panic!("io_uring_enter: {e}"),
+        }
+    }
+}
+
+/// Checks the read at `offset` whose completion (`result`, as the kernel reports it)
+/// filled slot `slot` (bytes `slot * BLOCK..(slot + 1) * BLOCK`) of the buffers at `base`.
+///
+/// # Safety
+///
+/// The buffers at `base` are one allocation of more than `slot` blocks, zeroed when made;
+/// the kernel is done with slot `slot` (this is its completion), and nothing writes the
+/// slot during the call.
+unsafe fn check_slot(tally: &mut Tally, offset: u64, base: *const u8, slot: usize, result: i32) {
+    let len = usize::try_from(result).unwrap_or(0).min(BLOCK);
+    // SAFETY: the caller's promise: the slot's bytes are initialised (zeroed at allocation,
+    // then written by the kernel) and nobody writes them while this view lives; the view
+    // covers that slot alone, not the slots still in flight.
+    let data = unsafe { std::slice::from_raw_parts(base.wrapping_add(slot * BLOCK), len) };
+    let result =
+        usize::try_from(result).map_err(|_| std::io::Error::from_raw_os_error(-result).to_string());
+    tally.check(offset, result, data);
 }
 
 /// The state of an APC-floor run (`run_apc_floor`), on the thread that reads.
@@ -591,15 +609,10 @@ fn on_floor_read(slot: usize, result: i32) {
         let run = run
             .as_mut()
             .expect("a floor run is in progress on this thread");
-        let len = usize::try_from(result).unwrap_or(0).min(BLOCK);
-        // SAFETY: the kernel is done with slot `slot` (this is its completion), so its
-        // bytes are initialised and nobody writes them while this view lives; the view
-        // covers that slot alone.
-        let data = unsafe { std::slice::from_raw_parts(run.base.wrapping_add(slot * BLOCK), len) };
-        let result = usize::try_from(result)
-            .map_err(|_| std::io::Error::from_raw_os_error(-result).to_string());
         let offset = run.slot_offset[slot];
-        run.tally.check(offset, result, data);
+        // SAFETY: the kernel is done with slot `slot` (this is its completion), and the
+        // slot is reissued only below, after the check.
+        unsafe { check_slot(&mut run.tally, offset, run.base, slot, result) };
         run.done += 1;
         run.issue_next(slot);
     });
@@ -645,13 +658,7 @@ fn run_apc_floor(file: &File, depth: usize, offsets: Arc<[u64]>) -> Measured {
         if run.done == n {
             return false;
         }
-        loop {
-            match run.ring.submit_and_wait(1) {
-                Ok(_) => break,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => panic!("io_uring_enter: {e}"),
-            }
-        }
+        submit_and_wait_one(&run.ring);
         for cqe in run.ring.completion() {
             let (slot, result) = (cqe.user_data() as usize, cqe.result());
             me.queue_apc(move || on_floor_read(slot, result))
