@@ -546,11 +546,17 @@ impl OpShared {
     /// reference becomes its APC's, and the result is published without the lock where
     /// that reference is the only one (R5).
     pub(crate) fn complete_owned(self: Arc<Self>, raw: Result<usize, IoError>) {
-        match &self.routine_thread {
-            Some(thread) if !self.file().stream && self.port.is_none() && is_me(thread) => {
-                complete_own(self, raw);
-            }
-            _ => self.complete(raw),
+        let mut op = Some(self);
+        if let Some(own) =
+            op.take_if(|op| op.routine_thread.is_some() && !op.file().stream && op.port.is_none())
+        {
+            let mut own = Some(own);
+            // During thread-local teardown the request is left to the usual way.
+            let _ = OWN.try_with(|list| complete_own(list, &mut own, raw));
+            op = own;
+        }
+        if let Some(op) = op {
+            op.complete(raw);
         }
     }
 
@@ -669,22 +675,40 @@ fn take_own_routine(st: &mut State) -> Option<(Routine, Vec<u8>, Result<usize, I
     Some((routine, st.buffer.take().unwrap_or_default(), result))
 }
 
-/// The APC that runs a request's completion routine on the issuing thread. If it is
-/// dropped unrun (its thread exited), it drops the routine too, so the routine's captures
+/// A request whose completion routine an APC is to run, held by that APC. If the APC is
+/// dropped unrun (its thread exited), the routine goes with it, so the routine's captures
 /// do not live on in the request (K121).
-/// Small enough (32 bytes) to be stored in the APC queue without an allocation. Once the
-/// routine has run, the request goes back to its thread's pool if nothing else refers to
-/// it (R4).
+struct RoutineOf(Option<Arc<OpShared>>);
+
+impl RoutineOf {
+    /// The request, as its APC runs.
+    fn take(&mut self) -> Arc<OpShared> {
+        self.0.take().expect("an APC runs once")
+    }
+}
+
+impl Drop for RoutineOf {
+    fn drop(&mut self) {
+        if let Some(op) = &self.0 {
+            // Dropped unrun: the routine goes too, outside the lock.
+            drop(op.forget_routine());
+        }
+    }
+}
+
+/// The APC that runs a request's completion routine on the issuing thread, with the result
+/// it publishes if the completion has not yet (R3). Small enough (32 bytes) to be stored
+/// in the APC queue without an allocation. Once the routine has run, the request goes back
+/// to its thread's pool if nothing else refers to it (R4).
 struct RoutineApc {
-    /// Some until the APC runs.
-    op: Option<Arc<OpShared>>,
+    op: RoutineOf,
     result: Result<usize, IoError>,
 }
 
 impl RoutineApc {
     fn new(op: Arc<OpShared>, result: Result<usize, IoError>) -> Self {
         Self {
-            op: Some(op),
+            op: RoutineOf(Some(op)),
             result,
         }
     }
@@ -692,7 +716,7 @@ impl RoutineApc {
     fn into_closure(self) -> impl FnOnce() + Send + 'static {
         let mut apc = self;
         move || {
-            let op = apc.op.take().expect("an APC runs once");
+            let op = apc.op.take();
             if let Some((routine, buffer)) = op.take_routine(apc.result) {
                 routine.call(apc.result, buffer);
             }
@@ -702,70 +726,90 @@ impl RoutineApc {
     }
 }
 
-impl Drop for RoutineApc {
-    fn drop(&mut self) {
-        if let Some(op) = &self.op {
-            // Dropped unrun: the routine goes too, outside the lock.
-            drop(op.forget_routine());
+/// The APC of a request its issuing thread completed itself (O2–O4): the request alone, its
+/// result published in it. A word: stored in the APC queue without an allocation.
+struct OwnRequestApc(RoutineOf);
+
+impl OwnRequestApc {
+    fn into_closure(self) -> impl FnOnce() + Send + 'static {
+        let mut apc = self;
+        move || {
+            let mut op = apc.0.take();
+            // O4: the routine out without the lock where nobody else can reach the
+            // request any more (R5), in one hold of it otherwise.
+            // SAFETY: the APC runs on the request's issuing thread (O1, O2); the borrow
+            // only moves the routine and buffer out, running none of their code.
+            let routine = match unsafe { sole(&mut op) } {
+                Some(shared) => {
+                    take_own_routine(shared.state.get_mut().unwrap_or_else(|e| e.into_inner()))
+                }
+                None => take_own_routine(&mut op.state()),
+            };
+            // This runs on the issuing thread, whose pool and list the request belongs to.
+            // Retired before the routine runs (O4): the read the routine issues takes the
+            // request again, still warm, and the file's reference with it.
+            retire(op, EmptiedFile::Lend);
+            let _lent = LentFileGuard;
+            if let Some((routine, buffer, result)) = routine {
+                routine.call(result, buffer);
+            }
         }
     }
 }
 
-/// The completion routines of requests a thread issued and completed itself (O1–O4).
+/// The completion routines of requests a thread issued and completed itself (O1–O5).
 ///
-/// (O1) Only the thread a routine request was issued on puts it here, and only as it
-///      completes the request: `me` is that thread (set when it first issues a routine
-///      request), and a request whose `routine_thread` is `me` is this thread's own.
-/// (O2) Each entry of `ready` has exactly one [`OwnRoutineApc`] in the thread's APC
-///      queue, queued just before the entry was pushed, and entries are pushed in the
-///      order their APCs were queued; every such APC, run or dropped, pops exactly one
-///      entry, the oldest. Since the queue runs and drops APCs in the order they were
-///      queued, each APC pops the entry pushed with it. A refused APC (the queue is
-///      closed, the thread exiting) is dropped at once, before its entry would be
-///      pushed, and the request is completed without an entry. The queue refuses only
-///      once closed, and closing drops every APC it holds, each popping one entry: so a
-///      refused APC's pop finds `ready` empty, or (refused while the close runs, from a
-///      routine's destructor) takes an entry whose own APC is being dropped too and will
-///      find one fewer. Either way no entry of a closed queue ever runs, and every one is
-///      dropped.
-/// (O3) The APC is queued before the request shows as complete, as for any routine
-///      (J109); the result is then published (R3) under the request's lock, or without
-///      it where the completion's reference is the only one (R5: nobody else can look),
-///      and the request goes into the list. The APC runs only on this thread, in its
-///      alertable waits, so it finds the request there with its result published.
-/// (O4) The entry is the backend's reference to the request (U1 of `uring.rs`), moved
-///      rather than copied. The APC takes the routine, the buffer and the result out of
-///      the request (under its lock only if something else still refers to it, R5) and
-///      retires it (R4) before it runs the routine: the read the routine issues then
-///      takes the request back from the pool, and the request's reference to its file,
-///      lent to the routine (`LENT_FILE`), instead of making another; whatever the
-///      routine did not take is released when it returns or unwinds.
+/// (O1) Only the thread a routine request was issued on completes it this way: `me` is
+///      that thread (set when it first issues a routine request), and a request whose
+///      `routine_thread` is `me` is this thread's own.
+/// (O2) Such a request goes to its routine in its own APC ([`OwnRequestApc`]), which holds
+///      the completion's reference to it (O4) and nothing else, so the APC queue's order
+///      is the order of the routines. An APC the queue refuses (it is closed: the thread
+///      is exiting) is dropped at once, and with it the routine, unrun (K121).
+/// (O3) The APC is queued before anyone can see the request complete (J109): where the
+///      completion's reference is the only one (R5: nobody else can look) the result is
+///      published first, without the lock, and the APC queued after; otherwise the APC,
+///      with a reference of its own, is queued first and the result published after, in
+///      one hold of the lock. The APC runs only on this thread, in its alertable waits,
+///      so it finds the result published either way.
+/// (O4) The APC's reference is the backend's (U1 of `uring.rs`), moved rather than copied.
+///      The APC takes the routine, the buffer and the result out of the request (under
+///      its lock only if something else still refers to it, R5) and retires it (R4)
+///      before it runs the routine: the read the routine issues then takes the request
+///      back from the pool, and the request's reference to its file, lent to the routine
+///      (`LENT_FILE`), instead of making another; whatever the routine did not take is
+///      released when it returns or unwinds.
 /// (O5) A pipe read or write with a routine that its issuing call finishes at once — the
 ///      first of its direction, its stream's queue empty, and kept so under the stream
 ///      lock while the call makes the attempt (`AsyncFile::submit_for`) — is never made a
 ///      request: its routine, its buffer and its result go into `ready` as one entry,
-///      behind its APC as in O2, and its handle ([`Operation`]) keeps only its token and
-///      result. No backend, list or cancel ever knew it, and it is complete before anyone
-///      can look at it, as a request completed at issue would be (J102, J104). One of the
-///      event or poll style (on a file bound to no port) is not made a request either: its
-///      event is signaled, and its handle keeps the buffer too, for `take_buffer`.
+///      and its handle ([`Operation`]) keeps only its token and result. Each entry has
+///      exactly one [`DoneAtIssueApc`] in the thread's APC queue, queued just before the
+///      entry was pushed, and entries are pushed in the order their APCs were queued;
+///      every such APC, run or dropped, pops exactly one entry, the oldest. Since the
+///      queue runs and drops APCs in the order they were queued, each APC pops the entry
+///      pushed with it. A refused APC is dropped at once, before its entry would be
+///      pushed. The queue refuses only once closed, and closing drops every APC it holds,
+///      each popping one entry: so a refused APC's pop finds `ready` empty, or (refused
+///      while the close runs, from a routine's destructor) takes an entry whose own APC
+///      is being dropped too and will find one fewer. Either way no entry of a closed
+///      queue ever runs, and every one is dropped. No backend, list or cancel ever knew
+///      such a request, and it is complete before anyone can look at it, as a request
+///      completed at issue would be (J102, J104). One of the event or poll style (on a
+///      file bound to no port) is not made a request either: its event is signaled, and
+///      its handle keeps the buffer too, for `take_buffer`.
 struct Own {
     /// This thread, once it issued a routine request (O1).
     me: OnceCell<ThreadHandle>,
-    /// Completed routine requests waiting for their APCs, oldest first (O2).
-    ready: RefCell<VecDeque<Ready>>,
+    /// Pipe requests finished at issue, waiting for their APCs, oldest first (O5).
+    ready: RefCell<VecDeque<DoneAtIssue>>,
 }
 
-/// An entry of a thread's own completed routines (O2).
-enum Ready {
-    /// A request this thread completed itself; it still holds its routine and buffer (O4).
-    Request(Arc<OpShared>),
-    /// A pipe request finished inside its issuing call, never made a request (O5).
-    Done {
-        routine: Routine,
-        buffer: Vec<u8>,
-        result: Result<usize, IoError>,
-    },
+/// A pipe request finished inside its issuing call, never made a request (O5).
+struct DoneAtIssue {
+    routine: Routine,
+    buffer: Vec<u8>,
+    result: Result<usize, IoError>,
 }
 
 thread_local! {
@@ -793,57 +837,44 @@ fn is_me(thread: &ThreadHandle) -> bool {
         .unwrap_or(false)
 }
 
-/// Takes the oldest entry of this thread's own routines (O2).
-fn pop_own() -> Option<Ready> {
+/// Takes the oldest pipe request finished at issue (O5).
+fn pop_done() -> Option<DoneAtIssue> {
     OWN.try_with(|own| own.ready.borrow_mut().pop_front())
         .ok()
         .flatten()
 }
 
-/// Completes a routine request of this thread on this thread (O1–O4).
-fn complete_own(op: Arc<OpShared>, raw: Result<usize, IoError>) {
+/// Completes `op`, a routine request of a regular file, with the backend's raw result, on
+/// this thread if its routine thread is this one (O1–O4), taking it out of `op`; leaves it
+/// there for the usual way if the request is another thread's.
+fn complete_own(own: &Own, op: &mut Option<Arc<OpShared>>, raw: Result<usize, IoError>) {
+    let Some(me) = own.me.get() else { return };
+    let Some(mut op) = op.take_if(|op| op.routine_thread.as_ref() == Some(me)) else {
+        return;
+    };
     let result = op.final_result(raw);
-    let queued = OWN.try_with(|own| {
-        let me = own
-            .me
-            .get()
-            .expect("O1: only this thread's own requests come here");
-        // O2: queued first; a refusal pops nothing (the list is empty then).
-        if me.queue_apc(OwnRoutineApc.into_closure()).is_err() {
-            return Err(op);
-        }
-        // O3: published in one hold of the lock, or without it where nobody else can
-        // reach the request (R5: this is its issuing thread, O1); the routine and the
-        // buffer stay in the request for the APC.
-        let mut op = op;
-        // SAFETY: this is the issuing thread (O1, `is_me` above); the borrow only publishes
-        // the result and takes the waiter out, running nothing of the caller's.
-        let waiter = match unsafe { sole(&mut op) } {
-            Some(shared) => {
-                let st = shared.state.get_mut().unwrap_or_else(|e| e.into_inner());
-                publish_in(shared.kind, &shared.complete, st, result);
-                st.interrupt = None;
-                st.waiter.take()
-            }
-            None => {
-                let mut st = op.state();
-                op.publish(&mut st, result);
-                st.interrupt = None;
-                st.waiter.take()
-            }
-        };
-        own.ready.borrow_mut().push_back(Ready::Request(op));
-        if let Some(waiter) = waiter {
-            waiter.set();
-        }
-        Ok(())
-    });
-    match queued {
-        Ok(Ok(())) => {}
-        // The thread is exiting (or its list is gone): as an APC refused on the usual way,
-        // the routine is dropped unrun (K121) and the result published.
-        Ok(Err(op)) => op.complete(raw),
-        Err(_) => unreachable!("O1: `is_me` found the list"),
+    // SAFETY: this is the issuing thread (O1: its routine thread is `me`); the borrow only
+    // publishes the result and takes the waiter out, running nothing of the caller's.
+    let waiter = if let Some(shared) = unsafe { sole(&mut op) } {
+        // O3: nobody else can see it complete before its APC is queued.
+        let st = shared.state.get_mut().unwrap_or_else(|e| e.into_inner());
+        publish_in(shared.kind, &shared.complete, st, result);
+        st.interrupt = None;
+        let waiter = st.waiter.take();
+        // O2: a refused APC drops the routine unrun (K121).
+        let _ = me.queue_apc(OwnRequestApc(RoutineOf(Some(op))).into_closure());
+        waiter
+    } else {
+        // O3: queued first; a refused one drops the routine unrun (O2), and the result is
+        // published all the same.
+        let _ = me.queue_apc(OwnRequestApc(RoutineOf(Some(op.clone()))).into_closure());
+        let mut st = op.state();
+        op.publish(&mut st, result);
+        st.interrupt = None;
+        st.waiter.take()
+    };
+    if let Some(waiter) = waiter {
+        waiter.set();
     }
 }
 
@@ -863,9 +894,9 @@ pub(crate) fn done_at_issue(
     keep_what_was_read(kind, &mut buffer, result);
     let _ = OWN.try_with(|own| {
         let me = own.me.get_or_init(alertable::current);
-        // O2: queued first; on a refusal the routine is dropped here, unrun.
-        if me.queue_apc(OwnRoutineApc.into_closure()).is_ok() {
-            own.ready.borrow_mut().push_back(Ready::Done {
+        // O5: queued first; on a refusal the routine is dropped here, unrun.
+        if me.queue_apc(DoneAtIssueApc.into_closure()).is_ok() {
+            own.ready.borrow_mut().push_back(DoneAtIssue {
                 routine,
                 buffer,
                 result,
@@ -893,56 +924,27 @@ pub(crate) fn done_with_buffer(
     Operation::done(kind, offset, len, result, Some(buffer))
 }
 
-/// The APC of a request its issuing thread completed itself: runs the routine of the
-/// oldest entry of the thread's own list (O2). Dropped unrun (its thread exited), it drops
-/// that routine unrun (K121). A unit: stored in the APC queue without an allocation.
-struct OwnRoutineApc;
+/// The APC of a pipe request finished at issue: runs the routine of the oldest entry of
+/// the thread's list (O5). Dropped unrun (its thread exited), it drops that routine unrun
+/// (K121). A unit: stored in the APC queue without an allocation.
+struct DoneAtIssueApc;
 
-impl OwnRoutineApc {
+impl DoneAtIssueApc {
     fn into_closure(self) -> impl FnOnce() + Send + 'static {
         move || {
-            // Run, not dropped: its pop is this one (O2).
+            // Run, not dropped: its pop is this one (O5).
             std::mem::forget(self);
-            let mut op = match pop_own() {
-                Some(Ready::Request(op)) => op,
-                Some(Ready::Done {
-                    routine,
-                    buffer,
-                    result,
-                }) => return routine.call(result, buffer),
-                None => return,
-            };
-            // O4: the routine out without the lock where nobody else can reach the
-            // request any more (R5), in one hold of it otherwise.
-            // SAFETY: the APC runs on the request's issuing thread (O1, O2); the borrow
-            // only moves the routine and buffer out, running none of their code.
-            let routine = match unsafe { sole(&mut op) } {
-                Some(shared) => {
-                    take_own_routine(shared.state.get_mut().unwrap_or_else(|e| e.into_inner()))
-                }
-                None => take_own_routine(&mut op.state()),
-            };
-            // This runs on the issuing thread, whose pool and list the request belongs to.
-            // Retired before the routine runs (O4): the read the routine issues takes the
-            // request again, still warm, and the file's reference with it.
-            retire(op, EmptiedFile::Lend);
-            let _lent = LentFileGuard;
-            if let Some((routine, buffer, result)) = routine {
-                routine.call(result, buffer);
+            if let Some(done) = pop_done() {
+                done.routine.call(done.result, done.buffer);
             }
         }
     }
 }
 
-impl Drop for OwnRoutineApc {
+impl Drop for DoneAtIssueApc {
     fn drop(&mut self) {
-        // Dropped unrun: its entry goes, and the routine with it, outside the lock (O2).
-        match pop_own() {
-            Some(Ready::Request(op)) => drop(op.forget_routine()),
-            // The routine's captures go with it.
-            Some(done @ Ready::Done { .. }) => drop(done),
-            None => {}
-        }
+        // Dropped unrun: its entry goes, and the routine's captures with it (O5).
+        drop(pop_done());
     }
 }
 
