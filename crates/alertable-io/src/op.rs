@@ -31,7 +31,8 @@
 //!      thread once the request is complete, gives it back (a wait that has to sleep
 //!      still makes the request an event to sleep on). A pooled request keeps its
 //!      slot in the thread's list of issued requests (the weak reference there names it
-//!      still), so that its next use is recorded without a new one; the list's readers
+//!      still, and its `recorded` flag says so until pruning takes the slot), so that its
+//!      next use is recorded without a new one or a look at the list; the list's readers
 //!      skip it (it has no file: not in flight).
 //! (R5) Weak references to a request exist only in its issuing thread's list of issued
 //!      requests, which only that thread reads, upgrades and changes. So, on the issuing
@@ -154,7 +155,8 @@ pub(crate) struct OpShared {
     /// (`uring.rs`): the issuer waits for that instead of reporting it pending.
     taken: AtomicBool,
     /// Recorded in its thread's list of requests, so that the thread's exit cancels it
-    /// (K121); false for one issued during the thread's teardown.
+    /// (K121); false for one issued during the thread's teardown. Stays set while the
+    /// request waits in its thread's pool, as long as its slot names it (R4).
     recorded: AtomicBool,
     /// Its slot in its thread's list of issued requests, if `recorded`.
     issued_at: AtomicUsize,
@@ -262,8 +264,8 @@ impl OpShared {
             }
             *slot.complete.get_mut() = false;
             *slot.cancel_requested.get_mut() = false;
-            // `issued_at` stays: the slot of the thread's list that still names it (R4).
-            *slot.recorded.get_mut() = false;
+            // `issued_at` and `recorded` stay: the slot of the thread's list that still
+            // names it (R4), if pruning did not take it.
             slot.hold = crate::held::Hold::new();
             *slot.completed_at_issue.get_mut() = false;
             *slot.taken.get_mut() = false;
@@ -964,7 +966,8 @@ pub(crate) fn withdraw(op: Arc<OpShared>) -> Vec<u8> {
 enum EmptiedFile {
     /// Released, as if the request were freed.
     Release,
-    /// Lent to the routine about to run ([`LENT_FILE`]), for the read it issues next.
+    /// Lent to the routine about to run ([`LENT_FILE`]), for the read it issues next: the
+    /// request is one its thread completed itself, whose routine thread is this one (O1).
     Lend,
 }
 
@@ -984,11 +987,13 @@ fn retire(mut op: Arc<OpShared>, emptied_file: EmptiedFile) {
     // Emptied now, so the file closes (or goes to the routine's next request), and the
     // thread's handle and the port go, as soon as they would if the request were freed.
     let file = shared.file.take();
-    // R4: the thread's own handle stays, for its next routine request.
-    if shared
-        .routine_thread
-        .as_ref()
-        .is_some_and(|thread| !is_me(thread))
+    // R4: the thread's own handle stays, for its next routine request (a request whose
+    // file is lent is this thread's own, O1).
+    if matches!(emptied_file, EmptiedFile::Release)
+        && shared
+            .routine_thread
+            .as_ref()
+            .is_some_and(|thread| !is_me(thread))
     {
         shared.routine_thread = None;
     }
@@ -1483,6 +1488,11 @@ thread_local! {
 
 /// Records a request the calling thread issued.
 pub(crate) fn record_issued(op: &Arc<OpShared>) {
+    // A request from the thread's pool whose slot still names it (R4): nothing to do.
+    if op.recorded.load(Ordering::Relaxed) {
+        debug_assert!(listed_here(op), "R4: recorded only while its slot names it");
+        return;
+    }
     // During thread-local teardown there is no list: the request then simply is not
     // cancelled by `cancel_io` or exit.
     let _ = ISSUED.try_with(|issued| {
@@ -1496,9 +1506,16 @@ pub(crate) fn record_issued(op: &Arc<OpShared>) {
         let mut free = issued.free.borrow_mut();
         if free.is_empty() && ops.len() >= issued.prune_at.get() {
             for (at, slot) in ops.iter_mut().enumerate() {
-                let finished = slot
-                    .as_ref()
-                    .is_some_and(|op| op.upgrade().is_none_or(|op| !op.is_in_flight()));
+                let finished = slot.as_ref().is_some_and(|op| {
+                    op.upgrade().is_none_or(|op| {
+                        // A request waiting in the pool, no longer named (R4).
+                        let finished = !op.is_in_flight();
+                        if finished {
+                            op.recorded.store(false, Ordering::Relaxed);
+                        }
+                        finished
+                    })
+                });
                 if finished {
                     *slot = None;
                     free.push(at);

@@ -413,10 +413,20 @@ impl Ring {
             return self.submit_behind_poll(op, fd);
         }
         let mut op = Some(op.clone());
-        if alertable::defer_until_drained(flush_deferred) {
-            // During thread-local teardown there is no list: submitted at once below.
+        // A list that holds requests already has its flush deferred to the drain's end (U5):
+        // it is emptied whenever the flush runs.
+        let listed = DEFERRED.try_with(|deferred| {
+            let mut deferred = deferred.borrow_mut();
+            !deferred.is_empty() && {
+                deferred.extend(op.take());
+                true
+            }
+        });
+        // Not under the list's borrow: deferring may run other deferred work now.
+        if listed == Ok(false) && alertable::defer_until_drained(flush_deferred) {
             let _ = DEFERRED.try_with(|deferred| deferred.borrow_mut().extend(op.take()));
         }
+        // During thread-local teardown there is no list: submitted at once.
         if let Some(op) = op {
             self.submit_one(op);
         }
