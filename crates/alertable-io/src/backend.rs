@@ -33,7 +33,17 @@ impl Backend {
     /// error.
     pub(crate) fn submit(&'static self, op: &Arc<OpShared>) {
         match self {
-            Self::Uring(ring) => ring.submit(op),
+            Self::Uring(ring) => ring.submit(op, false),
+            Self::Pool(pool) => pool.submit(op),
+        }
+    }
+
+    /// [`submit`](Self::submit) from the call that issued the request, whose reference
+    /// `op` becomes the request's first handle before any code of the caller's runs: the
+    /// ring may borrow it (L1 of `lend.rs`).
+    pub(crate) fn submit_issued(&'static self, op: &Arc<OpShared>) {
+        match self {
+            Self::Uring(ring) => ring.submit(op, true),
             Self::Pool(pool) => pool.submit(op),
         }
     }

@@ -573,10 +573,12 @@ impl AsyncFile {
                 return Err(SubmitError { error, buffer });
             }
         } else if !self.inner.stream || self.inner.enqueue_stream(&op) {
-            crate::backend::get().submit(&op);
+            // L1 of `lend.rs`: `op` is the handle's reference from here on.
+            crate::backend::get().submit_issued(&op);
         }
-        op.settle_issue();
-        Ok(Operation::new(op))
+        let issued = Operation::new(op);
+        issued.settle_issue();
+        Ok(issued)
     }
 
     /// Makes a request (not yet in the calling thread's list: `op::record_issued`).

@@ -55,6 +55,7 @@ mod backend;
 mod error;
 mod file;
 mod held;
+mod lend;
 mod op;
 mod packet;
 pub mod pipe;

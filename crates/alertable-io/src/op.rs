@@ -42,7 +42,9 @@
 //!      code of the caller's meanwhile (a routine's destructor could reach the list): it
 //!      may change the request as its owner (`sole`), without the lock or a
 //!      read-modify-write — publishing a result it completed itself (O3), emptying it for
-//!      the pool or filling it from there (R4).
+//!      the pool or filling it from there (R4). (Its thread's list of deferred requests
+//!      may name a request by a handle's reference before it is submitted; `sole` is never
+//!      used on a request then, L5 of `lend.rs`.)
 
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::VecDeque;
@@ -162,6 +164,9 @@ pub(crate) struct OpShared {
     issued_at: AtomicUsize,
     /// Whether its issuing thread holds it, to complete it itself (`held.rs`, H1–H5).
     pub(crate) hold: crate::held::Hold,
+    /// Whether its thread's list of deferred requests borrows a handle's reference
+    /// (`lend.rs`, L1–L5).
+    pub(crate) lend: crate::lend::Lend,
     /// The issuing thread, for a request with a completion routine: its APC goes there.
     routine_thread: Option<ThreadHandle>,
     state: Mutex<State>,
@@ -206,7 +211,9 @@ thread_local! {
 
 impl OpShared {
     /// A new request: an emptied one of this thread's pool, filled in, if there is one
-    /// (R4), or a fresh allocation.
+    /// (R4), or a fresh allocation. Inlined into its one caller, which builds its parts
+    /// in place; the allocation is a call of its own.
+    #[inline(always)]
     pub(crate) fn new(
         file: Arc<FileInner>,
         kind: Kind,
@@ -276,6 +283,23 @@ impl OpShared {
             state.notify = notify;
             return op;
         }
+        Self::fresh(file, kind, offset, buffer, notify, routine_thread, port)
+    }
+
+    /// [`new`](Self::new) where the pool has nothing: a fresh allocation.
+    #[inline(never)]
+    fn fresh(
+        file: Arc<FileInner>,
+        kind: Kind,
+        offset: u64,
+        buffer: Vec<u8>,
+        notify: Notify,
+        routine_thread: RoutineThread,
+        port: Option<(crate::CompletionPort, usize)>,
+    ) -> Arc<Self> {
+        let mut buffer = buffer;
+        let buf_addr = buffer.as_mut_ptr() as usize;
+        let outlives_thread = port.is_some() && matches!(notify, Notify::None);
         let routine_thread = match routine_thread {
             RoutineThread::Current => Some(alertable::current()),
             RoutineThread::Given(thread) => {
@@ -303,6 +327,7 @@ impl OpShared {
             recorded: AtomicBool::new(false),
             issued_at: AtomicUsize::new(usize::MAX),
             hold: crate::held::Hold::new(),
+            lend: crate::lend::Lend::new(),
             completed_at_issue: AtomicBool::new(false),
             taken: AtomicBool::new(false),
             written: AtomicUsize::new(0),
@@ -1262,6 +1287,13 @@ impl Operation {
             Handle::Done { .. } => None,
         }
     }
+
+    /// [`OpShared::settle_issue`], by the issuing call, for the handle it returns.
+    pub(crate) fn settle_issue(&self) {
+        if let Some(op) = self.request() {
+            op.settle_issue();
+        }
+    }
 }
 
 impl fmt::Debug for Operation {
@@ -1292,6 +1324,14 @@ impl Drop for Operation {
         };
         // SAFETY: the request is taken once, here, and `self` is not used after.
         let op = unsafe { ManuallyDrop::take(op) };
+        // L2 of `lend.rs`: the thread's list of deferred requests takes this reference over.
+        if op
+            .lend
+            .give(crate::lend::here(), Arc::strong_count(&op) == 1)
+        {
+            std::mem::forget(op);
+            return;
+        }
         if Arc::strong_count(&op) == 1 && op.is_complete() && issued_here(&op) {
             retire(op, EmptiedFile::Release);
         }
@@ -1487,12 +1527,19 @@ thread_local! {
 }
 
 /// Records a request the calling thread issued.
+#[inline]
 pub(crate) fn record_issued(op: &Arc<OpShared>) {
     // A request from the thread's pool whose slot still names it (R4): nothing to do.
     if op.recorded.load(Ordering::Relaxed) {
         debug_assert!(listed_here(op), "R4: recorded only while its slot names it");
         return;
     }
+    record_in_list(op);
+}
+
+/// [`record_issued`] for a request its thread's list does not name yet.
+#[inline(never)]
+fn record_in_list(op: &Arc<OpShared>) {
     // During thread-local teardown there is no list: the request then simply is not
     // cancelled by `cancel_io` or exit.
     let _ = ISSUED.try_with(|issued| {

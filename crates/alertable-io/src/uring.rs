@@ -75,7 +75,11 @@
 //!      batch to the kernel when its APC drain ends or before it next blocks in a library
 //!      wait, whichever comes first (`alertable::defer_until_drained`). One system call
 //!      then starts every request the drain issued, and the routines of those that
-//!      finished inside it run in the same drain, with no return from the wait between. A routine that spins on a request it
+//!      finished inside it run in the same drain, with no return from the wait between.
+//!      A listed request borrows the reference of the handle its issuing call returned,
+//!      which that handle gives to the list if it is dropped first (the usual chain), so
+//!      the entry takes a reference of its own (U1) only at the flush, and only if a handle
+//!      is still there (L1–L5 of `lend.rs`). A routine that spins on a request it
 //!      issued, without blocking or returning, would wait for it forever; waiting for it
 //!      (`Operation::wait`, an event) is fine.
 
@@ -156,6 +160,7 @@ use std::collections::VecDeque;
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, Once, PoisonError};
 
@@ -218,7 +223,7 @@ const CANCEL_TAG: u64 = 1;
 
 thread_local! {
     /// Requests this thread issued during an APC drain, not yet submitted (U5).
-    static DEFERRED: RefCell<Vec<Arc<OpShared>>> = const { RefCell::new(Vec::new()) };
+    static DEFERRED: RefCell<Vec<Deferred>> = const { RefCell::new(Vec::new()) };
     /// Completions this thread copied out and is delivering; kept to reuse its memory.
     static READY: RefCell<Vec<cqueue::Entry>> = const { RefCell::new(Vec::new()) };
 }
@@ -234,6 +239,69 @@ pub(crate) fn release_fixed(slot: u32) {
 pub(crate) fn flush_deferred() {
     if let crate::backend::Backend::Uring(ring) = crate::backend::get() {
         ring.flush();
+    }
+}
+
+/// A request in its thread's list of deferred requests (U5), with a reference of its own
+/// or one its issuing call's handle lends (L1–L5 of `lend.rs`).
+struct Deferred(NonNull<OpShared>);
+
+impl Deferred {
+    /// An entry with a reference of its own.
+    fn owned(op: Arc<OpShared>) -> Self {
+        // The reference is the entry's until `into_request` takes it back.
+        Self::at(Arc::into_raw(op))
+    }
+
+    /// An entry that borrows the reference of `op`, the issuing call's (L1).
+    fn lent(op: &Arc<OpShared>) -> Self {
+        op.lend.lend(crate::lend::here());
+        Self::at(Arc::as_ptr(op))
+    }
+
+    /// An entry naming the request at `ptr`, a pointer of an `Arc`'s (so that
+    /// `Arc::from_raw` may take it back).
+    fn at(ptr: *const OpShared) -> Self {
+        Self(NonNull::new(ptr.cast_mut()).expect("an Arc's pointer is not null"))
+    }
+
+    /// Takes the request off the list, with a reference of the caller's (L1, L3).
+    fn into_request(self) -> Arc<OpShared> {
+        let ptr = self.0.as_ptr().cast_const();
+        std::mem::forget(self);
+        // SAFETY: an entry names a live request: with a reference of its own (`owned`, or
+        // a handle's gift, L2), or borrowing a handle's, which stays until the lend ends
+        // (L2) — and it ends only below, after the entry took a reference of its own (L3).
+        let lend = unsafe { &(*ptr).lend };
+        match lend.end() {
+            crate::lend::Held::Owned => {
+                // SAFETY: the entry's own reference (`owned`: `Arc::into_raw`; a gift:
+                // a handle's, never released by it, L2), taken over exactly once, here.
+                unsafe { Arc::from_raw(ptr) }
+            }
+            crate::lend::Held::Borrowed => {
+                // SAFETY: the request is alive (a handle's reference, L2), so its count
+                // is at least one; the new reference is the caller's.
+                unsafe { Arc::increment_strong_count(ptr) };
+                // SAFETY: the reference just taken.
+                let op = unsafe { Arc::from_raw(ptr) };
+                if lend.end_borrowed() {
+                    // L3: a handle gave its reference meanwhile; `op` holds another, so
+                    // this release is not the last.
+                    // SAFETY: the gift, a reference never released by its handle (L2).
+                    unsafe { Arc::decrement_strong_count(ptr) };
+                }
+                op
+            }
+        }
+    }
+}
+
+impl Drop for Deferred {
+    /// An entry dropped unsubmitted (its thread's list going at teardown) lets go of what
+    /// it holds and ends its lend (L1).
+    fn drop(&mut self) {
+        drop(Self(self.0).into_request());
     }
 }
 
@@ -389,7 +457,10 @@ impl Ring {
         }
     }
 
-    pub(crate) fn submit(&'static self, op: &Arc<OpShared>) {
+    /// Starts `op`; `lendable` if the caller's reference becomes the request's first
+    /// handle before any code of the caller's runs, so that a deferred request may borrow
+    /// it (L1 of `lend.rs`).
+    pub(crate) fn submit(&'static self, op: &Arc<OpShared>, lendable: bool) {
         self.reaper.call_once(|| {
             // Without a reaper, requests the kernel finishes later would be reaped by the
             // next submitter only; the thread is as essential as the ring.
@@ -412,23 +483,32 @@ impl Ring {
         if let Some(fd) = tests::LINK_BEHIND_POLL.with(std::cell::Cell::take) {
             return self.submit_behind_poll(op, fd);
         }
-        let mut op = Some(op.clone());
+        let entry = || {
+            if lendable {
+                Deferred::lent(op)
+            } else {
+                Deferred::owned(op.clone())
+            }
+        };
         // A list that holds requests already has its flush deferred to the drain's end (U5):
         // it is emptied whenever the flush runs.
         let listed = DEFERRED.try_with(|deferred| {
             let mut deferred = deferred.borrow_mut();
             !deferred.is_empty() && {
-                deferred.extend(op.take());
+                deferred.push(entry());
                 true
             }
         });
         // Not under the list's borrow: deferring may run other deferred work now.
-        if listed == Ok(false) && alertable::defer_until_drained(flush_deferred) {
-            let _ = DEFERRED.try_with(|deferred| deferred.borrow_mut().extend(op.take()));
-        }
+        let listed = listed == Ok(true)
+            || (listed.is_ok()
+                && alertable::defer_until_drained(flush_deferred)
+                && DEFERRED
+                    .try_with(|deferred| deferred.borrow_mut().push(entry()))
+                    .is_ok());
         // During thread-local teardown there is no list: submitted at once.
-        if let Some(op) = op {
-            self.submit_one(op);
+        if !listed {
+            self.submit_one(op.clone());
         }
     }
 
@@ -468,9 +548,9 @@ impl Ring {
         // U10: a drain that issued one read tries it without the ring first.
         if ops.len() == 1
             && let Some(op) = ops.pop()
-            && let Err(op) = read_at_once(op)
+            && let Err(op) = read_at_once(op.into_request())
         {
-            ops.push(op);
+            ops.push(Deferred::owned(op));
         }
         if !ops.is_empty() {
             self.submit_now(&mut ops);
@@ -487,13 +567,16 @@ impl Ring {
     /// Submits `ops` (the caller's own) as far as the bound allows and hands the rest to
     /// the reaper (U3), reaps what is ready, and makes sure the reaper watches what is not.
     /// Empties `ops`, keeping its room for reuse.
-    fn submit_now(&'static self, ops: &mut Vec<Arc<OpShared>>) {
+    fn submit_now(&'static self, ops: &mut Vec<Deferred>) {
         let room = self.reserve(ops.len(), self.request_limit);
         if room > 0 {
-            self.push_and_submit(ops.drain(..room).map(|op| entry_from(op, 0)));
+            self.push_and_submit(ops.drain(..room).map(|op| entry_from(op.into_request(), 0)));
         }
         if !ops.is_empty() {
-            lock(&self.handoff).extend(ops.drain(..).map(|op| Pending::Request(op, 0)));
+            lock(&self.handoff).extend(
+                ops.drain(..)
+                    .map(|op| Pending::Request(op.into_request(), 0)),
+            );
             self.wake_reaper_for_handoff();
         }
         self.settle_submission();

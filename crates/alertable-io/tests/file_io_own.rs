@@ -397,3 +397,73 @@ fn r4_pooled_requests_leave_cancel_io_exit_and_closing_as_they_were() {
     assert_eq!(ran_at_exit.load(Ordering::SeqCst), 0);
     drop(write_end);
 }
+
+/// L1–L3 of `lend.rs`: a read a routine issues waits for the end of the drain in its
+/// thread's list, which borrows the reference of the handle the call returns. Whatever
+/// becomes of the handle — dropped at once, kept past the flush, cloned with the clone
+/// dropped, or sent to another thread that waits on it or drops it while the read may
+/// still be listed — every read completes once with its data, every handle sees its
+/// result, and once all is done no reference is left over (a request holds its file, and
+/// the file closes).
+#[test]
+fn l2_handles_of_deferred_reads_dropped_kept_cloned_or_sent_away() {
+    const ROUNDS: usize = 200;
+    let dir = tempfile::tempdir().unwrap();
+    let file = cached_file(&dir, "f", b"abcd");
+    let path = dir.path().join("f").canonicalize().unwrap();
+    let fd = std::os::fd::AsRawFd::as_raw_fd(&file);
+    let (tx, rx) = std::sync::mpsc::channel::<alertable_io::Operation>();
+    let elsewhere = std::thread::spawn(move || {
+        let mut seen = 0;
+        for op in rx {
+            if seen % 2 == 0 {
+                assert_eq!(op.result(true), Ok(4));
+            }
+            seen += 1;
+        }
+        seen
+    });
+    let ran = alertable::spawn(move || {
+        let ran = Arc::new(AtomicUsize::new(0));
+        let kept = Arc::new(Mutex::new(Vec::new()));
+        for round in 1..=ROUNDS {
+            let (file, ran_here, kept, tx) = (file.clone(), ran.clone(), kept.clone(), tx.clone());
+            // The four reads are issued in one APC, so in one drain, and go to the
+            // kernel together when it ends.
+            alertable::current()
+                .queue_apc(move || {
+                    let counted = || {
+                        let ran = ran_here.clone();
+                        move |result: Result<usize, IoError>, buffer: Vec<u8>| {
+                            assert_eq!((result, buffer.as_slice()), (Ok(4), &b"abcd"[..]));
+                            ran.fetch_add(1, Ordering::SeqCst);
+                        }
+                    };
+                    drop(file.read_ex(0, vec![0; 4], counted()).unwrap());
+                    kept.lock()
+                        .unwrap()
+                        .push(file.read_ex(0, vec![0; 4], counted()).unwrap());
+                    drop(file.read_ex(0, vec![0; 4], counted()).unwrap().clone());
+                    tx.send(file.read_ex(0, vec![0; 4], counted()).unwrap())
+                        .unwrap();
+                })
+                .unwrap();
+            while ran.load(Ordering::SeqCst) < round * 4 {
+                assert_eq!(sleep_ex(Some(LONG), Alertable::Yes), SleepStatus::Alerted);
+            }
+        }
+        for op in kept.lock().unwrap().drain(..) {
+            assert_eq!(op.result(false), Ok(4), "a handle kept past the flush");
+        }
+        ran.load(Ordering::SeqCst)
+    })
+    .unwrap()
+    .join()
+    .unwrap();
+    assert_eq!(ran, ROUNDS * 4);
+    assert_eq!(elsewhere.join().unwrap(), ROUNDS);
+    assert!(
+        !open_on(fd, &path),
+        "a reference to a request was left over"
+    );
+}
