@@ -11,7 +11,11 @@
 //! to be woken) and whose last burst of work between waits was short asks for the
 //! kernel's shortest slice, 0.1 ms; once it has run for [`LONG_BURST`] or more between
 //! waits twice in a row, it gets its own slice back, at the start of its next sleep (a
-//! thread that computes for minutes keeps the short slice until then). Its share of the CPU
+//! thread that computes for minutes keeps the short slice until then). It also gets it
+//! back once [`TRADING_SLEEPS`] sleeps in a row were short: it is trading work with a
+//! partner, which its short slice would preempt at every hand-off where the two share a
+//! CPU (a reader that preempts its writer for every 4 KiB that arrives, instead of
+//! letting the writer fill the pipe). Its share of the CPU
 //! does not change (that is its weight, from its nice value); only how soon it runs when it
 //! wakes, and how often it may be preempted while it competes for a CPU. Measured by
 //! `alertable bench idle-wake` (the woken thread and the waker on one CPU in most samples):
@@ -47,6 +51,11 @@ const LONG_BURST: Duration = Duration::from_millis(1);
 /// whose thread was kept off the CPU.
 const BUSY_BURSTS: u8 = 2;
 
+/// Short sleeps in a row that give a thread its own slice back: it is trading work with a
+/// partner that keeps it busy, not idle. A few, so that an idle thread woken by a burst of
+/// work keeps the short slice through it.
+const TRADING_SLEEPS: u8 = 4;
+
 /// Where a thread's slice stands.
 #[derive(Debug, Clone, Copy)]
 enum State {
@@ -67,6 +76,8 @@ struct Rhythm {
     woke: Option<Instant>,
     /// Long bursts in a row, up to [`BUSY_BURSTS`].
     long_bursts: u8,
+    /// Short sleeps in a row, up to [`TRADING_SLEEPS`].
+    short_sleeps: u8,
 }
 
 impl Rhythm {
@@ -89,7 +100,17 @@ impl Rhythm {
     /// (a long sleep after a short burst), and so should have the short slice.
     fn wakes(&mut self, now: Instant, long: bool) -> bool {
         self.woke = Some(now);
+        self.short_sleeps = if long {
+            0
+        } else {
+            self.short_sleeps.saturating_add(1).min(TRADING_SLEEPS)
+        };
         long && self.long_bursts == 0
+    }
+
+    /// Whether the thread's last sleeps were all short: it trades work with a partner.
+    fn trading(&self) -> bool {
+        self.short_sleeps >= TRADING_SLEEPS
     }
 }
 
@@ -108,6 +129,7 @@ impl WakeSlice {
             rhythm: Cell::new(Rhythm {
                 woke: None,
                 long_bursts: 0,
+                short_sleeps: 0,
             }),
         }
     }
@@ -127,14 +149,17 @@ impl WakeSlice {
     }
 
     /// The thread woke at `now` from a sleep; `long` says whether the sleep was long. An
-    /// idle thread gets the short slice.
+    /// idle thread gets the short slice; one trading work with a partner gets its own back.
     #[inline]
     pub(crate) fn after_sleep(&self, now: Instant, long: bool) {
         let mut rhythm = self.rhythm.get();
         let idle = rhythm.wakes(now, long);
         self.rhythm.set(rhythm);
-        if idle && matches!(self.state.get(), State::Own) {
-            self.shorten();
+        match self.state.get() {
+            State::Own if idle => self.shorten(),
+            #[cfg(not(loom))]
+            State::Short(own) if rhythm.trading() => self.restore(&own),
+            _ => {}
         }
     }
 
@@ -213,6 +238,33 @@ mod tests {
         // A short sleep is not idle, whatever the burst.
         assert!(!r.sleeps(at(t, 4_050)));
         assert!(!r.wakes(at(t, 4_060), false));
+    }
+
+    #[test]
+    fn short_sleeps_in_a_row_are_trading() {
+        let t = Instant::now();
+        let mut r = Rhythm::default();
+        r.sleeps(at(t, 0));
+        r.wakes(at(t, 1_000), true);
+        // Idle: a long sleep after a short burst.
+        r.sleeps(at(t, 1_100));
+        assert!(r.wakes(at(t, 4_000), true));
+        assert!(!r.trading());
+        // Woken for a burst of work: short sleeps, but not enough in a row yet.
+        let mut now = 4_000;
+        for _ in 1..TRADING_SLEEPS {
+            r.sleeps(at(t, now + 10));
+            now += 20;
+            assert!(!r.wakes(at(t, now), false));
+            assert!(!r.trading(), "a few short sleeps are a burst of work");
+        }
+        r.sleeps(at(t, now + 10));
+        assert!(!r.wakes(at(t, now + 20), false));
+        assert!(r.trading(), "short sleeps in a row: trading with a partner");
+        // A long sleep ends it: idle again.
+        r.sleeps(at(t, now + 30));
+        assert!(r.wakes(at(t, now + 2_000), true));
+        assert!(!r.trading());
     }
 
     #[test]

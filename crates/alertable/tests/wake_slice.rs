@@ -1,7 +1,8 @@
 //! A thread that sleeps long in the library's waits and runs briefly between them asks the
 //! kernel for its shortest time slice, so that it runs as soon as it is woken (the way a
 //! thread whose wait is satisfied is boosted on Windows); a thread that runs a millisecond
-//! or more between waits, twice in a row, gets its own slice back. Its policy and nice
+//! or more between waits, twice in a row, or that trades work with a partner (short sleeps
+//! in a row), gets its own slice back. Its policy and nice
 //! value stay as they were, a change someone else makes meanwhile stays, a thread the library
 //! creates starts with the default slice, and a thread under another policy is left alone. The
 //! rhythm that decides (which bursts and sleeps count) is unit-tested in `slice.rs`.
@@ -9,6 +10,11 @@
 //! The kernel keeps a slice per thread from Linux 6.12 on; on an older one, these tests check
 //! only that nothing else changes.
 
+// A test is not library code: it needs no loom facade for its flag.
+#![allow(clippy::disallowed_types)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use alertable::{Alertable, sleep_ex};
@@ -169,6 +175,51 @@ fn an_idle_thread_asks_for_a_short_slice_and_a_busy_one_gets_its_own_back() {
         // Idle again: short again.
         assert!(idle_until_slice_is(SHORT));
         assert_eq!(attr().sched_policy, own.sched_policy);
+    });
+}
+
+/// A thread given the short slice while idle gets its own back once it trades work with a
+/// partner: several sleeps in a row that were short (the partner's next hand-off came
+/// within 0.1 ms), where a short slice would have it preempt the partner at every hand-off
+/// whenever the two share a CPU.
+#[test]
+fn a_thread_trading_work_with_a_partner_gets_its_own_slice_back() {
+    on_a_thread(|| {
+        let Some(own) = idle_to_the_short_slice() else {
+            return;
+        };
+        let me = alertable::current();
+        let stop = Arc::new(AtomicBool::new(false));
+        let (ack, acked) = std::sync::mpsc::channel::<()>();
+        // Hands off an APC, 40 µs of work after each acknowledgement: longer than this
+        // thread watches before it sleeps, far shorter than a long sleep.
+        let partner = {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::SeqCst) {
+                    busy(Duration::from_micros(40));
+                    let ack = ack.clone();
+                    me.queue_apc(move || ack.send(()).expect("the partner waits"))
+                        .expect("the thread is alive");
+                    acked.recv().expect("the APC acknowledges");
+                }
+            })
+        };
+        let traded = (0..20_000).any(|_| {
+            sleep_ex(Some(Duration::from_secs(20)), Alertable::Yes);
+            attr().sched_runtime == own
+        });
+        stop.store(true, Ordering::SeqCst);
+        while !partner.is_finished() {
+            sleep_ex(Some(Duration::from_millis(1)), Alertable::Yes);
+        }
+        partner.join().expect("the partner");
+        assert!(
+            traded,
+            "a thread trading work with a partner has its own slice"
+        );
+        // Idle again: short again.
+        assert!(idle_until_slice_is(SHORT));
     });
 }
 
