@@ -70,6 +70,15 @@
 //!      no such attempt can tell — those that move no bytes, and those queued behind
 //!      another of their direction — poll the descriptor for a hang-up instead
 //!      (`refusal_of_hang_up`).
+//! (P8) A read of a byte pipe shorter than `READ_AHEAD` (32 KiB) receives, in the same
+//!      call, up to that many bytes more behind its buffer, as the stream holds them; they
+//!      wait in the end's `rest` as a message's rest does (P5), and the next reads, and
+//!      peeks, take them first, with no system call: a reader that keeps up with a writer
+//!      of 4 KiB pieces makes one call for several of them, where `read` makes one each. The
+//!      bytes leave the carrier's buffer when they are received, not when a read takes
+//!      them: the other end's `flush_pipe` (`FlushFileBuffers`) returns once this end has
+//!      received them, and another process that reads the same end (an inherited or
+//!      duplicated handle) does not see them.
 
 use std::fmt;
 use std::fs;
@@ -303,8 +312,9 @@ impl Server {
 pub(crate) struct PipeState {
     info: PipeInfo,
     read_message: AtomicBool,
-    /// The unread part of a message read in part (P5).
-    rest: Mutex<Vec<u8>>,
+    /// The unread part of a message read in part (P5), or of what a byte read received
+    /// ahead (P8).
+    rest: Mutex<Rest>,
     /// Where a message read receives what does not fit its buffer (P5): mapped on first
     /// use, up to `largest` bytes long, its pages untouched (and taking no memory) beyond
     /// the longest message that spilled into it. Taken before `rest` where both are.
@@ -360,7 +370,7 @@ impl PipeState {
         Self {
             info,
             read_message: AtomicBool::new(read_mode == ReadMode::Message),
-            rest: Mutex::new(Vec::new()),
+            rest: Mutex::new(Rest::default()),
             spill: Mutex::new(None),
             largest: AtomicUsize::new(largest),
             server,
@@ -453,20 +463,12 @@ impl PipeState {
     /// Moves the waiting client's data into `buf` (P4, P5).
     fn read_attempt(&self, fd: BorrowedFd<'_>, buf: &mut [u8]) -> Attempt {
         if !self.carries_messages() {
-            // Nothing waits in `rest`: only message reads leave something there (P5).
-            return match os::receive(fd, buf) {
-                Ok(0) if !buf.is_empty() => Attempt::Done(Err(broken_pipe())),
-                Ok(n) => Attempt::Done(Ok(n)),
-                Err(Errno::AGAIN) => Attempt::WaitFor(Readiness::Input),
-                Err(e) => Attempt::Done(Err(read_error(e))),
-            };
+            return Self::read_bytes(&mut lock(&self.rest), fd, buf);
         }
         {
             let mut rest = lock(&self.rest);
             if !rest.is_empty() {
-                let n = buf.len().min(rest.len());
-                buf[..n].copy_from_slice(&rest[..n]);
-                rest.drain(..n);
+                let n = rest.take_into(buf);
                 return Attempt::Done(if !rest.is_empty() && self.reads_messages() {
                     Err(IoError::MoreData(n))
                 } else {
@@ -502,7 +504,7 @@ impl PipeState {
         }
         let spilled = length - buf.len();
         if let Some(kept) = spill.as_mut() {
-            *lock(&self.rest) = kept.bytes()[..spilled].to_vec();
+            lock(&self.rest).keep(&kept.bytes()[..spilled]);
         }
         if spilled > SPILL_KEPT {
             // Its touched pages go back; a later spill maps untouched ones again.
@@ -514,6 +516,29 @@ impl PipeState {
         } else {
             Ok(n)
         })
+    }
+
+    /// A byte read: from what was received ahead first, then from the stream, receiving
+    /// ahead into `rest` where the read is short (P8).
+    fn read_bytes(rest: &mut Rest, fd: BorrowedFd<'_>, buf: &mut [u8]) -> Attempt {
+        if !rest.is_empty() {
+            return Attempt::Done(Ok(rest.take_into(buf)));
+        }
+        let received = if buf.len() < READ_AHEAD {
+            os::receive_two(fd, buf, rest.room(READ_AHEAD))
+        } else {
+            os::receive(fd, buf)
+        };
+        match received {
+            Ok(0) if !buf.is_empty() => Attempt::Done(Err(broken_pipe())),
+            Ok(n) if n > buf.len() => {
+                rest.received(n - buf.len());
+                Attempt::Done(Ok(buf.len()))
+            }
+            Ok(n) => Attempt::Done(Ok(n)),
+            Err(Errno::AGAIN) => Attempt::WaitFor(Readiness::Input),
+            Err(e) => Attempt::Done(Err(read_error(e))),
+        }
     }
 
     /// A message read that peeks at the message's length first, then receives it (P5):
@@ -533,7 +558,7 @@ impl PipeState {
         }
         let n = buf.len();
         buf.copy_from_slice(&whole[..n]);
-        *lock(&self.rest) = whole.split_off(n);
+        lock(&self.rest).keep(&whole[n..]);
         Attempt::Done(if self.reads_messages() {
             Err(IoError::MoreData(n))
         } else {
@@ -936,6 +961,66 @@ const LARGEST_MESSAGE: usize = 2 * MESSAGE_SEND_BUFFER - 32;
 
 /// A spill that took more than this gives its pages back (P5).
 const SPILL_KEPT: usize = 64 << 10;
+
+/// How far a short read of a byte pipe receives ahead (P8): eight 4 KiB pieces.
+const READ_AHEAD: usize = 32 << 10;
+
+/// Bytes an end received and no read has taken yet (P5, P8): `bytes[at..end]`. Its room
+/// stays between uses, so a byte pipe that receives ahead allocates it once.
+#[derive(Debug, Default)]
+pub(crate) struct Rest {
+    bytes: Vec<u8>,
+    at: usize,
+    end: usize,
+}
+
+impl Rest {
+    fn is_empty(&self) -> bool {
+        self.at == self.end
+    }
+
+    /// What is kept.
+    fn bytes(&self) -> &[u8] {
+        &self.bytes[self.at..self.end]
+    }
+
+    /// Moves the first kept bytes into `buf`, as many as fit; how many.
+    fn take_into(&mut self, buf: &mut [u8]) -> usize {
+        let n = buf.len().min(self.end - self.at);
+        buf[..n].copy_from_slice(&self.bytes[self.at..self.at + n]);
+        self.at += n;
+        n
+    }
+
+    /// Keeps a copy of `bytes`, in place of what was kept (P5).
+    fn keep(&mut self, bytes: &[u8]) {
+        self.bytes.clear();
+        self.bytes.extend_from_slice(bytes);
+        (self.at, self.end) = (0, bytes.len());
+    }
+
+    /// Room for `len` bytes to be received into, at the start (nothing is kept).
+    fn room(&mut self, len: usize) -> &mut [u8] {
+        debug_assert!(
+            self.is_empty(),
+            "P8: received ahead only when nothing is kept"
+        );
+        if self.bytes.len() < len {
+            self.bytes.resize(len, 0);
+        }
+        &mut self.bytes[..len]
+    }
+
+    /// The first `len` bytes of the room are kept: they were received into it.
+    fn received(&mut self, len: usize) {
+        (self.at, self.end) = (0, len);
+    }
+
+    /// Forgets what is kept, and lets its room go.
+    fn clear(&mut self) {
+        *self = Self::default();
+    }
+}
 
 /// A named pipe's server end: an instance of the name, which a client can open while it
 /// listens. Dereferences to its [`AsyncFile`], through which it reads and writes once
@@ -1464,11 +1549,17 @@ impl AsyncFile {
         let rest = lock(&pipe.rest);
         let waiting = os::bytes_waiting(fd);
         if !rest.is_empty() {
-            let n = max.min(rest.len());
+            let kept = rest.bytes();
+            let n = max.min(kept.len());
             return Ok(Peeked {
-                data: rest[..n].to_vec(),
-                available: rest.len() + waiting,
-                left_in_message: rest.len() - n,
+                data: kept[..n].to_vec(),
+                available: kept.len() + waiting,
+                // Bytes received ahead (P8) belong to no message.
+                left_in_message: if pipe.carries_messages() {
+                    kept.len() - n
+                } else {
+                    0
+                },
             });
         }
         if waiting == 0 {
@@ -1502,7 +1593,8 @@ impl AsyncFile {
     }
 
     /// Waits until the other end has read everything this end wrote, or is gone. It looks
-    /// every millisecond: the carrier does not signal the moment.
+    /// every millisecond: the carrier does not signal the moment. An end of a byte pipe
+    /// receives ahead of its reads (P8): what it received counts as read.
     ///
     /// # Errors
     ///
@@ -1568,6 +1660,10 @@ mod tests {
 
     /// A connected message pipe: the server (reading messages) and its client.
     fn message_pair() -> (NamedPipe, AsyncFile) {
+        pair(PipeType::Message, ReadMode::Message)
+    }
+
+    fn pair(pipe_type: PipeType, read_mode: ReadMode) -> (NamedPipe, AsyncFile) {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let name = format!(
             r"\\.\pipe\alertable-unit-spill-{}-{}",
@@ -1575,14 +1671,68 @@ mod tests {
             NEXT.fetch_add(1, Ordering::Relaxed)
         );
         let options = PipeOptions {
-            pipe_type: PipeType::Message,
-            read_mode: ReadMode::Message,
+            pipe_type,
+            read_mode,
             ..PipeOptions::default()
         };
         let server = NamedPipe::create(&name, &options).unwrap();
         let client = open(&name, PipeAccess::Duplex).unwrap();
         server.connect_blocking().unwrap();
         (server, client)
+    }
+
+    /// P8: a short read of a byte pipe receives what else the stream holds, up to
+    /// `READ_AHEAD`, in the same call; the next reads take it, in order, and a peek sees
+    /// it as available bytes of no message.
+    #[test]
+    fn a_short_byte_read_receives_ahead_and_the_next_reads_take_it() {
+        let (server, client) = pair(PipeType::Byte, ReadMode::Byte);
+        let data: Vec<u8> = (0..300u32).map(|i| (i % 251) as u8).collect();
+        for piece in data.chunks(100) {
+            send(&client, piece);
+        }
+        assert_eq!(receive(&server, 100), (Ok(100), data[..100].to_vec()));
+        assert_eq!(lock(&state(&server).rest).bytes(), &data[100..]);
+        let peeked = server.peek_pipe(10).unwrap();
+        assert_eq!(
+            (peeked.data, peeked.available, peeked.left_in_message),
+            (data[100..110].to_vec(), 200, 0)
+        );
+        assert_eq!(receive(&server, 150), (Ok(150), data[100..250].to_vec()));
+        assert_eq!(receive(&server, 100), (Ok(50), data[250..].to_vec()));
+        assert!(lock(&state(&server).rest).is_empty());
+    }
+
+    /// P8, P7, J107: what was received ahead is read before the other end's hang-up shows;
+    /// then a read fails with `ERROR_BROKEN_PIPE`.
+    #[test]
+    fn bytes_received_ahead_are_read_before_a_hang_up_shows() {
+        let (server, client) = pair(PipeType::Byte, ReadMode::Byte);
+        send(&client, b"abcdef");
+        drop(client);
+        assert_eq!(receive(&server, 2), (Ok(2), b"ab".to_vec()));
+        assert_eq!(receive(&server, 2), (Ok(2), b"cd".to_vec()));
+        assert_eq!(receive(&server, 8), (Ok(2), b"ef".to_vec()));
+        let refused = server.read(0, vec![0; 8]).unwrap_err();
+        assert_eq!(refused.error, broken_pipe());
+    }
+
+    /// P8: a read as long as `READ_AHEAD` or longer receives into its own buffer alone, and
+    /// a disconnect forgets what was received ahead.
+    #[test]
+    fn long_byte_reads_receive_no_more_and_a_disconnect_forgets_the_rest() {
+        let (server, client) = pair(PipeType::Byte, ReadMode::Byte);
+        let data = vec![7u8; READ_AHEAD + 100];
+        send(&client, &data);
+        assert_eq!(
+            receive(&server, READ_AHEAD),
+            (Ok(READ_AHEAD), data[..READ_AHEAD].to_vec())
+        );
+        assert!(lock(&state(&server).rest).is_empty());
+        assert_eq!(receive(&server, 10), (Ok(10), vec![7; 10]));
+        assert_eq!(lock(&state(&server).rest).bytes().len(), 90);
+        server.disconnect().unwrap();
+        assert!(lock(&state(&server).rest).is_empty());
     }
 
     fn state(file: &AsyncFile) -> &PipeState {
@@ -1615,7 +1765,7 @@ mod tests {
             receive(&server, 8),
             (Err(IoError::MoreData(8)), message[..8].to_vec())
         );
-        assert_eq!(*lock(&state(&server).rest), message[8..]);
+        assert_eq!(lock(&state(&server).rest).bytes(), &message[8..]);
         assert_eq!(receive(&server, 2000), (Ok(992), message[8..].to_vec()));
     }
 

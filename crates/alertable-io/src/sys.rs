@@ -321,6 +321,22 @@ pub(crate) mod pipe {
         retry(|| rustix::net::recv(fd, &mut *buf, RecvFlags::DONTWAIT).map(|(n, _)| n))
     }
 
+    /// Receives into `buf`, then into `then` what does not fit (`readv`'s way), without
+    /// waiting; how many bytes in all.
+    pub(crate) fn receive_two(
+        fd: BorrowedFd<'_>,
+        buf: &mut [u8],
+        then: &mut [u8],
+    ) -> rustix::io::Result<usize> {
+        use std::io::IoSliceMut;
+        retry(|| {
+            let mut iov = [IoSliceMut::new(&mut *buf), IoSliceMut::new(&mut *then)];
+            let mut control = rustix::net::RecvAncillaryBuffer::default();
+            rustix::net::recvmsg(fd, &mut iov, &mut control, RecvFlags::DONTWAIT)
+                .map(|got| got.bytes)
+        })
+    }
+
     /// Peeks at up to `buf.len()` bytes of a byte stream.
     pub(crate) fn peek_bytes(fd: BorrowedFd<'_>, buf: &mut [u8]) -> rustix::io::Result<usize> {
         let flags = RecvFlags::PEEK | RecvFlags::DONTWAIT;

@@ -253,7 +253,7 @@ pub extern "C" fn SetEndOfFile(hFile: HANDLE) -> BOOL {
 
 /// Writes what the system holds of `hFile`'s file to the disk (`fsync`) and returns when
 /// it is there. On a pipe, waits until the other end has read everything written (or is
-/// gone).
+/// gone); an end of a byte pipe counts what it received ahead of its reads as read.
 ///
 /// # Errors
 ///
