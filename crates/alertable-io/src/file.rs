@@ -467,6 +467,15 @@ impl AsyncFile {
                 buffer,
             });
         }
+        // A regular file's request, the usual chain of routines: none of a pipe's or a
+        // stream's steps apply, and its parts go straight into the request.
+        if self.inner.pipe.is_none() && !self.inner.stream {
+            if let Some(error) = self.refusal(kind, offset, buffer.len()) {
+                return Err(SubmitError { error, buffer });
+            }
+            let notify = Notify::Routine(routine);
+            return Ok(self.issue_to_file(kind, offset, buffer, notify, RoutineThread::Current));
+        }
         self.submit_for(Asked {
             kind,
             offset,
@@ -508,6 +517,71 @@ impl AsyncFile {
         })
     }
 
+    /// Why any file refuses a request of `kind` at `offset` for `len` bytes at once, if it
+    /// does: access, or a position or length Win32 cannot express.
+    #[inline]
+    fn refusal(&self, kind: Kind, offset: u64, len: usize) -> Option<IoError> {
+        let allowed = match kind {
+            Kind::Read => self.inner.readable,
+            Kind::Write => self.inner.writable,
+            Kind::Connect => true,
+            Kind::Transact => self.inner.readable && self.inner.writable,
+        };
+        if !allowed {
+            Some(IoError::AccessDenied)
+        } else if offset > i64::MAX as u64 || u32::try_from(len).is_err() {
+            Some(IoError::InvalidParameter)
+        } else {
+            None
+        }
+    }
+
+    /// Makes a request: from the thread's pool (R4 of `op.rs`) where it can, completing to
+    /// the file's port unless it has a routine.
+    #[inline(always)]
+    fn make_request(
+        &self,
+        kind: Kind,
+        offset: u64,
+        buffer: Vec<u8>,
+        notify: Notify,
+        routine_thread: RoutineThread,
+    ) -> Arc<OpShared> {
+        let port = match notify {
+            Notify::Routine(_) => None,
+            _ => self.inner.port.get().cloned(),
+        };
+        OpShared::new(
+            op::lent_file_or_clone(&self.inner),
+            kind,
+            offset,
+            buffer,
+            notify,
+            routine_thread,
+            port,
+        )
+    }
+
+    /// Makes a request of a regular file (neither pipe nor stream) that nothing refused,
+    /// lists it, starts it and returns its handle.
+    #[inline(always)]
+    fn issue_to_file(
+        &self,
+        kind: Kind,
+        offset: u64,
+        buffer: Vec<u8>,
+        notify: Notify,
+        routine_thread: RoutineThread,
+    ) -> Operation {
+        let op = self.make_request(kind, offset, buffer, notify, routine_thread);
+        op::record_issued(&op);
+        // L1 of `lend.rs`: `op` is the handle's reference from here on.
+        crate::backend::get().submit_issued(&op);
+        let issued = Operation::new(op);
+        issued.settle_issue();
+        issued
+    }
+
     /// [`submit_with`](Self::submit_with), the routine's thread named as
     /// [`RoutineThread`] says.
     fn submit_for(&self, asked: Asked) -> Result<Operation, SubmitError> {
@@ -519,16 +593,8 @@ impl AsyncFile {
             ref notify,
             ..
         } = asked;
-        let allowed = match kind {
-            Kind::Read => self.inner.readable,
-            Kind::Write => self.inner.writable,
-            Kind::Connect => true,
-            Kind::Transact => self.inner.readable && self.inner.writable,
-        };
-        let refusal = if !allowed {
-            Some(IoError::AccessDenied)
-        } else if offset > i64::MAX as u64 || u32::try_from(buffer.len()).is_err() {
-            Some(IoError::InvalidParameter)
+        let refusal = if let Some(error) = self.refusal(kind, offset, buffer.len()) {
+            Some(error)
         } else if let Some(pipe) = &self.inner.pipe {
             // The pipe's state decides (J106, J113): nothing is queued on a refusal. A
             // request that moves no bytes learns of a hang-up from no attempt (P7).
@@ -554,6 +620,17 @@ impl AsyncFile {
                 buffer: asked.buffer,
             });
         }
+        if self.inner.pipe.is_none() && !self.inner.stream {
+            let Asked {
+                kind,
+                offset,
+                buffer,
+                notify,
+                routine_thread,
+                ..
+            } = asked;
+            return Ok(self.issue_to_file(kind, offset, buffer, notify, routine_thread));
+        }
         if let Some(pipe) = &self.inner.pipe
             && matches!(kind, Kind::Read | Kind::Write)
             && !buffer.is_empty()
@@ -572,13 +649,11 @@ impl AsyncFile {
                 let buffer = op::withdraw(op);
                 return Err(SubmitError { error, buffer });
             }
-        } else if !self.inner.stream || self.inner.enqueue_stream(&op) {
-            // L1 of `lend.rs`: `op` is the handle's reference from here on.
-            crate::backend::get().submit_issued(&op);
+        } else if self.inner.enqueue_stream(&op) {
+            crate::backend::get().submit(&op);
         }
-        let issued = Operation::new(op);
-        issued.settle_issue();
-        Ok(issued)
+        op.settle_issue();
+        Ok(Operation::new(op))
     }
 
     /// Makes a request (not yet in the calling thread's list: `op::record_issued`).
@@ -595,19 +670,7 @@ impl AsyncFile {
             notify,
             routine_thread,
         } = asked;
-        let port = match notify {
-            Notify::Routine(_) => None,
-            _ => self.inner.port.get().cloned(),
-        };
-        let op = OpShared::new(
-            op::lent_file_or_clone(&self.inner),
-            kind,
-            offset,
-            buffer,
-            notify,
-            routine_thread,
-            port,
-        );
+        let op = self.make_request(kind, offset, buffer, notify, routine_thread);
         if payload.is_empty() {
             op
         } else {
