@@ -552,7 +552,7 @@ impl AsyncFile {
             _ => self.inner.port.get().cloned(),
         };
         OpShared::new(
-            op::lent_file_or_clone(&self.inner),
+            &self.inner,
             kind,
             offset,
             buffer,

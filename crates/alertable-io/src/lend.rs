@@ -26,7 +26,8 @@
 //!   list: its flush, or the list's teardown). It lends only in the issuing call, whose
 //!   reference becomes the request's first handle before anything of the caller's runs
 //!   (`AsyncFile::submit_for`), and a request is lent once: the list is flushed before
-//!   the request is submitted, so before it can complete, be pooled and be reused.
+//!   the request is submitted, so before it can complete, be pooled (or kept warm, R4
+//!   of `op.rs`) and be reused.
 //! - (L2) While the state is `LENT` some handle holds a reference, so the list's pointer
 //!   is valid: a handle dropped then gives its reference to the list (`LENT → DONATED`)
 //!   instead of releasing it. References are alike, so whichever handle moves the state

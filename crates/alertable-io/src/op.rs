@@ -22,9 +22,9 @@
 //!      about to run, O4), and that thread holds the only strong reference (R5 proves it,
 //!      so no backend, cancel entry (U1), [`Operation`] or other thread still names it).
 //!      It is emptied then — its file and port are released at once, as if it had been
-//!      freed (or the file is lent to the routine about to run, O4), and so is its thread
-//!      handle unless that names this very thread (which outlives its own pool) — and
-//!      kept in a small per-thread pool that [`OpShared::new`] takes from first, so a
+//!      freed, and so is its thread handle unless that names this very thread (which
+//!      outlives its own pool) — and kept in a small per-thread pool that
+//!      [`OpShared::new`] takes from first, so a
 //!      thread that keeps reads in flight with completion routines allocates nothing per
 //!      request, and makes no new handle to itself for each; the same goes for a request
 //!      waited for through its [`Operation`], whose last handle, dropped on the issuing
@@ -33,7 +33,12 @@
 //!      slot in the thread's list of issued requests (the weak reference there names it
 //!      still, and its `recorded` flag says so until pruning takes the slot), so that its
 //!      next use is recorded without a new one or a look at the list; the list's readers
-//!      skip it (it has no file: not in flight).
+//!      skip it (it has no file: not in flight). A request the thread completed itself is
+//!      not emptied while its routine runs but kept whole, file and all, in the thread's
+//!      warm slot (`WARM`, O4), and reused as it is for the request that routine issues on
+//!      the same file with its routine on this thread (the usual chain); if the routine
+//!      issues none, it is emptied as it returns or unwinds. The list's readers skip it
+//!      too (complete: not in flight).
 //! (R5) Weak references to a request exist only in its issuing thread's list of issued
 //!      requests, which only that thread reads, upgrades and changes. So, on the issuing
 //!      thread, a strong reference whose count is 1 (a load, then an `Acquire` fence that
@@ -210,12 +215,14 @@ thread_local! {
 }
 
 impl OpShared {
-    /// A new request: an emptied one of this thread's pool, filled in, if there is one
-    /// (R4), or a fresh allocation. Inlined into its one caller, which builds its parts
-    /// in place; the allocation is a call of its own.
+    /// A new request of `file`: the one the running routine's APC keeps warm, if it is of
+    /// the same file and the new one's routine runs on this thread too (R4, O4); else an
+    /// emptied one of this thread's pool, filled in, if there is one (R4); else a fresh
+    /// allocation. Inlined into its one caller, which builds its parts in place; the
+    /// allocation is a call of its own.
     #[inline(always)]
     pub(crate) fn new(
-        file: Arc<FileInner>,
+        file: &Arc<FileInner>,
         kind: Kind,
         offset: u64,
         buffer: Vec<u8>,
@@ -230,6 +237,18 @@ impl OpShared {
             !matches!(routine_thread, RoutineThread::None),
             matches!(notify, Notify::Routine(_))
         );
+        if matches!(routine_thread, RoutineThread::Current)
+            && port.is_none()
+            && let Some(mut op) = take_warm(file)
+            // SAFETY: the warm request is this thread's own (O1), referred to by nothing
+            // else (kept only so, R4); nothing of the caller's runs while it is filled in.
+            && let Some(slot) = unsafe { sole(&mut op) }
+        {
+            // Its file, its routine thread (this one) and its port (none) stay as they are.
+            slot.outlives_thread = false;
+            slot.refill(kind, offset, buffer, buf_addr, notify);
+            return op;
+        }
         // During thread-local teardown there is no pool: a fresh allocation then.
         let spare = SPARE
             .try_with(|spare| spare.try_borrow_mut().ok()?.pop())
@@ -259,31 +278,55 @@ impl OpShared {
                 RoutineThread::None => None,
             };
             slot.outlives_thread = outlives_thread;
-            slot.buf_addr = buf_addr;
-            slot.token = next_token();
-            slot.file = Some(file);
-            slot.kind = kind;
-            slot.offset = offset;
-            slot.len = buffer.len();
+            slot.file = Some(file.clone());
             slot.port = port;
-            if !slot.payload.is_empty() {
-                slot.payload = Vec::new();
-            }
-            *slot.complete.get_mut() = false;
-            *slot.cancel_requested.get_mut() = false;
-            // `issued_at` and `recorded` stay: the slot of the thread's list that still
-            // names it (R4), if pruning did not take it.
-            slot.hold = crate::held::Hold::new();
-            *slot.completed_at_issue.get_mut() = false;
-            *slot.taken.get_mut() = false;
-            *slot.written.get_mut() = 0;
-            let state = slot.state.get_mut().unwrap_or_else(|e| e.into_inner());
-            state.buffer = Some(buffer);
-            state.result = None;
-            state.notify = notify;
+            slot.refill(kind, offset, buffer, buf_addr, notify);
             return op;
         }
-        Self::fresh(file, kind, offset, buffer, notify, routine_thread, port)
+        Self::fresh(
+            file.clone(),
+            kind,
+            offset,
+            buffer,
+            notify,
+            routine_thread,
+            port,
+        )
+    }
+
+    /// Fills in a request of this thread's that nothing else refers to (R4, R5) for its
+    /// next use: all but its file, port, routine thread and `outlives_thread`, which the
+    /// caller sees to. `issued_at` and `recorded` stay: the slot of the thread's list that
+    /// still names it, if pruning did not take it.
+    #[inline(always)]
+    fn refill(
+        &mut self,
+        kind: Kind,
+        offset: u64,
+        buffer: Vec<u8>,
+        buf_addr: usize,
+        notify: Notify,
+    ) {
+        self.buf_addr = buf_addr;
+        self.token = next_token();
+        self.kind = kind;
+        self.offset = offset;
+        self.len = buffer.len();
+        if !self.payload.is_empty() {
+            self.payload = Vec::new();
+        }
+        *self.complete.get_mut() = false;
+        *self.cancel_requested.get_mut() = false;
+        self.hold = crate::held::Hold::new();
+        *self.completed_at_issue.get_mut() = false;
+        *self.taken.get_mut() = false;
+        *self.written.get_mut() = 0;
+        let state = self.state.get_mut().unwrap_or_else(|e| e.into_inner());
+        state.buffer = Some(buffer);
+        state.result = None;
+        state.notify = notify;
+        state.waiter = None;
+        state.interrupt = None;
     }
 
     /// [`new`](Self::new) where the pool has nothing: a fresh allocation.
@@ -748,7 +791,7 @@ impl RoutineApc {
                 routine.call(apc.result, buffer);
             }
             // This runs on the issuing thread, whose pool and list the request belongs to.
-            retire(op, EmptiedFile::Release);
+            retire(op);
         }
     }
 }
@@ -773,10 +816,9 @@ impl OwnRequestApc {
                 None => take_own_routine(&mut op.state()),
             };
             // This runs on the issuing thread, whose pool and list the request belongs to.
-            // Retired before the routine runs (O4): the read the routine issues takes the
-            // request again, still warm, and the file's reference with it.
-            retire(op, EmptiedFile::Lend);
-            let _lent = LentFileGuard;
+            // Kept warm while the routine runs (O4): the read the routine issues on the
+            // same file is this request again, file and all.
+            let _warm = keep_warm(op);
             if let Some((routine, buffer, result)) = routine {
                 routine.call(result, buffer);
             }
@@ -801,11 +843,12 @@ impl OwnRequestApc {
 ///      so it finds the result published either way.
 /// (O4) The APC's reference is the backend's (U1 of `uring.rs`), moved rather than copied.
 ///      The APC takes the routine, the buffer and the result out of the request (under
-///      its lock only if something else still refers to it, R5) and retires it (R4)
-///      before it runs the routine: the read the routine issues then takes the request
-///      back from the pool, and the request's reference to its file, lent to the routine
-///      (`LENT_FILE`), instead of making another; whatever the routine did not take is
-///      released when it returns or unwinds.
+///      its lock only if something else still refers to it, R5) and, where nothing else
+///      refers to it and no nested routine's request is there, keeps it warm (R4) while
+///      the routine runs: the read the routine issues on the same file is this request
+///      again, its file's reference included, instead of another from the pool and
+///      another reference; a request the routine did not take is retired (its file
+///      released) when it returns or unwinds.
 /// (O5) A pipe read or write with a routine that its issuing call finishes at once — the
 ///      first of its direction, its stream's queue empty, and kept so under the stream
 ///      lock while the call makes the attempt (`AsyncFile::submit_for`) — is never made a
@@ -982,24 +1025,14 @@ impl Drop for DoneAtIssueApc {
 /// request was never handed to a backend or completed.
 pub(crate) fn withdraw(op: Arc<OpShared>) -> Vec<u8> {
     let buffer = op.take_buffer_for_io();
-    retire(op, EmptiedFile::Release);
+    retire(op);
     buffer
-}
-
-/// Where [`retire`] puts the file of a request it empties.
-#[derive(Clone, Copy)]
-enum EmptiedFile {
-    /// Released, as if the request were freed.
-    Release,
-    /// Lent to the routine about to run ([`LENT_FILE`]), for the read it issues next: the
-    /// request is one its thread completed itself, whose routine thread is this one (O1).
-    Lend,
 }
 
 /// On the issuing thread, once the request is complete and its routine out of it: if
 /// nothing else refers to it, empties it and keeps it for reuse, still named by its slot
 /// of the thread's list of issued requests (R4); otherwise takes it off that list.
-fn retire(mut op: Arc<OpShared>, emptied_file: EmptiedFile) {
+fn retire(mut op: Arc<OpShared>) {
     // R5: on the issuing thread, the only strong reference is all it takes (and a load
     // tells, where `Arc::get_mut` would take a read-modify-write).
     // SAFETY: `retire`'s callers run on the request's issuing thread (its routine's APC,
@@ -1009,16 +1042,14 @@ fn retire(mut op: Arc<OpShared>, emptied_file: EmptiedFile) {
         // Still referred to elsewhere: freed by its last holder.
         return unlist(&op);
     };
-    // Emptied now, so the file closes (or goes to the routine's next request), and the
-    // thread's handle and the port go, as soon as they would if the request were freed.
+    // Emptied now, so the file closes, and the thread's handle and the port go, as soon
+    // as they would if the request were freed.
     let file = shared.file.take();
-    // R4: the thread's own handle stays, for its next routine request (a request whose
-    // file is lent is this thread's own, O1).
-    if matches!(emptied_file, EmptiedFile::Release)
-        && shared
-            .routine_thread
-            .as_ref()
-            .is_some_and(|thread| !is_me(thread))
+    // R4: the thread's own handle stays, for its next routine request.
+    if shared
+        .routine_thread
+        .as_ref()
+        .is_some_and(|thread| !is_me(thread))
     {
         shared.routine_thread = None;
     }
@@ -1039,10 +1070,7 @@ fn retire(mut op: Arc<OpShared>, emptied_file: EmptiedFile) {
             spare.extend(op.take());
         }
     });
-    match emptied_file {
-        EmptiedFile::Release => drop(file),
-        EmptiedFile::Lend => lend_file(file),
-    }
+    drop(file);
     drop(notify);
     // Not kept (the pool is full, or gone during thread-local teardown): freed, and off
     // the list.
@@ -1071,43 +1099,81 @@ fn unlist(op: &Arc<OpShared>) {
 }
 
 thread_local! {
-    /// The file of a request this thread completed itself and emptied just before its
-    /// routine runs (O4), lent to that routine: the read it issues on the same file takes
-    /// this reference instead of making one, and whatever is left when the routine
-    /// returns is released ([`LentFileGuard`]). Empty outside such a routine.
-    static LENT_FILE: Cell<Option<Arc<FileInner>>> = const { Cell::new(None) };
+    /// A request this thread completed itself, kept whole — its file included — from its
+    /// routine's APC until the routine returns (O4): the request that routine issues on the
+    /// same file, the usual chain, is this one again, refilled (R4). Empty outside such a
+    /// routine, and while a nested one's request is kept instead.
+    static WARM: Cell<Option<Arc<OpShared>>> = const { Cell::new(None) };
 }
 
-/// Lends `file` to the routine about to run (O4); a file lent before and not taken is
-/// released.
-fn lend_file(file: Option<Arc<FileInner>>) {
-    let earlier = LENT_FILE.try_with(|lent| lent.replace(file));
-    // Released outside the cell: a file's last reference lets go of its slot (F2).
-    drop(earlier);
+/// Keeps `op`, complete and out of its routine, warm for the routine about to run (O4), if
+/// nothing else refers to it and no other request is kept; otherwise retires it (R4) or
+/// leaves it to its other holders. Returns what takes it back when the routine is done.
+/// On the issuing thread only.
+fn keep_warm(mut op: Arc<OpShared>) -> WarmGuard {
+    // SAFETY: on the request's issuing thread (its own APC, O1); the borrow only tells.
+    if unsafe { sole(&mut op) }.is_none() {
+        // Still referred to elsewhere: freed by its last holder.
+        unlist(&op);
+        return WarmGuard(ptr::null());
+    }
+    let kept = Arc::as_ptr(&op);
+    let mut op = Some(op);
+    let _ = WARM.try_with(|warm| {
+        let earlier = warm.take();
+        if earlier.is_none() {
+            warm.set(op.take());
+        } else {
+            warm.set(earlier);
+        }
+    });
+    // A nested routine's request is kept already, or the slot is gone (thread-local
+    // teardown): the usual way.
+    if let Some(op) = op {
+        retire(op);
+    }
+    WarmGuard(kept)
 }
 
-/// A reference to `file` for a new request: the one lent to the running routine if it is
-/// that file (O4), or a new one.
-pub(crate) fn lent_file_or_clone(file: &Arc<FileInner>) -> Arc<FileInner> {
-    LENT_FILE
-        .try_with(|lent| match lent.take() {
-            Some(lent) if Arc::ptr_eq(&lent, file) => Some(lent),
-            other => {
-                lent.set(other);
-                None
-            }
-        })
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| file.clone())
+/// The warm request of this thread (O4), if it is one of `file`: taken out for reuse.
+#[inline]
+fn take_warm(file: &Arc<FileInner>) -> Option<Arc<OpShared>> {
+    WARM.try_with(|warm| {
+        let op = warm.take()?;
+        if op.file.as_ref().is_some_and(|kept| Arc::ptr_eq(kept, file)) {
+            Some(op)
+        } else {
+            warm.set(Some(op));
+            None
+        }
+    })
+    .ok()
+    .flatten()
 }
 
-/// Releases a file still lent when the routine it was lent to returns or unwinds (O4).
-struct LentFileGuard;
+/// As a routine returns or unwinds: retires its request if it is still kept warm (the
+/// routine issued nothing on that file), so that the file is released as soon as it would
+/// have been (R4). Names the request it kept, if any.
+struct WarmGuard(*const OpShared);
 
-impl Drop for LentFileGuard {
+impl Drop for WarmGuard {
     fn drop(&mut self) {
-        lend_file(None);
+        if self.0.is_null() {
+            return;
+        }
+        let kept = WARM.try_with(|warm| {
+            let op = warm.take();
+            match op {
+                Some(op) if ptr::eq(Arc::as_ptr(&op), self.0) => Some(op),
+                other => {
+                    warm.set(other);
+                    None
+                }
+            }
+        });
+        if let Ok(Some(op)) = kept {
+            retire(op);
+        }
     }
 }
 
@@ -1333,7 +1399,7 @@ impl Drop for Operation {
             return;
         }
         if Arc::strong_count(&op) == 1 && op.is_complete() && issued_here(&op) {
-            retire(op, EmptiedFile::Release);
+            retire(op);
         }
     }
 }

@@ -467,3 +467,68 @@ fn l2_handles_of_deferred_reads_dropped_kept_cloned_or_sent_away() {
         "a reference to a request was left over"
     );
 }
+
+/// R4, O4: a request its thread completed is kept whole while its routine runs, for the
+/// read the routine issues on the same file. A routine that reads another file instead,
+/// or waits alertably and so runs the next routines inside it, gets the right data every
+/// time, and once the routines are done no request keeps either file open.
+#[test]
+fn o4_routines_alternating_files_and_nesting_waits_leave_no_file_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (
+        cached_file(&dir, "a", b"aaaa"),
+        cached_file(&dir, "b", b"bbbb"),
+    );
+    let paths = ["a", "b"].map(|name| dir.path().join(name).canonicalize().unwrap());
+    let fds = [&a, &b].map(std::os::fd::AsRawFd::as_raw_fd);
+    let log: Log = Arc::new(Mutex::new(Vec::new()));
+    let logged = log.clone();
+    alertable::spawn(move || {
+        /// Reads `files[at % 2]`; its routine logs, then reads the other file, and every
+        /// third one waits alertably first, running the routines queued meanwhile.
+        fn next(files: Arc<[AsyncFile; 2]>, at: usize, left: usize, log: Log) {
+            if left == 0 {
+                return;
+            }
+            let file = files[at % 2].clone();
+            file.read_ex(0, vec![0; 4], move |result, buffer| {
+                let name = if at % 2 == 0 { "a" } else { "b" };
+                log.lock().unwrap().push(format!(
+                    "{name} {result:?} {}",
+                    String::from_utf8_lossy(&buffer)
+                ));
+                if left % 3 == 0 {
+                    sleep_ex(Some(Duration::ZERO), Alertable::Yes);
+                }
+                next(files, at + 1, left - 1, log);
+            })
+            .unwrap();
+        }
+        let files = Arc::new([a, b]);
+        next(files.clone(), 0, 60, logged.clone());
+        next(files, 1, 60, logged.clone());
+        while logged.lock().unwrap().len() < 120 {
+            assert_eq!(sleep_ex(Some(LONG), Alertable::Yes), SleepStatus::Alerted);
+        }
+        // The routines are done, and with them every handle to the files; this thread,
+        // still running, keeps no request that holds one.
+        for (fd, path) in fds.iter().zip(&paths) {
+            assert!(
+                !open_on(*fd, path),
+                "a kept request held {}",
+                path.display()
+            );
+        }
+    })
+    .unwrap()
+    .join()
+    .unwrap();
+    let log = log.lock().unwrap();
+    assert_eq!(log.len(), 120);
+    for entry in log.iter() {
+        assert!(
+            entry == "a Ok(4) aaaa" || entry == "b Ok(4) bbbb",
+            "a routine got another file's data: {entry}"
+        );
+    }
+}
