@@ -536,32 +536,6 @@ impl AsyncFile {
         }
     }
 
-    /// Makes a request: from the thread's pool (R4 of `op.rs`) where it can, completing to
-    /// the file's port unless it has a routine.
-    #[inline(always)]
-    fn make_request(
-        &self,
-        kind: Kind,
-        offset: u64,
-        buffer: Vec<u8>,
-        notify: Notify,
-        routine_thread: RoutineThread,
-    ) -> Arc<OpShared> {
-        let port = match notify {
-            Notify::Routine(_) => None,
-            _ => self.inner.port.get().cloned(),
-        };
-        OpShared::new(
-            &self.inner,
-            kind,
-            offset,
-            buffer,
-            notify,
-            routine_thread,
-            port,
-        )
-    }
-
     /// Makes a request of a regular file (neither pipe nor stream) that nothing refused,
     /// lists it, starts it and returns its handle.
     #[inline(always)]
@@ -573,7 +547,7 @@ impl AsyncFile {
         notify: Notify,
         routine_thread: RoutineThread,
     ) -> Operation {
-        let op = self.make_request(kind, offset, buffer, notify, routine_thread);
+        let op = OpShared::new(&self.inner, kind, offset, buffer, notify, routine_thread);
         op::record_issued(&op);
         // L1 of `lend.rs`: `op` is the handle's reference from here on.
         crate::backend::get().submit_issued(&op);
@@ -670,7 +644,7 @@ impl AsyncFile {
             notify,
             routine_thread,
         } = asked;
-        let op = self.make_request(kind, offset, buffer, notify, routine_thread);
+        let op = OpShared::new(&self.inner, kind, offset, buffer, notify, routine_thread);
         if payload.is_empty() {
             op
         } else {

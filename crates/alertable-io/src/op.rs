@@ -217,9 +217,10 @@ thread_local! {
 impl OpShared {
     /// A new request of `file`: the one the running routine's APC keeps warm, if it is of
     /// the same file and the new one's routine runs on this thread too (R4, O4); else an
-    /// emptied one of this thread's pool, filled in, if there is one (R4); else a fresh
-    /// allocation. Inlined into its one caller, which builds its parts in place; the
-    /// allocation is a call of its own.
+    /// emptied one of this thread's pool, or a fresh empty one, filled in (R4). It
+    /// completes to the file's port, if the file has one, unless it has a routine.
+    /// Inlined into its callers, which build its parts in place; a fresh allocation is a
+    /// call of its own.
     #[inline(always)]
     pub(crate) fn new(
         file: &Arc<FileInner>,
@@ -228,15 +229,17 @@ impl OpShared {
         buffer: Vec<u8>,
         notify: Notify,
         routine_thread: RoutineThread,
-        port: Option<(crate::CompletionPort, usize)>,
     ) -> Arc<Self> {
         let mut buffer = buffer;
         let buf_addr = buffer.as_mut_ptr() as usize;
-        let outlives_thread = port.is_some() && matches!(notify, Notify::None);
         debug_assert_eq!(
             !matches!(routine_thread, RoutineThread::None),
             matches!(notify, Notify::Routine(_))
         );
+        let port = match notify {
+            Notify::Routine(_) => None,
+            _ => file.port.get().cloned(),
+        };
         if matches!(routine_thread, RoutineThread::Current)
             && port.is_none()
             && let Some(mut op) = take_warm(file)
@@ -249,49 +252,73 @@ impl OpShared {
             slot.refill(kind, offset, buffer, buf_addr, notify);
             return op;
         }
-        // During thread-local teardown there is no pool: a fresh allocation then.
-        let spare = SPARE
+        // During thread-local teardown there is no pool: a fresh one then.
+        let mut op = SPARE
             .try_with(|spare| spare.try_borrow_mut().ok()?.pop())
             .ok()
-            .flatten();
-        if let Some(mut op) = spare
-            // R4: only unreferenced requests enter the pool, and nothing refers to one
-            // there (R5: this thread holds it, on no list, so the check is a load, not a
-            // read-modify-write). Filled in field by field: its emptied contents need no
-            // dropping.
-            // SAFETY: taken from this thread's own pool, so this is its issuing thread
-            // (R4), and nothing of the caller's runs while the fields are filled in.
-            && let Some(slot) = unsafe { sole(&mut op) }
-        {
-            slot.routine_thread = match routine_thread {
-                // R4: a request in the pool keeps only this thread's own handle.
-                RoutineThread::Current => slot.routine_thread.take().or_else(|| {
-                    let me = alertable::current();
-                    remember_me(&me);
-                    Some(me)
-                }),
-                RoutineThread::Given(thread) => {
-                    debug_assert!(thread == alertable::current(), "O1: the issuing thread");
-                    remember_me(&thread);
-                    Some(thread)
-                }
-                RoutineThread::None => None,
-            };
-            slot.outlives_thread = outlives_thread;
-            slot.file = Some(file.clone());
-            slot.port = port;
-            slot.refill(kind, offset, buffer, buf_addr, notify);
-            return op;
-        }
-        Self::fresh(
-            file.clone(),
-            kind,
-            offset,
-            buffer,
-            notify,
-            routine_thread,
-            port,
-        )
+            .flatten()
+            .unwrap_or_else(Self::empty);
+        // R4: only unreferenced requests enter the pool, and nothing refers to one there
+        // (R5: this thread holds it, on no list, so the check is a load, not a
+        // read-modify-write); nor to a fresh one. Filled in field by field: its emptied
+        // contents need no dropping.
+        // SAFETY: taken from this thread's own pool, so this is its issuing thread (R4), or
+        // just made; nothing of the caller's runs while the fields are filled in.
+        let slot = unsafe { sole(&mut op) }.expect("R4: a pooled or fresh request is unshared");
+        slot.routine_thread = match routine_thread {
+            // R4: a request in the pool keeps only this thread's own handle.
+            RoutineThread::Current => slot.routine_thread.take().or_else(|| {
+                let me = alertable::current();
+                remember_me(&me);
+                Some(me)
+            }),
+            RoutineThread::Given(thread) => {
+                debug_assert!(thread == alertable::current(), "O1: the issuing thread");
+                remember_me(&thread);
+                Some(thread)
+            }
+            RoutineThread::None => None,
+        };
+        slot.outlives_thread = port.is_some() && matches!(notify, Notify::None);
+        slot.file = Some(file.clone());
+        slot.port = port;
+        slot.refill(kind, offset, buffer, buf_addr, notify);
+        op
+    }
+
+    /// A request with nothing in it, as the pool keeps them (R4), for [`new`](Self::new)
+    /// to fill in where the pool has none.
+    #[cold]
+    #[inline(never)]
+    fn empty() -> Arc<Self> {
+        Arc::new(Self {
+            outlives_thread: false,
+            routine_thread: None,
+            buf_addr: 0,
+            token: 0,
+            file: None,
+            kind: Kind::Read,
+            offset: 0,
+            len: 0,
+            port: None,
+            payload: Vec::new(),
+            complete: AtomicBool::new(false),
+            cancel_requested: AtomicBool::new(false),
+            recorded: AtomicBool::new(false),
+            issued_at: AtomicUsize::new(usize::MAX),
+            hold: crate::held::Hold::new(),
+            lend: crate::lend::Lend::new(),
+            completed_at_issue: AtomicBool::new(false),
+            taken: AtomicBool::new(false),
+            written: AtomicUsize::new(0),
+            state: Mutex::new(State {
+                buffer: None,
+                result: None,
+                notify: Notify::None,
+                waiter: None,
+                interrupt: None,
+            }),
+        })
     }
 
     /// Fills in a request of this thread's that nothing else refers to (R4, R5) for its
@@ -327,61 +354,6 @@ impl OpShared {
         state.notify = notify;
         state.waiter = None;
         state.interrupt = None;
-    }
-
-    /// [`new`](Self::new) where the pool has nothing: a fresh allocation.
-    #[inline(never)]
-    fn fresh(
-        file: Arc<FileInner>,
-        kind: Kind,
-        offset: u64,
-        buffer: Vec<u8>,
-        notify: Notify,
-        routine_thread: RoutineThread,
-        port: Option<(crate::CompletionPort, usize)>,
-    ) -> Arc<Self> {
-        let mut buffer = buffer;
-        let buf_addr = buffer.as_mut_ptr() as usize;
-        let outlives_thread = port.is_some() && matches!(notify, Notify::None);
-        let routine_thread = match routine_thread {
-            RoutineThread::Current => Some(alertable::current()),
-            RoutineThread::Given(thread) => {
-                debug_assert!(thread == alertable::current(), "O1: the issuing thread");
-                Some(thread)
-            }
-            RoutineThread::None => None,
-        };
-        if let Some(thread) = &routine_thread {
-            remember_me(thread);
-        }
-        Arc::new(Self {
-            outlives_thread,
-            routine_thread,
-            buf_addr,
-            token: next_token(),
-            file: Some(file),
-            kind,
-            offset,
-            len: buffer.len(),
-            port,
-            payload: Vec::new(),
-            complete: AtomicBool::new(false),
-            cancel_requested: AtomicBool::new(false),
-            recorded: AtomicBool::new(false),
-            issued_at: AtomicUsize::new(usize::MAX),
-            hold: crate::held::Hold::new(),
-            lend: crate::lend::Lend::new(),
-            completed_at_issue: AtomicBool::new(false),
-            taken: AtomicBool::new(false),
-            written: AtomicUsize::new(0),
-            state: Mutex::new(State {
-                buffer: Some(buffer),
-                result: None,
-                notify,
-                waiter: None,
-                interrupt: None,
-            }),
-        })
     }
 
     /// The file the request reads or writes.
