@@ -51,6 +51,11 @@ impl Drop for FileInner {
 }
 
 impl FileInner {
+    /// Neither a pipe nor another stream: a file whose requests take none of their steps.
+    fn is_regular(&self) -> bool {
+        self.pipe.is_none() && !self.stream
+    }
+
     fn streams(&self) -> MutexGuard<'_, [VecDeque<Arc<OpShared>>; 3]> {
         crate::lock(&self.streams)
     }
@@ -469,7 +474,7 @@ impl AsyncFile {
         }
         // A regular file's request, the usual chain of routines: none of a pipe's or a
         // stream's steps apply, and its parts go straight into the request.
-        if self.inner.pipe.is_none() && !self.inner.stream {
+        if self.inner.is_regular() {
             if let Some(error) = self.refusal(kind, offset, buffer.len()) {
                 return Err(SubmitError { error, buffer });
             }
@@ -594,15 +599,16 @@ impl AsyncFile {
                 buffer: asked.buffer,
             });
         }
-        if self.inner.pipe.is_none() && !self.inner.stream {
+        if self.inner.is_regular() {
             let Asked {
                 kind,
                 offset,
                 buffer,
+                payload,
                 notify,
                 routine_thread,
-                ..
             } = asked;
+            debug_assert!(payload.is_empty(), "only a pipe's transaction writes first");
             return Ok(self.issue_to_file(kind, offset, buffer, notify, routine_thread));
         }
         if let Some(pipe) = &self.inner.pipe

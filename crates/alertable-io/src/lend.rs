@@ -25,7 +25,7 @@
 //!   ends a lend (`LENT → NONE` or `DONATED → NONE`, as it takes the request off the
 //!   list: its flush, or the list's teardown). It lends only in the issuing call, whose
 //!   reference becomes the request's first handle before anything of the caller's runs
-//!   (`AsyncFile::submit_for`), and a request is lent once: the list is flushed before
+//!   (`AsyncFile::issue_to_file`), and a request is lent once: the list is flushed before
 //!   the request is submitted, so before it can complete, be pooled (or kept warm, R4
 //!   of `op.rs`) and be reused.
 //! - (L2) While the state is `LENT` some handle holds a reference, so the list's pointer

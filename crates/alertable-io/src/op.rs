@@ -14,6 +14,8 @@
 //!      thread holds a pipe read to complete itself, `held.rs`); so the buffer, the file
 //!      descriptor (the request holds its file) and the request itself outlive the
 //!      kernel's use of them, also when the request is cancelled or its thread exits.
+//!      (Before the kernel has it, a request deferred to the end of an APC drain may be
+//!      named by a handle's reference, lent: L1–L5 of `lend.rs`.)
 //! (R2) The buffer is not read or written by anyone but the backend before completion.
 //! (R3) `complete` publishes the result before it signals anything: an event, a waiter, a
 //!      routine or a packet never sees an incomplete request.
@@ -243,14 +245,19 @@ impl OpShared {
         if matches!(routine_thread, RoutineThread::Current)
             && port.is_none()
             && let Some(mut op) = take_warm(file)
+        {
             // SAFETY: the warm request is this thread's own (O1), referred to by nothing
             // else (kept only so, R4); nothing of the caller's runs while it is filled in.
-            && let Some(slot) = unsafe { sole(&mut op) }
-        {
-            // Its file, its routine thread (this one) and its port (none) stay as they are.
-            slot.outlives_thread = false;
-            slot.refill(kind, offset, buffer, buf_addr, notify);
-            return op;
+            if let Some(slot) = unsafe { sole(&mut op) } {
+                // Its file, its routine thread (this one) and its port (none) stay as
+                // they are.
+                slot.outlives_thread = false;
+                slot.refill(kind, offset, buffer, buf_addr, notify);
+                return op;
+            }
+            // Not so after all: left to its other holders, as `retire` leaves one.
+            debug_assert!(false, "R4: only an unshared request is kept warm");
+            unlist(&op);
         }
         // During thread-local teardown there is no pool: a fresh one then.
         let mut op = SPARE
@@ -804,7 +811,7 @@ impl OwnRequestApc {
 ///      that thread (set when it first issues a routine request), and a request whose
 ///      `routine_thread` is `me` is this thread's own.
 /// (O2) Such a request goes to its routine in its own APC ([`OwnRequestApc`]), which holds
-///      the completion's reference to it (O4) and nothing else, so the APC queue's order
+///      a reference to it (O4) and nothing else, so the APC queue's order
 ///      is the order of the routines. An APC the queue refuses (it is closed: the thread
 ///      is exiting) is dropped at once, and with it the routine, unrun (K121).
 /// (O3) The APC is queued before anyone can see the request complete (J109): where the
@@ -813,14 +820,16 @@ impl OwnRequestApc {
 ///      with a reference of its own, is queued first and the result published after, in
 ///      one hold of the lock. The APC runs only on this thread, in its alertable waits,
 ///      so it finds the result published either way.
-/// (O4) The APC's reference is the backend's (U1 of `uring.rs`), moved rather than copied.
-///      The APC takes the routine, the buffer and the result out of the request (under
-///      its lock only if something else still refers to it, R5) and, where nothing else
-///      refers to it and no nested routine's request is there, keeps it warm (R4) while
-///      the routine runs: the read the routine issues on the same file is this request
-///      again, its file's reference included, instead of another from the pool and
-///      another reference; a request the routine did not take is retired (its file
-///      released) when it returns or unwinds.
+/// (O4) Where the completion's reference is the only one (O3), the APC's is that
+///      reference, the backend's (U1 of `uring.rs`), moved rather than copied; otherwise
+///      the APC has one of its own. The APC takes the routine, the buffer and the result
+///      out of the request (under its lock only if something else still refers to it,
+///      R5) and, where nothing else refers to it, keeps it warm (R4) while the routine
+///      runs, in place of a request an enclosing routine kept (which is retired): the
+///      read the routine issues on the same file is this request again, its file's
+///      reference included, instead of another from the pool and another reference; a
+///      request still kept when the routine returns or unwinds is retired then (its file
+///      released).
 /// (O5) A pipe read or write with a routine that its issuing call finishes at once — the
 ///      first of its direction, its stream's queue empty, and kept so under the stream
 ///      lock while the call makes the attempt (`AsyncFile::submit_for`) — is never made a
@@ -1074,14 +1083,14 @@ thread_local! {
     /// A request this thread completed itself, kept whole — its file included — from its
     /// routine's APC until the routine returns (O4): the request that routine issues on the
     /// same file, the usual chain, is this one again, refilled (R4). Empty outside such a
-    /// routine, and while a nested one's request is kept instead.
+    /// routine; a nested routine's request takes the place of its enclosing one's.
     static WARM: Cell<Option<Arc<OpShared>>> = const { Cell::new(None) };
 }
 
 /// Keeps `op`, complete and out of its routine, warm for the routine about to run (O4), if
-/// nothing else refers to it and no other request is kept; otherwise retires it (R4) or
-/// leaves it to its other holders. Returns what takes it back when the routine is done.
-/// On the issuing thread only.
+/// nothing else refers to it, retiring (R4) the request an enclosing routine kept there;
+/// otherwise leaves it to its other holders. Returns what takes it back when the routine
+/// is done. On the issuing thread only.
 fn keep_warm(mut op: Arc<OpShared>) -> WarmGuard {
     // SAFETY: on the request's issuing thread (its own APC, O1); the borrow only tells.
     if unsafe { sole(&mut op) }.is_none() {
@@ -1090,17 +1099,14 @@ fn keep_warm(mut op: Arc<OpShared>) -> WarmGuard {
         return WarmGuard(ptr::null());
     }
     let kept = Arc::as_ptr(&op);
+    // An enclosing routine's request, kept before this nested one, is retired (its file
+    // released as soon as it would have been), and this one kept instead: the file of the
+    // routine about to run is the one its next read most likely names.
     let mut op = Some(op);
-    let _ = WARM.try_with(|warm| {
-        let earlier = warm.take();
-        if earlier.is_none() {
-            warm.set(op.take());
-        } else {
-            warm.set(earlier);
-        }
-    });
-    // A nested routine's request is kept already, or the slot is gone (thread-local
-    // teardown): the usual way.
+    if let Ok(Some(earlier)) = WARM.try_with(|warm| warm.replace(op.take())) {
+        retire(earlier);
+    }
+    // The slot is gone (thread-local teardown): the usual way.
     if let Some(op) = op {
         retire(op);
     }
@@ -1351,7 +1357,9 @@ impl fmt::Debug for Operation {
 }
 
 impl Drop for Operation {
-    /// The last handle of a complete request, dropped on the thread that issued it, gives
+    /// A handle dropped while its request waits for the end of an APC drain gives its
+    /// reference to the thread's list of deferred requests (L2 of `lend.rs`). The last
+    /// handle of a complete request, dropped on the thread that issued it, gives
     /// the request back to that thread's pool (R4), as a routine request's completion does:
     /// a thread that issues requests, waits for each and drops its handle allocates no
     /// request (a wait that has to sleep makes an event to sleep on). Anywhere else the
@@ -1547,6 +1555,9 @@ struct Issued {
 impl Drop for Issued {
     fn drop(&mut self) {
         for op in self.ops.take().iter().flatten().filter_map(Weak::upgrade) {
+            // R4: no slot names it any more, pooled or kept warm ones included: a request
+            // reused later in the thread's teardown is not taken for a recorded one.
+            op.recorded.store(false, Ordering::Relaxed);
             if op.is_in_flight() {
                 op.orphan();
             }
@@ -1636,5 +1647,124 @@ pub(crate) fn cancel_issued_on(file: &Arc<FileInner>) {
         .unwrap_or_default();
     for op in pending {
         op.request_cancel();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// R4, O4: a nested routine's request takes the place of the one its enclosing routine
+    /// kept, which is retired at once (its file released, as it was before requests were
+    /// kept); each routine's guard takes back only its own request.
+    #[test]
+    fn a_nested_routines_request_takes_the_kept_ones_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, b"abcd").unwrap();
+        let file = crate::AsyncFile::open(&path).unwrap().inner().clone();
+        let request = || {
+            OpShared::new(
+                &file,
+                Kind::Read,
+                0,
+                vec![0; 4],
+                Notify::None,
+                RoutineThread::None,
+            )
+        };
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                let (outer, inner) = (request(), request());
+                let inner_at = Arc::as_ptr(&inner);
+                assert_eq!(Arc::strong_count(&file), 3, "the test's and each request's");
+                let outer_guard = keep_warm(outer);
+                let inner_guard = keep_warm(inner);
+                assert_eq!(Arc::strong_count(&file), 2, "the enclosing request let go");
+                let kept = WARM.with(Cell::take).expect("the nested request is kept");
+                assert!(ptr::eq(Arc::as_ptr(&kept), inner_at));
+                WARM.with(|warm| warm.set(Some(kept)));
+                drop(outer_guard);
+                assert_eq!(
+                    Arc::strong_count(&file),
+                    2,
+                    "not the enclosing guard's to take"
+                );
+                drop(inner_guard);
+                assert_eq!(
+                    Arc::strong_count(&file),
+                    1,
+                    "nothing kept once both are done"
+                );
+            });
+        });
+    }
+
+    /// R4, K121: the thread's list of issued requests goes before its pool in the thread's
+    /// teardown (it was first used after it). A pooled request reused after the list has
+    /// gone — by a destructor that issues I/O — is on no list, and is not taken for a
+    /// recorded one: the thread's exit does not cancel it, and the backend submits it as
+    /// one that outlives the thread.
+    #[test]
+    fn a_request_reused_after_the_list_is_gone_counts_as_unrecorded() {
+        struct Probe {
+            file: Arc<FileInner>,
+            told: std::sync::mpsc::Sender<(bool, bool)>,
+        }
+        impl Drop for Probe {
+            fn drop(&mut self) {
+                let op = OpShared::new(
+                    &self.file,
+                    Kind::Read,
+                    0,
+                    vec![0; 4],
+                    Notify::None,
+                    RoutineThread::None,
+                );
+                record_issued(&op);
+                let pooled = op.issued_at.load(Ordering::Relaxed) != usize::MAX;
+                let _ = self.told.send((pooled, op.cancelled_at_exit()));
+            }
+        }
+        thread_local! {
+            static PROBE: RefCell<Option<Probe>> = const { RefCell::new(None) };
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, b"abcd").unwrap();
+        let file = crate::AsyncFile::open(&path).unwrap().inner().clone();
+        let (told, heard) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            // First uses, in this order: the pool, the probe, the list. Teardown runs
+            // their destructors the other way round: the list, the probe, the pool.
+            let _ = SPARE.with(|spare| spare.borrow().len());
+            PROBE.with(|probe| {
+                *probe.borrow_mut() = Some(Probe {
+                    file: file.clone(),
+                    told,
+                });
+            });
+            // A recorded request, back in the pool with its slot (R4).
+            let op = OpShared::new(
+                &file,
+                Kind::Read,
+                0,
+                vec![0; 4],
+                Notify::None,
+                RoutineThread::None,
+            );
+            record_issued(&op);
+            assert!(op.recorded.load(Ordering::Relaxed));
+            retire(op);
+            assert_eq!(SPARE.with(|spare| spare.borrow().len()), 1);
+        })
+        .join()
+        .unwrap();
+        let (pooled, cancelled_at_exit) = heard.recv().unwrap();
+        assert!(pooled, "the probe reused the pooled request");
+        assert!(
+            !cancelled_at_exit,
+            "a request on no list was taken for a recorded one"
+        );
     }
 }

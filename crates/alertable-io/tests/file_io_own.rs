@@ -349,12 +349,12 @@ fn open_on(fd: std::os::fd::RawFd, path: &std::path::Path) -> bool {
     std::fs::read_link(format!("/proc/self/fd/{fd}")).is_ok_and(|target| target == path)
 }
 
-/// R4, R5, O4: the requests a routine chain puts back in its thread's pool keep their
-/// slots in the thread's list of issued requests, and each routine is lent its request's
-/// file: the list still finds what the thread has in flight (`cancel_io` aborts a pending
-/// pipe read issued after the chain, K115), pooled requests hold no file (a file whose
-/// reads are done closes when it is dropped), and the thread's exit cancels what is left
-/// in flight (K121).
+/// R4, R5, O4: the requests a routine chain reuses (kept whole while their routines run,
+/// then put back in the thread's pool) keep their slots in the thread's list of issued
+/// requests: the list still finds what the thread has in flight (`cancel_io` aborts a
+/// pending pipe read issued after the chain, K115), pooled requests hold no file (a file
+/// whose reads are done closes when it is dropped), and the thread's exit cancels what is
+/// left in flight (K121).
 #[test]
 fn r4_pooled_requests_leave_cancel_io_exit_and_closing_as_they_were() {
     let dir = tempfile::tempdir().unwrap();
@@ -531,4 +531,51 @@ fn o4_routines_alternating_files_and_nesting_waits_leave_no_file_open() {
             "a routine got another file's data: {entry}"
         );
     }
+}
+
+/// R4, O4: a routine's request is kept whole while the routine runs, and no longer: once
+/// a routine that waited alertably (running another routine inside it) has returned, its
+/// file closes with its last handle, and a routine that panics leaves nothing kept. (That
+/// a nested routine's request takes the enclosing one's place is unit-tested in `op.rs`.)
+#[test]
+fn o4_kept_requests_end_with_their_routines_nested_or_panicking() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (
+        cached_file(&dir, "a", b"aaaa"),
+        cached_file(&dir, "b", b"bbbb"),
+    );
+    let paths = ["a", "b"].map(|name| dir.path().join(name).canonicalize().unwrap());
+    let fds = [&a, &b].map(std::os::fd::AsRawFd::as_raw_fd);
+    alertable::spawn(move || {
+        let ran: Log = Arc::new(Mutex::new(Vec::new()));
+        let log = ran.clone();
+        a.read_ex(0, vec![0; 4], move |result, _| {
+            assert_eq!(result, Ok(4));
+            // b's routine runs inside this wait.
+            sleep_ex(Some(Duration::ZERO), Alertable::Yes);
+            log.lock().unwrap().push("a".to_owned());
+        })
+        .unwrap();
+        b.read_ex(0, vec![0; 4], logging(&ran, "b")).unwrap();
+        drop(a);
+        assert_eq!(sleep_ex(Some(LONG), Alertable::Yes), SleepStatus::Alerted);
+        assert_eq!(*ran.lock().unwrap(), ["b Ok(4) bbbb", "a"]);
+        assert!(!open_on(fds[0], &paths[0]), "a kept request held file a");
+        // A routine that panics: its request is not left kept, and the file closes with
+        // its last handle.
+        b.read_ex(0, vec![0; 4], |_, _| {
+            panic!("a routine that panics (expected by this test)")
+        })
+        .unwrap();
+        let unwound = catch_unwind(AssertUnwindSafe(|| sleep_ex(Some(LONG), Alertable::Yes)));
+        assert!(unwound.is_err());
+        drop(b);
+        assert!(
+            !open_on(fds[1], &paths[1]),
+            "a panicking routine's request kept file b"
+        );
+    })
+    .unwrap()
+    .join()
+    .unwrap();
 }
