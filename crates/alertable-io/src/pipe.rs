@@ -73,8 +73,11 @@
 //! (P8) A read of a byte pipe shorter than `READ_AHEAD` (32 KiB) receives, in the same
 //!      call, up to that many bytes more behind its buffer, as the stream holds them; they
 //!      wait in the end's `rest` as a message's rest does (P5), and the next reads, and
-//!      peeks, take them first, with no system call: a reader that keeps up with a writer
-//!      of 4 KiB pieces makes one call for several of them, where `read` makes one each. The
+//!      peeks, take them first (with no system call where they suffice), then what the
+//!      stream holds behind them, up to their length: a reader that keeps up with a writer
+//!      of 4 KiB pieces makes one call for several of them, where `read` makes one each. A
+//!      read of no bytes receives none ahead. An end that reads so keeps that room while it
+//!      lives. The
 //!      bytes leave the carrier's buffer when they are received, not when a read takes
 //!      them: the other end's `flush_pipe` (`FlushFileBuffers`) returns once this end has
 //!      received them, and another process that reads the same end (an inherited or
@@ -518,24 +521,37 @@ impl PipeState {
         })
     }
 
-    /// A byte read: from what was received ahead first, then from the stream, receiving
-    /// ahead into `rest` where the read is short (P8).
+    /// A byte read: what was received ahead first, then, up to the read's length, what
+    /// the stream holds, receiving ahead into `rest` where the read is short (P8). Bytes
+    /// taken from `rest` complete the read whatever the stream then says: a hang-up or an
+    /// error shows at the next read, after them.
     fn read_bytes(rest: &mut Rest, fd: BorrowedFd<'_>, buf: &mut [u8]) -> Attempt {
-        if !rest.is_empty() {
-            return Attempt::Done(Ok(rest.take_into(buf)));
+        if buf.is_empty() {
+            return match os::receive(fd, buf) {
+                Ok(_) => Attempt::Done(Ok(0)),
+                Err(Errno::AGAIN) => Attempt::WaitFor(Readiness::Input),
+                Err(e) => Attempt::Done(Err(read_error(e))),
+            };
         }
-        let received = if buf.len() < READ_AHEAD {
-            os::receive_two(fd, buf, rest.room(READ_AHEAD))
+        let taken = rest.take_into(buf);
+        let left = &mut buf[taken..];
+        if left.is_empty() {
+            return Attempt::Done(Ok(taken));
+        }
+        // `rest` is empty now: it gave all it had.
+        let received = if left.len() < READ_AHEAD {
+            os::receive_two(fd, left, rest.room(READ_AHEAD))
         } else {
-            os::receive(fd, buf)
+            os::receive(fd, left)
         };
         match received {
-            Ok(0) if !buf.is_empty() => Attempt::Done(Err(broken_pipe())),
-            Ok(n) if n > buf.len() => {
-                rest.received(n - buf.len());
+            Ok(n) if n > left.len() => {
+                rest.received(n - left.len());
                 Attempt::Done(Ok(buf.len()))
             }
-            Ok(n) => Attempt::Done(Ok(n)),
+            Ok(0) if taken == 0 => Attempt::Done(Err(broken_pipe())),
+            Ok(n) => Attempt::Done(Ok(taken + n)),
+            Err(_) if taken > 0 => Attempt::Done(Ok(taken)),
             Err(Errno::AGAIN) => Attempt::WaitFor(Readiness::Input),
             Err(e) => Attempt::Done(Err(read_error(e))),
         }
@@ -984,11 +1000,15 @@ impl Rest {
         &self.bytes[self.at..self.end]
     }
 
-    /// Moves the first kept bytes into `buf`, as many as fit; how many.
+    /// Moves the first kept bytes into `buf`, as many as fit; how many. Room beyond
+    /// `READ_AHEAD` (a long message's rest) goes once it is all taken.
     fn take_into(&mut self, buf: &mut [u8]) -> usize {
         let n = buf.len().min(self.end - self.at);
         buf[..n].copy_from_slice(&self.bytes[self.at..self.at + n]);
         self.at += n;
+        if self.is_empty() && self.bytes.len() > READ_AHEAD {
+            self.clear();
+        }
         n
     }
 
@@ -1551,15 +1571,25 @@ impl AsyncFile {
         if !rest.is_empty() {
             let kept = rest.bytes();
             let n = max.min(kept.len());
+            let mut data = kept[..n].to_vec();
+            if pipe.carries_messages() {
+                return Ok(Peeked {
+                    data,
+                    available: kept.len() + waiting,
+                    left_in_message: kept.len() - n,
+                });
+            }
+            // Bytes received ahead (P8) come first, then what the stream holds behind
+            // them, up to `max`; they belong to no message.
+            if n < max && waiting > 0 {
+                let mut behind = vec![0; max - n];
+                let got = os::peek_bytes(fd, &mut behind).unwrap_or(0);
+                data.extend_from_slice(&behind[..got]);
+            }
             return Ok(Peeked {
-                data: kept[..n].to_vec(),
+                data,
                 available: kept.len() + waiting,
-                // Bytes received ahead (P8) belong to no message.
-                left_in_message: if pipe.carries_messages() {
-                    kept.len() - n
-                } else {
-                    0
-                },
+                left_in_message: 0,
             });
         }
         if waiting == 0 {
@@ -1715,6 +1745,33 @@ mod tests {
         assert_eq!(receive(&server, 8), (Ok(2), b"ef".to_vec()));
         let refused = server.read(0, vec![0; 8]).unwrap_err();
         assert_eq!(refused.error, broken_pipe());
+    }
+
+    /// P8: with bytes received ahead and more in the stream behind them, a read or a peek
+    /// gets as many as it asks for and the pipe holds, the kept ones first, as a Windows
+    /// byte pipe gives what it holds up to the read's length; a read of no bytes takes
+    /// none.
+    #[test]
+    fn reads_and_peeks_after_a_read_ahead_take_what_the_stream_holds_too() {
+        let (server, client) = pair(PipeType::Byte, ReadMode::Byte);
+        let data: Vec<u8> = (0..110u32).map(|i| (i % 251) as u8).collect();
+        send(&client, &data[..10]);
+        assert_eq!(receive(&server, 5), (Ok(5), data[..5].to_vec()));
+        assert_eq!(lock(&state(&server).rest).bytes(), &data[5..10]);
+        send(&client, &data[10..]);
+        let peeked = server.peek_pipe(50).unwrap();
+        assert_eq!(
+            (peeked.data, peeked.available, peeked.left_in_message),
+            (data[5..55].to_vec(), 105, 0)
+        );
+        assert_eq!(receive(&server, 0), (Ok(0), Vec::new()));
+        assert_eq!(receive(&server, 50), (Ok(50), data[5..55].to_vec()));
+        assert_eq!(receive(&server, 100), (Ok(55), data[55..].to_vec()));
+        // A read of no bytes receives nothing ahead: the bytes stay in the stream.
+        send(&client, &data[..10]);
+        assert_eq!(receive(&server, 0), (Ok(0), Vec::new()));
+        assert!(lock(&state(&server).rest).is_empty());
+        assert_eq!(server.peek_pipe(20).unwrap().available, 10);
     }
 
     /// P8: a read as long as `READ_AHEAD` or longer receives into its own buffer alone, and
