@@ -543,8 +543,7 @@ impl OpShared {
         }
         let (notify, waiter, packet_buffer) = {
             let mut st = self.state();
-            self.publish(&mut st, result);
-            st.interrupt = None;
+            let waiter = settle_in(self.kind, &self.complete, &mut st, result);
             let notify = match st.notify {
                 Notify::Routine(_) => Notify::None, // stays until its APC takes it
                 _ => std::mem::replace(&mut st.notify, Notify::None),
@@ -554,7 +553,7 @@ impl OpShared {
                 Some((port, _)) if !port.is_closed() => st.buffer.take(),
                 _ => None,
             };
-            (notify, st.waiter.take(), packet_buffer)
+            (notify, waiter, packet_buffer)
         };
         if let Some(waiter) = waiter {
             waiter.set();
@@ -637,6 +636,19 @@ fn publish_in(kind: Kind, complete: &AtomicBool, st: &mut State, result: Result<
     }
     st.result = Some(result);
     complete.store(true, Ordering::Release);
+}
+
+/// A completion's steps on a request's state: publishes `result` (R3), drops what let the
+/// worker backend interrupt it, and takes out the waiter to signal.
+fn settle_in(
+    kind: Kind,
+    complete: &AtomicBool,
+    st: &mut State,
+    result: Result<usize, IoError>,
+) -> Option<Event> {
+    publish_in(kind, complete, st, result);
+    st.interrupt = None;
+    st.waiter.take()
 }
 
 /// After a read that ended with `result`, cuts `buffer` to the bytes read (a message read
@@ -909,9 +921,7 @@ fn complete_own(own: &Own, op: &mut Option<Arc<OpShared>>, raw: Result<usize, Io
     let waiter = if let Some(shared) = unsafe { sole(&mut op) } {
         // O3: nobody else can see it complete before its APC is queued.
         let st = shared.state.get_mut().unwrap_or_else(|e| e.into_inner());
-        publish_in(shared.kind, &shared.complete, st, result);
-        st.interrupt = None;
-        let waiter = st.waiter.take();
+        let waiter = settle_in(shared.kind, &shared.complete, st, result);
         // O2: a refused APC drops the routine unrun (K121).
         let _ = me.queue_apc(OwnRequestApc(RoutineOf(Some(op))).into_closure());
         waiter
@@ -919,10 +929,7 @@ fn complete_own(own: &Own, op: &mut Option<Arc<OpShared>>, raw: Result<usize, Io
         // O3: queued first; a refused one drops the routine unrun (O2), and the result is
         // published all the same.
         let _ = me.queue_apc(OwnRequestApc(RoutineOf(Some(op.clone()))).into_closure());
-        let mut st = op.state();
-        op.publish(&mut st, result);
-        st.interrupt = None;
-        st.waiter.take()
+        settle_in(op.kind, &op.complete, &mut op.state(), result)
     };
     if let Some(waiter) = waiter {
         waiter.set();
