@@ -552,7 +552,19 @@ impl AsyncFile {
         notify: Notify,
         routine_thread: RoutineThread,
     ) -> Operation {
-        let op = OpShared::new(&self.inner, kind, offset, buffer, notify, routine_thread);
+        self.issue_made_to_file(OpShared::new(
+            &self.inner,
+            kind,
+            offset,
+            buffer,
+            notify,
+            routine_thread,
+        ))
+    }
+
+    /// Lists `op`, a request just made of a regular file, starts it and returns its handle.
+    #[inline(always)]
+    fn issue_made_to_file(&self, op: Arc<OpShared>) -> Operation {
         op::record_issued(&op);
         // L1 of `lend.rs`: `op` is the handle's reference from here on.
         crate::backend::get().submit_issued(&op);
@@ -600,16 +612,11 @@ impl AsyncFile {
             });
         }
         if self.inner.is_regular() {
-            let Asked {
-                kind,
-                offset,
-                buffer,
-                payload,
-                notify,
-                routine_thread,
-            } = asked;
-            debug_assert!(payload.is_empty(), "only a pipe's transaction writes first");
-            return Ok(self.issue_to_file(kind, offset, buffer, notify, routine_thread));
+            debug_assert!(
+                asked.payload.is_empty(),
+                "only a pipe's transaction writes first"
+            );
+            return Ok(self.issue_made_to_file(self.new_request(asked)));
         }
         if let Some(pipe) = &self.inner.pipe
             && matches!(kind, Kind::Read | Kind::Write)

@@ -344,6 +344,24 @@ fn read_in_a_chain(file: &AsyncFile, n: usize) {
     }
 }
 
+/// Two cached files, "a" holding `aaaa` and "b" holding `bbbb`, with their paths and
+/// descriptors (for `open_on`).
+fn files_a_and_b(
+    dir: &tempfile::TempDir,
+) -> (
+    [AsyncFile; 2],
+    [std::path::PathBuf; 2],
+    [std::os::fd::RawFd; 2],
+) {
+    let files = [
+        cached_file(dir, "a", b"aaaa"),
+        cached_file(dir, "b", b"bbbb"),
+    ];
+    let paths = ["a", "b"].map(|name| dir.path().join(name).canonicalize().unwrap());
+    let fds = [&files[0], &files[1]].map(std::os::fd::AsRawFd::as_raw_fd);
+    (files, paths, fds)
+}
+
 /// Whether this process has `fd` open on `path`.
 fn open_on(fd: std::os::fd::RawFd, path: &std::path::Path) -> bool {
     std::fs::read_link(format!("/proc/self/fd/{fd}")).is_ok_and(|target| target == path)
@@ -475,12 +493,7 @@ fn l2_handles_of_deferred_reads_dropped_kept_cloned_or_sent_away() {
 #[test]
 fn o4_routines_alternating_files_and_nesting_waits_leave_no_file_open() {
     let dir = tempfile::tempdir().unwrap();
-    let (a, b) = (
-        cached_file(&dir, "a", b"aaaa"),
-        cached_file(&dir, "b", b"bbbb"),
-    );
-    let paths = ["a", "b"].map(|name| dir.path().join(name).canonicalize().unwrap());
-    let fds = [&a, &b].map(std::os::fd::AsRawFd::as_raw_fd);
+    let ([a, b], paths, fds) = files_a_and_b(&dir);
     let log: Log = Arc::new(Mutex::new(Vec::new()));
     let logged = log.clone();
     alertable::spawn(move || {
@@ -540,12 +553,7 @@ fn o4_routines_alternating_files_and_nesting_waits_leave_no_file_open() {
 #[test]
 fn o4_kept_requests_end_with_their_routines_nested_or_panicking() {
     let dir = tempfile::tempdir().unwrap();
-    let (a, b) = (
-        cached_file(&dir, "a", b"aaaa"),
-        cached_file(&dir, "b", b"bbbb"),
-    );
-    let paths = ["a", "b"].map(|name| dir.path().join(name).canonicalize().unwrap());
-    let fds = [&a, &b].map(std::os::fd::AsRawFd::as_raw_fd);
+    let ([a, b], paths, fds) = files_a_and_b(&dir);
     alertable::spawn(move || {
         let ran: Log = Arc::new(Mutex::new(Vec::new()));
         let log = ran.clone();
