@@ -1707,6 +1707,52 @@ mod tests {
         });
     }
 
+    /// R4: a kept request whose slot in the thread's list was pruned meanwhile (pruning
+    /// takes the slots of requests not in flight) stops counting as recorded, and is
+    /// listed again, in a slot of its own, when it is reused.
+    #[test]
+    fn a_kept_request_pruned_from_the_list_is_listed_again_when_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, b"abcd").unwrap();
+        let file = crate::AsyncFile::open(&path).unwrap().inner().clone();
+        let routine = || Notify::Routine(Routine::new(|_, _| {}));
+        let request = |notify, routine_thread| {
+            let op = OpShared::new(&file, Kind::Read, 0, vec![0; 4], notify, routine_thread);
+            record_issued(&op);
+            op
+        };
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                // A complete routine request, kept for its running routine (O4).
+                let kept = request(routine(), RoutineThread::Current);
+                kept.complete.store(true, Ordering::Release);
+                let kept_at = Arc::as_ptr(&kept);
+                let guard = keep_warm(kept);
+                // Enough requests in flight that one of them prunes the list.
+                let in_flight: Vec<_> = (0..70)
+                    .map(|_| request(Notify::None, RoutineThread::None))
+                    .collect();
+                let kept = WARM.with(Cell::take).expect("still kept");
+                assert!(ptr::eq(Arc::as_ptr(&kept), kept_at));
+                assert!(
+                    !kept.recorded.load(Ordering::Relaxed) && !issued_here(&kept),
+                    "pruned: no slot names it"
+                );
+                WARM.with(|warm| warm.set(Some(kept)));
+                // Reused: listed again.
+                let reused = request(routine(), RoutineThread::Current);
+                assert!(
+                    ptr::eq(Arc::as_ptr(&reused), kept_at),
+                    "the kept one, reused"
+                );
+                assert!(reused.recorded.load(Ordering::Relaxed));
+                assert!(issued_here(&reused), "listed again");
+                drop((guard, in_flight, reused));
+            });
+        });
+    }
+
     /// R4, K121: the thread's list of issued requests goes before its pool in the thread's
     /// teardown (it was first used after it). A pooled request reused after the list has
     /// gone — by a destructor that issues I/O — is on no list, and is not taken for a
