@@ -1661,15 +1661,21 @@ pub(crate) fn cancel_issued_on(file: &Arc<FileInner>) {
 mod tests {
     use super::*;
 
+    /// A small file, open, with the directory that holds it (gone when dropped).
+    fn a_file() -> (tempfile::TempDir, Arc<FileInner>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, b"abcd").unwrap();
+        let file = crate::AsyncFile::open(&path).unwrap().inner().clone();
+        (dir, file)
+    }
+
     /// R4, O4: a nested routine's request takes the place of the one its enclosing routine
     /// kept, which is retired at once (its file released, as it was before requests were
     /// kept); each routine's guard takes back only its own request.
     #[test]
     fn a_nested_routines_request_takes_the_kept_ones_place() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f");
-        std::fs::write(&path, b"abcd").unwrap();
-        let file = crate::AsyncFile::open(&path).unwrap().inner().clone();
+        let (_dir, file) = a_file();
         let request = || {
             OpShared::new(
                 &file,
@@ -1712,10 +1718,7 @@ mod tests {
     /// listed again, in a slot of its own, when it is reused.
     #[test]
     fn a_kept_request_pruned_from_the_list_is_listed_again_when_reused() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f");
-        std::fs::write(&path, b"abcd").unwrap();
-        let file = crate::AsyncFile::open(&path).unwrap().inner().clone();
+        let (_dir, file) = a_file();
         let routine = || Notify::Routine(Routine::new(|_, _| {}));
         let request = |notify, routine_thread| {
             let op = OpShared::new(&file, Kind::Read, 0, vec![0; 4], notify, routine_thread);
@@ -1782,10 +1785,7 @@ mod tests {
         thread_local! {
             static PROBE: RefCell<Option<Probe>> = const { RefCell::new(None) };
         }
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f");
-        std::fs::write(&path, b"abcd").unwrap();
-        let file = crate::AsyncFile::open(&path).unwrap().inner().clone();
+        let (_dir, file) = a_file();
         let (told, heard) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             // First uses, in this order: the pool, the probe, the list. Teardown runs

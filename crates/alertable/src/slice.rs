@@ -225,6 +225,16 @@ mod tests {
         base + Duration::from_micros(micros)
     }
 
+    /// A rhythm whose first sleep (after a burst nobody measured) ended at 1 ms, with the
+    /// time it counts from.
+    fn after_a_first_sleep() -> (Instant, Rhythm) {
+        let t = Instant::now();
+        let mut r = Rhythm::default();
+        r.sleeps(at(t, 0));
+        r.wakes(at(t, 1_000), true);
+        (t, r)
+    }
+
     #[test]
     fn a_long_sleep_after_a_short_burst_is_idle() {
         let t = Instant::now();
@@ -242,10 +252,7 @@ mod tests {
 
     #[test]
     fn short_sleeps_in_a_row_are_trading() {
-        let t = Instant::now();
-        let mut r = Rhythm::default();
-        r.sleeps(at(t, 0));
-        r.wakes(at(t, 1_000), true);
+        let (t, mut r) = after_a_first_sleep();
         // Idle: a long sleep after a short burst.
         r.sleeps(at(t, 1_100));
         assert!(r.wakes(at(t, 4_000), true));
@@ -269,10 +276,7 @@ mod tests {
 
     #[test]
     fn two_long_bursts_in_a_row_are_busy() {
-        let t = Instant::now();
-        let mut r = Rhythm::default();
-        r.sleeps(at(t, 0));
-        r.wakes(at(t, 1_000), true);
+        let (t, mut r) = after_a_first_sleep();
         assert!(!r.sleeps(at(t, 1_100)), "a short burst");
         r.wakes(at(t, 3_000), true);
         // One long burst: not yet (it may have been a short one kept off the CPU).
